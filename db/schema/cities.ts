@@ -1,0 +1,35 @@
+/**
+ * Cities are the unit of operation: each one is a dispatch shard (CityShard
+ * Durable Object), a currency, a timezone and a price list. Orders snapshot
+ * the fees they were charged, so editing a city never rewrites history.
+ */
+import { check, doublePrecision, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { createdAt, currency, idColumn } from './columns';
+
+export const cities = pgTable(
+  'cities',
+  {
+    id: idColumn(),
+    name: text('name').notNull(),
+    centerLat: doublePrecision('center_lat').notNull(),
+    centerLng: doublePrecision('center_lng').notNull(),
+    currency: currency(),
+    /** IANA zone, e.g. Europe/Berlin. */
+    timezone: text('timezone').notNull(),
+    serviceRadiusKm: doublePrecision('service_radius_km').notNull(),
+    deliveryBaseFeeCents: integer('delivery_base_fee_cents').notNull(),
+    deliveryPerKmCents: integer('delivery_per_km_cents').notNull(),
+    /** Basis points: 1900 = 19 %. */
+    taxRateBps: integer('tax_rate_bps').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('cities_fees_non_negative', sql`${t.deliveryBaseFeeCents} >= 0 and ${t.deliveryPerKmCents} >= 0`),
+    check('cities_tax_rate_range', sql`${t.taxRateBps} between 0 and 10000`),
+    check('cities_radius_positive', sql`${t.serviceRadiusKm} > 0`),
+  ],
+);
+
+export type City = typeof cities.$inferSelect;
+export type NewCity = typeof cities.$inferInsert;

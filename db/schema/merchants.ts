@@ -1,0 +1,91 @@
+/**
+ * Merchants, their staff and their API keys. GDPR placement: a merchant is a
+ * business, and its name/address are published on purpose, so they stay on
+ * the row. The people behind it are users linked through merchant_members,
+ * which keeps their personal data in user_profiles like everyone else's.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+} from 'drizzle-orm/pg-core';
+import { cities } from './cities';
+import { createdAt, idColumn, tstz, updatedAt } from './columns';
+import { merchantKind, merchantStaffRole } from './enums';
+import { users } from './identity';
+
+export const merchants = pgTable(
+  'merchants',
+  {
+    id: idColumn(),
+    cityId: text('city_id')
+      .notNull()
+      .references(() => cities.id, { onDelete: 'restrict' }),
+    name: text('name').notNull(),
+    kind: merchantKind('kind').notNull(),
+    address: text('address').notNull(),
+    lat: doublePrecision('lat').notNull(),
+    lng: doublePrecision('lng').notNull(),
+    /** Set by the merchant. */
+    open: boolean('open').notNull().default(true),
+    /** Set by operators; closes the merchant to new orders whatever `open` says. */
+    suspended: boolean('suspended').notNull().default(false),
+    prepMinutes: integer('prep_minutes').notNull().default(15),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('merchants_city_kind_idx').on(t.cityId, t.kind),
+    check('merchants_prep_minutes_non_negative', sql`${t.prepMinutes} >= 0`),
+  ],
+);
+
+export const merchantMembers = pgTable(
+  'merchant_members',
+  {
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: merchantStaffRole('role').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.merchantId, t.userId] }),
+    index('merchant_members_user_idx').on(t.userId),
+  ],
+);
+
+/** The secret is shown once at creation; only its hash is kept. */
+export const merchantApiKeys = pgTable(
+  'merchant_api_keys',
+  {
+    id: idColumn(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id, { onDelete: 'cascade' }),
+    /** First characters of the key, shown in the UI to tell keys apart. */
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull().unique(),
+    name: text('name'),
+    createdBy: text('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    lastUsedAt: tstz('last_used_at'),
+    revokedAt: tstz('revoked_at'),
+  },
+  (t) => [index('merchant_api_keys_merchant_idx').on(t.merchantId)],
+);
+
+export type Merchant = typeof merchants.$inferSelect;
+export type NewMerchant = typeof merchants.$inferInsert;
+export type MerchantMember = typeof merchantMembers.$inferSelect;
+export type MerchantApiKey = typeof merchantApiKeys.$inferSelect;
+export type NewMerchantApiKey = typeof merchantApiKeys.$inferInsert;

@@ -1,0 +1,205 @@
+/**
+ * Orders. GDPR placement: `orders` is an accounting and operations record we
+ * must keep (tax law), so it holds no direct identifier of a person. Who the
+ * order goes to (name, phone, email, street address, instructions) lives in
+ * `order_contacts`, and delivery proof (photo, ID check) in
+ * `delivery_proofs`; erasure deletes or blanks both and rounds the dropoff
+ * coordinates (3 decimals, ~100 m) so they no longer point at a home.
+ * `customer_id` can stay: after erasure it points at a users row without
+ * personal data, i.e. a pseudonym (and it is set null if that row is ever
+ * deleted). Merchant-created orders for people without an account exist only
+ * in `order_contacts`.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  pgTable,
+  smallint,
+  text,
+} from 'drizzle-orm/pg-core';
+import { products } from './catalog';
+import { cities } from './cities';
+import { createdAt, currency, idColumn, tstz, updatedAt } from './columns';
+import { drivers } from './drivers';
+import { actorType, deliveryProofMethod, dispatchState, orderSource, orderStatus } from './enums';
+import { users } from './identity';
+import { merchantApiKeys, merchants } from './merchants';
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: idColumn(),
+    cityId: text('city_id')
+      .notNull()
+      .references(() => cities.id, { onDelete: 'restrict' }),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id, { onDelete: 'restrict' }),
+    /** Null for merchant-created orders whose customer has no account. */
+    customerId: text('customer_id').references(() => users.id, { onDelete: 'set null' }),
+    driverId: text('driver_id').references(() => drivers.id, { onDelete: 'set null' }),
+    status: orderStatus('status').notNull(),
+    dispatchState: dispatchState('dispatch_state').notNull().default('unassigned'),
+    source: orderSource('source').notNull(),
+    /** The merchant API key that created it (source = merchant_api). */
+    apiKeyId: text('api_key_id').references(() => merchantApiKeys.id, { onDelete: 'set null' }),
+
+    // Totals are a snapshot: later price or fee changes never alter an order.
+    subtotalCents: integer('subtotal_cents').notNull(),
+    deliveryFeeCents: integer('delivery_fee_cents').notNull(),
+    taxCents: integer('tax_cents').notNull(),
+    totalCents: integer('total_cents').notNull(),
+    currency: currency(),
+    /** What the driver is paid for this order, fixed when the offer is accepted. */
+    driverPayoutCents: integer('driver_payout_cents'),
+    distanceM: integer('distance_m').notNull(),
+
+    /** Merchant location at order time, so moving a merchant keeps history. */
+    pickupLat: doublePrecision('pickup_lat').notNull(),
+    pickupLng: doublePrecision('pickup_lng').notNull(),
+    /** Exact while the order is live; rounded on erasure (see header). */
+    dropoffLat: doublePrecision('dropoff_lat').notNull(),
+    dropoffLng: doublePrecision('dropoff_lng').notNull(),
+
+    /**
+     * Plain 4 digits, not a hash: the customer must be able to read it again
+     * in the app. It only proves hand-over, and is only shown to the customer.
+     */
+    deliveryPin: text('delivery_pin').notNull(),
+    /** Unguessable token of the public tracking link. */
+    trackingToken: text('tracking_token').notNull().unique(),
+    /** Set when the order ends (+1 h); the link answers 404 afterwards. */
+    trackingExpiresAt: tstz('tracking_expires_at'),
+
+    requiresPrescription: boolean('requires_prescription').notNull().default(false),
+    /** Merchant orders already paid outside the platform: no payment row. */
+    paidOffPlatform: boolean('paid_off_platform').notNull().default(false),
+    cancelReason: text('cancel_reason'),
+
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    placedAt: tstz('placed_at'),
+    deliveredAt: tstz('delivered_at'),
+    /** Optimistic concurrency: `update ... where id = $1 and version = $2`. */
+    version: integer('version').notNull().default(0),
+  },
+  (t) => [
+    // Keyset pagination: `order by created_at desc, id desc` with
+    // `(created_at, id) < (cursor)`. Plain DESC (nulls first) so the planner
+    // matches drizzle's `desc()` exactly and reads the index in order.
+    index('orders_customer_created_idx').on(
+      t.customerId,
+      t.createdAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('orders_merchant_created_idx').on(
+      t.merchantId,
+      t.createdAt.desc().nullsFirst(),
+      t.id.desc().nullsFirst(),
+    ),
+    index('orders_driver_created_idx').on(t.driverId, t.createdAt.desc().nullsFirst()),
+    index('orders_status_idx').on(t.status),
+    index('orders_city_status_idx').on(t.cityId, t.status),
+    check(
+      'orders_amounts_non_negative',
+      sql`${t.subtotalCents} >= 0 and ${t.deliveryFeeCents} >= 0 and ${t.taxCents} >= 0 and ${t.totalCents} >= 0`,
+    ),
+    check('orders_delivery_pin_format', sql`${t.deliveryPin} ~ '^[0-9]{4}$'`),
+    check('orders_distance_non_negative', sql`${t.distanceM} >= 0`),
+  ],
+);
+
+/** The person and place an order goes to. Wiped on erasure. */
+export const orderContacts = pgTable('order_contacts', {
+  orderId: text('order_id')
+    .primaryKey()
+    .references(() => orders.id, { onDelete: 'cascade' }),
+  name: text('name'),
+  phone: text('phone'),
+  email: text('email'),
+  address: text('address'),
+  instructions: text('instructions'),
+  createdAt: createdAt(),
+  /** Set when erasure blanked this row. */
+  erasedAt: tstz('erased_at'),
+});
+
+export const orderItems = pgTable(
+  'order_items',
+  {
+    id: idColumn(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    productId: text('product_id').references(() => products.id, { onDelete: 'set null' }),
+    /** Snapshot of the product at order time. */
+    name: text('name').notNull(),
+    unitPriceCents: integer('unit_price_cents').notNull(),
+    quantity: integer('quantity').notNull(),
+    lineTotalCents: integer('line_total_cents').notNull(),
+    requiresPrescription: boolean('requires_prescription').notNull().default(false),
+  },
+  (t) => [
+    index('order_items_order_idx').on(t.orderId),
+    check('order_items_quantity_positive', sql`${t.quantity} > 0`),
+    check('order_items_line_total', sql`${t.lineTotalCents} = ${t.unitPriceCents} * ${t.quantity}`),
+  ],
+);
+
+/** Append-only status history (GET /v1/orders/{id}/events). */
+export const orderStatusEvents = pgTable(
+  'order_status_events',
+  {
+    id: idColumn(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    status: orderStatus('status').notNull(),
+    dispatchState: dispatchState('dispatch_state'),
+    actorType: actorType('actor_type').notNull(),
+    /** A user, driver, API key or provider event id; no FK, it may be any of them. */
+    actorId: text('actor_id'),
+    reason: text('reason'),
+    at: tstz('at').notNull().defaultNow(),
+  },
+  (t) => [index('order_status_events_order_at_idx').on(t.orderId, t.at)],
+);
+
+/**
+ * Proof of hand-over. A photo of the door and the recipient's ID check are
+ * personal data, so they sit apart from the order and erasure can drop them.
+ */
+export const deliveryProofs = pgTable(
+  'delivery_proofs',
+  {
+    orderId: text('order_id')
+      .primaryKey()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    driverId: text('driver_id').references(() => drivers.id, { onDelete: 'set null' }),
+    method: deliveryProofMethod('method').notNull(),
+    photoUrl: text('photo_url'),
+    /** Prescription orders: the document shown, and the birth year read from it. */
+    idDocumentType: text('id_document_type'),
+    idBirthYear: smallint('id_birth_year'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('delivery_proofs_photo_needs_url', sql`${t.method} <> 'photo' or ${t.photoUrl} is not null`),
+  ],
+);
+
+export type Order = typeof orders.$inferSelect;
+export type NewOrder = typeof orders.$inferInsert;
+export type OrderContact = typeof orderContacts.$inferSelect;
+export type NewOrderContact = typeof orderContacts.$inferInsert;
+export type OrderItem = typeof orderItems.$inferSelect;
+export type NewOrderItem = typeof orderItems.$inferInsert;
+export type OrderStatusEvent = typeof orderStatusEvents.$inferSelect;
+export type NewOrderStatusEvent = typeof orderStatusEvents.$inferInsert;
+export type DeliveryProof = typeof deliveryProofs.$inferSelect;
+export type OrderStatus = Order['status'];
+export type DispatchState = Order['dispatchState'];

@@ -1,0 +1,55 @@
+/**
+ * Transactional outbox and dead letters. Every state change writes its outbox
+ * row in the same transaction; a relay publishes rows to the queue and marks
+ * them. Payloads carry ids and states, not contact data: consumers read the
+ * recipient at send time, so an erasure in between is honoured and the
+ * outbox never needs scrubbing.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { createdAt, idColumn, tstz } from './columns';
+
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: idColumn(),
+    /** Event type, e.g. order.placed, payment.refunded. */
+    topic: text('topic').notNull(),
+    aggregateType: text('aggregate_type').notNull(),
+    aggregateId: text('aggregate_id').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    publishedAt: tstz('published_at'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    // The relay's scan: only the unpublished tail, in order.
+    index('outbox_unpublished_idx')
+      .on(t.createdAt)
+      .where(sql`${t.publishedAt} is null`),
+    index('outbox_aggregate_idx').on(t.aggregateType, t.aggregateId, t.createdAt),
+  ],
+);
+
+/** Queue messages that exhausted their retries, kept for inspection and replay. */
+export const deadLetters = pgTable(
+  'dead_letters',
+  {
+    id: idColumn(),
+    queue: text('queue').notNull(),
+    messageId: text('message_id').notNull(),
+    body: jsonb('body').notNull(),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    replayedAt: tstz('replayed_at'),
+  },
+  (t) => [index('dead_letters_queue_created_idx').on(t.queue, t.createdAt.desc().nullsFirst())],
+);
+
+export type OutboxMessage = typeof outbox.$inferSelect;
+export type NewOutboxMessage = typeof outbox.$inferInsert;
+export type DeadLetter = typeof deadLetters.$inferSelect;
+export type NewDeadLetter = typeof deadLetters.$inferInsert;

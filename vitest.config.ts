@@ -1,0 +1,38 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+import { TEST_SECRETS } from './test/support/secrets.ts';
+
+export default defineConfig({
+  test: {
+    // An unhandled rejection anywhere fails the run (vitest's default; kept explicit).
+    dangerouslyIgnoreUnhandledErrors: false,
+    // Runs once, in Node, for every project: Postgres for the unit tests and,
+    // through the Hyperdrive binding, for the Worker tests.
+    globalSetup: ['test/support/global-setup.ts'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              hyperdrives: { HYPERDRIVE: inject('databaseUrl') },
+              bindings: { APP_ENV: 'test', PUBLIC_BASE_URL: 'http://127.0.0.1:8787', ...TEST_SECRETS },
+            },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/workers/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+    ],
+  },
+});

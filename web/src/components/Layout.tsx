@@ -1,0 +1,64 @@
+import { useEffect, useRef, type ReactNode } from 'react';
+import { APPS } from '../apps';
+import { Link, usePathname } from '../router';
+
+export const MAIN_ID = 'main-content';
+
+/**
+ * Page chrome: skip link, banner with the primary navigation, main landmark
+ * and footer. On client-side navigation, focus moves to the new page's
+ * heading so screen-reader and keyboard users land on the new content.
+ */
+export function Layout({ children }: { children: ReactNode }) {
+  const pathname = usePathname();
+  const mainRef = useRef<HTMLElement>(null);
+  const previousPathname = useRef(pathname);
+
+  useEffect(() => {
+    if (previousPathname.current === pathname) return;
+    previousPathname.current = pathname;
+    const main = mainRef.current;
+    if (!main) return;
+    const heading = main.querySelector<HTMLElement>('h1');
+    window.scrollTo(0, 0);
+    (heading ?? main).focus({ preventScroll: true });
+  }, [pathname]);
+
+  return (
+    <>
+      <a className="skip-link" href={`#${MAIN_ID}`}>
+        Skip to main content
+      </a>
+      <header className="site-header">
+        <div className="container site-header__inner">
+          <Link to="/" className="brand">
+            <span className="brand__mark" aria-hidden="true" />
+            Delivery Platform
+          </Link>
+          <nav aria-label="Primary" className="site-nav">
+            <ul>
+              <li>
+                <Link to="/">Home</Link>
+              </li>
+              {APPS.map((app) => (
+                <li key={app.path}>
+                  <Link to={app.path}>{app.name}</Link>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        </div>
+      </header>
+      <main id={MAIN_ID} ref={mainRef} tabIndex={-1} className="container site-main">
+        {children}
+      </main>
+      <footer className="site-footer">
+        <div className="container">
+          <p>
+            API reference: <a href="/docs">/docs</a> · <a href="/openapi.json">OpenAPI</a>
+          </p>
+        </div>
+      </footer>
+    </>
+  );
+}

@@ -1,0 +1,48 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { createRouter } from './openapi';
+import { onError, notFound } from './errors';
+import { requestId } from './middleware/request-id';
+import { bodyLimit } from './middleware/body-limit';
+import { database } from './middleware/database';
+import { healthRoutes } from './routes/health';
+import { cityRoutes } from './routes/cities';
+
+export const API_VERSION = '1.0.0';
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use('*', requestId);
+  app.use('*', bodyLimit());
+  app.use('*', database);
+
+  app.route('/', healthRoutes);
+  app.route('/', cityRoutes);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A JWT access token, or a merchant API key for server-to-server calls.',
+  });
+
+  app.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'Delivery platform API',
+      version: API_VERSION,
+      description: 'Orders, dispatch, live tracking and payments. Errors are RFC 9457 problem details.',
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+    security: [{ bearer: [] }],
+  }));
+
+  // The API reference UI is served from our own static assets (web build copies
+  // Scalar's standalone bundle), so /docs works offline and without a CDN.
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Delivery platform API', cdn: '/vendor/scalar/standalone.js' }));
+
+  app.notFound(notFound);
+  app.onError(onError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,15 @@
+import type { Database } from '../db/client';
+
+/** What a request carries through the Hono context. */
+export interface AppVariables {
+  requestId: string;
+  /** Lazily opened per request by the db middleware; closed after the response. */
+  db: () => Database;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}
+
+export const isLocalMode = (env: Pick<Env, 'APP_ENV'>): boolean => env.APP_ENV === 'local' || env.APP_ENV === 'test';

@@ -1,0 +1,69 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'drizzle-orm';
+import { createRouter, problemResponses } from '../openapi';
+import { problems } from '../problem';
+
+const READINESS_TIMEOUT_MS = 2_000;
+
+const healthz = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['Operations'],
+  summary: 'Liveness: the Worker answers',
+  responses: {
+    200: {
+      description: 'The process is up',
+      content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
+    },
+  },
+});
+
+const readyz = createRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['Operations'],
+  summary: 'Readiness: Postgres (through Hyperdrive) and the city shards answer',
+  responses: {
+    200: {
+      description: 'Every dependency answered',
+      content: {
+        'application/json': {
+          schema: z.object({
+            status: z.literal('ready'),
+            checks: z.object({ postgres: z.literal('ok'), cityShard: z.literal('ok') }),
+          }),
+        },
+      },
+    },
+    ...problemResponses(503),
+  },
+});
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
+}
+
+export const healthRoutes = createRouter()
+  .openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200))
+  .openapi(readyz, async (c) => {
+    try {
+      await withTimeout(c.var.db().execute(sql`select 1`), READINESS_TIMEOUT_MS, 'Postgres');
+    } catch (error) {
+      console.warn(JSON.stringify({ msg: 'readiness: postgres unreachable', requestId: c.var.requestId, error: String(error) }));
+      throw problems.unavailable('Postgres is not reachable through Hyperdrive.');
+    }
+    try {
+      const shard = c.env.CITY_SHARD.get(c.env.CITY_SHARD.idFromName('readiness-probe'));
+      await withTimeout(shard.ping(), READINESS_TIMEOUT_MS, 'CityShard');
+    } catch (error) {
+      console.warn(JSON.stringify({ msg: 'readiness: city shard unreachable', requestId: c.var.requestId, error: String(error) }));
+      throw problems.unavailable('The city shard Durable Objects are not reachable.');
+    }
+    return c.json({ status: 'ready' as const, checks: { postgres: 'ok' as const, cityShard: 'ok' as const } }, 200);
+  });
