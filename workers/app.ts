@@ -4,6 +4,7 @@ import { onError, notFound } from './errors';
 import { requestId } from './middleware/request-id';
 import { bodyLimit } from './middleware/body-limit';
 import { database } from './middleware/database';
+import { authenticate } from './middleware/auth';
 import { healthRoutes } from './routes/health';
 import { cityRoutes } from './routes/cities';
 
@@ -15,6 +16,7 @@ export function createApp() {
   app.use('*', requestId);
   app.use('*', bodyLimit());
   app.use('*', database);
+  app.use('/v1/*', authenticate);
 
   app.route('/', healthRoutes);
   app.route('/', cityRoutes);

@@ -1,10 +1,13 @@
 import type { Database } from '../db/client';
+import type { Principal } from './services/auth/principal';
 
 /** What a request carries through the Hono context. */
 export interface AppVariables {
   requestId: string;
   /** Lazily opened per request by the db middleware; closed after the response. */
   db: () => Database;
+  /** The authenticated caller, when credentials were given (see middleware/auth). */
+  principal?: Principal;
 }
 
 export interface AppEnv {

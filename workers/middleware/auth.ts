@@ -1,0 +1,75 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { createMiddleware } from 'hono/factory';
+import { merchantApiKeys } from '../../db/schema/index';
+import type { AppEnv } from '../env';
+import { problems } from '../problem';
+import { API_KEY_PATTERN, hashApiKey } from '../services/auth/api-keys';
+import type { Principal, UserRole } from '../services/auth/principal';
+import { InvalidTokenError, verifyAccessToken } from '../services/auth/tokens';
+
+function bearerFrom(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw problems.unauthorized('The Authorization header must be "Bearer <token>".');
+  return match[1];
+}
+
+async function principalFromApiKey(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0], key: string): Promise<Principal> {
+  const keyHash = await hashApiKey(key);
+  const [row] = await c.var
+    .db()
+    .select({ id: merchantApiKeys.id, merchantId: merchantApiKeys.merchantId })
+    .from(merchantApiKeys)
+    .where(and(eq(merchantApiKeys.keyHash, keyHash), isNull(merchantApiKeys.revokedAt)));
+  if (!row) throw problems.unauthorized('Unknown or revoked API key.');
+  // last_used_at is informative: update it after the response, never on the hot path.
+  c.executionCtx.waitUntil(
+    c.var.db().update(merchantApiKeys).set({ lastUsedAt: new Date() }).where(eq(merchantApiKeys.id, row.id)).then(() => undefined, () => undefined),
+  );
+  return { type: 'api_key', keyId: row.id, merchantId: row.merchantId, role: 'merchant' };
+}
+
+/**
+ * Resolves the caller, when credentials are present: a JWT access token or a
+ * merchant API key in `Authorization: Bearer`. On WebSocket upgrades only,
+ * `?access_token=` is accepted too (browsers cannot set headers there, RFC 6750).
+ * Bad credentials are a 401 even on public routes, so a client learns its token
+ * is wrong instead of silently getting the anonymous view.
+ */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  let token = bearerFrom(c.req.header('authorization'));
+  if (!token && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
+    token = c.req.query('access_token') || undefined;
+  }
+  if (token) {
+    if (API_KEY_PATTERN.test(token)) {
+      c.set('principal', await principalFromApiKey(c, token));
+    } else {
+      try {
+        c.set('principal', await verifyAccessToken(c.env.JWT_SIGNING_KEYS, token));
+      } catch (error) {
+        if (error instanceof InvalidTokenError) {
+          throw problems.unauthorized(error.reason === 'expired' ? 'The access token has expired.' : 'The access token is not valid.');
+        }
+        throw error;
+      }
+    }
+  }
+  await next();
+});
+
+/** The route needs a caller with one of these roles (none listed: any signed-in caller). */
+export const requireAuth = (...roles: UserRole[]) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const principal = c.get('principal');
+    if (!principal) throw problems.unauthorized();
+    if (roles.length > 0 && !roles.includes(principal.role)) throw problems.forbidden();
+    await next();
+  });
+
+/** The principal of a route behind `requireAuth`. */
+export function principalOf(c: { get(key: 'principal'): Principal | undefined }): Principal {
+  const principal = c.get('principal');
+  if (!principal) throw problems.unauthorized();
+  return principal;
+}

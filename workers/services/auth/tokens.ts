@@ -1,0 +1,104 @@
+/**
+ * Access tokens: short-lived JWTs (HS256, 15 minutes) carrying a key id, so
+ * signing keys rotate without logging everyone out: JWT_SIGNING_KEYS is a JSON
+ * list `[{ kid, secret }]`, the first signs, all of them verify. Only this
+ * Worker issues and verifies them, so a shared secret is enough (no JWKS).
+ */
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { MerchantStaffRole, Principal, UserRole } from './principal';
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+const ISSUER = 'delivery-platform';
+const AUDIENCE = 'delivery-platform-api';
+
+interface SigningKey {
+  kid: string;
+  key: Uint8Array;
+}
+
+const keyCache = new Map<string, SigningKey[]>();
+
+export function parseSigningKeys(raw: string): SigningKey[] {
+  const cached = keyCache.get(raw);
+  if (cached) return cached;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error('JWT_SIGNING_KEYS is not valid JSON');
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new Error('JWT_SIGNING_KEYS must be a non-empty JSON array');
+  const keys = parsed.map((entry: unknown) => {
+    const { kid, secret } = (entry ?? {}) as { kid?: unknown; secret?: unknown };
+    if (typeof kid !== 'string' || typeof secret !== 'string' || secret.length < 32) {
+      throw new Error('each JWT signing key needs a string kid and a secret of at least 32 characters');
+    }
+    return { kid, key: new TextEncoder().encode(secret) };
+  });
+  keyCache.set(raw, keys);
+  return keys;
+}
+
+export interface AccessClaims {
+  sub: string;
+  role: UserRole;
+  mid?: string;
+  mrole?: MerchantStaffRole;
+  did?: string;
+}
+
+export async function issueAccessToken(
+  rawKeys: string,
+  claims: AccessClaims,
+  now = Math.floor(Date.now() / 1000),
+): Promise<{ token: string; expiresAt: number }> {
+  const [current] = parseSigningKeys(rawKeys);
+  const expiresAt = now + ACCESS_TOKEN_TTL_SECONDS;
+  const token = await new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: 'HS256', kid: current!.kid, typ: 'JWT' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(expiresAt)
+    .setJti(crypto.randomUUID())
+    .sign(current!.key);
+  return { token, expiresAt };
+}
+
+export class InvalidTokenError extends Error {
+  constructor(readonly reason: 'expired' | 'invalid' | 'unknown_key') {
+    super(`access token ${reason}`);
+  }
+}
+
+const ROLES: readonly UserRole[] = ['customer', 'merchant', 'driver', 'ops', 'admin'];
+
+/** Verifies signature, key id, issuer, audience and expiry; returns the principal. */
+export async function verifyAccessToken(rawKeys: string, token: string, now?: number): Promise<Principal> {
+  const keys = parseSigningKeys(rawKeys);
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        const match = keys.find((k) => k.kid === header.kid);
+        if (!match) throw new InvalidTokenError('unknown_key');
+        return match.key;
+      },
+      { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], ...(now !== undefined ? { currentDate: new Date(now * 1000) } : {}) },
+    );
+    const role = payload.role as UserRole;
+    if (typeof payload.sub !== 'string' || !ROLES.includes(role)) throw new InvalidTokenError('invalid');
+    return {
+      type: 'user',
+      userId: payload.sub,
+      role,
+      ...(typeof payload.mid === 'string' ? { merchantId: payload.mid } : {}),
+      ...(typeof payload.mrole === 'string' ? { merchantRole: payload.mrole as MerchantStaffRole } : {}),
+      ...(typeof payload.did === 'string' ? { driverId: payload.did } : {}),
+    };
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw error;
+    if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError('expired');
+    throw new InvalidTokenError('invalid');
+  }
+}
