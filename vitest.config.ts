@@ -9,6 +9,9 @@ export default defineConfig({
     // Runs once, in Node, for every project: Postgres for the unit tests and,
     // through the Hyperdrive binding, for the Worker tests.
     globalSetup: ['test/support/global-setup.ts'],
+    // The JSON report feeds the one-line summary that .ci/run prints.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
     projects: [
       {
         test: {

@@ -51,7 +51,10 @@ function toProblem(error: unknown): Problem {
 export function onError(error: Error, c: Context<AppEnv>): Response {
   const problem = toProblem(error);
   if (problem.status >= 500) {
-    console.error(
+    // Expected outages (a Problem such as 503) are logged without a stack; an
+    // unexpected error keeps its stack in the log, never in the answer.
+    const unexpected = !(error instanceof Problem);
+    (unexpected ? console.error : console.warn)(
       JSON.stringify({
         msg: 'request failed',
         requestId: c.get('requestId'),
@@ -60,7 +63,7 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
         status: problem.status,
         error: error.name,
         detail: error.message,
-        stack: error.stack,
+        ...(unexpected ? { stack: error.stack } : {}),
       }),
     );
   }
