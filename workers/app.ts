@@ -7,6 +7,7 @@ import { database } from './middleware/database';
 import { authenticate } from './middleware/auth';
 import { healthRoutes } from './routes/health';
 import { cityRoutes } from './routes/cities';
+import { metricsRoutes } from './routes/metrics';
 
 export const API_VERSION = '1.0.0';
 
@@ -20,6 +21,7 @@ export function createApp() {
 
   app.route('/', healthRoutes);
   app.route('/', cityRoutes);
+  app.route('/', metricsRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
