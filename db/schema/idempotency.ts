@@ -19,6 +19,14 @@ export const idempotencyKeys = pgTable(
     statusCode: integer('status_code'),
     responseBody: text('response_body'),
     responseHeaders: jsonb('response_headers').$type<Record<string, string>>(),
+    /**
+     * What the first attempt created (e.g. the order id), written in the same
+     * transaction as that object: a retry after a failure further on (the
+     * payment provider was down) resumes it instead of creating another.
+     */
+    resourceId: text('resource_id'),
+    /** Set while an attempt runs; an attempt older than the lock timeout is presumed dead and may be taken over. */
+    lockedAt: tstz('locked_at'),
     createdAt: createdAt(),
     expiresAt: tstz('expires_at').notNull(),
   },
