@@ -2,6 +2,10 @@ import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { TEST_SECRETS } from './test/support/secrets.ts';
 
+// wrangler checks `[secrets] required` against process.env while reading
+// wrangler.toml; give it the test values so it has nothing to warn about.
+for (const [name, value] of Object.entries(TEST_SECRETS)) process.env[name] ??= value;
+
 export default defineConfig({
   test: {
     // An unhandled rejection anywhere fails the run (vitest's default; kept explicit).
