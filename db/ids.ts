@@ -34,6 +34,7 @@ export const ID_PREFIXES = {
   fam: 'refresh token family',
   dev: 'device (push token)',
   ntf: 'notification log entry',
+  nta: 'notification attempt',
   whk: 'merchant webhook endpoint',
   whd: 'merchant webhook delivery',
   ofr: 'dispatch offer',

@@ -27,6 +27,10 @@ export const notificationPreferences = pgTable('notification_preferences', {
   push: boolean('push').notNull().default(true),
   /** Opt-in only (ePrivacy): false until the user says otherwise. */
   marketing: boolean('marketing').notNull().default(false),
+  /** E.164 number for SMS; null: the account's phone (user_profiles.phone). */
+  phone: text('phone'),
+  /** Address for email; null: the account's email (user_profiles.email). */
+  emailAddress: text('email_address'),
   updatedAt: updatedAt(),
 });
 
@@ -64,6 +68,12 @@ export const notificationLog = pgTable(
     status: notificationStatus('status').notNull().default('queued'),
     error: text('error'),
     attempt: integer('attempt').notNull().default(0),
+    /**
+     * Set while a consumer is sending (status `queued`): a redelivery of the
+     * same event waits instead of sending twice; a crashed sender's lease
+     * expires and the next delivery takes over.
+     */
+    leasedUntil: tstz('leased_until'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -77,6 +87,28 @@ export const notificationLog = pgTable(
     index('notification_log_order_idx').on(t.orderId),
     index('notification_log_user_created_idx').on(t.userId, t.createdAt.desc().nullsFirst()),
   ],
+);
+
+/** Every attempt of a send: what the provider answered, how long it took. */
+export const notificationAttempts = pgTable(
+  'notification_attempts',
+  {
+    id: idColumn(),
+    logId: text('log_id')
+      .notNull()
+      .references(() => notificationLog.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    /** `sent`, or `failed` with `permanent` telling a 4xx from a 5xx/timeout. */
+    status: notificationStatus('status').notNull(),
+    permanent: boolean('permanent').notNull().default(false),
+    provider: text('provider'),
+    providerMessageId: text('provider_message_id'),
+    httpStatus: integer('http_status'),
+    error: text('error'),
+    latencyMs: integer('latency_ms'),
+    at: tstz('at').notNull().defaultNow(),
+  },
+  (t) => [unique('notification_attempts_log_attempt_uq').on(t.logId, t.attempt)],
 );
 
 /**
@@ -108,5 +140,6 @@ export type Device = typeof devices.$inferSelect;
 export type NewDevice = typeof devices.$inferInsert;
 export type NotificationLogEntry = typeof notificationLog.$inferSelect;
 export type NewNotificationLogEntry = typeof notificationLog.$inferInsert;
+export type NotificationAttempt = typeof notificationAttempts.$inferSelect;
 export type DevMessage = typeof devMessages.$inferSelect;
 export type NewDevMessage = typeof devMessages.$inferInsert;

@@ -6,7 +6,7 @@
  * outbox never needs scrubbing.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, idColumn, tstz } from './columns';
 
 export const outbox = pgTable(
@@ -46,7 +46,11 @@ export const deadLetters = pgTable(
     createdAt: createdAt(),
     replayedAt: tstz('replayed_at'),
   },
-  (t) => [index('dead_letters_queue_created_idx').on(t.queue, t.createdAt.desc().nullsFirst())],
+  (t) => [
+    index('dead_letters_queue_created_idx').on(t.queue, t.createdAt.desc().nullsFirst()),
+    // The dead-letter consumer runs at least once too: a redelivery stores nothing new.
+    uniqueIndex('dead_letters_queue_message_uq').on(t.queue, t.messageId),
+  ],
 );
 
 export type OutboxMessage = typeof outbox.$inferSelect;

@@ -5,7 +5,7 @@
  * so this is not a long-term copy of personal data.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, idColumn, tstz, updatedAt } from './columns';
 import { webhookDeliveryStatus } from './enums';
 import { merchants } from './merchants';
@@ -47,6 +47,8 @@ export const webhookDeliveries = pgTable(
     eventType: text('event_type').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     attempt: integer('attempt').notNull().default(1),
+    /** What made this attempt: the event itself, a scheduled retry, or a manual replay. */
+    trigger: text('trigger').notNull().default('event'),
     status: webhookDeliveryStatus('status').notNull().default('pending'),
     statusCode: integer('status_code'),
     latencyMs: integer('latency_ms'),
@@ -57,7 +59,9 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [
     index('webhook_deliveries_endpoint_created_idx').on(t.endpointId, t.createdAt.desc().nullsFirst()),
-    index('webhook_deliveries_endpoint_event_idx').on(t.endpointId, t.eventId),
+    // One row per attempt number: two consumers racing on the same event
+    // cannot both make attempt n (the loser's insert conflicts).
+    uniqueIndex('webhook_deliveries_endpoint_event_attempt_uq').on(t.endpointId, t.eventId, t.attempt),
     // The retry sweep: only rows still waiting for another attempt.
     index('webhook_deliveries_retry_idx')
       .on(t.nextRetryAt)
