@@ -7,6 +7,10 @@ import { database } from './middleware/database';
 import { authenticate } from './middleware/auth';
 import { healthRoutes } from './routes/health';
 import { cityRoutes } from './routes/cities';
+import { authRoutes } from './routes/auth';
+import { meRoutes } from './routes/me';
+import { merchantApiKeyRoutes } from './routes/merchant-api-keys';
+import { merchantStaffRoutes } from './routes/merchant-staff';
 import { metricsRoutes } from './routes/metrics';
 
 export const API_VERSION = '1.0.0';
@@ -21,6 +25,10 @@ export function createApp() {
 
   app.route('/', healthRoutes);
   app.route('/', cityRoutes);
+  app.route('/', authRoutes);
+  app.route('/', meRoutes);
+  app.route('/', merchantApiKeyRoutes);
+  app.route('/', merchantStaffRoutes);
   app.route('/', metricsRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -1,6 +1,7 @@
 import { createApp } from './app';
 
 export { CityShard } from '../durable-objects/city-shard/CityShard';
+export { RateLimiter } from '../durable-objects/rate-limiter/RateLimiter';
 
 const app = createApp();
 

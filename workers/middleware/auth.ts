@@ -4,7 +4,7 @@ import { merchantApiKeys } from '../../db/schema/index';
 import type { AppEnv } from '../env';
 import { problems } from '../problem';
 import { API_KEY_PATTERN, hashApiKey } from '../services/auth/api-keys';
-import type { Principal, UserRole } from '../services/auth/principal';
+import { merchantAccess, type MerchantCapability, type Principal, type UserRole } from '../services/auth/principal';
 import { InvalidTokenError, verifyAccessToken } from '../services/auth/tokens';
 
 function bearerFrom(header: string | undefined): string | undefined {
@@ -72,4 +72,11 @@ export function principalOf(c: { get(key: 'principal'): Principal | undefined })
   const principal = c.get('principal');
   if (!principal) throw problems.unauthorized();
   return principal;
+}
+
+/** Throws the problem `merchantAccess` calls for: 404 for another business, 403 for a missing capability. */
+export function assertMerchantAccess(principal: Principal, merchantId: string, capability: MerchantCapability): void {
+  const access = merchantAccess(principal, merchantId, capability);
+  if (access === 'not_yours') throw problems.notFound('No such merchant.');
+  if (access === 'forbidden') throw problems.forbidden();
 }

@@ -45,6 +45,8 @@ export interface AccessClaims {
   mid?: string;
   mrole?: MerchantStaffRole;
   did?: string;
+  /** The refresh-token family (session) this token was issued in; logout revokes it. */
+  sid?: string;
 }
 
 export async function issueAccessToken(
@@ -95,6 +97,7 @@ export async function verifyAccessToken(rawKeys: string, token: string, now?: nu
       ...(typeof payload.mid === 'string' ? { merchantId: payload.mid } : {}),
       ...(typeof payload.mrole === 'string' ? { merchantRole: payload.mrole as MerchantStaffRole } : {}),
       ...(typeof payload.did === 'string' ? { driverId: payload.did } : {}),
+      ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
     };
   } catch (error) {
     if (error instanceof InvalidTokenError) throw error;

@@ -1,0 +1,183 @@
+/**
+ * /v1/auth: register, login, refresh, logout. Thin: each handler validates
+ * (zod, through the OpenAPI route), calls services/auth and maps the outcome
+ * to an answer. Who may call: anyone, except logout (a signed-in user).
+ */
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import { principalOf, requireAuth } from '../middleware/auth';
+import { clientIp, limiterOf, rateLimit, throttled, withLimiter } from '../middleware/rate-limit';
+import { createRouter, problemResponses } from '../openapi';
+import { problems } from '../problem';
+import { LoginBodySchema, LogoutBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from '../schemas/identity';
+import { recordAudit, actorOf, SYSTEM_ACTOR } from '../services/audit';
+import { loadIdentity, loadUserView, type Identity } from '../services/auth/accounts';
+import { attemptLogin } from '../services/auth/login';
+import { registerAccount } from '../services/auth/registration';
+import { familyOfToken, revokeFamily, rotateRefreshToken, startSession } from '../services/auth/sessions';
+import { RULES } from '../services/auth/throttle';
+import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../services/auth/tokens';
+
+const jsonBody = <T>(schema: T, description: string) => ({
+  required: true,
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const register = createRoute({
+  method: 'post',
+  path: '/v1/auth/register',
+  tags: ['Identity'],
+  summary: 'Create a customer, merchant or driver account',
+  description:
+    'Who may call: anyone (throttled per IP and per email). A merchant registration creates the business and its owner account; a driver registration creates the driver record. Operators cannot register (role ops/admin is a 422).',
+  security: [],
+  request: { body: jsonBody(RegisterBodySchema, 'The account, by role') },
+  responses: {
+    201: { description: 'Registered and signed in', content: { 'application/json': { schema: SessionSchema } } },
+    ...problemResponses(400, 409, 413, 415, 422, 429, 503),
+  },
+});
+
+const login = createRoute({
+  method: 'post',
+  path: '/v1/auth/login',
+  tags: ['Identity'],
+  summary: 'Sign in with email and password',
+  description:
+    'Who may call: anyone. An unknown email and a wrong password get the same 401 in the same time. Throttled per IP (attempts and failures) and per account (at most 100 failed sign-ins per hour), answered 429 with Retry-After.',
+  security: [],
+  request: { body: jsonBody(LoginBodySchema, 'Credentials') },
+  responses: {
+    200: { description: 'Signed in', content: { 'application/json': { schema: SessionSchema } } },
+    ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+  },
+});
+
+const refresh = createRoute({
+  method: 'post',
+  path: '/v1/auth/refresh',
+  tags: ['Identity'],
+  summary: 'Exchange a refresh token for a new token pair',
+  description:
+    'Who may call: anyone holding a refresh token. The token is single use: the answer carries its successor. Presenting a token that was already exchanged revokes its whole family (every session descended from that sign-in) and answers 401.',
+  security: [],
+  middleware: [rateLimit({ bucket: 'refresh', rule: RULES.refreshesPerIp })] as const,
+  request: { body: jsonBody(RefreshBodySchema, 'The current refresh token') },
+  responses: {
+    200: { description: 'A new pair', content: { 'application/json': { schema: TokenPairSchema.openapi('TokenPair') } } },
+    ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+  },
+});
+
+const logout = createRoute({
+  method: 'post',
+  path: '/v1/auth/logout',
+  tags: ['Identity'],
+  summary: 'Sign out: revoke the refresh-token family of this session',
+  description:
+    'Who may call: a signed-in user (access token; an API key gets 403). Revokes the family the access token was issued in and, when a refresh token of the caller is given, its family too. The access token itself stays valid until it expires (at most 15 minutes).',
+  middleware: [requireAuth()] as const,
+  request: { body: { required: false, content: { 'application/json': { schema: LogoutBodySchema } } } },
+  responses: {
+    204: { description: 'Signed out' },
+    ...problemResponses(400, 401, 403, 413, 415, 422),
+  },
+});
+
+async function tokensFor(c: Context<AppEnv>, identity: Identity, familyId: string) {
+  const { token } = await issueAccessToken(c.env.JWT_SIGNING_KEYS, {
+    sub: identity.userId,
+    role: identity.role,
+    ...(identity.merchantId ? { mid: identity.merchantId } : {}),
+    ...(identity.merchantRole ? { mrole: identity.merchantRole } : {}),
+    ...(identity.driverId ? { did: identity.driverId } : {}),
+    sid: familyId,
+  });
+  return { accessToken: token, tokenType: 'Bearer' as const, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+}
+
+async function sessionBody(c: Context<AppEnv>, identity: Identity, refresh: { token: string; familyId: string }) {
+  const [tokens, user] = await Promise.all([tokensFor(c, identity, refresh.familyId), loadUserView(c.var.db(), identity)]);
+  if (!user) throw problems.unauthorized();
+  return { user, ...tokens, refreshToken: refresh.token };
+}
+
+const INVALID_LOGIN = 'The email or password is incorrect.';
+
+export const authRoutes = createRouter()
+  .openapi(register, async (c) => {
+    const body = c.req.valid('json');
+    const outcome = await withLimiter(() =>
+      registerAccount({ db: c.var.db(), limiter: limiterOf(c), ip: clientIp(c), requestId: c.var.requestId }, body),
+    );
+    switch (outcome.kind) {
+      case 'throttled':
+        return throttled(outcome.retryAfterSeconds);
+      case 'email_taken':
+        throw problems.conflict('email-taken', 'An account with this email already exists.');
+      case 'unknown_city':
+        throw problems.validation([{ path: `json.${outcome.path}`, message: 'No such city (see GET /v1/cities).' }]);
+      case 'ok':
+        return c.json(await sessionBody(c, outcome.identity, outcome.refresh), 201);
+    }
+  })
+  .openapi(login, async (c) => {
+    const { email, password } = c.req.valid('json');
+    const db = c.var.db();
+    const outcome = await withLimiter(() => attemptLogin({ db, limiter: limiterOf(c), ip: clientIp(c), requestId: c.var.requestId }, email, password));
+    if (outcome.kind === 'throttled') return throttled(outcome.retryAfterSeconds);
+    if (outcome.kind === 'invalid') throw problems.unauthorized(INVALID_LOGIN);
+    const session = await startSession(db, outcome.identity.userId);
+    return c.json(await sessionBody(c, outcome.identity, session), 200);
+  })
+  .openapi(refresh, async (c) => {
+    const { refreshToken } = c.req.valid('json');
+    const db = c.var.db();
+    const outcome = await db.transaction(async (tx) => {
+      const result = await rotateRefreshToken(tx, refreshToken);
+      if (result.kind === 'reused') {
+        await recordAudit(tx, {
+          actor: SYSTEM_ACTOR,
+          action: 'auth.refresh_reuse',
+          target: { type: 'user', id: result.userId },
+          ip: clientIp(c),
+          requestId: c.var.requestId,
+          metadata: { familyId: result.familyId, tokensRevoked: result.revoked },
+        });
+      }
+      return result;
+    });
+    if (outcome.kind === 'reused') throw problems.unauthorized('This refresh token was already used; the session has been revoked. Sign in again.');
+    if (outcome.kind === 'invalid') throw problems.unauthorized('The refresh token is not valid.');
+    const identity = await loadIdentity(db, outcome.userId);
+    if (!identity || identity.status !== 'active') {
+      await revokeFamily(db, outcome.refresh.familyId);
+      throw problems.unauthorized('The account no longer exists.');
+    }
+    return c.json({ ...(await tokensFor(c, identity, outcome.refresh.familyId)), refreshToken: outcome.refresh.token }, 200);
+  })
+  .openapi(logout, async (c) => {
+    const principal = principalOf(c);
+    if (principal.type !== 'user') throw problems.forbidden('API keys have no session to sign out of.');
+    const body = c.req.valid('json');
+    const db = c.var.db();
+    const families = new Set<string>();
+    if (principal.sessionId) families.add(principal.sessionId);
+    if (body.refreshToken) {
+      const family = await familyOfToken(db, body.refreshToken, principal.userId);
+      if (family) families.add(family);
+    }
+    let revoked = 0;
+    for (const family of families) revoked += await revokeFamily(db, family);
+    await recordAudit(db, {
+      actor: actorOf(principal),
+      action: 'auth.logout',
+      target: { type: 'user', id: principal.userId },
+      ip: clientIp(c),
+      requestId: c.var.requestId,
+      metadata: { families: [...families], tokensRevoked: revoked },
+    });
+    return c.body(null, 204);
+  });

@@ -1,0 +1,122 @@
+/**
+ * /v1/merchants/{id}/api-keys: the owner's server-to-server credentials.
+ * Who may call: the merchant owner of {id}, with an access token. Staff
+ * accounts and API keys of {id} get 403; anyone acting for another merchant
+ * gets 404 (that merchant's keys are not theirs to know about); customers,
+ * drivers and operators get 403.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { assertMerchantAccess, principalOf, requireAuth } from '../middleware/auth';
+import { clientIp } from '../middleware/rate-limit';
+import { createRouter, problemResponses } from '../openapi';
+import { problems } from '../problem';
+import { pageQuery } from '../schemas/common';
+import { actorOf } from '../services/audit';
+import { createApiKey, listApiKeys, revokeApiKey } from '../services/auth/api-keys';
+
+const MerchantParam = z.object({
+  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'mer_0h3k9x2m4p6r8t0v2x4z' }),
+});
+const KeyParams = MerchantParam.extend({
+  keyId: z.string().min(1).max(64).openapi({ param: { name: 'keyId', in: 'path' }, example: 'key_0h3k9x2m4p6r8t0v2x4z' }),
+});
+
+const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    prefix: z.string().openapi({ description: 'The visible start of the key, to tell keys apart.', example: 'dpk_7f3k9x2m' }),
+    name: z.string().nullable(),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+    lastUsedAt: z.string().nullable().openapi({ format: 'date-time' }),
+    revokedAt: z.string().nullable().openapi({ format: 'date-time' }),
+  })
+  .openapi('ApiKey');
+
+const CreatedApiKeySchema = ApiKeySchema.extend({
+  key: z.string().openapi({ description: 'The key itself. Shown once: only its hash is stored.', example: 'dpk_7f3k9x2m_…' }),
+}).openapi('CreatedApiKey');
+
+const who = 'Who may call: the merchant owner of {id}. Staff and API keys of {id}: 403; another merchant: 404; other roles: 403.';
+
+const create = createRoute({
+  method: 'post',
+  path: '/v1/merchants/{id}/api-keys',
+  tags: ['Identity'],
+  summary: 'Create an API key (shown once)',
+  description: `${who} Audited (api_key.create).`,
+  middleware: [requireAuth('merchant')] as const,
+  request: {
+    params: MerchantParam,
+    body: {
+      required: false,
+      content: { 'application/json': { schema: z.object({ name: z.string().trim().max(80).optional() }).openapi('NewApiKey') } },
+    },
+  },
+  responses: {
+    201: { description: 'The key, shown this once', content: { 'application/json': { schema: CreatedApiKeySchema } } },
+    ...problemResponses(400, 401, 403, 404, 413, 415, 422),
+  },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/v1/merchants/{id}/api-keys',
+  tags: ['Identity'],
+  summary: 'List API keys (prefixes only, never the keys)',
+  description: who,
+  middleware: [requireAuth('merchant')] as const,
+  request: { params: MerchantParam, query: z.object(pageQuery) },
+  responses: {
+    200: {
+      description: 'Keys, oldest first',
+      content: { 'application/json': { schema: z.object({ items: z.array(ApiKeySchema), nextCursor: z.string().nullable() }) } },
+    },
+    ...problemResponses(401, 403, 404, 422),
+  },
+});
+
+const revoke = createRoute({
+  method: 'delete',
+  path: '/v1/merchants/{id}/api-keys/{keyId}',
+  tags: ['Identity'],
+  summary: 'Revoke an API key',
+  description: `${who} Revoking a revoked key answers 204 again. Audited (api_key.revoke).`,
+  middleware: [requireAuth('merchant')] as const,
+  request: { params: KeyParams },
+  responses: {
+    204: { description: 'Revoked; the key no longer authenticates' },
+    ...problemResponses(401, 403, 404, 422),
+  },
+});
+
+export const merchantApiKeyRoutes = createRouter()
+  .openapi(create, async (c) => {
+    const { id } = c.req.valid('param');
+    const principal = principalOf(c);
+    assertMerchantAccess(principal, id, 'api_keys');
+    if (principal.type !== 'user') throw problems.forbidden();
+    const body = c.req.valid('json');
+    const { view, key } = await createApiKey(
+      c.var.db(),
+      id,
+      { name: body.name, createdBy: principal.userId },
+      { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId },
+    );
+    c.header('Cache-Control', 'no-store');
+    return c.json({ ...view, key }, 201);
+  })
+  .openapi(list, async (c) => {
+    const { id } = c.req.valid('param');
+    assertMerchantAccess(principalOf(c), id, 'api_keys');
+    const page = await listApiKeys(c.var.db(), id, c.req.valid('query'));
+    if ('kind' in page) throw problems.validation([{ path: 'query.cursor', message: 'Not a cursor from this list.' }]);
+    return c.json(page, 200);
+  })
+  .openapi(revoke, async (c) => {
+    const { id, keyId } = c.req.valid('param');
+    const principal = principalOf(c);
+    assertMerchantAccess(principal, id, 'api_keys');
+    const result = await revokeApiKey(c.var.db(), id, keyId, { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId });
+    if (result === 'not_found') throw problems.notFound('No such API key.');
+    return c.body(null, 204);
+  });

@@ -1,0 +1,143 @@
+/**
+ * /v1/merchants/{id}/staff: the owner adds staff accounts with a narrower role
+ * (manager or staff, see MERCHANT_CAPABILITIES), changes their role and
+ * removes them. Who may call: the merchant owner of {id}. Staff and API keys of
+ * {id} get 403; anyone acting for another merchant gets 404; other roles 403.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { assertMerchantAccess, principalOf, requireAuth } from '../middleware/auth';
+import { clientIp } from '../middleware/rate-limit';
+import { createRouter, problemResponses } from '../openapi';
+import { problems } from '../problem';
+import { pageQuery } from '../schemas/common';
+import { EmailSchema, PasswordSchema, PersonNameSchema, PhoneSchema } from '../schemas/identity';
+import { actorOf } from '../services/audit';
+import { addStaff, changeStaffRole, listStaff, removeStaff } from '../services/auth/staff';
+
+const MerchantParam = z.object({
+  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'mer_0h3k9x2m4p6r8t0v2x4z' }),
+});
+const MemberParams = MerchantParam.extend({
+  userId: z.string().min(1).max(64).openapi({ param: { name: 'userId', in: 'path' }, example: 'usr_0h3k9x2m4p6r8t0v2x4z' }),
+});
+
+const StaffRoleSchema = z.enum(['manager', 'staff']).openapi({
+  description: 'manager: orders, catalog and webhooks; staff: orders only. Neither manages API keys or staff.',
+});
+
+const StaffMemberSchema = z
+  .object({
+    userId: z.string(),
+    email: z.string(),
+    name: z.string(),
+    phone: z.string().nullable(),
+    role: z.enum(['owner', 'manager', 'staff']),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('StaffMember');
+
+const NewStaffSchema = z
+  .object({ email: EmailSchema, password: PasswordSchema, name: PersonNameSchema, phone: PhoneSchema.optional(), role: StaffRoleSchema })
+  .openapi('NewStaffMember', { description: 'A new account for a member of staff; the owner hands over the initial password.' });
+
+const who = 'Who may call: the merchant owner of {id}. Staff and API keys of {id}: 403; another merchant: 404; other roles: 403.';
+
+const add = createRoute({
+  method: 'post',
+  path: '/v1/merchants/{id}/staff',
+  tags: ['Identity'],
+  summary: 'Add a staff account',
+  description: `${who} The email must not belong to any account yet (409). Audited (merchant.staff_add).`,
+  middleware: [requireAuth('merchant')] as const,
+  request: { params: MerchantParam, body: { required: true, content: { 'application/json': { schema: NewStaffSchema } } } },
+  responses: {
+    201: { description: 'The new member', content: { 'application/json': { schema: StaffMemberSchema } } },
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
+  },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/v1/merchants/{id}/staff',
+  tags: ['Identity'],
+  summary: 'List the members of a merchant (owner included)',
+  description: who,
+  middleware: [requireAuth('merchant')] as const,
+  request: { params: MerchantParam, query: z.object(pageQuery) },
+  responses: {
+    200: {
+      description: 'Members, oldest first',
+      content: { 'application/json': { schema: z.object({ items: z.array(StaffMemberSchema), nextCursor: z.string().nullable() }) } },
+    },
+    ...problemResponses(401, 403, 404, 422),
+  },
+});
+
+const change = createRoute({
+  method: 'patch',
+  path: '/v1/merchants/{id}/staff/{userId}',
+  tags: ['Identity'],
+  summary: "Change a staff member's role",
+  description: `${who} The owner's own role cannot change (409). The member's sessions are revoked so the new role applies at the next sign-in. Audited (merchant.staff_role_change).`,
+  middleware: [requireAuth('merchant')] as const,
+  request: {
+    params: MemberParams,
+    body: { required: true, content: { 'application/json': { schema: z.object({ role: StaffRoleSchema }).openapi('StaffRoleChange') } } },
+  },
+  responses: {
+    200: { description: 'The member', content: { 'application/json': { schema: StaffMemberSchema } } },
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
+  },
+});
+
+const remove = createRoute({
+  method: 'delete',
+  path: '/v1/merchants/{id}/staff/{userId}',
+  tags: ['Identity'],
+  summary: 'Remove a staff member',
+  description: `${who} The membership ends and the member's sessions are revoked; the account stays (it may still sign in, but acts for no business). The owner cannot be removed (409). Audited (merchant.staff_remove).`,
+  middleware: [requireAuth('merchant')] as const,
+  request: { params: MemberParams },
+  responses: {
+    204: { description: 'Removed' },
+    ...problemResponses(401, 403, 404, 409, 422),
+  },
+});
+
+const ownerProblem = () => problems.conflict('owner-membership', "The owner's membership cannot be changed or removed.");
+
+export const merchantStaffRoutes = createRouter()
+  .openapi(add, async (c) => {
+    const { id } = c.req.valid('param');
+    const principal = principalOf(c);
+    assertMerchantAccess(principal, id, 'staff');
+    const outcome = await addStaff(c.var.db(), id, c.req.valid('json'), { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId });
+    if (outcome.kind === 'email_taken') throw problems.conflict('email-taken', 'An account with this email already exists.');
+    return c.json(outcome.member, 201);
+  })
+  .openapi(list, async (c) => {
+    const { id } = c.req.valid('param');
+    assertMerchantAccess(principalOf(c), id, 'staff');
+    const page = await listStaff(c.var.db(), id, c.req.valid('query'));
+    if ('kind' in page) throw problems.validation([{ path: 'query.cursor', message: 'Not a cursor from this list.' }]);
+    return c.json(page, 200);
+  })
+  .openapi(change, async (c) => {
+    const { id, userId } = c.req.valid('param');
+    const principal = principalOf(c);
+    assertMerchantAccess(principal, id, 'staff');
+    const { role } = c.req.valid('json');
+    const outcome = await changeStaffRole(c.var.db(), id, userId, role, { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId });
+    if (outcome.kind === 'not_found') throw problems.notFound('No such member.');
+    if (outcome.kind === 'owner') throw ownerProblem();
+    return c.json(outcome.member, 200);
+  })
+  .openapi(remove, async (c) => {
+    const { id, userId } = c.req.valid('param');
+    const principal = principalOf(c);
+    assertMerchantAccess(principal, id, 'staff');
+    const outcome = await removeStaff(c.var.db(), id, userId, { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId });
+    if (outcome.kind === 'not_found') throw problems.notFound('No such member.');
+    if (outcome.kind === 'owner') throw ownerProblem();
+    return c.body(null, 204);
+  });

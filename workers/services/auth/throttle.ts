@@ -1,0 +1,61 @@
+/**
+ * Abuse limits on sign-in and sign-up (docs/decisions/0012-rate-limiting.md).
+ * The counting happens in the RateLimiter Durable Object, one object per
+ * subject; this module holds the policy (which buckets, which limits) and the
+ * subject names, and talks to the objects through the narrow `Limiter`
+ * interface so the login logic can be tested with a fake.
+ */
+import type { LimitDecision, LimitOp, WindowRule } from '../../../durable-objects/rate-limiter/window';
+
+export type { LimitDecision, LimitOp, WindowRule };
+
+export interface Limiter {
+  /** Applies the operations atomically to one subject's buckets. */
+  apply(subject: string, ops: LimitOp[]): Promise<LimitDecision[]>;
+}
+
+export const RULES = {
+  /** Any sign-in attempt from one IP: bounds the scrypt CPU one source can make us spend. */
+  loginAttemptsPerIp: { limit: 20, windowSeconds: 60 },
+  /** Failed sign-ins from one IP, whatever the account: credential stuffing. */
+  loginFailuresPerIp: { limit: 100, windowSeconds: 3600 },
+  /** Failed sign-ins against one account, from anywhere: password guessing (issue 3: at most 100 per hour). */
+  loginFailuresPerAccount: { limit: 100, windowSeconds: 3600 },
+  /** Sign-ups from one IP: account farming, and email enumeration through 409. */
+  registrationsPerIp: { limit: 20, windowSeconds: 3600 },
+  /** Sign-up attempts for one email address. */
+  registrationsPerEmail: { limit: 5, windowSeconds: 3600 },
+  /** Token refreshes from one IP: cheap each, but a flood is still a flood. */
+  refreshesPerIp: { limit: 120, windowSeconds: 60 },
+} as const satisfies Record<string, WindowRule>;
+
+/** Failure counts at which a burst is written to the audit log (each crossed once per window). */
+export const BURST_THRESHOLDS = [10, 50, 100] as const;
+
+export function crossedThreshold(decision: Pick<LimitDecision, 'before' | 'count'>): number | undefined {
+  return BURST_THRESHOLDS.find((t) => decision.before < t && decision.count >= t);
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The Durable Object name of a subject. Hashed, so object names (visible in
+ * the dashboard and logs) carry no email address or IP.
+ */
+export async function subjectName(kind: 'ip' | 'account', value: string): Promise<string> {
+  return `${kind}:${await sha256Hex(`${kind}:${value}`)}`;
+}
+
+/** The largest Retry-After among the refused decisions (0 when none was refused). */
+export function retryAfterOf(decisions: readonly LimitDecision[]): number {
+  return decisions.reduce((max, d) => (d.allowed ? max : Math.max(max, d.retryAfterSeconds)), 0);
+}
+
+export class LimiterUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('rate limiter unavailable', { cause });
+  }
+}
