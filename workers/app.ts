@@ -50,7 +50,19 @@ export function createApp() {
 
   // The API reference UI is served from our own static assets (web build copies
   // Scalar's standalone bundle), so /docs works offline and without a CDN.
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Delivery platform API', cdn: '/vendor/scalar/standalone.js' }));
+  // Nothing on the page may call out: system fonts, no hosted AI/MCP helpers.
+  app.get(
+    '/docs',
+    Scalar({
+      url: '/openapi.json',
+      pageTitle: 'Delivery platform API',
+      cdn: '/vendor/scalar/standalone.js',
+      withDefaultFonts: false,
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+      mcp: { disabled: true },
+    }),
+  );
 
   app.notFound(notFound);
   app.onError(onError);
