@@ -1,101 +1,534 @@
 import { DurableObject } from 'cloudflare:workers';
-import { ShardRepository, type DriverRow, type TimerRow } from './storage';
+import { newId } from '../../db/ids';
+import { parseShardKey } from '../../workers/shards';
+import { QueueEventSink, type EventSink, type ShardEvent } from './events';
+import { WatcherFanout } from './fanout';
+import { DEFAULT_POLICY, isVehicle, type Vehicle } from './matching';
+import { isMatchable, type DriverLive, type Effect, type IdSource, type ShardState, type TimerKind } from './model';
+import type { DispatchView } from './offers';
+import {
+  CLOSE,
+  frameTooLarge,
+  parseDriverMessage,
+  parseWatcherMessage,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+  type ServerToDriver,
+} from './protocol';
+import { DispatchRequestSchema, LocationBatchSchema, OrderStatusUpdateSchema, SHARD_HEADERS } from './rpc';
+import { createState, ENDED_JOB_MEMORY_MS, reduce, type IngestSummary, type ResultOf, type ShardInput } from './state';
+import { ShardRepository, type DriverRow, type DriverStateRow, type TimerRow } from './storage';
+import { dispatchLogOf, snapshotOf, trackingOf, watcherGreeting, type DispatchLog, type ShardSnapshot, type TrackingView } from './views';
 
 export interface ShardStats {
   drivers: number;
   schemaVersion: number;
   bootedAt: number;
   firedTimers: number;
+  shardKey: string;
+  jobs: number;
+  openOffers: number;
+  sockets: { drivers: number; watchers: number };
 }
+
+/** Socket attachments: small, versioned, ids only (the state lives in SQLite). */
+type Attachment = { v: 1; role: 'driver'; driverId: string; vehicle: Vehicle } | { v: 1; role: 'watcher'; orderId: string };
+
+/** Moved drivers' positions and trip breadcrumbs are written in batches this often. */
+export const FLUSH_MS = 10_000;
+/** An undelivered outbox is retried by the alarm after this long. */
+const OUTBOX_RETRY_MS = 5_000;
+const MAX_WATCHERS_PER_ORDER = 20;
+const SNAPSHOT_DRIVER_LIMIT = 5_000;
+const TIMER_KINDS: ReadonlySet<string> = new Set<TimerKind>(['offer_expiry', 'dispatch_retry', 'housekeeping']);
+
+const driverTag = (driverId: string) => `driver:${driverId}`;
+const orderTag = (orderId: string) => `order:${orderId}`;
 
 /**
  * One Durable Object per city shard: the system of record for live state.
  * This adapter only translates runtime events (RPC, WebSocket, alarm) into
- * calls on plain modules; memory is a cache rebuilt from SQLite, so an eviction
- * or hibernation loses nothing.
+ * `reduce` calls and carries out the effects; memory is a cache rebuilt from
+ * SQLite, so an eviction or hibernation loses nothing that matters (at most
+ * the last FLUSH_MS of positions and breadcrumbs, which drivers resend).
  */
 export class CityShard extends DurableObject<Env> {
   private readonly repo: ShardRepository;
-  private drivers = new Map<string, DriverRow>();
+  private state!: ShardState;
+  private originKnown = false;
   private schemaVersion = 0;
   private readonly bootedAt = Date.now();
   private firedTimers = 0;
+  private alarmAt: number | null = null;
+  private readonly dirtyPositions = new Set<string>();
+  private readonly crumbs = new Map<string, { driverId: string; points: [number, number, number][] }>();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private delivering = false;
+  private readonly fanout: WatcherFanout;
+  private readonly ids: IdSource = { offerId: () => newId('ofr') };
+
+  /** The shard's clock; tests replace it (inside runInDurableObject) to move time. */
+  clock: () => number = () => Date.now();
+  /** Where dispatch events go (docs/decisions/0035); tests replace it with a recorder. */
+  eventSink: EventSink;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.repo = new ShardRepository(ctx.storage.sql);
+    this.eventSink = new QueueEventSink(env.EVENTS);
+    this.fanout = new WatcherFanout((orderId) => ctx.getWebSockets(orderTag(orderId)), (flush) => setTimeout(flush, 0));
     // Pings never wake a hibernating object: the runtime answers them itself.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     void ctx.blockConcurrencyWhile(async () => {
       this.schemaVersion = this.repo.migrate();
-      this.drivers = new Map(this.repo.loadDrivers().map((d) => [d.driverId, d]));
+      this.load();
+      this.alarmAt = await ctx.storage.getAlarm();
     });
   }
+
+  /** Rebuilds memory from SQLite: drivers and the index, live jobs and their offers. */
+  private load(): void {
+    const key = this.ctx.id.name ?? this.repo.getMeta('key') ?? this.ctx.id.toString();
+    const address = parseShardKey(key);
+    const savedOrigin = this.repo.getMeta('origin');
+    const rows = this.repo.loadDriverStates();
+    const origin = address?.center ?? (savedOrigin ? (JSON.parse(savedOrigin) as { lat: number; lng: number }) : rows.find((r) => r.position)?.position ?? null);
+    this.originKnown = origin !== null;
+    this.state = createState(key, origin ?? { lat: 0, lng: 0 }, DEFAULT_POLICY);
+    if (this.repo.getMeta('key') !== key) this.repo.setMeta('key', key);
+    const connected = new Set<string>();
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = attachmentOf(ws);
+      if (a?.role === 'driver') connected.add(a.driverId);
+    }
+    for (const r of rows) {
+      const d: DriverLive = {
+        driverId: r.driverId,
+        vehicle: isVehicle(r.vehicle) ? r.vehicle : 'car',
+        available: r.available,
+        connected: connected.has(r.driverId),
+        lastSeenAt: r.lastSeenAt,
+        idleSince: r.idleSince,
+        orderId: r.orderId,
+        offerId: r.offerId,
+        position: r.position,
+        flaggedPoints: r.flaggedPoints,
+        suspect: null,
+      };
+      this.state.drivers.set(d.driverId, d);
+      if (d.position) this.state.index.upsert(d.driverId, d.position.lat, d.position.lng, isMatchable(d), d.lastSeenAt);
+    }
+    const jobs = this.repo.loadJobs(Date.now() - ENDED_JOB_MEMORY_MS);
+    for (const job of jobs) this.state.jobs.set(job.orderId, job);
+    for (const offer of this.repo.offersOf(jobs.map((j) => j.orderId))) this.state.offers.set(offer.offerId, offer);
+  }
+
+  // ---- the one way state changes -------------------------------------------
+
+  /** `first` runs inside the step's transaction before its writes (the alarm completes a timer row there). */
+  private step<I extends ShardInput>(input: I, first?: () => void): ResultOf[I['type']] {
+    if (!this.originKnown) this.learnOrigin(input);
+    const now = this.clock();
+    const { effects, result } = reduce(this.state, input, now, this.ids);
+    let emitted = false;
+    let earliestTimer = Infinity;
+    // State writes, timers and outbox rows of one step commit together.
+    this.ctx.storage.transactionSync(() => {
+      first?.();
+      const r = this.persist(effects, now);
+      emitted = r.emitted;
+      earliestTimer = r.earliestTimer;
+    });
+    for (const e of effects) {
+      if (e.type === 'send') this.sendToDriver(e.driverId, e.message);
+      else if (e.type === 'watchers') this.fanout.push(e.orderId, e.message, e.coalesce);
+    }
+    if (emitted) {
+      earliestTimer = Math.min(earliestTimer, now + OUTBOX_RETRY_MS);
+      void this.deliverOutbox();
+    }
+    if (earliestTimer !== Infinity) void this.armAlarm(earliestTimer);
+    return result;
+  }
+
+  private persist(effects: Effect[], now: number): { emitted: boolean; earliestTimer: number } {
+    const drivers = new Set<string>();
+    const jobs = new Set<string>();
+    const offers = new Set<string>();
+    let emitted = false;
+    let earliestTimer = Infinity;
+    for (const e of effects) {
+      switch (e.type) {
+        case 'saveDriver':
+          drivers.add(e.driverId);
+          break;
+        case 'moveDriver':
+          this.dirtyPositions.add(e.driverId);
+          this.scheduleFlush();
+          break;
+        case 'saveJob':
+          jobs.add(e.orderId);
+          break;
+        case 'saveOffer':
+          offers.add(e.offerId);
+          break;
+        case 'note':
+          this.repo.addNote(e.orderId, now, e.kind, e.detail);
+          break;
+        case 'setTimer': {
+          const timer: TimerRow = { id: e.id, kind: e.kind, fireAt: e.fireAt, payload: e.payload };
+          if (e.kind === 'housekeeping') this.repo.putTimerIfEarlier(timer);
+          else this.repo.putTimer(timer);
+          earliestTimer = Math.min(earliestTimer, e.fireAt);
+          break;
+        }
+        case 'clearTimer':
+          this.repo.deleteTimer(e.id);
+          break;
+        case 'breadcrumb': {
+          let trip = this.crumbs.get(e.orderId);
+          if (!trip) this.crumbs.set(e.orderId, (trip = { driverId: e.driverId, points: [] }));
+          trip.points.push([e.at, e.lat, e.lng]);
+          this.scheduleFlush();
+          break;
+        }
+        case 'emit':
+          this.repo.enqueueEvent(e.event.id, JSON.stringify(e.event), now);
+          emitted = true;
+          break;
+        case 'purge':
+          this.repo.purgeEndedJobs(e.storageBefore);
+          break;
+        case 'send':
+        case 'watchers':
+          break;
+      }
+    }
+    for (const id of drivers) {
+      const d = this.state.drivers.get(id);
+      if (d) this.repo.saveDriverState(d);
+      this.dirtyPositions.delete(id);
+    }
+    for (const id of offers) {
+      const o = this.state.offers.get(id);
+      if (o) this.repo.saveOffer(o);
+    }
+    for (const id of jobs) {
+      const job = this.state.jobs.get(id);
+      if (!job) continue;
+      this.repo.saveJob(job);
+      if (job.endedAt !== null) this.flushCrumbs(id);
+    }
+    return { emitted, earliestTimer };
+  }
+
+  /** A shard whose name is not a shard key (tests, probes) takes its first position as origin. */
+  private learnOrigin(input: ShardInput): void {
+    const p = input.type === 'driver.upserted' ? input : input.type === 'driver.locations' ? input.points[0] : input.type === 'driver.message' && input.message.type === 'location' ? input.message : null;
+    if (!p) return;
+    const origin = { lat: p.lat, lng: p.lng };
+    const old = this.state;
+    this.state = createState(old.shardKey, origin, old.policy);
+    this.state.drivers = old.drivers;
+    this.state.jobs = old.jobs;
+    this.state.offers = old.offers;
+    for (const d of old.drivers.values()) if (d.position) this.state.index.upsert(d.driverId, d.position.lat, d.position.lng, isMatchable(d), d.lastSeenAt);
+    this.repo.setMeta('origin', JSON.stringify(origin));
+    this.originKnown = true;
+  }
+
+  // ---- batched writes ----------------------------------------------------------
+
+  private scheduleFlush(): void {
+    // An in-memory timer: it also keeps the object awake until the batch is written.
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private flushCrumbs(orderId: string): void {
+    const trip = this.crumbs.get(orderId);
+    if (!trip) return;
+    this.crumbs.delete(orderId);
+    this.repo.appendBreadcrumbs(orderId, trip.driverId, trip.points);
+  }
+
+  /** Writes moved positions and breadcrumbs now (one row per driver / trip, not per ping). */
+  flush(): { positions: number; trips: number } {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const positions = this.dirtyPositions.size;
+    const trips = this.crumbs.size;
+    this.ctx.storage.transactionSync(() => {
+      for (const id of this.dirtyPositions) {
+        const d = this.state.drivers.get(id);
+        if (d) this.repo.saveDriverPosition(d);
+      }
+      this.dirtyPositions.clear();
+      for (const orderId of [...this.crumbs.keys()]) this.flushCrumbs(orderId);
+    });
+    return { positions, trips };
+  }
+
+  // ---- timers on the one alarm -----------------------------------------------
+
+  private async armAlarm(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  override async alarm(): Promise<void> {
+    // Alarms run at least once: each timer's transition and the deletion of its
+    // row commit together, and every transition ignores a timer already obsolete.
+    this.alarmAt = null;
+    for (const timer of this.repo.dueTimers(this.clock())) {
+      const complete = () => {
+        if (this.repo.completeTimer(timer, this.clock())) this.firedTimers++;
+      };
+      if (TIMER_KINDS.has(timer.kind)) this.step({ type: 'timer.fired', kind: timer.kind as TimerKind, payload: timer.payload }, complete);
+      else this.ctx.storage.transactionSync(complete);
+    }
+    if (this.dirtyPositions.size > 0 || this.crumbs.size > 0) this.flush();
+    await this.deliverOutbox();
+    const next = [this.repo.earliestTimer(), this.repo.nextEventAttempt()].filter((t): t is number => t !== null);
+    if (next.length > 0) await this.armAlarm(Math.min(...next));
+  }
+
+  // ---- the outbox of dispatch events -------------------------------------------
+
+  private async deliverOutbox(): Promise<void> {
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (;;) {
+        const rows = this.repo.dueEvents(this.clock(), 100);
+        if (rows.length === 0) return;
+        try {
+          await this.eventSink.publish(rows.map((r) => JSON.parse(r.body) as ShardEvent));
+          this.repo.deleteEvents(rows.map((r) => r.seq));
+        } catch (error) {
+          const retryAt = this.clock() + OUTBOX_RETRY_MS * 2 ** Math.min(6, rows[0]!.attempts);
+          this.repo.deferEvents(rows.map((r) => r.seq), retryAt);
+          console.warn(JSON.stringify({ msg: 'shard outbox: publish failed', shard: this.state.shardKey, error: String(error) }));
+          await this.armAlarm(retryAt);
+          return;
+        }
+      }
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  // ---- WebSockets (hibernation API) ------------------------------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
+      return new Response('Expected a WebSocket upgrade', { status: 426 });
+    }
+    const role = request.headers.get(SHARD_HEADERS.role);
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    if (role === 'driver') {
+      const driverId = request.headers.get(SHARD_HEADERS.driverId);
+      const vehicle = request.headers.get(SHARD_HEADERS.vehicle);
+      if (!driverId) return new Response('Missing driver id', { status: 400 });
+      // One live connection per driver: a reconnect replaces the previous socket.
+      for (const old of this.ctx.getWebSockets(driverTag(driverId))) safeClose(old, CLOSE.replaced, 'replaced by a newer connection');
+      this.ctx.acceptWebSocket(server, [driverTag(driverId), 'drivers']);
+      const attachment: Attachment = { v: PROTOCOL_VERSION, role: 'driver', driverId, vehicle: isVehicle(vehicle) ? vehicle : 'car' };
+      server.serializeAttachment(attachment);
+      this.step({ type: 'driver.connected', driverId, vehicle: attachment.vehicle });
+    } else if (role === 'watcher') {
+      const orderId = request.headers.get(SHARD_HEADERS.orderId);
+      if (!orderId) return new Response('Missing order id', { status: 400 });
+      if (this.ctx.getWebSockets(orderTag(orderId)).length >= MAX_WATCHERS_PER_ORDER) return new Response('Too many watchers', { status: 429 });
+      this.ctx.acceptWebSocket(server, [orderTag(orderId), 'watchers']);
+      server.serializeAttachment({ v: PROTOCOL_VERSION, role: 'watcher', orderId } satisfies Attachment);
+      for (const message of watcherGreeting(this.state, orderId, this.clock())) server.send(JSON.stringify(message));
+    } else {
+      return new Response('Unknown channel', { status: 400 });
+    }
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (frameTooLarge(message)) {
+      safeClose(ws, CLOSE.tooBig, 'frame too large');
+      return;
+    }
+    if (typeof message !== 'string') {
+      sendError(ws, 'binary_unsupported', 'Send JSON text frames.');
+      return;
+    }
+    const attachment = attachmentOf(ws);
+    if (!attachment) {
+      safeClose(ws, CLOSE.policy, 'unknown connection');
+      return;
+    }
+    try {
+      if (attachment.role === 'driver') {
+        const parsed = parseDriverMessage(message);
+        if (!parsed.ok) ws.send(JSON.stringify(parsed.error));
+        else this.step({ type: 'driver.message', driverId: attachment.driverId, message: parsed.message });
+      } else {
+        const parsed = parseWatcherMessage(message);
+        if (!parsed.ok) ws.send(JSON.stringify(parsed.error));
+        else ws.send(PONG_FRAME);
+      }
+    } catch (error) {
+      // A bug in one message must not take the shard (and every driver's socket) down.
+      console.error(JSON.stringify({ msg: 'shard: message failed', shard: this.state.shardKey, error: String(error) }));
+      sendError(ws, 'internal', 'The message could not be processed.');
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Always answer the close handshake (1005/1006 cannot be sent back).
+    safeClose(ws, code === 1005 || code === 1006 ? CLOSE.normal : code, reason);
+    this.socketGone(ws);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.socketGone(ws);
+  }
+
+  private socketGone(ws: WebSocket): void {
+    const a = attachmentOf(ws);
+    if (a?.role !== 'driver') return;
+    const others = this.ctx.getWebSockets(driverTag(a.driverId)).filter((s) => s !== ws && s.readyState === WebSocket.OPEN);
+    if (others.length === 0) this.step({ type: 'driver.disconnected', driverId: a.driverId });
+  }
+
+  private sendToDriver(driverId: string, message: ServerToDriver): void {
+    const payload = JSON.stringify(message);
+    for (const ws of this.ctx.getWebSockets(driverTag(driverId))) {
+      try {
+        ws.send(payload);
+      } catch {
+        // Closing socket: the driver resumes on reconnect.
+      }
+    }
+  }
+
+  // ---- RPC: what the Worker calls ------------------------------------------------
 
   ping(): 'pong' {
     return 'pong';
   }
 
   stats(): ShardStats {
-    return { drivers: this.drivers.size, schemaVersion: this.schemaVersion, bootedAt: this.bootedAt, firedTimers: this.firedTimers };
+    return {
+      drivers: this.state.drivers.size,
+      schemaVersion: this.schemaVersion,
+      bootedAt: this.bootedAt,
+      firedTimers: this.firedTimers,
+      shardKey: this.state.shardKey,
+      jobs: this.state.jobs.size,
+      openOffers: [...this.state.offers.values()].filter((o) => o.status === 'pending').length,
+      sockets: { drivers: this.ctx.getWebSockets('drivers').length, watchers: this.ctx.getWebSockets('watchers').length },
+    };
   }
 
-  upsertDriver(driver: DriverRow): void {
-    this.repo.saveDriver(driver);
-    this.drivers.set(driver.driverId, driver);
+  /** Starts (or, for an order already known, reports) the offer loop of an order. */
+  dispatch(request: unknown): DispatchView {
+    return this.step({ type: 'dispatch.requested', request: DispatchRequestSchema.parse(request) });
+  }
+
+  /** The order was cancelled, or its assignment could not be persisted: withdraw the offer or assignment. */
+  cancelDispatch(orderId: string, reason: string): DispatchView | null {
+    return this.step({ type: 'dispatch.cancelled', orderId, reason: String(reason).slice(0, 200) });
+  }
+
+  /** The orders domain reports a status change: watchers are told, a terminal one frees the driver. */
+  orderStatusChanged(update: unknown): void {
+    const u = OrderStatusUpdateSchema.parse(update);
+    this.step({ type: 'order.status', orderId: u.orderId, status: u.status, dispatch: u.dispatch });
+  }
+
+  /** POST /v1/drivers/me/locations: a batch recorded while the socket was down. */
+  ingestLocations(batch: unknown): IngestSummary {
+    const b = LocationBatchSchema.parse(batch);
+    return this.step({ type: 'driver.locations', driverId: b.driverId, vehicle: b.vehicle, points: b.points });
+  }
+
+  dispatchLog(orderId: string): DispatchLog | null {
+    const job = this.state.jobs.get(orderId) ?? this.repo.loadJob(orderId);
+    if (!job) return null;
+    return dispatchLogOf(this.state.shardKey, job, this.repo.offersOf([orderId]), this.repo.notesOf(orderId));
+  }
+
+  tracking(orderId: string): TrackingView | null {
+    return trackingOf(this.state, orderId);
+  }
+
+  snapshot(): ShardSnapshot {
+    return snapshotOf(this.state, this.clock(), SNAPSHOT_DRIVER_LIMIT);
+  }
+
+  breadcrumbs(orderId: string): { points: [number, number, number][]; batches: number } {
+    this.flush();
+    return this.repo.breadcrumbsOf(orderId);
+  }
+
+  driverState(driverId: string): (Omit<DriverStateRow, 'vehicle'> & { vehicle: Vehicle }) | null {
+    const d = this.state.drivers.get(driverId);
+    return d ? { driverId: d.driverId, vehicle: d.vehicle, available: d.available, connected: d.connected, lastSeenAt: d.lastSeenAt, idleSince: d.idleSince, orderId: d.orderId, offerId: d.offerId, flaggedPoints: d.flaggedPoints, position: d.position } : null;
+  }
+
+  /** Operator / seed tool: places a driver directly (vehicle unknown is a car). */
+  upsertDriver(driver: DriverRow & { vehicle?: Vehicle }): void {
+    this.step({
+      type: 'driver.upserted',
+      driverId: driver.driverId,
+      vehicle: driver.vehicle ?? this.state.drivers.get(driver.driverId)?.vehicle ?? 'car',
+      lat: driver.lat,
+      lng: driver.lng,
+      heading: driver.heading,
+      speed: driver.speed,
+      available: driver.available,
+      at: driver.updatedAt,
+    });
   }
 
   getDriver(driverId: string): DriverRow | null {
-    return this.drivers.get(driverId) ?? null;
+    const d = this.state.drivers.get(driverId);
+    if (!d || !d.position) return null;
+    const p = d.position;
+    return { driverId, lat: p.lat, lng: p.lng, heading: p.heading, speed: p.speed, available: d.available, updatedAt: p.at };
   }
 
   /** Logical timers live in SQLite; the one alarm is armed for the earliest. */
   async schedule(timer: TimerRow): Promise<void> {
     this.repo.putTimer(timer);
-    await this.armAlarm();
+    await this.armAlarm(timer.fireAt);
   }
 
   firedTimerIds(): string[] {
     return this.repo.firedTimerIds();
   }
+}
 
-  override async alarm(): Promise<void> {
-    // Alarms run at least once: handlers are idempotent, and a timer row is
-    // deleted only after its work is done.
-    const now = Date.now();
-    for (const timer of this.repo.dueTimers(now)) {
-      if (this.repo.completeTimer(timer, now)) this.firedTimers++;
-    }
-    await this.armAlarm();
+function attachmentOf(ws: WebSocket): Attachment | null {
+  try {
+    const a = ws.deserializeAttachment() as Attachment | null;
+    return a && a.v === PROTOCOL_VERSION ? a : null;
+  } catch {
+    return null;
   }
+}
 
-  override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
-      return new Response('Expected a WebSocket upgrade', { status: 426 });
-    }
-    const pair = new WebSocketPair();
-    // Hibernation API: the runtime holds the socket while the object sleeps.
-    this.ctx.acceptWebSocket(pair[1]);
-    return new Response(null, { status: 101, webSocket: pair[0] });
+function sendError(ws: WebSocket, code: string, detail: string): void {
+  try {
+    ws.send(JSON.stringify({ type: 'error', code, detail }));
+  } catch {
+    // The socket is gone.
   }
+}
 
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (typeof message !== 'string') {
-      ws.send(JSON.stringify({ type: 'error', code: 'binary_unsupported', detail: 'Send JSON text frames.' }));
-      return;
-    }
-    ws.send(JSON.stringify({ type: 'error', code: 'not_implemented', detail: 'Live channels are not open yet.' }));
-  }
-
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    // Always answer the close handshake (1005/1006 cannot be sent back).
-    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-  }
-
-  private async armAlarm(): Promise<void> {
-    const earliest = this.repo.earliestTimer();
-    if (earliest === null) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > earliest) await this.ctx.storage.setAlarm(earliest);
+function safeClose(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // Already closed.
   }
 }

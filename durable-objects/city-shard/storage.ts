@@ -1,3 +1,5 @@
+import type { Job, Offer } from './model';
+
 /**
  * The shard's SQLite schema, applied in order and recorded in `schema_version`,
  * so a shard created by an older deploy upgrades itself on first start.
@@ -26,6 +28,75 @@ export const SHARD_SCHEMA_STEPS: readonly string[] = [
      kind TEXT NOT NULL,
      fired_at INTEGER NOT NULL
    );`,
+  // 2: presence beside positions, dispatch jobs and offers (the decision log),
+  // trip breadcrumbs in batches, and the outbox of events for Postgres.
+  // The partial unique indexes back the invariants up at the storage level:
+  // one open offer per driver, one live (pending or accepted) offer per order.
+  `ALTER TABLE drivers ADD COLUMN accuracy REAL;
+   CREATE TABLE IF NOT EXISTS shard_meta (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );
+   CREATE TABLE IF NOT EXISTS driver_presence (
+     driver_id TEXT PRIMARY KEY,
+     vehicle TEXT NOT NULL,
+     available INTEGER NOT NULL DEFAULT 0,
+     connected INTEGER NOT NULL DEFAULT 0,
+     last_seen_at INTEGER NOT NULL,
+     idle_since INTEGER NOT NULL,
+     order_id TEXT,
+     offer_id TEXT,
+     flagged_points INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE IF NOT EXISTS dispatch_jobs (
+     order_id TEXT PRIMARY KEY,
+     dispatch TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     ended_at INTEGER,
+     data TEXT NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS dispatch_jobs_ended ON dispatch_jobs (ended_at);
+   CREATE TABLE IF NOT EXISTS offers (
+     offer_id TEXT PRIMARY KEY,
+     order_id TEXT NOT NULL,
+     driver_id TEXT NOT NULL,
+     round INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     offered_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     resolved_at INTEGER,
+     outcome_reason TEXT,
+     radius_m INTEGER NOT NULL,
+     reason TEXT NOT NULL,
+     candidates TEXT NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS offers_order ON offers (order_id, offered_at);
+   CREATE UNIQUE INDEX IF NOT EXISTS offers_one_open_per_driver ON offers (driver_id) WHERE status = 'pending';
+   CREATE UNIQUE INDEX IF NOT EXISTS offers_one_live_per_order ON offers (order_id) WHERE status IN ('pending', 'accepted');
+   CREATE TABLE IF NOT EXISTS dispatch_notes (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     order_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     detail TEXT NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS dispatch_notes_order ON dispatch_notes (order_id, id);
+   CREATE TABLE IF NOT EXISTS breadcrumbs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     order_id TEXT NOT NULL,
+     driver_id TEXT NOT NULL,
+     first_at INTEGER NOT NULL,
+     last_at INTEGER NOT NULL,
+     points TEXT NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS breadcrumbs_order ON breadcrumbs (order_id, first_at);
+   CREATE TABLE IF NOT EXISTS event_outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     body TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL
+   );`,
 ];
 
 export interface DriverRow {
@@ -44,6 +115,33 @@ export interface TimerRow {
   fireAt: number;
   payload: string;
 }
+
+/** Persisted presence and last position of a driver (the model's DriverLive without its scratch fields). */
+export interface DriverStateRow {
+  driverId: string;
+  vehicle: string;
+  available: boolean;
+  connected: boolean;
+  lastSeenAt: number;
+  idleSince: number;
+  orderId: string | null;
+  offerId: string | null;
+  flaggedPoints: number;
+  position: { lat: number; lng: number; heading: number | null; speed: number | null; accuracy: number | null; at: number } | null;
+}
+
+export interface NoteRow {
+  at: number;
+  kind: string;
+  detail: Record<string, unknown>;
+}
+
+export type OutboxRow = {
+  seq: number;
+  id: string;
+  body: string;
+  attempts: number;
+};
 
 /** Narrow repository over the shard's SQL storage; the logic never sees SqlStorage itself. */
 export class ShardRepository {
@@ -122,5 +220,202 @@ export class ShardRepository {
   earliestTimer(): number | null {
     const row = this.sql.exec<{ fire_at: number | null }>('SELECT MIN(fire_at) AS fire_at FROM timers').toArray()[0];
     return row?.fire_at ?? null;
+  }
+
+  putTimerIfEarlier(t: TimerRow): void {
+    this.sql.exec(
+      'INSERT INTO timers (id, kind, fire_at, payload) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET fire_at = MIN(fire_at, excluded.fire_at)',
+      t.id, t.kind, t.fireAt, t.payload,
+    );
+  }
+
+  pruneFiredTimers(before: number): void {
+    this.sql.exec('DELETE FROM fired_timers WHERE fired_at < ?', before);
+  }
+
+  // ---- shard identity ------------------------------------------------------
+
+  getMeta(key: string): string | null {
+    return this.sql.exec<{ value: string }>('SELECT value FROM shard_meta WHERE key = ?', key).toArray()[0]?.value ?? null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.sql.exec('INSERT INTO shard_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
+
+  // ---- drivers ---------------------------------------------------------------
+
+  loadDriverStates(): DriverStateRow[] {
+    type Row = { driver_id: string; vehicle: string | null; available: number | null; connected: number | null; last_seen_at: number | null; idle_since: number | null; order_id: string | null; offer_id: string | null; flagged_points: number | null; lat: number | null; lng: number | null; heading: number | null; speed: number | null; accuracy: number | null; updated_at: number | null; pos_available: number | null };
+    const rows = this.sql
+      .exec<Row>(
+        `SELECT p.driver_id, p.vehicle, p.available, p.connected, p.last_seen_at, p.idle_since, p.order_id, p.offer_id, p.flagged_points,
+                d.lat, d.lng, d.heading, d.speed, d.accuracy, d.updated_at, d.available AS pos_available
+           FROM driver_presence p LEFT JOIN drivers d ON d.driver_id = p.driver_id
+         UNION ALL
+         SELECT d.driver_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.lat, d.lng, d.heading, d.speed, d.accuracy, d.updated_at, d.available
+           FROM drivers d WHERE d.driver_id NOT IN (SELECT driver_id FROM driver_presence)`,
+      )
+      .toArray();
+    return rows.map((r) => ({
+      driverId: r.driver_id,
+      vehicle: r.vehicle ?? 'car',
+      available: (r.available ?? r.pos_available) === 1,
+      connected: r.connected === 1,
+      lastSeenAt: r.last_seen_at ?? r.updated_at ?? 0,
+      idleSince: r.idle_since ?? r.updated_at ?? 0,
+      orderId: r.order_id,
+      offerId: r.offer_id,
+      flaggedPoints: r.flagged_points ?? 0,
+      position:
+        r.lat === null || r.lng === null
+          ? null
+          : { lat: r.lat, lng: r.lng, heading: r.heading, speed: r.speed, accuracy: r.accuracy, at: r.updated_at ?? 0 },
+    }));
+  }
+
+  saveDriverState(d: DriverStateRow): void {
+    this.sql.exec(
+      `INSERT INTO driver_presence (driver_id, vehicle, available, connected, last_seen_at, idle_since, order_id, offer_id, flagged_points)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (driver_id) DO UPDATE SET vehicle = excluded.vehicle, available = excluded.available, connected = excluded.connected,
+         last_seen_at = excluded.last_seen_at, idle_since = excluded.idle_since, order_id = excluded.order_id,
+         offer_id = excluded.offer_id, flagged_points = excluded.flagged_points`,
+      d.driverId, d.vehicle, d.available ? 1 : 0, d.connected ? 1 : 0, d.lastSeenAt, d.idleSince, d.orderId, d.offerId, d.flaggedPoints,
+    );
+    this.saveDriverPosition(d);
+  }
+
+  /** The batched write of a moved driver: its position row only. */
+  saveDriverPosition(d: Pick<DriverStateRow, 'driverId' | 'available' | 'position'>): void {
+    const p = d.position;
+    if (!p) return;
+    this.sql.exec(
+      `INSERT INTO drivers (driver_id, lat, lng, heading, speed, accuracy, available, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (driver_id) DO UPDATE SET lat = excluded.lat, lng = excluded.lng, heading = excluded.heading, speed = excluded.speed,
+         accuracy = excluded.accuracy, available = excluded.available, updated_at = excluded.updated_at`,
+      d.driverId, p.lat, p.lng, p.heading, p.speed, p.accuracy, d.available ? 1 : 0, p.at,
+    );
+  }
+
+  // ---- dispatch jobs, offers and the decision log ----------------------------
+
+  saveJob(job: Job): void {
+    this.sql.exec(
+      `INSERT INTO dispatch_jobs (order_id, dispatch, created_at, ended_at, data) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (order_id) DO UPDATE SET dispatch = excluded.dispatch, ended_at = excluded.ended_at, data = excluded.data`,
+      job.orderId, job.dispatch, job.createdAt, job.endedAt, JSON.stringify(job),
+    );
+  }
+
+  /** Jobs still running, and those ended after `endedAfter`. */
+  loadJobs(endedAfter: number): Job[] {
+    return this.sql
+      .exec<{ data: string }>('SELECT data FROM dispatch_jobs WHERE ended_at IS NULL OR ended_at >= ? ORDER BY created_at', endedAfter)
+      .toArray()
+      .map((r) => JSON.parse(r.data) as Job);
+  }
+
+  loadJob(orderId: string): Job | null {
+    const row = this.sql.exec<{ data: string }>('SELECT data FROM dispatch_jobs WHERE order_id = ?', orderId).toArray()[0];
+    return row ? (JSON.parse(row.data) as Job) : null;
+  }
+
+  saveOffer(o: Offer): void {
+    this.sql.exec(
+      `INSERT INTO offers (offer_id, order_id, driver_id, round, status, offered_at, expires_at, resolved_at, outcome_reason, radius_m, reason, candidates)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (offer_id) DO UPDATE SET status = excluded.status, resolved_at = excluded.resolved_at, outcome_reason = excluded.outcome_reason`,
+      o.offerId, o.orderId, o.driverId, o.round, o.status, o.offeredAt, o.expiresAt, o.resolvedAt, o.outcomeReason, o.radiusM, o.reason, JSON.stringify(o.candidates),
+    );
+  }
+
+  offersOf(orderIds: readonly string[] | null): Offer[] {
+    type Row = { offer_id: string; order_id: string; driver_id: string; round: number; status: Offer['status']; offered_at: number; expires_at: number; resolved_at: number | null; outcome_reason: string | null; radius_m: number; reason: string; candidates: string };
+    const cols = 'offer_id, order_id, driver_id, round, status, offered_at, expires_at, resolved_at, outcome_reason, radius_m, reason, candidates';
+    const rows =
+      orderIds === null
+        ? this.sql.exec<Row>(`SELECT ${cols} FROM offers WHERE order_id IN (SELECT order_id FROM dispatch_jobs WHERE ended_at IS NULL) ORDER BY offered_at`).toArray()
+        : orderIds.flatMap((id) => this.sql.exec<Row>(`SELECT ${cols} FROM offers WHERE order_id = ? ORDER BY round`, id).toArray());
+    return rows.map((r) => ({
+      offerId: r.offer_id,
+      orderId: r.order_id,
+      driverId: r.driver_id,
+      round: r.round,
+      status: r.status,
+      offeredAt: r.offered_at,
+      expiresAt: r.expires_at,
+      resolvedAt: r.resolved_at,
+      outcomeReason: r.outcome_reason,
+      radiusM: r.radius_m,
+      reason: r.reason,
+      candidates: JSON.parse(r.candidates) as Offer['candidates'],
+    }));
+  }
+
+  addNote(orderId: string, at: number, kind: string, detail: Record<string, unknown>): void {
+    this.sql.exec('INSERT INTO dispatch_notes (order_id, at, kind, detail) VALUES (?, ?, ?, ?)', orderId, at, kind, JSON.stringify(detail));
+  }
+
+  notesOf(orderId: string): NoteRow[] {
+    return this.sql
+      .exec<{ at: number; kind: string; detail: string }>('SELECT at, kind, detail FROM dispatch_notes WHERE order_id = ? ORDER BY id', orderId)
+      .toArray()
+      .map((r) => ({ at: r.at, kind: r.kind, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+  }
+
+  // ---- breadcrumbs: one row per batch, never one per ping -----------------
+
+  appendBreadcrumbs(orderId: string, driverId: string, points: readonly (readonly [number, number, number])[]): void {
+    if (points.length === 0) return;
+    this.sql.exec(
+      'INSERT INTO breadcrumbs (order_id, driver_id, first_at, last_at, points) VALUES (?, ?, ?, ?, ?)',
+      orderId, driverId, points[0]![0], points[points.length - 1]![0], JSON.stringify(points),
+    );
+  }
+
+  /** A trip's breadcrumbs as [at, lat, lng], oldest first. */
+  breadcrumbsOf(orderId: string): { points: [number, number, number][]; batches: number } {
+    const rows = this.sql.exec<{ points: string }>('SELECT points FROM breadcrumbs WHERE order_id = ? ORDER BY first_at, id', orderId).toArray();
+    return { points: rows.flatMap((r) => JSON.parse(r.points) as [number, number, number][]), batches: rows.length };
+  }
+
+  // ---- event outbox ----------------------------------------------------------
+
+  enqueueEvent(id: string, body: string, now: number): void {
+    this.sql.exec('INSERT INTO event_outbox (id, body, next_attempt_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING', id, body, now);
+  }
+
+  dueEvents(now: number, limit: number): OutboxRow[] {
+    return this.sql
+      .exec<OutboxRow>('SELECT seq, id, body, attempts FROM event_outbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?', now, limit)
+      .toArray();
+  }
+
+  deleteEvents(seqs: readonly number[]): void {
+    for (const seq of seqs) this.sql.exec('DELETE FROM event_outbox WHERE seq = ?', seq);
+  }
+
+  deferEvents(seqs: readonly number[], nextAttemptAt: number): void {
+    for (const seq of seqs) this.sql.exec('UPDATE event_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE seq = ?', nextAttemptAt, seq);
+  }
+
+  nextEventAttempt(): number | null {
+    return this.sql.exec<{ at: number | null }>('SELECT MIN(next_attempt_at) AS at FROM event_outbox').toArray()[0]?.at ?? null;
+  }
+
+  // ---- retention -------------------------------------------------------------
+
+  /** Drops what ended before `before`: jobs, their offers, notes and breadcrumbs. */
+  purgeEndedJobs(before: number): number {
+    const ended = this.sql.exec<{ order_id: string }>('SELECT order_id FROM dispatch_jobs WHERE ended_at IS NOT NULL AND ended_at < ?', before).toArray();
+    for (const { order_id } of ended) {
+      this.sql.exec('DELETE FROM offers WHERE order_id = ?', order_id);
+      this.sql.exec('DELETE FROM dispatch_notes WHERE order_id = ?', order_id);
+      this.sql.exec('DELETE FROM breadcrumbs WHERE order_id = ?', order_id);
+      this.sql.exec('DELETE FROM dispatch_jobs WHERE order_id = ?', order_id);
+    }
+    this.pruneFiredTimers(before);
+    return ended.length;
   }
 }

@@ -1,0 +1,72 @@
+/**
+ * The seam between the shard and Postgres (docs/decisions/0035). The shard
+ * never writes Postgres on its hot path: each dispatch fact it decides is
+ * written to its own SQLite outbox in the same step as the state change, then
+ * published through an `EventSink` (production: the EVENTS queue) until the
+ * sink accepts it. Delivery is at least once; every event carries a stable
+ * `id`, so the consumer deduplicates by it.
+ *
+ * The consumer (orders domain) applies them in one Postgres transaction each:
+ * - `dispatch.offered` / `dispatch.offer_resolved` → upsert `dispatch_offers`
+ * - `dispatch.accepted` → orders.driver_id, dispatch_state `assigned`,
+ *   driver_payout_cents, an order_status_events row and an outbox row
+ *   (`order.assigned`). If the order can no longer be assigned (cancelled in
+ *   the meantime), it calls the shard's `cancelDispatch` RPC instead.
+ * - `dispatch.unassigned` → dispatch_state `unassigned`, visible to operators.
+ */
+import type { RankedCandidate } from './matching';
+
+interface Base {
+  /** Stable across retries: the consumer's idempotency key. */
+  id: string;
+  /** The shard that decided (see workers/shards.ts). */
+  shardKey: string;
+  orderId: string;
+  /** ISO time of the decision. */
+  at: string;
+}
+
+export type ShardEvent =
+  | (Base & {
+      type: 'dispatch.offered';
+      offerId: string;
+      driverId: string;
+      round: number;
+      expiresAt: string;
+      payoutCents: number;
+      candidates: RankedCandidate[];
+      reason: string;
+      distanceM: number;
+      etaSeconds: number;
+      score: number;
+    })
+  | (Base & {
+      type: 'dispatch.offer_resolved';
+      offerId: string;
+      driverId: string;
+      status: 'accepted' | 'declined' | 'expired' | 'cancelled';
+      outcomeReason: string;
+    })
+  | (Base & { type: 'dispatch.accepted'; offerId: string; driverId: string; payoutCents: number })
+  | (Base & { type: 'dispatch.unassigned'; reason: string });
+
+/** Where the shard's outbox is published. Must throw when the events were not accepted. */
+export interface EventSink {
+  publish(events: readonly ShardEvent[]): Promise<void>;
+}
+
+/** Queue message body: `source` lets the shared queue's consumer route it. */
+export interface ShardEventMessage {
+  source: 'city-shard';
+  event: ShardEvent;
+}
+
+/** Production sink: the Worker's EVENTS queue (consumer in the orders domain). */
+export class QueueEventSink implements EventSink {
+  constructor(private readonly queue: { sendBatch(messages: Iterable<{ body: ShardEventMessage }>): Promise<unknown> }) {}
+
+  async publish(events: readonly ShardEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.queue.sendBatch(events.map((event) => ({ body: { source: 'city-shard', event } })));
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * The offer loop: dispatch an order, offer it to the best free driver, move
+ * on after a decline or an expiry, widen the radius, fall back to
+ * `unassigned` and retry. Transitions are synchronous, so within the one
+ * thread of the shard two of them never interleave: an order has at most one
+ * live offer, a driver at most one open offer (docs/decisions/0033).
+ */
+import type { ShardEvent } from './events';
+import { distanceM, type LatLng } from './geo';
+import { searchDrivers, type CandidateDriver, type DriverLookup } from './matching';
+import { iso, isMatchable, syncIndex, type DriverLive, type Effect, type IdSource, type Job, type Offer, type OfferStatus, type ShardState } from './model';
+import type { DispatchState, OrderStatus } from './protocol';
+
+export interface DispatchRequest {
+  orderId: string;
+  pickup: LatLng;
+  dropoff: LatLng;
+  payoutCents: number;
+  /** The order's status when dispatch starts (what watchers are told). */
+  orderStatus?: OrderStatus;
+  offerTtlMs?: number;
+}
+
+export interface DispatchView {
+  orderId: string;
+  dispatch: DispatchState;
+  ended: boolean;
+  offerId: string | null;
+  driverId: string | null;
+  round: number;
+}
+
+export const viewOf = (job: Job): DispatchView => ({
+  orderId: job.orderId,
+  dispatch: job.dispatch,
+  ended: job.endedAt !== null,
+  offerId: job.offerId,
+  driverId: job.driverId,
+  round: job.round,
+});
+
+export const offerTimerId = (offerId: string) => `offer:${offerId}`;
+export const retryTimerId = (orderId: string) => `retry:${orderId}`;
+
+const TERMINAL: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
+const MAX_JOBS_PER_FREED_DRIVER = 10;
+
+function lookupFor(state: ShardState): DriverLookup {
+  return {
+    candidate(driverId: string): CandidateDriver | null {
+      const d = state.drivers.get(driverId);
+      if (!d || !d.position || !isMatchable(d)) return null;
+      return { driverId, vehicle: d.vehicle, position: d.position, idleSince: d.idleSince };
+    },
+  };
+}
+
+function event<T extends ShardEvent['type']>(state: ShardState, type: T, key: string, orderId: string, now: number, rest: Omit<Extract<ShardEvent, { type: T }>, 'id' | 'shardKey' | 'orderId' | 'at' | 'type'>): Effect {
+  return { type: 'emit', event: { id: `${key}:${type}`, type, shardKey: state.shardKey, orderId, at: iso(now), ...rest } as unknown as ShardEvent };
+}
+
+function statusToWatchers(job: Job, now: number, effects: Effect[]): void {
+  effects.push({ type: 'watchers', orderId: job.orderId, coalesce: false, message: { type: 'status', orderId: job.orderId, status: job.orderStatus, dispatch: job.dispatch, at: iso(now) } });
+}
+
+function setDispatch(job: Job, dispatch: DispatchState, now: number, effects: Effect[]): void {
+  if (job.dispatch === dispatch) return;
+  job.dispatch = dispatch;
+  statusToWatchers(job, now, effects);
+}
+
+/** Searches drivers for a job without a live offer and offers it to the winner, or marks it unassigned. */
+function search(state: ShardState, job: Job, now: number, ids: IdSource, effects: Effect[]): void {
+  const excluded = new Map<string, string>();
+  for (const [driverId, ex] of Object.entries(job.excluded)) {
+    if (ex.until > now) excluded.set(driverId, ex.why);
+    else delete job.excluded[driverId];
+  }
+  const searches = searchDrivers(state.index, lookupFor(state), job.pickup, excluded, now, state.policy);
+  const last = searches[searches.length - 1]!;
+  const driver = last.winner ? state.drivers.get(last.winner.driverId) : undefined;
+  if (!last.winner || !driver || !isMatchable(driver)) {
+    job.offerId = null;
+    effects.push({ type: 'setTimer', id: retryTimerId(job.orderId), kind: 'dispatch_retry', fireAt: now + state.policy.retryUnassignedMs, payload: job.orderId });
+    if (job.unassignedSince === null) {
+      job.unassignedSince = now;
+      effects.push({ type: 'note', orderId: job.orderId, kind: 'no_driver', detail: { searches: searches.map((s) => ({ radiusM: s.radiusM, candidates: s.candidates, reason: s.reason })) } });
+      effects.push(event(state, 'dispatch.unassigned', `${job.orderId}:${job.round}:${now}`, job.orderId, now, { reason: last.reason }));
+    }
+    setDispatch(job, 'unassigned', now, effects);
+    effects.push({ type: 'saveJob', orderId: job.orderId });
+    return;
+  }
+  const winner = last.winner;
+  const widened = searches.length > 1 ? `nobody free within ${searches[searches.length - 2]!.radiusM} m, widened to ${last.radiusM} m; ` : '';
+  const offer: Offer = {
+    offerId: ids.offerId(),
+    orderId: job.orderId,
+    driverId: driver.driverId,
+    round: job.round + 1,
+    status: 'pending',
+    offeredAt: now,
+    expiresAt: now + job.offerTtlMs,
+    resolvedAt: null,
+    outcomeReason: null,
+    radiusM: last.radiusM,
+    reason: widened + last.reason,
+    candidates: last.candidates,
+  };
+  state.offers.set(offer.offerId, offer);
+  job.round = offer.round;
+  job.offerId = offer.offerId;
+  job.unassignedSince = null;
+  driver.offerId = offer.offerId;
+  syncIndex(state, driver);
+  effects.push(
+    { type: 'saveOffer', offerId: offer.offerId },
+    { type: 'saveDriver', driverId: driver.driverId },
+    { type: 'setTimer', id: offerTimerId(offer.offerId), kind: 'offer_expiry', fireAt: offer.expiresAt, payload: offer.offerId },
+    { type: 'clearTimer', id: retryTimerId(job.orderId) },
+    { type: 'send', driverId: driver.driverId, message: offerMessage(offer, job) },
+    event(state, 'dispatch.offered', offer.offerId, job.orderId, now, {
+      offerId: offer.offerId,
+      driverId: driver.driverId,
+      round: offer.round,
+      expiresAt: iso(offer.expiresAt),
+      payoutCents: job.payoutCents,
+      candidates: offer.candidates,
+      reason: offer.reason,
+      distanceM: winner.distanceM,
+      etaSeconds: winner.etaSeconds,
+      score: winner.score,
+    }),
+  );
+  setDispatch(job, 'offered', now, effects);
+  effects.push({ type: 'saveJob', orderId: job.orderId });
+}
+
+export const offerMessage = (offer: Offer, job: Job) =>
+  ({ type: 'offer', offerId: offer.offerId, orderId: job.orderId, pickup: job.pickup, dropoff: job.dropoff, payoutCents: job.payoutCents, expiresAt: iso(offer.expiresAt) }) as const;
+
+function resolve(state: ShardState, offer: Offer, status: Exclude<OfferStatus, 'pending'>, reason: string, now: number, effects: Effect[]): void {
+  offer.status = status;
+  offer.resolvedAt = now;
+  offer.outcomeReason = reason;
+  effects.push(
+    { type: 'saveOffer', offerId: offer.offerId },
+    { type: 'clearTimer', id: offerTimerId(offer.offerId) },
+    event(state, 'dispatch.offer_resolved', offer.offerId, offer.orderId, now, { offerId: offer.offerId, driverId: offer.driverId, status, outcomeReason: reason }),
+  );
+}
+
+/** Releases a driver from an open offer or an assignment; they may get other work at once. */
+function freeDriver(state: ShardState, driver: DriverLive, now: number, ids: IdSource, effects: Effect[], resetIdle: boolean): void {
+  driver.offerId = null;
+  if (resetIdle) {
+    driver.orderId = null;
+    driver.idleSince = now;
+  }
+  syncIndex(state, driver);
+  effects.push({ type: 'saveDriver', driverId: driver.driverId });
+  offerUnassignedTo(state, driver, now, ids, effects);
+}
+
+/** A driver just became free: unassigned orders within reach are searched again, oldest first. */
+export function offerUnassignedTo(state: ShardState, driver: DriverLive, now: number, ids: IdSource, effects: Effect[]): void {
+  if (!isMatchable(driver) || now - driver.lastSeenAt > state.policy.silentAfterMs) return;
+  const reach = state.policy.radiiM[state.policy.radiiM.length - 1] ?? 0;
+  let tried = 0;
+  for (const job of state.jobs.values()) {
+    if (tried >= MAX_JOBS_PER_FREED_DRIVER || !isMatchable(driver)) break;
+    if (job.endedAt !== null || job.dispatch !== 'unassigned' || job.offerId !== null) continue;
+    if (distanceM(driver.position!, job.pickup) > reach) continue;
+    tried++;
+    search(state, job, now, ids, effects);
+  }
+}
+
+export function requestDispatch(state: ShardState, req: DispatchRequest, now: number, ids: IdSource, effects: Effect[]): DispatchView {
+  const existing = state.jobs.get(req.orderId);
+  // Idempotent: the Worker may retry the call; one order has one offer loop.
+  if (existing) return viewOf(existing);
+  const job: Job = {
+    orderId: req.orderId,
+    pickup: req.pickup,
+    dropoff: req.dropoff,
+    payoutCents: req.payoutCents,
+    offerTtlMs: req.offerTtlMs ?? state.policy.offerTtlMs,
+    orderStatus: req.orderStatus ?? 'preparing',
+    dispatch: 'unassigned',
+    offerId: null,
+    driverId: null,
+    round: 0,
+    excluded: {},
+    createdAt: now,
+    unassignedSince: null,
+    endedAt: null,
+  };
+  state.jobs.set(job.orderId, job);
+  search(state, job, now, ids, effects);
+  return viewOf(job);
+}
+
+export type OfferAnswer = { ok: true; orderId: string } | { ok: false; code: 'offer_not_found' | 'offer_closed' | 'offer_expired'; detail: string };
+
+function openOfferOf(state: ShardState, driverId: string, offerId: string, now: number, ids: IdSource, effects: Effect[]): { offer: Offer; job: Job; driver: DriverLive } | OfferAnswer {
+  const offer = state.offers.get(offerId);
+  const driver = state.drivers.get(driverId);
+  const job = offer ? state.jobs.get(offer.orderId) : undefined;
+  // Someone else's offer is answered exactly like an unknown one.
+  if (!offer || !driver || !job || offer.driverId !== driverId) return { ok: false, code: 'offer_not_found', detail: 'No such offer.' };
+  if (offer.status !== 'pending') return { ok: false, code: 'offer_closed', detail: `The offer is ${offer.status}.` };
+  if (now >= offer.expiresAt) {
+    expire(state, offer, job, driver, now, ids, effects);
+    return { ok: false, code: 'offer_expired', detail: 'The offer expired.' };
+  }
+  return { offer, job, driver };
+}
+
+export function acceptOffer(state: ShardState, driverId: string, offerId: string, now: number, ids: IdSource, effects: Effect[]): OfferAnswer {
+  const open = openOfferOf(state, driverId, offerId, now, ids, effects);
+  if ('ok' in open) return open;
+  const { offer, job, driver } = open;
+  if (job.driverId !== null || job.offerId !== offerId || job.endedAt !== null) {
+    // Unreachable while the invariants hold; refuse rather than assign twice.
+    resolve(state, offer, 'cancelled', 'order no longer open', now, effects);
+    freeDriver(state, driver, now, ids, effects, false);
+    return { ok: false, code: 'offer_closed', detail: 'The order is no longer open.' };
+  }
+  resolve(state, offer, 'accepted', 'accepted by driver', now, effects);
+  job.driverId = driverId;
+  job.offerId = null;
+  driver.offerId = null;
+  driver.orderId = job.orderId;
+  syncIndex(state, driver);
+  setDispatch(job, 'assigned', now, effects);
+  effects.push(
+    { type: 'saveDriver', driverId },
+    { type: 'saveJob', orderId: job.orderId },
+    { type: 'send', driverId, message: { type: 'assignment', orderId: job.orderId } },
+    { type: 'note', orderId: job.orderId, kind: 'assigned', detail: { offerId, driverId } },
+    event(state, 'dispatch.accepted', offerId, job.orderId, now, { offerId, driverId, payoutCents: job.payoutCents }),
+  );
+  return { ok: true, orderId: job.orderId };
+}
+
+export function declineOffer(state: ShardState, driverId: string, offerId: string, reason: string | undefined, now: number, ids: IdSource, effects: Effect[]): OfferAnswer {
+  const open = openOfferOf(state, driverId, offerId, now, ids, effects);
+  if ('ok' in open) return open;
+  const { offer, job, driver } = open;
+  resolve(state, offer, 'declined', reason ? `declined: ${reason}` : 'declined by driver', now, effects);
+  job.excluded[driverId] = { until: now + state.policy.declineCooldownMs, why: 'declined this order' };
+  job.offerId = null;
+  driver.offerId = null;
+  syncIndex(state, driver);
+  search(state, job, now, ids, effects);
+  freeDriver(state, driver, now, ids, effects, false);
+  return { ok: true, orderId: job.orderId };
+}
+
+function expire(state: ShardState, offer: Offer, job: Job, driver: DriverLive | undefined, now: number, ids: IdSource, effects: Effect[]): void {
+  resolve(state, offer, 'expired', `no answer within ${Math.round(job.offerTtlMs / 1000)} s`, now, effects);
+  job.excluded[offer.driverId] = { until: now + state.policy.expiryCooldownMs, why: 'let an offer for this order expire' };
+  job.offerId = null;
+  if (driver) {
+    driver.offerId = null;
+    syncIndex(state, driver);
+    effects.push({ type: 'saveDriver', driverId: driver.driverId }, { type: 'send', driverId: driver.driverId, message: { type: 'offer.expired', offerId: offer.offerId } });
+  }
+  search(state, job, now, ids, effects);
+}
+
+/** The offer's timer fired. Idempotent: an offer already answered is left alone. */
+export function offerTimerFired(state: ShardState, offerId: string, now: number, ids: IdSource, effects: Effect[]): void {
+  const offer = state.offers.get(offerId);
+  const job = offer ? state.jobs.get(offer.orderId) : undefined;
+  if (!offer || !job || offer.status !== 'pending') return;
+  expire(state, offer, job, state.drivers.get(offer.driverId), now, ids, effects);
+}
+
+export function retryTimerFired(state: ShardState, orderId: string, now: number, ids: IdSource, effects: Effect[]): void {
+  const job = state.jobs.get(orderId);
+  if (!job || job.endedAt !== null || job.offerId !== null || job.driverId !== null) return;
+  search(state, job, now, ids, effects);
+}
+
+/** Ends a job: its offer is withdrawn, its driver released. */
+function endJob(state: ShardState, job: Job, reason: string, now: number, ids: IdSource, effects: Effect[]): void {
+  job.endedAt = now;
+  effects.push({ type: 'clearTimer', id: retryTimerId(job.orderId) }, { type: 'saveJob', orderId: job.orderId });
+  effects.push({ type: 'setTimer', id: 'housekeeping', kind: 'housekeeping', fireAt: now + HOUR_MS, payload: '' });
+  const offer = job.offerId ? state.offers.get(job.offerId) : undefined;
+  if (offer && offer.status === 'pending') {
+    resolve(state, offer, 'cancelled', reason, now, effects);
+    job.offerId = null;
+    const d = state.drivers.get(offer.driverId);
+    if (d) {
+      effects.push({ type: 'send', driverId: d.driverId, message: { type: 'offer.expired', offerId: offer.offerId } });
+      freeDriver(state, d, now, ids, effects, false);
+    }
+  }
+  const assigned = job.driverId ? state.drivers.get(job.driverId) : undefined;
+  if (assigned && assigned.orderId === job.orderId) freeDriver(state, assigned, now, ids, effects, true);
+}
+
+export const HOUR_MS = 3_600_000;
+
+/** The order was cancelled (or its assignment could not be persisted): the driver is told. */
+export function cancelDispatch(state: ShardState, orderId: string, reason: string, now: number, ids: IdSource, effects: Effect[]): DispatchView | null {
+  const job = state.jobs.get(orderId);
+  if (!job) return null;
+  if (job.endedAt !== null) return viewOf(job);
+  if (job.driverId) effects.push({ type: 'send', driverId: job.driverId, message: { type: 'assignment.cancelled', orderId } });
+  effects.push({ type: 'note', orderId, kind: 'cancelled', detail: { reason } });
+  endJob(state, job, reason, now, ids, effects);
+  return viewOf(job);
+}
+
+/**
+ * The order moved (merchant or driver step, from the orders domain): watchers
+ * are told, the job follows, and a terminal status releases the driver.
+ */
+export function orderStatusChanged(state: ShardState, orderId: string, status: OrderStatus, dispatch: DispatchState | null, now: number, ids: IdSource, effects: Effect[]): void {
+  const job = state.jobs.get(orderId);
+  if (!job) {
+    if (dispatch) effects.push({ type: 'watchers', orderId, coalesce: false, message: { type: 'status', orderId, status, dispatch, at: iso(now) } });
+    return;
+  }
+  job.orderStatus = status;
+  if (dispatch) job.dispatch = dispatch;
+  statusToWatchers(job, now, effects);
+  effects.push({ type: 'saveJob', orderId }, { type: 'note', orderId, kind: 'status', detail: { status, dispatch: job.dispatch } });
+  if (TERMINAL.has(status) && job.endedAt === null) endJob(state, job, `order ${status}`, now, ids, effects);
+}

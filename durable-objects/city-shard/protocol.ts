@@ -1,0 +1,157 @@
+/**
+ * The live channels' wire protocol, version 1: every WebSocket message of
+ * API.md "Drivers and live channels", validated on the way in. Shared by the
+ * CityShard, the web apps and the simulator, so it imports nothing but zod
+ * (no runtime types). A message may carry `v`; absent means 1, any other
+ * value is refused with `unsupported_version`. See docs/decisions/0034.
+ */
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+/** Largest frame a client may send; larger closes the socket with 1009. */
+export const MAX_FRAME_BYTES = 16 * 1024;
+/** Points in one `locations` frame or one POST /v1/drivers/me/locations body. */
+export const MAX_POINTS_PER_BATCH = 100;
+/** Exact frames the runtime answers itself, without waking the object. */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
+
+/** WebSocket close codes the shard uses. */
+export const CLOSE = {
+  normal: 1000,
+  policy: 1008,
+  tooBig: 1009,
+  /** Another connection of the same driver took over. */
+  replaced: 4001,
+} as const;
+
+const version = z.literal(PROTOCOL_VERSION).optional();
+const isoTime = z.iso.datetime({ offset: true });
+const latLng = z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });
+
+export const LocationPointSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+  /** Degrees clockwise from north. */
+  heading: z.number().min(0).max(360).optional(),
+  /** Metres per second. */
+  speed: z.number().min(0).max(100).optional(),
+  /** Metres (GPS horizontal accuracy). */
+  accuracy: z.number().min(0).max(100_000).optional(),
+  at: isoTime,
+});
+export type LocationPoint = z.infer<typeof LocationPointSchema>;
+
+// ---- driver → server -------------------------------------------------------
+
+export const DriverMessageSchema = z.discriminatedUnion('type', [
+  LocationPointSchema.extend({ type: z.literal('location'), v: version }),
+  /** Extension of the contract: several points in one frame, oldest first (fewer frames under load). */
+  z.object({ type: z.literal('locations'), v: version, points: z.array(LocationPointSchema).min(1).max(MAX_POINTS_PER_BATCH) }),
+  z.object({ type: z.literal('availability'), v: version, available: z.boolean() }),
+  z.object({ type: z.literal('offer.accept'), v: version, offerId: z.string().min(1).max(64) }),
+  z.object({ type: z.literal('offer.decline'), v: version, offerId: z.string().min(1).max(64), reason: z.string().max(200).optional() }),
+  /** A ping that is not byte-for-byte PING_FRAME reaches the object and is answered there. */
+  z.object({ type: z.literal('ping'), v: version }),
+]);
+export type DriverMessage = z.infer<typeof DriverMessageSchema>;
+
+// ---- watcher → server (order channels are read-only) ----------------------
+
+export const WatcherMessageSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('ping'), v: version })]);
+export type WatcherMessage = z.infer<typeof WatcherMessageSchema>;
+
+// ---- server → driver -------------------------------------------------------
+
+export const OfferMessageSchema = z.object({
+  type: z.literal('offer'),
+  offerId: z.string(),
+  orderId: z.string(),
+  pickup: latLng,
+  dropoff: latLng,
+  payoutCents: z.number().int().nonnegative(),
+  expiresAt: isoTime,
+});
+export type OfferMessage = z.infer<typeof OfferMessageSchema>;
+
+export const DriverStatusSchema = z.enum(['offline', 'online', 'available', 'busy']);
+export type DriverStatus = z.infer<typeof DriverStatusSchema>;
+
+export const ErrorMessageSchema = z.object({ type: z.literal('error'), code: z.string(), detail: z.string() });
+export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
+
+export const ServerToDriverSchema = z.discriminatedUnion('type', [
+  /** Extension: sent on every (re)connect, so a client resumes where it was. */
+  z.object({
+    type: z.literal('session'),
+    v: z.literal(PROTOCOL_VERSION),
+    driverId: z.string(),
+    status: DriverStatusSchema,
+    available: z.boolean(),
+    orderId: z.string().nullable(),
+  }),
+  OfferMessageSchema,
+  z.object({ type: z.literal('offer.expired'), offerId: z.string() }),
+  z.object({ type: z.literal('assignment'), orderId: z.string() }),
+  z.object({ type: z.literal('assignment.cancelled'), orderId: z.string() }),
+  /** Extension: the outcome of a location frame that was not fully applied. */
+  z.object({ type: z.literal('location.rejected'), at: z.string(), reason: z.enum(['duplicate', 'out_of_order', 'implausible_jump', 'future', 'inaccurate']) }),
+  z.object({ type: z.literal('pong') }),
+  ErrorMessageSchema,
+]);
+export type ServerToDriver = z.infer<typeof ServerToDriverSchema>;
+
+// ---- server → watchers (order / merchant channels) ------------------------
+
+export const OrderStatusSchema = z.enum(['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery', 'delivered', 'cancelled', 'rejected', 'failed']);
+export const DispatchStateSchema = z.enum(['unassigned', 'offered', 'assigned', 'picked_up', 'dropped_off']);
+export type OrderStatus = z.infer<typeof OrderStatusSchema>;
+export type DispatchState = z.infer<typeof DispatchStateSchema>;
+
+export const ServerToWatcherSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('status'), orderId: z.string(), status: OrderStatusSchema, dispatch: DispatchStateSchema, at: isoTime }),
+  z.object({ type: z.literal('location'), orderId: z.string(), lat: z.number(), lng: z.number(), heading: z.number().optional(), at: isoTime }),
+  z.object({ type: z.literal('eta'), orderId: z.string(), seconds: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('pong') }),
+  ErrorMessageSchema,
+]);
+export type ServerToWatcher = z.infer<typeof ServerToWatcherSchema>;
+
+// ---- parsing ---------------------------------------------------------------
+
+export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: ErrorMessage };
+
+const fail = (code: string, detail: string): { ok: false; error: ErrorMessage } => ({ ok: false, error: { type: 'error', code, detail } });
+
+function parseWith<T>(schema: z.ZodType<T>, text: string): ParseResult<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return fail('malformed_json', 'The frame is not valid JSON.');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('invalid_message', 'A message is a JSON object with a "type".');
+  const v = (raw as { v?: unknown }).v;
+  if (v !== undefined && v !== PROTOCOL_VERSION) return fail('unsupported_version', `This server speaks protocol version ${PROTOCOL_VERSION}.`);
+  const result = schema.safeParse(raw);
+  if (result.success) return { ok: true, message: result.data };
+  const issue = result.error.issues[0];
+  const path = issue && issue.path.length > 0 ? issue.path.join('.') : 'type';
+  return fail('invalid_message', `${path}: ${issue?.message ?? 'invalid'}`);
+}
+
+export const parseDriverMessage = (text: string): ParseResult<DriverMessage> => parseWith(DriverMessageSchema, text);
+export const parseWatcherMessage = (text: string): ParseResult<WatcherMessage> => parseWith(WatcherMessageSchema, text);
+
+/** For exhaustive `switch (message.type)`: a new message type fails to compile until handled. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled message: ${JSON.stringify(value)}`);
+}
+
+/** UTF-8 size of a frame without encoding it unless it could be over the limit. */
+export function frameTooLarge(message: string | ArrayBuffer, limit = MAX_FRAME_BYTES): boolean {
+  if (typeof message !== 'string') return message.byteLength > limit;
+  if (message.length * 3 <= limit) return false;
+  if (message.length > limit) return true;
+  return new TextEncoder().encode(message).byteLength > limit;
+}

@@ -1,0 +1,319 @@
+/**
+ * The shard's transitions: `reduce(state, input, now, ids) -> { state, effects, result }`.
+ * No I/O, no clock, no randomness: the adapter passes the time and an id
+ * source in, and carries the effects out (sockets, SQLite, timers, outbox).
+ * For speed the state is updated in place (a copy of 10,000 drivers per
+ * ping is not an option); the shard is single-threaded, so nothing observes
+ * a half-applied step. See docs/decisions/0033-shard-state-transitions.md.
+ */
+import { distanceM } from './geo';
+import { etaSeconds, isVehicle, type DispatchPolicy, type Vehicle } from './matching';
+import { driverStatus, iso, isMatchable, newDriver, syncIndex, type DriverLive, type Effect, type IdSource, type ShardState, type Step, type TimerKind } from './model';
+import {
+  acceptOffer,
+  cancelDispatch,
+  declineOffer,
+  HOUR_MS,
+  offerMessage,
+  offerTimerFired,
+  offerUnassignedTo,
+  orderStatusChanged,
+  requestDispatch,
+  retryTimerFired,
+  type DispatchRequest,
+  type DispatchView,
+} from './offers';
+import { assertNever, type DispatchState, type DriverMessage, type LocationPoint, type OrderStatus } from './protocol';
+import { DriverIndex } from './spatial';
+import type { LatLng } from './geo';
+
+/** A fix more than this far in the device's future is refused. */
+export const MAX_CLOCK_SKEW_MS = 30_000;
+/** Fixes with a worse horizontal accuracy are not applied. */
+export const MAX_ACCURACY_M = 1_000;
+/** A move is implausible when it is longer than this and faster than MAX_SPEED. */
+export const JUMP_MIN_M = 300;
+export const MAX_SPEED_MPS = 50;
+/** Consecutive refused fixes that agree with each other re-anchor the driver (the old fix was the bad one). */
+export const REANCHOR_AFTER = 3;
+/** Ended jobs stay in memory this long, and in SQLite (the decision log) this long. */
+export const ENDED_JOB_MEMORY_MS = HOUR_MS;
+export const ENDED_JOB_STORAGE_MS = 24 * HOUR_MS;
+
+export type RejectReason = 'duplicate' | 'out_of_order' | 'implausible_jump' | 'future' | 'inaccurate';
+
+export interface IngestSummary {
+  accepted: number;
+  duplicate: number;
+  outOfOrder: number;
+  implausibleJump: number;
+  future: number;
+  inaccurate: number;
+}
+
+export type ShardInput =
+  | { type: 'driver.connected'; driverId: string; vehicle: Vehicle }
+  | { type: 'driver.disconnected'; driverId: string }
+  | { type: 'driver.message'; driverId: string; message: DriverMessage }
+  | { type: 'driver.locations'; driverId: string; vehicle: Vehicle; points: LocationPoint[] }
+  | { type: 'driver.upserted'; driverId: string; vehicle: Vehicle; lat: number; lng: number; heading: number | null; speed: number | null; available: boolean; at: number }
+  | { type: 'dispatch.requested'; request: DispatchRequest }
+  | { type: 'dispatch.cancelled'; orderId: string; reason: string }
+  | { type: 'order.status'; orderId: string; status: OrderStatus; dispatch: DispatchState | null }
+  | { type: 'timer.fired'; kind: TimerKind; payload: string };
+
+export interface ResultOf {
+  'driver.connected': void;
+  'driver.disconnected': void;
+  'driver.message': void;
+  'driver.locations': IngestSummary;
+  'driver.upserted': void;
+  'dispatch.requested': DispatchView;
+  'dispatch.cancelled': DispatchView | null;
+  'order.status': void;
+  'timer.fired': void;
+}
+
+export function createState(shardKey: string, origin: LatLng, policy: DispatchPolicy): ShardState {
+  return { shardKey, policy, index: new DriverIndex({ origin }), drivers: new Map(), jobs: new Map(), offers: new Map() };
+}
+
+export function reduce<I extends ShardInput>(state: ShardState, input: I, now: number, ids: IdSource): Step<ResultOf[I['type']]> {
+  const effects: Effect[] = [];
+  const result = apply(state, input, now, ids, effects);
+  return { state, effects, result: result as ResultOf[I['type']] };
+}
+
+function apply(state: ShardState, input: ShardInput, now: number, ids: IdSource, effects: Effect[]): ResultOf[keyof ResultOf] {
+  switch (input.type) {
+    case 'driver.connected':
+      return connected(state, input.driverId, input.vehicle, now, ids, effects);
+    case 'driver.disconnected': {
+      const d = state.drivers.get(input.driverId);
+      if (d) {
+        d.connected = false;
+        effects.push({ type: 'saveDriver', driverId: d.driverId });
+      }
+      return;
+    }
+    case 'driver.message':
+      return driverMessage(state, input.driverId, input.message, now, ids, effects);
+    case 'driver.locations': {
+      const d = driverFor(state, input.driverId, input.vehicle, now);
+      return ingest(state, d, input.points, now, ids, effects, false);
+    }
+    case 'driver.upserted': {
+      const d = driverFor(state, input.driverId, input.vehicle, now);
+      d.available = input.available;
+      d.position = { lat: input.lat, lng: input.lng, heading: input.heading, speed: input.speed, accuracy: null, at: input.at };
+      d.lastSeenAt = now;
+      state.index.upsert(d.driverId, input.lat, input.lng, isMatchable(d), now);
+      effects.push({ type: 'saveDriver', driverId: d.driverId });
+      offerUnassignedTo(state, d, now, ids, effects);
+      return;
+    }
+    case 'dispatch.requested':
+      return requestDispatch(state, input.request, now, ids, effects);
+    case 'dispatch.cancelled':
+      return cancelDispatch(state, input.orderId, input.reason, now, ids, effects);
+    case 'order.status':
+      return orderStatusChanged(state, input.orderId, input.status, input.dispatch, now, ids, effects);
+    case 'timer.fired':
+      return timerFired(state, input.kind, input.payload, now, ids, effects);
+    default:
+      return assertNever(input);
+  }
+}
+
+function driverFor(state: ShardState, driverId: string, vehicle: Vehicle, now: number): DriverLive {
+  let d = state.drivers.get(driverId);
+  if (!d) {
+    d = newDriver(driverId, vehicle, now);
+    state.drivers.set(driverId, d);
+  } else if (isVehicle(vehicle)) {
+    d.vehicle = vehicle;
+  }
+  return d;
+}
+
+function seen(state: ShardState, d: DriverLive, now: number): void {
+  d.lastSeenAt = now;
+  state.index.touch(d.driverId, now);
+}
+
+/** A (re)connecting driver gets its state back: session, then its open offer or assignment. */
+function connected(state: ShardState, driverId: string, vehicle: Vehicle, now: number, ids: IdSource, effects: Effect[]): void {
+  const d = driverFor(state, driverId, vehicle, now);
+  d.connected = true;
+  seen(state, d, now);
+  effects.push({ type: 'saveDriver', driverId }, sessionOf(state, d, now));
+  const offer = d.offerId ? state.offers.get(d.offerId) : undefined;
+  const offerJob = offer ? state.jobs.get(offer.orderId) : undefined;
+  if (offer && offerJob && offer.status === 'pending') effects.push({ type: 'send', driverId, message: offerMessage(offer, offerJob) });
+  if (d.orderId) effects.push({ type: 'send', driverId, message: { type: 'assignment', orderId: d.orderId } });
+  offerUnassignedTo(state, d, now, ids, effects);
+}
+
+function sessionOf(state: ShardState, d: DriverLive, now: number): Effect {
+  return { type: 'send', driverId: d.driverId, message: { type: 'session', v: 1, driverId: d.driverId, status: driverStatus(d, now, state.policy), available: d.available, orderId: d.orderId } };
+}
+
+function driverMessage(state: ShardState, driverId: string, message: DriverMessage, now: number, ids: IdSource, effects: Effect[]): void {
+  const d = state.drivers.get(driverId);
+  if (!d) {
+    effects.push({ type: 'send', driverId, message: { type: 'error', code: 'not_connected', detail: 'Connect before sending messages.' } });
+    return;
+  }
+  switch (message.type) {
+    case 'location':
+      ingest(state, d, [message], now, ids, effects, true);
+      return;
+    case 'locations':
+      ingest(state, d, message.points, now, ids, effects, true);
+      return;
+    case 'availability':
+      seen(state, d, now);
+      setAvailability(state, d, message.available, now, ids, effects);
+      return;
+    case 'offer.accept': {
+      seen(state, d, now);
+      const answer = acceptOffer(state, driverId, message.offerId, now, ids, effects);
+      if (!answer.ok) effects.push({ type: 'send', driverId, message: { type: 'error', code: answer.code, detail: answer.detail } });
+      return;
+    }
+    case 'offer.decline': {
+      seen(state, d, now);
+      const answer = declineOffer(state, driverId, message.offerId, message.reason, now, ids, effects);
+      if (!answer.ok) effects.push({ type: 'send', driverId, message: { type: 'error', code: answer.code, detail: answer.detail } });
+      return;
+    }
+    case 'ping':
+      seen(state, d, now);
+      effects.push({ type: 'send', driverId, message: { type: 'pong' } });
+      return;
+    default:
+      assertNever(message);
+  }
+}
+
+function setAvailability(state: ShardState, d: DriverLive, available: boolean, now: number, ids: IdSource, effects: Effect[]): void {
+  if (d.available !== available) {
+    d.available = available;
+    if (available && d.orderId === null) d.idleSince = now;
+    // Going unavailable with an offer open answers it: the next driver need not wait for the timer.
+    if (!available && d.offerId) declineOffer(state, d.driverId, d.offerId, 'went unavailable', now, ids, effects);
+    syncIndex(state, d);
+    effects.push({ type: 'saveDriver', driverId: d.driverId });
+  }
+  effects.push(sessionOf(state, d, now));
+  offerUnassignedTo(state, d, now, ids, effects);
+}
+
+function implausible(from: { lat: number; lng: number; at: number }, lat: number, lng: number, at: number): boolean {
+  const d = distanceM(from, { lat, lng });
+  return d > JUMP_MIN_M && d / Math.max(1, (at - from.at) / 1000) > MAX_SPEED_MPS;
+}
+
+function judge(d: DriverLive, p: LocationPoint, at: number, now: number): RejectReason | null {
+  if (!Number.isFinite(at) || at > now + MAX_CLOCK_SKEW_MS) return 'future';
+  const prev = d.position;
+  if (prev && at === prev.at) return 'duplicate';
+  if (prev && at < prev.at) return 'out_of_order';
+  if (p.accuracy !== undefined && p.accuracy > MAX_ACCURACY_M) return 'inaccurate';
+  if (prev && implausible(prev, p.lat, p.lng, at)) {
+    const s = d.suspect;
+    if (s && at > s.at && !implausible(s, p.lat, p.lng, at)) {
+      s.count++;
+      s.lat = p.lat;
+      s.lng = p.lng;
+      s.at = at;
+    } else {
+      d.suspect = { lat: p.lat, lng: p.lng, at, count: 1 };
+    }
+    if (d.suspect!.count < REANCHOR_AFTER) return 'implausible_jump';
+  }
+  return null;
+}
+
+const COUNTER: Record<RejectReason, keyof IngestSummary> = {
+  duplicate: 'duplicate',
+  out_of_order: 'outOfOrder',
+  implausible_jump: 'implausibleJump',
+  future: 'future',
+  inaccurate: 'inaccurate',
+};
+
+/** Applies fixes oldest first; refused ones change nothing but the counters. */
+function ingest(state: ShardState, d: DriverLive, points: readonly LocationPoint[], now: number, ids: IdSource, effects: Effect[], replyOnSocket: boolean): IngestSummary {
+  const summary: IngestSummary = { accepted: 0, duplicate: 0, outOfOrder: 0, implausibleJump: 0, future: 0, inaccurate: 0 };
+  const wasFresh = now - d.lastSeenAt <= state.policy.silentAfterMs;
+  const hadPosition = d.position !== null;
+  seen(state, d, now);
+  const ordered = points.length > 1 ? [...points].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)) : points;
+  let moved = false;
+  for (const p of ordered) {
+    const at = Date.parse(p.at);
+    const rejected = judge(d, p, at, now);
+    if (rejected) {
+      summary[COUNTER[rejected]]++;
+      if (rejected === 'implausible_jump') d.flaggedPoints++;
+      // Retries (duplicates, late arrivals) are normal; only refusals the device should know about are reported.
+      if (replyOnSocket && rejected !== 'duplicate' && rejected !== 'out_of_order') effects.push({ type: 'send', driverId: d.driverId, message: { type: 'location.rejected', at: p.at, reason: rejected } });
+      continue;
+    }
+    summary.accepted++;
+    moved = true;
+    d.suspect = null;
+    d.position = { lat: p.lat, lng: p.lng, heading: p.heading ?? null, speed: p.speed ?? null, accuracy: p.accuracy ?? null, at };
+    state.index.upsert(d.driverId, p.lat, p.lng, isMatchable(d), now);
+    if (d.orderId) onTrip(state, d, at, effects);
+  }
+  // The first fix is written at once (a driver without one cannot be matched); later ones in batches.
+  if (moved) effects.push({ type: hadPosition ? 'moveDriver' : 'saveDriver', driverId: d.driverId });
+  if (summary.implausibleJump > 0) effects.push({ type: 'saveDriver', driverId: d.driverId });
+  // Back from silence (or first fix): unassigned orders nearby are tried again.
+  if (moved && (!wasFresh || !hadPosition)) offerUnassignedTo(state, d, now, ids, effects);
+  return summary;
+}
+
+/** A driver on a trip: breadcrumb, position and ETA to the order's watchers (coalesced). */
+function onTrip(state: ShardState, d: DriverLive, at: number, effects: Effect[]): void {
+  const job = state.jobs.get(d.orderId!);
+  const p = d.position!;
+  if (!job || job.endedAt !== null || (job.dispatch !== 'assigned' && job.dispatch !== 'picked_up')) return;
+  effects.push(
+    { type: 'breadcrumb', orderId: job.orderId, driverId: d.driverId, at, lat: p.lat, lng: p.lng },
+    { type: 'watchers', orderId: job.orderId, coalesce: true, message: { type: 'location', orderId: job.orderId, lat: p.lat, lng: p.lng, ...(p.heading !== null ? { heading: p.heading } : {}), at: iso(at) } },
+  );
+  const toDropoff = job.dispatch === 'picked_up' ? distanceM(p, job.dropoff) : distanceM(p, job.pickup) + distanceM(job.pickup, job.dropoff);
+  effects.push({ type: 'watchers', orderId: job.orderId, coalesce: true, message: { type: 'eta', orderId: job.orderId, seconds: etaSeconds(toDropoff, d.vehicle, state.policy) } });
+}
+
+function timerFired(state: ShardState, kind: TimerKind, payload: string, now: number, ids: IdSource, effects: Effect[]): void {
+  switch (kind) {
+    case 'offer_expiry':
+      return offerTimerFired(state, payload, now, ids, effects);
+    case 'dispatch_retry':
+      return retryTimerFired(state, payload, now, ids, effects);
+    case 'housekeeping':
+      return housekeeping(state, now, effects);
+    default:
+      assertNever(kind);
+  }
+}
+
+/** Forgets ended jobs: from memory after an hour, from SQLite after a day. */
+function housekeeping(state: ShardState, now: number, effects: Effect[]): void {
+  let oldestKept = Infinity;
+  for (const job of state.jobs.values()) {
+    if (job.endedAt === null) continue;
+    if (job.endedAt < now - ENDED_JOB_MEMORY_MS) {
+      state.jobs.delete(job.orderId);
+      for (const [id, offer] of state.offers) if (offer.orderId === job.orderId) state.offers.delete(id);
+    } else {
+      oldestKept = Math.min(oldestKept, job.endedAt);
+    }
+  }
+  effects.push({ type: 'purge', memoryBefore: now - ENDED_JOB_MEMORY_MS, storageBefore: now - ENDED_JOB_STORAGE_MS });
+  if (oldestKept !== Infinity) effects.push({ type: 'setTimer', id: 'housekeeping', kind: 'housekeeping', fireAt: oldestKept + ENDED_JOB_MEMORY_MS + 1, payload: '' });
+}

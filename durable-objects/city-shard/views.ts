@@ -1,0 +1,152 @@
+/**
+ * Read models the shard answers with over RPC: the operators' snapshot, the
+ * decision log of an order, what a watcher is shown on connect. Pure.
+ */
+import { distanceM, type LatLng } from './geo';
+import { etaSeconds, type RankedCandidate, type Vehicle } from './matching';
+import { driverStatus, iso, type Job, type Offer, type ShardState } from './model';
+import type { DispatchState, DriverStatus, OrderStatus, ServerToWatcher } from './protocol';
+import type { NoteRow } from './storage';
+
+export interface SnapshotDriver {
+  driverId: string;
+  status: DriverStatus;
+  vehicle: Vehicle;
+  location: LatLng | null;
+  heading: number | null;
+  updatedAt: string | null;
+  orderId: string | null;
+  offerId: string | null;
+}
+
+export interface ShardSnapshot {
+  shardKey: string;
+  at: string;
+  counts: { online: number; available: number; busy: number; offline: number };
+  drivers: SnapshotDriver[];
+  /** True when the driver list was cut at `limit`. */
+  truncated: boolean;
+  openOffers: { offerId: string; orderId: string; driverId: string; expiresAt: string }[];
+  unassignedOrders: { orderId: string; since: string; pickup: LatLng }[];
+}
+
+export function snapshotOf(state: ShardState, now: number, limit: number): ShardSnapshot {
+  const counts = { online: 0, available: 0, busy: 0, offline: 0 };
+  const drivers: SnapshotDriver[] = [];
+  for (const d of state.drivers.values()) {
+    const status = driverStatus(d, now, state.policy);
+    counts[status]++;
+    if (status === 'offline' || drivers.length >= limit) continue;
+    drivers.push({
+      driverId: d.driverId,
+      status,
+      vehicle: d.vehicle,
+      location: d.position ? { lat: d.position.lat, lng: d.position.lng } : null,
+      heading: d.position?.heading ?? null,
+      updatedAt: d.position ? iso(d.position.at) : null,
+      orderId: d.orderId,
+      offerId: d.offerId,
+    });
+  }
+  const openOffers = [...state.offers.values()]
+    .filter((o) => o.status === 'pending')
+    .map((o) => ({ offerId: o.offerId, orderId: o.orderId, driverId: o.driverId, expiresAt: iso(o.expiresAt) }));
+  const unassignedOrders = [...state.jobs.values()]
+    .filter((j) => j.endedAt === null && j.dispatch === 'unassigned' && j.offerId === null)
+    .map((j) => ({ orderId: j.orderId, since: iso(j.unassignedSince ?? j.createdAt), pickup: j.pickup }));
+  const online = counts.online + counts.available + counts.busy;
+  return { shardKey: state.shardKey, at: iso(now), counts, drivers, truncated: online > drivers.length, openOffers, unassignedOrders };
+}
+
+export interface DispatchLogOffer {
+  offerId: string;
+  driverId: string;
+  round: number;
+  radiusM: number;
+  offeredAt: string;
+  expiresAt: string;
+  /** Why the chosen driver won. */
+  reason: string;
+  candidates: RankedCandidate[];
+  status: Offer['status'];
+  /** How the offer ended (null while open). */
+  outcome: string | null;
+  resolvedAt: string | null;
+}
+
+export interface DispatchLog {
+  orderId: string;
+  shardKey: string;
+  dispatch: DispatchState;
+  orderStatus: OrderStatus;
+  driverId: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  offers: DispatchLogOffer[];
+  /** Searches that found nobody, assignment, status changes, cancellation. */
+  notes: { at: string; kind: string; detail: Record<string, unknown> }[];
+}
+
+export function dispatchLogOf(shardKey: string, job: Job, offers: Offer[], notes: NoteRow[]): DispatchLog {
+  return {
+    orderId: job.orderId,
+    shardKey,
+    dispatch: job.dispatch,
+    orderStatus: job.orderStatus,
+    driverId: job.driverId,
+    startedAt: iso(job.createdAt),
+    endedAt: job.endedAt === null ? null : iso(job.endedAt),
+    offers: offers.map((o) => ({
+      offerId: o.offerId,
+      driverId: o.driverId,
+      round: o.round,
+      radiusM: o.radiusM,
+      offeredAt: iso(o.offeredAt),
+      expiresAt: iso(o.expiresAt),
+      reason: o.reason,
+      candidates: o.candidates,
+      status: o.status,
+      outcome: o.outcomeReason,
+      resolvedAt: o.resolvedAt === null ? null : iso(o.resolvedAt),
+    })),
+    notes: notes.map((n) => ({ at: iso(n.at), kind: n.kind, detail: n.detail })),
+  };
+}
+
+export interface TrackingView {
+  orderId: string;
+  status: OrderStatus;
+  dispatch: DispatchState;
+  driver: { driverId: string; vehicle: Vehicle; location: LatLng; heading: number | null; updatedAt: string } | null;
+  etaSeconds: number | null;
+}
+
+/** The live part of an order's tracking (the orders domain adds names and links). */
+export function trackingOf(state: ShardState, orderId: string): TrackingView | null {
+  const job = state.jobs.get(orderId);
+  if (!job) return null;
+  const d = job.driverId ? state.drivers.get(job.driverId) : undefined;
+  const p = d?.position;
+  let eta: number | null = null;
+  if (d && p && job.endedAt === null && (job.dispatch === 'assigned' || job.dispatch === 'picked_up')) {
+    const left = job.dispatch === 'picked_up' ? distanceM(p, job.dropoff) : distanceM(p, job.pickup) + distanceM(job.pickup, job.dropoff);
+    eta = etaSeconds(left, d.vehicle, state.policy);
+  }
+  return {
+    orderId,
+    status: job.orderStatus,
+    dispatch: job.dispatch,
+    driver: d && p ? { driverId: d.driverId, vehicle: d.vehicle, location: { lat: p.lat, lng: p.lng }, heading: p.heading, updatedAt: iso(p.at) } : null,
+    etaSeconds: eta,
+  };
+}
+
+/** What a watcher receives on connect, so it never waits for the next change. */
+export function watcherGreeting(state: ShardState, orderId: string, now: number): ServerToWatcher[] {
+  const t = trackingOf(state, orderId);
+  if (!t) return [];
+  const out: ServerToWatcher[] = [{ type: 'status', orderId, status: t.status, dispatch: t.dispatch, at: iso(now) }];
+  if (t.driver) out.push({ type: 'location', orderId, lat: t.driver.location.lat, lng: t.driver.location.lng, ...(t.driver.heading !== null ? { heading: t.driver.heading } : {}), at: t.driver.updatedAt });
+  if (t.etaSeconds !== null) out.push({ type: 'eta', orderId, seconds: t.etaSeconds });
+  return out;
+}
