@@ -1,0 +1,103 @@
+/**
+ * ============================================================================
+ *  THE AUTHORIZATION MATRIX: who may call which route, on whose object.
+ * ============================================================================
+ *
+ *  authz-matrix.test.ts enumerates every route the app serves (Hono's
+ *  `app.routes`) and calls each one as every role below, on the caller's own
+ *  object and on someone else's, expecting the status written here. A served
+ *  route without a line here FAILS the test, naming the route; so does a line
+ *  for a route that is no longer served.
+ *
+ *  HOW TO ADD YOUR ROUTE — one line in MATRIX, keyed exactly as Hono prints it
+ *  (`:param`, not `{param}`), with one cell per role, in this order:
+ *
+ *      'POST /v1/things/:id':  row(anon, customer, owner, staff, apiKey, driver, ops),
+ *
+ *  - A cell is the expected status code, or `[own, other]` when it depends on
+ *    whose object the path names (e.g. `[200, 404]`: 200 on the caller's own,
+ *    404 on another's — never 403, which would leak that it exists).
+ *  - "own" for each role: customer → its own object; owner, staff and API key →
+ *    merchant A's (the one they act for); driver → its own / assigned;
+ *    ops → same as other. "other" → merchant B's / another customer's / ….
+ *  - Send what the allowed caller would send: if your route takes a body, add
+ *    `.body((ctx) => ({ ... }))` (it may be async, and is called per request,
+ *    so it can make unique values); a refusal must be about who calls, not
+ *    about a bad body.
+ *  - Path params are filled by PARAMS below, keyed `<segment before>/:<param>`
+ *    (e.g. `orders/:id`). If your route has a new one, add a resolver that
+ *    returns the id of an own / other object for the role (create a fresh one
+ *    when the call may change or delete it).
+ *
+ *  Roles: anonymous (no credentials) · customer · merchantOwner ·
+ *  merchantStaff (role `staff`) · merchantApiKey · driver · ops.
+ * ============================================================================
+ */
+import { startSession } from '../../workers/services/auth/sessions';
+import { PASSWORD, createApiKey, registrationBody, testDb, uniqueEmail } from './auth-helpers';
+import { freshStaffMember, type World } from './authz-matrix.world';
+
+export const ROLES = ['anonymous', 'customer', 'merchantOwner', 'merchantStaff', 'merchantApiKey', 'driver', 'ops'] as const;
+export type Role = (typeof ROLES)[number];
+export type Which = 'own' | 'other';
+export type Cell = number | readonly [own: number, other: number];
+
+export interface ResolveContext {
+  world: World;
+  role: Role;
+  which: Which;
+  /** Params resolved so far, left to right (e.g. `id` before `keyId`). */
+  params: Record<string, string>;
+}
+
+export class Row {
+  bodyOf?: (ctx: ResolveContext) => unknown;
+  constructor(readonly cells: Readonly<Record<Role, Cell>>) {}
+  /** The request body, built for each call. */
+  body(build: (ctx: ResolveContext) => unknown): this {
+    this.bodyOf = build;
+    return this;
+  }
+}
+
+export const row = (anonymous: Cell, customer: Cell, merchantOwner: Cell, merchantStaff: Cell, merchantApiKey: Cell, driver: Cell, ops: Cell) =>
+  new Row({ anonymous, customer, merchantOwner, merchantStaff, merchantApiKey, driver, ops });
+
+const merchantOf = ({ world, which }: ResolveContext) => (which === 'own' ? world.owner : world.otherOwner);
+
+/** Path parameter resolvers, keyed `<segment before>/:<param>`. */
+export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<string>> = {
+  'merchants/:id': (ctx) => merchantOf(ctx).user.merchantId!,
+  // Fresh objects: a call may revoke or remove them.
+  'api-keys/:keyId': async (ctx) => (await createApiKey(merchantOf(ctx))).id,
+  'staff/:userId': (ctx) => freshStaffMember(merchantOf(ctx)),
+};
+
+const ALL = (status: number) => row(status, status, status, status, status, status, status);
+
+// prettier-ignore
+export const MATRIX: Record<string, Row> = {
+  //                                            anon  customer  owner        staff        apiKey       driver  ops
+  // Operations and documentation
+  'GET /healthz':                               ALL(200),
+  'GET /readyz':                                ALL(200),
+  'GET /metrics':                               row(401, 403,      403,         403,         403,         403,    200),
+  'GET /openapi.json':                          ALL(200),
+  'GET /docs':                                  ALL(200),
+  'GET /v1/cities':                             ALL(200),
+
+  // Identity
+  'POST /v1/auth/register':                     ALL(201).body(({ world }) => registrationBody('customer', world.cityId)),
+  'POST /v1/auth/login':                        ALL(200).body(({ world }) => ({ email: world.customer.email, password: PASSWORD })),
+  'POST /v1/auth/refresh':                      ALL(200).body(async ({ world }) => ({ refreshToken: (await startSession(testDb(), world.customer.user.id)).token })),
+  'POST /v1/auth/logout':                       row(401, 204,      204,         204,         403,         204,    204),
+  'GET /v1/me':                                 row(401, 200,      200,         200,         403,         200,    200),
+  'POST /v1/merchants/:id/api-keys':            row(401, 403,      [201, 404],  [403, 404],  [403, 404],  403,    403).body(() => ({ name: 'matrix' })),
+  'GET /v1/merchants/:id/api-keys':             row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403),
+  'DELETE /v1/merchants/:id/api-keys/:keyId':   row(401, 403,      [204, 404],  [403, 404],  [403, 404],  403,    403),
+  'POST /v1/merchants/:id/staff':               row(401, 403,      [201, 404],  [403, 404],  [403, 404],  403,    403)
+    .body(() => ({ email: uniqueEmail('matrix'), password: PASSWORD, name: 'Matrix member', role: 'staff' })),
+  'GET /v1/merchants/:id/staff':                row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403),
+  'PATCH /v1/merchants/:id/staff/:userId':      row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403).body(() => ({ role: 'manager' })),
+  'DELETE /v1/merchants/:id/staff/:userId':     row(401, 403,      [204, 404],  [403, 404],  [403, 404],  403,    403),
+};
