@@ -11,20 +11,20 @@ import {
 
 export type Route =
   | { name: 'landing' }
-  | { name: 'merchant' }
-  | { name: 'driver' }
-  | { name: 'customer' }
-  | { name: 'ops' }
+  /** Each app owns the path below its prefix (`rest`, '' or '/orders/ord_1'). */
+  | { name: 'merchant'; rest: string }
+  | { name: 'driver'; rest: string }
+  | { name: 'customer'; rest: string }
+  | { name: 'ops'; rest: string }
   | { name: 'track'; token: string }
   | { name: 'notFound'; path: string };
 
 const STATIC_ROUTES: Readonly<Record<string, Route>> = {
   '/': { name: 'landing' },
-  '/merchant': { name: 'merchant' },
-  '/driver': { name: 'driver' },
-  '/customer': { name: 'customer' },
-  '/ops': { name: 'ops' },
 };
+
+/** Apps with their own sub-routes: `/merchant`, `/merchant/orders/ord_1`, … */
+const APP_PREFIX = /^\/(merchant|driver|customer|ops)(\/.*)?$/;
 
 const TRACK_PATTERN = /^\/track\/([^/]+)$/;
 
@@ -45,6 +45,9 @@ export function matchRoute(pathname: string): Route {
   const path = stripTrailingSlash(pathname);
   const staticRoute = STATIC_ROUTES[path];
   if (staticRoute) return staticRoute;
+
+  const app = APP_PREFIX.exec(path);
+  if (app) return { name: app[1] as 'merchant' | 'driver' | 'customer' | 'ops', rest: app[2] ?? '' };
 
   const track = TRACK_PATTERN.exec(path);
   const rawToken = track?.[1];

@@ -1,0 +1,91 @@
+import { useId, useState, type FormEvent } from 'react';
+import { toApiProblem, type ApiProblem } from '../../api/client';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import type { AppSession, Role } from './session';
+
+interface SignInPanelProps {
+  session: AppSession;
+  /** Roles this app is for; another role signs in but is told to use its own app. */
+  roles: Role[];
+  /** e.g. "Sign in to the merchant console". */
+  title: string;
+  /** Demo accounts offered to a first-time visitor. */
+  demoAccounts?: { label: string; email: string }[];
+  demoPassword?: string;
+}
+
+/** Email + password sign-in for one app, with the demo accounts one click away. */
+export function SignInPanel({ session, roles, title, demoAccounts = [], demoPassword }: SignInPanelProps) {
+  const id = useId();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [wrongRole, setWrongRole] = useState<string | null>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setProblem(null);
+    setWrongRole(null);
+    try {
+      const user = await session.signIn(email.trim(), password);
+      if (!roles.includes(user.role)) {
+        await session.signOut();
+        setWrongRole(user.role);
+      }
+    } catch (error) {
+      setProblem(toApiProblem(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="panel signin" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>{title}</h2>
+      {problem ? <ProblemAlert problem={problem} context="Could not sign in" /> : null}
+      {wrongRole ? (
+        <div role="alert" className="alert alert--error">
+          <p className="alert__title">This account is a {wrongRole} account.</p>
+          <p className="alert__detail">Sign in with a {roles.join(' or ')} account here.</p>
+        </div>
+      ) : null}
+      <form onSubmit={submit} noValidate>
+        <div className="form-field">
+          <label htmlFor={`${id}-email`}>Email</label>
+          <input id={`${id}-email`} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        </div>
+        <div className="form-field">
+          <label htmlFor={`${id}-password`}>Password</label>
+          <input id={`${id}-password`} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        </div>
+        <button type="submit" className="button" disabled={busy || !email || !password}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      {demoAccounts.length > 0 && demoPassword ? (
+        <div className="section">
+          <h3>Try a demo account</h3>
+          <p className="muted">Fills in the form; all demo accounts use the password <code>{demoPassword}</code>.</p>
+          <ul className="button-row plain-list">
+            {demoAccounts.map((a) => (
+              <li key={a.email}>
+                <button
+                  type="button"
+                  className="button button--secondary button--small"
+                  onClick={() => {
+                    setEmail(a.email);
+                    setPassword(demoPassword);
+                  }}
+                >
+                  {a.label} <span className="visually-hidden">({a.email})</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * Response shapes of the API the apps read (API.md, v1). Statuses and
+ * dispatch states come from the shared protocol module, so the apps, the
+ * shard and the simulator agree on one list.
+ */
+import type { DispatchState, OrderStatus } from '../../../../durable-objects/city-shard/protocol';
+import type { LatLng } from '../../api/types';
+
+export type { DispatchState, OrderStatus };
+export type MerchantKind = 'restaurant' | 'store' | 'pharmacy';
+export type Vehicle = 'bike' | 'scooter' | 'car';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string | null;
+}
+
+export interface Merchant {
+  id: string;
+  cityId: string;
+  name: string;
+  kind: MerchantKind;
+  address: string;
+  location: LatLng;
+  open?: boolean;
+  acceptingOrders?: boolean;
+  prepMinutes?: number;
+}
+
+export interface Product {
+  id: string;
+  merchantId: string;
+  name: string;
+  description?: string | null;
+  priceCents: number;
+  currency: string;
+  available: boolean;
+  requiresPrescription: boolean;
+}
+
+export interface OrderItem {
+  productId: string | null;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+  lineTotalCents: number;
+  requiresPrescription?: boolean;
+}
+
+export interface Order {
+  id: string;
+  status: OrderStatus;
+  dispatch: DispatchState;
+  merchantId: string;
+  cityId?: string;
+  items: OrderItem[];
+  totals: { subtotalCents: number; deliveryFeeCents: number; taxCents: number; totalCents: number; currency: string };
+  pickup?: { location: LatLng };
+  dropoff: { address: string | null; location: LatLng; instructions?: string };
+  customer?: { name: string | null; phone: string | null; email?: string } | null;
+  driver?: { id: string; name: string | null; vehicle: string };
+  eta?: number | string | null;
+  deliveryPin?: string;
+  trackingUrl: string;
+  requiresPrescription?: boolean;
+  cancelReason?: string;
+  createdAt: string;
+  placedAt?: string | null;
+  deliveredAt?: string | null;
+}
+
+export interface CreatedOrder {
+  order: Order;
+  /** The PaymentIntent to confirm; more fields may say where (local mode: the Stripe fake). */
+  payment?: { clientSecret: string; [extra: string]: unknown };
+}
+
+export interface OrderEvent {
+  status: OrderStatus;
+  at: string;
+  actor?: string | null;
+}
+
+export interface Tracking {
+  status: OrderStatus;
+  dispatch?: DispatchState;
+  driver?: { name?: string | null; vehicle?: string; location: LatLng; heading?: number | null; updatedAt?: string } | null;
+  /** Seconds, or an ISO time of arrival; both are accepted. */
+  eta?: number | string | null;
+  trackingUrl?: string;
+  pickup?: { location: LatLng };
+  dropoff?: { location: LatLng };
+}
+
+export interface PaymentSummary {
+  status: string;
+  amountCents: number;
+  currency: string;
+  refundedCents: number;
+}

@@ -1,0 +1,87 @@
+/**
+ * Live view of one order over GET (WebSocket) /v1/orders/{id}/live: status,
+ * dispatch state, the driver's position and trail, and the ETA. The shard
+ * greets every (re)connection with the current status, position and ETA, so
+ * nothing is lost across a reconnect; `synced` counts opens so callers reload
+ * the history (GET /v1/orders/{id}/events) each time the channel comes back.
+ */
+import { useCallback, useState } from 'react';
+import { ServerToWatcherSchema, type DispatchState, type OrderStatus } from '../../../durable-objects/city-shard/protocol';
+import type { LatLng } from '../api/types';
+import { useLiveChannel, type LiveChannel } from './useLiveChannel';
+
+export interface DriverFix extends LatLng {
+  heading?: number | undefined;
+  at: string;
+}
+
+export interface OrderLiveState {
+  status: OrderStatus | null;
+  dispatch: DispatchState | null;
+  statusAt: string | null;
+  driver: DriverFix | null;
+  /** Positions received, oldest first (capped). */
+  trail: DriverFix[];
+  etaSeconds: number | null;
+  /** When the ETA was received (ms), to count it down between updates. */
+  etaAt: number | null;
+  /** Number of times the channel opened (first open and every reconnect). */
+  synced: number;
+}
+
+const TRAIL_LIMIT = 500;
+
+const INITIAL: OrderLiveState = { status: null, dispatch: null, statusAt: null, driver: null, trail: [], etaSeconds: null, etaAt: null, synced: 0 };
+
+export function useOrderLive(orderId: string | null, getToken: () => Promise<string | null>, enabled = true): OrderLiveState & { channel: LiveChannel } {
+  const [state, setState] = useState<OrderLiveState>(INITIAL);
+  const [forOrder, setForOrder] = useState(orderId);
+  if (forOrder !== orderId) {
+    setForOrder(orderId);
+    setState(INITIAL);
+  }
+
+  const onMessage = useCallback(
+    (data: string) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(data);
+      } catch {
+        return;
+      }
+      const parsed = ServerToWatcherSchema.safeParse(raw);
+      if (!parsed.success) return;
+      const m = parsed.data;
+      if ('orderId' in m && m.orderId !== orderId) return;
+      setState((s) => {
+        switch (m.type) {
+          case 'status':
+            // Messages can cross a reconnect: never step back to an older status.
+            if (s.statusAt && Date.parse(m.at) < Date.parse(s.statusAt)) return s;
+            return { ...s, status: m.status, dispatch: m.dispatch, statusAt: m.at };
+          case 'location': {
+            if (s.driver && Date.parse(m.at) <= Date.parse(s.driver.at)) return s;
+            const fix: DriverFix = { lat: m.lat, lng: m.lng, heading: m.heading, at: m.at };
+            const trail = s.trail.length >= TRAIL_LIMIT ? [...s.trail.slice(1), fix] : [...s.trail, fix];
+            return { ...s, driver: fix, trail };
+          }
+          case 'eta':
+            return { ...s, etaSeconds: m.seconds, etaAt: Date.now() };
+          case 'pong':
+          case 'error':
+            return s;
+        }
+      });
+    },
+    [orderId],
+  );
+
+  const channel = useLiveChannel({
+    path: orderId && enabled ? `/v1/orders/${encodeURIComponent(orderId)}/live` : null,
+    getToken,
+    onMessage,
+    onOpen: () => setState((s) => ({ ...s, synced: s.synced + 1 })),
+  });
+
+  return { ...state, channel };
+}
