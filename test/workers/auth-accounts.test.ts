@@ -97,7 +97,7 @@ describe('registration', () => {
     const res = await call('/v1/auth/register', { body: second });
     expect(res.status).toBe(409);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(await rowsFor(first.email, second.business!.name)).toEqual({ profiles: 1, merchants: 0 });
+    expect(await rowsFor(first.email, second.business.name)).toEqual({ profiles: 1, merchants: 0 });
   });
 
   it('answers 422 with the path of an unknown city, for merchants and drivers, and writes nothing', async () => {
@@ -107,7 +107,7 @@ describe('registration', () => {
     const driver = registrationBody('driver', 'cty_doesnotexist00000000');
     const d = await callJson<{ errors: { path: string }[] }>('/v1/auth/register', { body: driver }, 422);
     expect(d.body.errors).toEqual([expect.objectContaining({ path: 'json.cityId' })]);
-    expect(await rowsFor(merchant.email, merchant.business!.name)).toEqual({ profiles: 0, merchants: 0 });
+    expect(await rowsFor(merchant.email, merchant.business.name)).toEqual({ profiles: 0, merchants: 0 });
     expect(await rowsFor(driver.email)).toEqual({ profiles: 0, merchants: 0 });
   });
 

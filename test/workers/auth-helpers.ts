@@ -86,15 +86,28 @@ export interface Account {
   refreshToken: string;
 }
 
-export function registrationBody(role: 'customer' | 'merchant' | 'driver', cityId: string, email = uniqueEmail(role)) {
+interface RegistrationBase {
+  role: 'customer' | 'merchant' | 'driver';
+  email: string;
+  password: string;
+  name: string;
+}
+export type MerchantRegistration = RegistrationBase & {
+  business: { name: string; kind: string; address: string; location: { lat: number; lng: number }; cityId: string };
+};
+
+export function registrationBody(role: 'merchant', cityId: string, email?: string): MerchantRegistration;
+export function registrationBody(role: 'customer' | 'merchant' | 'driver', cityId: string, email?: string): RegistrationBase;
+export function registrationBody(role: 'customer' | 'merchant' | 'driver', cityId: string, email = uniqueEmail(role)): RegistrationBase {
   const base = { role, email, password: PASSWORD, name: `Test ${role}` };
   if (role === 'merchant') {
-    return {
+    const merchant: MerchantRegistration = {
       ...base,
       business: { name: `Shop ${email}`, kind: 'restaurant', address: '1 Test Street', location: { lat: 48.85, lng: 2.35 }, cityId },
     };
+    return merchant;
   }
-  if (role === 'driver') return { ...base, vehicle: 'bike', cityId };
+  if (role === 'driver') return { ...base, vehicle: 'bike', cityId } as RegistrationBase;
   return base;
 }
 
