@@ -12,6 +12,13 @@ import { meRoutes } from './routes/me';
 import { merchantApiKeyRoutes } from './routes/merchant-api-keys';
 import { merchantStaffRoutes } from './routes/merchant-staff';
 import { metricsRoutes } from './routes/metrics';
+import { merchantRoutes } from './routes/merchants';
+import { catalogRoutes } from './routes/catalog';
+import { merchantLiveRoutes } from './routes/merchant-live';
+import { orderRoutes } from './routes/orders';
+import { orderStepRoutes } from './routes/order-steps';
+import { paymentRoutes } from './routes/payments';
+import { stripeWebhookRoutes } from './routes/webhooks-stripe';
 
 export const API_VERSION = '1.0.0';
 
@@ -30,6 +37,13 @@ export function createApp() {
   app.route('/', merchantApiKeyRoutes);
   app.route('/', merchantStaffRoutes);
   app.route('/', metricsRoutes);
+  app.route('/', merchantRoutes);
+  app.route('/', catalogRoutes);
+  app.route('/', merchantLiveRoutes);
+  app.route('/', orderRoutes);
+  app.route('/', orderStepRoutes);
+  app.route('/', paymentRoutes);
+  app.route('/', stripeWebhookRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -22,7 +22,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     const message = String((e as { message?: unknown }).message ?? '');
-    if (/connect(ion)? (refused|timed out|timeout)|network connection lost|socket (has been )?closed/i.test(message)) return true;
+    if (/connect(ion)? (refused|timed out|timeout)|network connection lost|socket (has been )?closed|cannot connect to the specified address/i.test(message)) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;

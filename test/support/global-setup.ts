@@ -1,6 +1,8 @@
 import type { TestProject } from 'vitest/node';
 import { startPostgres } from '../../scripts/lib/postgres';
 import { migrateDatabase } from '../../scripts/lib/migrate';
+import { startStripeFake } from '../fakes/stripe/index';
+import { TEST_SECRETS } from './secrets';
 
 
 /**
@@ -15,7 +17,13 @@ export default async function setup(project: TestProject) {
   });
   await migrateDatabase(pg.url);
   project.provide('databaseUrl', pg.url);
+  // The Stripe fake: the Worker's STRIPE_API_BASE points here (vitest.config.ts).
+  // Webhooks are not pushed (a Worker under test has no port): tests fetch the
+  // signed events from /_fake/events and deliver them themselves.
+  const stripe = await startStripeFake({ secretKey: TEST_SECRETS.STRIPE_SECRET_KEY, webhookSecret: TEST_SECRETS.STRIPE_WEBHOOK_SECRET });
+  project.provide('stripeFakeUrl', stripe.url);
   return async () => {
+    await stripe.stop();
     await pg.stop();
   };
 }

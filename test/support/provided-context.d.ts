@@ -4,5 +4,7 @@ import 'vitest';
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    /** Origin of the Stripe fake (test/fakes/stripe). */
+    stripeFakeUrl: string;
   }
 }

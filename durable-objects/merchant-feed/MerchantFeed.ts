@@ -1,0 +1,130 @@
+import { DurableObject } from 'cloudflare:workers';
+import { DEFAULT_RETENTION, parseSince, planCatchUp } from './backlog';
+import { ClientMessageSchema, FEED_PROTOCOL_VERSION, FeedEventInputSchema, PING, PONG, type FeedEventInput, type ServerMessage } from './protocol';
+import { FeedRepository } from './storage';
+
+/** How often the alarm prunes events past the retention window. */
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+interface SocketAttachment {
+  v: 1;
+  merchantId: string;
+  connectedAt: number;
+}
+
+export interface FeedStats {
+  events: number;
+  latestSeq: number;
+  oldestSeq: number | null;
+  sockets: number;
+}
+
+/**
+ * One per merchant (named by the merchant id): the merchant's live order feed
+ * (docs/decisions/0025-merchant-live-feed.md). The Worker publishes each
+ * order change right after its commit; the object numbers it, keeps it in
+ * SQLite for catch-up and sends it to every connected socket. Sockets use the
+ * hibernation API, so an idle merchant screen costs nothing; pings are
+ * answered by the runtime without waking the object.
+ */
+export class MerchantFeed extends DurableObject<Env> {
+  private readonly repo: FeedRepository;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.repo = new FeedRepository(ctx.storage.sql);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    void ctx.blockConcurrencyWhile(async () => {
+      this.repo.migrate();
+    });
+  }
+
+  /** RPC from the Worker after a commit. Duplicates (same eventId) are ignored, so a relay may republish. */
+  async publish(events: FeedEventInput[]): Promise<{ seqs: number[] }> {
+    const now = Date.now();
+    const messages = events.map((e) => this.repo.append(FeedEventInputSchema.parse(e), now)).filter((m) => m !== null);
+    for (const ws of this.ctx.getWebSockets()) {
+      for (const message of messages) this.trySend(ws, message);
+    }
+    if (messages.length > 0 && (await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(now + PRUNE_INTERVAL_MS);
+    }
+    return { seqs: messages.map((m) => m.seq) };
+  }
+
+  stats(): FeedStats {
+    return { events: this.repo.count(), latestSeq: this.repo.latestSeq(), oldestSeq: this.repo.oldestSeq(), sockets: this.ctx.getWebSockets().length };
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
+      return new Response('Expected a WebSocket upgrade', { status: 426 });
+    }
+    const url = new URL(request.url);
+    const merchantId = request.headers.get('X-Merchant-Id') ?? '';
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ v: 1, merchantId, connectedAt: Date.now() } satisfies SocketAttachment);
+
+    // Catch-up runs with no await between reading the backlog and accepting the
+    // socket, so no publish can slip in between: nothing missed, nothing twice.
+    const latestSeq = this.repo.latestSeq();
+    this.trySend(server, { type: 'hello', v: FEED_PROTOCOL_VERSION, merchantId, seq: latestSeq });
+    const plan = planCatchUp(parseSince(url.searchParams.get('since')), { oldestSeq: this.repo.oldestSeq(), latestSeq });
+    if (plan.kind === 'replay') {
+      for (const body of this.repo.eventsAfter(plan.after, DEFAULT_RETENTION.maxEvents)) this.trySendRaw(server, body);
+    } else if (plan.kind === 'resync') {
+      this.trySend(server, { type: 'resync', seq: latestSeq, reason: plan.reason });
+    }
+    this.trySend(server, { type: 'live', seq: latestSeq });
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Only pings are expected, and the runtime answers those; anything else is a client bug.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(typeof message === 'string' ? message : new TextDecoder().decode(message));
+    } catch {
+      parsed = undefined;
+    }
+    if (!ClientMessageSchema.safeParse(parsed).success) {
+      this.trySend(ws, { type: 'error', code: 'unsupported_message', detail: 'This channel only sends; clients may send {"type":"ping"}.' });
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed (the runtime may have answered the close frame itself).
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    try {
+      ws.close(1011, 'socket error');
+    } catch {
+      // Already gone.
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    // Idempotent: pruning twice removes nothing more.
+    this.repo.prune(DEFAULT_RETENTION, Date.now());
+    if (this.repo.count() > 0) await this.ctx.storage.setAlarm(Date.now() + PRUNE_INTERVAL_MS);
+  }
+
+  private trySend(ws: WebSocket, message: ServerMessage): void {
+    this.trySendRaw(ws, JSON.stringify(message));
+  }
+
+  private trySendRaw(ws: WebSocket, body: string): void {
+    try {
+      ws.send(body);
+    } catch {
+      // A socket closing concurrently; its close handler cleans up.
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { startStripeFake, type StripeFake, type StripeFakeOptions } from './server';
+export { signedPayload } from './webhooks';

@@ -1,0 +1,50 @@
+/**
+ * Idempotency-Key for simple creating POSTs (one transaction, nothing called
+ * outside the database): the write and the stored answer commit together, so
+ * a retry either replays the answer or runs again from scratch: never a
+ * duplicate. POST /v1/orders, which also calls Stripe, drives the
+ * idempotency service itself (routes/orders.ts).
+ */
+import type { Context } from 'hono';
+import type { Database } from '../../db/client';
+import type { AppEnv } from '../env';
+import type { Principal } from '../services/auth/principal';
+import { claimKey, completeKey, idempotencyScope, releaseKey, replayResponse, requestHash, type IdempotencyRef } from '../services/idempotency';
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export interface CreatedAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+function toResponse(answer: CreatedAnswer): { response: Response; stored: { status: number; body: string; headers: Record<string, string> } } {
+  const body = JSON.stringify(answer.body);
+  const headers = { 'Content-Type': 'application/json', ...answer.headers };
+  return { response: new Response(body, { status: answer.status, headers }), stored: { status: answer.status, body, headers } };
+}
+
+export async function withIdempotency(
+  c: Context<AppEnv>,
+  principal: Principal,
+  key: string | undefined,
+  requestBody: unknown,
+  run: (tx: Tx) => Promise<CreatedAnswer>,
+): Promise<Response> {
+  const db = c.var.db();
+  if (!key) return toResponse(await db.transaction(run)).response;
+  const ref: IdempotencyRef = { scope: idempotencyScope(principal), key };
+  const claim = await claimKey(db, ref, await requestHash(c.req.method, c.req.path, requestBody));
+  if (claim.kind === 'replay') return replayResponse(claim);
+  try {
+    return await db.transaction(async (tx) => {
+      const { response, stored } = toResponse(await run(tx));
+      await completeKey(tx, ref, stored);
+      return response;
+    });
+  } catch (error) {
+    await releaseKey(db, ref);
+    throw error;
+  }
+}

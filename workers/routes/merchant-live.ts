@@ -1,0 +1,51 @@
+/**
+ * GET (WebSocket) /v1/merchants/{id}/live: the merchant's order events, live.
+ * Who may call: callers acting for {id} (owner, staff, its API key); another
+ * merchant: 404; other roles: 403. Browsers pass `?access_token=`. The
+ * upgrade is forwarded untouched to the merchant's MerchantFeed Durable
+ * Object, which holds the socket with the hibernation API. Reconnect with
+ * `?since=<last seq seen>` to receive what was missed first.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { assertMerchantAccess, principalOf, requireAuth } from '../middleware/auth';
+import { createRouter, problemResponses } from '../openapi';
+import { Problem } from '../problem';
+import { MerchantIdParam } from '../schemas/catalog';
+import { merchantFeedStub } from '../services/merchant-feed';
+
+const live = createRoute({
+  method: 'get',
+  path: '/v1/merchants/{id}/live',
+  tags: ['Merchants'],
+  summary: 'Live order feed (WebSocket)',
+  description:
+    'Who may call: callers acting for {id}; another merchant: 404; other roles: 403. Send `Upgrade: websocket`. Messages (JSON): `hello {seq}`, then on reconnect with `?since=<seq>` every missed `status {seq, orderId, status, dispatch, at, event}` in order (or `resync` if they are no longer all kept), then `live {seq}`, then each new `status` within a second of its commit. `{"type":"ping"}` is answered with `{"type":"pong"}`.',
+  middleware: [requireAuth('merchant')] as const,
+  request: {
+    params: MerchantIdParam,
+    query: z.object({
+      since: z.string().regex(/^\d{1,15}$/).optional().openapi({ description: 'The last `seq` the client saw.' }),
+      access_token: z.string().optional().openapi({ description: 'For browsers, which cannot set headers on a WebSocket (RFC 6750).' }),
+    }),
+  },
+  responses: {
+    101: { description: 'Switching Protocols: the feed' },
+    ...problemResponses(401, 403, 404, 422),
+    426: { description: 'Upgrade Required: not a WebSocket request', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
+  },
+});
+
+export const merchantLiveRoutes = createRouter().openapi(live, async (c) => {
+  const principal = principalOf(c);
+  const { id } = c.req.valid('param');
+  assertMerchantAccess(principal, id, 'orders');
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+    throw new Problem(426, 'upgrade-required', 'This endpoint is a WebSocket: send Upgrade: websocket.', { headers: { Upgrade: 'websocket' } });
+  }
+  const headers = new Headers(c.req.raw.headers);
+  headers.set('X-Merchant-Id', id);
+  headers.delete('Authorization');
+  const url = new URL(c.req.url);
+  url.searchParams.delete('access_token');
+  return merchantFeedStub(c.env, id).fetch(new Request(url, { headers })) as never;
+});

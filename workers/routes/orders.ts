@@ -1,0 +1,219 @@
+/**
+ * /v1/orders: creating and reading orders. Who may call:
+ * - POST: customers (access token), or a merchant's API key for its own
+ *   merchant (with `customer`, and `paid: true` for off-platform payment);
+ *   merchant staff accounts, drivers and operators: 403. Idempotency-Key required.
+ * - GET list: any signed-in caller; it lists the orders the caller is a party
+ *   to (its own as customer, its merchant's, its assignments as driver).
+ * - GET one, /events: the order's customer, merchant or assigned driver;
+ *   anyone else: 404 (another tenant's order is never revealed).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Database } from '../../db/client';
+import { principalOf, requireAuth } from '../middleware/auth';
+import { createRouter, problemResponses } from '../openapi';
+import { problems } from '../problem';
+import { pageQuery } from '../schemas/common';
+import { CreatedOrderSchema, IdempotencyHeaders, NewOrderSchema, ORDER_STATUS_VALUES, OrderIdParam, OrderSchema } from '../schemas/orders';
+import { paymentProvider, PaymentProviderRejectedError, PaymentProviderUnavailableError, type PaymentProvider } from '../providers/payments/index';
+import type { Principal } from '../services/auth/principal';
+import { claimKey, completeKey, idempotencyScope, releaseKey, replayResponse, requestHash } from '../services/idempotency';
+import { publishToMerchantFeed } from '../services/merchant-feed';
+import { relationTo } from '../services/orders/access';
+import { createOrder, type OrderCreator } from '../services/orders/create';
+import { decodeCursor } from '../services/orders/cursor';
+import { listOrders, loadOrderDetail, loadStatusEvents, type ListScope } from '../services/orders/repository';
+import { orderView, type OrderDetail } from '../services/orders/view';
+import { ensurePaymentIntent, paymentOfOrder } from '../services/payments/payments';
+import { Problem } from '../problem';
+
+/** The client secret is not kept in the idempotency record (db/schema/payments.ts): fetched again on replay. */
+const CLIENT_SECRET_PLACEHOLDER = JSON.stringify('{{payment_intent.client_secret}}');
+
+function creatorOf(principal: Principal): OrderCreator {
+  if (principal.type === 'api_key') return { kind: 'merchant_api', merchantId: principal.merchantId, keyId: principal.keyId };
+  if (principal.role === 'customer') return { kind: 'customer', userId: principal.userId };
+  throw problems.forbidden(principal.role === 'merchant' ? 'Merchants create orders with their API key.' : 'Only customers and merchants create orders.');
+}
+
+async function restoreClientSecret(db: Database, provider: PaymentProvider, stored: string): Promise<string> {
+  if (!stored.includes(CLIENT_SECRET_PLACEHOLDER)) return stored;
+  const orderId = (JSON.parse(stored) as { order: { id: string } }).order.id;
+  const payment = await paymentOfOrder(db, orderId);
+  if (!payment?.providerPaymentId) throw problems.internal();
+  const intent = await provider.retrieveIntent(payment.providerPaymentId);
+  return stored.replace(CLIENT_SECRET_PLACEHOLDER, JSON.stringify(intent.clientSecret));
+}
+
+function providerProblem(error: unknown): unknown {
+  if (error instanceof PaymentProviderUnavailableError) {
+    return problems.unavailable('The payment provider is unavailable. The order is kept in pending_payment: retry with the same Idempotency-Key to complete it.', 5);
+  }
+  if (error instanceof PaymentProviderRejectedError) {
+    return new Problem(502, 'payment-provider-error', 'The payment provider refused to open a payment for this order.');
+  }
+  return error;
+}
+
+const create = createRoute({
+  method: 'post',
+  path: '/v1/orders',
+  tags: ['Orders'],
+  summary: 'Place an order (priced on the server)',
+  description:
+    'Who may call: customers; a merchant API key for its own merchant (give `customer`; `paid: true` for orders paid off-platform, placed at once). Other roles: 403. ' +
+    'Idempotency-Key is required: the same key and body return the first answer byte for byte (`Idempotent-Replayed: true`); another body is a 409. ' +
+    'Validation (422, nothing written): the merchant exists, is open, and its city serves the dropoff; products belong to it and are available; quantities 1–99; at most 50 lines. ' +
+    'One transaction writes the order, its items, its first status event and its outbox row; a PaymentIntent is then opened with an idempotency key derived from the order id. ' +
+    'If Stripe fails, the answer is 503 and the order stays pending_payment: a retry with the same Idempotency-Key completes it.',
+  middleware: [requireAuth('customer', 'merchant')] as const,
+  request: {
+    headers: IdempotencyHeaders,
+    body: { required: true, content: { 'application/json': { schema: NewOrderSchema } } },
+  },
+  responses: {
+    201: {
+      description: 'The order (status pending_payment, or placed when paid off-platform) and the client secret to pay it with',
+      headers: { Location: { schema: { type: 'string' }, description: '/v1/orders/{id}' } },
+      content: { 'application/json': { schema: CreatedOrderSchema } },
+    },
+    ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503),
+    502: { description: 'The payment provider refused the payment', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
+  },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/v1/orders',
+  tags: ['Orders'],
+  summary: 'Orders the caller may see, newest first',
+  description: 'Who may call: any signed-in caller. Customers see their orders, merchants (staff and API keys) their merchant’s, drivers their assignments. Cursor-paginated.',
+  middleware: [requireAuth()] as const,
+  request: { query: z.object({ status: z.enum(ORDER_STATUS_VALUES).optional(), ...pageQuery }) },
+  responses: {
+    200: { description: 'A page of orders', content: { 'application/json': { schema: z.object({ items: z.array(OrderSchema), nextCursor: z.string().nullable() }) } } },
+    ...problemResponses(401, 422, 503),
+  },
+});
+
+const get = createRoute({
+  method: 'get',
+  path: '/v1/orders/{id}',
+  tags: ['Orders'],
+  summary: 'One order',
+  description: 'Who may call: its customer (who also sees `deliveryPin` once placed), its merchant, its assigned driver. Anyone else: 404.',
+  middleware: [requireAuth()] as const,
+  request: { params: OrderIdParam },
+  responses: {
+    200: { description: 'The order', content: { 'application/json': { schema: OrderSchema } } },
+    ...problemResponses(401, 404, 503),
+  },
+});
+
+const events = createRoute({
+  method: 'get',
+  path: '/v1/orders/{id}/events',
+  tags: ['Orders'],
+  summary: 'Status history of an order, oldest first',
+  description: 'Who may call: as GET /v1/orders/{id}.',
+  middleware: [requireAuth()] as const,
+  request: { params: OrderIdParam },
+  responses: {
+    200: {
+      description: 'Every status change with who made it',
+      content: {
+        'application/json': {
+          schema: z.object({
+            items: z.array(
+              z.object({
+                status: z.enum(ORDER_STATUS_VALUES),
+                dispatch: z.string().nullable(),
+                at: z.string().openapi({ format: 'date-time' }),
+                actor: z.enum(['customer', 'merchant', 'driver', 'ops', 'admin', 'system', 'stripe']),
+                reason: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    ...problemResponses(401, 404, 503),
+  },
+});
+
+/** The order and the caller's relation to it, or 404. */
+export async function visibleOrder(db: Database, principal: Principal, id: string): Promise<{ detail: OrderDetail; relation: NonNullable<ReturnType<typeof relationTo>> }> {
+  const detail = await loadOrderDetail(db, id);
+  const relation = detail ? relationTo(principal, detail.order) : null;
+  if (!detail || !relation) throw problems.notFound('No such order.');
+  return { detail, relation };
+}
+
+export const orderRoutes = createRouter()
+  .openapi(create, async (c) => {
+    const principal = principalOf(c);
+    const creator = creatorOf(principal);
+    const body = c.req.valid('json');
+    const db = c.var.db();
+    const provider = paymentProvider(c.env);
+    const ref = { scope: idempotencyScope(principal), key: c.req.valid('header')['idempotency-key'] };
+    const claim = await claimKey(db, ref, await requestHash('POST', '/v1/orders', body));
+    if (claim.kind === 'replay') {
+      try {
+        // Raw Responses here and below: the exact stored bytes (typed c.json cannot express that).
+        return replayResponse(claim, await restoreClientSecret(db, provider, claim.body)) as never;
+      } catch (error) {
+        throw providerProblem(error);
+      }
+    }
+    try {
+      let detail: OrderDetail | null = null;
+      if (claim.kind === 'resume' && claim.resourceId) detail = await loadOrderDetail(db, claim.resourceId);
+      if (!detail) {
+        const created = await createOrder(db, body, creator, ref);
+        detail = created.detail;
+        c.executionCtx.waitUntil(publishToMerchantFeed(c.env, detail.order.merchantId, created.events));
+      }
+      let clientSecret: string | undefined;
+      if (detail.order.status === 'pending_payment') {
+        const payment = await paymentOfOrder(db, detail.order.id);
+        if (payment) clientSecret = (await ensurePaymentIntent(db, provider, payment)).clientSecret;
+      }
+      const payload = { order: orderView(detail, creator.kind === 'customer' ? 'customer' : 'merchant', c.env.PUBLIC_BASE_URL), ...(clientSecret ? { payment: { clientSecret } } : {}) };
+      const text = JSON.stringify(payload);
+      const headers = { 'Content-Type': 'application/json', Location: `/v1/orders/${detail.order.id}` };
+      const stored = clientSecret ? text.replace(JSON.stringify(clientSecret), CLIENT_SECRET_PLACEHOLDER) : text;
+      await completeKey(db, ref, { status: 201, body: stored, headers });
+      return new Response(text, { status: 201, headers }) as never;
+    } catch (error) {
+      await releaseKey(db, ref);
+      throw providerProblem(error);
+    }
+  })
+  .openapi(list, async (c) => {
+    const principal = principalOf(c);
+    const { status, limit, cursor } = c.req.valid('query');
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    if (after === null) throw problems.validation([{ path: 'query.cursor', message: 'Not a cursor from this list.' }]);
+    let scope: ListScope | null = null;
+    let viewer: 'customer' | 'merchant' | 'driver' = 'customer';
+    if (principal.role === 'merchant' && principal.merchantId) [scope, viewer] = [{ merchantId: principal.merchantId }, 'merchant'];
+    else if (principal.type === 'user' && principal.role === 'customer') scope = { customerId: principal.userId };
+    else if (principal.type === 'user' && principal.role === 'driver' && principal.driverId) [scope, viewer] = [{ driverId: principal.driverId }, 'driver'];
+    // Operators are party to no order: their tools read orders elsewhere.
+    if (!scope) return c.json({ items: [], nextCursor: null }, 200);
+    const page = await listOrders(c.var.db(), { scope, limit, ...(status ? { status } : {}), ...(after ? { after } : {}) });
+    return c.json({ items: page.details.map((d) => orderView(d, viewer, c.env.PUBLIC_BASE_URL)), nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(get, async (c) => {
+    const { detail, relation } = await visibleOrder(c.var.db(), principalOf(c), c.req.valid('param').id);
+    c.header('Cache-Control', 'no-store');
+    return c.json(orderView(detail, relation.viewer, c.env.PUBLIC_BASE_URL), 200);
+  })
+  .openapi(events, async (c) => {
+    const { id } = c.req.valid('param');
+    const db = c.var.db();
+    await visibleOrder(db, principalOf(c), id);
+    const rows = await loadStatusEvents(db, id);
+    return c.json({ items: rows.map((r) => ({ status: r.status, dispatch: r.dispatch, at: r.at.toISOString(), actor: r.actorType, reason: r.reason })) }, 200);
+  });

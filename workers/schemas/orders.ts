@@ -1,0 +1,106 @@
+import { z } from '@hono/zod-openapi';
+import { LatLngSchema } from './common';
+
+export const ORDER_STATUS_VALUES = ['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery', 'delivered', 'cancelled', 'rejected', 'failed'] as const;
+export const DISPATCH_VALUES = ['unassigned', 'offered', 'assigned', 'picked_up', 'dropped_off'] as const;
+
+export const OrderIdParam = z.object({
+  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'ord_0h3k9x2m4p6r8t0v2x4z' }),
+});
+
+/** E.164-ish: a plus, then 6 to 15 digits; spaces allowed while typing. */
+const Phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9 ]{6,20}$/, 'A phone number in international format, e.g. +33612345678.');
+
+export const NewOrderSchema = z
+  .object({
+    merchantId: z.string().min(1).max(64),
+    items: z
+      .array(
+        z
+          .object({
+            productId: z.string().min(1).max(64),
+            quantity: z.number().int().min(1).max(99),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(50),
+    dropoff: z
+      .object({
+        address: z.string().trim().min(1).max(300),
+        location: LatLngSchema,
+        instructions: z.string().trim().max(500).optional(),
+      })
+      .strict(),
+    customer: z
+      .object({ name: z.string().trim().min(1).max(120), phone: Phone, email: z.email().max(254).optional() })
+      .strict()
+      .optional()
+      .openapi({ description: 'Merchants (API key) only: who the order is for.' }),
+    paid: z.boolean().optional().openapi({ description: 'Merchants (API key) only: true when paid off-platform; the order is placed at once.' }),
+  })
+  .strict()
+  .openapi('NewOrder');
+
+export const OrderSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(ORDER_STATUS_VALUES),
+    dispatch: z.enum(DISPATCH_VALUES),
+    merchantId: z.string(),
+    cityId: z.string(),
+    source: z.enum(['customer', 'merchant_api']),
+    items: z.array(
+      z.object({
+        productId: z.string().nullable(),
+        name: z.string(),
+        quantity: z.number().int(),
+        unitPriceCents: z.number().int(),
+        lineTotalCents: z.number().int(),
+        requiresPrescription: z.boolean(),
+      }),
+    ),
+    totals: z.object({
+      subtotalCents: z.number().int(),
+      deliveryFeeCents: z.number().int(),
+      taxCents: z.number().int(),
+      totalCents: z.number().int(),
+      currency: z.string().length(3),
+    }),
+    distanceM: z.number().int(),
+    pickup: z.object({ location: LatLngSchema }),
+    dropoff: z.object({ address: z.string().nullable(), location: LatLngSchema, instructions: z.string().optional() }),
+    customer: z.object({ name: z.string().nullable(), phone: z.string().nullable(), email: z.string().optional() }).nullable(),
+    driver: z.object({ id: z.string(), name: z.string().nullable(), vehicle: z.string() }).optional(),
+    deliveryPin: z.string().optional().openapi({ description: 'Shown to the order’s customer only, once the order is placed.' }),
+    trackingUrl: z.string(),
+    paidOffPlatform: z.boolean(),
+    requiresPrescription: z.boolean(),
+    cancelReason: z.string().optional(),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+    updatedAt: z.string().openapi({ format: 'date-time' }),
+    placedAt: z.string().nullable().openapi({ format: 'date-time' }),
+    deliveredAt: z.string().nullable().openapi({ format: 'date-time' }),
+  })
+  .openapi('Order');
+
+export const CreatedOrderSchema = z
+  .object({
+    order: OrderSchema,
+    payment: z.object({ clientSecret: z.string().openapi({ description: 'Confirm the PaymentIntent with it (Stripe.js).' }) }).optional(),
+  })
+  .openapi('CreatedOrder');
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, '1 to 255 printable ASCII characters')
+    .openapi({ param: { name: 'Idempotency-Key', in: 'header' }, description: 'Required. The same key and body return the first answer; another body is a 409.' }),
+});
+
+export const OptionalIdempotencyHeaders = z.object({
+  'idempotency-key': IdempotencyHeaders.shape['idempotency-key'].optional(),
+});

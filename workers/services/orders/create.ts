@@ -1,0 +1,166 @@
+/**
+ * Creating an order: validate against the catalog and the city, price on the
+ * server, and write everything in one transaction (order, contact, items,
+ * first status event, outbox row, payment record, idempotency resource).
+ * Refusals are 422 problems with field paths and write nothing.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
+import { newId } from '../../../db/ids';
+import { cities, merchants, orderContacts, orderItems, orders, orderStatusEvents, payments, products, userProfiles, type Order } from '../../../db/schema/index';
+import { problems, type FieldError } from '../../problem';
+import { attachResource, type IdempotencyRef } from '../idempotency';
+import { outboxEvent, writeOutbox, type OutboxEvent } from '../outbox';
+import { newDeliveryPin, newTrackingToken } from './codes';
+import { distanceMeters, MAX_ORDER_TOTAL_CENTS, priceOrder } from './pricing';
+import { orderEventPayload, type EventActor } from './transitions';
+import type { OrderDetail } from './view';
+
+export interface CreateOrderInput {
+  merchantId: string;
+  items: { productId: string; quantity: number }[];
+  dropoff: { address: string; location: { lat: number; lng: number }; instructions?: string | undefined };
+  customer?: { name: string; phone: string; email?: string | undefined } | undefined;
+  paid?: boolean | undefined;
+}
+
+export type OrderCreator = { kind: 'customer'; userId: string } | { kind: 'merchant_api'; merchantId: string; keyId: string };
+
+const invalid = (errors: FieldError[]) => problems.validation(errors);
+
+/** Rules that need no database: who may send which fields. */
+export function checkCreatorFields(input: CreateOrderInput, creator: OrderCreator): void {
+  const errors: FieldError[] = [];
+  if (creator.kind === 'customer') {
+    if (input.customer !== undefined) errors.push({ path: 'json.customer', message: 'Only a merchant creating an order for a customer gives the customer.' });
+    if (input.paid !== undefined) errors.push({ path: 'json.paid', message: 'Only a merchant may mark an order as paid off-platform.' });
+  } else {
+    if (input.merchantId !== creator.merchantId) throw problems.forbidden('An API key creates orders for its own merchant only.');
+    if (!input.customer) errors.push({ path: 'json.customer', message: 'A merchant creating an order must give the customer (name and phone).' });
+  }
+  const seen = new Map<string, number>();
+  input.items.forEach((item, i) => {
+    const first = seen.get(item.productId);
+    if (first !== undefined) errors.push({ path: `json.items.${i}.productId`, message: `The same product is already line ${first}; change its quantity instead.` });
+    else seen.set(item.productId, i);
+  });
+  if (errors.length > 0) throw invalid(errors);
+}
+
+export interface CreatedOrder {
+  detail: OrderDetail;
+  events: OutboxEvent[];
+  /** The payment record to open a PaymentIntent for; null when paid off-platform. */
+  paymentId: string | null;
+}
+
+export async function createOrder(db: Database, input: CreateOrderInput, creator: OrderCreator, idempotency: IdempotencyRef, now = new Date()): Promise<CreatedOrder> {
+  checkCreatorFields(input, creator);
+
+  const [place] = await db
+    .select({ merchant: merchants, city: cities, profile: { name: userProfiles.name, phone: userProfiles.phone, email: userProfiles.email } })
+    .from(merchants)
+    .innerJoin(cities, eq(cities.id, merchants.cityId))
+    .leftJoin(userProfiles, eq(userProfiles.userId, creator.kind === 'customer' ? creator.userId : ''))
+    .where(eq(merchants.id, input.merchantId));
+  if (!place) throw invalid([{ path: 'json.merchantId', message: 'No such merchant.' }]);
+  const { merchant, city } = place;
+  if (!merchant.open || merchant.suspended) throw invalid([{ path: 'json.merchantId', message: `${merchant.name} is not taking orders right now.` }]);
+
+  const cityCenter = { lat: city.centerLat, lng: city.centerLng };
+  if (distanceMeters(cityCenter, input.dropoff.location) > city.serviceRadiusKm * 1000) {
+    throw invalid([{ path: 'json.dropoff.location', message: `The address is outside the area ${city.name} is served in.` }]);
+  }
+
+  const ids = input.items.map((i) => i.productId);
+  const found = await db.select().from(products).where(and(eq(products.merchantId, merchant.id), inArray(products.id, ids)));
+  const byId = new Map(found.map((p) => [p.id, p]));
+  const errors: FieldError[] = [];
+  input.items.forEach((item, i) => {
+    const product = byId.get(item.productId);
+    if (!product) errors.push({ path: `json.items.${i}.productId`, message: 'No such product at this merchant.' });
+    else if (!product.available) errors.push({ path: `json.items.${i}.productId`, message: `${product.name} is not available.` });
+    else if (product.currency !== city.currency) errors.push({ path: `json.items.${i}.productId`, message: `${product.name} is not priced in ${city.currency}.` });
+  });
+  if (errors.length > 0) throw invalid(errors);
+
+  const lines = input.items.map((item) => ({ product: byId.get(item.productId)!, quantity: item.quantity }));
+  const distanceM = distanceMeters({ lat: merchant.lat, lng: merchant.lng }, input.dropoff.location);
+  const totals = priceOrder(lines.map((l) => ({ unitPriceCents: l.product.priceCents, quantity: l.quantity })), city, distanceM);
+  if (totals.totalCents > MAX_ORDER_TOTAL_CENTS) throw invalid([{ path: 'json.items', message: `The order total exceeds the maximum of ${MAX_ORDER_TOTAL_CENTS} minor units.` }]);
+
+  const paidOffPlatform = creator.kind === 'merchant_api' && input.paid === true;
+  const status = paidOffPlatform ? 'placed' : 'pending_payment';
+  const orderId = newId('ord');
+  const actor: EventActor = creator.kind === 'customer' ? { type: 'customer', id: creator.userId } : { type: 'merchant', id: creator.keyId };
+  const contactSource = creator.kind === 'customer' ? place.profile : input.customer!;
+
+  const order: Order = {
+    id: orderId,
+    cityId: city.id,
+    merchantId: merchant.id,
+    customerId: creator.kind === 'customer' ? creator.userId : null,
+    driverId: null,
+    status,
+    dispatchState: 'unassigned',
+    source: creator.kind === 'customer' ? 'customer' : 'merchant_api',
+    apiKeyId: creator.kind === 'merchant_api' ? creator.keyId : null,
+    ...totals,
+    currency: city.currency,
+    driverPayoutCents: null,
+    distanceM,
+    pickupLat: merchant.lat,
+    pickupLng: merchant.lng,
+    dropoffLat: input.dropoff.location.lat,
+    dropoffLng: input.dropoff.location.lng,
+    // The column is NOT NULL; the PIN the customer sees is generated again at placement.
+    deliveryPin: newDeliveryPin(),
+    trackingToken: newTrackingToken(),
+    trackingExpiresAt: null,
+    requiresPrescription: lines.some((l) => l.product.requiresPrescription),
+    paidOffPlatform,
+    cancelReason: null,
+    createdAt: now,
+    updatedAt: now,
+    placedAt: paidOffPlatform ? now : null,
+    deliveredAt: null,
+    version: 0,
+  };
+  const contact = {
+    orderId,
+    name: contactSource?.name ?? null,
+    phone: contactSource?.phone ?? null,
+    email: contactSource?.email ?? null,
+    address: input.dropoff.address,
+    instructions: input.dropoff.instructions ?? null,
+    createdAt: now,
+    erasedAt: null,
+  };
+  const items = lines.map((l) => ({
+    id: newId('oit'),
+    orderId,
+    productId: l.product.id,
+    name: l.product.name,
+    unitPriceCents: l.product.priceCents,
+    quantity: l.quantity,
+    lineTotalCents: l.product.priceCents * l.quantity,
+    requiresPrescription: l.product.requiresPrescription,
+  }));
+  const events = [outboxEvent(paidOffPlatform ? 'order.placed' : 'order.created', { type: 'order', id: orderId }, orderEventPayload(order, null, actor), now)];
+  const paymentId = paidOffPlatform ? null : newId('pay');
+
+  await db.transaction(async (tx) => {
+    await tx.insert(orders).values(order);
+    // The rest only depends on the order row; postgres.js pipelines them on the transaction's connection.
+    await Promise.all([
+      tx.insert(orderContacts).values(contact),
+      tx.insert(orderItems).values(items),
+      tx.insert(orderStatusEvents).values({ id: newId('evt'), orderId, status, dispatchState: 'unassigned', actorType: actor.type, actorId: actor.id, at: now }),
+      writeOutbox(tx, events),
+      paymentId ? tx.insert(payments).values({ id: paymentId, orderId, amountCents: totals.totalCents, currency: city.currency, createdAt: now, updatedAt: now }) : Promise.resolve(),
+      attachResource(tx, idempotency, orderId),
+    ]);
+  });
+
+  return { detail: { order, items, contact, driver: null }, events, paymentId };
+}

@@ -1,0 +1,137 @@
+/**
+ * The order lifecycle as pure logic: (order, step, actor) -> allowed? and the
+ * next status. Routes, the Stripe webhook and (later) dispatch all ask this
+ * module, so the rules of who may take which step live in one table.
+ *
+ *   pending_payment -> placed -> preparing -> ready -> in_delivery -> delivered
+ *   terminal also: cancelled, rejected, failed
+ *
+ * No I/O here: the caller applies the answer with a conditional UPDATE
+ * (`where id = $1 and version = $2`), so two concurrent steps cannot both win.
+ */
+
+export const ORDER_STATUSES = [
+  'pending_payment',
+  'placed',
+  'preparing',
+  'ready',
+  'in_delivery',
+  'delivered',
+  'cancelled',
+  'rejected',
+  'failed',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const DISPATCH_STATES = ['unassigned', 'offered', 'assigned', 'picked_up', 'dropped_off'] as const;
+export type DispatchState = (typeof DISPATCH_STATES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
+
+/** Steps users take through the API; `paid` and `payment_canceled` come from Stripe. */
+export const ORDER_STEPS = [
+  'paid',
+  'payment_canceled',
+  'accept',
+  'reject',
+  'ready',
+  'arrived',
+  'pickup',
+  'deliver',
+  'fail',
+  'cancel',
+] as const;
+export type OrderStep = (typeof ORDER_STEPS)[number];
+
+/** Who is acting, in relation to the order (the caller resolves it first). */
+export type StepActor =
+  | { kind: 'customer'; userId: string }
+  | { kind: 'merchant'; merchantId: string }
+  | { kind: 'driver'; driverId: string }
+  | { kind: 'stripe' }
+  | { kind: 'system' };
+
+export interface OrderFacts {
+  status: OrderStatus;
+  dispatch: DispatchState;
+  merchantId: string;
+  customerId: string | null;
+  driverId: string | null;
+}
+
+export type StepDecision =
+  | { ok: true; next: OrderStatus; dispatch: DispatchState }
+  /** The actor has no business with this step on this order (403). */
+  | { ok: false; reason: 'forbidden' }
+  /** The actor may take this step, but not from the current status (409). */
+  | { ok: false; reason: 'illegal'; current: OrderStatus };
+
+type ActorKind = StepActor['kind'];
+
+interface StepRule {
+  /** Who may take the step, and from which statuses each of them may. */
+  from: Partial<Record<ActorKind, readonly OrderStatus[]>>;
+  /** The status after the step; `same` keeps it (an event only, e.g. driver arrived). */
+  to: OrderStatus | 'same';
+  dispatch?: DispatchState;
+}
+
+/**
+ * The table of the contract (API.md, Orders): the merchant accepts, rejects
+ * and marks ready; the assigned driver arrives, picks up, delivers or fails;
+ * the customer cancels before `preparing`, the merchant before `in_delivery`.
+ */
+export const STEP_RULES: Readonly<Record<OrderStep, StepRule>> = {
+  paid: { from: { stripe: ['pending_payment'], system: ['pending_payment'] }, to: 'placed' },
+  payment_canceled: { from: { stripe: ['pending_payment'], system: ['pending_payment'] }, to: 'cancelled' },
+  accept: { from: { merchant: ['placed'] }, to: 'preparing' },
+  reject: { from: { merchant: ['placed'] }, to: 'rejected' },
+  ready: { from: { merchant: ['preparing'] }, to: 'ready' },
+  arrived: { from: { driver: ['preparing', 'ready'] }, to: 'same' },
+  pickup: { from: { driver: ['ready'] }, to: 'in_delivery', dispatch: 'picked_up' },
+  deliver: { from: { driver: ['in_delivery'] }, to: 'delivered', dispatch: 'dropped_off' },
+  fail: { from: { driver: ['in_delivery'] }, to: 'failed' },
+  cancel: {
+    from: {
+      customer: ['pending_payment', 'placed'],
+      merchant: ['pending_payment', 'placed', 'preparing', 'ready'],
+    },
+    to: 'cancelled',
+  },
+};
+
+/** Is this actor the order's customer, merchant or assigned driver? */
+export function isPartyTo(order: OrderFacts, actor: StepActor): boolean {
+  switch (actor.kind) {
+    case 'customer':
+      return order.customerId !== null && order.customerId === actor.userId;
+    case 'merchant':
+      return order.merchantId === actor.merchantId;
+    case 'driver':
+      return order.driverId !== null && order.driverId === actor.driverId;
+    case 'stripe':
+    case 'system':
+      return true;
+    default: {
+      const never: never = actor;
+      return never;
+    }
+  }
+}
+
+export function decideStep(order: OrderFacts, step: OrderStep, actor: StepActor): StepDecision {
+  const rule = STEP_RULES[step];
+  const allowedFrom = rule.from[actor.kind];
+  if (!allowedFrom || !isPartyTo(order, actor)) return { ok: false, reason: 'forbidden' };
+  if (!allowedFrom.includes(order.status)) return { ok: false, reason: 'illegal', current: order.status };
+  return {
+    ok: true,
+    next: rule.to === 'same' ? order.status : rule.to,
+    dispatch: rule.dispatch ?? order.dispatch,
+  };
+}
+
+export const isTerminal = (status: OrderStatus): boolean => TERMINAL_STATUSES.has(status);
+
+/** The outbox / merchant-webhook event type announcing a status. */
+export const statusEventType = (status: OrderStatus): string => (status === 'pending_payment' ? 'order.created' : `order.${status}`);

@@ -1,0 +1,152 @@
+/**
+ * Applying a lifecycle step: one transaction changes the order with a
+ * conditional UPDATE (`where id = $1 and version = $2`), appends its status
+ * event and writes its outbox row. If another step committed first, the
+ * UPDATE matches no row, nothing is written, and the step is decided again
+ * against the new state: of two concurrent steps exactly one wins, the other
+ * gets the 409 of the state it lost to.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
+import { newId } from '../../../db/ids';
+import { orders, orderStatusEvents, type NewOrder, type Order } from '../../../db/schema/index';
+import { problems } from '../../problem';
+import { outboxEvent, writeOutbox, type OutboxEvent, type OutboxTopic } from '../outbox';
+import { newDeliveryPin } from './codes';
+import { loadOrder } from './repository';
+import { decideStep, isTerminal, statusEventType, type DispatchState, type OrderStatus, type OrderStep, type StepActor } from './state-machine';
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export type EventActorType = 'customer' | 'merchant' | 'driver' | 'ops' | 'admin' | 'system' | 'stripe';
+
+export interface EventActor {
+  type: EventActorType;
+  id: string | null;
+}
+
+/** After a terminal status the public tracking link lives one more hour (API.md). */
+export const TRACKING_GRACE_MS = 60 * 60 * 1000;
+
+/** Columns a status change sets besides the status itself. */
+function columnsFor(next: OrderStatus, previous: OrderStatus, at: Date, reason: string | null): Partial<NewOrder> {
+  const set: Partial<NewOrder> = {};
+  // The delivery PIN is generated at placement, whatever the creation wrote.
+  if (next === 'placed' && previous !== 'placed') Object.assign(set, { placedAt: at, deliveryPin: newDeliveryPin() });
+  if (next === 'delivered') set.deliveredAt = at;
+  if (isTerminal(next)) set.trackingExpiresAt = new Date(at.getTime() + TRACKING_GRACE_MS);
+  if ((next === 'cancelled' || next === 'rejected' || next === 'failed') && reason) set.cancelReason = reason;
+  return set;
+}
+
+export function orderEventPayload(order: Order, previous: OrderStatus | null, actor: EventActor) {
+  return {
+    orderId: order.id,
+    merchantId: order.merchantId,
+    cityId: order.cityId,
+    customerId: order.customerId,
+    driverId: order.driverId,
+    status: order.status,
+    previousStatus: previous,
+    dispatch: order.dispatchState,
+    totalCents: order.totalCents,
+    currency: order.currency,
+    actor,
+  };
+}
+
+export interface TransitionWrite {
+  current: Order;
+  step: OrderStep;
+  next: OrderStatus;
+  dispatch: DispatchState;
+  actor: EventActor;
+  reason?: string | null;
+  at?: Date;
+}
+
+/**
+ * Inside the caller's transaction: the conditional update, the status event
+ * and the outbox row. Returns null when the order changed since `current` was read.
+ */
+export async function writeTransition(tx: Tx, w: TransitionWrite): Promise<{ order: Order; events: OutboxEvent[] } | null> {
+  const at = w.at ?? new Date();
+  const reason = w.reason ?? null;
+  const [order] = await tx
+    .update(orders)
+    .set({ status: w.next, dispatchState: w.dispatch, version: sql`${orders.version} + 1`, updatedAt: at, ...columnsFor(w.next, w.current.status, at, reason) })
+    .where(and(eq(orders.id, w.current.id), eq(orders.version, w.current.version)))
+    .returning();
+  if (!order) return null;
+  await tx.insert(orderStatusEvents).values({
+    id: newId('evt'),
+    orderId: order.id,
+    status: order.status,
+    dispatchState: order.dispatchState,
+    actorType: w.actor.type,
+    actorId: w.actor.id,
+    reason,
+    at: sql`clock_timestamp()`,
+  });
+  const topic: OutboxTopic = w.step === 'arrived' ? 'order.driver_arrived' : (statusEventType(order.status) as OutboxTopic);
+  const events = [outboxEvent(topic, { type: 'order', id: order.id }, orderEventPayload(order, w.current.status, w.actor), at)];
+  await writeOutbox(tx, events);
+  return { order, events };
+}
+
+export interface StepResult<T> {
+  order: Order;
+  previous: Order;
+  events: OutboxEvent[];
+  extra: T;
+}
+
+/**
+ * Decides and applies `step` for `actor`, retrying when a concurrent step
+ * won the race. `check` may refuse the step on its own terms (e.g. a wrong
+ * PIN) before anything is written; `extra` writes step-specific rows in the
+ * same transaction (delivery proof, refund record).
+ */
+export async function runOrderStep<T = undefined>(
+  db: Database,
+  orderId: string,
+  step: OrderStep,
+  actor: StepActor,
+  eventActor: EventActor,
+  options: { reason?: string | null; check?: (order: Order) => void; extra?: (tx: Tx, order: Order) => Promise<T> } = {},
+): Promise<StepResult<T>> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await loadOrder(db, orderId);
+    if (!current) throw problems.notFound('No such order.');
+    const decision = decideStep({ status: current.status, dispatch: current.dispatchState, merchantId: current.merchantId, customerId: current.customerId, driverId: current.driverId }, step, actor);
+    if (!decision.ok) {
+      if (decision.reason === 'forbidden') throw problems.forbidden(`You may not ${step.replace('_', ' ')} this order.`);
+      throw problems.conflict('illegal-transition', `An order that is ${decision.current} cannot be ${pastTense(step)}.`, { currentStatus: decision.current });
+    }
+    options.check?.(current);
+    const result = await db.transaction(async (tx) => {
+      const written = await writeTransition(tx, { current, step, next: decision.next, dispatch: decision.dispatch, actor: eventActor, reason: options.reason ?? null });
+      if (!written) return null;
+      const extra = options.extra ? await options.extra(tx, written.order) : (undefined as T);
+      return { ...written, extra };
+    });
+    if (result) return { order: result.order, previous: current, events: result.events, extra: result.extra };
+  }
+  throw problems.conflict('concurrent-update', 'The order kept changing while this step was applied; read it again and retry.');
+}
+
+function pastTense(step: OrderStep): string {
+  const words: Record<OrderStep, string> = {
+    paid: 'paid',
+    payment_canceled: 'cancelled by the payment provider',
+    accept: 'accepted',
+    reject: 'rejected',
+    ready: 'marked ready',
+    arrived: 'marked as driver arrived',
+    pickup: 'picked up',
+    deliver: 'delivered',
+    fail: 'marked failed',
+    cancel: 'cancelled',
+  };
+  return words[step];
+}

@@ -1,0 +1,63 @@
+/**
+ * The transactional outbox: every state change writes the events that
+ * announce it in the same transaction, so a change and its announcement
+ * commit or roll back together. Rows are ids and states only (no contact
+ * data, see db/schema/outbox.ts); the relay that publishes them to Queues,
+ * and the consumers, come later and deliver at least once, deduplicating by
+ * the row id.
+ */
+import { newId } from '../../db/ids';
+import { outbox, type NewOutboxMessage } from '../../db/schema/index';
+import type { Database } from '../../db/client';
+
+/** A transaction handle or the database: anything drizzle can insert with. */
+export type Executor = Pick<Database, 'insert'>;
+
+export type OutboxTopic =
+  | 'order.created'
+  | 'order.placed'
+  | 'order.preparing'
+  | 'order.ready'
+  | 'order.assigned'
+  | 'order.in_delivery'
+  | 'order.delivered'
+  | 'order.cancelled'
+  | 'order.rejected'
+  | 'order.failed'
+  | 'order.driver_arrived'
+  | 'payment.succeeded'
+  | 'payment.failed'
+  | 'payment.refunded';
+
+export interface OutboxEvent {
+  id: string;
+  topic: OutboxTopic;
+  aggregateType: 'order' | 'payment';
+  aggregateId: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export function outboxEvent(
+  topic: OutboxTopic,
+  aggregate: { type: OutboxEvent['aggregateType']; id: string },
+  payload: Record<string, unknown>,
+  at = new Date(),
+): OutboxEvent {
+  return { id: newId('obx'), topic, aggregateType: aggregate.type, aggregateId: aggregate.id, payload, createdAt: at };
+}
+
+/** Writes the events with the caller's transaction (pass `tx`, never the bare db, for a state change). */
+export async function writeOutbox(tx: Executor, events: readonly OutboxEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows: NewOutboxMessage[] = events.map((e) => ({
+    id: e.id,
+    topic: e.topic,
+    aggregateType: e.aggregateType,
+    aggregateId: e.aggregateId,
+    payload: e.payload,
+    createdAt: e.createdAt,
+    nextAttemptAt: e.createdAt,
+  }));
+  await tx.insert(outbox).values(rows);
+}

@@ -1,0 +1,132 @@
+/**
+ * What a verified Stripe event does to our orders and payments. One
+ * transaction records the event id (processed_webhook_events, insert first),
+ * moves the payment and the order, and writes their outbox rows: a
+ * redelivered event hits the primary key and changes nothing; a failure rolls
+ * back the id too, so Stripe's retry applies it. Order-independence comes
+ * from the monotonic payment rules (lifecycle.ts) and the order state machine.
+ */
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
+import { orders, payments, processedWebhookEvents, type Order } from '../../../db/schema/index';
+import type { ProviderEvent } from '../../providers/payments/index';
+import type { OutboxEvent } from '../outbox';
+import { decideStep, type OrderStep } from '../orders/state-machine';
+import { writeTransition } from '../orders/transitions';
+import { planSettlement, recordPaymentSignal, type Settlement } from './payments';
+import type { PaymentSignal } from './lifecycle';
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export const HANDLED_EVENT_TYPES = ['payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled', 'charge.refunded'] as const;
+
+export interface StripeEventOutcome {
+  duplicate: boolean;
+  /** Order events for the merchant feed, published after the commit. */
+  orderEvents: { merchantId: string; events: OutboxEvent[] }[];
+  /** A refund to ask for after the commit (payment captured for an order that already ended). */
+  settlement: Settlement;
+  /** What happened, for the log and the response. */
+  effect: string;
+}
+
+interface IntentLike {
+  id?: unknown;
+  payment_intent?: unknown;
+  metadata?: { order_id?: unknown } | null;
+  last_payment_error?: { code?: unknown; decline_code?: unknown; message?: unknown } | null;
+  amount_refunded?: unknown;
+}
+
+function signalOf(event: ProviderEvent): PaymentSignal | null {
+  switch (event.type) {
+    case 'payment_intent.succeeded':
+      return { kind: 'succeeded' };
+    case 'payment_intent.payment_failed':
+      return { kind: 'failed' };
+    case 'payment_intent.canceled':
+      return { kind: 'canceled' };
+    case 'charge.refunded': {
+      const amount = (event.object as IntentLike).amount_refunded;
+      return typeof amount === 'number' && Number.isSafeInteger(amount) ? { kind: 'refunded', totalRefundedCents: amount } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The intent id the event is about (a PaymentIntent's own id, or a Charge's payment_intent). */
+function intentIdOf(event: ProviderEvent): string | null {
+  const o = event.object as IntentLike;
+  const id = event.type.startsWith('charge.') ? o.payment_intent : o.id;
+  return typeof id === 'string' ? id : null;
+}
+
+async function lockPayment(tx: Tx, event: ProviderEvent) {
+  const intentId = intentIdOf(event);
+  const orderId = (event.object as IntentLike).metadata?.order_id;
+  // The intent id is written after Stripe answers; an event can arrive before that, so the order id in metadata is the fallback.
+  if (intentId) {
+    const [byIntent] = await tx.select().from(payments).where(eq(payments.providerPaymentId, intentId)).for('update');
+    if (byIntent) return byIntent;
+  }
+  if (typeof orderId === 'string') {
+    const [byOrder] = await tx.select().from(payments).where(eq(payments.orderId, orderId)).for('update');
+    if (byOrder && (byOrder.providerPaymentId === null || byOrder.providerPaymentId === intentId)) return byOrder;
+  }
+  return null;
+}
+
+function failureReasonOf(event: ProviderEvent): string | null {
+  const e = (event.object as IntentLike).last_payment_error;
+  if (!e) return null;
+  return [e.decline_code ?? e.code, e.message].filter((x) => typeof x === 'string').join(': ') || null;
+}
+
+async function moveOrder(tx: Tx, order: Order, step: OrderStep, eventId: string, reason: string | null) {
+  const decision = decideStep({ status: order.status, dispatch: order.dispatchState, merchantId: order.merchantId, customerId: order.customerId, driverId: order.driverId }, step, { kind: 'stripe' });
+  if (!decision.ok) return null;
+  // The order row is locked (select … for update), so the conditional update cannot miss.
+  return writeTransition(tx, { current: order, step, next: decision.next, dispatch: decision.dispatch, actor: { type: 'stripe', id: eventId }, reason });
+}
+
+export async function applyStripeEvent(db: Database, event: ProviderEvent): Promise<StripeEventOutcome> {
+  return db.transaction(async (tx): Promise<StripeEventOutcome> => {
+    const outcome: StripeEventOutcome = { duplicate: false, orderEvents: [], settlement: { kind: 'none' }, effect: 'ignored' };
+    const fresh = await tx
+      .insert(processedWebhookEvents)
+      .values({ provider: 'stripe', eventId: event.id, eventType: event.type })
+      .onConflictDoNothing()
+      .returning({ eventId: processedWebhookEvents.eventId });
+    if (fresh.length === 0) return { ...outcome, duplicate: true, effect: 'duplicate' };
+
+    const signal = signalOf(event);
+    if (!signal) return outcome;
+    const payment = await lockPayment(tx, event);
+    if (!payment) return { ...outcome, effect: 'unknown payment' };
+    const [order] = await tx.select().from(orders).where(eq(orders.id, payment.orderId)).for('update');
+    if (!order) return { ...outcome, effect: 'unknown order' };
+
+    const recorded = await recordPaymentSignal(tx, payment, signal, { providerPaymentId: intentIdOf(event) ?? undefined, failureReason: failureReasonOf(event) });
+    const effects = [recorded ? `payment ${recorded.payment.status}` : 'payment unchanged'];
+
+    if (signal.kind === 'succeeded') {
+      const moved = await moveOrder(tx, order, 'paid', event.id, null);
+      if (moved) {
+        outcome.orderEvents.push({ merchantId: order.merchantId, events: moved.events });
+        effects.push('order placed');
+      } else if (order.status === 'cancelled' || order.status === 'rejected') {
+        // Paid after the order ended (the customer cancelled while paying): give the money back.
+        outcome.settlement = await planSettlement(tx, order.id, 'order_cancelled');
+        effects.push(`order already ${order.status}: refund`);
+      }
+    } else if (signal.kind === 'canceled') {
+      const moved = await moveOrder(tx, order, 'payment_canceled', event.id, 'payment cancelled');
+      if (moved) {
+        outcome.orderEvents.push({ merchantId: order.merchantId, events: moved.events });
+        effects.push('order cancelled');
+      }
+    }
+    return { ...outcome, effect: effects.join(', ') };
+  });
+}
