@@ -5,7 +5,7 @@
 import type { ShardEvent } from './events';
 import type { DispatchPolicy, RankedCandidate, Vehicle } from './matching';
 import type { DispatchState, DriverStatus, OrderStatus, ServerToDriver, ServerToWatcher } from './protocol';
-import { LAYER_AVAILABLE, type DriverIndex } from './spatial';
+import type { DriverIndex } from './spatial';
 import type { LatLng } from './geo';
 
 export interface Position {

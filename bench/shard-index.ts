@@ -1,0 +1,115 @@
+/**
+ * The city shard's driver index alone, against Redis 7 GEO with the same data
+ * (issue 5, first figure). 10,000 drivers over a 20 km city, 2,000 available:
+ * - ingest: location frames parsed, validated (protocol v1 / zod) and moved
+ *   in the index, on one core; also with zod's JIT off (the workerd path) and
+ *   through the shard's full in-memory transition (`reduce`);
+ * - nearest-10 available within 3 km: queries/s, p50/p99 per query;
+ * - Redis: GEOADD, and GEOSEARCH … BYRADIUS 3 km ASC COUNT 10 over the
+ *   available set with redis-benchmark -c 50 (its best case), on a private
+ *   redis-server this script starts on a free loopback port and stops.
+ *
+ * `npm run bench` runs it through bench/run.ts; alone: `npx tsx bench/shard-index.ts`.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { CITY_CENTER, K, RADIUS_M, buildIndex, makeCity, makeQueries, measureIngest, measureQueries, measureReduceIngest, median } from './lib/shard-index-work';
+import { RespClient, redisBenchmark, redisTools, startRedis } from './lib/redis-geo';
+import { machine, table, writeResults, type BenchRow } from './lib/shard-report';
+
+const BENCH = 'shard-index';
+const NODE = `in-process, Node ${process.version}, one core`;
+
+function ingestJitless(): number | null {
+  const child = fileURLToPath(new URL('./lib/shard-ingest-jitless.ts', import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  if (r.status !== 0) {
+    console.warn(`jitless ingest failed: ${r.stderr.slice(0, 500)}`);
+    return null;
+  }
+  return (JSON.parse(r.stdout) as { updatesPerSecond: number }).updatesPerSecond;
+}
+
+async function redisRows(ourQps: number): Promise<BenchRow[]> {
+  const tools = redisTools();
+  const harness = 'redis-benchmark -c 50, loopback';
+  if (!tools.ok) {
+    console.warn(`Redis comparison skipped: ${tools.reason}`);
+    return [{ bench: BENCH, metric: 'Redis GEOSEARCH BYRADIUS 3 km ASC COUNT 10', value: null, unit: 'queries/s', harness, note: tools.reason }];
+  }
+  const server = await startRedis();
+  try {
+    const city = makeCity();
+    const client = await RespClient.connect(server.port);
+    const load: (string | number)[][] = [];
+    for (let i = 0; i < city.ids.length; i++) {
+      load.push(['GEOADD', 'drivers', city.lng[i]!, city.lat[i]!, city.ids[i]!]);
+      if (city.available[i]) load.push(['GEOADD', 'avail', city.lng[i]!, city.lat[i]!, city.ids[i]!]);
+    }
+    await client.pipeline(load);
+    const [nAll, nAvail] = (await client.pipeline([['ZCARD', 'drivers'], ['ZCARD', 'avail']])) as number[];
+
+    // Same data, same answers: compare nearest-10 sets for 200 query points.
+    const index = buildIndex(city, undefined, 1_000);
+    const q = makeQueries(200, 11);
+    const replies = (await client.pipeline(Array.from({ length: 200 }, (_, i) => ['GEOSEARCH', 'avail', 'FROMLONLAT', q.lng[i]!, q.lat[i]!, 'BYRADIUS', 3, 'km', 'ASC', 'COUNT', K]))) as string[][];
+    let same = 0;
+    for (let i = 0; i < 200; i++) {
+      const ours = index.nearest(q.lat[i]!, q.lng[i]!, { k: K, radiusM: RADIUS_M }).map((n) => n.driverId);
+      if (JSON.stringify(ours) === JSON.stringify(replies[i])) same++;
+    }
+    client.close();
+
+    // redis-benchmark repeats one command: 8 query points of the city, 20,000 requests each.
+    const points = makeQueries(8, 13);
+    const runs = Array.from({ length: 8 }, (_, i) =>
+      redisBenchmark(server.port, 50, 20_000, ['GEOSEARCH', 'avail', 'FROMLONLAT', String(points.lng[i]), String(points.lat[i]), 'BYRADIUS', '3', 'km', 'ASC', 'COUNT', String(K)]),
+    );
+    const redisQps = 8 * 20_000 / runs.reduce((s, r) => s + 20_000 / r.requestsPerSecond, 0);
+    const all = redisBenchmark(server.port, 50, 10_000, ['GEOSEARCH', 'drivers', 'FROMLONLAT', String(CITY_CENTER.lng), String(CITY_CENTER.lat), 'BYRADIUS', '3', 'km', 'ASC', 'COUNT', String(K)]);
+    const geoadd = redisBenchmark(server.port, 50, 200_000, ['GEOADD', 'drivers', String(CITY_CENTER.lng), String(CITY_CENTER.lat), 'drv___rand_int__'], ['-r', '10000']);
+    const ratio = ourQps / redisQps;
+    return [
+      { bench: BENCH, metric: 'Redis GEOSEARCH avail (2,000) BYRADIUS 3 km ASC COUNT 10', value: redisQps, unit: 'queries/s', harness, note: `Redis ${tools.version}, ${nAll} + ${nAvail} members, 8 points × 20,000` },
+      { bench: BENCH, metric: 'Redis GEOSEARCH p50 (client-side, incl. loopback and queueing)', value: median(runs.map((r) => r.p50Ms)) * 1000, unit: 'µs', harness },
+      { bench: BENCH, metric: 'Redis GEOSEARCH p99 (client-side, incl. loopback and queueing)', value: median(runs.map((r) => r.p99Ms)) * 1000, unit: 'µs', harness },
+      { bench: BENCH, metric: 'Redis GEOSEARCH over all 10,000 drivers (centre)', value: all.requestsPerSecond, unit: 'queries/s', harness },
+      { bench: BENCH, metric: 'Redis GEOADD (random member of 10,000)', value: geoadd.requestsPerSecond, unit: 'updates/s', harness },
+      { bench: BENCH, metric: 'nearest-10: index ÷ Redis throughput', value: ratio, unit: '×', goal: '≥ 10×', pass: ratio >= 10, harness: 'ratio of the two rows' },
+      { bench: BENCH, metric: 'same nearest-10 (ids and order) as Redis', value: same / 2, unit: '% of 200 queries', harness: 'pipelined RESP client', note: 'ties and geohash rounding can differ' },
+    ];
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const ingest = measureIngest();
+  const jitless = ingestJitless();
+  const full = measureReduceIngest();
+  const query = measureQueries();
+  const rows: BenchRow[] = [
+    { bench: BENCH, metric: 'ingest: parse + validate + move in index', value: ingest.updatesPerSecond, unit: 'updates/s', goal: '≥ 500,000', pass: ingest.updatesPerSecond >= 500_000, harness: NODE, note: 'zod JIT on (Node)' },
+    { bench: BENCH, metric: 'ingest: parse + validate + move in index', value: jitless, unit: 'updates/s', goal: '≥ 500,000', pass: jitless !== null && jitless >= 500_000, harness: NODE, note: 'zod JIT off, as in workerd' },
+    { bench: BENCH, metric: 'ingest: full shard transition (reduce)', value: full.updatesPerSecond, unit: 'updates/s', harness: NODE, note: 'plus jump/order checks and effects, no I/O' },
+    { bench: BENCH, metric: 'nearest-10 available within 3 km', value: query.queriesPerSecond, unit: 'queries/s', harness: NODE, note: `${query.meanFound.toFixed(1)} found on average` },
+    { bench: BENCH, metric: 'nearest-10 p50', value: query.p50Us, unit: 'µs', harness: NODE },
+    { bench: BENCH, metric: 'nearest-10 p99', value: query.p99Us, unit: 'µs', goal: '≤ 25 µs', pass: query.p99Us <= 25, harness: NODE, note: `timer overhead ≈ ${query.timerOverheadUs.toFixed(2)} µs included` },
+  ];
+  rows.push(...(await redisRows(query.queriesPerSecond)));
+  return rows;
+}
+
+/** Cell sizes compared for docs/decisions/0030 (`--cells`). */
+function exploreCells(): BenchRow[] {
+  return [100, 150, 250, 500, 1_000].map((cellM) => {
+    const f = measureQueries(cellM, 50_000);
+    return { bench: BENCH, metric: `nearest-10, ${cellM} m cells`, value: f.queriesPerSecond, unit: 'queries/s', harness: NODE, note: `p50 ${f.p50Us.toFixed(2)} µs, p99 ${f.p99Us.toFixed(2)} µs` };
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const rows = process.argv.includes('--cells') ? exploreCells() : await run();
+  console.log(`\n${machine()}\n\n${table(rows)}\n`);
+  if (!process.argv.includes('--cells')) console.log(`written to ${writeResults(BENCH, rows)}`);
+}
