@@ -1,31 +1,27 @@
-import { APPS, type AppInfo } from './apps';
+import { CustomerApp } from './apps/customer/CustomerApp';
+import { DriverApp } from './apps/driver/DriverApp';
+import { MerchantApp } from './apps/merchant/MerchantApp';
+import { OpsApp } from './apps/ops/OpsApp';
+import { PublicTracking } from './apps/track/PublicTracking';
 import { Layout } from './components/Layout';
 import { LandingPage } from './pages/LandingPage';
 import { NotFoundPage } from './pages/NotFoundPage';
-import { PlaceholderPage } from './pages/PlaceholderPage';
-import { TrackPage } from './pages/TrackPage';
 import { useRoute, type Route } from './router';
-
-function appFor(path: AppInfo['path']): AppInfo {
-  const app = APPS.find((candidate) => candidate.path === path);
-  if (!app) throw new Error(`Unknown app ${path}`);
-  return app;
-}
 
 function renderRoute(route: Route) {
   switch (route.name) {
     case 'landing':
       return <LandingPage />;
     case 'merchant':
-      return <PlaceholderPage app={appFor('/merchant')} />;
+      return <MerchantApp rest={route.rest} />;
     case 'driver':
-      return <PlaceholderPage app={appFor('/driver')} />;
+      return <DriverApp />;
     case 'customer':
-      return <PlaceholderPage app={appFor('/customer')} />;
+      return <CustomerApp rest={route.rest} />;
     case 'ops':
-      return <PlaceholderPage app={appFor('/ops')} />;
+      return <OpsApp rest={route.rest} />;
     case 'track':
-      return <TrackPage token={route.token} />;
+      return <PublicTracking token={route.token} />;
     case 'notFound':
       return <NotFoundPage path={route.path} />;
   }

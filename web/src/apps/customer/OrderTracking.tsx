@@ -1,0 +1,120 @@
+import { useEffect, useState } from 'react';
+import { ConnectionStatus } from '../../components/ConnectionStatus';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { useOrderLive } from '../../live/useOrderLive';
+import { Link } from '../../router';
+import { dispatchLabel, etaSeconds, formatDuration, shortId, statusLabel, TERMINAL } from '../shared/format';
+import { OrderItemsTable } from '../shared/OrderItemsTable';
+import { OrderLiveMap } from '../shared/OrderLiveMap';
+import { OrderTimeline } from '../shared/OrderTimeline';
+import type { AppSession } from '../shared/session';
+import { StatusPill } from '../shared/StatusPill';
+import type { Order, OrderEvent } from '../shared/types';
+import { useAction, useSessionQuery } from '../shared/useSessionQuery';
+
+/** Seconds left, counted down locally between ETA updates. */
+export function useCountdown(seconds: number | null, since: number | null): number | null {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (seconds === null) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [seconds]);
+  if (seconds === null || since === null) return seconds;
+  return Math.max(0, seconds - (now - since) / 1000);
+}
+
+export function OrderTracking({ session, orderId }: { session: AppSession; orderId: string }) {
+  const live = useOrderLive(orderId, () => session.token());
+  const refreshKey = `${live.status ?? ''}:${live.dispatch ?? ''}:${live.synced}`;
+  const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey);
+  const events = useSessionQuery<{ items: OrderEvent[] }>(session, `/v1/orders/${encodeURIComponent(orderId)}/events`, refreshKey);
+  const { pending, problem, run } = useAction();
+  const o = order.data;
+  const status = live.status ?? o?.status ?? null;
+  const fallbackEta = etaSeconds(o?.eta ?? null);
+  const eta = useCountdown(live.etaSeconds ?? fallbackEta, live.etaAt);
+
+  // Until the webhook confirms payment, the order is pending_payment: look again shortly.
+  useEffect(() => {
+    if (status !== 'pending_payment') return;
+    const t = setInterval(order.reload, 2000);
+    return () => clearInterval(t);
+  }, [status, order.reload]);
+
+  if (order.status === 'loading') return <p role="status">Loading your order…</p>;
+  if (!o) return <ProblemAlert problem={order.problem!} context="Could not load the order" onRetry={order.reload} />;
+  const ended = status !== null && TERMINAL.has(status);
+  const canCancel = status === 'placed' || status === 'pending_payment';
+
+  return (
+    <article aria-labelledby="track-title" data-order-id={o.id}>
+      <p>
+        <Link to="/customer/orders">← Your orders</Link>
+      </p>
+      <div className="toolbar">
+        <h2 id="track-title" style={{ margin: 0 }}>
+          Order {shortId(o.id)}
+        </h2>
+        {status ? <StatusPill status={status} /> : null}
+        <span className="spacer" />
+        {!ended ? <ConnectionStatus state={live.channel.state} attempt={live.channel.attempt} online={live.channel.online} subject="Live tracking" /> : null}
+      </div>
+      <p className="lead" role="status" aria-live="polite" data-testid="tracking-headline">
+        {status === 'delivered'
+          ? 'Delivered. Enjoy!'
+          : status === 'in_delivery'
+            ? `On the way${eta !== null ? `: arriving in about ${formatDuration(eta)}` : ''}.`
+            : status
+              ? `${statusLabel(status)}${!ended && live.dispatch ? ` · ${dispatchLabel(live.dispatch)}` : ''}${eta !== null && !ended ? ` · about ${formatDuration(eta)}` : ''}.`
+              : ''}
+      </p>
+      {o.deliveryPin && !ended ? (
+        <div className="notice" aria-labelledby="pin-label">
+          <p id="pin-label" style={{ margin: 0 }}>
+            Your delivery code — give it to the driver at the door:
+          </p>
+          <p className="pin-code" data-testid="delivery-pin" style={{ margin: 0 }}>
+            {o.deliveryPin}
+          </p>
+        </div>
+      ) : null}
+      {problem ? <ProblemAlert problem={problem} context="Not cancelled" /> : null}
+      <div className="grid-2">
+        <section className="panel" aria-labelledby="map-title">
+          <h3 id="map-title">Map</h3>
+          <p className="muted" data-testid="driver-line">
+            {o.driver ? `${o.driver.name ?? 'Your driver'} (${o.driver.vehicle})` : ended ? '' : 'A driver is assigned once the shop accepts.'}
+            {live.driver ? ` · position updated ${new Date(live.driver.at).toLocaleTimeString()}` : ''}
+          </p>
+          <OrderLiveMap label={`Map of your order: shop, your address${live.driver ? ' and the driver' : ''}`} pickup={o.pickup?.location ?? null} dropoff={o.dropoff.location} driver={live.driver} trail={live.trail} driverName={o.driver?.name ?? null} viewer="customer" />
+        </section>
+        <div className="stack">
+          <section className="panel" aria-labelledby="timeline-title">
+            <h3 id="timeline-title">Progress</h3>
+            <OrderTimeline events={events.data?.items ?? []} current={status} />
+          </section>
+          <section className="panel" aria-labelledby="items-title">
+            <h3 id="items-title">Your order</h3>
+            <OrderItemsTable order={o} />
+            <p className="muted">
+              Delivery to {o.dropoff.address}. Share tracking: <a href={o.trackingUrl}>{o.trackingUrl}</a>
+            </p>
+            {canCancel ? (
+              <button
+                type="button"
+                className="button button--secondary"
+                disabled={pending !== null}
+                onClick={() => {
+                  if (window.confirm('Cancel this order? You are refunded in full.')) void run('cancel', () => session.fetch(`/v1/orders/${encodeURIComponent(o.id)}/cancel`, { method: 'POST' })).then(order.reload);
+                }}
+              >
+                Cancel order
+              </button>
+            ) : null}
+          </section>
+        </div>
+      </div>
+    </article>
+  );
+}

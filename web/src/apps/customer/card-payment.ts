@@ -1,0 +1,82 @@
+/**
+ * Confirms the order's PaymentIntent from the browser, the way Stripe.js
+ * does: POST /v1/payment_intents/{id}/confirm with the publishable key and
+ * the client secret, card details as `payment_method_data`. In local runs the
+ * API base is the Stripe fake (test cards only: 4242 4242 4242 4242 pays,
+ * 4000 0000 0000 0002 is declined). Where the order answer names no API base
+ * the production path applies: Stripe's own payment form (see ADR 0054).
+ */
+
+export interface PaymentTarget {
+  clientSecret: string;
+  publishableKey: string;
+  /** e.g. http://127.0.0.1:12111 (the fake) — absent: production Stripe. */
+  apiBase: string | null;
+}
+
+export interface CardDetails {
+  number: string;
+  expMonth: string;
+  expYear: string;
+  cvc: string;
+}
+
+export type PaymentOutcome =
+  | { kind: 'succeeded' }
+  | { kind: 'processing' }
+  | { kind: 'declined'; message: string }
+  | { kind: 'requires_action'; message: string }
+  | { kind: 'unavailable'; message: string };
+
+/** Reads where to pay from the `payment` object of POST /v1/orders (extra fields are allowed by the contract). */
+export function paymentTarget(payment: { clientSecret: string; [extra: string]: unknown }): PaymentTarget {
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+  const stripe = typeof payment.stripe === 'object' && payment.stripe !== null ? (payment.stripe as Record<string, unknown>) : {};
+  return {
+    clientSecret: payment.clientSecret,
+    publishableKey: str(payment.publishableKey) ?? str(stripe.publishableKey) ?? 'pk_test_local',
+    apiBase: str(payment.apiBase) ?? str(payment.stripeApiBase) ?? str(stripe.apiBase) ?? str(import.meta.env.VITE_STRIPE_API_BASE as unknown),
+  };
+}
+
+export const intentIdOf = (clientSecret: string): string => clientSecret.split('_secret_')[0] ?? clientSecret;
+
+export async function confirmCardPayment(target: PaymentTarget, card: CardDetails): Promise<PaymentOutcome> {
+  if (!target.apiBase) {
+    return { kind: 'unavailable', message: 'Card payments need Stripe’s payment form, which this build does not load.' };
+  }
+  const body = new URLSearchParams({
+    key: target.publishableKey,
+    client_secret: target.clientSecret,
+    'payment_method_data[type]': 'card',
+    'payment_method_data[card][number]': card.number.replace(/\s+/g, ''),
+    'payment_method_data[card][exp_month]': card.expMonth,
+    'payment_method_data[card][exp_year]': card.expYear,
+    'payment_method_data[card][cvc]': card.cvc,
+  });
+  let response: Response;
+  try {
+    response = await fetch(`${target.apiBase.replace(/\/$/, '')}/v1/payment_intents/${encodeURIComponent(intentIdOf(target.clientSecret))}/confirm`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+  } catch {
+    return { kind: 'unavailable', message: 'The payment service could not be reached. Nothing was charged; try again.' };
+  }
+  const json = (await response.json().catch(() => ({}))) as { status?: string; error?: { message?: string } };
+  if (!response.ok) {
+    if (response.status === 402 || json.error) return { kind: 'declined', message: json.error?.message ?? 'The card was declined.' };
+    return { kind: 'unavailable', message: 'The payment service failed. Nothing was charged; try again.' };
+  }
+  switch (json.status) {
+    case 'succeeded':
+      return { kind: 'succeeded' };
+    case 'processing':
+      return { kind: 'processing' };
+    case 'requires_action':
+      return { kind: 'requires_action', message: 'Your bank asks for an extra check, which this test checkout cannot show. Use another card.' };
+    default:
+      return { kind: 'declined', message: 'The card was declined.' };
+  }
+}

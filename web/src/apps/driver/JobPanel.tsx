@@ -1,0 +1,209 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import type { LatLng } from '../../api/types';
+import { useOrderLive } from '../../live/useOrderLive';
+import { formatMoney, shortId, statusLabel } from '../shared/format';
+import type { AppSession } from '../shared/session';
+import { StatusPill } from '../shared/StatusPill';
+import type { Merchant, Order } from '../shared/types';
+import { useAction, useSessionQuery } from '../shared/useSessionQuery';
+
+const DOCUMENTS = [
+  { value: 'id_card', label: 'ID card' },
+  { value: 'passport', label: 'Passport' },
+  { value: 'driving_licence', label: 'Driving licence' },
+  { value: 'residence_permit', label: 'Residence permit' },
+] as const;
+
+/** A link that opens turn-by-turn directions in the phone's map app. */
+export function navigationUrl(to: LatLng): string {
+  return `https://www.google.com/maps/dir/?api=1&destination=${to.lat.toFixed(6)},${to.lng.toFixed(6)}`;
+}
+
+export function JobPanel({ session, orderId, onFinished }: { session: AppSession; orderId: string; onFinished: () => void }) {
+  const live = useOrderLive(orderId, () => session.token());
+  const refreshKey = `${live.status ?? ''}:${live.synced}`;
+  const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey);
+  const merchant = useSessionQuery<Merchant>(session, order.data ? `/v1/merchants/${encodeURIComponent(order.data.merchantId)}` : null);
+  const { pending, problem, run } = useAction();
+  const [local, setLocal] = useState<Order | null>(null);
+  const [arrived, setArrived] = useState(false);
+  useEffect(() => setLocal(null), [refreshKey]);
+
+  if (order.status === 'loading') return <p role="status">Loading the delivery…</p>;
+  if (order.status === 'error' && !order.data) return <ProblemAlert problem={order.problem} context="Could not load the delivery" onRetry={order.reload} />;
+  const o = local ?? order.data!;
+  const status = live.status && !local ? live.status : o.status;
+
+  const step = async (name: 'arrived' | 'pickup' | 'fail', body?: object) => {
+    const updated = await run(name, () => session.fetch<Order>(`/v1/orders/${encodeURIComponent(o.id)}/${name}`, { method: 'POST', ...(body ? { json: body } : {}) }));
+    if (updated) setLocal(updated);
+    if (name === 'arrived' && updated) setArrived(true);
+  };
+
+  const ended = status === 'delivered' || status === 'failed' || status === 'cancelled' || status === 'rejected';
+  const pickup = o.pickup?.location ?? merchant.data?.location ?? null;
+
+  return (
+    <section className="panel job" aria-labelledby="job-title" data-order-id={o.id}>
+      <div className="toolbar">
+        <h2 id="job-title" style={{ margin: 0 }}>
+          Delivery {shortId(o.id)}
+        </h2>
+        <StatusPill status={status} />
+      </div>
+      {problem ? <ProblemAlert problem={problem} context="That step did not go through" /> : null}
+      {ended ? (
+        <div className="notice notice--ok" role="status">
+          <p>
+            <strong>{statusLabel(status)}.</strong> {status === 'delivered' ? 'Well done!' : ''}
+          </p>
+          <button type="button" className="button" onClick={onFinished}>
+            Back to offers
+          </button>
+        </div>
+      ) : status === 'in_delivery' ? (
+        <>
+          <h3>Drop-off</h3>
+          <p>
+            {o.dropoff.address ?? 'Address on the map'}
+            {o.dropoff.instructions ? <><br /><span className="muted">{o.dropoff.instructions}</span></> : null}
+            {o.customer?.name ? <><br />For {o.customer.name}</> : null}
+          </p>
+          <p>
+            <a className="button button--secondary" href={navigationUrl(o.dropoff.location)} target="_blank" rel="noopener noreferrer">
+              Navigate to drop-off<span className="visually-hidden"> (opens your map app)</span>
+            </a>
+          </p>
+          <DeliverForm session={session} order={o} onDelivered={(u) => setLocal(u)} />
+          <details className="section">
+            <summary>Could not deliver?</summary>
+            <button type="button" className="button button--danger" disabled={pending !== null} onClick={() => void step('fail', { reason: 'Customer not reachable' })}>
+              Report a failed delivery
+            </button>
+          </details>
+        </>
+      ) : (
+        <>
+          <h3>Pickup</h3>
+          <p>
+            <strong>{merchant.data?.name ?? 'The shop'}</strong>
+            {merchant.data?.address ? <><br />{merchant.data.address}</> : null}
+          </p>
+          <p className="muted">
+            {o.items.reduce((n, i) => n + i.quantity, 0)} items · {formatMoney(o.totals.totalCents, o.totals.currency)}
+            {o.requiresPrescription ? ' · prescription: ID check at the door' : ''}
+          </p>
+          {pickup ? (
+            <p>
+              <a className="button button--secondary" href={navigationUrl(pickup)} target="_blank" rel="noopener noreferrer">
+                Navigate to pickup<span className="visually-hidden"> (opens your map app)</span>
+              </a>
+            </p>
+          ) : null}
+          <div className="button-row">
+            <button type="button" className="button button--secondary button--big" disabled={pending !== null || arrived} onClick={() => void step('arrived')}>
+              {arrived ? 'Arrived ✓' : 'I have arrived'}
+            </button>
+            <button type="button" className="button button--big" disabled={pending !== null || status !== 'ready'} onClick={() => void step('pickup')} aria-describedby="pickup-hint">
+              {pending === 'pickup' ? 'Saving…' : 'Picked up'}
+            </button>
+          </div>
+          <p id="pickup-hint" className="muted">
+            {status === 'ready' ? 'The order is ready: pick it up.' : 'Waiting for the shop to mark the order ready.'}
+          </p>
+        </>
+      )}
+    </section>
+  );
+}
+
+function DeliverForm({ session, order, onDelivered }: { session: AppSession; order: Order; onDelivered: (o: Order) => void }) {
+  const id = useId();
+  const [method, setMethod] = useState<'pin' | 'photo'>('pin');
+  const [pin, setPin] = useState('');
+  const [photoUrl, setPhotoUrl] = useState('');
+  const [documentType, setDocumentType] = useState<string>('id_card');
+  const [birthYear, setBirthYear] = useState('');
+  const { pending, problem, run } = useAction();
+  const needsId = order.requiresPrescription === true;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const body = {
+      ...(method === 'pin' ? { pin } : { photoUrl: photoUrl.trim() }),
+      ...(needsId ? { idCheck: { documentType, birthYear: Number(birthYear) } } : {}),
+    };
+    const updated = await run('deliver', () => session.fetch<Order>(`/v1/orders/${encodeURIComponent(order.id)}/deliver`, { method: 'POST', json: body }));
+    if (updated) onDelivered(updated);
+  }
+
+  const fieldErrors = new Map<string, string>();
+  for (const e of (problem?.problem.errors as { path: string; message: string }[] | undefined) ?? []) fieldErrors.set(e.path.replace(/^(body|json)\./, ''), e.message);
+
+  return (
+    <form onSubmit={submit} className="stack" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>Hand over</h3>
+      {problem && fieldErrors.size === 0 ? <ProblemAlert problem={problem} context="Not delivered" /> : null}
+      <fieldset className="form-field">
+        <legend>Proof of delivery</legend>
+        <label>
+          <input type="radio" name={`${id}-m`} checked={method === 'pin'} onChange={() => setMethod('pin')} /> The customer’s 4-digit code
+        </label>
+        <label>
+          <input type="radio" name={`${id}-m`} checked={method === 'photo'} onChange={() => setMethod('photo')} /> A photo at the door
+        </label>
+      </fieldset>
+      {method === 'pin' ? (
+        <div className="form-field">
+          <label htmlFor={`${id}-pin`}>Delivery code</label>
+          <input
+            id={`${id}-pin`}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            pattern="\d{4}"
+            maxLength={4}
+            required
+            value={pin}
+            onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))}
+            aria-invalid={fieldErrors.has('pin') ? true : undefined}
+            aria-describedby={`${id}-pin-hint`}
+            className="pin-input"
+          />
+          <p id={`${id}-pin-hint`} className={fieldErrors.has('pin') ? 'field-error' : 'hint'}>
+            {fieldErrors.get('pin') ?? 'Ask the customer for the code they received.'}
+          </p>
+        </div>
+      ) : (
+        <div className="form-field">
+          <label htmlFor={`${id}-photo`}>Photo link (https)</label>
+          <input id={`${id}-photo`} type="url" required value={photoUrl} onChange={(e) => setPhotoUrl(e.target.value)} aria-invalid={fieldErrors.has('photoUrl') ? true : undefined} />
+          <p className={fieldErrors.has('photoUrl') ? 'field-error' : 'hint'}>{fieldErrors.get('photoUrl') ?? 'The link of the photo you uploaded.'}</p>
+        </div>
+      )}
+      {needsId ? (
+        <fieldset className="panel">
+          <legend>ID check (prescription)</legend>
+          <div className="form-field">
+            <label htmlFor={`${id}-doc`}>Document</label>
+            <select id={`${id}-doc`} value={documentType} onChange={(e) => setDocumentType(e.target.value)}>
+              {DOCUMENTS.map((d) => (
+                <option key={d.value} value={d.value}>
+                  {d.label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="form-field">
+            <label htmlFor={`${id}-year`}>Year of birth on the document</label>
+            <input id={`${id}-year`} inputMode="numeric" required pattern="\d{4}" maxLength={4} value={birthYear} onChange={(e) => setBirthYear(e.target.value.replace(/\D/g, ''))} />
+            {fieldErrors.has('idCheck') || fieldErrors.has('idCheck.birthYear') ? <p className="field-error">{fieldErrors.get('idCheck') ?? fieldErrors.get('idCheck.birthYear')}</p> : null}
+          </div>
+        </fieldset>
+      ) : null}
+      <button type="submit" className="button button--big button--wide" disabled={pending !== null || (method === 'pin' ? pin.length !== 4 : !photoUrl) || (needsId && birthYear.length !== 4)}>
+        {pending ? 'Confirming…' : 'Confirm delivery'}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,61 @@
+import { useEffect, useRef, useState } from 'react';
+import type { LatLng } from '../../api/types';
+import { offerSecondsLeft, type OfferMessage } from '../../live/driver-channel';
+import { distanceM, formatDistance, formatMoney } from '../shared/format';
+
+interface OfferCardProps {
+  offer: OfferMessage;
+  currency: string;
+  here: LatLng | null;
+  onAccept: () => void;
+  onDecline: () => void;
+}
+
+/** A dispatch offer: where, how far, the payout, and the seconds left to answer. */
+export function OfferCard({ offer, currency, here, onAccept, onDecline }: OfferCardProps) {
+  const [left, setLeft] = useState(() => offerSecondsLeft(offer));
+  const [answered, setAnswered] = useState(false);
+  const [total] = useState(() => Math.max(1, offerSecondsLeft(offer)));
+  const acceptRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const timer = setInterval(() => setLeft(offerSecondsLeft(offer)), 250);
+    return () => clearInterval(timer);
+  }, [offer]);
+  // The offer is the one thing to act on: put the keyboard there.
+  useEffect(() => acceptRef.current?.focus(), [offer.offerId]);
+  const toPickup = here ? distanceM(here, offer.pickup) : null;
+  const trip = distanceM(offer.pickup, offer.dropoff);
+  const expired = left <= 0;
+
+  return (
+    <section className="panel offer" aria-labelledby={`offer-${offer.offerId}`} data-offer-id={offer.offerId} role="alertdialog" aria-describedby={`offer-${offer.offerId}-desc`}>
+      <h2 id={`offer-${offer.offerId}`}>New delivery offer</h2>
+      <p id={`offer-${offer.offerId}-desc`} className="offer__facts">
+        <span className="big-number">{formatMoney(offer.payoutCents, currency)}</span>
+        {toPickup !== null ? <span>{formatDistance(toPickup)} to pickup · </span> : null}
+        <span>{formatDistance(trip)} delivery</span>
+      </p>
+      <div className="offer__countdown">
+        <progress max={total} value={left} aria-label="Time left to answer" />
+        <span aria-live={left <= 5 ? 'assertive' : 'off'}>{expired ? 'Expired' : `${left} s left`}</span>
+      </div>
+      <div className="button-row">
+        <button
+          ref={acceptRef}
+          type="button"
+          className="button button--big"
+          disabled={expired || answered}
+          onClick={() => {
+            setAnswered(true);
+            onAccept();
+          }}
+        >
+          {answered ? 'Accepting…' : 'Accept'}
+        </button>
+        <button type="button" className="button button--secondary button--big" disabled={expired || answered} onClick={onDecline}>
+          Decline
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,236 @@
+/**
+ * The driver app's live state: the {@link DriverChannel} (socket, offers,
+ * assignment, position outbox persisted in localStorage) plus the browser's
+ * Geolocation API feeding it while the driver is online.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { toApiProblem } from '../../api/client';
+import type { ConnectionState } from '../../live/connection';
+import { DriverChannel, type DriverSessionInfo, type LocationPoint, type OfferMessage } from '../../live/driver-channel';
+import type { PointStore, UploadOutcome } from '../../live/location-outbox';
+import type { AppSession } from '../shared/session';
+
+const STORE_KEY = 'dp.driver.outbox';
+
+/** Queued positions survive a reload or a crash of the tab (a PWA is killed often). */
+class LocalPointStore implements PointStore {
+  load(): LocationPoint[] {
+    try {
+      return JSON.parse(window.localStorage.getItem(STORE_KEY) ?? '[]') as LocationPoint[];
+    } catch {
+      return [];
+    }
+  }
+  save(points: LocationPoint[]): void {
+    try {
+      window.localStorage.setItem(STORE_KEY, JSON.stringify(points));
+    } catch {
+      // Full or unavailable: the queue lives in memory only.
+    }
+  }
+}
+
+export interface GeoState {
+  status: 'idle' | 'waiting' | 'ok' | 'denied' | 'unavailable';
+  last: LocationPoint | null;
+  message?: string;
+}
+
+export interface DriverState {
+  online: boolean;
+  connection: ConnectionState;
+  attempt: number;
+  session: DriverSessionInfo | null;
+  offers: OfferMessage[];
+  orderId: string | null;
+  /** Points waiting to be sent. */
+  pending: number;
+  sentViaHttp: number;
+  notice: string | null;
+  geo: GeoState;
+  networkOnline: boolean;
+}
+
+function toPoint(pos: GeolocationPosition): LocationPoint {
+  const c = pos.coords;
+  const p: LocationPoint = { lat: c.latitude, lng: c.longitude, at: new Date(pos.timestamp || Date.now()).toISOString() };
+  if (c.heading !== null && Number.isFinite(c.heading) && c.heading >= 0 && c.heading <= 360) p.heading = c.heading;
+  if (c.speed !== null && Number.isFinite(c.speed) && c.speed >= 0) p.speed = Math.min(c.speed, 100);
+  if (Number.isFinite(c.accuracy) && c.accuracy >= 0) p.accuracy = Math.min(c.accuracy, 100_000);
+  return p;
+}
+
+const ONLINE_KEY = 'dp.driver.online';
+
+export function useDriver(session: AppSession) {
+  const [state, setState] = useState<DriverState>(() => ({
+    online: false,
+    connection: 'closed',
+    attempt: 0,
+    session: null,
+    offers: [],
+    orderId: null,
+    pending: 0,
+    sentViaHttp: 0,
+    notice: null,
+    geo: { status: 'idle', last: null },
+    networkOnline: navigator.onLine,
+  }));
+  const channelRef = useRef<DriverChannel | null>(null);
+  const watchRef = useRef<number | null>(null);
+
+  const channel = useCallback((): DriverChannel => {
+    if (channelRef.current) return channelRef.current;
+    const upload = async (points: LocationPoint[]): Promise<UploadOutcome> => {
+      try {
+        await session.fetch('/v1/drivers/me/locations', { method: 'POST', json: { points } });
+        return 'sent';
+      } catch (error) {
+        const status = toApiProblem(error).status;
+        // Refused for good (malformed, too old): dropping it unblocks the queue.
+        return status === 400 || status === 409 || status === 413 || status === 422 ? 'drop' : 'retry';
+      }
+    };
+    const ch = new DriverChannel({
+      origin: window.location.origin,
+      getToken: () => session.token(),
+      uploadBatch: upload,
+      store: new LocalPointStore(),
+      onEvent: (event) => {
+        if (event.type === 'state') {
+          setState((s) => ({
+            ...s,
+            connection: event.state,
+            attempt: event.attempt,
+            notice: event.state === 'closed' && event.closeCode === 4001 ? 'You went online on another device; this one is now offline.' : s.notice,
+            ...(event.state === 'closed' && event.closeCode === 4001 ? { online: false } : {}),
+          }));
+        } else if (event.type === 'flushed') {
+          setState((s) => ({ ...s, pending: event.result.pending, sentViaHttp: s.sentViaHttp + event.result.viaHttp }));
+        } else {
+          const m = event.message;
+          setState((s) => {
+            switch (m.type) {
+              case 'session':
+                return { ...s, session: ch.session, orderId: m.orderId, offers: s.offers.filter((o) => Date.parse(o.expiresAt) > Date.now()) };
+              case 'offer':
+                navigator.vibrate?.([200, 100, 200]);
+                return { ...s, offers: [...s.offers.filter((o) => o.offerId !== m.offerId), m] };
+              case 'offer.expired':
+                return { ...s, offers: s.offers.filter((o) => o.offerId !== m.offerId) };
+              case 'assignment':
+                return { ...s, orderId: m.orderId, offers: [], session: ch.session, notice: null };
+              case 'assignment.cancelled':
+                return { ...s, orderId: s.orderId === m.orderId ? null : s.orderId, session: ch.session, notice: 'The order was cancelled: you are free for another one.' };
+              case 'error':
+                return { ...s, notice: m.detail };
+              case 'location.rejected':
+              case 'pong':
+                return s;
+            }
+          });
+        }
+      },
+    });
+    channelRef.current = ch;
+    setState((s) => ({ ...s, pending: ch.outbox.pending }));
+    return ch;
+  }, [session]);
+
+  const startGeolocation = useCallback(() => {
+    if (watchRef.current !== null) return;
+    if (!('geolocation' in navigator)) {
+      setState((s) => ({ ...s, geo: { status: 'unavailable', last: null, message: 'This device cannot share its position.' } }));
+      return;
+    }
+    setState((s) => ({ ...s, geo: { ...s.geo, status: s.geo.last ? 'ok' : 'waiting' } }));
+    watchRef.current = navigator.geolocation.watchPosition(
+      (pos) => {
+        const point = toPoint(pos);
+        const ch = channelRef.current;
+        if (ch) ch.report(point);
+        setState((s) => ({ ...s, geo: { status: 'ok', last: point }, pending: ch?.outbox.pending ?? s.pending }));
+      },
+      (error) => {
+        const denied = error.code === error.PERMISSION_DENIED;
+        setState((s) => ({
+          ...s,
+          geo: { status: denied ? 'denied' : 'unavailable', last: s.geo.last, message: denied ? 'Location access is blocked. Allow it in the browser settings to receive offers.' : 'No position yet (no GPS signal).' },
+        }));
+      },
+      { enableHighAccuracy: true, maximumAge: 5_000, timeout: 30_000 },
+    );
+  }, []);
+
+  const stopGeolocation = useCallback(() => {
+    if (watchRef.current !== null) navigator.geolocation.clearWatch(watchRef.current);
+    watchRef.current = null;
+  }, []);
+
+  const goOnline = useCallback(() => {
+    channel().connect(true);
+    startGeolocation();
+    try {
+      window.localStorage.setItem(ONLINE_KEY, '1');
+    } catch {
+      // Not remembered.
+    }
+    setState((s) => ({ ...s, online: true, notice: null }));
+  }, [channel, startGeolocation]);
+
+  const goOffline = useCallback(async () => {
+    stopGeolocation();
+    try {
+      window.localStorage.removeItem(ONLINE_KEY);
+    } catch {
+      // Nothing to forget.
+    }
+    setState((s) => ({ ...s, online: false, offers: [] }));
+    await channelRef.current?.disconnect();
+    setState((s) => ({ ...s, connection: 'closed', session: null, pending: channelRef.current?.outbox.pending ?? 0 }));
+  }, [stopGeolocation]);
+
+  // A driver who was online stays online across a reload of the app.
+  useEffect(() => {
+    let wasOnline: boolean;
+    try {
+      wasOnline = window.localStorage.getItem(ONLINE_KEY) === '1';
+    } catch {
+      wasOnline = false;
+    }
+    if (wasOnline) goOnline();
+    const back = () => {
+      setState((s) => ({ ...s, networkOnline: true }));
+      channelRef.current?.reconnect();
+      void channelRef.current?.flush();
+    };
+    const gone = () => setState((s) => ({ ...s, networkOnline: false }));
+    window.addEventListener('online', back);
+    window.addEventListener('offline', gone);
+    return () => {
+      window.removeEventListener('online', back);
+      window.removeEventListener('offline', gone);
+      stopGeolocation();
+      const ch = channelRef.current;
+      channelRef.current = null;
+      void ch?.disconnect();
+    };
+  }, [goOnline, stopGeolocation]);
+
+  const accept = useCallback((offerId: string) => {
+    const sent = channelRef.current?.accept(offerId) ?? false;
+    if (!sent) setState((s) => ({ ...s, notice: 'Not connected: the offer could not be accepted. Reconnecting…' }));
+    return sent;
+  }, []);
+
+  const decline = useCallback((offerId: string, reason?: string) => {
+    channelRef.current?.decline(offerId, reason);
+    setState((s) => ({ ...s, offers: s.offers.filter((o) => o.offerId !== offerId) }));
+  }, []);
+
+  const finishedOrder = useCallback(() => {
+    setState((s) => ({ ...s, orderId: null }));
+  }, []);
+
+  return { state, goOnline, goOffline, accept, decline, finishedOrder };
+}

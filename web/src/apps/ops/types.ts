@@ -1,0 +1,22 @@
+import type { LatLng } from '../../api/types';
+
+/** GET /v1/cities/{id}/live */
+export interface CityLive {
+  cityId: string;
+  at: string;
+  shards: string[];
+  counts: { online: number; available: number; busy: number; offline: number };
+  drivers: {
+    driverId: string;
+    status: 'online' | 'available' | 'busy';
+    vehicle: string;
+    location: LatLng | null;
+    heading: number | null;
+    updatedAt: string | null;
+    orderId: string | null;
+    offerId: string | null;
+  }[];
+  truncated: boolean;
+  openOffers: { offerId: string; orderId: string; driverId: string; expiresAt: string }[];
+  unassignedOrders: { orderId: string; since: string; pickup: LatLng }[];
+}

@@ -1,0 +1,120 @@
+/**
+ * GET /v1/orders/{id}/dispatch: each offer with the candidates the shard
+ * considered, their distance, ETA and score, why the chosen one won, and how
+ * each offer ended. Shown to the order's merchant and to operators.
+ */
+import { ProblemAlert } from '../../components/ProblemAlert';
+import { dispatchLabel, formatDistance, formatDuration, formatTime, shortId } from './format';
+import type { AppSession } from './session';
+import { useSessionQuery } from './useSessionQuery';
+
+interface Candidate {
+  driverId: string;
+  vehicle?: string;
+  distanceM: number;
+  etaSeconds: number;
+  score: number;
+  rejectedBecause?: string | null;
+}
+
+interface DispatchOffer {
+  offerId: string;
+  driverId: string;
+  round?: number;
+  radiusM?: number;
+  offeredAt: string;
+  expiresAt?: string;
+  reason?: string;
+  candidates?: Candidate[];
+  status: string;
+  outcome?: string | null;
+  resolvedAt?: string | null;
+}
+
+export interface DispatchLog {
+  orderId: string;
+  dispatch: string;
+  driverId?: string | null;
+  startedAt?: string;
+  endedAt?: string | null;
+  offers: DispatchOffer[];
+  notes?: { at: string; kind: string; detail?: Record<string, unknown> }[];
+}
+
+export function DispatchLogView({ session, orderId, refreshKey }: { session: AppSession; orderId: string; refreshKey?: unknown }) {
+  const log = useSessionQuery<DispatchLog>(session, `/v1/orders/${encodeURIComponent(orderId)}/dispatch`, refreshKey);
+  if (log.status === 'loading') return <p role="status">Loading the dispatch log…</p>;
+  if (log.status === 'error' && !log.data) {
+    if (log.problem.status === 404) return <p className="muted">Dispatch has not started for this order yet.</p>;
+    return <ProblemAlert problem={log.problem} context="Could not load the dispatch log" onRetry={log.reload} />;
+  }
+  const data = log.data!;
+  return (
+    <div className="dispatch-log" data-testid="dispatch-log">
+      <p>
+        State: <strong>{dispatchLabel(data.dispatch)}</strong>
+        {data.driverId ? <> · driver <code>{shortId(data.driverId)}</code></> : null}
+        {data.startedAt ? <> · started {formatTime(data.startedAt)}</> : null}
+      </p>
+      {data.offers.length === 0 ? <p className="muted">No offer made yet{data.notes?.some((n) => n.kind.includes('no_driver') || n.kind.includes('none')) ? ': no driver available nearby' : ''}.</p> : null}
+      <ol className="plain-list stack">
+        {data.offers.map((offer, i) => (
+          <li key={offer.offerId} className="panel">
+            <h4 style={{ margin: 0 }}>
+              Offer {i + 1} to <code>{shortId(offer.driverId)}</code>: {offer.status}
+              {offer.outcome ? ` (${offer.outcome})` : ''}
+            </h4>
+            <p className="muted" style={{ margin: 0 }}>
+              {formatTime(offer.offeredAt)}
+              {offer.radiusM ? ` · search radius ${formatDistance(offer.radiusM)}` : ''}
+              {offer.round ? ` · round ${offer.round}` : ''}
+            </p>
+            {offer.reason ? <p>Why this driver: {offer.reason}</p> : null}
+            {offer.candidates && offer.candidates.length > 0 ? (
+              <div className="table-scroll">
+                <table className="data-table">
+                  <caption className="visually-hidden">Candidates considered for offer {i + 1}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Driver</th>
+                      <th scope="col" className="num">Distance</th>
+                      <th scope="col" className="num">ETA</th>
+                      <th scope="col" className="num">Score</th>
+                      <th scope="col">Outcome</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {offer.candidates.map((c) => (
+                      <tr key={c.driverId}>
+                        <td>
+                          <code>{shortId(c.driverId)}</code> {c.vehicle ?? ''}
+                        </td>
+                        <td className="num">{formatDistance(c.distanceM)}</td>
+                        <td className="num">{formatDuration(c.etaSeconds)}</td>
+                        <td className="num">{c.score.toFixed(2)}</td>
+                        <td>{c.rejectedBecause ?? 'chosen'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ) : null}
+          </li>
+        ))}
+      </ol>
+      {data.notes && data.notes.length > 0 ? (
+        <details>
+          <summary>Notes ({data.notes.length})</summary>
+          <ul>
+            {data.notes.map((n, i) => (
+              <li key={i}>
+                {formatTime(n.at)} — {n.kind}
+                {n.detail && Object.keys(n.detail).length > 0 ? <code> {JSON.stringify(n.detail)}</code> : null}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </div>
+  );
+}

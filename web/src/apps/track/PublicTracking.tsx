@@ -1,0 +1,92 @@
+/**
+ * The public tracking page behind an order's tracking link: status, the
+ * driver's first name and position, and the ETA, from GET /v1/track/{token}
+ * (no sign-in, no personal data). The order channels need a signed-in party,
+ * so this page polls every few seconds.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { apiFetch, toApiProblem, type ApiProblem } from '../../api/client';
+import { PageHeading } from '../../components/PageHeading';
+import { ProblemAlert } from '../../components/ProblemAlert';
+import type { DriverFix } from '../../live/useOrderLive';
+import { etaSeconds, formatDuration, statusLabel, TERMINAL } from '../shared/format';
+import { OrderLiveMap } from '../shared/OrderLiveMap';
+import { StatusPill } from '../shared/StatusPill';
+import type { Tracking } from '../shared/types';
+import '../../components/app-ui.css';
+
+const POLL_MS = 3000;
+
+export function PublicTracking({ token }: { token: string }) {
+  const [tracking, setTracking] = useState<Tracking | null>(null);
+  const [problem, setProblem] = useState<ApiProblem | null>(null);
+  const [trail, setTrail] = useState<DriverFix[]>([]);
+  const lastAt = useRef<string | null>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const tick = async () => {
+      try {
+        const t = await apiFetch<Tracking>(`/v1/track/${encodeURIComponent(token)}`, { headers: { Authorization: '' } });
+        if (stopped) return;
+        setTracking(t);
+        setProblem(null);
+        const d = t.driver;
+        if (d?.location && d.updatedAt && d.updatedAt !== lastAt.current) {
+          lastAt.current = d.updatedAt;
+          const fix: DriverFix = { ...d.location, heading: d.heading ?? undefined, at: d.updatedAt };
+          setTrail((tr) => [...tr.slice(-299), fix]);
+        }
+        if (TERMINAL.has(t.status)) return;
+      } catch (error) {
+        if (stopped) return;
+        const p = toApiProblem(error);
+        setProblem(p);
+        if (p.status === 404) return;
+      }
+      timer = setTimeout(() => void tick(), POLL_MS);
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+    };
+  }, [token]);
+
+  const driver = trail.at(-1) ?? null;
+  const eta = etaSeconds(tracking?.eta ?? null);
+  const label = useMemo(() => (tracking ? statusLabel(tracking.status) : ''), [tracking]);
+
+  return (
+    <>
+      <PageHeading title="Track your delivery" />
+      {problem ? (
+        problem.status === 404 ? (
+          <div className="notice notice--warn" role="alert">
+            This tracking link is not valid, or the delivery ended more than an hour ago.
+          </div>
+        ) : (
+          <ProblemAlert problem={problem} context="Tracking is not available right now" />
+        )
+      ) : null}
+      {tracking ? (
+        <div className="stack">
+          <p className="lead" role="status" aria-live="polite">
+            <StatusPill status={tracking.status} /> {label}
+            {tracking.status === 'in_delivery' && eta !== null ? ` · arriving in about ${formatDuration(eta)}` : ''}
+          </p>
+          {tracking.driver ? (
+            <p>
+              Your driver: <strong>{tracking.driver.name ?? 'on the way'}</strong>
+              {tracking.driver.vehicle ? ` (${tracking.driver.vehicle})` : ''}
+            </p>
+          ) : null}
+          <OrderLiveMap label="Map of the delivery" pickup={tracking.pickup?.location ?? null} dropoff={tracking.dropoff?.location ?? null} driver={driver} trail={trail} driverName={tracking.driver?.name ?? null} viewer="public" />
+        </div>
+      ) : !problem ? (
+        <p role="status">Loading…</p>
+      ) : null}
+    </>
+  );
+}
