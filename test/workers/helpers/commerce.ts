@@ -13,8 +13,13 @@ import { cities, drivers, merchantApiKeys, merchantMembers, merchants, orders, p
 import { generateApiKey, hashApiKey } from '../../../workers/services/auth/api-keys';
 import { issueAccessToken } from '../../../workers/services/auth/tokens';
 
-/** A client on the test database. Never `end()` it (docs/decisions/0003). */
-export const db = () => openDatabase(env.HYPERDRIVE.connectionString);
+/**
+ * One client on the test database for the whole test file: a client per call
+ * would leave its sockets open until the file ends (they are never `end()`ed,
+ * docs/decisions/0003) and exhaust Postgres' connections.
+ */
+let client: ReturnType<typeof openDatabase> | undefined;
+export const db = () => (client ??= openDatabase(env.HYPERDRIVE.connectionString, { max: 2 }));
 
 export const CITY = { center: { lat: 48.8566, lng: 2.3522 }, radiusKm: 12, baseFee: 199, perKm: 60, taxBps: 1000 };
 /** Points inside and outside the test city's service area. */

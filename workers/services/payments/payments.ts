@@ -102,7 +102,12 @@ export type Settlement =
 export async function planSettlement(tx: Tx, orderId: string, reason: 'requested_by_customer' | 'merchant_rejected' | 'order_cancelled'): Promise<Settlement> {
   const payment = await lockPaymentOfOrder(tx, orderId);
   if (!payment) return { kind: 'none' };
-  const refundable = refundableCents(payment);
+  // Refunds already asked for but not yet confirmed count too: never refund twice.
+  const [{ pending }] = (await tx
+    .select({ pending: sql<number>`coalesce(sum(${refunds.amountCents}), 0)::int` })
+    .from(refunds)
+    .where(and(eq(refunds.paymentId, payment.id), eq(refunds.status, 'pending')))) as [{ pending: number }];
+  const refundable = refundableCents(payment) - pending;
   if (refundable > 0 && payment.providerPaymentId) {
     const refundId = newId('ref');
     await tx.insert(refunds).values({ id: refundId, paymentId: payment.id, amountCents: refundable, currency: payment.currency, status: 'pending', reason });

@@ -110,7 +110,10 @@ export async function applyStripeEvent(db: Database, event: ProviderEvent): Prom
     const recorded = await recordPaymentSignal(tx, payment, signal, { providerPaymentId: intentIdOf(event) ?? undefined, failureReason: failureReasonOf(event) });
     const effects = [recorded ? `payment ${recorded.payment.status}` : 'payment unchanged'];
 
-    if (signal.kind === 'succeeded') {
+    const paymentNow = recorded?.payment ?? payment;
+    if (signal.kind === 'succeeded' && paymentNow.status === 'succeeded') {
+      // Only money actually held places the order: a `succeeded` that arrives
+      // after the payment was refunded (or another late event) places nothing.
       const moved = await moveOrder(tx, order, 'paid', event.id, null);
       if (moved) {
         outcome.orderEvents.push({ merchantId: order.merchantId, events: moved.events });
