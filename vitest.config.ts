@@ -30,7 +30,7 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               hyperdrives: { HYPERDRIVE: inject('databaseUrl') },
-              bindings: { APP_ENV: 'test', PUBLIC_BASE_URL: 'http://127.0.0.1:8787', STRIPE_API_BASE: inject('stripeFakeUrl'), ...TEST_SECRETS },
+              bindings: { APP_ENV: 'test', PUBLIC_BASE_URL: 'http://127.0.0.1:8787', STRIPE_API_BASE: inject('stripeFakeUrl'), ...TEST_SECRETS, ...inject('notificationBindings') },
             },
           })),
         ],

@@ -7,6 +7,8 @@ import { database } from './middleware/database';
 import { authenticate } from './middleware/auth';
 import { healthRoutes } from './routes/health';
 import { cityRoutes } from './routes/cities';
+import { cityLiveRoutes } from './routes/city-live';
+import { driverRoutes } from './routes/drivers';
 import { authRoutes } from './routes/auth';
 import { meRoutes } from './routes/me';
 import { merchantApiKeyRoutes } from './routes/merchant-api-keys';
@@ -19,6 +21,11 @@ import { orderRoutes } from './routes/orders';
 import { orderStepRoutes } from './routes/order-steps';
 import { paymentRoutes } from './routes/payments';
 import { stripeWebhookRoutes } from './routes/webhooks-stripe';
+import { notificationPreferenceRoutes } from './routes/notification-preferences';
+import { merchantWebhookRoutes } from './routes/merchant-webhooks';
+import { twilioWebhookRoutes } from './routes/webhooks-twilio';
+import { devOutboxRoutes } from './routes/dev-outbox';
+import { opsDeadLetterRoutes } from './routes/ops-dead-letters';
 
 export const API_VERSION = '1.0.0';
 
@@ -32,6 +39,8 @@ export function createApp() {
 
   app.route('/', healthRoutes);
   app.route('/', cityRoutes);
+  app.route('/', cityLiveRoutes);
+  app.route('/', driverRoutes);
   app.route('/', authRoutes);
   app.route('/', meRoutes);
   app.route('/', merchantApiKeyRoutes);
@@ -44,6 +53,11 @@ export function createApp() {
   app.route('/', orderStepRoutes);
   app.route('/', paymentRoutes);
   app.route('/', stripeWebhookRoutes);
+  app.route('/', notificationPreferenceRoutes);
+  app.route('/', merchantWebhookRoutes);
+  app.route('/', twilioWebhookRoutes);
+  app.route('/', devOutboxRoutes);
+  app.route('/', opsDeadLetterRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -9,13 +9,15 @@ const app = createApp();
 export default {
   fetch: app.fetch,
 
-  async queue(batch: MessageBatch<unknown>): Promise<void> {
-    // Consumers arrive with the notifications work; until then nothing is
-    // produced, and anything that shows up is acknowledged so it does not loop.
-    batch.ackAll();
+  async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+    // Imported on first use: an isolate that only answers API requests never
+    // evaluates the consumers, nor the Twilio SDK behind them.
+    if (batch.queue === 'delivery-events-dlq') return (await import('./queue/dead-letters')).consumeDeadLetters(batch, env);
+    return (await import('./queue/consumer')).consumeEvents(batch, env);
   },
 
-  async scheduled(_controller: ScheduledController, _env: Env, _ctx: ExecutionContext): Promise<void> {
-    // The outbox relay backstop and retention sweeps hang off this trigger.
+  async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    // The outbox relay backstop and webhook retry sweep; retention sweeps hang off this trigger too.
+    ctx.waitUntil(import('./queue/sweeps').then(({ runEventSweeps }) => runEventSweeps(env)));
   },
 } satisfies ExportedHandler<Env>;

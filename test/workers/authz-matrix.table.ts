@@ -36,6 +36,7 @@
 import { startSession } from '../../workers/services/auth/sessions';
 import { PASSWORD, createApiKey, registrationBody, testDb, uniqueEmail } from './auth-helpers';
 import { freshStaffMember, type World } from './authz-matrix.world';
+import { matrixDeadLetter, matrixDelivery, matrixDevice, matrixEndpoint, matrixWebhookBody } from './helpers/notification-matrix';
 
 export const ROLES = ['anonymous', 'customer', 'merchantOwner', 'merchantStaff', 'merchantApiKey', 'driver', 'ops'] as const;
 export type Role = (typeof ROLES)[number];
@@ -68,9 +69,17 @@ const merchantOf = ({ world, which }: ResolveContext) => (which === 'own' ? worl
 /** Path parameter resolvers, keyed `<segment before>/:<param>`. */
 export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<string>> = {
   'merchants/:id': (ctx) => merchantOf(ctx).user.merchantId!,
+  'cities/:id': ({ world }) => world.cityId,
   // Fresh objects: a call may revoke or remove them.
   'api-keys/:keyId': async (ctx) => (await createApiKey(merchantOf(ctx))).id,
   'staff/:userId': (ctx) => freshStaffMember(merchantOf(ctx)),
+  'webhooks/:webhookId': (ctx) => matrixEndpoint(ctx.params.id!),
+  'deliveries/:deliveryId': (ctx) => matrixDelivery(ctx.params.webhookId!),
+  'devices/:deviceId': ({ world, role, which }) => {
+    const own = { customer: world.customer, merchantOwner: world.owner, merchantStaff: world.staff, driver: world.driver, ops: world.ops } as const;
+    return matrixDevice((which === 'own' && role in own ? own[role as keyof typeof own] : world.otherCustomer).user.id);
+  },
+  'dead-letters/:id': () => matrixDeadLetter(),
 };
 
 const ALL = (status: number) => row(status, status, status, status, status, status, status);
@@ -85,6 +94,12 @@ export const MATRIX: Record<string, Row> = {
   'GET /openapi.json':                          ALL(200),
   'GET /docs':                                  ALL(200),
   'GET /v1/cities':                             ALL(200),
+  'GET /v1/cities/:id/live':                    row(401, 403,      403,         403,         403,         403,    200),
+
+  // Drivers and live channels (the WebSocket route answers a plain request from its driver with 426)
+  'GET /v1/drivers/me/live':                    row(401, 403,      403,         403,         403,         426,    403),
+  'POST /v1/drivers/me/locations':              row(401, 403,      403,         403,         403,         200,    403)
+    .body(() => ({ points: [{ lat: 48.8566, lng: 2.3522, at: new Date().toISOString() }] })),
 
   // Identity
   'POST /v1/auth/register':                     ALL(201).body(({ world }) => registrationBody('customer', world.cityId)),
@@ -100,4 +115,19 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/merchants/:id/staff':                row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403),
   'PATCH /v1/merchants/:id/staff/:userId':      row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403).body(() => ({ role: 'manager' })),
   'DELETE /v1/merchants/:id/staff/:userId':     row(401, 403,      [204, 404],  [403, 404],  [403, 404],  403,    403),
+
+  // Notifications, merchant webhooks, dead letters
+  'GET /v1/me/notification-preferences':        row(401, 200,      200,         200,         403,         200,    200),
+  'PUT /v1/me/notification-preferences':        row(401, 200,      200,         200,         403,         200,    200).body(() => ({ sms: true, email: true, push: true, marketing: false })),
+  'POST /v1/me/devices':                        row(401, 201,      201,         201,         403,         201,    201).body(() => ({ pushToken: `matrix-${crypto.randomUUID()}`, platform: 'web' })),
+  'DELETE /v1/me/devices/:deviceId':            row(401, [204, 404], [204, 404], [204, 404], 403,         [204, 404], [204, 404]),
+  'POST /v1/webhooks/twilio/status':            ALL(403).body(() => 'MessageSid=SMmatrix&MessageStatus=delivered'),
+  'POST /v1/merchants/:id/webhooks':            row(401, 403,      [201, 404],  [403, 404],  [403, 404],  403,    403).body(matrixWebhookBody),
+  'GET /v1/merchants/:id/webhooks':             row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403),
+  'DELETE /v1/merchants/:id/webhooks/:webhookId': row(401, 403,    [204, 404],  [403, 404],  [403, 404],  403,    403),
+  'GET /v1/merchants/:id/webhooks/:webhookId/deliveries': row(401, 403, [200, 404], [403, 404], [403, 404], 403, 403),
+  'POST /v1/merchants/:id/webhooks/:webhookId/deliveries/:deliveryId/replay': row(401, 403, [201, 404], [403, 404], [403, 404], 403, 403),
+  'GET /v1/dev/outbox':                         ALL(200),
+  'GET /v1/ops/dead-letters':                   row(401, 403,      403,         403,         403,         403,    200),
+  'POST /v1/ops/dead-letters/:id/replay':       row(401, 403,      403,         403,         403,         403,    202),
 };

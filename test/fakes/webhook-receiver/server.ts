@@ -1,0 +1,83 @@
+/**
+ * A merchant's webhook receiver: `POST /hooks/{name}` checks the Standard
+ * Webhooks signature (its own node:crypto implementation of the spec, not the
+ * platform's module) with the secret registered for that name, records what
+ * arrived, and answers 204 (or whatever a fault says, e.g. fail 3 times).
+ * A delivery whose signature does not verify is answered 401 and recorded.
+ *
+ * Control: POST /_fake/secrets { name, secret }, GET /_fake/received?name=…
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { startFake, type RunningFake } from '../shared/server';
+
+export interface ReceivedWebhook {
+  name: string;
+  webhookId: string | null;
+  timestamp: string | null;
+  signature: string | null;
+  /** null when no secret is registered for the name. */
+  verified: boolean | null;
+  body: unknown;
+  /** What the receiver answered (after faults: recorded only when it got this far). */
+  status: number;
+  at: string;
+}
+
+export interface WebhookReceiverFake extends RunningFake {
+  received: ReceivedWebhook[];
+  setSecret(name: string, secret: string): void;
+}
+
+/** The spec's verification: HMAC-SHA256 over `id.timestamp.body`, key = base64-decoded secret after `whsec_`. */
+export function verifyStandardWebhook(secret: string, id: string, timestamp: string, body: string, signatureHeader: string, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+  if (Math.abs(nowSeconds - Number(timestamp)) > 300) return false;
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
+  return signatureHeader.split(' ').some((part) => {
+    const [version, sig] = part.split(',');
+    if (version !== 'v1' || !sig) return false;
+    const given = Buffer.from(sig, 'base64');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
+
+export async function startWebhookReceiverFake(options: { port?: number } = {}): Promise<WebhookReceiverFake> {
+  const secrets = new Map<string, string>();
+  const received: ReceivedWebhook[] = [];
+  const fake = await startFake({
+    name: 'webhook-receiver',
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    handle: ({ method, url, body, headers }) => {
+      const m = /^\/hooks\/([^/]+)$/.exec(url.pathname);
+      if (!m || method !== 'POST') return { status: 404, body: { error: 'not found' } };
+      const name = decodeURIComponent(m[1]!);
+      const secret = secrets.get(name);
+      const id = headers['webhook-id'] ?? null;
+      const timestamp = headers['webhook-timestamp'] ?? null;
+      const signature = headers['webhook-signature'] ?? null;
+      const verified = secret === undefined ? null : Boolean(id && timestamp && signature && verifyStandardWebhook(secret, id, timestamp, body, signature));
+      let parsed: unknown = body;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        // Kept as text.
+      }
+      const status = verified === false ? 401 : 204;
+      received.push({ name, webhookId: id, timestamp, signature, verified, body: parsed, status, at: new Date().toISOString() });
+      return { status };
+    },
+    control: ({ url, method, body }) => {
+      if (url.pathname === '/_fake/secrets' && method === 'POST') {
+        const { name, secret } = JSON.parse(body) as { name: string; secret: string };
+        secrets.set(name, secret);
+        return { status: 200, body: {} };
+      }
+      if (url.pathname === '/_fake/received') {
+        const name = url.searchParams.get('name');
+        return { status: 200, body: { items: received.filter((r) => !name || r.name === name) } };
+      }
+      return undefined;
+    },
+  });
+  return { ...fake, received, setSecret: (name, secret) => void secrets.set(name, secret) };
+}

@@ -1,0 +1,112 @@
+/**
+ * The EVENTS queue consumer: a thin adapter from a message batch to the
+ * domain handlers, acking what is done and retrying (with backoff) what must
+ * be tried again. Every handler is idempotent by event id, because delivery
+ * is at least once (docs/decisions/0041).
+ *
+ * Loaded with a dynamic import from workers/index.ts: an isolate that only
+ * answers API requests never evaluates it (nor, through it, the Twilio SDK).
+ */
+import { openDatabase, type Database } from '../../db/client';
+import { isLocalMode } from '../env';
+import { classifyMessage, type EventEnvelope, type ShardEventBody } from '../services/events/envelope';
+import { notifyForEvent, type NotifyDeps } from '../services/notifications/index';
+import { deliverEventToMerchant, handleWebhookRetry, type WebhookEventDeps } from '../services/webhooks/index';
+import { parkMessage } from './dead-letters';
+import { scheduleWebhookRetry } from './retry-message';
+import { retryDelaySeconds } from './retry-policy';
+import { buildSenders } from './senders';
+
+export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
+  db: Database;
+}
+
+type Outcome = { retry: boolean };
+
+/** Handlers of `{ id, type, createdAt, data }` events; each must be idempotent by `event.id`. */
+const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Outcome | void>)[] = [
+  (event, deps) => notifyForEvent(event, deps),
+  (event, deps) => deliverEventToMerchant(event, deps),
+];
+
+/** A shard's offer reaches the driver's phone as a push (an app in the background misses the socket message). */
+async function pushDriverOffer(body: ShardEventBody, deps: ConsumerDeps): Promise<Outcome> {
+  const e = body.event;
+  if (e.type !== 'dispatch.offered') return { retry: false };
+  return notifyForEvent(
+    {
+      id: e.id,
+      type: 'dispatch.offer',
+      createdAt: e.at,
+      data: { offerId: e.offerId, orderId: e.orderId, driverId: e.driverId, expiresAt: e.expiresAt, payoutCents: e.payoutCents },
+    },
+    deps,
+  );
+}
+
+/**
+ * Handlers of city-shard dispatch facts. Applying them to Postgres belongs to
+ * the orders domain; until its applier is listed here, each fact is parked in
+ * dead_letters (visible at GET /v1/ops/dead-letters, replayable), never dropped.
+ */
+const SHARD_HANDLERS: ((body: ShardEventBody, deps: ConsumerDeps, messageId: string) => Promise<Outcome | void>)[] = [
+  (body, deps) => pushDriverOffer(body, deps),
+  (body, deps, messageId) => parkMessage(deps.db, { messageId, body, attempts: 0, error: 'no applier for city-shard dispatch facts in this consumer yet' }),
+];
+
+export async function handleMessage(body: unknown, messageId: string, deps: ConsumerDeps, queue: Pick<Queue, 'send'>): Promise<Outcome> {
+  const message = classifyMessage(body);
+  const results: (Outcome | void)[] = [];
+  switch (message.kind) {
+    case 'event': {
+      if (message.event.type === 'webhook.retry') {
+        const { waitSeconds } = await handleWebhookRetry(message.event, deps);
+        const { endpointId, eventId } = message.event.data as { endpointId: string; eventId: string };
+        // Early: a new delayed message rather than a retry, which would count against max_retries.
+        if (waitSeconds) await scheduleWebhookRetry(queue, endpointId, eventId, waitSeconds);
+        return { retry: false };
+      }
+      results.push(...(await Promise.all(EVENT_HANDLERS.map((h) => h(message.event, deps)))));
+      break;
+    }
+    case 'shard':
+      for (const h of SHARD_HANDLERS) results.push(await h(message.body, deps, messageId));
+      break;
+    case 'unknown':
+      await parkMessage(deps.db, { messageId, body, attempts: 0, error: 'unrecognised message: neither an event envelope nor a shard fact' });
+      break;
+  }
+  return { retry: results.some((r) => r?.retry === true) };
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const db = openDatabase(env.HYPERDRIVE.connectionString);
+  const localMode = isLocalMode(env);
+  const deps: ConsumerDeps = {
+    db,
+    senders: buildSenders(env),
+    capture: localMode,
+    localMode,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
+    scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
+  };
+  // Four at a time: a Worker invocation has six sockets and the database client takes up to five.
+  await forEachLimited(batch.messages, 4, async (message) => {
+    try {
+      const outcome = await handleMessage(message.body, message.id, deps, env.EVENTS);
+      if (outcome.retry) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      else message.ack();
+    } catch (error) {
+      console.error(JSON.stringify({ msg: 'event handling failed; retrying', messageId: message.id, attempts: message.attempts, error: (error as Error)?.message ?? String(error) }));
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  });
+}

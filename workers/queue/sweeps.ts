@@ -1,0 +1,24 @@
+/**
+ * The minute cron's share of event delivery: the outbox relay backstop
+ * (rows the prompt path could not publish) and merchant webhook retries
+ * whose delayed queue message never arrived.
+ */
+import { openDatabase } from '../../db/client';
+import { isLocalMode } from '../env';
+import { relayOutboxBackstop } from '../services/outbox-relay';
+import { sweepDueRetries } from '../services/webhooks/deliveries';
+import { scheduleWebhookRetry } from './retry-message';
+
+export async function runEventSweeps(env: Env): Promise<void> {
+  const results = await Promise.allSettled([
+    relayOutboxBackstop(env),
+    sweepDueRetries({
+      db: openDatabase(env.HYPERDRIVE.connectionString, { max: 2 }),
+      localMode: isLocalMode(env),
+      scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
+    }),
+  ]);
+  for (const r of results) {
+    if (r.status === 'rejected') console.error(JSON.stringify({ msg: 'event sweep failed', error: (r.reason as Error)?.message ?? String(r.reason) }));
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Merchant webhooks (API.md, Merchant webhooks). Who may call: the merchant's
+ * owner or a manager (capability `webhooks`); its staff and API keys: 403;
+ * another merchant: 404; everyone else: 403.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import { isLocalMode } from '../env';
+import { assertMerchantAccess, principalOf, requireAuth } from '../middleware/auth';
+import { createRouter, problemResponses } from '../openapi';
+import { problems } from '../problem';
+import { pageQuery } from '../schemas/common';
+import { WebhookCreatedSchema, WebhookDeliveryParams, WebhookDeliverySchema, WebhookEndpointParams, WebhookEndpointSchema, WebhookInput, WebhookParams } from '../schemas/webhooks';
+import { replayDelivery } from '../services/webhooks/deliveries';
+import { createEndpoint, deleteEndpoint, deliveryView, endpointView, findDelivery, findEndpoint, listDeliveries, listEndpoints, MAX_ENDPOINTS_PER_MERCHANT } from '../services/webhooks/endpoints';
+import { refuseWebhookUrl } from '../services/webhooks/url-policy';
+import { scheduleWebhookRetry } from '../queue/retry-message';
+
+const WHO = 'Who may call: the owner or a manager of {id}; its staff and API keys get 403, another merchant 404.';
+
+function merchantOf(c: Context<AppEnv>, merchantId: string): void {
+  assertMerchantAccess(principalOf(c), merchantId, 'webhooks');
+}
+
+async function endpointOf(c: Context<AppEnv>, merchantId: string, endpointId: string) {
+  merchantOf(c, merchantId);
+  const endpoint = await findEndpoint(c.var.db(), merchantId, endpointId);
+  if (!endpoint) throw problems.notFound('No such webhook.');
+  return endpoint;
+}
+
+const create = createRoute({
+  method: 'post',
+  path: '/v1/merchants/{id}/webhooks',
+  tags: ['Merchant webhooks'],
+  summary: 'Register a webhook endpoint (the signing secret is shown once)',
+  description: `${WHO} Outside local mode the URL must be https and must not point at a private, loopback or link-local address (422). At most ${MAX_ENDPOINTS_PER_MERCHANT} endpoints per merchant (409). Deliveries are signed per Standard Webhooks with the returned secret.`,
+  middleware: [requireAuth('merchant')] as const,
+  request: { params: WebhookParams, body: { required: true, content: { 'application/json': { schema: WebhookInput } } } },
+  responses: {
+    201: { description: 'Registered; keep the secret', content: { 'application/json': { schema: WebhookCreatedSchema } } },
+    ...problemResponses(400, 401, 403, 404, 409, 415, 422, 503),
+  },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/v1/merchants/{id}/webhooks',
+  tags: ['Merchant webhooks'],
+  summary: 'The merchant’s webhook endpoints (without secrets)',
+  description: WHO,
+  middleware: [requireAuth('merchant')] as const,
+  request: { params: WebhookParams },
+  responses: {
+    200: { description: 'The endpoints', content: { 'application/json': { schema: z.object({ items: z.array(WebhookEndpointSchema) }) } } },
+    ...problemResponses(401, 403, 404, 503),
+  },
+});
+
+const remove = createRoute({
+  method: 'delete',
+  path: '/v1/merchants/{id}/webhooks/{webhookId}',
+  tags: ['Merchant webhooks'],
+  summary: 'Remove a webhook endpoint and its delivery log',
+  description: WHO,
+  middleware: [requireAuth('merchant')] as const,
+  request: { params: WebhookEndpointParams },
+  responses: { 204: { description: 'Removed' }, ...problemResponses(401, 403, 404, 503) },
+});
+
+const deliveries = createRoute({
+  method: 'get',
+  path: '/v1/merchants/{id}/webhooks/{webhookId}/deliveries',
+  tags: ['Merchant webhooks'],
+  summary: 'Delivery log: every attempt, newest first',
+  description: `${WHO} Each attempt with its event, status code, latency and, when one is scheduled, the next retry. Filter one event with \`eventId\`.`,
+  middleware: [requireAuth('merchant')] as const,
+  request: { params: WebhookEndpointParams, query: z.object({ ...pageQuery, eventId: z.string().max(64).optional() }) },
+  responses: {
+    200: {
+      description: 'A page of attempts',
+      content: { 'application/json': { schema: z.object({ items: z.array(WebhookDeliverySchema), nextCursor: z.string().nullable() }) } },
+    },
+    ...problemResponses(401, 403, 404, 422, 503),
+  },
+});
+
+const replay = createRoute({
+  method: 'post',
+  path: '/v1/merchants/{id}/webhooks/{webhookId}/deliveries/{deliveryId}/replay',
+  tags: ['Merchant webhooks'],
+  summary: 'Send a delivery’s event again, now',
+  description: `${WHO} One attempt, made before answering, with the same Webhook-Id and body as the original; it is not retried automatically if it fails. Answers the new attempt.`,
+  middleware: [requireAuth('merchant')] as const,
+  request: { params: WebhookDeliveryParams },
+  responses: {
+    201: { description: 'The new attempt', content: { 'application/json': { schema: WebhookDeliverySchema } } },
+    ...problemResponses(401, 403, 404, 503),
+  },
+});
+
+export const merchantWebhookRoutes = createRouter()
+  .openapi(create, async (c) => {
+    const { id } = c.req.valid('param');
+    merchantOf(c, id);
+    const input = c.req.valid('json');
+    const refused = refuseWebhookUrl(input.url, { localMode: isLocalMode(c.env) });
+    if (refused) throw problems.validation([{ path: 'json.url', message: refused }]);
+    const created = await createEndpoint(c.var.db(), id, input);
+    if (created === 'too_many') throw problems.conflict('too-many-webhooks', `A merchant may register at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints.`);
+    c.header('Cache-Control', 'no-store');
+    return c.json({ ...endpointView(created.endpoint), secret: created.secret }, 201);
+  })
+  .openapi(list, async (c) => {
+    const { id } = c.req.valid('param');
+    merchantOf(c, id);
+    return c.json({ items: (await listEndpoints(c.var.db(), id)).map(endpointView) }, 200);
+  })
+  .openapi(remove, async (c) => {
+    const { id, webhookId } = c.req.valid('param');
+    merchantOf(c, id);
+    if (!(await deleteEndpoint(c.var.db(), id, webhookId))) throw problems.notFound('No such webhook.');
+    return c.body(null, 204);
+  })
+  .openapi(deliveries, async (c) => {
+    const { id, webhookId } = c.req.valid('param');
+    const endpoint = await endpointOf(c, id, webhookId);
+    const { limit, cursor, eventId } = c.req.valid('query');
+    const page = await listDeliveries(c.var.db(), endpoint.id, { limit, cursor, eventId });
+    c.header('Cache-Control', 'private, no-store');
+    return c.json({ items: page.items.map(deliveryView), nextCursor: page.nextCursor }, 200);
+  })
+  .openapi(replay, async (c) => {
+    const { id, webhookId, deliveryId } = c.req.valid('param');
+    const endpoint = await endpointOf(c, id, webhookId);
+    const delivery = await findDelivery(c.var.db(), endpoint.id, deliveryId);
+    if (!delivery) throw problems.notFound('No such delivery.');
+    const made = await replayDelivery(
+      {
+        db: c.var.db(),
+        localMode: isLocalMode(c.env),
+        scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(c.env.EVENTS, endpointId, eventId, delaySeconds),
+      },
+      endpoint,
+      delivery,
+    );
+    return c.json(deliveryView(made), 201);
+  });

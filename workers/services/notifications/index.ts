@@ -1,0 +1,110 @@
+/**
+ * Notifications for one event: who (rules.ts, recipients.ts), what
+ * (templates), how (deliver.ts). Returns whether the event must be delivered
+ * again (a provider was unavailable); everything already sent is remembered
+ * in the log, so the next delivery only does what is left.
+ */
+import type { Database } from '../../../db/client';
+import type { Senders } from '../../providers/messaging/types';
+import { orderIdOf, type EventEnvelope } from '../events/envelope';
+import { runJob, type Job } from './deliver';
+import { recordSkipped } from './log';
+import { customerOf, driverRecipient, loadOrderContext, merchantStaffOf, type OrderContext, type Recipient } from './recipients';
+import { rulesFor, type Rule } from './rules';
+import { formatMoney, orderRef, type Locale, type TemplateVars } from './templates/index';
+
+export interface NotifyDeps {
+  db: Database;
+  senders: Senders;
+  /** Local mode: keep a copy of every message for the dev outbox. */
+  capture: boolean;
+  publicBaseUrl: string;
+  now?: () => number;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+function varsFor(event: EventEnvelope, ctx: OrderContext, locale: Locale, publicBaseUrl: string, now: number): TemplateVars {
+  const { order } = ctx;
+  const refundCents = num(event.data.refundedCents) ?? num(event.data.amountCents);
+  const eta = num(event.data.etaSeconds);
+  const payout = num(event.data.payoutCents) ?? order.driverPayoutCents ?? undefined;
+  const expiresAt = str(event.data.expiresAt);
+  const currency = str(event.data.currency) ?? order.currency;
+  return {
+    orderRef: orderRef(order.id),
+    merchantName: ctx.merchantName,
+    total: formatMoney(order.totalCents, order.currency, locale),
+    pin: order.deliveryPin,
+    trackingUrl: `${publicBaseUrl.replace(/\/+$/, '')}/track/${order.trackingToken}`,
+    ...(ctx.driverFirstName ? { driverName: ctx.driverFirstName } : {}),
+    ...(eta !== undefined ? { etaMinutes: Math.max(1, Math.round(eta / 60)) } : {}),
+    ...(str(event.data.reason) ?? order.cancelReason ? { reason: (str(event.data.reason) ?? order.cancelReason)! } : {}),
+    ...(refundCents !== undefined ? { refund: formatMoney(refundCents, currency, locale) } : {}),
+    ...(payout !== undefined ? { payout: formatMoney(payout, order.currency, locale) } : {}),
+    ...(expiresAt ? { expiresInSeconds: Math.max(0, Math.round((Date.parse(expiresAt) - now) / 1000)) } : {}),
+  };
+}
+
+async function recipientsFor(db: Database, rule: Rule, event: EventEnvelope, ctx: OrderContext): Promise<Recipient[]> {
+  switch (rule.audience) {
+    case 'customer':
+      return customerOf(db, ctx.order);
+    case 'merchant': {
+      // A merchant is not told about a cancellation it made itself.
+      const actor = event.data.actor as { type?: unknown } | undefined;
+      if (event.type === 'order.cancelled' && actor?.type === 'merchant') return [];
+      return merchantStaffOf(db, ctx.order.merchantId);
+    }
+    case 'driver': {
+      const driverId = str(event.data.driverId) ?? ctx.order.driverId;
+      return driverId ? driverRecipient(db, driverId) : [];
+    }
+  }
+}
+
+export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps): Promise<{ retry: boolean }> {
+  const rules = rulesFor(event.type);
+  if (rules.length === 0) return { retry: false };
+  const orderId = orderIdOf(event);
+  const ctx = orderId ? await loadOrderContext(deps.db, orderId) : undefined;
+  if (!ctx) {
+    console.warn(JSON.stringify({ msg: 'notification skipped: unknown order', eventId: event.id, type: event.type, orderId }));
+    return { retry: false };
+  }
+  const now = deps.now?.() ?? Date.now();
+  const ageSeconds = (now - Date.parse(event.createdAt)) / 1000;
+  const expiresAt = str(event.data.expiresAt);
+
+  const jobs: Job[] = [];
+  for (const rule of rules) {
+    for (const recipient of await recipientsFor(deps.db, rule, event, ctx)) {
+      const stale = (rule.staleAfterSeconds !== undefined && ageSeconds > rule.staleAfterSeconds) || (expiresAt !== undefined && Date.parse(expiresAt) <= now);
+      if (stale) {
+        await recordSkipped(deps.db, { eventId: event.id, channel: rule.channels[0]!, userId: recipient.userId }, { template: rule.template, orderId: ctx.order.id, reason: 'stale: too old to be useful' });
+        continue;
+      }
+      jobs.push({
+        eventId: event.id,
+        eventType: event.type,
+        orderId: ctx.order.id,
+        rule,
+        recipient,
+        vars: varsFor(event, ctx, recipient.locale, deps.publicBaseUrl, now),
+        ...(event.type === 'dispatch.offer'
+          ? {
+              pushData: { type: 'dispatch.offer', offerId: str(event.data.offerId) ?? '', expiresAt: expiresAt ?? '' },
+              ...(expiresAt ? { pushTtlSeconds: Math.max(1, Math.floor((Date.parse(expiresAt) - now) / 1000)) } : {}),
+            }
+          : {}),
+      });
+    }
+  }
+  const results = await Promise.all(
+    jobs.map((job) =>
+      runJob({ db: deps.db, senders: deps.senders, capture: deps.capture, smsStatusCallback: `${deps.publicBaseUrl.replace(/\/+$/, '')}/v1/webhooks/twilio/status` }, job),
+    ),
+  );
+  return { retry: results.some((r) => r.retry) };
+}

@@ -1,0 +1,137 @@
+/**
+ * The notification log as the deduplication point: one row per (event,
+ * channel, recipient) (a unique constraint), claimed with a short lease while
+ * a consumer sends, and one `notification_attempts` row per attempt with
+ * what the provider said.
+ */
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
+import { newId } from '../../../db/ids';
+import { notificationAttempts, notificationLog, type NotificationLogEntry } from '../../../db/schema/index';
+import type { Channel } from './rules';
+
+/** Longer than any provider call (10 s timeout), so a live sender is never overtaken. */
+export const LEASE_SECONDS = 60;
+
+export interface SendKey {
+  eventId: string;
+  channel: Channel;
+  userId: string | null;
+}
+
+export type Claim =
+  | { kind: 'claimed'; row: NotificationLogEntry }
+  | { kind: 'busy' }
+  | { kind: 'settled'; status: NotificationLogEntry['status'] };
+
+const keyWhere = (k: SendKey) =>
+  and(
+    eq(notificationLog.eventId, k.eventId),
+    eq(notificationLog.channel, k.channel),
+    k.userId === null ? isNull(notificationLog.userId) : eq(notificationLog.userId, k.userId),
+  );
+
+const lease = sql`now() + make_interval(secs => ${LEASE_SECONDS})`;
+
+export async function claimSend(
+  db: Database,
+  key: SendKey,
+  details: { template: string; orderId: string | null; recipientHash: string; provider: string },
+): Promise<Claim> {
+  const [inserted] = await db
+    .insert(notificationLog)
+    .values({ id: newId('ntf'), ...key, ...details, status: 'queued', attempt: 1, leasedUntil: lease })
+    .onConflictDoNothing()
+    .returning();
+  if (inserted) return { kind: 'claimed', row: inserted };
+  const [retaken] = await db
+    .update(notificationLog)
+    .set({ attempt: sql`${notificationLog.attempt} + 1`, leasedUntil: lease, recipientHash: details.recipientHash, provider: details.provider })
+    .where(
+      and(
+        keyWhere(key),
+        eq(notificationLog.status, 'queued'),
+        or(isNull(notificationLog.leasedUntil), lt(notificationLog.leasedUntil, sql`now()`)),
+      ),
+    )
+    .returning();
+  if (retaken) return { kind: 'claimed', row: retaken };
+  const [current] = await db.select({ status: notificationLog.status }).from(notificationLog).where(keyWhere(key));
+  if (!current || current.status === 'queued') return { kind: 'busy' };
+  return { kind: 'settled', status: current.status };
+}
+
+export async function settledStatus(db: Database, key: SendKey): Promise<NotificationLogEntry['status'] | undefined> {
+  const [row] = await db.select({ status: notificationLog.status }).from(notificationLog).where(keyWhere(key));
+  return row?.status;
+}
+
+export interface AttemptOutcome {
+  ok: boolean;
+  permanent?: boolean;
+  provider: string;
+  providerMessageId?: string;
+  httpStatus?: number;
+  error?: string;
+  latencyMs: number;
+}
+
+/** Records the attempt and settles the row: sent, failed for good, or back to queued for a retry. */
+export async function recordAttempt(db: Database, row: NotificationLogEntry, outcome: AttemptOutcome): Promise<void> {
+  const status = outcome.ok ? 'sent' : outcome.permanent ? 'failed' : 'queued';
+  await db
+    .update(notificationLog)
+    .set({
+      status,
+      provider: outcome.provider,
+      providerMessageId: outcome.providerMessageId ?? null,
+      error: outcome.ok ? null : (outcome.error ?? 'failed'),
+      leasedUntil: null,
+    })
+    .where(eq(notificationLog.id, row.id));
+  await db
+    .insert(notificationAttempts)
+    .values({
+      id: newId('nta'),
+      logId: row.id,
+      attempt: row.attempt,
+      status: outcome.ok ? 'sent' : 'failed',
+      permanent: !outcome.ok && outcome.permanent === true,
+      provider: outcome.provider,
+      providerMessageId: outcome.providerMessageId ?? null,
+      httpStatus: outcome.httpStatus ?? null,
+      error: outcome.error ?? null,
+      latencyMs: outcome.latencyMs,
+    })
+    .onConflictDoNothing();
+}
+
+/** Not sent on purpose (opted out, no address, no device, stale); recorded once. */
+export async function recordSkipped(db: Database, key: SendKey, details: { template: string; orderId: string | null; reason: string }): Promise<void> {
+  await db
+    .insert(notificationLog)
+    .values({ id: newId('ntf'), ...key, template: details.template, orderId: details.orderId, status: 'skipped', error: details.reason, attempt: 0 })
+    .onConflictDoNothing();
+}
+
+/** Twilio's status callback: only forward moves (sent → delivered / failed). */
+export async function applyProviderStatus(
+  db: Database,
+  provider: string,
+  providerMessageId: string,
+  status: 'delivered' | 'failed',
+  error?: string,
+): Promise<number> {
+  const rows = await db
+    .update(notificationLog)
+    .set({ status, ...(error ? { error } : {}) })
+    .where(
+      and(
+        eq(notificationLog.provider, provider),
+        eq(notificationLog.providerMessageId, providerMessageId),
+        eq(notificationLog.status, 'sent'),
+      ),
+    )
+    .returning({ id: notificationLog.id });
+  return rows.length;
+}

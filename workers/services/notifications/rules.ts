@@ -1,0 +1,53 @@
+/**
+ * Who hears about which event, on which channels (docs/decisions/0041).
+ *
+ * `all`: every channel the recipient allows (moments that matter: the order
+ * is confirmed with its delivery PIN, on its way with the tracking link,
+ * delivered, cancelled, failed). `first`: the first usable channel in the
+ * given order, the next one when it fails for good (progress updates that
+ * would be noise on three channels at once).
+ */
+import type { TemplateKey } from './templates/index';
+
+export type Channel = 'sms' | 'email' | 'push';
+export type Audience = 'customer' | 'merchant' | 'driver';
+
+export interface Rule {
+  audience: Audience;
+  template: TemplateKey;
+  policy: 'all' | 'first';
+  channels: readonly Channel[];
+  /** Older than this, the message is pointless and is skipped. */
+  staleAfterSeconds?: number;
+}
+
+const ALL: readonly Channel[] = ['sms', 'email', 'push'];
+const PROGRESS: readonly Channel[] = ['push', 'sms', 'email'];
+const MERCHANT: readonly Channel[] = ['push', 'email', 'sms'];
+
+export const RULES: Readonly<Record<string, readonly Rule[]>> = {
+  'order.placed': [
+    { audience: 'customer', template: 'customer.order.placed', policy: 'all', channels: ALL },
+    { audience: 'merchant', template: 'merchant.order.placed', policy: 'first', channels: MERCHANT },
+  ],
+  'order.preparing': [{ audience: 'customer', template: 'customer.order.preparing', policy: 'first', channels: PROGRESS, staleAfterSeconds: 3600 }],
+  'order.assigned': [{ audience: 'customer', template: 'customer.order.assigned', policy: 'first', channels: PROGRESS, staleAfterSeconds: 3600 }],
+  'order.in_delivery': [{ audience: 'customer', template: 'customer.order.in_delivery', policy: 'all', channels: ALL }],
+  'order.arriving_soon': [
+    { audience: 'customer', template: 'customer.order.arriving_soon', policy: 'first', channels: ['push', 'sms'], staleAfterSeconds: 900 },
+  ],
+  'order.delivered': [{ audience: 'customer', template: 'customer.order.delivered', policy: 'all', channels: ALL }],
+  'order.cancelled': [
+    { audience: 'customer', template: 'customer.order.cancelled', policy: 'all', channels: ALL },
+    { audience: 'merchant', template: 'merchant.order.cancelled', policy: 'first', channels: MERCHANT },
+  ],
+  'order.rejected': [{ audience: 'customer', template: 'customer.order.rejected', policy: 'all', channels: ALL }],
+  'order.failed': [{ audience: 'customer', template: 'customer.order.failed', policy: 'all', channels: ALL }],
+  'payment.refunded': [{ audience: 'customer', template: 'customer.payment.refunded', policy: 'first', channels: ['email', 'push', 'sms'] }],
+  // Offers are pushed only: an SMS about an offer that expires in seconds helps nobody.
+  'dispatch.offer': [{ audience: 'driver', template: 'driver.dispatch.offer', policy: 'first', channels: ['push'] }],
+};
+
+export function rulesFor(eventType: string): readonly Rule[] {
+  return RULES[eventType] ?? [];
+}

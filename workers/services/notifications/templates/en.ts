@@ -1,0 +1,61 @@
+import type { Catalog } from './types';
+
+const driver = (name?: string) => name ?? 'Your driver';
+
+export const en: Catalog = {
+  'customer.order.placed': (v) => ({
+    title: `Order ${v.orderRef} confirmed`,
+    body: `${v.merchantName} has your order ${v.orderRef}${v.total ? ` (${v.total})` : ''}. Your delivery code is ${v.pin}: give it to the driver at the door.`,
+    details: v.trackingUrl ? `Follow your order: ${v.trackingUrl}` : undefined,
+  }),
+  'customer.order.preparing': (v) => ({
+    title: 'Your order is being prepared',
+    body: `${v.merchantName} accepted your order ${v.orderRef} and is preparing it.`,
+  }),
+  'customer.order.assigned': (v) => ({
+    title: 'A driver is on the job',
+    body: `${driver(v.driverName)} will deliver your order ${v.orderRef} from ${v.merchantName}.`,
+  }),
+  'customer.order.in_delivery': (v) => ({
+    title: 'Your order is on its way',
+    body: `${driver(v.driverName)} picked up your order ${v.orderRef}. Delivery code: ${v.pin}. Track it: ${v.trackingUrl}`,
+  }),
+  'customer.order.arriving_soon': (v) => ({
+    title: 'Your driver is almost there',
+    body: `Your order ${v.orderRef} arrives in about ${v.etaMinutes ?? 5} min. Have your code ${v.pin} ready.`,
+  }),
+  'customer.order.delivered': (v) => ({
+    title: 'Your order was delivered',
+    body: `Order ${v.orderRef} from ${v.merchantName} was delivered. Enjoy!`,
+  }),
+  'customer.order.cancelled': (v) => ({
+    title: 'Your order was cancelled',
+    body: `Order ${v.orderRef} from ${v.merchantName} was cancelled${v.reason ? ` (${v.reason})` : ''}. If you paid, you will be refunded.`,
+  }),
+  'customer.order.rejected': (v) => ({
+    title: 'Your order could not be accepted',
+    body: `${v.merchantName} could not take your order ${v.orderRef}. If you paid, you will be refunded.`,
+  }),
+  'customer.order.failed': (v) => ({
+    title: 'Your delivery could not be completed',
+    body: `We could not deliver your order ${v.orderRef} from ${v.merchantName}. Our support team will contact you.`,
+  }),
+  'customer.payment.refunded': (v) => ({
+    title: 'Refund issued',
+    body: `${v.refund ?? 'Your payment'} for order ${v.orderRef} was refunded. It can take a few days to appear on your statement.`,
+  }),
+  'merchant.order.placed': (v) => ({
+    title: `New order ${v.orderRef}`,
+    body: `New order ${v.orderRef}${v.total ? ` (${v.total})` : ''} for ${v.merchantName}. Open the merchant app to accept it.`,
+  }),
+  'merchant.order.cancelled': (v) => ({
+    title: `Order ${v.orderRef} cancelled`,
+    body: `Order ${v.orderRef} was cancelled${v.reason ? ` (${v.reason})` : ''}. Do not prepare it.`,
+  }),
+  'driver.dispatch.offer': (v) => ({
+    title: 'New delivery offer',
+    body: `Pickup at ${v.merchantName}${v.payout ? `, payout ${v.payout}` : ''}. Open the app to accept${v.expiresInSeconds ? ` within ${v.expiresInSeconds} s` : ''}.`,
+  }),
+};
+
+export const enFooter = 'You receive this message about an order you placed. Manage notifications in your account settings.';

@@ -1,0 +1,61 @@
+import type { Catalog } from './types';
+
+const livreur = (name?: string) => name ?? 'Votre livreur';
+
+export const fr: Catalog = {
+  'customer.order.placed': (v) => ({
+    title: `Commande ${v.orderRef} confirmée`,
+    body: `${v.merchantName} a bien reçu votre commande ${v.orderRef}${v.total ? ` (${v.total})` : ''}. Votre code de livraison est ${v.pin} : donnez-le au livreur à la porte.`,
+    details: v.trackingUrl ? `Suivez votre commande : ${v.trackingUrl}` : undefined,
+  }),
+  'customer.order.preparing': (v) => ({
+    title: 'Votre commande est en préparation',
+    body: `${v.merchantName} a accepté votre commande ${v.orderRef} et la prépare.`,
+  }),
+  'customer.order.assigned': (v) => ({
+    title: 'Un livreur s’en occupe',
+    body: `${livreur(v.driverName)} livrera votre commande ${v.orderRef} de ${v.merchantName}.`,
+  }),
+  'customer.order.in_delivery': (v) => ({
+    title: 'Votre commande est en route',
+    body: `${livreur(v.driverName)} a récupéré votre commande ${v.orderRef}. Code de livraison : ${v.pin}. Suivez-la : ${v.trackingUrl}`,
+  }),
+  'customer.order.arriving_soon': (v) => ({
+    title: 'Votre livreur arrive',
+    body: `Votre commande ${v.orderRef} arrive dans environ ${v.etaMinutes ?? 5} min. Préparez votre code ${v.pin}.`,
+  }),
+  'customer.order.delivered': (v) => ({
+    title: 'Votre commande a été livrée',
+    body: `La commande ${v.orderRef} de ${v.merchantName} a été livrée. Bon appétit !`,
+  }),
+  'customer.order.cancelled': (v) => ({
+    title: 'Votre commande a été annulée',
+    body: `La commande ${v.orderRef} de ${v.merchantName} a été annulée${v.reason ? ` (${v.reason})` : ''}. Si vous avez payé, vous serez remboursé.`,
+  }),
+  'customer.order.rejected': (v) => ({
+    title: 'Votre commande n’a pas pu être acceptée',
+    body: `${v.merchantName} ne peut pas prendre votre commande ${v.orderRef}. Si vous avez payé, vous serez remboursé.`,
+  }),
+  'customer.order.failed': (v) => ({
+    title: 'La livraison n’a pas pu aboutir',
+    body: `Nous n’avons pas pu livrer votre commande ${v.orderRef} de ${v.merchantName}. Notre service client va vous contacter.`,
+  }),
+  'customer.payment.refunded': (v) => ({
+    title: 'Remboursement effectué',
+    body: `${v.refund ?? 'Votre paiement'} pour la commande ${v.orderRef} a été remboursé. Il peut apparaître sur votre relevé sous quelques jours.`,
+  }),
+  'merchant.order.placed': (v) => ({
+    title: `Nouvelle commande ${v.orderRef}`,
+    body: `Nouvelle commande ${v.orderRef}${v.total ? ` (${v.total})` : ''} pour ${v.merchantName}. Ouvrez l’application marchand pour l’accepter.`,
+  }),
+  'merchant.order.cancelled': (v) => ({
+    title: `Commande ${v.orderRef} annulée`,
+    body: `La commande ${v.orderRef} a été annulée${v.reason ? ` (${v.reason})` : ''}. Ne la préparez pas.`,
+  }),
+  'driver.dispatch.offer': (v) => ({
+    title: 'Nouvelle course proposée',
+    body: `Retrait chez ${v.merchantName}${v.payout ? `, rémunération ${v.payout}` : ''}. Ouvrez l’application pour accepter${v.expiresInSeconds ? ` sous ${v.expiresInSeconds} s` : ''}.`,
+  }),
+};
+
+export const frFooter = 'Vous recevez ce message au sujet d’une commande. Gérez vos notifications dans les réglages de votre compte.';

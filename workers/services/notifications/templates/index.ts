@@ -1,0 +1,36 @@
+/**
+ * Templates per event and audience, in English and French; the locale comes
+ * from `users.locale` (BCP 47, `fr-CA` → fr, anything unknown → en).
+ */
+import { en, enFooter } from './en';
+import { fr, frFooter } from './fr';
+import { LOCALES, type Catalog, type Locale, type Rendered, type TemplateKey, type TemplateVars } from './types';
+
+export { TEMPLATE_KEYS, LOCALES, type Locale, type Rendered, type TemplateKey, type TemplateVars } from './types';
+
+const CATALOGS: Record<Locale, { catalog: Catalog; footer: string; intl: string }> = {
+  en: { catalog: en, footer: enFooter, intl: 'en-GB' },
+  fr: { catalog: fr, footer: frFooter, intl: 'fr-FR' },
+};
+
+export function pickLocale(tag: string | null | undefined): Locale {
+  const language = (tag ?? '').trim().toLowerCase().split(/[-_]/)[0];
+  return (LOCALES as readonly string[]).includes(language ?? '') ? (language as Locale) : 'en';
+}
+
+export function formatMoney(cents: number, currency: string, locale: Locale): string {
+  const format = new Intl.NumberFormat(CATALOGS[locale].intl, { style: 'currency', currency });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(cents / 10 ** digits);
+}
+
+/** `ord_9x4k…t7qz` → `#T7QZ2M`: short enough to read out, unique enough within a day. */
+export function orderRef(orderId: string): string {
+  return `#${orderId.slice(-6).toUpperCase()}`;
+}
+
+export function render(key: TemplateKey, locale: Locale, vars: TemplateVars): Rendered {
+  const { catalog, footer } = CATALOGS[locale];
+  const { title, body, details } = catalog[key](vars);
+  return { title, body, emailText: [body, details, '', '—', footer].filter((line) => line !== undefined).join('\n') };
+}

@@ -1,0 +1,48 @@
+/** What a template receives and produces; one file per locale implements `Catalog`. */
+export const TEMPLATE_KEYS = [
+  'customer.order.placed',
+  'customer.order.preparing',
+  'customer.order.assigned',
+  'customer.order.in_delivery',
+  'customer.order.arriving_soon',
+  'customer.order.delivered',
+  'customer.order.cancelled',
+  'customer.order.rejected',
+  'customer.order.failed',
+  'customer.payment.refunded',
+  'merchant.order.placed',
+  'merchant.order.cancelled',
+  'driver.dispatch.offer',
+] as const;
+export type TemplateKey = (typeof TEMPLATE_KEYS)[number];
+
+export const LOCALES = ['en', 'fr'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export interface TemplateVars {
+  /** Short order reference shown to people, e.g. #K3X9QZ. */
+  orderRef: string;
+  merchantName: string;
+  /** Already formatted for the locale, e.g. "€23.50" / "23,50 €". */
+  total?: string;
+  refund?: string;
+  payout?: string;
+  pin?: string;
+  trackingUrl?: string;
+  /** First name only. */
+  driverName?: string;
+  etaMinutes?: number;
+  reason?: string;
+  expiresInSeconds?: number;
+}
+
+export interface Rendered {
+  /** Email subject and push title. */
+  title: string;
+  /** Push body and SMS text (kept short). */
+  body: string;
+  /** Email body (plain text). */
+  emailText: string;
+}
+
+export type Catalog = Record<TemplateKey, (v: TemplateVars) => { title: string; body: string; details?: string }>;

@@ -1,0 +1,167 @@
+/**
+ * The outbox relay: moves committed outbox rows to the EVENTS queue, at least
+ * once (docs/decisions/0040-outbox-relay.md).
+ *
+ * - A row is marked published only after `sendBatch` resolved, in the same
+ *   transaction that claimed it (`for update skip locked`, so two relays
+ *   running at once never claim the same row). A crash between the send and
+ *   the commit leaves the row unpublished and it is sent again: consumers
+ *   deduplicate by the event id.
+ * - A failed send keeps the row, counts the attempt, records the error and
+ *   backs off (`next_attempt_at`).
+ * - Prompt path: `kickOutboxRelay(env, ctx)` right after a commit runs the
+ *   relay in `waitUntil`, so the answer is not delayed and the event is on
+ *   the queue within milliseconds; it retries a failed send a few times
+ *   within the invocation. Backstop: the cron (`scheduled`, every minute).
+ */
+import { and, asc, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { openDatabase, type Database } from '../../db/client';
+import { outbox, type OutboxMessage } from '../../db/schema/index';
+import type { EventEnvelope } from './events/envelope';
+
+/** The part of a Queue producer the relay uses (the EVENTS binding in production). */
+export interface EventPublisher {
+  sendBatch(messages: Iterable<{ body: EventEnvelope; contentType?: 'json' }>): Promise<unknown>;
+}
+
+export interface RelayRun {
+  claimed: number;
+  published: number;
+  failed: number;
+  lastError?: string;
+}
+
+/** Queues accept at most 100 messages and 256 KB per sendBatch. */
+const MAX_BATCH_MESSAGES = 100;
+const MAX_BATCH_BYTES = 200 * 1024;
+
+export function toEnvelope(row: Pick<OutboxMessage, 'id' | 'topic' | 'aggregateType' | 'aggregateId' | 'payload' | 'createdAt'>): EventEnvelope {
+  const payload = row.payload ?? {};
+  // Consumers find the order in `data.orderId`; order events may leave it to the aggregate.
+  const data = row.aggregateType === 'order' && !('orderId' in payload) ? { orderId: row.aggregateId, ...payload } : payload;
+  return { id: row.id, type: row.topic, createdAt: row.createdAt.toISOString(), data };
+}
+
+function chunks(envelopes: EventEnvelope[]): EventEnvelope[][] {
+  const out: EventEnvelope[][] = [];
+  let current: EventEnvelope[] = [];
+  let bytes = 0;
+  for (const e of envelopes) {
+    const size = JSON.stringify(e).length + 100;
+    if (current.length > 0 && (current.length === MAX_BATCH_MESSAGES || bytes + size > MAX_BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 500);
+
+/** One claim-send-mark round over at most `limit` due rows. */
+export async function relayOutboxOnce(db: Database, publisher: EventPublisher, options: { limit?: number; now?: Date } = {}): Promise<RelayRun> {
+  const limit = options.limit ?? MAX_BATCH_MESSAGES;
+  const now = options.now ?? new Date();
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .select()
+      .from(outbox)
+      .where(and(isNull(outbox.publishedAt), lte(outbox.nextAttemptAt, now)))
+      .orderBy(asc(outbox.createdAt))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    const run: RelayRun = { claimed: rows.length, published: 0, failed: 0 };
+    if (rows.length === 0) return run;
+
+    const published: string[] = [];
+    const failed: string[] = [];
+    for (const batch of chunks(rows.map(toEnvelope))) {
+      try {
+        await publisher.sendBatch(batch.map((body) => ({ body, contentType: 'json' as const })));
+        published.push(...batch.map((e) => e.id));
+      } catch (error) {
+        failed.push(...batch.map((e) => e.id));
+        run.lastError = errorText(error);
+      }
+    }
+    if (published.length > 0) {
+      await tx
+        .update(outbox)
+        .set({ publishedAt: new Date(), attempts: sql`${outbox.attempts} + 1`, lastError: null })
+        .where(inArray(outbox.id, published));
+    }
+    if (failed.length > 0) {
+      // 1 s, 2 s, 4 s … capped at a minute (the cron's period).
+      await tx
+        .update(outbox)
+        .set({
+          attempts: sql`${outbox.attempts} + 1`,
+          lastError: run.lastError ?? 'send failed',
+          nextAttemptAt: sql`${now.toISOString()}::timestamptz + make_interval(secs => least(60, power(2, ${outbox.attempts})))`,
+        })
+        .where(inArray(outbox.id, failed));
+    }
+    run.published = published.length;
+    run.failed = failed.length;
+    return run;
+  });
+}
+
+/** Rounds until the due tail is empty, a send fails, or `maxRounds` is reached. */
+export async function relayOutbox(db: Database, publisher: EventPublisher, options: { limit?: number; maxRounds?: number } = {}): Promise<RelayRun> {
+  const limit = options.limit ?? MAX_BATCH_MESSAGES;
+  const total: RelayRun = { claimed: 0, published: 0, failed: 0 };
+  for (let round = 0; round < (options.maxRounds ?? 10); round++) {
+    const run = await relayOutboxOnce(db, publisher, { limit });
+    total.claimed += run.claimed;
+    total.published += run.published;
+    total.failed += run.failed;
+    if (run.lastError) total.lastError = run.lastError;
+    if (run.claimed < limit || run.failed > 0) break;
+  }
+  return total;
+}
+
+export type RelayEnv = Pick<Env, 'HYPERDRIVE' | 'EVENTS'>;
+
+/** Waits before the in-invocation retries of a failed send: the rows' own backoff is 1, 2, 4 s. */
+const PROMPT_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The prompt path: relay now, retry a failed send a few times, then leave it to the cron. */
+export async function relayPromptly(env: RelayEnv, delays: readonly number[] = PROMPT_RETRY_DELAYS_MS): Promise<RelayRun> {
+  const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 1 });
+  let run = await relayOutbox(db, env.EVENTS as unknown as EventPublisher);
+  for (const delay of delays) {
+    if (run.failed === 0) break;
+    await sleep(delay);
+    run = await relayOutbox(db, env.EVENTS as unknown as EventPublisher);
+  }
+  if (run.failed > 0) {
+    console.warn(JSON.stringify({ msg: 'outbox relay: send failed, left to the cron backstop', failed: run.failed, error: run.lastError }));
+  }
+  return run;
+}
+
+/**
+ * Call right after committing a transaction that wrote outbox rows: the relay
+ * runs after the response, in `waitUntil`, and never throws into the caller.
+ */
+export function kickOutboxRelay(env: RelayEnv, ctx: { waitUntil(promise: Promise<unknown>): void }): void {
+  ctx.waitUntil(
+    relayPromptly(env).catch((error: unknown) => {
+      console.warn(JSON.stringify({ msg: 'outbox relay failed; the cron backstop will retry', error: errorText(error) }));
+    }),
+  );
+}
+
+/** The cron backstop: everything due, in larger rounds. */
+export function relayOutboxBackstop(env: RelayEnv): Promise<RelayRun> {
+  const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 1 });
+  return relayOutbox(db, env.EVENTS as unknown as EventPublisher, { maxRounds: 50 });
+}

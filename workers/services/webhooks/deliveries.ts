@@ -1,0 +1,184 @@
+/**
+ * Merchant webhook deliveries: one `webhook_deliveries` row per attempt, the
+ * attempt number unique per (endpoint, event), so two consumers handling the
+ * same event race on the insert and only one calls the receiver. A failed
+ * attempt records when the next is due and asks the scheduler for it (a
+ * delayed `webhook.retry` queue message); the cron sweep catches any retry
+ * whose message went missing. Replays are single manual attempts.
+ */
+import { and, desc, eq, isNotNull, lte, sql } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
+import { newId } from '../../../db/ids';
+import { webhookDeliveries, webhookEndpoints, type WebhookDelivery, type WebhookEndpoint } from '../../../db/schema/index';
+import { nextRetryDelay } from './retry-schedule';
+import { signWebhook } from './signature';
+import { refuseWebhookUrl } from './url-policy';
+
+export interface WebhookPayload {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: Record<string, unknown>;
+}
+
+export interface DeliveryDeps {
+  db: Database;
+  localMode: boolean;
+  /** Ask for `retryDelivery(endpointId, eventId)` to run in `delaySeconds`. */
+  scheduleRetry(endpointId: string, eventId: string, delaySeconds: number): Promise<void>;
+  fetch?: typeof fetch;
+  now?: () => number;
+  timeoutMs?: number;
+}
+
+type Trigger = 'event' | 'retry' | 'replay';
+
+const MAX_ERROR = 300;
+
+/** Makes attempt `attempt`; undefined when another consumer already made it. */
+export async function attemptDelivery(
+  deps: DeliveryDeps,
+  endpoint: WebhookEndpoint,
+  payload: WebhookPayload,
+  attempt: number,
+  trigger: Trigger,
+): Promise<WebhookDelivery | undefined> {
+  const [row] = await deps.db
+    .insert(webhookDeliveries)
+    .values({ id: newId('whd'), endpointId: endpoint.id, eventId: payload.id, eventType: payload.type, payload: payload as unknown as Record<string, unknown>, attempt, trigger, status: 'pending' })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) return undefined;
+
+  const now = deps.now ?? Date.now;
+  const body = JSON.stringify(payload);
+  const started = now();
+  let statusCode: number | null = null;
+  let error: string | null = null;
+  const refused = refuseWebhookUrl(endpoint.url, { localMode: deps.localMode });
+  if (refused) {
+    error = `target refused: the URL ${refused}`;
+  } else {
+    const timestamp = Math.floor(started / 1000);
+    try {
+      const res = await (deps.fetch ?? fetch)(endpoint.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'delivery-platform-webhooks/1',
+          'Webhook-Id': payload.id,
+          'Webhook-Timestamp': String(timestamp),
+          'Webhook-Signature': await signWebhook(endpoint.secret, payload.id, timestamp, body),
+        },
+        body,
+      });
+      statusCode = res.status;
+      // Read (and bound) the answer so the connection is released; its content is not kept.
+      await res.body?.cancel();
+      if (res.status < 200 || res.status >= 300) error = `receiver answered ${res.status}`;
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      error = name === 'TimeoutError' || name === 'AbortError' ? 'timed out' : `unreachable: ${(e as Error).message}`.slice(0, MAX_ERROR);
+    }
+  }
+  const latencyMs = Math.max(0, Math.round(now() - started));
+  if (!error) {
+    const [done] = await deps.db.update(webhookDeliveries).set({ status: 'succeeded', statusCode, latencyMs, error: null }).where(eq(webhookDeliveries.id, row.id)).returning();
+    return done;
+  }
+  const delay = trigger === 'replay' || refused ? null : nextRetryDelay(attempt, Date.parse(payload.createdAt), now());
+  const [failed] = await deps.db
+    .update(webhookDeliveries)
+    .set({
+      status: delay === null && trigger !== 'replay' ? 'dead' : 'failed',
+      statusCode,
+      latencyMs,
+      error,
+      nextRetryAt: delay === null ? null : new Date(now() + delay * 1000),
+    })
+    .where(eq(webhookDeliveries.id, row.id))
+    .returning();
+  if (delay !== null) await deps.scheduleRetry(endpoint.id, payload.id, delay);
+  return failed;
+}
+
+/** Endpoints of the merchant subscribed to this event type (or to `*`). */
+export async function subscribedEndpoints(db: Database, merchantId: string, eventType: string): Promise<WebhookEndpoint[]> {
+  return db
+    .select()
+    .from(webhookEndpoints)
+    .where(
+      and(
+        eq(webhookEndpoints.merchantId, merchantId),
+        eq(webhookEndpoints.active, true),
+        sql`(${webhookEndpoints.events} @> array[${eventType}]::text[] or ${webhookEndpoints.events} @> array['*']::text[])`,
+      ),
+    );
+}
+
+/** First attempt of an event at an endpoint, unless an earlier delivery of the event already made it. */
+export async function deliverFirst(deps: DeliveryDeps, endpoint: WebhookEndpoint, payload: WebhookPayload): Promise<void> {
+  await attemptDelivery(deps, endpoint, payload, 1, 'event');
+}
+
+/**
+ * A scheduled retry is due: claim it (clear `next_retry_at` on the failed
+ * attempt that asked for it, so a duplicate message or the sweep cannot also
+ * take it) and make the next attempt. Early: answers how long to wait.
+ */
+export async function retryDelivery(deps: DeliveryDeps, endpointId: string, eventId: string): Promise<{ waitSeconds?: number }> {
+  const now = (deps.now ?? Date.now)();
+  const rows = await deps.db
+    .select()
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.eventId, eventId)))
+    .orderBy(desc(webhookDeliveries.attempt));
+  const waiting = rows.find((r) => r.nextRetryAt !== null);
+  if (!waiting?.nextRetryAt) return {};
+  if (waiting.nextRetryAt.getTime() > now + 1000) return { waitSeconds: Math.ceil((waiting.nextRetryAt.getTime() - now) / 1000) };
+  const [claimed] = await deps.db
+    .update(webhookDeliveries)
+    .set({ nextRetryAt: null })
+    .where(and(eq(webhookDeliveries.id, waiting.id), isNotNull(webhookDeliveries.nextRetryAt)))
+    .returning();
+  if (!claimed) return {};
+  // A replay got through in the meantime: nothing left to retry.
+  if (rows.some((r) => r.status === 'succeeded')) return {};
+  const [endpoint] = await deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+  if (!endpoint || !endpoint.active) return {};
+  await attemptDelivery(deps, endpoint, claimed.payload as unknown as WebhookPayload, rows[0]!.attempt + 1, 'retry');
+  return {};
+}
+
+/** Cron backstop: retries whose queue message never came, and attempts a crashed consumer left pending. */
+export async function sweepDueRetries(deps: DeliveryDeps, limit = 100): Promise<number> {
+  const now = (deps.now ?? Date.now)();
+  await deps.db
+    .update(webhookDeliveries)
+    .set({ status: 'failed', error: 'abandoned: the attempt did not finish', nextRetryAt: new Date(now) })
+    .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.createdAt, new Date(now - 5 * 60_000))));
+  const due = await deps.db
+    .select({ endpointId: webhookDeliveries.endpointId, eventId: webhookDeliveries.eventId })
+    .from(webhookDeliveries)
+    .where(and(isNotNull(webhookDeliveries.nextRetryAt), lte(webhookDeliveries.nextRetryAt, new Date(now - 30_000))))
+    .limit(limit);
+  for (const d of due) await retryDelivery(deps, d.endpointId, d.eventId);
+  return due.length;
+}
+
+/** A manual replay of a delivery's event: the next attempt number, same Webhook-Id and body. */
+export async function replayDelivery(deps: DeliveryDeps, endpoint: WebhookEndpoint, delivery: WebhookDelivery): Promise<WebhookDelivery> {
+  for (let i = 0; i < 3; i++) {
+    const [last] = await deps.db
+      .select({ attempt: webhookDeliveries.attempt })
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.endpointId, endpoint.id), eq(webhookDeliveries.eventId, delivery.eventId)))
+      .orderBy(desc(webhookDeliveries.attempt))
+      .limit(1);
+    const made = await attemptDelivery(deps, endpoint, delivery.payload as unknown as WebhookPayload, (last?.attempt ?? 0) + 1, 'replay');
+    if (made) return made;
+  }
+  throw new Error('replay: could not take an attempt number');
+}
