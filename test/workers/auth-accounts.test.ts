@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, drivers, merchantMembers, merchants, passwordCredentials, userProfiles, users } from '../../db/schema/index';
+import { hashPassword } from '../../workers/services/auth/password';
 import { PASSWORD, call, callJson, createCity, login, register, registrationBody, testDb, uniqueEmail } from './auth-helpers';
 
 let cityId: string;
@@ -61,6 +62,18 @@ describe('registration', () => {
     expect(cred).toMatchObject({ algorithm: 'scrypt', params: { N: 16384, r: 8, p: 5, keyLength: 32 } });
     expect(cred!.hash).not.toContain(PASSWORD);
     expect(cred!.hash).toMatch(/^[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+  });
+
+  it('re-hashes a password stored with older parameters at the next sign-in', async () => {
+    const account = await register('customer', cityId);
+    const old = await hashPassword(PASSWORD, { N: 2 ** 13, r: 8, p: 10, keyLength: 32 });
+    const db = testDb();
+    await db.update(passwordCredentials).set({ hash: old.hash, params: { ...old.params } }).where(eq(passwordCredentials.userId, account.user.id));
+    await login(account.email);
+    const [cred] = await db.select().from(passwordCredentials).where(eq(passwordCredentials.userId, account.user.id));
+    expect(cred!.params).toEqual({ N: 16384, r: 8, p: 5, keyLength: 32 });
+    expect(cred!.hash).not.toBe(old.hash);
+    await login(account.email); // and the new hash verifies
   });
 
   it('audits the sign-up', async () => {

@@ -98,10 +98,11 @@ async function tokensFor(c: Context<AppEnv>, identity: Identity, familyId: strin
   return { accessToken: token, tokenType: 'Bearer' as const, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
 }
 
-async function sessionBody(c: Context<AppEnv>, identity: Identity, refresh: { token: string; familyId: string }) {
-  const [tokens, user] = await Promise.all([tokensFor(c, identity, refresh.familyId), loadUserView(c.var.db(), identity)]);
+/** A new session: its first refresh token, an access token and the user, fetched side by side. */
+async function newSessionBody(c: Context<AppEnv>, identity: Identity, refresh: Promise<{ token: string; familyId: string }>) {
+  const [session, user] = await Promise.all([refresh, loadUserView(c.var.db(), identity)]);
   if (!user) throw problems.unauthorized();
-  return { user, ...tokens, refreshToken: refresh.token };
+  return { user, ...(await tokensFor(c, identity, session.familyId)), refreshToken: session.token };
 }
 
 const INVALID_LOGIN = 'The email or password is incorrect.';
@@ -120,7 +121,7 @@ export const authRoutes = createRouter()
       case 'unknown_city':
         throw problems.validation([{ path: `json.${outcome.path}`, message: 'No such city (see GET /v1/cities).' }]);
       case 'ok':
-        return c.json(await sessionBody(c, outcome.identity, outcome.refresh), 201);
+        return c.json(await newSessionBody(c, outcome.identity, Promise.resolve(outcome.refresh)), 201);
     }
   })
   .openapi(login, async (c) => {
@@ -129,8 +130,7 @@ export const authRoutes = createRouter()
     const outcome = await withLimiter(() => attemptLogin({ db, limiter: limiterOf(c), ip: clientIp(c), requestId: c.var.requestId }, email, password));
     if (outcome.kind === 'throttled') return throttled(outcome.retryAfterSeconds);
     if (outcome.kind === 'invalid') throw problems.unauthorized(INVALID_LOGIN);
-    const session = await startSession(db, outcome.identity.userId);
-    return c.json(await sessionBody(c, outcome.identity, session), 200);
+    return c.json(await newSessionBody(c, outcome.identity, startSession(db, outcome.identity.userId)), 200);
   })
   .openapi(refresh, async (c) => {
     const { refreshToken } = c.req.valid('json');

@@ -49,14 +49,16 @@ export async function attemptLogin(ctx: LoginContext, email: string, password: s
   if (matches && record && usable) {
     const [identity] = await Promise.all([loadIdentity(ctx.db, record.userId), refundAccountSlot(ctx, accountSubject)]);
     if (identity) {
-      if (needsRehash(usable)) await replacePasswordHash(ctx.db, record.userId, await hashPassword(password));
-      await recordAudit(ctx.db, {
-        actor: userActor(identity.userId, identity.role),
-        action: 'auth.login',
-        target: { type: 'user', id: identity.userId },
-        ip: ctx.ip,
-        requestId: ctx.requestId ?? null,
-      });
+      await Promise.all([
+        needsRehash(usable) ? hashPassword(password).then((fresh) => replacePasswordHash(ctx.db, record.userId, fresh)) : undefined,
+        recordAudit(ctx.db, {
+          actor: userActor(identity.userId, identity.role),
+          action: 'auth.login',
+          target: { type: 'user', id: identity.userId },
+          ip: ctx.ip,
+          requestId: ctx.requestId ?? null,
+        }),
+      ]);
       return { kind: 'ok', identity };
     }
   }
