@@ -9,6 +9,8 @@ import { healthRoutes } from './routes/health';
 import { cityRoutes } from './routes/cities';
 import { cityLiveRoutes } from './routes/city-live';
 import { driverRoutes } from './routes/drivers';
+import { cityLiveRoutes } from './routes/city-live';
+import { driverRoutes } from './routes/drivers';
 import { authRoutes } from './routes/auth';
 import { meRoutes } from './routes/me';
 import { merchantApiKeyRoutes } from './routes/merchant-api-keys';
@@ -39,6 +41,8 @@ export function createApp() {
 
   app.route('/', healthRoutes);
   app.route('/', cityRoutes);
+  app.route('/', cityLiveRoutes);
+  app.route('/', driverRoutes);
   app.route('/', cityLiveRoutes);
   app.route('/', driverRoutes);
   app.route('/', authRoutes);

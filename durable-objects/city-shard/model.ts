@@ -90,6 +90,20 @@ export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping';
 
 export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status';
 
+/** What a decision-log note records, by kind (plain data: it crosses RPC). */
+export interface NoteDetail {
+  /** no_driver: each radius searched, what was found and why nobody was chosen. */
+  searches?: { radiusM: number; candidates: RankedCandidate[]; reason: string }[];
+  /** assigned */
+  offerId?: string;
+  driverId?: string;
+  /** cancelled */
+  reason?: string;
+  /** status */
+  status?: string;
+  dispatch?: string;
+}
+
 export type Effect =
   | { type: 'send'; driverId: string; message: ServerToDriver }
   /** `coalesce`: a newer message of the same type for the order replaces an unsent one. */
@@ -100,7 +114,7 @@ export type Effect =
   | { type: 'moveDriver'; driverId: string }
   | { type: 'saveJob'; orderId: string }
   | { type: 'saveOffer'; offerId: string }
-  | { type: 'note'; orderId: string; kind: NoteKind; detail: Record<string, unknown> }
+  | { type: 'note'; orderId: string; kind: NoteKind; detail: NoteDetail }
   | { type: 'setTimer'; id: string; kind: TimerKind; fireAt: number; payload: string }
   | { type: 'clearTimer'; id: string }
   | { type: 'breadcrumb'; orderId: string; driverId: string; at: number; lat: number; lng: number }

@@ -1,4 +1,4 @@
-import type { Job, Offer } from './model';
+import type { Job, NoteDetail, Offer } from './model';
 
 /**
  * The shard's SQLite schema, applied in order and recorded in `schema_version`,
@@ -133,7 +133,7 @@ export interface DriverStateRow {
 export interface NoteRow {
   at: number;
   kind: string;
-  detail: Record<string, unknown>;
+  detail: NoteDetail;
 }
 
 export type OutboxRow = {
@@ -353,7 +353,7 @@ export class ShardRepository {
     }));
   }
 
-  addNote(orderId: string, at: number, kind: string, detail: Record<string, unknown>): void {
+  addNote(orderId: string, at: number, kind: string, detail: NoteDetail): void {
     this.sql.exec('INSERT INTO dispatch_notes (order_id, at, kind, detail) VALUES (?, ?, ?, ?)', orderId, at, kind, JSON.stringify(detail));
   }
 
@@ -361,7 +361,7 @@ export class ShardRepository {
     return this.sql
       .exec<{ at: number; kind: string; detail: string }>('SELECT at, kind, detail FROM dispatch_notes WHERE order_id = ? ORDER BY id', orderId)
       .toArray()
-      .map((r) => ({ at: r.at, kind: r.kind, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+      .map((r) => ({ at: r.at, kind: r.kind, detail: JSON.parse(r.detail) as NoteDetail }));
   }
 
   // ---- breadcrumbs: one row per batch, never one per ping -----------------

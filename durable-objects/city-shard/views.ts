@@ -4,7 +4,7 @@
  */
 import { distanceM, type LatLng } from './geo';
 import { etaSeconds, type RankedCandidate, type Vehicle } from './matching';
-import { driverStatus, iso, type Job, type Offer, type ShardState } from './model';
+import { driverStatus, iso, type Job, type NoteDetail, type Offer, type ShardState } from './model';
 import type { DispatchState, DriverStatus, OrderStatus, ServerToWatcher } from './protocol';
 import type { NoteRow } from './storage';
 
@@ -84,7 +84,7 @@ export interface DispatchLog {
   endedAt: string | null;
   offers: DispatchLogOffer[];
   /** Searches that found nobody, assignment, status changes, cancellation. */
-  notes: { at: string; kind: string; detail: Record<string, unknown> }[];
+  notes: { at: string; kind: string; detail: NoteDetail }[];
 }
 
 export function dispatchLogOf(shardKey: string, job: Job, offers: Offer[], notes: NoteRow[]): DispatchLog {

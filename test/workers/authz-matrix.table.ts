@@ -70,6 +70,7 @@ const merchantOf = ({ world, which }: ResolveContext) => (which === 'own' ? worl
 export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<string>> = {
   'merchants/:id': (ctx) => merchantOf(ctx).user.merchantId!,
   'cities/:id': ({ world }) => world.cityId,
+  'cities/:id': ({ world }) => world.cityId,
   // Fresh objects: a call may revoke or remove them.
   'api-keys/:keyId': async (ctx) => (await createApiKey(merchantOf(ctx))).id,
   'staff/:userId': (ctx) => freshStaffMember(merchantOf(ctx)),
@@ -94,6 +95,12 @@ export const MATRIX: Record<string, Row> = {
   'GET /openapi.json':                          ALL(200),
   'GET /docs':                                  ALL(200),
   'GET /v1/cities':                             ALL(200),
+  'GET /v1/cities/:id/live':                    row(401, 403,      403,         403,         403,         403,    200),
+
+  // Drivers and live channels (the WebSocket route answers a plain request from its driver with 426)
+  'GET /v1/drivers/me/live':                    row(401, 403,      403,         403,         403,         426,    403),
+  'POST /v1/drivers/me/locations':              row(401, 403,      403,         403,         403,         200,    403)
+    .body(() => ({ points: [{ lat: 48.8566, lng: 2.3522, at: new Date().toISOString() }] })),
   'GET /v1/cities/:id/live':                    row(401, 403,      403,         403,         403,         403,    200),
 
   // Drivers and live channels (the WebSocket route answers a plain request from its driver with 426)

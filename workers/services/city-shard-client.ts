@@ -1,0 +1,130 @@
+/**
+ * The Worker's side of the city shards: which shard serves a city position
+ * (through workers/shards.ts, the one place keys are built) and the RPCs the
+ * routes and the orders domain call. No HTTP here.
+ *
+ * For the orders domain:
+ * - `dispatchOrder(env, city, order)` when the merchant accepts (idempotent,
+ *   so the `order.preparing` outbox backstop may call it again);
+ * - `publishOrderStatus(env, city, order, status, dispatch)` after every
+ *   status change (watchers see it; a terminal status frees the driver);
+ * - `cancelOrderDispatch(env, city, order, reason)` when an order is cancelled
+ *   or an acceptance cannot be persisted (durable-objects/city-shard/events.ts);
+ * - `orderDispatchLog` / `orderTracking` for GET …/dispatch and …/tracking;
+ * - `forwardOrderWatcher` for GET (WebSocket) /v1/orders/{id}/live.
+ */
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { cities, drivers } from '../../db/schema/index';
+import { distanceM } from '../../durable-objects/city-shard/geo';
+import type { Vehicle } from '../../durable-objects/city-shard/matching';
+import type { DispatchState, OrderStatus } from '../../durable-objects/city-shard/protocol';
+import { SHARD_HEADERS } from '../../durable-objects/city-shard/rpc';
+import { shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../shards';
+
+const CITY_CACHE_MS = 5 * 60_000;
+const cityCache = new Map<string, { city: CityGeometry; until: number }>();
+
+/**
+ * A city's centre and radius, which place its shards. Cached per isolate for
+ * a few minutes (plain data, not an I/O object, so it may outlive a request):
+ * cities change rarely, and moving a city's centre is a re-sharding anyway.
+ */
+export async function loadCityGeometry(db: Database, cityId: string): Promise<CityGeometry | null> {
+  const hit = cityCache.get(cityId);
+  if (hit && hit.until > Date.now()) return hit.city;
+  const [row] = await db
+    .select({ id: cities.id, lat: cities.centerLat, lng: cities.centerLng, radius: cities.serviceRadiusKm })
+    .from(cities)
+    .where(eq(cities.id, cityId));
+  if (!row) return null;
+  const city = { id: row.id, center: { lat: row.lat, lng: row.lng }, serviceRadiusKm: row.radius };
+  cityCache.set(cityId, { city, until: Date.now() + CITY_CACHE_MS });
+  return city;
+}
+
+export interface DriverProfile {
+  driverId: string;
+  vehicle: Vehicle;
+  active: boolean;
+  city: CityGeometry;
+}
+
+/** The driver's vehicle and city, for routing its channel and its uploads. */
+export async function loadDriverProfile(db: Database, driverId: string): Promise<DriverProfile | null> {
+  const [row] = await db
+    .select({ id: drivers.id, vehicle: drivers.vehicle, active: drivers.active, cityId: drivers.cityId })
+    .from(drivers)
+    .where(eq(drivers.id, driverId));
+  if (!row) return null;
+  const city = await loadCityGeometry(db, row.cityId);
+  return city ? { driverId: row.id, vehicle: row.vehicle, active: row.active, city } : null;
+}
+
+type ShardEnv = Pick<Env, 'CITY_SHARD'>;
+
+/** The shard that owns a position of a city. */
+export const shardAt = (env: ShardEnv, city: CityGeometry, position: LatLng | null) => shardStub(env, shardFor(city, position));
+
+/** Forwards a driver's WebSocket upgrade, untouched, to the shard of its position (the city centre when unknown). */
+export function forwardDriverChannel(env: ShardEnv, request: Request, driver: DriverProfile, position: LatLng | null): Promise<Response> {
+  const headers = new Headers(request.headers);
+  headers.delete('Authorization');
+  headers.set(SHARD_HEADERS.role, 'driver');
+  headers.set(SHARD_HEADERS.driverId, driver.driverId);
+  headers.set(SHARD_HEADERS.vehicle, driver.vehicle);
+  const url = new URL(request.url);
+  url.searchParams.delete('access_token');
+  return shardAt(env, driver.city, position).fetch(new Request(url, { headers }));
+}
+
+export interface ShardOrder {
+  id: string;
+  pickup: LatLng;
+  dropoff: LatLng;
+}
+
+/** What a driver is offered for an order, when the orders domain does not say: a base plus distance. */
+export function defaultPayoutCents(pickup: LatLng, dropoff: LatLng): number {
+  return 300 + Math.round((distanceM(pickup, dropoff) / 1000) * 80);
+}
+
+export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrder & { payoutCents?: number; orderStatus?: OrderStatus }) {
+  return shardAt(env, city, order.pickup).dispatch({
+    orderId: order.id,
+    pickup: order.pickup,
+    dropoff: order.dropoff,
+    payoutCents: order.payoutCents ?? defaultPayoutCents(order.pickup, order.dropoff),
+    orderStatus: order.orderStatus ?? 'preparing',
+  });
+}
+
+export function publishOrderStatus(env: ShardEnv, city: CityGeometry, order: ShardOrder, status: OrderStatus, dispatch: DispatchState | null) {
+  return shardAt(env, city, order.pickup).orderStatusChanged({ orderId: order.id, status, dispatch });
+}
+
+export function cancelOrderDispatch(env: ShardEnv, city: CityGeometry, order: ShardOrder, reason: string) {
+  return shardAt(env, city, order.pickup).cancelDispatch(order.id, reason);
+}
+
+export function orderDispatchLog(env: ShardEnv, city: CityGeometry, order: ShardOrder) {
+  return shardAt(env, city, order.pickup).dispatchLog(order.id);
+}
+
+export function orderTracking(env: ShardEnv, city: CityGeometry, order: ShardOrder) {
+  return shardAt(env, city, order.pickup).tracking(order.id);
+}
+
+/** Forwards a watcher's WebSocket upgrade to the shard that dispatches the order. */
+export function forwardOrderWatcher(env: ShardEnv, request: Request, city: CityGeometry, order: ShardOrder): Promise<Response> {
+  const headers = new Headers(request.headers);
+  headers.delete('Authorization');
+  headers.set(SHARD_HEADERS.role, 'watcher');
+  headers.set(SHARD_HEADERS.orderId, order.id);
+  const url = new URL(request.url);
+  url.searchParams.delete('access_token');
+  return shardAt(env, city, order.pickup).fetch(new Request(url, { headers }));
+}
+
+/** Every shard of a city, for the operators' live view. */
+export const cityShards = (env: ShardEnv, city: CityGeometry) => shardsOfCity(city).map((s) => ({ key: s.key, stub: shardStub(env, s) }));
