@@ -7,6 +7,8 @@
  * To add one: write `start()` returning `{ vars, stop }` and append it to
  * LOCAL_SERVICES. `vars` become `wrangler dev --var NAME:value` overrides.
  */
+import { stripeLocalService } from '../../test/fakes/stripe/local-service';
+
 export interface LocalServiceContext {
   /** Origin of the Worker (for fakes that call back, e.g. signed webhooks). */
   apiOrigin: string;
@@ -28,4 +30,4 @@ export interface LocalService {
   start(ctx: LocalServiceContext): Promise<RunningLocalService>;
 }
 
-export const LOCAL_SERVICES: LocalService[] = [];
+export const LOCAL_SERVICES: LocalService[] = [stripeLocalService];

@@ -10,6 +10,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Database } from '../../db/client';
+import { isLocalMode } from '../env';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
@@ -29,6 +30,15 @@ import { Problem } from '../problem';
 
 /** The client secret is not kept in the idempotency record (db/schema/payments.ts): fetched again on replay. */
 const CLIENT_SECRET_PLACEHOLDER = JSON.stringify('{{payment_intent.client_secret}}');
+
+/**
+ * Local runs have no Stripe.js (offline): the browser confirms the intent at
+ * the Stripe fake, as Stripe.js would at Stripe. Production answers carry
+ * only the client secret.
+ */
+function localCheckout(env: Env): { apiBase?: string; publishableKey?: string } {
+  return isLocalMode(env) ? { apiBase: env.STRIPE_API_BASE, publishableKey: 'pk_test_local' } : {};
+}
 
 function creatorOf(principal: Principal): OrderCreator {
   if (principal.type === 'api_key') return { kind: 'merchant_api', merchantId: principal.merchantId, keyId: principal.keyId };
@@ -179,7 +189,10 @@ export const orderRoutes = createRouter()
         const payment = await paymentOfOrder(db, detail.order.id);
         if (payment) clientSecret = (await ensurePaymentIntent(db, provider, payment)).clientSecret;
       }
-      const payload = { order: orderView(detail, creator.kind === 'customer' ? 'customer' : 'merchant', c.env.PUBLIC_BASE_URL), ...(clientSecret ? { payment: { clientSecret } } : {}) };
+      const payload = {
+        order: orderView(detail, creator.kind === 'customer' ? 'customer' : 'merchant', c.env.PUBLIC_BASE_URL),
+        ...(clientSecret ? { payment: { clientSecret, ...localCheckout(c.env) } } : {}),
+      };
       const text = JSON.stringify(payload);
       const headers = { 'Content-Type': 'application/json', Location: `/v1/orders/${detail.order.id}` };
       const stored = clientSecret ? text.replace(JSON.stringify(clientSecret), CLIENT_SECRET_PLACEHOLDER) : text;

@@ -90,7 +90,13 @@ export const OrderSchema = z
 export const CreatedOrderSchema = z
   .object({
     order: OrderSchema,
-    payment: z.object({ clientSecret: z.string().openapi({ description: 'Confirm the PaymentIntent with it (Stripe.js).' }) }).optional(),
+    payment: z
+      .object({
+        clientSecret: z.string().openapi({ description: 'Confirm the PaymentIntent with it (Stripe.js).' }),
+        apiBase: z.string().optional().openapi({ description: 'Local mode only: where to confirm (the Stripe fake), since Stripe.js cannot load offline.' }),
+        publishableKey: z.string().optional().openapi({ description: 'Local mode only: the publishable key the fake accepts.' }),
+      })
+      .optional(),
   })
   .openapi('CreatedOrder');
 

@@ -216,6 +216,17 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
     send(res, 404, JSON.stringify({ error: { type: 'invalid_request_error', message: `unknown control route ${req.method} ${path}` } }));
   }
 
+  /** `GET /`: what the fake holds, for a human running `npm start` (no secrets, no client secrets). */
+  function summary() {
+    return {
+      fake: 'Stripe-compatible test double (test/fakes/stripe)',
+      webhookUrl: webhooks.url ?? null,
+      paymentIntents: [...ledger.paymentIntents.values()].slice(-50).map((pi) => ({ id: pi.id, amount: pi.amount, currency: pi.currency, status: pi.status, orderId: pi.metadata.order_id ?? null, created: pi.created })),
+      refunds: [...ledger.refunds.values()].slice(-50).map((r) => ({ id: r.id, amount: r.amount, paymentIntent: r.payment_intent, status: r.status })),
+      webhookDeliveries: webhooks.attempts.slice(-50),
+    };
+  }
+
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://stripe.fake');
     const handle = async () => {
@@ -224,6 +235,7 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
         return res.end();
       }
       if (url.pathname === '/_fake/health') return send(res, 200, JSON.stringify({ ok: true }));
+      if (url.pathname === '/' && req.method === 'GET') return send(res, 200, JSON.stringify(summary(), null, 2));
       if (url.pathname.startsWith('/_fake/')) return handleControl(req, res, url);
       return handleApi(req, res, url);
     };

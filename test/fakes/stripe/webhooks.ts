@@ -30,7 +30,7 @@ export class WebhookSender {
   private stopped = false;
 
   constructor(
-    private url: string | undefined,
+    public url: string | undefined,
     private readonly secret: string,
     private readonly options: { maxAttempts?: number; baseDelayMs?: number } = {},
   ) {}
