@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health';
 import { cityRoutes } from './routes/cities';
 import { cityLiveRoutes } from './routes/city-live';
 import { driverRoutes } from './routes/drivers';
+import { orderLiveRoutes } from './routes/order-live';
 import { cityLiveRoutes } from './routes/city-live';
 import { driverRoutes } from './routes/drivers';
 import { authRoutes } from './routes/auth';
@@ -43,6 +44,7 @@ export function createApp() {
   app.route('/', cityRoutes);
   app.route('/', cityLiveRoutes);
   app.route('/', driverRoutes);
+  app.route('/', orderLiveRoutes);
   app.route('/', cityLiveRoutes);
   app.route('/', driverRoutes);
   app.route('/', authRoutes);

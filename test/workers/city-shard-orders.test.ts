@@ -1,0 +1,107 @@
+/**
+ * The order side of the city shard, through the API: an order's live channel
+ * and its dispatch decision log. The orders domain does not call dispatch yet
+ * (workers/services/dispatch-client.ts); the test calls the client the way it
+ * will, with the order's own pickup and dropoff.
+ */
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dispatchOrder, loadCityGeometry } from '../../workers/services/city-shard-client';
+import { api, createCity, createCustomer, createDriver, createMerchant, createOps, createProduct, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
+import { Client } from './city-shard-helpers';
+
+let cityId: string;
+let merchant: TestMerchant;
+let otherMerchant: TestMerchant;
+let customer: Customer;
+let otherCustomer: Customer;
+let opsToken: string;
+let dish: string;
+
+beforeAll(async () => {
+  cityId = await createCity();
+  [merchant, otherMerchant, customer, otherCustomer, opsToken] = await Promise.all([createMerchant(cityId), createMerchant(cityId), createCustomer(), createCustomer(), createOps()]);
+  dish = await createProduct(merchant.merchantId, 1200);
+});
+
+async function paidOrder() {
+  const created = await placeOrder(customer.token, orderBody(merchant.merchantId, [{ productId: dish, quantity: 1 }]));
+  await payOrder(created);
+  return created.order.id;
+}
+
+async function connect(path: string, token: string): Promise<Client> {
+  const res = await api(`${path}?access_token=${token}`, { headers: { Upgrade: 'websocket' } });
+  if (res.status !== 101) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return new Client(res.webSocket!);
+}
+
+async function dispatch(orderId: string) {
+  const city = (await loadCityGeometry(db(), cityId))!;
+  const [order] = await db().query.orders.findMany({ where: (o, { eq }) => eq(o.id, orderId) });
+  return dispatchOrder(env, city, { id: orderId, pickup: { lat: order!.pickupLat, lng: order!.pickupLng }, dropoff: { lat: order!.dropoffLat, lng: order!.dropoffLng } });
+}
+
+describe('GET (WebSocket) /v1/orders/{id}/live', () => {
+  it('shows the customer the assigned driver moving and the ETA falling', async () => {
+    const orderId = await paidOrder();
+    const driver = await createDriver(cityId);
+    const d = await connect('/v1/drivers/me/live', driver.token);
+    await d.next('session');
+    d.send({ type: 'availability', available: true });
+    d.send({ type: 'location', lat: 48.8600, lng: 2.3700, at: new Date().toISOString() });
+    await d.next('session');
+
+    const watcher = await connect(`/v1/orders/${orderId}/live`, customer.token);
+    expect((await dispatch(orderId)).dispatch).toBe('offered');
+    expect(await watcher.next('status')).toMatchObject({ orderId, dispatch: 'offered' });
+    const offer = await d.next('offer');
+    expect(offer).toMatchObject({ orderId, payoutCents: expect.any(Number) });
+    d.send({ type: 'offer.accept', offerId: offer.offerId });
+    await d.next('assignment');
+    expect(await watcher.next('status')).toMatchObject({ orderId, dispatch: 'assigned' });
+
+    const etas: number[] = [];
+    const t = Date.now();
+    for (let i = 1; i <= 3; i++) {
+      d.send({ type: 'location', lat: 48.8600 - i * 0.001, lng: 2.3700 - i * 0.003, at: new Date(t + i * 4_000).toISOString() });
+      expect(await watcher.next('location')).toMatchObject({ orderId, lat: expect.closeTo(48.86 - i * 0.001, 6) });
+      etas.push((await watcher.next('eta')).seconds as number);
+    }
+    expect(etas[2]).toBeLessThan(etas[0]!);
+
+    // Its merchant watches too; another customer cannot.
+    const m = await connect(`/v1/orders/${orderId}/live`, merchant.ownerToken);
+    expect(await m.next('status')).toMatchObject({ dispatch: 'assigned' });
+    expect((await api(`/v1/orders/${orderId}/live?access_token=${otherCustomer.token}`, { headers: { Upgrade: 'websocket' } })).status).toBe(404);
+    expect((await api(`/v1/orders/${orderId}/live`, { token: customer.token })).status).toBe(426);
+  });
+});
+
+describe('GET /v1/orders/{id}/dispatch', () => {
+  it('explains the choice to the merchant and operators, and to nobody else', async () => {
+    const orderId = await paidOrder();
+    expect(await json(await api(`/v1/orders/${orderId}/dispatch`, { token: merchant.ownerToken }))).toMatchObject({ orderId, source: 'none', offers: [] });
+    const near = await createDriver(cityId);
+    const c = await connect('/v1/drivers/me/live', near.token);
+    await c.next('session');
+    c.send({ type: 'availability', available: true });
+    c.send({ type: 'location', lat: 48.8560, lng: 2.3570, at: new Date().toISOString() });
+    await c.next('session');
+    await dispatch(orderId);
+    const offer = await c.next('offer');
+    c.send({ type: 'offer.decline', offerId: offer.offerId, reason: 'lunch break' });
+    await expect.poll(async () => (await json<{ offers: { status: string }[] }>(await api(`/v1/orders/${orderId}/dispatch`, { token: opsToken }))).offers[0]?.status).toBe('declined');
+
+    const res = await api(`/v1/orders/${orderId}/dispatch`, { token: merchant.ownerToken });
+    expect(res.status).toBe(200);
+    const log = await json<{ source: string; offers: { driverId: string; candidates: { driverId: string; distanceM: number; etaSeconds: number; score: number }[]; reason: string; outcome: string }[]; notes: { kind: string }[] }>(res);
+    expect(log.source).toBe('shard');
+    expect(log.offers[0]).toMatchObject({ driverId: near.driverId, outcome: 'declined: lunch break', reason: expect.stringMatching(/^lowest score/) });
+    expect(log.offers[0]!.candidates[0]).toMatchObject({ driverId: near.driverId, distanceM: expect.any(Number), etaSeconds: expect.any(Number), score: expect.any(Number) });
+    expect((await api(`/v1/orders/${orderId}/dispatch`, { token: customer.token })).status).toBe(403);
+    expect((await api(`/v1/orders/${orderId}/dispatch`, { token: otherMerchant.ownerToken })).status).toBe(404);
+    expect((await api(`/v1/orders/${orderId}/dispatch`, { token: near.token })).status).toBe(403);
+    expect((await api('/v1/orders/ord_doesnotexist000000000/dispatch', { token: opsToken })).status).toBe(404);
+  });
+});
