@@ -63,14 +63,18 @@ function chunks(envelopes: EventEnvelope[]): EventEnvelope[][] {
 const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 500);
 
 /** One claim-send-mark round over at most `limit` due rows. */
-export async function relayOutboxOnce(db: Database, publisher: EventPublisher, options: { limit?: number; now?: Date } = {}): Promise<RelayRun> {
+export async function relayOutboxOnce(
+  db: Database,
+  publisher: EventPublisher,
+  options: { limit?: number; now?: Date; /** Only these rows (a caller that knows what it just wrote). */ ids?: readonly string[] } = {},
+): Promise<RelayRun> {
   const limit = options.limit ?? MAX_BATCH_MESSAGES;
   const now = options.now ?? new Date();
   return db.transaction(async (tx) => {
     const rows = await tx
       .select()
       .from(outbox)
-      .where(and(isNull(outbox.publishedAt), lte(outbox.nextAttemptAt, now)))
+      .where(and(isNull(outbox.publishedAt), lte(outbox.nextAttemptAt, now), options.ids ? inArray(outbox.id, [...options.ids]) : undefined))
       .orderBy(asc(outbox.createdAt))
       .limit(limit)
       .for('update', { skipLocked: true });

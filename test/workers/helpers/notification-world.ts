@@ -162,7 +162,7 @@ export async function deliver(queue: string, bodies: { id?: string; body: unknow
     bodies.map((b, i) => ({ id: b.id ?? `msg-${unique()}-${i}`, timestamp: new Date(), attempts: b.attempts ?? 1, body: b.body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue!(batch, env, ctx);
+  await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 

@@ -1,0 +1,124 @@
+/**
+ * The outbox relay: committed rows reach the EVENTS queue promptly after a
+ * kick, are marked only once the queue accepted them, survive a queue that
+ * fails (and a relay that dies after sending), and the cron publishes what
+ * the prompt path left behind.
+ */
+import { env } from 'cloudflare:workers';
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { eq, inArray } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { devMessages, outbox } from '../../db/schema/index';
+import worker from '../../workers/index';
+import type { EventEnvelope } from '../../workers/services/events/envelope';
+import { kickOutboxRelay, relayOutboxOnce, type EventPublisher } from '../../workers/services/outbox-relay';
+import { createMerchant, createOrder, createUser, db, fakeGet, writeOutboxRow } from './helpers/notification-world';
+
+const rowsOf = (ids: string[]) => db().select().from(outbox).where(inArray(outbox.id, ids));
+
+class RecordingQueue implements EventPublisher {
+  sent: EventEnvelope[] = [];
+  constructor(private readonly behaviour: 'ok' | 'fail' | 'fail-after-send' = 'ok', private readonly delayMs = 0) {}
+  async sendBatch(messages: Iterable<{ body: EventEnvelope }>): Promise<void> {
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.behaviour === 'fail') throw new Error('Queue send failed: 503 Service Unavailable');
+    for (const m of messages) this.sent.push(m.body);
+    if (this.behaviour === 'fail-after-send') throw new Error('network connection lost');
+  }
+}
+
+async function someRows(n = 2) {
+  const m = await createMerchant();
+  const order = await createOrder(m, null, { contact: { phone: '+33600000002' } });
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push(await writeOutboxRow('order.preparing', order.orderId, { status: 'preparing' }));
+  return { ids, orderId: order.orderId };
+}
+
+describe('outbox relay', () => {
+  it('a kick after the commit puts the event on the queue within a second, and the consumer sends it', async () => {
+    const m = await createMerchant();
+    const customer = await createUser('customer', { prefs: { sms: true, email: false, push: false } });
+    const order = await createOrder(m, customer, { status: 'in_delivery' });
+    const id = await writeOutboxRow('order.in_delivery', order.orderId, { status: 'in_delivery' });
+
+    const ctx = createExecutionContext();
+    kickOutboxRelay(env, ctx);
+    await waitOnExecutionContext(ctx);
+    const [row] = await rowsOf([id]);
+    expect(row!.publishedAt).not.toBeNull();
+    expect(row!.attempts).toBe(1);
+    expect(row!.publishedAt!.getTime() - row!.createdAt.getTime()).toBeLessThan(1000);
+
+    // The real queue delivers it to the Worker's consumer, which texts the customer once.
+    await expect
+      .poll(async () => (await db().select().from(devMessages).where(eq(devMessages.orderId, order.orderId))).length, { timeout: 10_000, interval: 200 })
+      .toBe(1);
+    const sms = await fakeGet<{ items: { body: string }[] }>(env.TWILIO_API_BASE, `/_fake/messages?to=${encodeURIComponent(customer.phone!)}`);
+    expect(sms.items).toHaveLength(1);
+  });
+
+  it('publishes the envelope { id, type, createdAt, data } with the order id', async () => {
+    const { ids, orderId } = await someRows(1);
+    const queue = new RecordingQueue();
+    const run = await relayOutboxOnce(db(), queue, { ids });
+    expect(run).toMatchObject({ claimed: 1, published: 1, failed: 0 });
+    const [row] = await rowsOf(ids);
+    expect(queue.sent).toEqual([{ id: ids[0], type: 'order.preparing', createdAt: row!.createdAt.toISOString(), data: { orderId, status: 'preparing' } }]);
+  });
+
+  it('keeps rows when the queue fails, backs off, and publishes them once it recovers', async () => {
+    const { ids } = await someRows(2);
+    const down = new RecordingQueue('fail');
+    const failed = await relayOutboxOnce(db(), down, { ids });
+    expect(failed).toMatchObject({ claimed: 2, published: 0, failed: 2 });
+    let rows = await rowsOf(ids);
+    for (const r of rows) {
+      expect(r.publishedAt).toBeNull();
+      expect(r.attempts).toBe(1);
+      expect(r.lastError).toContain('503');
+      expect(r.nextAttemptAt.getTime()).toBeGreaterThan(Date.now());
+    }
+    // Not due yet: the next run leaves them alone.
+    const up = new RecordingQueue();
+    expect((await relayOutboxOnce(db(), up, { ids })).claimed).toBe(0);
+    // Due: published, each exactly once.
+    const later = new Date(Date.now() + 5_000);
+    expect(await relayOutboxOnce(db(), up, { ids, now: later })).toMatchObject({ published: 2 });
+    expect(up.sent.map((e) => e.id).sort()).toEqual([...ids].sort());
+    rows = await rowsOf(ids);
+    expect(rows.every((r) => r.publishedAt !== null && r.attempts === 2 && r.lastError === null)).toBe(true);
+  });
+
+  it('a relay that dies after the send leaves the row unpublished: it is sent again (at least once)', async () => {
+    const { ids } = await someRows(1);
+    const flaky = new RecordingQueue('fail-after-send');
+    await relayOutboxOnce(db(), flaky, { ids });
+    expect(flaky.sent).toHaveLength(1);
+    const again = new RecordingQueue();
+    await relayOutboxOnce(db(), again, { ids, now: new Date(Date.now() + 5_000) });
+    expect(again.sent.map((e) => e.id)).toEqual(ids);
+    expect((await rowsOf(ids))[0]!.publishedAt).not.toBeNull();
+  });
+
+  it('two relays at once never claim the same row', async () => {
+    const { ids } = await someRows(6);
+    const a = new RecordingQueue('ok', 150);
+    const b = new RecordingQueue('ok', 150);
+    await Promise.all([relayOutboxOnce(db(), a, { ids }), relayOutboxOnce(db(), b, { ids })]);
+    const sent = [...a.sent, ...b.sent].map((e) => e.id).sort();
+    expect(sent).toEqual([...ids].sort());
+  });
+
+  it('the cron backstop publishes what the prompt path could not', async () => {
+    const { ids } = await someRows(1);
+    await relayOutboxOnce(db(), new RecordingQueue('fail'), { ids });
+    await db().update(outbox).set({ nextAttemptAt: new Date(Date.now() - 1000) }).where(inArray(outbox.id, ids));
+    const ctx = createExecutionContext();
+    await worker.scheduled!(createScheduledController({ cron: '* * * * *' }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const [row] = await rowsOf(ids);
+    expect(row!.publishedAt).not.toBeNull();
+    expect(row!.attempts).toBe(2);
+  });
+});
