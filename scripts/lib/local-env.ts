@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateServiceAccount } from '../../test/fakes/fcm/service-account';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DATA_DIR = path.join(ROOT, '.data');
@@ -29,14 +30,23 @@ export const OFFLINE_WRANGLER_ENV = {
  */
 export function localSecrets(): Record<string, string> {
   const file = path.join(DATA_DIR, 'local-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  if (existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    // Files from before the notification fakes hold '{}': give them a service account once.
+    if (!stored.FCM_SERVICE_ACCOUNT || stored.FCM_SERVICE_ACCOUNT === '{}') {
+      stored.FCM_SERVICE_ACCOUNT = generateServiceAccount().json;
+      writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    }
+    return stored;
+  }
   const secrets = {
     JWT_SIGNING_KEYS: JSON.stringify([{ kid: `local-${randomBytes(4).toString('hex')}`, secret: randomBytes(32).toString('base64url') }]),
     STRIPE_SECRET_KEY: `sk_test_local_${randomBytes(12).toString('hex')}`,
     STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
     TWILIO_ACCOUNT_SID: `AC${randomBytes(16).toString('hex')}`,
     TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'),
-    FCM_SERVICE_ACCOUNT: '{}',
+    // A throwaway RSA key pair: the FCM fake verifies JWTs with its public half.
+    FCM_SERVICE_ACCOUNT: generateServiceAccount().json,
     EMAIL_API_TOKEN: randomBytes(16).toString('hex'),
   };
   mkdirSync(DATA_DIR, { recursive: true });

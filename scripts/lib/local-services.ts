@@ -8,6 +8,8 @@
  * LOCAL_SERVICES. `vars` become `wrangler dev --var NAME:value` overrides.
  */
 import { stripeLocalService } from '../../test/fakes/stripe/local-service';
+import { notificationsLocalService } from '../../test/fakes/notifications-local-service';
+import { localCronService } from './local-cron';
 
 export interface LocalServiceContext {
   /** Origin of the Worker (for fakes that call back, e.g. signed webhooks). */
@@ -30,4 +32,4 @@ export interface LocalService {
   start(ctx: LocalServiceContext): Promise<RunningLocalService>;
 }
 
-export const LOCAL_SERVICES: LocalService[] = [stripeLocalService];
+export const LOCAL_SERVICES: LocalService[] = [stripeLocalService, notificationsLocalService, localCronService];

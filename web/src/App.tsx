@@ -6,6 +6,7 @@ import { PublicTracking } from './apps/track/PublicTracking';
 import { Layout } from './components/Layout';
 import { LandingPage } from './pages/LandingPage';
 import { NotFoundPage } from './pages/NotFoundPage';
+import { DevOutboxPage } from './pages/dev/DevOutboxPage';
 import { useRoute, type Route } from './router';
 
 function renderRoute(route: Route) {
@@ -22,6 +23,8 @@ function renderRoute(route: Route) {
       return <OpsApp rest={route.rest} />;
     case 'track':
       return <PublicTracking token={route.token} />;
+    case 'devOutbox':
+      return <DevOutboxPage />;
     case 'notFound':
       return <NotFoundPage path={route.path} />;
   }

@@ -17,10 +17,12 @@ export type Route =
   | { name: 'customer'; rest: string }
   | { name: 'ops'; rest: string }
   | { name: 'track'; token: string }
+  | { name: 'devOutbox' }
   | { name: 'notFound'; path: string };
 
 const STATIC_ROUTES: Readonly<Record<string, Route>> = {
   '/': { name: 'landing' },
+  '/dev/outbox': { name: 'devOutbox' },
 };
 
 /** Apps with their own sub-routes: `/merchant`, `/merchant/orders/ord_1`, … */
