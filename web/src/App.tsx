@@ -3,10 +3,14 @@ import { DriverApp } from './apps/driver/DriverApp';
 import { MerchantApp } from './apps/merchant/MerchantApp';
 import { OpsApp } from './apps/ops/OpsApp';
 import { PublicTracking } from './apps/track/PublicTracking';
+import { AuthProvider } from './auth/AuthContext';
 import { Layout } from './components/Layout';
 import { LandingPage } from './pages/LandingPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { DevOutboxPage } from './pages/dev/DevOutboxPage';
+import { AccountPage } from './pages/auth/AccountPage';
+import { RegisterPage } from './pages/auth/RegisterPage';
+import { SignInPage } from './pages/auth/SignInPage';
 import { useRoute, type Route } from './router';
 
 function renderRoute(route: Route) {
@@ -25,6 +29,12 @@ function renderRoute(route: Route) {
       return <PublicTracking token={route.token} />;
     case 'devOutbox':
       return <DevOutboxPage />;
+    case 'register':
+      return <RegisterPage />;
+    case 'signin':
+      return <SignInPage />;
+    case 'account':
+      return <AccountPage />;
     case 'notFound':
       return <NotFoundPage path={route.path} />;
   }
@@ -32,5 +42,9 @@ function renderRoute(route: Route) {
 
 export function App() {
   const route = useRoute();
-  return <Layout>{renderRoute(route)}</Layout>;
+  return (
+    <AuthProvider>
+      <Layout>{renderRoute(route)}</Layout>
+    </AuthProvider>
+  );
 }

@@ -18,11 +18,17 @@ export type Route =
   | { name: 'ops'; rest: string }
   | { name: 'track'; token: string }
   | { name: 'devOutbox' }
+  | { name: 'register' }
+  | { name: 'signin' }
+  | { name: 'account' }
   | { name: 'notFound'; path: string };
 
 const STATIC_ROUTES: Readonly<Record<string, Route>> = {
   '/': { name: 'landing' },
   '/dev/outbox': { name: 'devOutbox' },
+  '/register': { name: 'register' },
+  '/signin': { name: 'signin' },
+  '/account': { name: 'account' },
 };
 
 /** Apps with their own sub-routes: `/merchant`, `/merchant/orders/ord_1`, … */

@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { APPS } from '../apps';
+import { AccountNav } from '../auth/AccountNav';
 import { Link, usePathname } from '../router';
 
 export const MAIN_ID = 'main-content';
@@ -45,6 +46,7 @@ export function Layout({ children }: { children: ReactNode }) {
                   <Link to={app.path}>{app.name}</Link>
                 </li>
               ))}
+              <AccountNav />
             </ul>
           </nav>
         </div>

@@ -77,6 +77,12 @@ export class AppSession {
     return result.user;
   }
 
+  /** Takes over a session the identity API has just opened (a sign-up, or the account pages' sign-in). */
+  adopt(result: TokenPair & { user: SessionUser }): SessionUser {
+    this.store({ accessToken: result.accessToken, refreshToken: result.refreshToken, expiresAt: Date.now() + result.expiresIn * 1000, user: result.user });
+    return result.user;
+  }
+
   async signOut(): Promise<void> {
     const current = read(this.app) ?? this.memory;
     this.store(null);
