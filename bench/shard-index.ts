@@ -12,10 +12,11 @@
  * `npm run bench` runs it through bench/run.ts; alone: `npx tsx bench/shard-index.ts`.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CITY_CENTER, K, RADIUS_M, buildIndex, makeCity, makeQueries, measureIngest, measureQueries, measureReduceIngest, median } from './lib/shard-index-work';
 import { RespClient, redisBenchmark, redisTools, startRedis } from './lib/redis-geo';
-import { machine, table, writeResults, type BenchRow } from './lib/shard-report';
+import { machine, table, writeResults, type BenchRow } from './lib/results';
 
 const BENCH = 'shard-index';
 const NODE = `in-process, Node ${process.version}, one core`;
@@ -84,6 +85,7 @@ async function redisRows(ourQps: number): Promise<BenchRow[]> {
 }
 
 export async function run(): Promise<BenchRow[]> {
+  const load0 = loadavg()[0]!;
   const ingest = measureIngest();
   const jitless = ingestJitless();
   const full = measureReduceIngest();
@@ -97,6 +99,7 @@ export async function run(): Promise<BenchRow[]> {
     { bench: BENCH, metric: 'nearest-10 p99', value: query.p99Us, unit: 'µs', goal: '≤ 25 µs', pass: query.p99Us <= 25, harness: NODE, note: `timer overhead ≈ ${query.timerOverheadUs.toFixed(2)} µs included` },
   ];
   rows.push(...(await redisRows(query.queriesPerSecond)));
+  rows.push({ bench: BENCH, metric: 'load average (1 min) at start', value: load0, unit: '', harness: 'os.loadavg()', note: 'two cores, shared with other work' });
   return rows;
 }
 

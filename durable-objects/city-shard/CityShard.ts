@@ -30,6 +30,8 @@ export interface ShardStats {
   jobs: number;
   openOffers: number;
   sockets: { drivers: number; watchers: number };
+  /** Since this instance booted: driver frames handled and the fixes they carried. */
+  ingest: { frames: number; points: number };
 }
 
 /** Socket attachments: small, versioned, ids only (the state lives in SQLite). */
@@ -60,6 +62,7 @@ export class CityShard extends DurableObject<Env> {
   private schemaVersion = 0;
   private readonly bootedAt = Date.now();
   private firedTimers = 0;
+  private readonly ingest = { frames: 0, points: 0 };
   private alarmAt: number | null = null;
   private readonly dirtyPositions = new Set<string>();
   private readonly crumbs = new Map<string, { driverId: string; points: [number, number, number][] }>();
@@ -369,7 +372,13 @@ export class CityShard extends DurableObject<Env> {
       if (attachment.role === 'driver') {
         const parsed = parseDriverMessage(message);
         if (!parsed.ok) ws.send(JSON.stringify(parsed.error));
-        else this.step({ type: 'driver.message', driverId: attachment.driverId, message: parsed.message });
+        else {
+          const m = parsed.message;
+          this.ingest.frames++;
+          if (m.type === 'location') this.ingest.points++;
+          else if (m.type === 'locations') this.ingest.points += m.points.length;
+          this.step({ type: 'driver.message', driverId: attachment.driverId, message: m });
+        }
       } else {
         const parsed = parseWatcherMessage(message);
         if (!parsed.ok) ws.send(JSON.stringify(parsed.error));
@@ -426,6 +435,7 @@ export class CityShard extends DurableObject<Env> {
       jobs: this.state.jobs.size,
       openOffers: [...this.state.offers.values()].filter((o) => o.status === 'pending').length,
       sockets: { drivers: this.ctx.getWebSockets('drivers').length, watchers: this.ctx.getWebSockets('watchers').length },
+      ingest: { ...this.ingest },
     };
   }
 

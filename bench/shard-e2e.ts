@@ -1,0 +1,284 @@
+/**
+ * One city shard end to end (issue 5, second figure): driver WebSockets
+ * through the Worker route into one CityShard, and the trip positions fanned
+ * out to watchers of the orders on their own sockets.
+ *
+ * Harness: the Worker as wrangler bundles it for deployment (`wrangler deploy
+ * --dry-run`), served by wrangler's createTestHarness (Miniflare + workerd,
+ * with Durable Objects and Hyperdrive, without wrangler dev's proxy, file
+ * watching or tail logging). Load from this Node process with its built-in
+ * WebSocket client: every driver has its own socket (authenticated by the
+ * route with a JWT and a Postgres lookup), every watcher too (through
+ * /v1/orders/{id}/live). Orders are seeded in Postgres and dispatched with the
+ * shard's RPC (the orders domain does not call it yet); drivers accept.
+ *
+ * Each phase offers a rate of fixes/s for BENCH_SHARD_SECONDS, open loop,
+ * either one fix per frame (`location`) or several per frame (`locations`),
+ * then waits for the shard to have handled every frame: the sustained rate is
+ * what it handled divided by the time it took. Driver-to-watcher latency: the
+ * watcher's receive time minus the fix's `at` (set when the frame is sent),
+ * both from this process's clock. Load generator, workerd and Postgres share
+ * this machine's two cores.
+ *
+ * `npm run bench -- shard-e2e`, or alone: `npx tsx bench/shard-e2e.ts`.
+ * Knobs: BENCH_SHARD_DRIVERS (1000), BENCH_SHARD_TRIPS (100),
+ * BENCH_SHARD_SECONDS (15), BENCH_SHARD_RATES ("2500,5000,10000"), BENCH_SHARD_BATCHES ("1,4").
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { createTestHarness } from 'wrangler';
+import { newId } from '../db/ids';
+import * as schema from '../db/schema/index';
+import { migrateDatabase } from '../scripts/lib/migrate';
+import { startPostgres } from '../scripts/lib/postgres';
+import { issueAccessToken } from '../workers/services/auth/tokens';
+import { shardFor } from '../workers/shards';
+import { percentile, table, writeResults, type BenchRow } from './lib/results';
+
+const BENCH = 'shard-e2e';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OFFLINE = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true' };
+const DRIVERS = Number(process.env.BENCH_SHARD_DRIVERS ?? 1_000);
+const TRIPS = Math.min(DRIVERS, Number(process.env.BENCH_SHARD_TRIPS ?? 100));
+const SECONDS = Number(process.env.BENCH_SHARD_SECONDS ?? 15);
+const RATES = (process.env.BENCH_SHARD_RATES ?? '2500,5000,10000').split(',').map(Number);
+const BATCHES = (process.env.BENCH_SHARD_BATCHES ?? '1,4').split(',').map(Number);
+const GOAL = { rate: 5_000, p99: 50 };
+const CENTER = { lat: 48.8566, lng: 2.3522 };
+const M_LAT = 111_195;
+const M_LNG = M_LAT * Math.cos((CENTER.lat * Math.PI) / 180);
+
+const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrangler'));
+const HARNESS = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version} via wrangler createTestHarness (deploy bundle), Node WebSocket clients, embedded Postgres`;
+const SIGNING = JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]);
+
+interface Fixture {
+  cityId: string;
+  driverTokens: { driverId: string; token: string }[];
+  customerToken: string;
+  orders: { id: string; pickup: { lat: number; lng: number }; dropoff: { lat: number; lng: number } }[];
+  start: { lat: number; lng: number }[];
+}
+
+const at = (north: number, east: number) => ({ lat: CENTER.lat + north / M_LAT, lng: CENTER.lng + east / M_LNG });
+
+async function seed(url: string): Promise<Fixture> {
+  const client = postgres(url, { max: 4, onnotice: () => {} });
+  const db = drizzle(client, { schema });
+  try {
+    const cityId = newId('cty');
+    await db.insert(schema.cities).values({ id: cityId, name: 'Bench City', centerLat: CENTER.lat, centerLng: CENTER.lng, currency: 'EUR', timezone: 'Europe/Paris', serviceRadiusKm: 12, deliveryBaseFeeCents: 199, deliveryPerKmCents: 60, taxRateBps: 1000 });
+    const merchantId = newId('mer');
+    await db.insert(schema.merchants).values({ id: merchantId, cityId, name: 'Bench Bistro', kind: 'restaurant', address: '1 Rue du Banc', lat: CENTER.lat, lng: CENTER.lng });
+    const customerId = newId('usr');
+    await db.insert(schema.users).values({ id: customerId, role: 'customer' });
+    const userIds = Array.from({ length: DRIVERS }, () => newId('usr'));
+    const driverIds = Array.from({ length: DRIVERS }, () => newId('drv'));
+    for (let i = 0; i < DRIVERS; i += 500) {
+      await db.insert(schema.users).values(userIds.slice(i, i + 500).map((id) => ({ id, role: 'driver' as const })));
+      await db.insert(schema.drivers).values(driverIds.slice(i, i + 500).map((id, k) => ({ id, userId: userIds[i + k]!, cityId, vehicle: (['bike', 'scooter', 'car'] as const)[(i + k) % 3]! })));
+    }
+    // Drivers spread over a 10 km square; trips start where their driver is.
+    const start = driverIds.map((_, i) => at(((i * 7919) % 10_000) - 5_000, ((i * 104_729) % 10_000) - 5_000));
+    const orders = Array.from({ length: TRIPS }, (_, i) => ({ id: newId('ord'), pickup: start[i]!, dropoff: at(((i * 31) % 8_000) - 4_000, ((i * 57) % 8_000) - 4_000) }));
+    await db.insert(schema.orders).values(
+      orders.map((o) => ({
+        id: o.id, cityId, merchantId, customerId, status: 'preparing' as const, dispatchState: 'unassigned' as const, source: 'customer' as const,
+        subtotalCents: 1_000, deliveryFeeCents: 300, taxCents: 100, totalCents: 1_400, currency: 'EUR', distanceM: 2_000,
+        pickupLat: o.pickup.lat, pickupLng: o.pickup.lng, dropoffLat: o.dropoff.lat, dropoffLng: o.dropoff.lng,
+        deliveryPin: '1234', trackingToken: randomBytes(16).toString('hex'),
+      })),
+    );
+    const driverTokens = await Promise.all(driverIds.map(async (driverId, i) => ({ driverId, token: (await issueAccessToken(SIGNING, { sub: userIds[i]!, role: 'driver', did: driverId })).token })));
+    const customerToken = (await issueAccessToken(SIGNING, { sub: customerId, role: 'customer' })).token;
+    return { cityId, driverTokens, customerToken, orders, start };
+  } finally {
+    await client.end();
+  }
+}
+
+interface Socket {
+  ws: WebSocket;
+  next(type: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+function open(url: string, onMessage?: (m: Record<string, unknown>, receivedAt: number) => void): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const waiting: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
+    const seen: Record<string, unknown>[] = [];
+    ws.addEventListener('message', (e) => {
+      const now = Date.now();
+      const m = JSON.parse(String(e.data)) as Record<string, unknown>;
+      onMessage?.(m, now);
+      const i = waiting.findIndex((w) => w.type === m.type);
+      if (i >= 0) waiting.splice(i, 1)[0]!.resolve(m);
+      else if (seen.length < 20) seen.push(m);
+    });
+    ws.addEventListener('error', () => reject(new Error(`socket error on ${url.replace(/access_token=[^&]+/, 'access_token=…')}`)));
+    ws.addEventListener('open', () =>
+      resolve({
+        ws,
+        next: (type, timeoutMs = 10_000) => {
+          const k = seen.findIndex((m) => m.type === type);
+          if (k >= 0) return Promise.resolve(seen.splice(k, 1)[0]!);
+          return new Promise((res, rej) => {
+            const t = setTimeout(() => rej(new Error(`no ${type} within ${timeoutMs} ms`)), timeoutMs);
+            waiting.push({ type, resolve: (m) => (clearTimeout(t), res(m)) });
+          });
+        },
+      }),
+    );
+  });
+}
+
+async function inBatches<T>(items: T[], size: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((item, k) => fn(item, i + k)));
+}
+
+function bundleWorker(outdir: string): void {
+  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...OFFLINE, WRANGLER_LOG: 'error' } });
+  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed: ${r.stderr || r.stdout}`);
+}
+
+type Stats = { ingest: { frames: number; points: number } };
+
+export async function run(): Promise<BenchRow[]> {
+  const pg = await startPostgres({ database: 'bench_shard' });
+  const outdir = mkdtempSync(path.join(tmpdir(), 'bench-shard-'));
+  let server: ReturnType<typeof createTestHarness> | undefined;
+  const sockets: WebSocket[] = [];
+  try {
+    await migrateDatabase(pg.url);
+    const f = await seed(pg.url);
+    bundleWorker(outdir);
+    Object.assign(process.env, OFFLINE, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url });
+    server = createTestHarness({ root: ROOT, workers: [{ configPath: path.join(ROOT, 'wrangler.toml'), prebuiltWorkerDir: outdir, vars: { APP_ENV: 'bench', PUBLIC_BASE_URL: 'https://bench.example' }, secrets: { JWT_SIGNING_KEYS: SIGNING } }] });
+    const { url } = await server.listen();
+    const wsBase = url.origin.replace(/^http/, 'ws');
+    // The shard's RPC from Node, through Miniflare's proxy of the Worker's bindings.
+    type ShardRpc = { stats(): Promise<unknown>; dispatch(request: unknown): Promise<unknown> };
+    const env = (await server.getWorker().getEnv()) as unknown as { CITY_SHARD: { getByName(name: string): ShardRpc } };
+    const shard = env.CITY_SHARD.getByName(shardFor({ id: f.cityId, center: CENTER, serviceRadiusKm: 12 }, null).key);
+    const shardStats = async (): Promise<Stats> => JSON.parse(JSON.stringify(await shard.stats())) as Stats;
+
+    // Drivers online, each accepting whatever it is offered.
+    const drivers: Socket[] = new Array(DRIVERS);
+    const position = f.start.map((p) => ({ ...p }));
+    const lastAt = new Float64Array(DRIVERS);
+    await inBatches(f.driverTokens, 50, async (d, i) => {
+      const s = await open(`${wsBase}/v1/drivers/me/live?access_token=${d.token}`, (m) => {
+        if (m.type === 'offer') s.ws.send(JSON.stringify({ type: 'offer.accept', offerId: m.offerId }));
+      });
+      drivers[i] = s;
+      sockets.push(s.ws);
+      await s.next('session');
+      s.ws.send(JSON.stringify({ type: 'availability', available: true }));
+      lastAt[i] = Date.now();
+      s.ws.send(JSON.stringify({ type: 'location', ...position[i]!, at: new Date(lastAt[i]!).toISOString() }));
+      await s.next('session');
+    });
+
+    // Trips: each order's pickup is where its driver stands, so that driver wins it.
+    await inBatches(f.orders, 20, async (o, i) => {
+      await shard.dispatch({ orderId: o.id, pickup: o.pickup, dropoff: o.dropoff, payoutCents: 500 });
+      await drivers[i]!.next('assignment');
+    });
+
+    // One watcher per trip, through the route, with the latency of each position it receives.
+    let latencies: number[] = [];
+    await inBatches(f.orders, 20, async (o) => {
+      const w = await open(`${wsBase}/v1/orders/${o.id}/live?access_token=${f.customerToken}`, (m, receivedAt) => {
+        if (m.type === 'location') latencies.push(receivedAt - Date.parse(String(m.at)));
+      });
+      sockets.push(w.ws);
+      await w.next('status');
+    });
+
+    const rows: BenchRow[] = [];
+    const load0 = loadavg()[0]!;
+    for (const batch of BATCHES) {
+      for (const rate of RATES) {
+        const framesPerSecond = rate / batch;
+        const before = await shardStats();
+        latencies = [];
+        let frames = 0;
+        let next = 0;
+        const t0 = performance.now();
+        const tick = 10;
+        await new Promise<void>((resolve) => {
+          const timer = setInterval(() => {
+            const elapsed = performance.now() - t0;
+            if (elapsed >= SECONDS * 1000) {
+              clearInterval(timer);
+              resolve();
+              return;
+            }
+            const due = Math.floor((elapsed / 1000) * framesPerSecond);
+            for (; frames < due; frames++) {
+              const i = next++ % DRIVERS;
+              const now = Date.now();
+              const points = [];
+              for (let k = 0; k < batch; k++) {
+                // A few metres per fix; strictly increasing times per driver.
+                position[i]!.lat += (Math.random() - 0.5) * 0.0001;
+                position[i]!.lng += (Math.random() - 0.5) * 0.0001;
+                const t = Math.max(lastAt[i]! + 1, now - (batch - 1 - k));
+                lastAt[i] = t;
+                points.push({ lat: position[i]!.lat, lng: position[i]!.lng, speed: 5, at: new Date(t).toISOString() });
+              }
+              const frame = batch === 1 ? { type: 'location', ...points[0] } : { type: 'locations', points };
+              drivers[i]!.ws.send(JSON.stringify(frame));
+            }
+          }, tick);
+        });
+        const sentSeconds = (performance.now() - t0) / 1000;
+        // Wait until the shard has handled every frame sent (or gives up after 60 s).
+        let after = await shardStats();
+        const deadline = performance.now() + 60_000;
+        while (after.ingest.frames - before.ingest.frames < frames && performance.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          after = await shardStats();
+        }
+        const doneSeconds = (performance.now() - t0) / 1000;
+        const handled = after.ingest.points - before.ingest.points;
+        const sustained = handled / doneSeconds;
+        const lat = latencies.filter((l) => Number.isFinite(l));
+        const label = `${rate.toLocaleString('en-US')}/s offered, ${batch} fix${batch > 1 ? 'es' : ''} per frame`;
+        rows.push(
+          { bench: BENCH, metric: `fixes/s handled by one shard (${label})`, value: sustained, unit: 'updates/s', goal: `≥ ${GOAL.rate.toLocaleString('en-US')}`, pass: sustained >= GOAL.rate, harness: HARNESS, note: `${handled} of ${frames * batch} in ${doneSeconds.toFixed(1)} s (sending took ${sentSeconds.toFixed(1)} s), ${DRIVERS} driver sockets` },
+          { bench: BENCH, metric: `driver → watcher p50 (${label})`, value: percentile(lat, 50), unit: 'ms', harness: HARNESS, note: `${lat.length} positions to ${TRIPS} watchers` },
+          { bench: BENCH, metric: `driver → watcher p99 (${label})`, value: percentile(lat, 99), unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: percentile(lat, 99) <= GOAL.p99, harness: HARNESS },
+        );
+        await new Promise((r) => setTimeout(r, 2_000));
+      }
+    }
+    rows.push({ bench: BENCH, metric: 'load average (1 min) at start of load', value: load0, unit: '', harness: 'os.loadavg()', note: 'two cores, shared with other work' });
+    return rows;
+  } finally {
+    for (const ws of sockets) {
+      try {
+        ws.close();
+      } catch {
+        // closing anyway
+      }
+    }
+    if (server) await server.close().catch(() => {});
+    rmSync(outdir, { recursive: true, force: true });
+    await pg.stop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = await run();
+  console.log(table(rows));
+  console.log(`written to ${writeResults(BENCH, rows)}`);
+  process.exit(0);
+}
