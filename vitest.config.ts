@@ -40,6 +40,16 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
+      {
+        // Browser journeys: the whole platform (startPlatform) driven through Debian's Chromium.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });

@@ -2,23 +2,26 @@
  * `npm start`: the whole platform on this machine, offline (see
  * scripts/lib/platform.ts for what runs). Data persists in .data/. Ctrl-C stops
  * everything; no workerd or postgres process is left behind.
- * Options: --no-seed, --no-build.
+ * Options: --no-seed, --no-build, --no-simulate (no living demo city: scripts/simulate.ts).
  */
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import { DEMO_PASSWORD } from './lib/demo-city';
 import { DATA_DIR, LOCAL_PORTS } from './lib/local-env';
 import { startPlatform, type RunningPlatform } from './lib/platform';
+import { DEFAULTS as SIMULATION_DEFAULTS, startSimulation, type RunningSimulation } from './lib/simulator/index';
 
 const args = new Set(process.argv.slice(2));
 const log = (line: string) => console.log(`[start] ${line}`);
 
 let platform: RunningPlatform | undefined;
+let simulation: RunningSimulation | undefined;
 let stopping: Promise<void> | undefined;
 
 function shutdown(): Promise<void> {
   stopping ??= (async () => {
     log('stopping…');
+    await simulation?.stop();
     await platform?.stop();
     log('stopped: no workerd or postgres left running');
   })();
@@ -66,6 +69,21 @@ async function main() {
 ${extra.join('\n')}
   Press Ctrl-C to stop everything.
 `);
+  // The living demo city: simulated drivers, customers and merchants (needs the demo seed).
+  if (!args.has('--no-simulate')) {
+    try {
+      simulation = await startSimulation({
+        ...SIMULATION_DEFAULTS,
+        baseUrl: base,
+        stripeApiBase: platform.services.find((s) => s.vars.STRIPE_API_BASE)?.vars.STRIPE_API_BASE,
+        sessionFile: path.join(DATA_DIR, 'simulator-sessions.json'),
+        log: (line) => console.log(`[simulate] ${line}`),
+      });
+      console.log(`  Simulating ${SIMULATION_DEFAULTS.drivers} drivers and ${SIMULATION_DEFAULTS.ordersPerMinute} orders a minute: open ${base}/ops (--no-simulate to turn off).\n`);
+    } catch (error) {
+      log(`simulator not started: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
 }
 
 main().catch((error: unknown) => {

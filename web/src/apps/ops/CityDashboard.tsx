@@ -24,6 +24,8 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
 
   const markers = useMemo(() => {
     const list: MapMarker[] = [];
+    // Wait for both, so the first fit of the map frames shops and drivers together.
+    if (!snap || merchants.status === 'loading') return list;
     for (const m of merchants.data?.items ?? []) list.push({ id: `m:${m.id}`, position: m.location, kind: 'merchant', label: `Shop: ${m.name}` });
     for (const d of snap?.drivers ?? []) {
       if (!d.location) continue;
@@ -32,7 +34,7 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
     }
     for (const u of snap?.unassignedOrders ?? []) list.push({ id: `o:${u.orderId}`, position: u.pickup, kind: 'order-unassigned', label: `Unassigned order ${shortId(u.orderId)}` });
     return list;
-  }, [snap, merchants.data]);
+  }, [snap, merchants.data, merchants.status]);
 
   const stale = live.updatedAt !== null && now - live.updatedAt > 10_000;
   const counts = snap?.counts;

@@ -1,6 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
 import { toApiProblem, type ApiProblem } from '../../api/client';
+import { APP_LABELS, useAuth, type SignedIn } from '../../auth/AuthContext';
 import { ProblemAlert } from '../../components/ProblemAlert';
+import { Link } from '../../router';
 import type { AppSession, Role } from './session';
 
 interface SignInPanelProps {
@@ -21,19 +23,18 @@ export function SignInPanel({ session, roles, title, demoAccounts = [], demoPass
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const [wrongRole, setWrongRole] = useState<string | null>(null);
+  const [elsewhere, setElsewhere] = useState<SignedIn | null>(null);
+  const auth = useAuth();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
     setProblem(null);
-    setWrongRole(null);
+    setElsewhere(null);
     try {
-      const user = await session.signIn(email.trim(), password);
-      if (!roles.includes(user.role)) {
-        await session.signOut();
-        setWrongRole(user.role);
-      }
+      // An account of another role is signed in to its own app instead (the identity context decides).
+      const result = await auth.signIn(session.app, email.trim(), password);
+      if (result.app !== session.app) setElsewhere(result);
     } catch (error) {
       setProblem(toApiProblem(error));
     } finally {
@@ -45,10 +46,12 @@ export function SignInPanel({ session, roles, title, demoAccounts = [], demoPass
     <section className="panel signin" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{title}</h2>
       {problem ? <ProblemAlert problem={problem} context="Could not sign in" /> : null}
-      {wrongRole ? (
+      {elsewhere ? (
         <div role="alert" className="alert alert--error">
-          <p className="alert__title">This account is a {wrongRole} account.</p>
-          <p className="alert__detail">Sign in with a {roles.join(' or ')} account here.</p>
+          <p className="alert__title">This is a {elsewhere.user.role} account.</p>
+          <p className="alert__detail">
+            It is now signed in to the <Link to={`/${elsewhere.app}`}>{APP_LABELS[elsewhere.app]}</Link>. Here, sign in with a {roles.join(' or ')} account.
+          </p>
         </div>
       ) : null}
       <form onSubmit={submit} noValidate>
@@ -64,6 +67,9 @@ export function SignInPanel({ session, roles, title, demoAccounts = [], demoPass
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      <p className="section">
+        New here? <Link to="/register">Create an account</Link>
+      </p>
       {demoAccounts.length > 0 && demoPassword ? (
         <div className="section">
           <h3>Try a demo account</h3>

@@ -1,0 +1,42 @@
+import type { SimApi } from './client';
+import type { LatLng, Random } from './geo';
+import type { SimulationOptions } from './options';
+
+export interface SimMerchantInfo {
+  id: string;
+  name: string;
+  kind: string;
+  location: LatLng;
+  products: { id: string; name: string; priceCents: number; available: boolean; requiresPrescription: boolean }[];
+}
+
+export interface SimStats {
+  ordersPlaced: number;
+  ordersPaid: number;
+  ordersAccepted: number;
+  ordersDelivered: number;
+  offersAccepted: number;
+  offersDeclined: number;
+  fixesSent: number;
+  errors: number;
+}
+
+/** What every simulated actor shares. */
+export interface SimContext {
+  options: SimulationOptions;
+  api: SimApi;
+  rand: Random;
+  cityId: string;
+  cityCenter: LatLng;
+  merchants: SimMerchantInfo[];
+  /** Delivery codes the simulated customers received, for their simulated doorsteps. */
+  pins: Map<string, string>;
+  /** Orders the simulated customers placed (the simulated merchants act on these at once). */
+  simOrders: Set<string>;
+  stats: SimStats;
+  stopped: () => boolean;
+  /** Logs a failure at most once per key per minute (a dead API must not flood the console). */
+  warn: (key: string, line: string) => void;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

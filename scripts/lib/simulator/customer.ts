@@ -1,0 +1,122 @@
+/**
+ * A simulated customer: places an order at a shop (a few of its products,
+ * delivered somewhere between 0.5 and 3 km away), pays it with the test card
+ * through the Stripe fake's confirm endpoint exactly as the customer app does
+ * in local runs, then keeps the delivery code the order shows once it is paid.
+ */
+import { randomUUID } from 'node:crypto';
+import { HttpError, SimAccount } from './client';
+import { sleep, type SimContext, type SimMerchantInfo } from './context';
+import { randomPointNear } from './geo';
+
+interface CreatedOrder {
+  order: { id: string; status: string };
+  payment?: { clientSecret: string; [extra: string]: unknown };
+}
+
+const STREETS = ['Rue de la Roquette', 'Rue Oberkampf', 'Rue des Martyrs', 'Rue de Charonne', 'Boulevard Voltaire', 'Rue de Turbigo', 'Rue du Temple', 'Rue Saint-Antoine', 'Rue de Bretagne', 'Rue Vieille-du-Temple'];
+
+export class SimCustomer {
+  readonly account: SimAccount;
+
+  constructor(
+    private readonly ctx: SimContext,
+    readonly email: string,
+    password: string,
+    name: string,
+  ) {
+    this.account = new SimAccount(ctx.api, email, password, { role: 'customer', name });
+  }
+
+  async start(): Promise<void> {
+    await this.account.token();
+  }
+
+  /** One order, end to end on the customer's side; false when it did not get paid. */
+  async placeOrder(): Promise<boolean> {
+    const merchant = this.pickMerchant();
+    if (!merchant) return false;
+    const items = this.pickItems(merchant);
+    if (items.length === 0) return false;
+    const dropoff = randomPointNear(merchant.location, 500, 3000, this.ctx.rand);
+    const street = STREETS[Math.floor(this.ctx.rand() * STREETS.length)]!;
+    const created = await this.account.call<CreatedOrder>('/v1/orders', {
+      json: {
+        merchantId: merchant.id,
+        items,
+        dropoff: { address: `${1 + Math.floor(this.ctx.rand() * 120)} ${street}, Paris`, location: dropoff, instructions: 'Simulated order' },
+      },
+      headers: { 'Idempotency-Key': randomUUID() },
+    });
+    const orderId = created.order.id;
+    this.ctx.simOrders.add(orderId);
+    this.ctx.stats.ordersPlaced++;
+    if (created.payment) {
+      const paid = await this.pay(created.payment);
+      if (!paid) return false;
+    }
+    // The order becomes `placed` when the payment webhook lands; then it shows the code.
+    for (let i = 0; i < 30 && !this.ctx.stopped(); i++) {
+      const order = await this.account.call<{ status: string; deliveryPin?: string }>(`/v1/orders/${encodeURIComponent(orderId)}`).catch(() => null);
+      if (order?.deliveryPin) {
+        this.ctx.pins.set(orderId, order.deliveryPin);
+        this.ctx.stats.ordersPaid++;
+        return true;
+      }
+      if (order && order.status !== 'pending_payment') return order.status === 'placed';
+      await sleep(1000);
+    }
+    return false;
+  }
+
+  private async pay(payment: { clientSecret: string; [extra: string]: unknown }): Promise<boolean> {
+    const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+    const base = str(payment.apiBase) ?? str(payment.stripeApiBase) ?? this.ctx.options.stripeApiBase;
+    if (!base) {
+      this.ctx.warn('no-stripe', 'customer: cannot pay, the Stripe fake URL is unknown (give --stripe-url)');
+      return false;
+    }
+    const intentId = payment.clientSecret.split('_secret_')[0]!;
+    const res = await fetch(`${base.replace(/\/$/, '')}/v1/payment_intents/${encodeURIComponent(intentId)}/confirm`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        key: str(payment.publishableKey) ?? 'pk_test_local',
+        client_secret: payment.clientSecret,
+        'payment_method_data[type]': 'card',
+        'payment_method_data[card][number]': '4242 4242 4242 4242',
+        'payment_method_data[card][exp_month]': '12',
+        'payment_method_data[card][exp_year]': '2030',
+        'payment_method_data[card][cvc]': '123',
+      }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const body = (await res.json().catch(() => ({}))) as { status?: string };
+    if (!res.ok || (body.status !== 'succeeded' && body.status !== 'processing')) {
+      this.ctx.warn('pay', `customer: payment not confirmed (${res.status} ${body.status ?? ''})`);
+      return false;
+    }
+    return true;
+  }
+
+  private pickMerchant(): SimMerchantInfo | undefined {
+    // Restaurants get most orders, as in life.
+    const weighted = this.ctx.merchants.flatMap((m) => Array<SimMerchantInfo>(m.kind === 'restaurant' ? 3 : m.kind === 'store' ? 2 : 1).fill(m));
+    return weighted[Math.floor(this.ctx.rand() * weighted.length)];
+  }
+
+  private pickItems(m: SimMerchantInfo): { productId: string; quantity: number }[] {
+    const choices = m.products.filter((p) => p.available && (!p.requiresPrescription || this.ctx.rand() < 0.15));
+    const n = 1 + Math.floor(this.ctx.rand() * Math.min(3, choices.length));
+    const picked = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const p = choices[Math.floor(this.ctx.rand() * choices.length)];
+      if (p) picked.set(p.id, (picked.get(p.id) ?? 0) + 1 + (this.ctx.rand() < 0.2 ? 1 : 0));
+    }
+    return [...picked].map(([productId, quantity]) => ({ productId, quantity }));
+  }
+}
+
+export function isRetryable(error: unknown): boolean {
+  return !(error instanceof HttpError) || error.status >= 500 || error.status === 429;
+}

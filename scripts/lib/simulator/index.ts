@@ -1,0 +1,136 @@
+/**
+ * The living demo city (docs/decisions/0055): simulated drivers, customers
+ * and merchants acting through the public API and the live channels, like
+ * the apps do. `npm start` runs it beside the platform; `npm run simulate`
+ * runs it on its own against any running platform.
+ */
+import { DEMO_CITY, DEMO_DRIVERS, DEMO_MERCHANTS, DEMO_PASSWORD } from '../demo-city';
+import { SimApi } from './client';
+import { sleep, type SimContext, type SimMerchantInfo, type SimStats } from './context';
+import { SimCustomer } from './customer';
+import { SimDriver } from './driver';
+import { seededRandom } from './geo';
+import { SimMerchant } from './merchant';
+import type { SimulationOptions } from './options';
+
+export { DEFAULTS, parseArgs, USAGE, type SimulationOptions } from './options';
+
+export interface RunningSimulation {
+  stats: SimStats;
+  drivers: SimDriver[];
+  /** Resolves once every simulated person is signed in and online. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface CityRow {
+  id: string;
+  name: string;
+  center: { lat: number; lng: number };
+}
+
+export async function startSimulation(options: SimulationOptions): Promise<RunningSimulation> {
+  const api = new SimApi(options.baseUrl, options.loginsPerMinute, options.sessionFile);
+  let stopped = false;
+  const lastWarn = new Map<string, number>();
+  const stats: SimStats = { ordersPlaced: 0, ordersPaid: 0, ordersAccepted: 0, ordersDelivered: 0, offersAccepted: 0, offersDeclined: 0, fixesSent: 0, errors: 0 };
+
+  const cities = await api.request<{ items: CityRow[] }>('/v1/cities');
+  const city = cities.items.find((c) => c.name === DEMO_CITY.name) ?? cities.items[0];
+  if (!city) throw new Error('no city to simulate: seed the demo city first');
+  const merchants = await loadMerchants(api, city.id);
+
+  const ctx: SimContext = {
+    options,
+    api,
+    rand: seededRandom(options.seed),
+    cityId: city.id,
+    cityCenter: city.center,
+    merchants,
+    pins: new Map(),
+    simOrders: new Set(),
+    stats,
+    stopped: () => stopped,
+    warn: (key, line) => {
+      stats.errors++;
+      const now = Date.now();
+      if ((lastWarn.get(key) ?? 0) > now - 60_000) return;
+      lastWarn.set(key, now);
+      options.log(`warning: ${line}`);
+    },
+  };
+
+  const simMerchants = DEMO_MERCHANTS.map((m) => new SimMerchant(ctx, m.ownerEmail, DEMO_PASSWORD));
+  const customers = Array.from({ length: options.customers }, (_, i) => new SimCustomer(ctx, `sim-customer-${i + 1}@demo.delivery`, DEMO_PASSWORD, `Sim Customer ${i + 1}`));
+  const drivers = DEMO_DRIVERS.slice(0, options.drivers).map((d) => new SimDriver(ctx, d, DEMO_PASSWORD));
+  const readyCustomers: SimCustomer[] = [];
+
+  // Sign-ins are paced (SimApi), so people come online one after another.
+  const startAll = async () => {
+    for (const m of simMerchants) await m.start().catch((e: unknown) => ctx.warn(`start-${m.email}`, `merchant ${m.email} not started: ${String(e)}`));
+    for (const c of customers) {
+      await c.start().then(
+        () => readyCustomers.push(c),
+        (e: unknown) => ctx.warn(`start-${c.email}`, `customer ${c.email} not started: ${String(e)}`),
+      );
+    }
+    for (const d of drivers) {
+      if (stopped) return;
+      await d.start().catch((e: unknown) => ctx.warn(`start-${d.demo.email}`, `driver ${d.demo.email} not started: ${String(e)}`));
+    }
+  };
+  const ready = startAll();
+
+  // Orders arrive as a Poisson process at the configured rate.
+  const inFlight = new Set<Promise<unknown>>();
+  const orderLoop = async () => {
+    if (options.ordersPerMinute <= 0) return;
+    while (!stopped) {
+      const gapMs = (-Math.log(1 - ctx.rand()) / options.ordersPerMinute) * 60_000;
+      await sleep(Math.min(gapMs, 5 * 60_000));
+      if (stopped) return;
+      const customer = readyCustomers[Math.floor(ctx.rand() * readyCustomers.length)];
+      if (!customer || inFlight.size >= 5) continue;
+      const p = customer
+        .placeOrder()
+        .catch((e: unknown) => ctx.warn('order', `order not placed: ${String(e)}`))
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  };
+  const orders = orderLoop();
+
+  const statsTimer = setInterval(() => {
+    options.log(
+      `orders placed ${stats.ordersPlaced}, paid ${stats.ordersPaid}, accepted ${stats.ordersAccepted}, delivered ${stats.ordersDelivered}; offers accepted ${stats.offersAccepted}, declined ${stats.offersDeclined}; fixes sent ${stats.fixesSent}`,
+    );
+  }, 60_000);
+
+  const durationTimer = options.durationSeconds > 0 ? setTimeout(() => void stop(), options.durationSeconds * 1000) : null;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      stopped = true;
+      api.stop();
+      clearInterval(statsTimer);
+      if (durationTimer) clearTimeout(durationTimer);
+      for (const m of simMerchants) m.stop();
+      await Promise.all(drivers.map((d) => d.stop().catch(() => undefined)));
+      await Promise.race([Promise.allSettled([...inFlight, orders]), sleep(5_000)]);
+    })();
+    return stopping;
+  };
+
+  return { stats, drivers, ready: ready.then(() => undefined), stop };
+}
+
+async function loadMerchants(api: SimApi, cityId: string): Promise<SimMerchantInfo[]> {
+  const page = await api.request<{ items: { id: string; name: string; kind: string; location: { lat: number; lng: number } }[] }>(`/v1/merchants?cityId=${encodeURIComponent(cityId)}&limit=100`);
+  const out: SimMerchantInfo[] = [];
+  for (const m of page.items) {
+    const products = await api.request<{ items: SimMerchantInfo['products'] }>(`/v1/merchants/${encodeURIComponent(m.id)}/products?limit=100`);
+    out.push({ ...m, products: products.items });
+  }
+  return out;
+}

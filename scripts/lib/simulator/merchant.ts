@@ -1,0 +1,125 @@
+/**
+ * A simulated merchant: follows its live order feed (the same channel the
+ * merchant console uses, with catch-up on reconnect) and a slow sweep of its
+ * open orders as a backstop; accepts the simulated customers' orders after the
+ * configured delay, and people's orders only after a longer grace period (so
+ * someone trying the merchant console gets to accept them), then marks each
+ * order it accepted ready once prepared.
+ */
+import { LiveConnection } from '../../../web/src/live/connection';
+import { HttpError, SimAccount } from './client';
+import type { SimContext } from './context';
+
+interface OrderRow {
+  id: string;
+  status: string;
+  placedAt?: string | null;
+  createdAt: string;
+}
+
+export class SimMerchant {
+  private readonly account: SimAccount;
+  private feed: LiveConnection | null = null;
+  private sweepTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Orders this simulated merchant accepted (it marks only those ready). */
+  private readonly mine = new Set<string>();
+  private seq: number | null = null;
+  merchantId: string | null = null;
+
+  constructor(
+    private readonly ctx: SimContext,
+    readonly email: string,
+    password: string,
+  ) {
+    this.account = new SimAccount(ctx.api, email, password);
+  }
+
+  async start(): Promise<void> {
+    await this.account.token();
+    this.merchantId = this.account.user?.merchantId ?? null;
+    if (!this.merchantId) throw new Error(`${this.email} is not a merchant account`);
+    this.feed = new LiveConnection({
+      origin: this.ctx.options.baseUrl,
+      path: `/v1/merchants/${encodeURIComponent(this.merchantId)}/live`,
+      getToken: () => this.account.token(),
+      query: () => (this.seq !== null ? { since: String(this.seq) } : {}),
+      onMessage: (data) => this.onFeed(data),
+    });
+    this.sweepTimer = setInterval(() => void this.sweep(), 15_000);
+    await this.sweep();
+  }
+
+  stop(): void {
+    this.feed?.close();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private onFeed(data: string): void {
+    let m: { type?: string; seq?: number; orderId?: string; status?: string; at?: string };
+    try {
+      m = JSON.parse(data) as typeof m;
+    } catch {
+      return;
+    }
+    if (typeof m.seq === 'number' && m.type !== 'hello') this.seq = Math.max(this.seq ?? 0, m.seq);
+    if (m.type === 'resync') void this.sweep();
+    if (m.type === 'status' && m.orderId && m.status) this.consider(m.orderId, m.status, m.at ?? new Date().toISOString());
+  }
+
+  /** The backstop: open orders, in case a feed event was missed. */
+  private async sweep(): Promise<void> {
+    for (const status of ['placed', 'preparing']) {
+      try {
+        const page = await this.account.call<{ items: OrderRow[] }>(`/v1/orders?status=${status}&limit=100`);
+        for (const o of page.items) this.consider(o.id, o.status, o.placedAt ?? o.createdAt);
+      } catch (error) {
+        this.ctx.warn(`merchant-sweep-${this.email}`, `merchant ${this.email}: ${String(error)}`);
+      }
+    }
+  }
+
+  private consider(orderId: string, status: string, since: string): void {
+    if (this.timers.has(orderId)) return;
+    if (status === 'placed') {
+      const sim = this.ctx.simOrders.has(orderId);
+      const grace = this.ctx.options.humanOrderGraceSeconds;
+      if (!sim && grace <= 0) return;
+      const delayS = sim ? this.ctx.options.acceptDelaySeconds : Math.max(0, grace - (Date.now() - Date.parse(since)) / 1000);
+      this.schedule(orderId, delayS, 'accept');
+    } else if (status === 'preparing') {
+      if (this.mine.has(orderId) || this.ctx.simOrders.has(orderId)) this.schedule(orderId, this.ctx.options.prepSeconds, 'ready');
+      else if (this.ctx.options.humanOrderGraceSeconds > 0) {
+        // Accepted by a person (or before a restart): ready anyway, later, so nothing stays stuck.
+        const age = (Date.now() - Date.parse(since)) / 1000;
+        this.schedule(orderId, Math.max(this.ctx.options.prepSeconds, 2 * this.ctx.options.humanOrderGraceSeconds + this.ctx.options.prepSeconds - age), 'ready');
+      }
+    }
+  }
+
+  private schedule(orderId: string, delaySeconds: number, step: 'accept' | 'ready'): void {
+    const jitter = 0.8 + this.ctx.rand() * 0.4;
+    this.timers.set(
+      orderId,
+      setTimeout(() => void this.take(orderId, step), Math.max(0, delaySeconds * 1000 * jitter)),
+    );
+  }
+
+  private async take(orderId: string, step: 'accept' | 'ready'): Promise<void> {
+    this.timers.delete(orderId);
+    if (this.ctx.stopped()) return;
+    try {
+      const order = await this.account.call<OrderRow>(`/v1/orders/${encodeURIComponent(orderId)}/${step}`, { method: 'POST' });
+      if (step === 'accept') {
+        this.mine.add(orderId);
+        this.ctx.stats.ordersAccepted++;
+        this.consider(orderId, order.status, new Date().toISOString());
+      } else this.mine.delete(orderId);
+    } catch (error) {
+      // 409: someone (a person in the console) took the step first.
+      if (!(error instanceof HttpError && error.status === 409)) this.ctx.warn(`merchant-${step}`, `merchant ${this.email}: ${step} ${orderId}: ${String(error)}`);
+    }
+  }
+}

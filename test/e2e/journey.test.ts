@@ -1,0 +1,165 @@
+/**
+ * One order across the apps, in real Chromium against the whole platform
+ * (Postgres, workerd, the Stripe fake): a customer orders and pays with the
+ * test card, the merchant accepts and marks ready, a driver gets the offer,
+ * accepts, picks up and hands over with the customer's PIN, while the
+ * customer's map shows the driver moving and the status reaches delivered.
+ * Operators see it on the city map. Screenshots of each app go to
+ * test-results/screenshots/.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CUSTOMER, DEMO_MERCHANTS } from '../../scripts/lib/demo-city';
+import type { RunningPlatform } from '../../scripts/lib/platform';
+import { driverMarker, signIn } from './support/apps';
+import { DESKTOP, launchChromium, openPage, PHONE, screenshot, type WatchedPage } from './support/browser';
+import { startTestPlatform } from './support/platform';
+
+const bistro = DEMO_MERCHANTS.find((m) => m.kind === 'restaurant')!;
+/** The customer's address: one of the app's sample addresses, ~400 m east of the bistro. */
+const HOME = { label: '8 Rue de Turenne, 75004 Paris', lat: 48.8553, lng: 2.3634 };
+/** A driver waiting a few streets from the bistro (the last demo driver). */
+const DRIVER_EMAIL = 'driver20@demo.delivery';
+const DRIVER_START = { latitude: bistro.location.lat + 0.002, longitude: bistro.location.lng + 0.001 };
+
+describe('an order across the apps', () => {
+  let platform: RunningPlatform | undefined;
+  let browser: Browser | undefined;
+  const pages: WatchedPage[] = [];
+
+  beforeAll(async () => {
+    platform = await startTestPlatform();
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    // Everything this file started stops, whatever happened above.
+    await browser?.close().catch(() => undefined);
+    await platform?.stop();
+  }, 60_000);
+
+  it('is ordered and paid, accepted, offered, picked up and delivered with the PIN, the customer watching the driver move', async () => {
+    const base = platform!.baseUrl;
+    const open = async (name: string, options: Parameters<typeof openPage>[2]) => {
+      const p = await openPage(browser!, name, options);
+      pages.push(p);
+      return p;
+    };
+
+    // The driver goes online first, a few streets from the bistro, position shared by the phone.
+    const driver = await open('driver', { ...PHONE, geolocation: DRIVER_START, permissions: ['geolocation'] });
+    await signIn(driver.page, base, 'driver', DRIVER_EMAIL);
+    await driver.page.getByRole('button', { name: 'Go online' }).click();
+    await expect.poll(() => driver.page.getByText('Connection: Live').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => driver.page.getByText('Sharing your position').count(), { timeout: 15_000 }).toBe(1);
+    await screenshot(driver.page, 'driver-online');
+
+    // The customer chooses an address, two dishes, and pays with the test card.
+    const customer = await open('customer', DESKTOP);
+    await signIn(customer.page, base, 'customer', DEMO_CUSTOMER.email);
+    await customer.page.getByLabel('Choose an address').selectOption({ label: HOME.label });
+    await customer.page.getByRole('link', { name: bistro.name }).click();
+    await customer.page.getByRole('button', { name: 'Add Croque-monsieur to the cart' }).click();
+    await customer.page.getByRole('button', { name: 'Add Crème brûlée to the cart' }).click();
+    await screenshot(customer.page, 'customer-menu');
+    await customer.page.getByRole('link', { name: 'Go to checkout' }).click();
+    await customer.page.getByLabel('Card number').fill('4242 4242 4242 4242');
+    await customer.page.getByLabel('CVC').fill('123');
+    await screenshot(customer.page, 'customer-checkout');
+    await customer.page.getByRole('button', { name: 'Place order and pay' }).click();
+    await customer.page.waitForURL(/\/customer\/orders\/ord_[0-9a-z]+$/, { timeout: 20_000 });
+    const orderId = new URL(customer.page.url()).pathname.split('/').pop()!;
+    // The code appears once the payment webhook has placed the order.
+    const pinLocator = customer.page.getByTestId('delivery-pin');
+    await pinLocator.waitFor({ timeout: 20_000 });
+    const pin = (await pinLocator.textContent())!.trim();
+    expect(pin).toMatch(/^\d{4}$/);
+    await screenshot(customer.page, 'customer-order-placed');
+
+    // The merchant sees it arrive on the live board without a reload, and accepts.
+    const merchant = await open('merchant', DESKTOP);
+    await signIn(merchant.page, base, 'merchant', bistro.ownerEmail);
+    const card = merchant.page.locator(`[data-order-id="${orderId}"]`);
+    await card.waitFor({ timeout: 15_000 });
+    expect(await card.getAttribute('data-status')).toBe('placed');
+    await expect.poll(() => merchant.page.getByTestId('new-orders-badge').textContent()).toContain('1 new');
+    await screenshot(merchant.page, 'merchant-board-new-order');
+    await card.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => card.getAttribute('data-status'), { timeout: 10_000 }).toBe('preparing');
+
+    // The driver is offered the order (dispatch starts on accept), with a countdown, and accepts.
+    const offer = driver.page.locator('[data-offer-id]');
+    await offer.waitFor({ timeout: 30_000 });
+    await expect.poll(() => offer.getByText(/\d+ s left/).count()).toBe(1);
+    await screenshot(driver.page, 'driver-offer');
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    const job = driver.page.locator(`section.job[data-order-id="${orderId}"]`);
+    await job.waitFor({ timeout: 15_000 });
+    await screenshot(driver.page, 'driver-job-pickup');
+
+    // Operators see the driver busy on the city map.
+    const ops = await open('ops', DESKTOP);
+    await signIn(ops.page, base, 'ops', 'ops@demo.delivery');
+    await expect.poll(() => ops.page.locator('[data-map="city"] [data-kind="driver-busy"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    await screenshot(ops.page, 'ops-city');
+
+    // The kitchen is done; the driver arrives, picks up.
+    await merchant.page.locator(`[data-order-id="${orderId}"]`).getByRole('button', { name: 'Mark ready' }).click();
+    await driver.context.setGeolocation({ latitude: bistro.location.lat, longitude: bistro.location.lng });
+    await driver.page.getByRole('button', { name: 'I have arrived' }).click();
+    const pickedUp = driver.page.getByRole('button', { name: 'Picked up' });
+    await expect.poll(() => pickedUp.isEnabled(), { timeout: 15_000 }).toBe(true);
+    await pickedUp.click();
+    await driver.page.getByLabel('Delivery code').waitFor({ timeout: 15_000 });
+
+    // On the way: the customer's map follows the driver.
+    const seen: { lat: number; lng: number }[] = [];
+    const steps = 6;
+    for (let i = 1; i <= steps; i++) {
+      const f = i / steps;
+      await driver.context.setGeolocation({
+        latitude: bistro.location.lat + (HOME.lat - bistro.location.lat) * f,
+        longitude: bistro.location.lng + (HOME.lng - bistro.location.lng) * f,
+      });
+      await customer.page.waitForTimeout(2_000);
+      const at = await driverMarker(customer.page);
+      if (at && !seen.some((p) => p.lat === at.lat && p.lng === at.lng)) seen.push(at);
+    }
+    await expect.poll(async () => {
+      const at = await driverMarker(customer.page);
+      return at ? Math.abs(at.lng - HOME.lng) < 0.0005 && Math.abs(at.lat - HOME.lat) < 0.0005 : false;
+    }, { timeout: 15_000 }).toBe(true);
+    // At least three distinct positions, moving east towards the customer.
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen.at(-1)!.lng).toBeGreaterThan(seen[0]!.lng);
+    await expect.poll(() => customer.page.getByTestId('tracking-headline').textContent()).toContain('On the way');
+    await screenshot(customer.page, 'customer-tracking-driver-moving');
+
+    // The public tracking page behind the order's link shows the delivery too.
+    const trackingUrl = await customer.page.getByRole('link', { name: /\/track\// }).getAttribute('href');
+    const publicPage = await open('public', PHONE);
+    await publicPage.page.goto(trackingUrl!);
+    await publicPage.page.getByRole('heading', { name: 'Track your delivery' }).waitFor();
+    await screenshot(publicPage.page, 'public-tracking');
+
+    // At the door: a wrong code is refused, the customer's code delivers.
+    await driver.page.getByLabel('Delivery code').fill(pin === '0000' ? '1111' : '0000');
+    await driver.page.getByRole('button', { name: 'Confirm delivery' }).click();
+    await expect.poll(() => driver.page.getByText('The code does not match').count(), { timeout: 10_000 }).toBe(1);
+    await driver.page.getByLabel('Delivery code').fill(pin);
+    await driver.page.getByRole('button', { name: 'Confirm delivery' }).click();
+    await driver.page.getByText('Delivered.').waitFor({ timeout: 15_000 });
+    await screenshot(driver.page, 'driver-delivered');
+
+    await expect.poll(() => customer.page.getByTestId('tracking-headline').textContent(), { timeout: 15_000 }).toContain('Delivered');
+    await expect.poll(() => customer.page.locator('.timeline [data-status="delivered"]').count()).toBe(1);
+    await screenshot(customer.page, 'customer-delivered');
+
+    await merchant.page.goto(`${base}/merchant/orders/${orderId}`);
+    await merchant.page.getByTestId('payment-status').waitFor();
+    expect(await merchant.page.getByTestId('payment-status').textContent()).toBe('succeeded');
+    await screenshot(merchant.page, 'merchant-order-detail');
+
+    expect(pages.flatMap((p) => p.errors)).toEqual([]);
+  }, 180_000);
+});
