@@ -1,7 +1,8 @@
 /**
  * Earnings of the day from GET /v1/drivers/me/assignments (current and recent
- * orders). The payout is the assignment's `payoutCents` when the server gives
- * it, else the order's delivery fee.
+ * orders), or the driver's GET /v1/orders where that list is missing. The
+ * payout is the assignment's `payoutCents` when the server gives it, else the
+ * order's delivery fee.
  */
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatMoney, formatTime, shortId, statusLabel } from '../shared/format';
@@ -27,7 +28,11 @@ function isToday(iso: string | null | undefined): boolean {
 }
 
 export function Earnings({ session, refreshKey }: { session: AppSession; refreshKey: unknown }) {
-  const list = useSessionQuery<{ items: Assignment[] }>(session, '/v1/drivers/me/assignments', refreshKey);
+  const assignments = useSessionQuery<{ items: Assignment[] }>(session, '/v1/drivers/me/assignments', refreshKey);
+  // Where the server has no assignments list, the driver's orders (the ones assigned to it) say the same.
+  const fallback = assignments.status === 'error' && assignments.problem.status === 404;
+  const orders = useSessionQuery<{ items: Assignment[] }>(session, fallback ? '/v1/orders?limit=100' : null, refreshKey);
+  const list = fallback ? orders : assignments;
   if (list.status === 'loading') return <p role="status">Loading earnings…</p>;
   if (list.status === 'error' && !list.data) return <ProblemAlert problem={list.problem} context="Could not load your deliveries" onRetry={list.reload} />;
   const items = list.data!.items;
