@@ -1,10 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import { newId } from '../../db/ids';
-import { parseShardKey } from '../../workers/shards';
 import { QueueEventSink, type EventSink, type ShardEvent } from './events';
 import { WatcherFanout } from './fanout';
-import { DEFAULT_POLICY, isVehicle, type Vehicle } from './matching';
-import { isMatchable, type DriverLive, type Effect, type IdSource, type ShardState, type TimerKind } from './model';
+import { isVehicle, type Vehicle } from './matching';
+import type { IdSource, ShardState, TimerKind } from './model';
 import type { DispatchView } from './offers';
 import {
   CLOSE,
@@ -17,9 +16,12 @@ import {
   type ServerToDriver,
 } from './protocol';
 import { DispatchRequestSchema, LocationBatchSchema, OrderStatusUpdateSchema, SHARD_HEADERS } from './rpc';
-import { createState, ENDED_JOB_MEMORY_MS, reduce, type IngestSummary, type ResultOf, type ShardInput } from './state';
+import { restoreState, withOrigin } from './restore';
+import { reduce, type IngestSummary, type ResultOf, type ShardInput } from './state';
+import { attachmentOf, driverTag, orderTag, safeClose, sendError, type Attachment } from './sockets';
 import { ShardRepository, type DriverRow, type DriverStateRow, type TimerRow } from './storage';
 import { dispatchLogOf, snapshotOf, trackingOf, watcherGreeting, type DispatchLog, type ShardSnapshot, type TrackingView } from './views';
+import { ShardWriter } from './writer';
 
 export interface ShardStats {
   drivers: number;
@@ -34,19 +36,11 @@ export interface ShardStats {
   ingest: { frames: number; points: number };
 }
 
-/** Socket attachments: small, versioned, ids only (the state lives in SQLite). */
-type Attachment = { v: 1; role: 'driver'; driverId: string; vehicle: Vehicle } | { v: 1; role: 'watcher'; orderId: string };
-
-/** Moved drivers' positions and trip breadcrumbs are written in batches this often. */
-export const FLUSH_MS = 10_000;
 /** An undelivered outbox is retried by the alarm after this long. */
 const OUTBOX_RETRY_MS = 5_000;
 const MAX_WATCHERS_PER_ORDER = 20;
 const SNAPSHOT_DRIVER_LIMIT = 5_000;
 const TIMER_KINDS: ReadonlySet<string> = new Set<TimerKind>(['offer_expiry', 'dispatch_retry', 'housekeeping']);
-
-const driverTag = (driverId: string) => `driver:${driverId}`;
-const orderTag = (orderId: string) => `order:${orderId}`;
 
 /**
  * One Durable Object per city shard: the system of record for live state.
@@ -64,9 +58,7 @@ export class CityShard extends DurableObject<Env> {
   private firedTimers = 0;
   private readonly ingest = { frames: 0, points: 0 };
   private alarmAt: number | null = null;
-  private readonly dirtyPositions = new Set<string>();
-  private readonly crumbs = new Map<string, { driverId: string; points: [number, number, number][] }>();
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly writer: ShardWriter;
   private delivering = false;
   private readonly fanout: WatcherFanout;
   private readonly ids: IdSource = { offerId: () => newId('ofr') };
@@ -79,6 +71,7 @@ export class CityShard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.repo = new ShardRepository(ctx.storage.sql);
+    this.writer = new ShardWriter(this.repo, () => this.state, (fn) => ctx.storage.transactionSync(fn));
     this.eventSink = new QueueEventSink(env.EVENTS);
     this.fanout = new WatcherFanout((orderId) => ctx.getWebSockets(orderTag(orderId)), (flush) => setTimeout(flush, 0));
     // Pings never wake a hibernating object: the runtime answers them itself.
@@ -93,38 +86,15 @@ export class CityShard extends DurableObject<Env> {
   /** Rebuilds memory from SQLite: drivers and the index, live jobs and their offers. */
   private load(): void {
     const key = this.ctx.id.name ?? this.repo.getMeta('key') ?? this.ctx.id.toString();
-    const address = parseShardKey(key);
-    const savedOrigin = this.repo.getMeta('origin');
-    const rows = this.repo.loadDriverStates();
-    const origin = address?.center ?? (savedOrigin ? (JSON.parse(savedOrigin) as { lat: number; lng: number }) : rows.find((r) => r.position)?.position ?? null);
-    this.originKnown = origin !== null;
-    this.state = createState(key, origin ?? { lat: 0, lng: 0 }, DEFAULT_POLICY);
     if (this.repo.getMeta('key') !== key) this.repo.setMeta('key', key);
     const connected = new Set<string>();
     for (const ws of this.ctx.getWebSockets()) {
       const a = attachmentOf(ws);
       if (a?.role === 'driver') connected.add(a.driverId);
     }
-    for (const r of rows) {
-      const d: DriverLive = {
-        driverId: r.driverId,
-        vehicle: isVehicle(r.vehicle) ? r.vehicle : 'car',
-        available: r.available,
-        connected: connected.has(r.driverId),
-        lastSeenAt: r.lastSeenAt,
-        idleSince: r.idleSince,
-        orderId: r.orderId,
-        offerId: r.offerId,
-        position: r.position,
-        flaggedPoints: r.flaggedPoints,
-        suspect: null,
-      };
-      this.state.drivers.set(d.driverId, d);
-      if (d.position) this.state.index.upsert(d.driverId, d.position.lat, d.position.lng, isMatchable(d), d.lastSeenAt);
-    }
-    const jobs = this.repo.loadJobs(Date.now() - ENDED_JOB_MEMORY_MS);
-    for (const job of jobs) this.state.jobs.set(job.orderId, job);
-    for (const offer of this.repo.offersOf(jobs.map((j) => j.orderId))) this.state.offers.set(offer.offerId, offer);
+    const restored = restoreState(this.repo, key, connected, Date.now());
+    this.state = restored.state;
+    this.originKnown = restored.originKnown;
   }
 
   // ---- the one way state changes -------------------------------------------
@@ -139,7 +109,7 @@ export class CityShard extends DurableObject<Env> {
     // State writes, timers and outbox rows of one step commit together.
     this.ctx.storage.transactionSync(() => {
       first?.();
-      const r = this.persist(effects, now);
+      const r = this.writer.persist(effects, now);
       emitted = r.emitted;
       earliestTimer = r.earliestTimer;
     });
@@ -155,121 +125,18 @@ export class CityShard extends DurableObject<Env> {
     return result;
   }
 
-  private persist(effects: Effect[], now: number): { emitted: boolean; earliestTimer: number } {
-    const drivers = new Set<string>();
-    const jobs = new Set<string>();
-    const offers = new Set<string>();
-    let emitted = false;
-    let earliestTimer = Infinity;
-    for (const e of effects) {
-      switch (e.type) {
-        case 'saveDriver':
-          drivers.add(e.driverId);
-          break;
-        case 'moveDriver':
-          this.dirtyPositions.add(e.driverId);
-          this.scheduleFlush();
-          break;
-        case 'saveJob':
-          jobs.add(e.orderId);
-          break;
-        case 'saveOffer':
-          offers.add(e.offerId);
-          break;
-        case 'note':
-          this.repo.addNote(e.orderId, now, e.kind, e.detail);
-          break;
-        case 'setTimer': {
-          const timer: TimerRow = { id: e.id, kind: e.kind, fireAt: e.fireAt, payload: e.payload };
-          if (e.kind === 'housekeeping') this.repo.putTimerIfEarlier(timer);
-          else this.repo.putTimer(timer);
-          earliestTimer = Math.min(earliestTimer, e.fireAt);
-          break;
-        }
-        case 'clearTimer':
-          this.repo.deleteTimer(e.id);
-          break;
-        case 'breadcrumb': {
-          let trip = this.crumbs.get(e.orderId);
-          if (!trip) this.crumbs.set(e.orderId, (trip = { driverId: e.driverId, points: [] }));
-          trip.points.push([e.at, e.lat, e.lng]);
-          this.scheduleFlush();
-          break;
-        }
-        case 'emit':
-          this.repo.enqueueEvent(e.event.id, JSON.stringify(e.event), now);
-          emitted = true;
-          break;
-        case 'purge':
-          this.repo.purgeEndedJobs(e.storageBefore);
-          break;
-        case 'send':
-        case 'watchers':
-          break;
-      }
-    }
-    for (const id of drivers) {
-      const d = this.state.drivers.get(id);
-      if (d) this.repo.saveDriverState(d);
-      this.dirtyPositions.delete(id);
-    }
-    for (const id of offers) {
-      const o = this.state.offers.get(id);
-      if (o) this.repo.saveOffer(o);
-    }
-    for (const id of jobs) {
-      const job = this.state.jobs.get(id);
-      if (!job) continue;
-      this.repo.saveJob(job);
-      if (job.endedAt !== null) this.flushCrumbs(id);
-    }
-    return { emitted, earliestTimer };
-  }
-
   /** A shard whose name is not a shard key (tests, probes) takes its first position as origin. */
   private learnOrigin(input: ShardInput): void {
     const p = input.type === 'driver.upserted' ? input : input.type === 'driver.locations' ? input.points[0] : input.type === 'driver.message' && input.message.type === 'location' ? input.message : null;
     if (!p) return;
-    const origin = { lat: p.lat, lng: p.lng };
-    const old = this.state;
-    this.state = createState(old.shardKey, origin, old.policy);
-    this.state.drivers = old.drivers;
-    this.state.jobs = old.jobs;
-    this.state.offers = old.offers;
-    for (const d of old.drivers.values()) if (d.position) this.state.index.upsert(d.driverId, d.position.lat, d.position.lng, isMatchable(d), d.lastSeenAt);
-    this.repo.setMeta('origin', JSON.stringify(origin));
+    this.state = withOrigin(this.state, { lat: p.lat, lng: p.lng });
+    this.repo.setMeta('origin', JSON.stringify({ lat: p.lat, lng: p.lng }));
     this.originKnown = true;
-  }
-
-  // ---- batched writes ----------------------------------------------------------
-
-  private scheduleFlush(): void {
-    // An in-memory timer: it also keeps the object awake until the batch is written.
-    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
-  }
-
-  private flushCrumbs(orderId: string): void {
-    const trip = this.crumbs.get(orderId);
-    if (!trip) return;
-    this.crumbs.delete(orderId);
-    this.repo.appendBreadcrumbs(orderId, trip.driverId, trip.points);
   }
 
   /** Writes moved positions and breadcrumbs now (one row per driver / trip, not per ping). */
   flush(): { positions: number; trips: number } {
-    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    const positions = this.dirtyPositions.size;
-    const trips = this.crumbs.size;
-    this.ctx.storage.transactionSync(() => {
-      for (const id of this.dirtyPositions) {
-        const d = this.state.drivers.get(id);
-        if (d) this.repo.saveDriverPosition(d);
-      }
-      this.dirtyPositions.clear();
-      for (const orderId of [...this.crumbs.keys()]) this.flushCrumbs(orderId);
-    });
-    return { positions, trips };
+    return this.writer.flush();
   }
 
   // ---- timers on the one alarm -----------------------------------------------
@@ -291,7 +158,7 @@ export class CityShard extends DurableObject<Env> {
       if (TIMER_KINDS.has(timer.kind)) this.step({ type: 'timer.fired', kind: timer.kind as TimerKind, payload: timer.payload }, complete);
       else this.ctx.storage.transactionSync(complete);
     }
-    if (this.dirtyPositions.size > 0 || this.crumbs.size > 0) this.flush();
+    if (this.writer.pending) this.writer.flush();
     await this.deliverOutbox();
     const next = [this.repo.earliestTimer(), this.repo.nextEventAttempt()].filter((t): t is number => t !== null);
     if (next.length > 0) await this.armAlarm(Math.min(...next));
@@ -515,30 +382,5 @@ export class CityShard extends DurableObject<Env> {
 
   firedTimerIds(): string[] {
     return this.repo.firedTimerIds();
-  }
-}
-
-function attachmentOf(ws: WebSocket): Attachment | null {
-  try {
-    const a = ws.deserializeAttachment() as Attachment | null;
-    return a && a.v === PROTOCOL_VERSION ? a : null;
-  } catch {
-    return null;
-  }
-}
-
-function sendError(ws: WebSocket, code: string, detail: string): void {
-  try {
-    ws.send(JSON.stringify({ type: 'error', code, detail }));
-  } catch {
-    // The socket is gone.
-  }
-}
-
-function safeClose(ws: WebSocket, code: number, reason: string): void {
-  try {
-    ws.close(code, reason);
-  } catch {
-    // Already closed.
   }
 }
