@@ -95,6 +95,10 @@ export const MATRIX: Record<string, Row> = {
   'GET /openapi.json':                          ALL(200),
   'GET /docs':                                  ALL(200),
   'GET /v1/cities':                             ALL(200),
+  // Public merchant pages (API.md: "anyone")
+  'GET /v1/merchants':                          ALL(200),
+  'GET /v1/merchants/:id':                      ALL(200),
+  'GET /v1/merchants/:id/products':             ALL(200),
   'GET /v1/cities/:id/live':                    row(401, 403,      403,         403,         403,         403,    200),
 
   // Drivers and live channels (the WebSocket route answers a plain request from its driver with 426)
