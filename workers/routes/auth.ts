@@ -36,7 +36,7 @@ const register = createRoute({
   request: { body: jsonBody(RegisterBodySchema, 'The account, by role') },
   responses: {
     201: { description: 'Registered and signed in', content: { 'application/json': { schema: SessionSchema } } },
-    ...problemResponses(400, 409, 413, 415, 422, 429, 503),
+    ...problemResponses(400, 401, 409, 413, 415, 422, 429, 503),
   },
 });
 
