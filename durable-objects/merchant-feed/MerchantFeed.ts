@@ -29,6 +29,8 @@ export interface FeedStats {
  */
 export class MerchantFeed extends DurableObject<Env> {
   private readonly repo: FeedRepository;
+  /** A cache only: lost on eviction, when the next publish asks storage again. */
+  private alarmArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,8 +48,9 @@ export class MerchantFeed extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       for (const message of messages) this.trySend(ws, message);
     }
-    if (messages.length > 0 && (await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(now + PRUNE_INTERVAL_MS);
+    if (messages.length > 0 && !this.alarmArmed) {
+      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + PRUNE_INTERVAL_MS);
+      this.alarmArmed = true;
     }
     return { seqs: messages.map((m) => m.seq) };
   }
@@ -113,7 +116,8 @@ export class MerchantFeed extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     // Idempotent: pruning twice removes nothing more.
     this.repo.prune(DEFAULT_RETENTION, Date.now());
-    if (this.repo.count() > 0) await this.ctx.storage.setAlarm(Date.now() + PRUNE_INTERVAL_MS);
+    this.alarmArmed = this.repo.count() > 0;
+    if (this.alarmArmed) await this.ctx.storage.setAlarm(Date.now() + PRUNE_INTERVAL_MS);
   }
 
   private trySend(ws: WebSocket, message: ServerMessage): void {

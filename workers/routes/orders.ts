@@ -10,6 +10,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Database } from '../../db/client';
+import type { Payment } from '../../db/schema/index';
 import { isLocalMode } from '../env';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { createRouter, problemResponses } from '../openapi';
@@ -178,17 +179,19 @@ export const orderRoutes = createRouter()
     }
     try {
       let detail: OrderDetail | null = null;
-      if (claim.kind === 'resume' && claim.resourceId) detail = await loadOrderDetail(db, claim.resourceId);
+      let payment: Payment | null = null;
+      if (claim.kind === 'resume' && claim.resourceId) {
+        // A retry after a failure further on: the order exists, finish it.
+        detail = await loadOrderDetail(db, claim.resourceId);
+        payment = detail ? await paymentOfOrder(db, detail.order.id) : null;
+      }
       if (!detail) {
         const created = await createOrder(db, body, creator, ref);
-        detail = created.detail;
+        ({ detail, payment } = created);
         c.executionCtx.waitUntil(publishToMerchantFeed(c.env, detail.order.merchantId, created.events));
       }
       let clientSecret: string | undefined;
-      if (detail.order.status === 'pending_payment') {
-        const payment = await paymentOfOrder(db, detail.order.id);
-        if (payment) clientSecret = (await ensurePaymentIntent(db, provider, payment)).clientSecret;
-      }
+      if (detail.order.status === 'pending_payment' && payment) clientSecret = (await ensurePaymentIntent(db, provider, payment)).clientSecret;
       const payload = {
         order: orderView(detail, creator.kind === 'customer' ? 'customer' : 'merchant', c.env.PUBLIC_BASE_URL),
         ...(clientSecret ? { payment: { clientSecret, ...localCheckout(c.env) } } : {}),

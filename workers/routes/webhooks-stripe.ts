@@ -23,7 +23,7 @@ const receive = createRoute({
     'Who may call: Stripe (signature verified). Handles payment_intent.succeeded (order placed), payment_intent.payment_failed, payment_intent.canceled (order cancelled) and charge.refunded; other types are acknowledged and ignored. The same event twice is acknowledged once more and changes nothing.',
   security: [],
   request: {
-    headers: z.object({ 'stripe-signature': z.string().optional().openapi({ param: { name: 'Stripe-Signature', in: 'header' } }) }),
+    headers: z.object({ 'stripe-signature': z.string().optional().openapi({ param: { name: 'stripe-signature', in: 'header' } }) }),
     body: { required: true, content: { 'application/json': { schema: z.object({ id: z.string(), type: z.string() }).passthrough().openapi('StripeEvent') } } },
   },
   responses: {

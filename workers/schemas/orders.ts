@@ -104,7 +104,7 @@ export const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
     .regex(/^[\x21-\x7e]{1,255}$/, '1 to 255 printable ASCII characters')
-    .openapi({ param: { name: 'Idempotency-Key', in: 'header' }, description: 'Required. The same key and body return the first answer; another body is a 409.' }),
+    .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'Required. The same key and body return the first answer; another body is a 409.' }),
 });
 
 export const OptionalIdempotencyHeaders = z.object({

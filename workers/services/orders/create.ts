@@ -7,7 +7,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
-import { cities, merchants, orderContacts, orderItems, orders, orderStatusEvents, payments, products, userProfiles, type Order } from '../../../db/schema/index';
+import { cities, merchants, orderContacts, orderItems, orders, orderStatusEvents, payments, products, userProfiles, type Order, type Payment } from '../../../db/schema/index';
 import { problems, type FieldError } from '../../problem';
 import { attachResource, type IdempotencyRef } from '../idempotency';
 import { outboxEvent, writeOutbox, type OutboxEvent } from '../outbox';
@@ -51,7 +51,7 @@ export interface CreatedOrder {
   detail: OrderDetail;
   events: OutboxEvent[];
   /** The payment record to open a PaymentIntent for; null when paid off-platform. */
-  paymentId: string | null;
+  payment: Payment | null;
 }
 
 export async function createOrder(db: Database, input: CreateOrderInput, creator: OrderCreator, idempotency: IdempotencyRef, now = new Date()): Promise<CreatedOrder> {
@@ -147,20 +147,24 @@ export async function createOrder(db: Database, input: CreateOrderInput, creator
     requiresPrescription: l.product.requiresPrescription,
   }));
   const events = [outboxEvent(paidOffPlatform ? 'order.placed' : 'order.created', { type: 'order', id: orderId }, orderEventPayload(order, null, actor), now)];
-  const paymentId = paidOffPlatform ? null : newId('pay');
+  const payment: Payment | null = paidOffPlatform
+    ? null
+    : { id: newId('pay'), orderId, provider: 'stripe', providerPaymentId: null, status: 'requires_payment', amountCents: totals.totalCents, currency: city.currency, refundedCents: 0, failureReason: null, createdAt: now, updatedAt: now };
 
   await db.transaction(async (tx) => {
-    await tx.insert(orders).values(order);
-    // The rest only depends on the order row; postgres.js pipelines them on the transaction's connection.
+    // Issued together, postgres.js pipelines them on the transaction's one
+    // connection: Postgres runs them in this order (the order row first, so
+    // the foreign keys hold), and the transaction costs three round trips.
     await Promise.all([
+      tx.insert(orders).values(order),
       tx.insert(orderContacts).values(contact),
       tx.insert(orderItems).values(items),
       tx.insert(orderStatusEvents).values({ id: newId('evt'), orderId, status, dispatchState: 'unassigned', actorType: actor.type, actorId: actor.id, at: now }),
       writeOutbox(tx, events),
-      paymentId ? tx.insert(payments).values({ id: paymentId, orderId, amountCents: totals.totalCents, currency: city.currency, createdAt: now, updatedAt: now }) : Promise.resolve(),
+      payment ? tx.insert(payments).values(payment) : Promise.resolve(),
       attachResource(tx, idempotency, orderId),
     ]);
   });
 
-  return { detail: { order, items, contact, driver: null }, events, paymentId };
+  return { detail: { order, items, contact, driver: null }, events, payment };
 }

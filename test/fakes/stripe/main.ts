@@ -1,0 +1,25 @@
+/**
+ * The Stripe fake as its own process: `tsx test/fakes/stripe/main.ts`, with
+ * STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, optional STRIPE_FAKE_PORT (0 =
+ * any) and STRIPE_WEBHOOK_URL. Prints `listening <url>` once ready; stops on
+ * SIGTERM/SIGINT. Used by the benchmarks, so the fake does not share an
+ * event loop with the load generator.
+ */
+import { startStripeFake } from './server';
+
+const secretKey = process.env.STRIPE_SECRET_KEY;
+const webhookSecret = process.env.STRIPE_WEBHOOK_SECRET;
+if (!secretKey || !webhookSecret) {
+  console.error('stripe fake: STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are required');
+  process.exit(2);
+}
+const fake = await startStripeFake({
+  secretKey,
+  webhookSecret,
+  port: Number(process.env.STRIPE_FAKE_PORT ?? 0),
+  ...(process.env.STRIPE_WEBHOOK_URL ? { webhookUrl: process.env.STRIPE_WEBHOOK_URL } : {}),
+});
+console.log(`listening ${fake.url}`);
+const stop = () => void fake.stop().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
