@@ -38,10 +38,11 @@ describe('a status change reaches the customer once per allowed channel', () => 
     const order = await createOrder(m, customer, { status: 'in_delivery' });
     const event = envelope('order.in_delivery', { orderId: order.orderId, status: 'in_delivery' });
 
-    // The same message twice in one batch (two consumers at once), then once more later.
-    const first = await deliver(QUEUE, [{ id: 'dup-a', body: event }, { id: 'dup-b', body: event }]);
+    // The same message in two batches handled at once (two consumer invocations),
+    // twice within one batch, then once more later.
+    const [a, b] = await Promise.all([deliver(QUEUE, [{ id: 'dup-a', body: event }]), deliver(QUEUE, [{ id: 'dup-b', body: event }, { id: 'dup-c', body: event }])]);
     const second = await deliver(QUEUE, [{ body: event, attempts: 2 }]);
-    const retried = [...first.retryMessages, ...second.retryMessages];
+    const retried = [...a.retryMessages, ...b.retryMessages, ...second.retryMessages];
     // A duplicate that found the send in progress is retried, never sent twice.
     for (const r of retried) expect(r.msgId).toMatch(/^dup-/);
     if (retried.length > 0) await deliver(QUEUE, [{ body: event, attempts: 3 }]);
@@ -182,5 +183,25 @@ describe('provider failures', () => {
     expect(emails).toHaveLength(1);
     const attempts = await db().select().from(notificationAttempts).where(and(eq(notificationAttempts.logId, smsRow!.id)));
     expect(attempts).toMatchObject([{ status: 'failed', permanent: true, httpStatus: 400 }]);
+  });
+});
+
+describe('the send lease', () => {
+  it('lets one sender at a time send, hands over after a transient failure, and settles once sent', async () => {
+    const { claimSend, recordAttempt } = await import('../../workers/services/notifications/log');
+    const user = await createUser('customer');
+    const key = { eventId: envelope('order.placed', {}).id, channel: 'sms' as const, userId: user.userId };
+    const details = { template: 'customer.order.placed', orderId: null, recipientHash: 'h', provider: 'twilio' };
+    const first = await claimSend(db(), key, details);
+    expect(first.kind).toBe('claimed');
+    // A duplicate delivery while the first sender is at work: busy (retried later), never a second send.
+    expect((await claimSend(db(), key, details)).kind).toBe('busy');
+    if (first.kind !== 'claimed') return;
+    await recordAttempt(db(), first.row, { ok: false, permanent: false, provider: 'twilio', httpStatus: 503, error: '503', latencyMs: 5 });
+    const second = await claimSend(db(), key, details);
+    expect(second).toMatchObject({ kind: 'claimed', row: { attempt: 2 } });
+    if (second.kind !== 'claimed') return;
+    await recordAttempt(db(), second.row, { ok: true, provider: 'twilio', providerMessageId: 'SM1', latencyMs: 5 });
+    expect(await claimSend(db(), key, details)).toEqual({ kind: 'settled', status: 'sent' });
   });
 });

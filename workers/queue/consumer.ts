@@ -9,7 +9,7 @@
  */
 import { openDatabase, type Database } from '../../db/client';
 import { isLocalMode } from '../env';
-import { classifyMessage, type EventEnvelope, type ShardEventBody } from '../services/events/envelope';
+import { classifyMessage, orderIdOf, type EventEnvelope, type ShardEventBody } from '../services/events/envelope';
 import { notifyForEvent, type NotifyDeps } from '../services/notifications/index';
 import { deliverEventToMerchant, handleWebhookRetry, type WebhookEventDeps } from '../services/webhooks/index';
 import { parkMessage } from './dead-letters';
@@ -79,6 +79,21 @@ export async function handleMessage(body: unknown, messageId: string, deps: Cons
   return { retry: results.some((r) => r?.retry === true) };
 }
 
+/** Messages about one order, oldest first: handled in sequence so its messages go out in order. */
+function byOrder(messages: readonly Message<unknown>[]): Message<unknown>[][] {
+  const groups = new Map<string, Message<unknown>[]>();
+  for (const m of messages) {
+    const c = classifyMessage(m.body);
+    const key = c.kind === 'event' ? (orderIdOf(c.event) ?? m.id) : c.kind === 'shard' ? c.body.event.orderId : m.id;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  const at = (m: Message<unknown>) => {
+    const c = classifyMessage(m.body);
+    return c.kind === 'event' ? Date.parse(c.event.createdAt) : c.kind === 'shard' ? Date.parse(c.body.event.at) : 0;
+  };
+  return [...groups.values()].map((g) => g.sort((a, b) => at(a) - at(b)));
+}
+
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -98,15 +113,18 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     publicBaseUrl: env.PUBLIC_BASE_URL,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
   };
-  // Four at a time: a Worker invocation has six sockets and the database client takes up to five.
-  await forEachLimited(batch.messages, 4, async (message) => {
-    try {
-      const outcome = await handleMessage(message.body, message.id, deps, env.EVENTS);
-      if (outcome.retry) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-      else message.ack();
-    } catch (error) {
-      console.error(JSON.stringify({ msg: 'event handling failed; retrying', messageId: message.id, attempts: message.attempts, error: (error as Error)?.message ?? String(error) }));
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  // Four orders at a time (a Worker invocation has six sockets and the database
+  // client takes up to five); one order's messages in the order they happened.
+  await forEachLimited(byOrder(batch.messages), 4, async (messages) => {
+    for (const message of messages) {
+      try {
+        const outcome = await handleMessage(message.body, message.id, deps, env.EVENTS);
+        if (outcome.retry) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+        else message.ack();
+      } catch (error) {
+        console.error(JSON.stringify({ msg: 'event handling failed; retrying', messageId: message.id, attempts: message.attempts, error: (error as Error)?.message ?? String(error) }));
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      }
     }
   });
 }

@@ -6,7 +6,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
-import { openDatabase } from '../../../db/client';
+import { openDatabase, type Database } from '../../../db/client';
 import { newId, randomBase32 } from '../../../db/ids';
 import {
   cities,
@@ -26,8 +26,13 @@ import worker from '../../../workers/index';
 import { issueAccessToken } from '../../../workers/services/auth/tokens';
 import type { EventEnvelope } from '../../../workers/services/events/envelope';
 
-/** Never `end()` it (docs/decisions/0003). */
-export const db = () => openDatabase(env.HYPERDRIVE.connectionString);
+/**
+ * One client per test file (tests of a file share the runner's I/O context):
+ * a client per call would hold sockets until the file ends and exhaust
+ * Postgres' connections. Never `end()` it (docs/decisions/0003).
+ */
+let client: Database | undefined;
+export const db = (): Database => (client ??= openDatabase(env.HYPERDRIVE.connectionString, { max: 3 }));
 
 const unique = () => randomBase32(8);
 /** A French mobile number nobody else in the run has. */
