@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY } from '../../durable-objects/city-shard/matching';
 import type { IdSource } from '../../durable-objects/city-shard/model';
-import { parseDriverMessage } from '../../durable-objects/city-shard/protocol';
+import { parseDriverMessage, parseFixTime } from '../../durable-objects/city-shard/protocol';
 import { DriverIndex } from '../../durable-objects/city-shard/spatial';
 import { createState, reduce } from '../../durable-objects/city-shard/state';
 
@@ -104,7 +104,7 @@ export function measureIngest(reps = 3, n = 200_000): { updatesPerSecond: number
       if (!parsed.ok || parsed.message.type !== 'location') continue;
       const m = parsed.message;
       const d = driver[i]!;
-      const at = Date.parse(m.at);
+      const at = parseFixTime(m.at);
       if (!(at > lastAt[d]!)) continue;
       lastAt[d] = at;
       index.upsert(city.ids[d]!, m.lat, m.lng, city.available[d] === 1, at);

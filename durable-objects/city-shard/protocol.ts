@@ -157,6 +157,52 @@ const AT_PATTERN = regexes.datetime({ offset: true, precision: null, local: fals
 const POINT_KEYS: ReadonlySet<string> = new Set(['lat', 'lng', 'heading', 'speed', 'accuracy', 'at']);
 const LOCATION_KEYS: ReadonlySet<string> = new Set([...POINT_KEYS, 'type', 'v']);
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digit = (s: string, i: number): number => {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+};
+const two = (s: string, i: number): number => {
+  const a = digit(s, i);
+  const b = digit(s, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+};
+
+/**
+ * Milliseconds of a fix time, or NaN when it is not one `z.iso.datetime({ offset: true })`
+ * accepts. The common UTC form `YYYY-MM-DDTHH:MM:SS[.fff…]Z` is read by hand
+ * (Date.parse and zod's pattern cost several times more on the hot path);
+ * other forms (offsets) go through zod's pattern and Date.parse.
+ */
+export function parseFixTime(s: string): number {
+  const n = s.length;
+  if (n >= 20 && s.charCodeAt(n - 1) === 90 /* Z */ && s[4] === '-' && s[7] === '-' && s[10] === 'T' && s[13] === ':' && s[16] === ':') {
+    const y = two(s, 0) * 100 + two(s, 2);
+    const mo = two(s, 5);
+    const d = two(s, 8);
+    const h = two(s, 11);
+    const mi = two(s, 14);
+    const se = two(s, 17);
+    if (two(s, 0) < 0 || two(s, 2) < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return Number.NaN;
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return Number.NaN;
+    let ms = 0;
+    if (n > 20) {
+      // A fraction: "." and at least one digit, all digits; milliseconds are its first three.
+      if (s[19] !== '.' || n === 21) return Number.NaN;
+      for (let i = 20; i < n - 1; i++) {
+        const c = digit(s, i);
+        if (c < 0) return Number.NaN;
+        if (i < 23) ms += c * (i === 20 ? 100 : i === 21 ? 10 : 1);
+      }
+    }
+    const t = Date.UTC(y, mo - 1, d, h, mi, se, ms);
+    // Date.UTC maps years 0–99 to 1900–1999; such fixes are refused anyway, but keep the value exact.
+    return y < 100 ? new Date(t).setUTCFullYear(y) : t;
+  }
+  return AT_PATTERN.test(s) ? Date.parse(s) : Number.NaN;
+}
+
 const inRange = (x: unknown, min: number, max: number): boolean => typeof x === 'number' && x >= min && x <= max;
 const optionalInRange = (x: unknown, min: number, max: number): boolean => x === undefined || inRange(x, min, max);
 
@@ -169,7 +215,7 @@ function isPoint(p: Record<string, unknown>, keys: ReadonlySet<string>): boolean
     optionalInRange(p.speed, 0, 100) &&
     optionalInRange(p.accuracy, 0, 100_000) &&
     typeof p.at === 'string' &&
-    AT_PATTERN.test(p.at)
+    !Number.isNaN(parseFixTime(p.at))
   );
 }
 

@@ -23,7 +23,7 @@ import {
   type DispatchRequest,
   type DispatchView,
 } from './offers';
-import { assertNever, type DispatchState, type DriverMessage, type LocationPoint, type OrderStatus } from './protocol';
+import { assertNever, parseFixTime, type DispatchState, type DriverMessage, type LocationPoint, type OrderStatus } from './protocol';
 import { DriverIndex } from './spatial';
 import type { LatLng } from './geo';
 
@@ -249,10 +249,10 @@ function ingest(state: ShardState, d: DriverLive, points: readonly LocationPoint
   const wasFresh = now - d.lastSeenAt <= state.policy.silentAfterMs;
   const hadPosition = d.position !== null;
   seen(state, d, now);
-  const ordered = points.length > 1 ? [...points].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)) : points;
+  const ordered = points.length > 1 ? [...points].sort((a, b) => parseFixTime(a.at) - parseFixTime(b.at)) : points;
   let moved = false;
   for (const p of ordered) {
-    const at = Date.parse(p.at);
+    const at = parseFixTime(p.at);
     const rejected = judge(d, p, at, now);
     if (rejected) {
       summary[COUNTER[rejected]]++;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   DriverMessageSchema,
   MAX_FRAME_BYTES,
@@ -6,6 +7,7 @@ import {
   ServerToWatcherSchema,
   fastLocation,
   frameTooLarge,
+  parseFixTime,
   parseDriverMessage,
   parseWatcherMessage,
 } from '../../durable-objects/city-shard/protocol';
@@ -123,5 +125,45 @@ describe('protocol v1: the location fast path', () => {
     expect(fastLocation({ type: 'location', lat: 48.85, lng: 2.35, heading: 12.5, speed: 4, accuracy: 8, at })).not.toBeNull();
     expect(fastLocation({ type: 'locations', points: [{ lat: 48.85, lng: 2.35, at }] })).not.toBeNull();
     expect(fastLocation({ type: 'location', lat: 48.85, lng: 2.35, at, extra: true })).toBeNull(); // zod strips it; zod decides
+  });
+});
+
+describe('protocol v1: fix times', () => {
+  const zodTime = z.iso.datetime({ offset: true });
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+  it('accepts exactly the times zod accepts, with Date.parse’s value (30,000 generated strings)', () => {
+    const r = rng(77);
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    let valid = 0;
+    for (let i = 0; i < 30_000; i++) {
+      const year = pick(r, [int(1900, 2100), int(0, 99), 2000, 1900, 2024, 2100, 2400, int(0, 9999)]);
+      let s = `${pad(year, 4)}-${pad(int(0, 13))}-${pad(int(0, 32))}T${pad(int(0, 25))}:${pad(int(0, 61))}:${pad(int(0, 61))}`;
+      const frac = r();
+      if (frac < 0.3) s += `.${pad(int(0, 999), 3)}`;
+      else if (frac < 0.4) s += `.${String(int(0, 999_999_999))}`;
+      else if (frac < 0.45) s += '.';
+      s += pick(r, ['Z', 'Z', 'Z', 'z', '+02:00', '-05:30', '+24:00', '']);
+      if (r() < 0.05) s = s.replace('T', pick(r, [' ', 't', 'TT']));
+      if (r() < 0.05) s = s.slice(0, int(0, s.length));
+      const ours = parseFixTime(s);
+      const zodOk = zodTime.safeParse(s).success;
+      expect(!Number.isNaN(ours), s).toBe(zodOk);
+      if (zodOk) {
+        valid++;
+        expect(ours, s).toBe(Date.parse(s));
+      }
+    }
+    expect(valid).toBeGreaterThan(3_000);
+  });
+
+  it('knows leap years and month lengths', () => {
+    expect(parseFixTime('2024-02-29T00:00:00Z')).toBe(Date.parse('2024-02-29T00:00:00Z'));
+    expect(parseFixTime('2026-02-29T00:00:00Z')).toBeNaN();
+    expect(parseFixTime('2100-02-29T00:00:00Z')).toBeNaN();
+    expect(parseFixTime('2000-02-29T00:00:00Z')).toBe(Date.parse('2000-02-29T00:00:00Z'));
+    expect(parseFixTime('2026-04-31T00:00:00Z')).toBeNaN();
+    expect(parseFixTime('2026-06-01T12:00:00.123456Z')).toBe(Date.parse('2026-06-01T12:00:00.123Z'));
+    expect(parseFixTime('2026-06-01T14:00:00+02:00')).toBe(Date.parse('2026-06-01T12:00:00Z'));
   });
 });
