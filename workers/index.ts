@@ -19,5 +19,6 @@ export default {
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     // The outbox relay backstop and webhook retry sweep; retention sweeps hang off this trigger too.
     ctx.waitUntil(import('./queue/sweeps').then(({ runEventSweeps }) => runEventSweeps(env)));
+    ctx.waitUntil(import('./services/payments/sweeps').then(({ retryPendingRefundsNow }) => retryPendingRefundsNow(env)));
   },
 } satisfies ExportedHandler<Env>;

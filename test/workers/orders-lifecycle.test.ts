@@ -4,9 +4,11 @@
  * it up and delivers it with the customer's PIN; who may take which step;
  * illegal steps; two concurrent steps; cancellation with refund; reading.
  */
+import { env } from 'cloudflare:workers';
 import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deliveryProofs, orders, orderStatusEvents, outbox, refunds } from '../../db/schema/index';
+import { retryPendingRefundsNow } from '../../workers/services/payments/sweeps';
 import {
   api,
   assignDriver,
@@ -16,6 +18,7 @@ import {
   createMerchant,
   createProduct,
   db,
+  injectStripeFault,
   intentIdOf,
   json,
   orderBody,
@@ -204,6 +207,28 @@ describe('cancellation and money', () => {
     expect(await json<Order>(await step(unpaid.order.id, 'cancel', customer.token))).toMatchObject({ status: 'cancelled' });
     expect(await stripeGet(`/v1/payment_intents/${intentIdOf(unpaid.payment!.clientSecret)}`)).toMatchObject({ status: 'canceled' });
     expect(await paymentRow(unpaid.order.id)).toMatchObject({ status: 'canceled', refundedCents: 0 });
+  });
+});
+
+describe('refunds the provider could not take at once', () => {
+  it('stay pending, and the cron sweep refunds them exactly once', async () => {
+    const created = await paidOrder();
+    const intent = intentIdOf(created.payment!.clientSecret);
+    await injectStripeFault({ count: 2, status: 503, path: '/v1/refunds', bodyIncludes: `payment_intent=${intent}` });
+    expect(await json<Order>(await step(created.order.id, 'cancel', customer.token))).toMatchObject({ status: 'cancelled' });
+    const before = await paymentRow(created.order.id);
+    expect(before).toMatchObject({ status: 'succeeded', refundedCents: 0 });
+    const [pending] = await db().select().from(refunds).where(eq(refunds.paymentId, before!.id));
+    expect(pending).toMatchObject({ status: 'pending', providerRefundId: null });
+
+    expect(await retryPendingRefundsNow(env, 0)).toBeGreaterThanOrEqual(1);
+    expect(await paymentRow(created.order.id)).toMatchObject({ status: 'refunded', refundedCents: before!.amountCents });
+    await retryPendingRefundsNow(env, 0);
+    const rows = await db().select().from(refunds).where(eq(refunds.paymentId, before!.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'succeeded' });
+    const atStripe = await stripeGet<{ amount_refunded: number }>(`/v1/charges/${(await stripeGet<{ latest_charge: string }>(`/v1/payment_intents/${intent}`)).latest_charge}`);
+    expect(atStripe.amount_refunded).toBe(before!.amountCents);
   });
 });
 
