@@ -28,6 +28,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log('stopping…');
+    setTimeout(() => process.exit(0), 15_000).unref();
     void sim.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);

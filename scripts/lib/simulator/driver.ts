@@ -80,7 +80,8 @@ export class SimDriver {
   async stop(): Promise<void> {
     if (this.loop) clearInterval(this.loop);
     this.loop = null;
-    await this.channel?.disconnect();
+    // Going offline uploads what is queued, for at most 3 s: a platform that does not answer must not hold the stop.
+    await this.channel?.disconnect(3_000);
     this.channel = null;
   }
 

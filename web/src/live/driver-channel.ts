@@ -90,13 +90,18 @@ export class DriverChannel {
     this.flushTimer = setInterval(() => void this.flush(), this.options.flushEveryMs ?? 4_000);
   }
 
-  /** Goes offline: says so to the shard when it can, then closes; queued points are uploaded first. */
-  async disconnect(): Promise<void> {
+  /**
+   * Goes offline: says so to the shard when it can, uploads what is queued
+   * (waiting at most `maxWaitMs`; what is left stays queued), then closes.
+   */
+  async disconnect(maxWaitMs = 5_000): Promise<void> {
     this.wantAvailable = false;
     if (this.flushTimer !== null) clearInterval(this.flushTimer);
     this.flushTimer = null;
     this.connection?.send({ type: 'availability', available: false });
-    await this.flush().catch(() => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.flush().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, maxWaitMs)))]);
+    clearTimeout(timer);
     this.connection?.close();
     this.connection = null;
     this.session = null;

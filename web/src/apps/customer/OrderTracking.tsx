@@ -9,7 +9,7 @@ import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
-import type { Order, OrderEvent } from '../shared/types';
+import type { DispatchState, Order, OrderEvent, OrderStatus } from '../shared/types';
 import { useAction, useSessionQuery } from '../shared/useSessionQuery';
 
 /** Seconds left, counted down locally between ETA updates. */
@@ -61,13 +61,7 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
         {!ended ? <ConnectionStatus state={live.channel.state} attempt={live.channel.attempt} online={live.channel.online} subject="Live tracking" /> : null}
       </div>
       <p className="lead" role="status" aria-live="polite" data-testid="tracking-headline">
-        {status === 'delivered'
-          ? 'Delivered. Enjoy!'
-          : status === 'in_delivery'
-            ? `On the way${eta !== null ? `: arriving in about ${formatDuration(eta)}` : ''}.`
-            : status
-              ? `${statusLabel(status)}${!ended && live.dispatch ? ` · ${dispatchLabel(live.dispatch)}` : ''}${eta !== null && !ended ? ` · about ${formatDuration(eta)}` : ''}.`
-              : ''}
+        {headline(status, live.dispatch, eta)}
       </p>
       {o.deliveryPin && !ended ? (
         <div className="notice" aria-labelledby="pin-label">
@@ -98,7 +92,7 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
             <h3 id="items-title">Your order</h3>
             <OrderItemsTable order={o} />
             <p className="muted">
-              Delivery to {o.dropoff.address}. Share tracking: <a href={o.trackingUrl}>{o.trackingUrl}</a>
+              Delivery to {o.dropoff.address}. Share tracking: <a className="wrap-anywhere" href={o.trackingUrl}>{o.trackingUrl}</a>
             </p>
             {canCancel ? (
               <button
@@ -117,4 +111,26 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
       </div>
     </article>
   );
+}
+
+/** What the customer most wants to know, in one sentence. */
+function headline(status: OrderStatus | null, dispatch: DispatchState | null, eta: number | null): string {
+  const arriving = eta !== null ? ` Arriving in about ${formatDuration(eta)}.` : '';
+  switch (status) {
+    case null:
+      return '';
+    case 'pending_payment':
+      return 'Confirming your payment…';
+    case 'placed':
+      return 'Paid. Waiting for the shop to accept your order.';
+    case 'preparing':
+    case 'ready':
+      return `${status === 'ready' ? 'Ready at the shop' : 'The shop is preparing your order'}. ${dispatch ? `${dispatchLabel(dispatch)}.` : ''}${arriving}`;
+    case 'in_delivery':
+      return `On the way.${arriving}`;
+    case 'delivered':
+      return 'Delivered. Enjoy!';
+    default:
+      return `${statusLabel(status)}.`;
+  }
 }
