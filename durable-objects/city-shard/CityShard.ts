@@ -3,7 +3,7 @@ import { newId } from '../../db/ids';
 import { QueueEventSink, type EventSink, type ShardEvent } from './events';
 import { WatcherFanout } from './fanout';
 import { isVehicle, type Vehicle } from './matching';
-import type { IdSource, ShardState, TimerKind } from './model';
+import type { Effect, IdSource, ShardState, TimerKind } from './model';
 import type { DispatchView } from './offers';
 import {
   CLOSE,
@@ -40,6 +40,11 @@ export interface ShardStats {
 const OUTBOX_RETRY_MS = 5_000;
 const MAX_WATCHERS_PER_ORDER = 20;
 const SNAPSHOT_DRIVER_LIMIT = 5_000;
+/** Which effects write SQLite in the step itself (the others are sockets or write-behind); every type must be listed. */
+const WRITES: Record<Effect['type'], boolean> = {
+  saveDriver: true, saveJob: true, saveOffer: true, note: true, setTimer: true, clearTimer: true, emit: true, purge: true,
+  moveDriver: false, breadcrumb: false, send: false, watchers: false,
+};
 const TIMER_KINDS: ReadonlySet<string> = new Set<TimerKind>(['offer_expiry', 'dispatch_retry', 'housekeeping']);
 
 /**
@@ -106,13 +111,16 @@ export class CityShard extends DurableObject<Env> {
     const { effects, result } = reduce(this.state, input, now, this.ids);
     let emitted = false;
     let earliestTimer = Infinity;
-    // State writes, timers and outbox rows of one step commit together.
-    this.ctx.storage.transactionSync(() => {
+    const write = () => {
       first?.();
       const r = this.writer.persist(effects, now);
       emitted = r.emitted;
       earliestTimer = r.earliestTimer;
-    });
+    };
+    // State writes, timers and outbox rows of one step commit together; a
+    // plain position update writes nothing now (0037) and needs no transaction.
+    if (first || effects.some((e) => WRITES[e.type])) this.ctx.storage.transactionSync(write);
+    else write();
     for (const e of effects) {
       if (e.type === 'send') this.sendToDriver(e.driverId, e.message);
       else if (e.type === 'watchers') this.fanout.push(e.orderId, e.message, e.coalesce);
