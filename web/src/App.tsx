@@ -1,8 +1,5 @@
-import { CustomerApp } from './apps/customer/CustomerApp';
-import { DriverApp } from './apps/driver/DriverApp';
-import { MerchantApp } from './apps/merchant/MerchantApp';
-import { OpsApp } from './apps/ops/OpsApp';
-import { PublicTracking } from './apps/track/PublicTracking';
+import { Suspense } from 'react';
+import { CustomerApp, DriverApp, MerchantApp, OpsApp, PublicTracking } from './apps/lazy';
 import { AuthProvider } from './auth/AuthContext';
 import { Layout } from './components/Layout';
 import { LandingPage } from './pages/LandingPage';
@@ -44,7 +41,9 @@ export function App() {
   const route = useRoute();
   return (
     <AuthProvider>
-      <Layout>{renderRoute(route)}</Layout>
+      <Layout>
+        <Suspense fallback={<p role="status">Loading…</p>}>{renderRoute(route)}</Suspense>
+      </Layout>
     </AuthProvider>
   );
 }

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { PageHeading } from '../../components/PageHeading';
 import { Link } from '../../router';
 import { DEMO_PASSWORD, DEMO_SIGN_IN, SHOW_DEMO } from './demo';
@@ -27,6 +27,12 @@ interface AppFrameProps {
 export function AppFrame({ app, title, intro, roles, tabs = [], children }: AppFrameProps) {
   const { session, user } = useAppSession(app);
   const allowed = user !== null && roles.includes(user.role);
+  // After signing in the form is gone: put the keyboard on the page heading, not nowhere.
+  const wasAllowed = useRef(allowed);
+  useEffect(() => {
+    if (allowed && !wasAllowed.current) document.querySelector<HTMLElement>('main h1')?.focus();
+    wasAllowed.current = allowed;
+  }, [allowed]);
   return (
     <div className={`app app--${app}`}>
       <PageHeading title={title}>{intro}</PageHeading>

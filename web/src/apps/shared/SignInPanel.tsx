@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { toApiProblem, type ApiProblem } from '../../api/client';
+import { ApiProblem, toApiProblem } from '../../api/client';
 import { APP_LABELS, useAuth, type SignedIn } from '../../auth/AuthContext';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { Link } from '../../router';
@@ -28,9 +28,13 @@ export function SignInPanel({ session, roles, title, demoAccounts = [], demoPass
 
   async function submit(event: FormEvent) {
     event.preventDefault();
+    setElsewhere(null);
+    if (!email.trim() || !password) {
+      setProblem(new ApiProblem({ type: 'about:blank', title: 'Missing details', status: 0, detail: 'Enter your email and password.' }));
+      return;
+    }
     setBusy(true);
     setProblem(null);
-    setElsewhere(null);
     try {
       // An account of another role is signed in to its own app instead (the identity context decides).
       const result = await auth.signIn(session.app, email.trim(), password);
@@ -63,7 +67,7 @@ export function SignInPanel({ session, roles, title, demoAccounts = [], demoPass
           <label htmlFor={`${id}-password`}>Password</label>
           <input id={`${id}-password`} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         </div>
-        <button type="submit" className="button" disabled={busy || !email || !password}>
+        <button type="submit" className="button" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
