@@ -105,6 +105,7 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/drivers/me/live':                    row(401, 403,      403,         403,         403,         426,    403),
   'POST /v1/drivers/me/locations':              row(401, 403,      403,         403,         403,         200,    403)
     .body(() => ({ points: [{ lat: 48.8566, lng: 2.3522, at: new Date().toISOString() }] })),
+  'GET /v1/drivers/me/assignments':             row(401, 403,      403,         403,         403,         200,    403),
   // The city shard's side of an order (a plain request from a party to the order gets 426)
   'GET /v1/orders/:id/live':                    row(401, [426, 404], [426, 404],  [426, 404],  [426, 404],  [426, 404], 403),
   'GET /v1/orders/:id/dispatch':                row(401, 403,      [200, 404],  [200, 404],  [200, 404],  403,    200),

@@ -5,6 +5,8 @@
  * will, with the order's own pickup and dropoff.
  */
 import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
+import { orders as ordersTable } from '../../db/schema/index';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dispatchOrder, loadCityGeometry } from '../../workers/services/city-shard-client';
 import { api, createCity, createCustomer, createDriver, createMerchant, createOps, createProduct, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
@@ -103,5 +105,30 @@ describe('GET /v1/orders/{id}/dispatch', () => {
     expect((await api(`/v1/orders/${orderId}/dispatch`, { token: otherMerchant.ownerToken })).status).toBe(404);
     expect((await api(`/v1/orders/${orderId}/dispatch`, { token: near.token })).status).toBe(403);
     expect((await api('/v1/orders/ord_doesnotexist000000000/dispatch', { token: opsToken })).status).toBe(404);
+  });
+});
+
+describe('GET /v1/drivers/me/assignments', () => {
+  it('lists the orders assigned to the calling driver, and only those', async () => {
+    const orderId = await paidOrder();
+    const driver = await createDriver(cityId);
+    const other = await createDriver(cityId);
+    const c = await connect('/v1/drivers/me/live', driver.token);
+    await c.next('session');
+    c.send({ type: 'availability', available: true });
+    c.send({ type: 'location', lat: 48.8556, lng: 2.3579, at: new Date().toISOString() });
+    await c.next('session');
+    expect(await json(await api('/v1/drivers/me/assignments', { token: driver.token }))).toEqual({ items: [], nextCursor: null });
+    await dispatch(orderId);
+    c.send({ type: 'offer.accept', offerId: (await c.next('offer')).offerId });
+    await c.next('assignment');
+    // Postgres learns the assignment from the shard's events (the orders domain's consumer); until it
+    // exists, the test records it the way that consumer will.
+    await db().update(ordersTable).set({ driverId: driver.driverId, dispatchState: 'assigned' }).where(eq(ordersTable.id, orderId));
+    const mine = await json<{ items: { id: string; deliveryPin?: string }[] }>(await api('/v1/drivers/me/assignments', { token: driver.token }));
+    expect(mine.items.map((o) => o.id)).toEqual([orderId]);
+    expect(mine.items[0]!.deliveryPin).toBeUndefined();
+    expect(await json(await api('/v1/drivers/me/assignments', { token: other.token }))).toEqual({ items: [], nextCursor: null });
+    expect((await api('/v1/drivers/me/assignments', { token: customer.token })).status).toBe(403);
   });
 });

@@ -5,6 +5,7 @@
  *   the CityShard of the driver's position, which holds the socket with the
  *   hibernation API (Hono's upgradeWebSocket cannot hibernate).
  * - POST /v1/drivers/me/locations: points recorded while the socket was down.
+ * - GET /v1/drivers/me/assignments: the driver's current and recent orders.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { LocationPointSchema, MAX_POINTS_PER_BATCH } from '../../durable-objects/city-shard/protocol';
@@ -12,7 +13,12 @@ import type { AppEnv } from '../env';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { createRouter, problemResponses } from '../openapi';
 import { Problem, problems } from '../problem';
+import { pageQuery } from '../schemas/common';
+import { OrderSchema } from '../schemas/orders';
 import { forwardDriverChannel, loadDriverProfile, shardAt, type DriverProfile } from '../services/city-shard-client';
+import { decodeCursor } from '../services/orders/cursor';
+import { listOrders } from '../services/orders/repository';
+import { orderView } from '../services/orders/view';
 import type { Context } from 'hono';
 
 const LocationBatchSchema = z
@@ -70,6 +76,20 @@ const upload = createRoute({
   },
 });
 
+const assignments = createRoute({
+  method: 'get',
+  path: '/v1/drivers/me/assignments',
+  tags: ['Drivers'],
+  summary: 'The driver’s current and recent orders, newest first',
+  description: 'Who may call: drivers; other roles 403. The orders assigned to the calling driver, as the driver sees them (no delivery PIN), cursor-paginated.',
+  middleware: [requireAuth('driver')] as const,
+  request: { query: z.object(pageQuery) },
+  responses: {
+    200: { description: 'A page of orders', content: { 'application/json': { schema: z.object({ items: z.array(OrderSchema), nextCursor: z.string().nullable() }) } } },
+    ...problemResponses(401, 403, 422, 503),
+  },
+});
+
 async function driverOf(c: Context<AppEnv>): Promise<DriverProfile> {
   const principal = principalOf(c);
   const driverId = principal.type === 'user' ? principal.driverId : undefined;
@@ -113,4 +133,15 @@ export const driverRoutes = createRouter()
     } catch (error) {
       throw shardDown(error);
     }
+  })
+  .openapi(assignments, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    if (after === null) throw problems.validation([{ path: 'query.cursor', message: 'Not a cursor from this list.' }]);
+    const principal = principalOf(c);
+    // A deactivated driver still sees its history.
+    const driverId = principal.type === 'user' ? principal.driverId : undefined;
+    if (!driverId) throw problems.forbidden('This account has no driver profile.');
+    const page = await listOrders(c.var.db(), { scope: { driverId }, limit, ...(after ? { after } : {}) });
+    return c.json({ items: page.details.map((d) => orderView(d, 'driver', c.env.PUBLIC_BASE_URL)), nextCursor: page.nextCursor }, 200);
   });
