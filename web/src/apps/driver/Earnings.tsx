@@ -28,7 +28,7 @@ function isToday(iso: string | null | undefined): boolean {
 }
 
 export function Earnings({ session, refreshKey }: { session: AppSession; refreshKey: unknown }) {
-  const assignments = useSessionQuery<{ items: Assignment[] }>(session, '/v1/drivers/me/assignments', refreshKey);
+  const assignments = useSessionQuery<{ items: Assignment[] }>(session, '/v1/drivers/me/assignments?limit=100', refreshKey);
   // Where the server has no assignments list, the driver's orders (the ones assigned to it) say the same.
   const fallback = assignments.status === 'error' && assignments.problem.status === 404;
   const orders = useSessionQuery<{ items: Assignment[] }>(session, fallback ? '/v1/orders?limit=100' : null, refreshKey);
