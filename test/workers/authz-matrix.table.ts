@@ -37,6 +37,7 @@ import { startSession } from '../../workers/services/auth/sessions';
 import { PASSWORD, createApiKey, registrationBody, testDb, uniqueEmail } from './auth-helpers';
 import { freshStaffMember, type World } from './authz-matrix.world';
 import { matrixDeadLetter, matrixDelivery, matrixDevice, matrixEndpoint, matrixWebhookBody } from './helpers/notification-matrix';
+import { MATRIX_PIN, freshMatrixProduct, matrixOrder, matrixOrderBody } from './helpers/order-matrix';
 
 export const ROLES = ['anonymous', 'customer', 'merchantOwner', 'merchantStaff', 'merchantApiKey', 'driver', 'ops'] as const;
 export type Role = (typeof ROLES)[number];
@@ -47,16 +48,24 @@ export interface ResolveContext {
   world: World;
   role: Role;
   which: Which;
+  /** The matrix line being run, e.g. `POST /v1/orders/:id/accept`. */
+  route: string;
   /** Params resolved so far, left to right (e.g. `id` before `keyId`). */
   params: Record<string, string>;
 }
 
 export class Row {
   bodyOf?: (ctx: ResolveContext) => unknown;
+  headersOf?: (ctx: ResolveContext) => Record<string, string>;
   constructor(readonly cells: Readonly<Record<Role, Cell>>) {}
   /** The request body, built for each call. */
   body(build: (ctx: ResolveContext) => unknown): this {
     this.bodyOf = build;
+    return this;
+  }
+  /** Request headers the allowed caller sends (e.g. Idempotency-Key), built for each call. */
+  headers(build: (ctx: ResolveContext) => Record<string, string>): this {
+    this.headersOf = build;
     return this;
   }
 }
@@ -81,6 +90,9 @@ export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<st
     return matrixDevice((which === 'own' && role in own ? own[role as keyof typeof own] : world.otherCustomer).user.id);
   },
   'dead-letters/:id': () => matrixDeadLetter(),
+  // Orders are created in the status the route's allowed caller needs (helpers/order-matrix.ts).
+  'orders/:id': (ctx) => matrixOrder(ctx),
+  'products/:productId': (ctx) => freshMatrixProduct(ctx.params.id!),
 };
 
 const ALL = (status: number) => row(status, status, status, status, status, status, status);
@@ -145,4 +157,29 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/dev/outbox':                         ALL(200),
   'GET /v1/ops/dead-letters':                   row(401, 403,      403,         403,         403,         403,    200),
   'POST /v1/ops/dead-letters/:id/replay':       row(401, 403,      403,         403,         403,         403,    202),
+
+  // Merchants and catalog (issue 4): the owner changes its merchant, operators only suspend it
+  'PATCH /v1/merchants/:id':                    row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    200)
+    .body(({ role }) => (role === 'ops' ? { suspended: false } : { name: 'Matrix shop' })),
+  'POST /v1/merchants/:id/products':            row(401, 403,      [201, 404],  [403, 404],  [201, 404],  403,    403).body(() => ({ name: 'Matrix soup', priceCents: 650 })),
+  'PATCH /v1/merchants/:id/products/:productId': row(401, 403,     [200, 404],  [403, 404],  [200, 404],  403,    403).body(() => ({ available: false })),
+  // The merchant's live feed (a plain request from an allowed caller gets 426)
+  'GET /v1/merchants/:id/live':                 row(401, 403,      [426, 404],  [426, 404],  [426, 404],  403,    403),
+  // Orders (issue 4)
+  'POST /v1/orders':                            row(401, 201,      403,         403,         201,         403,    403)
+    .body(matrixOrderBody).headers(() => ({ 'Idempotency-Key': `matrix-${crypto.randomUUID()}` })),
+  'GET /v1/orders':                             row(401, 200,      200,         200,         200,         200,    200),
+  'GET /v1/orders/:id':                         row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [200, 404], 404),
+  'GET /v1/orders/:id/events':                  row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [200, 404], 404),
+  'GET /v1/orders/:id/payment':                 row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [403, 404], 404),
+  'POST /v1/orders/:id/accept':                 row(401, [403, 404], [200, 404], [200, 404],  [200, 404],  [403, 404], 403),
+  'POST /v1/orders/:id/reject':                 row(401, [403, 404], [200, 404], [200, 404],  [200, 404],  [403, 404], 403),
+  'POST /v1/orders/:id/ready':                  row(401, [403, 404], [200, 404], [200, 404],  [200, 404],  [403, 404], 403),
+  'POST /v1/orders/:id/arrived':                row(401, [403, 404], [403, 404], [403, 404],  [403, 404],  [200, 404], 403),
+  'POST /v1/orders/:id/pickup':                 row(401, [403, 404], [403, 404], [403, 404],  [403, 404],  [200, 404], 403),
+  'POST /v1/orders/:id/deliver':                row(401, [403, 404], [403, 404], [403, 404],  [403, 404],  [200, 404], 403).body(() => ({ pin: MATRIX_PIN })),
+  'POST /v1/orders/:id/fail':                   row(401, [403, 404], [403, 404], [403, 404],  [403, 404],  [200, 404], 403),
+  'POST /v1/orders/:id/cancel':                 row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [403, 404], 403),
+  // Stripe proves itself with Stripe-Signature: anyone without one gets 400
+  'POST /v1/webhooks/stripe':                   ALL(400).body(() => ({ id: 'evt_matrix', type: 'payment_intent.succeeded' })),
 };

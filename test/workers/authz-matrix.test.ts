@@ -70,11 +70,12 @@ async function runRow(world: World, key: string, entry: Row) {
     const cell = entry.cells[role];
     if (!hasParams && typeof cell !== 'number') throw new Error(`${key}: an [own, other] cell for ${role} on a route without an object`);
     for (const which of hasParams ? (['own', 'other'] as const) : (['own'] as const)) {
-      const ctx: ResolveContext = { world, role, which, params: {} };
+      const ctx: ResolveContext = { world, role, which, route: key, params: {} };
       const path = await fillPath(template, ctx);
       const body = entry.bodyOf ? await entry.bodyOf(ctx) : undefined;
+      const headers = entry.headersOf ? entry.headersOf(ctx) : undefined;
       const token = tokenOf(world, role);
-      const res = await call(path, { method, ip: randomIp(), ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}) });
+      const res = await call(path, { method, ip: randomIp(), ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) });
       await res.arrayBuffer();
       const label = hasParams ? `${role} (${which})` : role;
       actual[label] = res.status;

@@ -1,0 +1,96 @@
+/**
+ * Objects the authorization matrix needs for the order, catalog and payment
+ * routes (issue 4): orders written straight into Postgres in the status the
+ * route's allowed caller needs (accept needs `placed`, pickup `ready`, …), so
+ * every allowed cell is a real success, and products of a merchant.
+ */
+import { newId, randomBase32 } from '../../../db/ids';
+import { orders, payments, products } from '../../../db/schema/index';
+import type { ResolveContext } from '../authz-matrix.table';
+import { db as testDb } from './commerce';
+
+/** The PIN every matrix order carries, so the driver's `deliver` can prove it. */
+export const MATRIX_PIN = '1234';
+
+const STATUS_FOR_STEP: Record<string, 'placed' | 'preparing' | 'ready' | 'in_delivery'> = {
+  accept: 'placed',
+  reject: 'placed',
+  cancel: 'placed',
+  ready: 'preparing',
+  arrived: 'preparing',
+  pickup: 'ready',
+  deliver: 'in_delivery',
+  fail: 'in_delivery',
+};
+
+/** A fresh order of merchant A, customer and driver of the world ("own"), or of merchant B and the others ("other"). */
+export async function matrixOrder(ctx: ResolveContext): Promise<string> {
+  const { world, which } = ctx;
+  const own = which === 'own';
+  const step = ctx.route.split('/').at(-1) ?? '';
+  const status = STATUS_FOR_STEP[step] ?? 'placed';
+  const id = newId('ord');
+  const now = new Date();
+  await testDb().insert(orders).values({
+    id,
+    cityId: world.cityId,
+    merchantId: (own ? world.owner : world.otherOwner).user.merchantId!,
+    customerId: (own ? world.customer : world.otherCustomer).user.id,
+    driverId: (own ? world.driver : world.otherDriver).user.driverId,
+    status,
+    dispatchState: status === 'in_delivery' ? 'picked_up' : 'assigned',
+    source: 'customer',
+    subtotalCents: 1000,
+    deliveryFeeCents: 300,
+    taxCents: 130,
+    totalCents: 1430,
+    currency: 'EUR',
+    distanceM: 1200,
+    pickupLat: 48.85,
+    pickupLng: 2.35,
+    dropoffLat: 48.86,
+    dropoffLng: 2.34,
+    deliveryPin: MATRIX_PIN,
+    trackingToken: randomBase32(32),
+    placedAt: now,
+    createdAt: now,
+    updatedAt: now,
+  });
+  // Paid, with no intent at Stripe: a cancellation settles nothing at the provider.
+  await testDb().insert(payments).values({ id: newId('pay'), orderId: id, status: 'succeeded', amountCents: 1430, currency: 'EUR' });
+  return id;
+}
+
+const productsOf = new Map<string, Promise<string>>();
+
+/** A product of the merchant (one per merchant, created on first use). */
+export function matrixProduct(merchantId: string): Promise<string> {
+  let id = productsOf.get(merchantId);
+  if (!id) {
+    id = (async () => {
+      const productId = newId('prd');
+      await testDb().insert(products).values({ id: productId, merchantId, name: 'Matrix dish', priceCents: 900, currency: 'EUR' });
+      return productId;
+    })();
+    productsOf.set(merchantId, id);
+  }
+  return id;
+}
+
+/** A fresh product (a PATCH may change it). */
+export async function freshMatrixProduct(merchantId: string): Promise<string> {
+  const productId = newId('prd');
+  await testDb().insert(products).values({ id: productId, merchantId, name: 'Matrix item', priceCents: 500, currency: 'EUR' });
+  return productId;
+}
+
+/** What the allowed caller sends to POST /v1/orders: a customer orders at merchant A; its API key orders for an inline customer. */
+export async function matrixOrderBody({ world, role }: ResolveContext) {
+  const merchantId = world.owner.user.merchantId!;
+  return {
+    merchantId,
+    items: [{ productId: await matrixProduct(merchantId), quantity: 1 }],
+    dropoff: { address: '1 Rue du Test', location: { lat: 48.86, lng: 2.34 } },
+    ...(role === 'merchantApiKey' ? { customer: { name: 'Matrix Guest', phone: '+33600000009' } } : {}),
+  };
+}
