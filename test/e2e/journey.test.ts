@@ -9,7 +9,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CUSTOMER, DEMO_MERCHANTS } from '../../scripts/lib/demo-city';
+import { DEMO_CUSTOMER, DEMO_MERCHANTS, DEMO_PASSWORD } from '../../scripts/lib/demo-city';
 import type { RunningPlatform } from '../../scripts/lib/platform';
 import { driverMarker, signIn } from './support/apps';
 import { DESKTOP, launchChromium, openPage, PHONE, screenshot, type WatchedPage } from './support/browser';
@@ -162,4 +162,37 @@ describe('an order across the apps', () => {
 
     expect(pages.flatMap((p) => p.errors)).toEqual([]);
   }, 180_000);
+
+  it('keeps a driver’s positions while the phone is offline and sends them when it is back', async () => {
+    const base = platform!.baseUrl;
+    const driver = await openPage(browser!, 'driver-offline', { ...PHONE, geolocation: { latitude: 48.857, longitude: 2.354 }, permissions: ['geolocation'] });
+    pages.push(driver);
+    await signIn(driver.page, base, 'driver', 'driver19@demo.delivery');
+    await driver.page.getByRole('button', { name: 'Go online' }).click();
+    await expect.poll(() => driver.page.getByText('Connection: Live').count(), { timeout: 15_000 }).toBe(1);
+
+    await driver.context.setOffline(true);
+    const last = { latitude: 48.857 + 5 * 0.0003, longitude: 2.354 };
+    for (let i = 1; i <= 5; i++) {
+      await driver.context.setGeolocation({ latitude: 48.857 + i * 0.0003, longitude: 2.354 });
+      await driver.page.waitForTimeout(1_500);
+    }
+    await expect.poll(() => driver.page.locator('[data-connection]').first().textContent(), { timeout: 15_000 }).toContain('Offline');
+    const queued = await driver.page.evaluate(() => (JSON.parse(localStorage.getItem('dp.driver.outbox') ?? '[]') as unknown[]).length);
+    expect(queued).toBeGreaterThanOrEqual(5);
+    await screenshot(driver.page, 'driver-offline-queue');
+
+    await driver.context.setOffline(false);
+    await expect.poll(() => driver.page.evaluate(() => (JSON.parse(localStorage.getItem('dp.driver.outbox') ?? '[]') as unknown[]).length), { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => driver.page.getByText('Connection: Live').count(), { timeout: 30_000 }).toBe(1);
+
+    // The platform holds the last position taken while offline.
+    const login = (await (await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'ops@demo.delivery', password: DEMO_PASSWORD }) })).json()) as { accessToken: string };
+    const cities = (await (await fetch(`${base}/v1/cities`)).json()) as { items: { id: string }[] };
+    await expect.poll(async () => {
+      const live = (await (await fetch(`${base}/v1/cities/${cities.items[0]!.id}/live`, { headers: { Authorization: `Bearer ${login.accessToken}` } })).json()) as { drivers: { location: { lat: number; lng: number } | null }[] };
+      return live.drivers.some((d) => d.location && Math.abs(d.location.lat - last.latitude) < 1e-6 && Math.abs(d.location.lng - last.longitude) < 1e-6);
+    }, { timeout: 15_000 }).toBe(true);
+    expect(driver.errors).toEqual([]);
+  }, 90_000);
 });
