@@ -48,6 +48,9 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 240_000,
+          // After the other projects: its web build rewrites dist/web, and on two cores
+          // it must not share the CPU with the workerd suites to keep its timings.
+          sequence: { groupOrder: 1 },
         },
       },
     ],
