@@ -204,7 +204,12 @@ export function useDriver(session: AppSession) {
       channelRef.current?.reconnect();
       void channelRef.current?.flush();
     };
-    const gone = () => setState((s) => ({ ...s, networkOnline: false }));
+    const gone = () => {
+      setState((s) => ({ ...s, networkOnline: false }));
+      // The device says it has no network: the socket is as good as dead, so stop
+      // writing into it (frames would be lost) and let the outbox keep the fixes.
+      channelRef.current?.reconnect();
+    };
     window.addEventListener('online', back);
     window.addEventListener('offline', gone);
     return () => {
