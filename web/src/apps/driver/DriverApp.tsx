@@ -69,16 +69,18 @@ function DriverHome({ session }: { session: AppSession }) {
         <OfferCard key={offer.offerId} offer={offer} currency="EUR" here={here} onAccept={() => accept(offer.offerId)} onDecline={() => decline(offer.offerId, 'declined in the app')} />
       ))}
 
-      {state.orderId ? <JobPanel session={session} orderId={state.orderId} onFinished={finishedOrder} /> : null}
+      {state.orderId ? <JobPanel session={session} orderId={state.orderId} here={here} onFinished={finishedOrder} /> : null}
 
-      <section className="panel" aria-labelledby="driver-map-title">
-        <h2 id="driver-map-title">Map</h2>
-        {here ? (
-          <LiveMap label="Your position" center={here} zoom={15} markers={markers} fit="follow" name="driver" className="live-map--short" />
-        ) : (
-          <p className="muted">Your position shows here once you are online.</p>
-        )}
-      </section>
+      {state.orderId ? null : (
+        <section className="panel" aria-labelledby="driver-map-title">
+          <h2 id="driver-map-title">Map</h2>
+          {here ? (
+            <LiveMap label="Your position" center={here} zoom={15} markers={markers} fit="follow" name="driver" className="live-map--short" />
+          ) : (
+            <p className="muted">Your position shows here once you are online.</p>
+          )}
+        </section>
+      )}
 
       <section className="panel" aria-labelledby="earnings-title">
         <h2 id="earnings-title">Today</h2>

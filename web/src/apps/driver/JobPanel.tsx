@@ -1,6 +1,8 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import type { LatLng } from '../../api/types';
+import type { LocationPoint } from '../../live/driver-channel';
+import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { useOrderLive } from '../../live/useOrderLive';
 import { formatMoney, shortId, statusLabel } from '../shared/format';
 import type { AppSession } from '../shared/session';
@@ -20,7 +22,7 @@ export function navigationUrl(to: LatLng): string {
   return `https://www.google.com/maps/dir/?api=1&destination=${to.lat.toFixed(6)},${to.lng.toFixed(6)}`;
 }
 
-export function JobPanel({ session, orderId, onFinished }: { session: AppSession; orderId: string; onFinished: () => void }) {
+export function JobPanel({ session, orderId, here, onFinished }: { session: AppSession; orderId: string; here: LocationPoint | null; onFinished: () => void }) {
   const live = useOrderLive(orderId, () => session.token());
   const refreshKey = `${live.status ?? ''}:${live.synced}`;
   const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey);
@@ -43,6 +45,11 @@ export function JobPanel({ session, orderId, onFinished }: { session: AppSession
 
   const ended = status === 'delivered' || status === 'failed' || status === 'cancelled' || status === 'rejected';
   const pickup = o.pickup?.location ?? merchant.data?.location ?? null;
+
+  const me = here ? { lat: here.lat, lng: here.lng, heading: here.heading, at: here.at } : null;
+  const map = ended ? null : (
+    <OrderLiveMap label="Map: you, the shop and the drop-off" pickup={pickup} dropoff={o.dropoff.location} driver={me} trail={[]} viewer="driver" />
+  );
 
   return (
     <section className="panel job" aria-labelledby="job-title" data-order-id={o.id}>
@@ -114,6 +121,7 @@ export function JobPanel({ session, orderId, onFinished }: { session: AppSession
           </p>
         </>
       )}
+      {map}
     </section>
   );
 }

@@ -11,7 +11,7 @@ interface OrderLiveMapProps {
   trail: DriverFix[];
   driverName?: string | null;
   /** `customer` names the drop-off "Your address". */
-  viewer: 'customer' | 'merchant' | 'public' | 'ops';
+  viewer: 'customer' | 'merchant' | 'public' | 'ops' | 'driver';
 }
 
 /** One order on a map: pickup, drop-off, the driver moving and the path behind it. */
@@ -20,7 +20,7 @@ export function OrderLiveMap({ label, pickup, dropoff, driver, trail, driverName
     const list: MapMarker[] = [];
     if (pickup) list.push({ id: 'pickup', position: pickup, kind: 'merchant', label: 'Pickup: the shop' });
     if (dropoff) list.push({ id: 'dropoff', position: dropoff, kind: 'dropoff', label: viewer === 'customer' ? 'Your address' : 'Drop-off' });
-    if (driver) list.push({ id: 'driver', position: driver, kind: 'driver-busy', label: `Driver${driverName ? ` ${driverName}` : ''}`, heading: driver.heading ?? null });
+    if (driver) list.push({ id: 'driver', position: driver, kind: viewer === 'driver' ? 'me' : 'driver-busy', label: viewer === 'driver' ? 'You' : `Driver${driverName ? ` ${driverName}` : ''}`, heading: driver.heading ?? null });
     return list;
   }, [pickup, dropoff, driver, driverName, viewer]);
   const routes = useMemo(() => {
