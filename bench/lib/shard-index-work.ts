@@ -90,7 +90,16 @@ export function buildIndex(city: CityData, cellM?: number, seenAt = 0): DriverIn
 }
 
 /** Ingest as the shard's hot path does it: parse + validate the frame, drop stale points, move in the index. */
-export function measureIngest(reps = 3, n = 200_000): { updatesPerSecond: number; runs: number[] } {
+export interface Rate {
+  /** The best run: the least disturbed by other work on this shared machine. */
+  best: number;
+  median: number;
+  runs: number[];
+}
+
+const rateOf = (runs: number[]): Rate => ({ best: Math.max(...runs), median: median(runs), runs });
+
+export function measureIngest(reps = 5, n = 200_000): Rate {
   const city = makeCity();
   const { driver, frames } = makeFrames(city, n);
   const runs: number[] = [];
@@ -114,11 +123,11 @@ export function measureIngest(reps = 3, n = 200_000): { updatesPerSecond: number
     if (applied !== n) throw new Error(`ingest applied ${applied} of ${n}`);
     if (rep > 0) runs.push(n / seconds); // the first run warms the JIT up
   }
-  return { updatesPerSecond: median(runs), runs };
+  return rateOf(runs);
 }
 
 /** The full in-memory transition of the shard per frame (reduce: checks, index, effects), still without I/O. */
-export function measureReduceIngest(reps = 3, n = 200_000): { updatesPerSecond: number; runs: number[] } {
+export function measureReduceIngest(reps = 5, n = 200_000): Rate {
   const city = makeCity();
   const { driver, frames } = makeFrames(city, n);
   const ids: IdSource = { offerId: () => 'ofr_bench' };
@@ -139,11 +148,11 @@ export function measureReduceIngest(reps = 3, n = 200_000): { updatesPerSecond: 
     if (applied !== n) throw new Error(`reduce applied ${applied} of ${n}`);
     if (rep > 0) runs.push(n / seconds);
   }
-  return { updatesPerSecond: median(runs), runs };
+  return rateOf(runs);
 }
 
 export interface QueryFigures {
-  queriesPerSecond: number;
+  queriesPerSecond: Rate;
   p50Us: number;
   p99Us: number;
   maxUs: number;
@@ -161,7 +170,7 @@ export function measureQueries(cellM?: number, n = 100_000): QueryFigures {
   // Warm up, then throughput without per-query timers.
   for (let i = 0; i < 20_000; i++) found += index.nearestInto(q.lat[i]!, q.lng[i]!, query);
   const rates: number[] = [];
-  for (let rep = 0; rep < 3; rep++) {
+  for (let rep = 0; rep < 5; rep++) {
     found = 0;
     const t = performance.now();
     for (let i = 0; i < n; i++) found += index.nearestInto(q.lat[i]!, q.lng[i]!, query);
@@ -182,7 +191,7 @@ export function measureQueries(cellM?: number, n = 100_000): QueryFigures {
   lat.sort();
   overhead.sort();
   return {
-    queriesPerSecond: median(rates),
+    queriesPerSecond: rateOf(rates),
     p50Us: lat[Math.floor(n * 0.5)]!,
     p99Us: lat[Math.floor(n * 0.99)]!,
     maxUs: lat[n - 1]!,

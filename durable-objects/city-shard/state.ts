@@ -209,7 +209,14 @@ function setAvailability(state: ShardState, d: DriverLive, available: boolean, n
   offerUnassignedTo(state, d, now, ids, effects);
 }
 
+/** Just over the metres per degree of latitude; a degree of longitude is never longer. */
+const M_PER_DEG = 111_196;
+
 function implausible(from: { lat: number; lng: number; at: number }, lat: number, lng: number, at: number): boolean {
+  // Cheap bound first: |Δlat| and |Δlng| in degrees × 111 km over-estimate the distance,
+  // so a small move (nearly every fix) needs no trigonometry.
+  const bound = (Math.abs(lat - from.lat) + Math.abs(lng - from.lng)) * M_PER_DEG;
+  if (bound <= JUMP_MIN_M) return false;
   const d = distanceM(from, { lat, lng });
   return d > JUMP_MIN_M && d / Math.max(1, (at - from.at) / 1000) > MAX_SPEED_MPS;
 }
