@@ -10,8 +10,6 @@ import { cityRoutes } from './routes/cities';
 import { cityLiveRoutes } from './routes/city-live';
 import { driverRoutes } from './routes/drivers';
 import { orderLiveRoutes } from './routes/order-live';
-import { cityLiveRoutes } from './routes/city-live';
-import { driverRoutes } from './routes/drivers';
 import { authRoutes } from './routes/auth';
 import { meRoutes } from './routes/me';
 import { merchantApiKeyRoutes } from './routes/merchant-api-keys';
@@ -45,8 +43,6 @@ export function createApp() {
   app.route('/', cityLiveRoutes);
   app.route('/', driverRoutes);
   app.route('/', orderLiveRoutes);
-  app.route('/', cityLiveRoutes);
-  app.route('/', driverRoutes);
   app.route('/', authRoutes);
   app.route('/', meRoutes);
   app.route('/', merchantApiKeyRoutes);

@@ -79,7 +79,6 @@ const merchantOf = ({ world, which }: ResolveContext) => (which === 'own' ? worl
 export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<string>> = {
   'merchants/:id': (ctx) => merchantOf(ctx).user.merchantId!,
   'cities/:id': ({ world }) => world.cityId,
-  'cities/:id': ({ world }) => world.cityId,
   // Fresh objects: a call may revoke or remove them.
   'api-keys/:keyId': async (ctx) => (await createApiKey(merchantOf(ctx))).id,
   'staff/:userId': (ctx) => freshStaffMember(merchantOf(ctx)),
@@ -121,12 +120,6 @@ export const MATRIX: Record<string, Row> = {
   // The city shard's side of an order (a plain request from a party to the order gets 426)
   'GET /v1/orders/:id/live':                    row(401, [426, 404], [426, 404],  [426, 404],  [426, 404],  [426, 404], 403),
   'GET /v1/orders/:id/dispatch':                row(401, 403,      [200, 404],  [200, 404],  [200, 404],  403,    200),
-  'GET /v1/cities/:id/live':                    row(401, 403,      403,         403,         403,         403,    200),
-
-  // Drivers and live channels (the WebSocket route answers a plain request from its driver with 426)
-  'GET /v1/drivers/me/live':                    row(401, 403,      403,         403,         403,         426,    403),
-  'POST /v1/drivers/me/locations':              row(401, 403,      403,         403,         403,         200,    403)
-    .body(() => ({ points: [{ lat: 48.8566, lng: 2.3522, at: new Date().toISOString() }] })),
 
   // Identity
   'POST /v1/auth/register':                     ALL(201).body(({ world }) => registrationBody('customer', world.cityId)),
