@@ -181,14 +181,16 @@ export async function placeOrder(token: string, body: OrderBody, key = newKey())
 }
 
 /** Row counts, to show that a refused request wrote nothing. */
-export async function counts(): Promise<Record<string, number>> {
+type TableCounts = { orders: number; items: number; events: number; outbox: number; payments: number; idempotency: number };
+
+export async function counts(): Promise<TableCounts> {
   const [row] = (await db().execute(sql`select
       (select count(*)::int from orders) as orders,
       (select count(*)::int from order_items) as items,
       (select count(*)::int from order_status_events) as events,
       (select count(*)::int from outbox) as outbox,
       (select count(*)::int from payments) as payments,
-      (select count(*)::int from idempotency_keys) as idempotency`)) as unknown as Record<string, number>[];
+      (select count(*)::int from idempotency_keys) as idempotency`)) as unknown as TableCounts[];
   return row!;
 }
 
