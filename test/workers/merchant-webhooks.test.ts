@@ -57,6 +57,18 @@ describe('merchant webhooks', () => {
     await callJson(`/v1/merchants/${m.merchantId}/webhooks/${hook.id}/deliveries`, { token: other.owner.token }, 404);
   });
 
+  it('accepts Idempotency-Key: a retried registration answers the first one, another body is 409', async () => {
+    const m = await createMerchant();
+    const key = crypto.randomUUID();
+    const body = { url: `${RECEIVER}/hooks/idem`, events: ['order.placed'] };
+    const headers = { 'Idempotency-Key': key };
+    const first = await callJson<{ id: string; secret: string }>(`/v1/merchants/${m.merchantId}/webhooks`, { token: m.owner.token, body, headers }, 201);
+    const again = await callJson<{ id: string; secret: string }>(`/v1/merchants/${m.merchantId}/webhooks`, { token: m.owner.token, body, headers }, 201);
+    expect(again.body).toEqual(first.body);
+    await callJson(`/v1/merchants/${m.merchantId}/webhooks`, { token: m.owner.token, body: { ...body, events: ['*'] }, headers }, 409);
+    expect(await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.merchantId, m.merchantId))).toHaveLength(1);
+  });
+
   it('a receiver that fails three times gets the event on the fourth attempt, signed, and the log shows every attempt', async () => {
     const m = await createMerchant();
     const customer = await createUser('customer', { prefs: { sms: false, email: false, push: false } });

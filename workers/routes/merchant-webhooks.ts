@@ -16,6 +16,8 @@ import { replayDelivery } from '../services/webhooks/deliveries';
 import { createEndpoint, deleteEndpoint, deliveryView, endpointView, findDelivery, findEndpoint, listDeliveries, listEndpoints, MAX_ENDPOINTS_PER_MERCHANT } from '../services/webhooks/endpoints';
 import { refuseWebhookUrl } from '../services/webhooks/url-policy';
 import { scheduleWebhookRetry } from '../queue/retry-message';
+import { OptionalIdempotencyHeaders } from '../schemas/orders';
+import { withIdempotency } from './idempotent';
 
 const WHO = 'Who may call: the owner or a manager of {id}; its staff and API keys get 403, another merchant 404.';
 
@@ -35,9 +37,13 @@ const create = createRoute({
   path: '/v1/merchants/{id}/webhooks',
   tags: ['Merchant webhooks'],
   summary: 'Register a webhook endpoint (the signing secret is shown once)',
-  description: `${WHO} Outside local mode the URL must be https and must not point at a private, loopback or link-local address (422). At most ${MAX_ENDPOINTS_PER_MERCHANT} endpoints per merchant (409). Deliveries are signed per Standard Webhooks with the returned secret.`,
+  description: `${WHO} Outside local mode the URL must be https and must not point at a private, loopback or link-local address (422). At most ${MAX_ENDPOINTS_PER_MERCHANT} endpoints per merchant (409). Deliveries are signed per Standard Webhooks with the returned secret. Accepts Idempotency-Key (a retry with the same key and body answers the first registration, secret included).`,
   middleware: [requireAuth('merchant')] as const,
-  request: { params: WebhookParams, body: { required: true, content: { 'application/json': { schema: WebhookInput } } } },
+  request: {
+    params: WebhookParams,
+    headers: OptionalIdempotencyHeaders,
+    body: { required: true, content: { 'application/json': { schema: WebhookInput } } },
+  },
   responses: {
     201: { description: 'Registered; keep the secret', content: { 'application/json': { schema: WebhookCreatedSchema } } },
     ...problemResponses(400, 401, 403, 404, 409, 415, 422, 503),
@@ -107,10 +113,13 @@ export const merchantWebhookRoutes = createRouter()
     const input = c.req.valid('json');
     const refused = refuseWebhookUrl(input.url, { localMode: isLocalMode(c.env) });
     if (refused) throw problems.validation([{ path: 'json.url', message: refused }]);
-    const created = await createEndpoint(c.var.db(), id, input);
-    if (created === 'too_many') throw problems.conflict('too-many-webhooks', `A merchant may register at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints.`);
-    c.header('Cache-Control', 'no-store');
-    return c.json({ ...endpointView(created.endpoint), secret: created.secret }, 201);
+    // A raw Response, so a replay is the stored bytes (the typed c.json cannot express that).
+    const response = await withIdempotency(c, principalOf(c), c.req.valid('header')['idempotency-key'], input, async (tx) => {
+      const created = await createEndpoint(tx, id, input);
+      if (created === 'too_many') throw problems.conflict('too-many-webhooks', `A merchant may register at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints.`);
+      return { status: 201, body: { ...endpointView(created.endpoint), secret: created.secret }, headers: { 'Cache-Control': 'no-store' } };
+    });
+    return response as never;
   })
   .openapi(list, async (c) => {
     const { id } = c.req.valid('param');

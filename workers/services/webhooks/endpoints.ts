@@ -28,24 +28,23 @@ export function deliveryView(d: WebhookDelivery) {
   };
 }
 
+/** Inside the caller's transaction (the Idempotency-Key record commits with it). */
 export async function createEndpoint(
-  db: Database,
+  tx: Pick<Database, 'execute' | 'select' | 'insert'>,
   merchantId: string,
   input: { url: string; events: string[]; description?: string | undefined },
 ): Promise<{ endpoint: WebhookEndpoint; secret: string } | 'too_many'> {
-  return db.transaction(async (tx) => {
-    // Serialises registrations of one merchant, so the limit holds under concurrency.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`webhook_endpoints:${merchantId}`}))`);
-    const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(webhookEndpoints).where(eq(webhookEndpoints.merchantId, merchantId));
-    if (n >= MAX_ENDPOINTS_PER_MERCHANT) return 'too_many' as const;
-    const secret = generateWebhookSecret();
-    const events = input.events.includes('*') ? ['*'] : [...new Set(input.events)];
-    const [endpoint] = await tx
-      .insert(webhookEndpoints)
-      .values({ id: newId('whk'), merchantId, url: input.url, events, secret, description: input.description ?? null })
-      .returning();
-    return { endpoint: endpoint!, secret };
-  });
+  // Serialises registrations of one merchant, so the limit holds under concurrency.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`webhook_endpoints:${merchantId}`}))`);
+  const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(webhookEndpoints).where(eq(webhookEndpoints.merchantId, merchantId));
+  if (n >= MAX_ENDPOINTS_PER_MERCHANT) return 'too_many';
+  const secret = generateWebhookSecret();
+  const events = input.events.includes('*') ? ['*'] : [...new Set(input.events)];
+  const [endpoint] = await tx
+    .insert(webhookEndpoints)
+    .values({ id: newId('whk'), merchantId, url: input.url, events, secret, description: input.description ?? null })
+    .returning();
+  return { endpoint: endpoint!, secret };
 }
 
 export async function findEndpoint(db: Database, merchantId: string, endpointId: string): Promise<WebhookEndpoint | undefined> {
