@@ -23,7 +23,15 @@ function DriverHome({ session }: { session: AppSession }) {
   const { state, goOnline, goOffline, accept, decline, finishedOrder } = useDriver(session);
   const { geo } = state;
   const here = geo.last;
-  const markers = useMemo<MapMarker[]>(() => (here ? [{ id: 'me', position: here, kind: 'me', label: 'You are here', heading: here.heading ?? null }] : []), [here]);
+  const markers = useMemo<MapMarker[]>(() => {
+    const list: MapMarker[] = here ? [{ id: 'me', position: here, kind: 'me', label: 'You are here', heading: here.heading ?? null }] : [];
+    // An open offer shows where it would take the driver.
+    for (const o of state.offers) {
+      list.push({ id: `pickup:${o.offerId}`, position: o.pickup, kind: 'merchant', label: 'Offer: pickup' });
+      list.push({ id: `dropoff:${o.offerId}`, position: o.dropoff, kind: 'dropoff', label: 'Offer: drop-off' });
+    }
+    return list;
+  }, [here, state.offers]);
   const available = state.session?.available ?? state.online;
 
   return (

@@ -33,7 +33,14 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
   useEffect(() => setLocal(null), [refreshKey]);
 
   if (order.status === 'loading') return <p role="status">Loading the delivery…</p>;
-  if (order.status === 'error' && !order.data) return <ProblemAlert problem={order.problem} context="Could not load the delivery" onRetry={order.reload} />;
+  if (order.status === 'error' && !order.data) {
+    return (
+      <section className="panel job" aria-labelledby="job-title" data-order-id={orderId}>
+        <h2 id="job-title">Delivery {shortId(orderId)}</h2>
+        <ProblemAlert problem={order.problem} context="Could not load the delivery" onRetry={order.reload} />
+      </section>
+    );
+  }
   const o = local ?? order.data!;
   const status = live.status && !local ? live.status : o.status;
 
