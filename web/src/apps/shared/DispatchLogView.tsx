@@ -91,7 +91,7 @@ export function DispatchLogView({ session, orderId, refreshKey }: { session: App
                         </td>
                         <td className="num">{formatDistance(c.distanceM)}</td>
                         <td className="num">{formatDuration(c.etaSeconds)}</td>
-                        <td className="num">{c.score.toFixed(2)}</td>
+                        <td className="num">{Number.isInteger(c.score) ? c.score : c.score.toFixed(2)}</td>
                         <td>{c.rejectedBecause ?? 'chosen'}</td>
                       </tr>
                     ))}
