@@ -3,7 +3,7 @@ import { ConnectionStatus } from '../../components/ConnectionStatus';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useOrderLive } from '../../live/useOrderLive';
 import { Link } from '../../router';
-import { dispatchLabel, etaSeconds, formatDuration, shortId, statusLabel, TERMINAL } from '../shared/format';
+import { dispatchLabel, etaSeconds, formatDuration, laterStatus, shortId, statusLabel, TERMINAL } from '../shared/format';
 import { OrderItemsTable } from '../shared/OrderItemsTable';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
@@ -31,20 +31,21 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
   const events = useSessionQuery<{ items: OrderEvent[] }>(session, `/v1/orders/${encodeURIComponent(orderId)}/events`, refreshKey);
   const { pending, problem, run } = useAction();
   const o = order.data;
-  const status = live.status ?? o?.status ?? null;
+  const status = laterStatus(live.status, o?.status);
   const fallbackEta = etaSeconds(o?.eta ?? null);
   const eta = useCountdown(live.etaSeconds ?? fallbackEta, live.etaAt);
 
-  // Until the webhook confirms payment, the order is pending_payment: look again shortly.
+  // Until the webhook confirms payment the order is pending_payment: look again shortly.
+  // Afterwards the live channel brings changes; a slow look is the backstop while it is down.
+  const ended = status !== null && TERMINAL.has(status);
   useEffect(() => {
-    if (status !== 'pending_payment') return;
-    const t = setInterval(order.reload, 2000);
+    if (ended) return;
+    const t = setInterval(order.reload, status === 'pending_payment' ? 2_000 : live.channel.state === 'open' ? 15_000 : 5_000);
     return () => clearInterval(t);
-  }, [status, order.reload]);
+  }, [status, ended, live.channel.state, order.reload]);
 
   if (order.status === 'loading') return <p role="status">Loading your order…</p>;
   if (!o) return <ProblemAlert problem={order.problem!} context="Could not load the order" onRetry={order.reload} />;
-  const ended = status !== null && TERMINAL.has(status);
   const canCancel = status === 'placed' || status === 'pending_payment';
 
   return (

@@ -4,7 +4,7 @@ import type { LatLng } from '../../api/types';
 import type { LocationPoint } from '../../live/driver-channel';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { useOrderLive } from '../../live/useOrderLive';
-import { formatMoney, shortId, statusLabel } from '../shared/format';
+import { formatMoney, laterStatus, shortId, statusLabel } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
 import type { Merchant, Order } from '../shared/types';
@@ -30,7 +30,15 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
   const { pending, problem, run } = useAction();
   const [local, setLocal] = useState<Order | null>(null);
   const [arrived, setArrived] = useState(false);
-  useEffect(() => setLocal(null), [refreshKey]);
+  // A fresh read of the order replaces what the last step answered.
+  useEffect(() => setLocal(null), [order.data]);
+  // The shop marking the order ready usually arrives on the live channel; look again now and then anyway.
+  const current = laterStatus(laterStatus(local?.status, order.data?.status), live.status);
+  useEffect(() => {
+    if (current === 'delivered' || current === 'failed' || current === 'cancelled' || current === 'rejected') return;
+    const t = setInterval(order.reload, current === 'preparing' || current === 'placed' ? 4_000 : 15_000);
+    return () => clearInterval(t);
+  }, [current, order.reload]);
 
   if (order.status === 'loading') return <p role="status">Loading the delivery…</p>;
   if (order.status === 'error' && !order.data) {
@@ -42,7 +50,7 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
     );
   }
   const o = local ?? order.data!;
-  const status = live.status && !local ? live.status : o.status;
+  const status = laterStatus(o.status, live.status) ?? o.status;
 
   const step = async (name: 'arrived' | 'pickup' | 'fail', body?: object) => {
     const updated = await run(name, () => session.fetch<Order>(`/v1/orders/${encodeURIComponent(o.id)}/${name}`, { method: 'POST', ...(body ? { json: body } : {}) }));

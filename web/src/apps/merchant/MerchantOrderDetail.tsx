@@ -4,7 +4,7 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { useOrderLive } from '../../live/useOrderLive';
 import { Link } from '../../router';
 import { DispatchLogView } from '../shared/DispatchLogView';
-import { dispatchLabel, formatDateTime, formatDuration, formatMoney, shortId } from '../shared/format';
+import { dispatchLabel, formatDateTime, formatDuration, formatMoney, laterStatus, shortId } from '../shared/format';
 import { OrderItemsTable } from '../shared/OrderItemsTable';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
@@ -22,12 +22,12 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
   const events = useSessionQuery<{ items: OrderEvent[] }>(session, `/v1/orders/${encodeURIComponent(orderId)}/events`, refreshKey);
   const payment = useSessionQuery<PaymentSummary>(session, `/v1/orders/${encodeURIComponent(orderId)}/payment`, refreshKey);
   const [local, setLocal] = useState<Order | null>(null);
-  useEffect(() => setLocal(null), [refreshKey]);
+  useEffect(() => setLocal(null), [order.data]);
 
   if (order.status === 'loading') return <p role="status">Loading the order…</p>;
   if (order.status === 'error' && !order.data) return <ProblemAlert problem={order.problem} context="Could not load the order" onRetry={order.reload} />;
   const o = local ?? order.data!;
-  const status = live.status ?? o.status;
+  const status = laterStatus(live.status, o.status) ?? o.status;
 
   return (
     <article aria-labelledby="order-title">

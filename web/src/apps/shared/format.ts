@@ -88,3 +88,15 @@ export function shortId(id: string): string {
   const i = id.indexOf('_');
   return i >= 0 ? `#${id.slice(i + 1, i + 7).toUpperCase()}` : id;
 }
+
+const RANK: Record<OrderStatus, number> = { pending_payment: 0, placed: 1, preparing: 2, ready: 3, in_delivery: 4, delivered: 5, cancelled: 5, rejected: 5, failed: 5 };
+
+/**
+ * The later of two views of an order's status (statuses only move forward):
+ * the live channel and a fresh GET can each be behind the other for a moment.
+ */
+export function laterStatus(a: OrderStatus | null | undefined, b: OrderStatus | null | undefined): OrderStatus | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return RANK[b] > RANK[a] ? b : a;
+}

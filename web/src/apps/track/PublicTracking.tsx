@@ -64,7 +64,9 @@ export function PublicTracking({ token }: { token: string }) {
       {problem ? (
         problem.status === 404 ? (
           <div className="notice notice--warn" role="alert">
-            This tracking link is not valid, or the delivery ended more than an hour ago.
+            {problem.detail?.startsWith('No route')
+              ? 'Public tracking is not available on this server yet.'
+              : 'This tracking link is not valid, or the delivery ended more than an hour ago.'}
           </div>
         ) : (
           <ProblemAlert problem={problem} context="Tracking is not available right now" />
