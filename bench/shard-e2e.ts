@@ -150,11 +150,14 @@ function bundleWorker(outdir: string): void {
 
 type Stats = { ingest: { frames: number; points: number } };
 
+const progress = (line: string) => process.stderr.write(`shard-e2e: ${line}\n`);
+
 export async function run(): Promise<BenchRow[]> {
   const pg = await startPostgres({ database: 'bench_shard' });
   const outdir = mkdtempSync(path.join(tmpdir(), 'bench-shard-'));
   let server: ReturnType<typeof createTestHarness> | undefined;
   const sockets: WebSocket[] = [];
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
   try {
     await migrateDatabase(pg.url);
     const f = await seed(pg.url);
@@ -167,13 +170,16 @@ export async function run(): Promise<BenchRow[]> {
     type ShardRpc = { stats(): Promise<unknown>; dispatch(request: unknown): Promise<unknown> };
     const env = (await server.getWorker().getEnv()) as unknown as { CITY_SHARD: { getByName(name: string): ShardRpc } };
     const shard = env.CITY_SHARD.getByName(shardFor({ id: f.cityId, center: CENTER, serviceRadiusKm: 12 }, null).key);
-    const shardStats = async (): Promise<Stats> => JSON.parse(JSON.stringify(await shard.stats())) as Stats;
+    const shardStats = async (): Promise<Stats> => {
+      const stats = await Promise.race([shard.stats(), new Promise((_, reject) => setTimeout(() => reject(new Error('shard stats() did not answer within 20 s')), 20_000))]);
+      return JSON.parse(JSON.stringify(stats)) as Stats;
+    };
 
     // Drivers online, each accepting whatever it is offered.
     const drivers: Socket[] = new Array(DRIVERS);
     const position = f.start.map((p) => ({ ...p }));
     const lastAt = new Float64Array(DRIVERS);
-    await inBatches(f.driverTokens, 50, async (d, i) => {
+    await inBatches(f.driverTokens, 100, async (d, i) => {
       const s = await open(`${wsBase}/v1/drivers/me/live?access_token=${d.token}`, (m) => {
         if (m.type === 'offer') s.ws.send(JSON.stringify({ type: 'offer.accept', offerId: m.offerId }));
       });
@@ -186,12 +192,23 @@ export async function run(): Promise<BenchRow[]> {
       await s.next('session');
     });
 
+    progress(`${DRIVERS} drivers online`);
+    // Like the apps, drivers keep reporting (here every 10 s) so none turns silent (45 s) before the load.
+    let turn = 0;
+    keepAlive = setInterval(() => {
+      for (let k = 0; k < Math.ceil(DRIVERS / 10); k++) {
+        const i = turn++ % DRIVERS;
+        lastAt[i] = Math.max(lastAt[i]! + 1, Date.now());
+        drivers[i]!.ws.send(JSON.stringify({ type: 'location', ...position[i]!, at: new Date(lastAt[i]!).toISOString() }));
+      }
+    }, 1_000);
     // Trips: each order's pickup is where its driver stands, so that driver wins it.
     await inBatches(f.orders, 20, async (o, i) => {
       await shard.dispatch({ orderId: o.id, pickup: o.pickup, dropoff: o.dropoff, payoutCents: 500 });
       await drivers[i]!.next('assignment');
     });
 
+    progress(`${TRIPS} trips assigned`);
     // One watcher per trip, through the route, with the latency of each position it receives.
     let latencies: number[] = [];
     await inBatches(f.orders, 20, async (o) => {
@@ -202,6 +219,8 @@ export async function run(): Promise<BenchRow[]> {
       await w.next('status');
     });
 
+    clearInterval(keepAlive);
+    progress(`${TRIPS} watchers connected`);
     const rows: BenchRow[] = [];
     const load0 = loadavg()[0]!;
     for (const batch of BATCHES) {
@@ -251,6 +270,7 @@ export async function run(): Promise<BenchRow[]> {
         const handled = after.ingest.points - before.ingest.points;
         const sustained = handled / doneSeconds;
         const lat = latencies.filter((l) => Number.isFinite(l));
+        progress(`${rate}/s × ${batch}: ${handled} fixes in ${doneSeconds.toFixed(1)} s, ${latencies.length} watcher positions`);
         const label = `${rate.toLocaleString('en-US')}/s offered, ${batch} fix${batch > 1 ? 'es' : ''} per frame`;
         rows.push(
           { bench: BENCH, metric: `fixes/s handled by one shard (${label})`, value: sustained, unit: 'updates/s', goal: `≥ ${GOAL.rate.toLocaleString('en-US')}`, pass: sustained >= GOAL.rate, harness: HARNESS, note: `${handled} of ${frames * batch} in ${doneSeconds.toFixed(1)} s (sending took ${sentSeconds.toFixed(1)} s), ${DRIVERS} driver sockets` },
@@ -263,6 +283,7 @@ export async function run(): Promise<BenchRow[]> {
     rows.push({ bench: BENCH, metric: 'load average (1 min) at start of load', value: load0, unit: '', harness: 'os.loadavg()', note: 'two cores, shared with other work' });
     return rows;
   } finally {
+    clearInterval(keepAlive);
     for (const ws of sockets) {
       try {
         ws.close();
@@ -270,9 +291,11 @@ export async function run(): Promise<BenchRow[]> {
         // closing anyway
       }
     }
-    if (server) await server.close().catch(() => {});
+    // Never hang on the way out: each shutdown step gets 15 s.
+    const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 15_000))]);
+    if (server) await bounded(server.close());
     rmSync(outdir, { recursive: true, force: true });
-    await pg.stop();
+    await bounded(pg.stop());
   }
 }
 

@@ -18,7 +18,7 @@ import {
 import { DispatchRequestSchema, LocationBatchSchema, OrderStatusUpdateSchema, SHARD_HEADERS } from './rpc';
 import { restoreState, withOrigin } from './restore';
 import { reduce, type IngestSummary, type ResultOf, type ShardInput } from './state';
-import { attachmentOf, driverTag, orderTag, safeClose, sendError, type Attachment } from './sockets';
+import { driverTag, orderTag, safeClose, sendError, SocketRegistry, type Attachment } from './sockets';
 import { ShardRepository, type DriverRow, type DriverStateRow, type TimerRow } from './storage';
 import { dispatchLogOf, snapshotOf, trackingOf, watcherGreeting, type DispatchLog, type ShardSnapshot, type TrackingView } from './views';
 import { ShardWriter } from './writer';
@@ -66,6 +66,7 @@ export class CityShard extends DurableObject<Env> {
   private readonly writer: ShardWriter;
   private delivering = false;
   private readonly fanout: WatcherFanout;
+  private sockets!: SocketRegistry;
   private readonly ids: IdSource = { offerId: () => newId('ofr') };
 
   /** The shard's clock; tests replace it (inside runInDurableObject) to move time. */
@@ -78,7 +79,7 @@ export class CityShard extends DurableObject<Env> {
     this.repo = new ShardRepository(ctx.storage.sql);
     this.writer = new ShardWriter(this.repo, () => this.state, (fn) => ctx.storage.transactionSync(fn));
     this.eventSink = new QueueEventSink(env.EVENTS);
-    this.fanout = new WatcherFanout((orderId) => ctx.getWebSockets(orderTag(orderId)), (flush) => setTimeout(flush, 0));
+    this.fanout = new WatcherFanout((orderId) => this.sockets.ofOrder(orderId), (flush) => setTimeout(flush, 0));
     // Pings never wake a hibernating object: the runtime answers them itself.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     void ctx.blockConcurrencyWhile(async () => {
@@ -92,11 +93,8 @@ export class CityShard extends DurableObject<Env> {
   private load(): void {
     const key = this.ctx.id.name ?? this.repo.getMeta('key') ?? this.ctx.id.toString();
     if (this.repo.getMeta('key') !== key) this.repo.setMeta('key', key);
-    const connected = new Set<string>();
-    for (const ws of this.ctx.getWebSockets()) {
-      const a = attachmentOf(ws);
-      if (a?.role === 'driver') connected.add(a.driverId);
-    }
+    this.sockets = new SocketRegistry(this.ctx.getWebSockets());
+    const connected = this.sockets.connectedDrivers();
     const restored = restoreState(this.repo, key, connected, Date.now());
     this.state = restored.state;
     this.originKnown = restored.originKnown;
@@ -211,17 +209,23 @@ export class CityShard extends DurableObject<Env> {
       const vehicle = request.headers.get(SHARD_HEADERS.vehicle);
       if (!driverId) return new Response('Missing driver id', { status: 400 });
       // One live connection per driver: a reconnect replaces the previous socket.
-      for (const old of this.ctx.getWebSockets(driverTag(driverId))) safeClose(old, CLOSE.replaced, 'replaced by a newer connection');
+      for (const old of [...this.sockets.ofDriver(driverId)]) {
+        this.sockets.remove(old);
+        safeClose(old, CLOSE.replaced, 'replaced by a newer connection');
+      }
       this.ctx.acceptWebSocket(server, [driverTag(driverId), 'drivers']);
       const attachment: Attachment = { v: PROTOCOL_VERSION, role: 'driver', driverId, vehicle: isVehicle(vehicle) ? vehicle : 'car' };
       server.serializeAttachment(attachment);
+      this.sockets.add(server, attachment);
       this.step({ type: 'driver.connected', driverId, vehicle: attachment.vehicle });
     } else if (role === 'watcher') {
       const orderId = request.headers.get(SHARD_HEADERS.orderId);
       if (!orderId) return new Response('Missing order id', { status: 400 });
-      if (this.ctx.getWebSockets(orderTag(orderId)).length >= MAX_WATCHERS_PER_ORDER) return new Response('Too many watchers', { status: 429 });
+      if (this.sockets.ofOrder(orderId).size >= MAX_WATCHERS_PER_ORDER) return new Response('Too many watchers', { status: 429 });
       this.ctx.acceptWebSocket(server, [orderTag(orderId), 'watchers']);
-      server.serializeAttachment({ v: PROTOCOL_VERSION, role: 'watcher', orderId } satisfies Attachment);
+      const attachment: Attachment = { v: PROTOCOL_VERSION, role: 'watcher', orderId };
+      server.serializeAttachment(attachment);
+      this.sockets.add(server, attachment);
       for (const message of watcherGreeting(this.state, orderId, this.clock())) server.send(JSON.stringify(message));
     } else {
       return new Response('Unknown channel', { status: 400 });
@@ -238,7 +242,7 @@ export class CityShard extends DurableObject<Env> {
       sendError(ws, 'binary_unsupported', 'Send JSON text frames.');
       return;
     }
-    const attachment = attachmentOf(ws);
+    const attachment = this.sockets.attachment(ws);
     if (!attachment) {
       safeClose(ws, CLOSE.policy, 'unknown connection');
       return;
@@ -277,15 +281,13 @@ export class CityShard extends DurableObject<Env> {
   }
 
   private socketGone(ws: WebSocket): void {
-    const a = attachmentOf(ws);
-    if (a?.role !== 'driver') return;
-    const others = this.ctx.getWebSockets(driverTag(a.driverId)).filter((s) => s !== ws && s.readyState === WebSocket.OPEN);
-    if (others.length === 0) this.step({ type: 'driver.disconnected', driverId: a.driverId });
+    const a = this.sockets.remove(ws);
+    if (a?.role === 'driver' && this.sockets.ofDriver(a.driverId).size === 0) this.step({ type: 'driver.disconnected', driverId: a.driverId });
   }
 
   private sendToDriver(driverId: string, message: ServerToDriver): void {
     const payload = JSON.stringify(message);
-    for (const ws of this.ctx.getWebSockets(driverTag(driverId))) {
+    for (const ws of this.sockets.ofDriver(driverId)) {
       try {
         ws.send(payload);
       } catch {
@@ -309,7 +311,7 @@ export class CityShard extends DurableObject<Env> {
       shardKey: this.state.shardKey,
       jobs: this.state.jobs.size,
       openOffers: [...this.state.offers.values()].filter((o) => o.status === 'pending').length,
-      sockets: { drivers: this.ctx.getWebSockets('drivers').length, watchers: this.ctx.getWebSockets('watchers').length },
+      sockets: this.sockets.counts,
       ingest: { ...this.ingest },
     };
   }

@@ -17,7 +17,7 @@ export class WatcherFanout {
   sent = 0;
 
   constructor(
-    private readonly socketsOf: (orderId: string) => readonly WatcherSocket[],
+    private readonly socketsOf: (orderId: string) => Iterable<WatcherSocket>,
     private readonly schedule: (flush: () => void) => void,
   ) {}
 

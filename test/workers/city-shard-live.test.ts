@@ -99,6 +99,23 @@ describe('CityShard live channels: drivers', () => {
     expect(await third.next()).toEqual({ type: 'assignment', orderId: 'ord_resume' });
   });
 
+  it('keeps track of its sockets across an eviction (no runtime lookups on the hot path)', async () => {
+    const { stub } = freshShard();
+    const driver = await connectDriver(stub, 'drv_reg');
+    await driver.next('session');
+    const watcher = await watchOrder(stub, 'ord_reg');
+    expect((await stub.stats()).sockets).toEqual({ drivers: 1, watchers: 1 });
+    await evictDurableObject(stub);
+    // Rebuilt from the runtime's list on wake; the same sockets still get their messages.
+    expect((await stub.stats()).sockets).toEqual({ drivers: 1, watchers: 1 });
+    driver.send({ type: 'availability', available: true });
+    expect(await driver.next('session')).toMatchObject({ available: true });
+    driver.close();
+    watcher.close();
+    await expect.poll(async () => (await stub.stats()).sockets).toEqual({ drivers: 0, watchers: 0 });
+    expect((await stub.driverState('drv_reg'))?.connected).toBe(false);
+  });
+
   it('refuses upgrades without a role or identity, and plain requests', async () => {
     const { stub } = freshShard();
     expect((await stub.fetch('http://shard/live')).status).toBe(426);
