@@ -10,6 +10,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Database } from '../../db/client';
+import type { SQL } from 'drizzle-orm';
 import type { Payment } from '../../db/schema/index';
 import { isLocalMode } from '../env';
 import { principalOf, requireAuth } from '../middleware/auth';
@@ -191,7 +192,12 @@ export const orderRoutes = createRouter()
         c.executionCtx.waitUntil(publishToMerchantFeed(c.env, detail.order.merchantId, created.events));
       }
       let clientSecret: string | undefined;
-      if (detail.order.status === 'pending_payment' && payment) clientSecret = (await ensurePaymentIntent(db, provider, payment)).clientSecret;
+      const alongside: SQL[] = [];
+      if (detail.order.status === 'pending_payment' && payment) {
+        const intent = await ensurePaymentIntent(db, provider, payment);
+        clientSecret = intent.clientSecret;
+        if (intent.record) alongside.push(intent.record);
+      }
       const payload = {
         order: orderView(detail, creator.kind === 'customer' ? 'customer' : 'merchant', c.env.PUBLIC_BASE_URL),
         ...(clientSecret ? { payment: { clientSecret, ...localCheckout(c.env) } } : {}),
@@ -199,7 +205,8 @@ export const orderRoutes = createRouter()
       const text = JSON.stringify(payload);
       const headers = { 'Content-Type': 'application/json', Location: `/v1/orders/${detail.order.id}` };
       const stored = clientSecret ? text.replace(JSON.stringify(clientSecret), CLIENT_SECRET_PLACEHOLDER) : text;
-      await completeKey(db, ref, { status: 201, body: stored, headers });
+      // The intent id and the stored answer in one statement (one round trip).
+      await completeKey(db, ref, { status: 201, body: stored, headers }, alongside);
       return new Response(text, { status: 201, headers }) as never;
     } catch (error) {
       await releaseKey(db, ref);

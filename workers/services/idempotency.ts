@@ -13,7 +13,7 @@
  * - A claim is locked while its request runs; a concurrent retry gets a 409
  *   "in progress". A lock older than LOCK_TIMEOUT is a dead attempt, taken over.
  */
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { idempotencyKeys } from '../../db/schema/index';
 import { Problem, problems } from '../problem';
@@ -101,17 +101,30 @@ export async function claimKey(db: Database, ref: IdempotencyRef, hash: string, 
   return { kind: 'resume', resourceId: resumed[0]!.resourceId };
 }
 
-/** Records what this attempt created; call it inside the transaction that creates it. */
-export async function attachResource(tx: Pick<Database, 'update'>, ref: IdempotencyRef, resourceId: string): Promise<void> {
-  await tx.update(idempotencyKeys).set({ resourceId }).where(whereKey(ref));
-}
+/** Records what this attempt created: run it in the same statement or transaction that creates it. */
+export const attachResourceSql = (ref: IdempotencyRef, resourceId: string): SQL =>
+  sql`update ${idempotencyKeys} set resource_id = ${resourceId} where ${idempotencyKeys.scope} = ${ref.scope} and ${idempotencyKeys.key} = ${ref.key}`;
 
-/** Stores the final answer, replayed byte for byte from now on. */
-export async function completeKey(db: Pick<Database, 'update'>, ref: IdempotencyRef, response: { status: number; body: string; headers: Record<string, string> }): Promise<void> {
-  await db
+/**
+ * Stores the final answer, replayed byte for byte from now on. `alongside`
+ * are writes that belong with it (e.g. the PaymentIntent id), sent in the
+ * same statement so they commit together, in one round trip.
+ */
+export async function completeKey(
+  db: Pick<Database, 'update' | 'execute'>,
+  ref: IdempotencyRef,
+  response: { status: number; body: string; headers: Record<string, string> },
+  alongside: SQL[] = [],
+): Promise<void> {
+  const store = db
     .update(idempotencyKeys)
     .set({ statusCode: response.status, responseBody: response.body, responseHeaders: response.headers, lockedAt: null })
     .where(whereKey(ref));
+  if (alongside.length === 0) {
+    await store;
+    return;
+  }
+  await db.execute(sql`with ${sql.join(alongside.map((w, i) => sql`${sql.raw(`a${i}`)} as (${w})`), sql`, `)} ${store.getSQL()}`);
 }
 
 /**

@@ -47,10 +47,8 @@ export function outboxEvent(
   return { id: newId('obx'), topic, aggregateType: aggregate.type, aggregateId: aggregate.id, payload, createdAt: at };
 }
 
-/** Writes the events with the caller's transaction (pass `tx`, never the bare db, for a state change). */
-export async function writeOutbox(tx: Executor, events: readonly OutboxEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const rows: NewOutboxMessage[] = events.map((e) => ({
+const rowsOf = (events: readonly OutboxEvent[]): NewOutboxMessage[] =>
+  events.map((e) => ({
     id: e.id,
     topic: e.topic,
     aggregateType: e.aggregateType,
@@ -59,5 +57,12 @@ export async function writeOutbox(tx: Executor, events: readonly OutboxEvent[]):
     createdAt: e.createdAt,
     nextAttemptAt: e.createdAt,
   }));
-  await tx.insert(outbox).values(rows);
+
+/** The insert itself, for a caller that folds it into a larger statement (a CTE); at least one event. */
+export const outboxInsert = (db: Executor, events: readonly OutboxEvent[]) => db.insert(outbox).values(rowsOf(events));
+
+/** Writes the events with the caller's transaction (pass `tx`, never the bare db, for a state change). */
+export async function writeOutbox(tx: Executor, events: readonly OutboxEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.insert(outbox).values(rowsOf(events));
 }

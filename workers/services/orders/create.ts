@@ -4,13 +4,13 @@
  * first status event, outbox row, payment record, idempotency resource).
  * Refusals are 422 problems with field paths and write nothing.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { cities, merchants, orderContacts, orderItems, orders, orderStatusEvents, payments, products, userProfiles, type Order, type Payment } from '../../../db/schema/index';
 import { problems, type FieldError } from '../../problem';
-import { attachResource, type IdempotencyRef } from '../idempotency';
-import { outboxEvent, writeOutbox, type OutboxEvent } from '../outbox';
+import { attachResourceSql, type IdempotencyRef } from '../idempotency';
+import { outboxEvent, outboxInsert, type OutboxEvent } from '../outbox';
 import { newDeliveryPin, newTrackingToken } from './codes';
 import { distanceMeters, MAX_ORDER_TOTAL_CENTS, priceOrder } from './pricing';
 import { orderEventPayload, type EventActor } from './transitions';
@@ -27,6 +27,16 @@ export interface CreateOrderInput {
 export type OrderCreator = { kind: 'customer'; userId: string } | { kind: 'merchant_api'; merchantId: string; keyId: string };
 
 const invalid = (errors: FieldError[]) => problems.validation(errors);
+
+/** The product columns pricing needs, as the lookup's JSON brings them. */
+interface ProductFacts {
+  id: string;
+  name: string;
+  priceCents: number;
+  currency: string;
+  available: boolean;
+  requiresPrescription: boolean;
+}
 
 /** Rules that need no database: who may send which fields. */
 export function checkCreatorFields(input: CreateOrderInput, creator: OrderCreator): void {
@@ -57,8 +67,19 @@ export interface CreatedOrder {
 export async function createOrder(db: Database, input: CreateOrderInput, creator: OrderCreator, idempotency: IdempotencyRef, now = new Date()): Promise<CreatedOrder> {
   checkCreatorFields(input, creator);
 
+  // One round trip: the merchant, its city, the customer's contact and the
+  // products asked for (as JSON), so the pricing has everything it needs.
+  const ids = input.items.map((i) => i.productId);
   const [place] = await db
-    .select({ merchant: merchants, city: cities, profile: { name: userProfiles.name, phone: userProfiles.phone, email: userProfiles.email } })
+    .select({
+      merchant: merchants,
+      city: cities,
+      profile: { name: userProfiles.name, phone: userProfiles.phone, email: userProfiles.email },
+      products: sql<unknown>`(select coalesce(json_agg(json_build_object(
+          'id', p.id, 'name', p.name, 'priceCents', p.price_cents, 'currency', p.currency,
+          'available', p.available, 'requiresPrescription', p.requires_prescription)), '[]'::json)
+        from ${products} p where p.merchant_id = ${merchants.id} and p.id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}))`,
+    })
     .from(merchants)
     .innerJoin(cities, eq(cities.id, merchants.cityId))
     .leftJoin(userProfiles, eq(userProfiles.userId, creator.kind === 'customer' ? creator.userId : ''))
@@ -72,8 +93,7 @@ export async function createOrder(db: Database, input: CreateOrderInput, creator
     throw invalid([{ path: 'json.dropoff.location', message: `The address is outside the area ${city.name} is served in.` }]);
   }
 
-  const ids = input.items.map((i) => i.productId);
-  const found = await db.select().from(products).where(and(eq(products.merchantId, merchant.id), inArray(products.id, ids)));
+  const found = (typeof place.products === 'string' ? JSON.parse(place.products) : place.products) as ProductFacts[];
   const byId = new Map(found.map((p) => [p.id, p]));
   const errors: FieldError[] = [];
   input.items.forEach((item, i) => {
@@ -151,20 +171,19 @@ export async function createOrder(db: Database, input: CreateOrderInput, creator
     ? null
     : { id: newId('pay'), orderId, provider: 'stripe', providerPaymentId: null, status: 'requires_payment', amountCents: totals.totalCents, currency: city.currency, refundedCents: 0, failureReason: null, createdAt: now, updatedAt: now };
 
-  await db.transaction(async (tx) => {
-    // Issued together, postgres.js pipelines them on the transaction's one
-    // connection: Postgres runs them in this order (the order row first, so
-    // the foreign keys hold), and the transaction costs three round trips.
-    await Promise.all([
-      tx.insert(orders).values(order),
-      tx.insert(orderContacts).values(contact),
-      tx.insert(orderItems).values(items),
-      tx.insert(orderStatusEvents).values({ id: newId('evt'), orderId, status, dispatchState: 'unassigned', actorType: actor.type, actorId: actor.id, at: now }),
-      writeOutbox(tx, events),
-      payment ? tx.insert(payments).values(payment) : Promise.resolve(),
-      attachResource(tx, idempotency, orderId),
-    ]);
-  });
+  // One statement, so one implicit transaction and one round trip: every
+  // insert is a data-modifying CTE (foreign keys are checked at the end of
+  // the statement, when the order row exists). All of it commits or none.
+  const writes: SQL[] = [
+    db.insert(orders).values(order).getSQL(),
+    db.insert(orderContacts).values(contact).getSQL(),
+    db.insert(orderItems).values(items).getSQL(),
+    db.insert(orderStatusEvents).values({ id: newId('evt'), orderId, status, dispatchState: 'unassigned', actorType: actor.type, actorId: actor.id, at: now }).getSQL(),
+    outboxInsert(db, events).getSQL(),
+    ...(payment ? [db.insert(payments).values(payment).getSQL()] : []),
+    attachResourceSql(idempotency, orderId),
+  ];
+  await db.execute(sql`with ${sql.join(writes.map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`), sql`, `)} select 1`);
 
   return { detail: { order, items, contact, driver: null }, events, payment };
 }

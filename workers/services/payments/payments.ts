@@ -4,7 +4,7 @@
  * delivery. Every provider call carries an idempotency key derived from our
  * own ids (lifecycle.ts `providerKeys`), so retrying any of them is safe.
  */
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { payments, refunds, type Payment } from '../../../db/schema/index';
@@ -20,15 +20,25 @@ export async function paymentOfOrder(db: Reader, orderId: string): Promise<Payme
   return row ?? null;
 }
 
+/** Stores the intent id on the payment (once: a later write never replaces it). */
+export const recordIntentSql = (db: Pick<Database, 'update'>, paymentId: string, intentId: string): SQL =>
+  db
+    .update(payments)
+    .set({ providerPaymentId: intentId, updatedAt: new Date() })
+    .where(and(eq(payments.id, paymentId), isNull(payments.providerPaymentId)))
+    .getSQL();
+
 /**
  * The PaymentIntent of an order, created on first call and the same one on
  * every later call (same idempotency key, or retrieved by its id). Returns
- * the client secret the customer's browser confirms with.
+ * the client secret the customer's browser confirms with and, when the
+ * intent id is not stored yet, the write that stores it (`record`), for the
+ * caller to run together with its own final write.
  */
-export async function ensurePaymentIntent(db: Database, provider: PaymentProvider, payment: Payment): Promise<{ intentId: string; clientSecret: string }> {
+export async function ensurePaymentIntent(db: Database, provider: PaymentProvider, payment: Payment): Promise<{ intentId: string; clientSecret: string; record: SQL | null }> {
   if (payment.providerPaymentId) {
     const intent = await provider.retrieveIntent(payment.providerPaymentId);
-    return { intentId: intent.id, clientSecret: intent.clientSecret };
+    return { intentId: intent.id, clientSecret: intent.clientSecret, record: null };
   }
   const intent = await provider.createIntent({
     orderId: payment.orderId,
@@ -36,11 +46,7 @@ export async function ensurePaymentIntent(db: Database, provider: PaymentProvide
     currency: payment.currency,
     idempotencyKey: providerKeys.paymentIntent(payment.orderId),
   });
-  await db
-    .update(payments)
-    .set({ providerPaymentId: intent.id, updatedAt: new Date() })
-    .where(and(eq(payments.id, payment.id), isNull(payments.providerPaymentId)));
-  return { intentId: intent.id, clientSecret: intent.clientSecret };
+  return { intentId: intent.id, clientSecret: intent.clientSecret, record: recordIntentSql(db, payment.id, intent.id) };
 }
 
 const paymentEvent = (topic: 'payment.succeeded' | 'payment.failed' | 'payment.refunded', p: Payment) =>
