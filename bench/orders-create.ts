@@ -52,6 +52,7 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const OPEN_LOOP_RATE = Number(process.env.BENCH_RATE ?? 0);
+const REFERENCE_S = Number(process.env.BENCH_REFERENCE_S ?? 15);
 const CUSTOMERS = 500;
 const GOAL = { throughput: 300, p99: 100 };
 
@@ -140,14 +141,21 @@ export function orderRequest(base: string, f: Fixture, i: number): () => Promise
 }
 
 /** Closed loop: `concurrency` clients, each sending its next order as soon as the last one is answered. */
-async function closedLoop(base: string, f: Fixture, seconds: number, concurrency: number, first: number): Promise<{ samples: Sample[]; next: number }> {
+async function closedLoop(
+  base: string,
+  f: Fixture,
+  seconds: number,
+  concurrency: number,
+  first: number,
+  request: (base: string, f: Fixture, i: number) => () => Promise<number> = orderRequest,
+): Promise<{ samples: Sample[]; next: number }> {
   const samples: Sample[] = [];
   let next = first;
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
-        const send = orderRequest(base, f, next++);
+        const send = request(base, f, next++);
         const t0 = performance.now();
         // A failed request (connection refused, reset) counts as status 0.
         const status = await send().catch(() => 0);
@@ -263,6 +271,8 @@ function pgbenchTps(adminUrl: string, database: string): { tps: number | null; n
 
 interface Phase {
   name: string;
+  /** Also measure the harness's floor (GET /healthz) in this phase. */
+  reference?: boolean;
   /** What the Worker's Hyperdrive binding connects to. */
   databaseUrl: string;
   harness: string;
@@ -377,6 +387,22 @@ async function measurePhase(phase: Phase, fixture: Fixture, fakeUrl: string, out
       { bench: BENCH, metric: label('load average (1 min) at start'), value: load0, unit: '', harness: 'os.loadavg()', note: 'the machine is shared' },
     ];
     let next = closed.next;
+    if (phase.reference) {
+      // The harness's floor: a request that does nothing (GET /healthz), same clients, same isolate.
+      const health = (b: string) => async () => {
+        const res = await fetch(`${b}/healthz`);
+        await res.arrayBuffer();
+        return res.status === 200 ? 201 : res.status;
+      };
+      const h0 = descendantCpu();
+      const ref = await closedLoop(base, fixture, REFERENCE_S, CONCURRENCY, 0, (b) => health(b));
+      const h1 = descendantCpu();
+      const r = summarize(ref.samples, REFERENCE_S);
+      rows.push(
+        { bench: BENCH, metric: label(`reference: GET /healthz (no database), ${REFERENCE_S} s`), value: r.throughput, unit: 'req/s', harness: phase.harness, note: `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms` },
+        { bench: BENCH, metric: label('reference: CPU per GET /healthz, workerd'), value: ((h1.workerd ?? 0) - (h0.workerd ?? 0)) / Math.max(1, r.count), unit: 'ms', harness: cpuHarness },
+      );
+    }
     if (OPEN_LOOP_RATE > 0) {
       const open = await openLoop(base, fixture, DURATION_S, OPEN_LOOP_RATE, next);
       next += DURATION_S * OPEN_LOOP_RATE;
@@ -406,7 +432,7 @@ export async function run(): Promise<BenchRow[]> {
     bundleWorker(outdir);
     bouncer = await startPgbouncer(pg.url);
     const phases: Phase[] = [
-      { name: 'direct', databaseUrl: pg.url, harness: `${HARNESS}; local Hyperdrive: a new Postgres connection per request` },
+      { name: 'direct', reference: true, databaseUrl: pg.url, harness: `${HARNESS}; local Hyperdrive: a new Postgres connection per request` },
       ...('url' in bouncer ? [{ name: 'pooled', databaseUrl: bouncer.url, harness: `${HARNESS}; Hyperdrive → pgbouncer (session pool) → Postgres, as production pools` }] : []),
     ];
     const rows: BenchRow[] = [];

@@ -119,6 +119,20 @@ describe('Idempotency-Key', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('two requests with one key at the same time: one order, the other waits its turn (409 in progress) or gets the replay', async () => {
+    const key = newKey();
+    const body = orderBody(merchant.merchantId, [{ productId: burger, quantity: 3 }]);
+    const before = await counts();
+    const results = await Promise.all([1, 2, 3].map(() => api('/v1/orders', { token: customer.token, idempotencyKey: key, body })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses).toContain(201);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    for (const r of results.filter((x) => x.status === 409)) expect(r.headers.get('retry-after')).toBe('1');
+    expect((await counts()).orders).toBe(before.orders + 1);
+    const ids = new Set((await Promise.all(results.filter((r) => r.status === 201).map((r) => json<CreatedOrder>(r)))).map((o) => o.order.id));
+    expect(ids.size).toBe(1);
+  });
+
   it('keys per caller: two customers may use the same key', async () => {
     const key = newKey();
     const other = await createCustomer();
