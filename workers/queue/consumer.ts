@@ -16,9 +16,15 @@ import { parkMessage } from './dead-letters';
 import { scheduleWebhookRetry } from './retry-message';
 import { retryDelaySeconds } from './retry-policy';
 import { buildSenders } from './senders';
+import type { ShardEvent } from '../../durable-objects/city-shard/events';
+import { applyDispatchFact, type DispatchFactEffects } from '../services/orders/dispatch-facts';
+import { afterOrderCommit } from '../services/order-commit';
+import { cancelOrderDispatch, loadCityGeometry } from '../services/city-shard-client';
 
 export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
   db: Database;
+  /** What follows a committed dispatch fact (feed, relay, shard); absent in tests that do not need it. */
+  dispatchEffects?: DispatchFactEffects;
 }
 
 type Outcome = { retry: boolean };
@@ -44,15 +50,35 @@ async function pushDriverOffer(body: ShardEventBody, deps: ConsumerDeps): Promis
   );
 }
 
-/**
- * Handlers of city-shard dispatch facts. Applying them to Postgres belongs to
- * the orders domain; until its applier is listed here, each fact is parked in
- * dead_letters (visible at GET /v1/ops/dead-letters, replayable), never dropped.
- */
+/** Handlers of city-shard dispatch facts: the push to the driver, and the orders domain's applier. */
 const SHARD_HANDLERS: ((body: ShardEventBody, deps: ConsumerDeps, messageId: string) => Promise<Outcome | void>)[] = [
   (body, deps) => pushDriverOffer(body, deps),
-  (body, deps, messageId) => parkMessage(deps.db, { messageId, body, attempts: 0, error: 'no applier for city-shard dispatch facts in this consumer yet' }),
+  (body, deps, messageId) => applyShardFact(body, deps, messageId),
 ];
+
+const DISPATCH_FACTS = new Set(['dispatch.offered', 'dispatch.offer_resolved', 'dispatch.accepted', 'dispatch.unassigned']);
+
+async function applyShardFact(body: ShardEventBody, deps: ConsumerDeps, messageId: string): Promise<Outcome | void> {
+  if (!DISPATCH_FACTS.has(body.event.type)) {
+    await parkMessage(deps.db, { messageId, body, attempts: 0, error: `unknown city-shard fact ${body.event.type}` });
+    return;
+  }
+  await applyDispatchFact(deps.db, body.event as unknown as ShardEvent, deps.dispatchEffects);
+}
+
+function dispatchEffectsFor(env: Env): DispatchFactEffects {
+  return {
+    async afterCommit(merchantId, events, order) {
+      const pending: Promise<unknown>[] = [];
+      afterOrderCommit(env, { waitUntil: (p) => pending.push(p) }, merchantId, events, order);
+      await Promise.allSettled(pending);
+    },
+    async cancelDispatch(order, reason) {
+      const city = await loadCityGeometry(openDatabase(env.HYPERDRIVE.connectionString), order.cityId);
+      if (city) await cancelOrderDispatch(env, city, { id: order.id, pickup: { lat: order.pickupLat, lng: order.pickupLng }, dropoff: { lat: order.dropoffLat, lng: order.dropoffLng } }, reason);
+    },
+  };
+}
 
 export async function handleMessage(body: unknown, messageId: string, deps: ConsumerDeps, queue: Pick<Queue, 'send'>): Promise<Outcome> {
   const message = classifyMessage(body);
@@ -112,6 +138,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     localMode,
     publicBaseUrl: env.PUBLIC_BASE_URL,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
+    dispatchEffects: dispatchEffectsFor(env),
   };
   // Four orders at a time (a Worker invocation has six sockets and the database
   // client takes up to five); one order's messages in the order they happened.

@@ -18,7 +18,7 @@ import { problems } from '../problem';
 import { OrderIdParam, OrderSchema } from '../schemas/orders';
 import { paymentProvider } from '../providers/payments/index';
 import { startDispatch } from '../services/dispatch-client';
-import { publishToMerchantFeed } from '../services/merchant-feed';
+import { afterOrderCommit } from '../services/order-commit';
 import { eventActorOf } from '../services/orders/access';
 import { loadOrderDetail } from '../services/orders/repository';
 import type { OrderStep } from '../services/orders/state-machine';
@@ -123,7 +123,7 @@ async function takeStep(c: Context<AppEnv>, step: OrderStep, options: StepOption
     },
   });
 
-  c.executionCtx.waitUntil(publishToMerchantFeed(c.env, result.order.merchantId, result.events));
+  afterOrderCommit(c.env, c.executionCtx, result.order.merchantId, result.events, result.order);
   if (step === 'accept') {
     const o = result.order;
     c.executionCtx.waitUntil(

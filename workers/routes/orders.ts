@@ -21,7 +21,7 @@ import { CreatedOrderSchema, IdempotencyHeaders, NewOrderSchema, ORDER_STATUS_VA
 import { paymentProvider, PaymentProviderRejectedError, PaymentProviderUnavailableError, type PaymentProvider } from '../providers/payments/index';
 import type { Principal } from '../services/auth/principal';
 import { claimKey, completeKey, idempotencyScope, releaseKey, replayResponse, requestHash } from '../services/idempotency';
-import { publishToMerchantFeed } from '../services/merchant-feed';
+import { afterOrderCommit } from '../services/order-commit';
 import { relationTo } from '../services/orders/access';
 import { createOrder, type OrderCreator } from '../services/orders/create';
 import { decodeCursor } from '../services/orders/cursor';
@@ -189,7 +189,7 @@ export const orderRoutes = createRouter()
       if (!detail) {
         const created = await createOrder(db, body, creator, ref);
         ({ detail, payment } = created);
-        c.executionCtx.waitUntil(publishToMerchantFeed(c.env, detail.order.merchantId, created.events));
+        afterOrderCommit(c.env, c.executionCtx, detail.order.merchantId, created.events, detail.order);
       }
       let clientSecret: string | undefined;
       const alongside: SQL[] = [];

@@ -10,7 +10,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, problemResponses } from '../openapi';
 import { Problem } from '../problem';
 import { InvalidSignatureError, paymentProvider } from '../providers/payments/index';
-import { publishToMerchantFeed } from '../services/merchant-feed';
+import { afterOrderCommit } from '../services/order-commit';
 import { settle } from '../services/payments/payments';
 import { applyStripeEvent } from '../services/payments/stripe-events';
 
@@ -47,7 +47,7 @@ export const stripeWebhookRoutes = createRouter().openapi(receive, async (c) => 
   }
   const db = c.var.db();
   const outcome = await applyStripeEvent(db, event);
-  for (const { merchantId, events } of outcome.orderEvents) c.executionCtx.waitUntil(publishToMerchantFeed(c.env, merchantId, events));
+  for (const { merchantId, events } of outcome.orderEvents) afterOrderCommit(c.env, c.executionCtx, merchantId, events);
   if (outcome.settlement.kind !== 'none') {
     try {
       await settle(db, provider, outcome.settlement);

@@ -1,15 +1,14 @@
 /**
  * The one call from the order lifecycle into dispatch. The merchant's
  * `accept` calls it after its commit, so a driver heads to the pickup while
- * the order is prepared (docs/architecture.md, main use case, step 3).
- *
- * PLACEHOLDER: today it does nothing and the order's dispatch state stays
- * `unassigned`. The city-shard work replaces the body with the RPC to the
- * CityShard that owns the pickup position (see workers/shards.ts), keeping
- * this signature so the order routes do not change. It must be idempotent:
- * the `order.preparing` outbox event is the durable backstop that may call
- * it again for the same order.
+ * the order is prepared (docs/architecture.md, main use case, step 3). It asks
+ * the CityShard that owns the pickup position (workers/shards.ts) to run its
+ * offer loop. Idempotent on the shard's side (a known order is not dispatched
+ * twice), so the `order.preparing` outbox event may call it again.
  */
+import { openDatabase } from '../../db/client';
+import { dispatchOrder, loadCityGeometry } from './city-shard-client';
+
 export interface DispatchRequest {
   id: string;
   cityId: string;
@@ -17,8 +16,17 @@ export interface DispatchRequest {
   pickup: { lat: number; lng: number };
   dropoff: { lat: number; lng: number };
   requiresPrescription: boolean;
+  payoutCents?: number | null;
 }
 
-export async function startDispatch(_env: Env, _order: DispatchRequest): Promise<void> {
-  // Intentionally empty until dispatch lands (see the header).
+export async function startDispatch(env: Pick<Env, 'CITY_SHARD' | 'HYPERDRIVE'>, order: DispatchRequest): Promise<void> {
+  // Runs in waitUntil after the response: its own client, like any invocation.
+  const city = await loadCityGeometry(openDatabase(env.HYPERDRIVE.connectionString), order.cityId);
+  if (!city) throw new Error(`startDispatch: unknown city ${order.cityId}`);
+  await dispatchOrder(env, city, {
+    id: order.id,
+    pickup: order.pickup,
+    dropoff: order.dropoff,
+    ...(order.payoutCents ? { payoutCents: order.payoutCents } : {}),
+  });
 }

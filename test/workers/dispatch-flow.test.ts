@@ -1,0 +1,133 @@
+/**
+ * The main use case across the seam between Postgres and the city shard: a
+ * paid order accepted by its merchant is offered to a live driver over the
+ * driver's socket; the acceptance reaches Postgres through the EVENTS queue
+ * (status event, outbox row, dispatch log) and the driver then takes the
+ * order to `delivered` with the customer's PIN.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchOffers, orders, orderStatusEvents, outbox } from '../../db/schema/index';
+import { applyDispatchFact } from '../../workers/services/orders/dispatch-facts';
+import { Client } from './city-shard-helpers';
+import {
+  api, createCity, createCustomer, createDriver, createMerchant, createProduct, db, json, orderBody, payOrder, placeOrder,
+  type Customer, type TestMerchant,
+} from './helpers/commerce';
+
+let cityId: string;
+let merchant: TestMerchant;
+let customer: Customer;
+let dish: string;
+const sockets: Client[] = [];
+
+beforeAll(async () => {
+  cityId = await createCity();
+  merchant = await createMerchant(cityId);
+  customer = await createCustomer();
+  dish = await createProduct(merchant.merchantId, 1200);
+});
+
+afterAll(() => {
+  for (const s of sockets) s.close();
+});
+
+async function liveDriver(near: { lat: number; lng: number }) {
+  const driver = await createDriver(cityId);
+  const res = await api(`/v1/drivers/me/live?access_token=${driver.token}`, { headers: { Upgrade: 'websocket' } });
+  expect(res.status).toBe(101);
+  const socket = new Client(res.webSocket!);
+  sockets.push(socket);
+  await socket.next('session');
+  socket.send({ type: 'location', lat: near.lat + 0.001, lng: near.lng, at: new Date().toISOString() });
+  socket.send({ type: 'availability', available: true });
+  await socket.next('session');
+  return { ...driver, socket };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function paidOrder() {
+  const created = await placeOrder(customer.token, orderBody(merchant.merchantId, [{ productId: dish, quantity: 1 }]));
+  await payOrder(created);
+  return created.order.id as string;
+}
+
+const step = (id: string, name: string, token: string, body?: unknown) =>
+  api(`/v1/orders/${id}/${name}`, { method: 'POST', token, ...(body !== undefined ? { body } : {}) });
+
+describe('dispatch from accept to delivered', () => {
+  it('offers the accepted order to the live driver, persists the assignment, and delivers with the PIN', async () => {
+    const driver = await liveDriver(merchant.location);
+    const orderId = await paidOrder();
+
+    expect((await step(orderId, 'accept', merchant.ownerToken)).status).toBe(200);
+    const offer = await driver.socket.next('offer', 5_000);
+    expect(offer).toMatchObject({ orderId, offerId: expect.any(String) });
+    driver.socket.send({ type: 'offer.accept', offerId: offer.offerId });
+    await driver.socket.next('assignment', 5_000);
+
+    // The shard's acceptance reaches Postgres through the queue.
+    const assigned = await until('the assignment in Postgres', async () => {
+      const [row] = await db().select().from(orders).where(eq(orders.id, orderId));
+      return row?.driverId ? row : undefined;
+    });
+    expect(assigned).toMatchObject({ driverId: driver.driverId, dispatchState: 'assigned', status: 'preparing' });
+    const events = await db().select().from(orderStatusEvents).where(eq(orderStatusEvents.orderId, orderId));
+    expect(events.filter((e) => e.dispatchState === 'assigned')).toHaveLength(1);
+    expect((await db().select().from(outbox).where(eq(outbox.aggregateId, orderId))).map((r) => r.topic)).toContain('order.assigned');
+    const offers = await until('the offer log', async () => {
+      const rows = await db().select().from(dispatchOffers).where(eq(dispatchOffers.orderId, orderId));
+      return rows.some((r) => r.status === 'accepted') ? rows : undefined;
+    });
+    expect(offers[0]).toMatchObject({ driverId: driver.driverId, status: 'accepted' });
+    expect(offers[0]!.candidates.length).toBeGreaterThan(0);
+
+    // The customer sees the driver; the driver runs the order to the end.
+    const seen = await json<{ dispatch: string; deliveryPin: string }>(await api(`/v1/orders/${orderId}`, { token: customer.token }));
+    expect(seen.dispatch).toBe('assigned');
+    expect((await step(orderId, 'ready', merchant.ownerToken)).status).toBe(200);
+    expect((await step(orderId, 'pickup', driver.token)).status).toBe(200);
+    const wrong = await step(orderId, 'deliver', driver.token, { pin: seen.deliveryPin === '0000' ? '1111' : '0000' });
+    expect(wrong.status).toBe(422);
+    const delivered = await step(orderId, 'deliver', driver.token, { pin: seen.deliveryPin });
+    expect(delivered.status).toBe(200);
+    expect(await json(delivered)).toMatchObject({ status: 'delivered', dispatch: 'dropped_off' });
+  });
+
+  it('never assigns an order cancelled before the acceptance arrived, and tells the shard to drop it', async () => {
+    const driver = await createDriver(cityId);
+    const orderId = await paidOrder();
+    expect((await step(orderId, 'cancel', customer.token)).status).toBe(200);
+    const dropped: string[] = [];
+    const fact = { id: `fact-${orderId}`, shardKey: 'test', orderId, at: new Date().toISOString(), type: 'dispatch.accepted' as const, offerId: `ofr-${orderId}`, driverId: driver.driverId, payoutCents: 500 };
+    const effects = { afterCommit: async () => { throw new Error('must not commit an assignment'); }, cancelDispatch: async (o: { id: string }) => void dropped.push(o.id) };
+    await applyDispatchFact(db(), fact, effects);
+    await applyDispatchFact(db(), fact, effects); // delivered twice
+    const [row] = await db().select().from(orders).where(eq(orders.id, orderId));
+    expect(row).toMatchObject({ status: 'cancelled', driverId: null });
+    expect(dropped).toEqual([orderId, orderId]);
+  });
+
+  it('applies an acceptance delivered twice only once', async () => {
+    const driver = await createDriver(cityId);
+    const orderId = await paidOrder();
+    expect((await step(orderId, 'accept', merchant.ownerToken)).status).toBe(200);
+    const fact = { id: `fact2-${orderId}`, shardKey: 'test', orderId, at: new Date().toISOString(), type: 'dispatch.accepted' as const, offerId: `ofr2-${orderId}`, driverId: driver.driverId, payoutCents: 500 };
+    let commits = 0;
+    const effects = { afterCommit: async () => void commits++, cancelDispatch: async () => { throw new Error('must not cancel'); } };
+    await applyDispatchFact(db(), fact, effects);
+    await applyDispatchFact(db(), fact, effects);
+    expect(commits).toBe(1);
+    const events = await db().select().from(orderStatusEvents).where(eq(orderStatusEvents.orderId, orderId));
+    expect(events.filter((e) => e.dispatchState === 'assigned')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * What follows every committed order change, in one place so no route forgets
+ * a part: the merchant's live feed, a prompt outbox relay (the cron is only the
+ * backstop), and the city shard that dispatches the order (its watchers see the
+ * status; a terminal status frees the driver). All of it after the response
+ * (waitUntil); each part is best effort because the outbox row, committed with
+ * the change, is the durable record.
+ */
+import type { Order } from '../../db/schema/index';
+import { openDatabase } from '../../db/client';
+import type { OutboxEvent } from './outbox';
+import { kickOutboxRelay } from './outbox-relay';
+import { publishToMerchantFeed } from './merchant-feed';
+import { loadCityGeometry, publishOrderStatus } from './city-shard-client';
+
+type Ctx = { waitUntil(promise: Promise<unknown>): void };
+
+export function afterOrderCommit(env: Env, ctx: Ctx, merchantId: string, events: readonly OutboxEvent[], order?: Order): void {
+  ctx.waitUntil(publishToMerchantFeed(env, merchantId, events));
+  kickOutboxRelay(env, ctx);
+  // Watchers of the order listen on its shard from the start; unpaid orders have nothing to show.
+  if (order && order.status !== 'pending_payment') {
+    ctx.waitUntil(tellShard(env, order).catch((error: unknown) => {
+      console.warn(JSON.stringify({ msg: 'city shard not told of a status change', orderId: order.id, error: String(error) }));
+    }));
+  }
+}
+
+async function tellShard(env: Env, order: Order): Promise<void> {
+  const city = await loadCityGeometry(openDatabase(env.HYPERDRIVE.connectionString), order.cityId);
+  if (!city) return;
+  await publishOrderStatus(
+    env,
+    city,
+    { id: order.id, pickup: { lat: order.pickupLat, lng: order.pickupLng }, dropoff: { lat: order.dropoffLat, lng: order.dropoffLng } },
+    order.status,
+    order.dispatchState,
+  );
+}
