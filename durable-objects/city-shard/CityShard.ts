@@ -79,7 +79,8 @@ export class CityShard extends DurableObject<Env> {
     this.repo = new ShardRepository(ctx.storage.sql);
     this.writer = new ShardWriter(this.repo, () => this.state, (fn) => ctx.storage.transactionSync(fn));
     this.eventSink = new QueueEventSink(env.EVENTS);
-    this.fanout = new WatcherFanout((orderId) => this.sockets.ofOrder(orderId), (flush) => setTimeout(flush, 0));
+    // Flushed when the current event's synchronous work is done: one send per order and event, no timer.
+    this.fanout = new WatcherFanout((orderId) => this.sockets.ofOrder(orderId), (flush) => queueMicrotask(flush));
     // Pings never wake a hibernating object: the runtime answers them itself.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     void ctx.blockConcurrencyWhile(async () => {
