@@ -7,9 +7,8 @@
  * Operators see it on the city map. Screenshots of each app go to
  * test-results/screenshots/.
  */
-import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CUSTOMER, DEMO_MERCHANTS, DEMO_PASSWORD } from '../../scripts/lib/demo-city';
 import type { RunningPlatform } from '../../scripts/lib/platform';
 import { driverMarker, signIn } from './support/apps';
@@ -90,14 +89,32 @@ describe('an order across the apps', () => {
     await screenshot(merchant.page, 'merchant-board-new-order');
     await card.getByRole('button', { name: 'Accept' }).click();
     await expect.poll(() => card.getAttribute('data-status'), { timeout: 10_000 }).toBe('preparing');
+
+    // Operators see the driver on the city map.
+    const ops = await open('ops', DESKTOP);
+    await signIn(ops.page, base, 'ops', 'ops@demo.delivery');
+    // Available, or already busy with the offer that the accept started.
+    await expect.poll(() => ops.page.locator('[data-map="city"] [data-kind^="driver-"]').count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => ops.page.getByTestId('count-online').textContent()).toBe('1');
+    await screenshot(ops.page, 'ops-city');
+    await ops.context.close();
+
+    // The public page behind the order's tracking link (no sign-in).
+    const trackingUrl = await customer.page.getByRole('link', { name: /\/track\// }).getAttribute('href');
+    expect(trackingUrl).toMatch(new RegExp(`^${base}/track/[^/]+$`));
+    const visitor = await open('public', PHONE);
+    await visitor.page.goto(trackingUrl!);
+    await visitor.page.getByRole('heading', { name: 'Track your delivery' }).waitFor();
+    await screenshot(visitor.page, 'public-tracking-placed');
+    await visitor.context.close();
+
     journey = { driver, customer, merchant, orderId, pin };
   }, 120_000);
 
-  it('is offered to the driver, picked up and delivered with the PIN, the customer watching the driver move', async (ctx) => {
+  it('is offered to the driver, picked up and delivered with the PIN, the customer watching the driver move', async () => {
     const base = platform!.baseUrl;
     if (!journey) throw new Error('the first part of the journey did not complete');
     const { driver, customer, merchant, orderId, pin } = journey;
-    await skipIfDispatchIsNotWired(ctx, base, orderId);
 
     // The driver is offered the order (dispatch starts on accept), with a countdown, and accepts.
     const offer = driver.page.locator('[data-offer-id]');
@@ -113,7 +130,7 @@ describe('an order across the apps', () => {
     const ops = await open('ops', DESKTOP);
     await signIn(ops.page, base, 'ops', 'ops@demo.delivery');
     await expect.poll(() => ops.page.locator('[data-map="city"] [data-kind="driver-busy"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
-    await screenshot(ops.page, 'ops-city');
+    await screenshot(ops.page, 'ops-city-delivery-under-way');
 
     // The kitchen is done; the driver arrives, picks up.
     await merchant.page.locator(`[data-order-id="${orderId}"]`).getByRole('button', { name: 'Mark ready' }).click();
@@ -209,25 +226,3 @@ describe('an order across the apps', () => {
   }, 90_000);
 });
 
-/**
- * The one step of the journey this repository could not run when it was
- * written: starting dispatch when the merchant accepts is the integration of
- * the orders (issue 4) and city shard (issue 5) work, and
- * workers/services/dispatch-client.ts was still marked PLACEHOLDER. The test
- * is skipped, with that reason, only while both hold: the marker is in the
- * file and the platform reports that dispatch never started for the accepted
- * order. Once the call is wired, the rest of the journey runs and must pass.
- */
-async function skipIfDispatchIsNotWired(ctx: TestContext, base: string, orderId: string): Promise<void> {
-  const placeholder = readFileSync(new URL('../../workers/services/dispatch-client.ts', import.meta.url), 'utf8').includes('PLACEHOLDER');
-  if (!placeholder) return;
-  const bistro = DEMO_MERCHANTS.find((m) => m.kind === 'restaurant')!;
-  const login = (await (await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: bistro.ownerEmail, password: DEMO_PASSWORD }) })).json()) as { accessToken: string };
-  let started = false;
-  for (let i = 0; i < 10 && !started; i++) {
-    const log = (await (await fetch(`${base}/v1/orders/${orderId}/dispatch`, { headers: { Authorization: `Bearer ${login.accessToken}` } })).json()) as { source?: string; offers?: unknown[] };
-    started = log.source !== 'none' || (log.offers?.length ?? 0) > 0;
-    if (!started) await new Promise((r) => setTimeout(r, 1_000));
-  }
-  ctx.skip(!started, 'BLOCKED: dispatch never starts on accept (workers/services/dispatch-client.ts startDispatch is a PLACEHOLDER, issues 4/5)');
-}

@@ -61,6 +61,7 @@ function toPoint(pos: GeolocationPosition): LocationPoint {
 }
 
 const ONLINE_KEY = 'dp.driver.online';
+const STILL_HERE_MS = 15_000;
 
 export function useDriver(session: AppSession) {
   const [state, setState] = useState<DriverState>(() => ({
@@ -78,6 +79,8 @@ export function useDriver(session: AppSession) {
   }));
   const channelRef = useRef<DriverChannel | null>(null);
   const watchRef = useRef<number | null>(null);
+  const lastFix = useRef<{ point: LocationPoint; reportedAt: number } | null>(null);
+  const stillHere = useRef<ReturnType<typeof setInterval> | null>(null);
 
   const channel = useCallback((): DriverChannel => {
     if (channelRef.current) return channelRef.current;
@@ -139,6 +142,15 @@ export function useDriver(session: AppSession) {
 
   const startGeolocation = useCallback(() => {
     if (watchRef.current !== null) return;
+    // A parked phone reports no new fix (the position does not change), and the
+    // shard takes a driver silent for 45 s as gone: say "still here" every 15 s.
+    stillHere.current ??= setInterval(() => {
+      const last = lastFix.current;
+      if (!last || Date.now() - last.reportedAt < STILL_HERE_MS) return;
+      const point = { ...last.point, at: new Date().toISOString() };
+      lastFix.current = { point, reportedAt: Date.now() };
+      channelRef.current?.report(point);
+    }, STILL_HERE_MS / 3);
     if (!('geolocation' in navigator)) {
       setState((s) => ({ ...s, geo: { status: 'unavailable', last: null, message: 'This device cannot share its position.' } }));
       return;
@@ -149,6 +161,7 @@ export function useDriver(session: AppSession) {
         const point = toPoint(pos);
         const ch = channelRef.current;
         if (ch) ch.report(point);
+        lastFix.current = { point, reportedAt: Date.now() };
         setState((s) => ({ ...s, geo: { status: 'ok', last: point }, pending: ch?.outbox.pending ?? s.pending }));
       },
       (error) => {
@@ -165,6 +178,9 @@ export function useDriver(session: AppSession) {
   const stopGeolocation = useCallback(() => {
     if (watchRef.current !== null) navigator.geolocation.clearWatch(watchRef.current);
     watchRef.current = null;
+    if (stillHere.current !== null) clearInterval(stillHere.current);
+    stillHere.current = null;
+    lastFix.current = null;
   }, []);
 
   const goOnline = useCallback(() => {
