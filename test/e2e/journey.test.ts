@@ -124,6 +124,7 @@ describe('an order across the apps', () => {
     await offer.getByRole('button', { name: 'Accept' }).click();
     const job = driver.page.locator(`section.job[data-order-id="${orderId}"]`);
     await job.waitFor({ timeout: 15_000 });
+    await job.getByRole('button', { name: 'I have arrived' }).waitFor({ timeout: 15_000 });
     await screenshot(driver.page, 'driver-job-pickup');
 
     // Operators see the driver busy on the city map.

@@ -116,7 +116,7 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
 
 /** What the customer most wants to know, in one sentence. */
 function headline(status: OrderStatus | null, dispatch: DispatchState | null, eta: number | null): string {
-  const arriving = eta !== null ? ` Arriving in about ${formatDuration(eta)}.` : '';
+  const arriving = eta === null ? '' : eta < 30 ? ' Arriving now.' : ` Arriving in about ${formatDuration(eta)}.`;
   switch (status) {
     case null:
       return '';

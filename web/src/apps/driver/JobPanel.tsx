@@ -30,6 +30,17 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
   const { pending, problem, run } = useAction();
   const [local, setLocal] = useState<Order | null>(null);
   const [arrived, setArrived] = useState(false);
+  const [notYetTries, setNotYetTries] = useState(0);
+  const reload = order.reload;
+  const missing = order.status === 'error' && !order.data && order.problem.status === 404;
+  useEffect(() => {
+    if (!missing || notYetTries >= 15) return;
+    const t = setTimeout(() => {
+      setNotYetTries((n) => n + 1);
+      reload();
+    }, 1_000);
+    return () => clearTimeout(t);
+  }, [missing, notYetTries, reload]);
   // A fresh read of the order replaces what the last step answered.
   useEffect(() => setLocal(null), [order.data]);
   // The shop marking the order ready usually arrives on the live channel; look again now and then anyway.
@@ -40,7 +51,9 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
     return () => clearInterval(t);
   }, [current, order.reload]);
 
-  if (order.status === 'loading') return <p role="status">Loading the delivery…</p>;
+  // The assignment reaches the driver's socket a moment before the order records it: a 404 then is "not yet".
+  const notYet = order.status === 'error' && !order.data && order.problem.status === 404 && notYetTries < 15;
+  if (order.status === 'loading' || notYet) return <p role="status">Loading the delivery…</p>;
   if (order.status === 'error' && !order.data) {
     return (
       <section className="panel job" aria-labelledby="job-title" data-order-id={orderId}>
