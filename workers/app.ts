@@ -12,6 +12,7 @@ import { driverRoutes } from './routes/drivers';
 import { orderLiveRoutes } from './routes/order-live';
 import { authRoutes } from './routes/auth';
 import { meRoutes } from './routes/me';
+import { privacyRoutes } from './routes/privacy';
 import { merchantApiKeyRoutes } from './routes/merchant-api-keys';
 import { merchantStaffRoutes } from './routes/merchant-staff';
 import { metricsRoutes } from './routes/metrics';
@@ -45,6 +46,7 @@ export function createApp() {
   app.route('/', orderLiveRoutes);
   app.route('/', authRoutes);
   app.route('/', meRoutes);
+  app.route('/', privacyRoutes);
   app.route('/', merchantApiKeyRoutes);
   app.route('/', merchantStaffRoutes);
   app.route('/', metricsRoutes);

@@ -33,8 +33,10 @@
  *  merchantStaff (role `staff`) · merchantApiKey · driver · ops.
  * ============================================================================
  */
+import { env } from 'cloudflare:workers';
 import { startSession } from '../../workers/services/auth/sessions';
-import { PASSWORD, createApiKey, registrationBody, testDb, uniqueEmail } from './auth-helpers';
+import { issueAccessToken } from '../../workers/services/auth/tokens';
+import { PASSWORD, createApiKey, createOps, register, registrationBody, testDb, uniqueEmail } from './auth-helpers';
 import { freshStaffMember, type World } from './authz-matrix.world';
 import { matrixDeadLetter, matrixDelivery, matrixDevice, matrixEndpoint, matrixWebhookBody } from './helpers/notification-matrix';
 import { MATRIX_PIN, freshMatrixProduct, matrixOrder, matrixOrderBody } from './helpers/order-matrix';
@@ -57,10 +59,19 @@ export interface ResolveContext {
 export class Row {
   bodyOf?: (ctx: ResolveContext) => unknown;
   headersOf?: (ctx: ResolveContext) => Record<string, string>;
+  callerOf?: (ctx: ResolveContext) => Promise<string | undefined>;
   constructor(readonly cells: Readonly<Record<Role, Cell>>) {}
   /** The request body, built for each call. */
   body(build: (ctx: ResolveContext) => unknown): this {
     this.bodyOf = build;
+    return this;
+  }
+  /**
+   * A fresh caller of the row's role instead of the shared world's, for routes
+   * that change the caller itself (DELETE /v1/me would erase the world's users).
+   */
+  freshCaller(build: (ctx: ResolveContext) => Promise<string | undefined>): this {
+    this.callerOf = build;
     return this;
   }
   /** Request headers the allowed caller sends (e.g. Idempotency-Key), built for each call. */
@@ -93,6 +104,27 @@ export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<st
   'orders/:id': (ctx) => matrixOrder(ctx),
   'products/:productId': (ctx) => freshMatrixProduct(ctx.params.id!),
 };
+
+/** A new account of the role, for rows that change the caller itself. */
+async function freshCallerOf({ world, role }: ResolveContext): Promise<string | undefined> {
+  switch (role) {
+    case 'anonymous':
+      return undefined;
+    case 'customer':
+    case 'driver':
+      return (await register(role, world.cityId)).accessToken;
+    case 'merchantStaff': {
+      const userId = await freshStaffMember(world.owner);
+      return (await issueAccessToken(env.JWT_SIGNING_KEYS, { sub: userId, role: 'merchant', mid: world.owner.user.merchantId!, mrole: 'staff' })).token;
+    }
+    case 'ops':
+      return (await createOps()).accessToken;
+    case 'merchantOwner':
+      return world.owner.accessToken; // refused: nothing changes
+    case 'merchantApiKey':
+      return world.apiKey.key; // refused: nothing changes
+  }
+}
 
 const ALL = (status: number) => row(status, status, status, status, status, status, status);
 
@@ -127,6 +159,9 @@ export const MATRIX: Record<string, Row> = {
   'POST /v1/auth/refresh':                      ALL(200).body(async ({ world }) => ({ refreshToken: (await startSession(testDb(), world.customer.user.id)).token })),
   'POST /v1/auth/logout':                       row(401, 204,      204,         204,         403,         204,    204),
   'GET /v1/me':                                 row(401, 200,      200,         200,         403,         200,    200),
+  'GET /v1/me/export':                          row(401, 200,      200,         200,         403,         200,    200),
+  // Erasure: an owner must hand over the business first (409); an API key is no person (403).
+  'DELETE /v1/me':                              row(401, 204,      409,         204,         403,         204,    204).freshCaller(freshCallerOf),
   'POST /v1/merchants/:id/api-keys':            row(401, 403,      [201, 404],  [403, 404],  [403, 404],  403,    403).body(() => ({ name: 'matrix' })),
   'GET /v1/merchants/:id/api-keys':             row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403),
   'DELETE /v1/merchants/:id/api-keys/:keyId':   row(401, 403,      [204, 404],  [403, 404],  [403, 404],  403,    403),

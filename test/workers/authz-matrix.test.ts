@@ -74,7 +74,7 @@ async function runRow(world: World, key: string, entry: Row) {
       const path = await fillPath(template, ctx);
       const body = entry.bodyOf ? await entry.bodyOf(ctx) : undefined;
       const headers = entry.headersOf ? entry.headersOf(ctx) : undefined;
-      const token = tokenOf(world, role);
+      const token = entry.callerOf ? await entry.callerOf(ctx) : tokenOf(world, role);
       const res = await call(path, { method, ip: randomIp(), ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) });
       await res.arrayBuffer();
       const label = hasParams ? `${role} (${which})` : role;

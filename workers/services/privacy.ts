@@ -1,0 +1,107 @@
+/**
+ * GDPR rights of the signed-in user (docs/decisions/0004 says where personal
+ * data lives, so both operations are plain queries):
+ * - export (Art. 15/20): everything held about the caller, machine-readable;
+ * - erasure (Art. 17): personal data deleted or blanked in one transaction;
+ *   orders, payments and logs kept for legal reasons stay, and the user id they
+ *   carry then names nobody.
+ */
+import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import {
+  auditLog, deliveryProofs, devices, drivers, merchantMembers, notificationPreferences, orderContacts, orderItems, orders,
+  orderStatusEvents, passwordCredentials, payments, refreshTokens, refunds, userProfiles, users,
+} from '../../db/schema/index';
+import { problems } from '../problem';
+
+const OPEN = ['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery'] as const;
+
+export async function exportPersonalData(db: Database, userId: string) {
+  const [user] = await db.select().from(users).where(eq(users.id, userId));
+  if (!user || user.status !== 'active') return null;
+  const [profile] = await db.select().from(userProfiles).where(eq(userProfiles.userId, userId));
+  const [preferences] = await db.select().from(notificationPreferences).where(eq(notificationPreferences.userId, userId));
+  const [driver] = await db.select().from(drivers).where(eq(drivers.userId, userId));
+  const memberships = await db.select().from(merchantMembers).where(eq(merchantMembers.userId, userId));
+  const deviceRows = await db
+    .select({ id: devices.id, platform: devices.platform, createdAt: devices.createdAt })
+    .from(devices)
+    .where(eq(devices.userId, userId));
+  const orderRows = await db
+    .select()
+    .from(orders)
+    .where(driver ? sql`${orders.customerId} = ${userId} or ${orders.driverId} = ${driver.id}` : eq(orders.customerId, userId))
+    .orderBy(desc(orders.createdAt))
+    .limit(10_000);
+  const ids = orderRows.map((o) => o.id);
+  const [items, contacts, history, paymentRows] = ids.length
+    ? await Promise.all([
+        db.select().from(orderItems).where(inArray(orderItems.orderId, ids)),
+        db.select().from(orderContacts).where(inArray(orderContacts.orderId, ids)),
+        db.select().from(orderStatusEvents).where(inArray(orderStatusEvents.orderId, ids)),
+        db.select().from(payments).where(inArray(payments.orderId, ids)),
+      ])
+    : [[], [], [], []];
+  const refundRows = paymentRows.length ? await db.select().from(refunds).where(inArray(refunds.paymentId, paymentRows.map((p) => p.id))) : [];
+  const activity = await db.select().from(auditLog).where(eq(auditLog.actorId, userId)).orderBy(desc(auditLog.at)).limit(1_000);
+  const mine = (orderId: string) => orderRows.find((o) => o.id === orderId)?.customerId === userId;
+  return {
+    exportedAt: new Date().toISOString(),
+    user: { id: user.id, role: user.role, locale: user.locale, createdAt: user.createdAt },
+    profile: profile ? { email: profile.email, name: profile.name, phone: profile.phone } : null,
+    notificationPreferences: preferences ?? null,
+    devices: deviceRows,
+    driver: driver ? { id: driver.id, cityId: driver.cityId, vehicle: driver.vehicle, createdAt: driver.createdAt } : null,
+    merchantMemberships: memberships.map((m) => ({ merchantId: m.merchantId, role: m.role })),
+    orders: orderRows.map((o) => ({
+      id: o.id,
+      status: o.status,
+      merchantId: o.merchantId,
+      totals: { subtotalCents: o.subtotalCents, deliveryFeeCents: o.deliveryFeeCents, taxCents: o.taxCents, totalCents: o.totalCents, currency: o.currency },
+      createdAt: o.createdAt,
+      items: items.filter((i) => i.orderId === o.id).map((i) => ({ name: i.name, quantity: i.quantity, unitPriceCents: i.unitPriceCents })),
+      // The delivery contact is the customer's data, not the driver's.
+      contact: mine(o.id) ? (contacts.find((c) => c.orderId === o.id) ?? null) : null,
+      history: history.filter((h) => h.orderId === o.id).map((h) => ({ status: h.status, dispatch: h.dispatchState, at: h.at })),
+      payment: mine(o.id) ? (paymentRows.find((p) => p.orderId === o.id) ?? null) : null,
+    })),
+    refunds: refundRows,
+    activity: activity.map((a) => ({ action: a.action, at: a.at, ip: a.ip })),
+  };
+}
+
+/** Erases the caller. Refused (409) while the account is needed for an order in progress or owns a business. */
+export async function erasePersonalData(db: Database, userId: string): Promise<void> {
+  const [driver] = await db.select({ id: drivers.id }).from(drivers).where(eq(drivers.userId, userId));
+  const [open] = await db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(inArray(orders.status, OPEN), driver ? sql`(${orders.customerId} = ${userId} or ${orders.driverId} = ${driver.id})` : eq(orders.customerId, userId)))
+    .limit(1);
+  if (open) throw problems.conflict('order-in-progress', 'An order of yours is still in progress; the account can be erased once it has ended.', { orderId: open.id });
+  const [owner] = await db.select().from(merchantMembers).where(and(eq(merchantMembers.userId, userId), eq(merchantMembers.role, 'owner')));
+  if (owner) throw problems.conflict('owner-of-business', 'You own a business on the platform: transfer or close it before erasing the account.');
+
+  await db.transaction(async (tx) => {
+    const customerOrders = tx.select({ id: orders.id }).from(orders).where(eq(orders.customerId, userId));
+    await tx.delete(userProfiles).where(eq(userProfiles.userId, userId));
+    await tx.delete(passwordCredentials).where(eq(passwordCredentials.userId, userId));
+    await tx.delete(refreshTokens).where(eq(refreshTokens.userId, userId));
+    await tx.delete(devices).where(eq(devices.userId, userId));
+    await tx.delete(notificationPreferences).where(eq(notificationPreferences.userId, userId));
+    await tx.delete(merchantMembers).where(eq(merchantMembers.userId, userId));
+    await tx
+      .update(orderContacts)
+      .set({ name: null, phone: null, email: null, address: null, instructions: null, erasedAt: new Date() })
+      .where(inArray(orderContacts.orderId, customerOrders));
+    await tx.delete(deliveryProofs).where(inArray(deliveryProofs.orderId, customerOrders));
+    // About 100 m: enough for statistics, not a home address.
+    await tx
+      .update(orders)
+      .set({ dropoffLat: sql`round(${orders.dropoffLat}::numeric, 3)::float8`, dropoffLng: sql`round(${orders.dropoffLng}::numeric, 3)::float8` })
+      .where(eq(orders.customerId, userId));
+    await tx.update(auditLog).set({ ip: null }).where(eq(auditLog.actorId, userId));
+    if (driver) await tx.update(drivers).set({ active: false }).where(eq(drivers.id, driver.id));
+    await tx.update(users).set({ status: 'erased', erasedAt: new Date() }).where(and(eq(users.id, userId), notInArray(users.status, ['erased'])));
+  });
+}
