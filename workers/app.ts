@@ -13,6 +13,7 @@ import { orderLiveRoutes } from './routes/order-live';
 import { authRoutes } from './routes/auth';
 import { meRoutes } from './routes/me';
 import { privacyRoutes } from './routes/privacy';
+import { trackingRoutes } from './routes/tracking';
 import { merchantApiKeyRoutes } from './routes/merchant-api-keys';
 import { merchantStaffRoutes } from './routes/merchant-staff';
 import { metricsRoutes } from './routes/metrics';
@@ -47,6 +48,7 @@ export function createApp() {
   app.route('/', authRoutes);
   app.route('/', meRoutes);
   app.route('/', privacyRoutes);
+  app.route('/', trackingRoutes);
   app.route('/', merchantApiKeyRoutes);
   app.route('/', merchantStaffRoutes);
   app.route('/', metricsRoutes);

@@ -34,6 +34,8 @@
  * ============================================================================
  */
 import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
+import { orders } from '../../db/schema/index';
 import { startSession } from '../../workers/services/auth/sessions';
 import { issueAccessToken } from '../../workers/services/auth/tokens';
 import { PASSWORD, createApiKey, createOps, register, registrationBody, testDb, uniqueEmail } from './auth-helpers';
@@ -102,6 +104,10 @@ export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<st
   'dead-letters/:id': () => matrixDeadLetter(),
   // Orders are created in the status the route's allowed caller needs (helpers/order-matrix.ts).
   'orders/:id': (ctx) => matrixOrder(ctx),
+  'track/:token': async (ctx) => {
+    const [row] = await testDb().select({ token: orders.trackingToken }).from(orders).where(eq(orders.id, await matrixOrder(ctx)));
+    return row!.token;
+  },
   'products/:productId': (ctx) => freshMatrixProduct(ctx.params.id!),
 };
 
@@ -199,6 +205,9 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/orders':                             row(401, 200,      200,         200,         200,         200,    200),
   'GET /v1/orders/:id':                         row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [200, 404], 404),
   'GET /v1/orders/:id/events':                  row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [200, 404], 404),
+  'GET /v1/orders/:id/tracking':                row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [200, 404], 404),
+  // The link is the credential: whoever holds it, signed in or not.
+  'GET /v1/track/:token':                       ALL(200),
   'GET /v1/orders/:id/payment':                 row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [403, 404], 404),
   'POST /v1/orders/:id/accept':                 row(401, [403, 404], [200, 404], [200, 404],  [200, 404],  [403, 404], 403),
   'POST /v1/orders/:id/reject':                 row(401, [403, 404], [200, 404], [200, 404],  [200, 404],  [403, 404], 403),

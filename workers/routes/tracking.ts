@@ -1,0 +1,73 @@
+/**
+ * GET /v1/orders/{id}/tracking (the order's parties) and GET /v1/track/{token}
+ * (anyone holding the link; no sign-in). See workers/services/tracking.ts.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { principalOf, requireAuth } from '../middleware/auth';
+import { createRouter, problemResponses } from '../openapi';
+import { problems } from '../problem';
+import { OrderIdParam } from '../schemas/orders';
+import { orderByTrackingToken, trackingOf } from '../services/tracking';
+import { visibleOrder } from './orders';
+
+const TrackingSchema = z
+  .object({
+    status: z.string(),
+    dispatch: z.string(),
+    driver: z
+      .object({
+        name: z.string().nullable().openapi({ description: 'First name only' }),
+        vehicle: z.string(),
+        location: z.object({ lat: z.number(), lng: z.number() }).nullable(),
+        heading: z.number().nullable(),
+        updatedAt: z.string().nullable(),
+      })
+      .optional(),
+    eta: z.number().int().optional().openapi({ description: 'Seconds until the driver reaches its current target (pickup, then drop-off)' }),
+    trackingUrl: z.string(),
+  })
+  .openapi('Tracking');
+
+const byOrder = createRoute({
+  method: 'get',
+  path: '/v1/orders/{id}/tracking',
+  tags: ['Orders'],
+  summary: 'Live tracking of an order',
+  description: 'Who may call: the order’s customer, merchant or assigned driver; anyone else: 404.',
+  middleware: [requireAuth()] as const,
+  request: { params: OrderIdParam },
+  responses: {
+    200: { description: 'Status, driver position and ETA', content: { 'application/json': { schema: TrackingSchema } } },
+    ...problemResponses(401, 404, 503),
+  },
+});
+
+const byToken = createRoute({
+  method: 'get',
+  path: '/v1/track/{token}',
+  tags: ['Orders'],
+  summary: 'Live tracking through the order’s tracking link',
+  description: 'Who may call: anyone holding the link. No personal data beyond the driver’s first name. The link expires an hour after the order ends (404).',
+  security: [],
+  request: { params: z.object({ token: z.string().min(16).max(64).openapi({ param: { name: 'token', in: 'path' } }) }) },
+  responses: {
+    200: { description: 'Status, driver position and ETA', content: { 'application/json': { schema: TrackingSchema } } },
+    ...problemResponses(404, 422, 503),
+  },
+});
+
+export const trackingRoutes = createRouter()
+  .openapi(byOrder, async (c) => {
+    const db = c.var.db();
+    const { detail } = await visibleOrder(db, principalOf(c), c.req.valid('param').id);
+    c.header('Cache-Control', 'private, no-store');
+    return c.json(await trackingOf(c.env, db, detail), 200);
+  })
+  .openapi(byToken, async (c) => {
+    const db = c.var.db();
+    const detail = await orderByTrackingToken(db, c.req.valid('param').token);
+    if (!detail) throw problems.notFound('No such tracking link, or it has expired.');
+    c.header('Cache-Control', 'no-store');
+    c.header('Referrer-Policy', 'no-referrer');
+    return c.json(await trackingOf(c.env, db, detail), 200);
+  });

@@ -1,0 +1,59 @@
+/**
+ * An order's tracking view: its status, the driver's first name, vehicle and
+ * live position, and the ETA. The live part comes from the city shard that
+ * dispatches the order; the rest from Postgres. The same view serves the
+ * order's parties (GET /v1/orders/{id}/tracking) and anyone holding the
+ * unguessable link (GET /v1/track/{token}), so it carries no personal data
+ * beyond the driver's first name.
+ */
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { orders } from '../../db/schema/index';
+import { loadCityGeometry, orderTracking } from './city-shard-client';
+import { loadOrderDetail } from './orders/repository';
+import type { OrderDetail } from './orders/view';
+import { trackingUrl } from './orders/codes';
+
+export interface TrackingAnswer {
+  status: string;
+  dispatch: string;
+  driver?: { name: string | null; vehicle: string; location: { lat: number; lng: number } | null; heading: number | null; updatedAt: string | null };
+  eta?: number;
+  trackingUrl: string;
+}
+
+const firstName = (name: string | null) => (name ? (name.trim().split(/\s+/)[0] ?? null) : null);
+
+export async function trackingOf(env: Env, db: Database, detail: OrderDetail): Promise<TrackingAnswer> {
+  const { order } = detail;
+  let live: Awaited<ReturnType<typeof orderTracking>> = null;
+  if (order.driverId) {
+    const city = await loadCityGeometry(db, order.cityId);
+    live = city
+      ? await orderTracking(env, city, { id: order.id, pickup: { lat: order.pickupLat, lng: order.pickupLng }, dropoff: { lat: order.dropoffLat, lng: order.dropoffLng } }).catch(() => null)
+      : null;
+  }
+  const driver = detail.driver
+    ? {
+        name: firstName(detail.driver.name),
+        vehicle: live?.driver?.vehicle ?? detail.driver.vehicle,
+        location: live?.driver?.location ?? null,
+        heading: live?.driver?.heading ?? null,
+        updatedAt: live?.driver?.updatedAt ?? null,
+      }
+    : undefined;
+  return {
+    status: order.status,
+    dispatch: order.dispatchState,
+    ...(driver ? { driver } : {}),
+    ...(typeof live?.etaSeconds === 'number' ? { eta: live.etaSeconds } : {}),
+    trackingUrl: trackingUrl(env.PUBLIC_BASE_URL, order.trackingToken),
+  };
+}
+
+/** The order behind a tracking link, unless the link has expired (an hour after the order ended). */
+export async function orderByTrackingToken(db: Database, token: string, now = new Date()): Promise<OrderDetail | null> {
+  const [row] = await db.select({ id: orders.id, expiresAt: orders.trackingExpiresAt }).from(orders).where(eq(orders.trackingToken, token));
+  if (!row || (row.expiresAt && row.expiresAt <= now)) return null;
+  return loadOrderDetail(db, row.id);
+}
