@@ -151,12 +151,21 @@ export class SimDriver {
 
   private async assigned(orderId: string): Promise<void> {
     this.orderId = orderId;
-    try {
-      this.order = await this.account.call<OrderView>(`/v1/orders/${encodeURIComponent(orderId)}`);
-    } catch (error) {
-      this.ctx.warn('driver-order', `driver ${this.demo.email}: cannot read order ${orderId}: ${String(error)}`);
-      return this.becomeIdle();
+    // The assignment reaches the socket a moment before the order records it: a 404 then means "not yet".
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.order = await this.account.call<OrderView>(`/v1/orders/${encodeURIComponent(orderId)}`);
+        break;
+      } catch (error) {
+        if (error instanceof HttpError && error.status === 404 && attempt < 15 && !this.ctx.stopped()) {
+          await sleep(1_000);
+          continue;
+        }
+        this.ctx.warn('driver-order', `driver ${this.demo.email}: cannot read order ${orderId}: ${String(error)}`);
+        return this.becomeIdle();
+      }
     }
+    if (this.orderId !== orderId) return;
     if (this.order.status === 'in_delivery') {
       this.phase = 'to_dropoff';
       this.mover.go(this.order.dropoff.location);
