@@ -342,7 +342,16 @@ async function measurePhase(phase: Phase, fixture: Fixture, fakeUrl: string, out
       {
         configPath: path.join(ROOT, 'wrangler.toml'),
         prebuiltWorkerDir: outdir,
-        vars: { APP_ENV: 'bench', STRIPE_API_BASE: fakeUrl, PUBLIC_BASE_URL: 'https://bench.example' },
+        vars: {
+          APP_ENV: 'bench',
+          STRIPE_API_BASE: fakeUrl,
+          PUBLIC_BASE_URL: 'https://bench.example',
+          // Nothing may leave the machine: any other provider call meets a closed loopback port.
+          TWILIO_API_BASE: 'http://127.0.0.1:9',
+          FCM_API_BASE: 'http://127.0.0.1:9',
+          FCM_TOKEN_URL: 'http://127.0.0.1:9/token',
+          EMAIL_API_BASE: 'http://127.0.0.1:9',
+        },
         secrets: SECRETS,
       },
     ],
