@@ -380,7 +380,7 @@ async function measurePhase(phase: Phase, fixture: Fixture, fakeUrl: string, out
       { bench: BENCH, metric: label('slowest 1-s window'), value: c.worstSecond, unit: 'orders/s', harness: phase.harness },
       { bench: BENCH, metric: label('latency p50'), value: c.p50, unit: 'ms', harness: phase.harness },
       { bench: BENCH, metric: label('latency p99'), value: c.p99, unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: c.p99 <= GOAL.p99, harness: phase.harness },
-      { bench: BENCH, metric: label('CPU per order, workerd (Worker + MerchantFeed)'), value: perOrder('workerd'), unit: 'ms', harness: cpuHarness },
+      { bench: BENCH, metric: label('CPU per order, workerd (Worker, MerchantFeed, outbox relay kick, queue consumer)'), value: perOrder('workerd'), unit: 'ms', harness: cpuHarness },
       { bench: BENCH, metric: label('CPU per order, Postgres'), value: perOrder('postgres'), unit: 'ms', harness: cpuHarness },
       ...(perOrder('pgbouncer') > 0 ? [{ bench: BENCH, metric: label('CPU per order, pgbouncer'), value: perOrder('pgbouncer'), unit: 'ms', harness: cpuHarness }] : []),
       { bench: BENCH, metric: label('CPU per order, Stripe fake (Node)'), value: perOrder('node'), unit: 'ms', harness: cpuHarness },
