@@ -91,7 +91,7 @@ async function seed(url: string): Promise<Fixture> {
     // Drivers spread over a 10 km square; trips start where their driver is.
     const start = driverIds.map((_, i) => at(((i * 7919) % 10_000) - 5_000, ((i * 104_729) % 10_000) - 5_000));
     const orders = Array.from({ length: TRIPS }, (_, i) => ({ id: newId('ord'), pickup: start[i]!, dropoff: at(((i * 31) % 8_000) - 4_000, ((i * 57) % 8_000) - 4_000) }));
-    await db.insert(schema.orders).values(
+    if (orders.length > 0) await db.insert(schema.orders).values(
       orders.map((o) => ({
         id: o.id, cityId, merchantId, customerId, status: 'preparing' as const, dispatchState: 'unassigned' as const, source: 'customer' as const,
         subtotalCents: 1_000, deliveryFeeCents: 300, taxCents: 100, totalCents: 1_400, currency: 'EUR', distanceM: 2_000,
@@ -233,7 +233,8 @@ export async function run(): Promise<BenchRow[]> {
     progress(`${TRIPS} watchers connected`);
     const rows: BenchRow[] = [];
     const load0 = loadavg()[0]!;
-    for (const { batch, rate } of PHASES) {
+    // A warm-up phase (not reported): the isolates' JIT, the sockets' buffers.
+    for (const { batch, rate, warmup } of [{ batch: 1, rate: 500, warmup: true }, ...PHASES.map((p) => ({ ...p, warmup: false }))]) {
       {
         const framesPerSecond = rate / batch;
         const before = await settledStats();
@@ -245,7 +246,7 @@ export async function run(): Promise<BenchRow[]> {
         await new Promise<void>((resolve) => {
           const timer = setInterval(() => {
             const elapsed = performance.now() - t0;
-            if (elapsed >= SECONDS * 1000) {
+            if (elapsed >= (warmup ? 5 : SECONDS) * 1000) {
               clearInterval(timer);
               resolve();
               return;
@@ -272,7 +273,7 @@ export async function run(): Promise<BenchRow[]> {
         // Wait until the shard has handled every frame sent (or give up after 120 s).
         let after: Stats | null = null;
         let doneAt = performance.now();
-        const deadline = performance.now() + 120_000;
+        const deadline = performance.now() + 60_000;
         while (performance.now() < deadline) {
           const s = await shardStats();
           if (s) {
@@ -282,12 +283,13 @@ export async function run(): Promise<BenchRow[]> {
           }
           await new Promise((r) => setTimeout(r, 100));
         }
-        if (!after) after = await settledStats();
+        if (!after) after = (await Promise.race([settledStats(), new Promise<null>((r) => setTimeout(() => r(null), 60_000))])) ?? before;
         const doneSeconds = (doneAt - t0) / 1000;
         const handled = after.ingest.points - before.ingest.points;
         const sustained = handled / doneSeconds;
         const lat = latencies.filter((l) => Number.isFinite(l));
         progress(`${rate}/s × ${batch}: ${handled} fixes in ${doneSeconds.toFixed(1)} s, ${latencies.length} watcher positions`);
+        if (warmup) continue;
         const label = `${rate.toLocaleString('en-US')}/s offered, ${batch} fix${batch > 1 ? 'es' : ''} per frame`;
         rows.push(
           { bench: BENCH, metric: `fixes/s handled by one shard (${label})`, value: sustained, unit: 'updates/s', goal: `≥ ${GOAL.rate.toLocaleString('en-US')}`, pass: sustained >= GOAL.rate, harness: HARNESS, note: `${handled} of ${frames * batch} in ${doneSeconds.toFixed(1)} s (sending took ${sentSeconds.toFixed(1)} s), ${DRIVERS} driver sockets` },
