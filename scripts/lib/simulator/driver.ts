@@ -65,7 +65,7 @@ export class SimDriver {
       },
       flushEveryMs: this.ctx.options.flushEveryMs,
       onEvent: (event) => {
-        if (event.type === 'message') void this.onMessage(event.message);
+        if (event.type === 'message') this.guard('message', this.onMessage(event.message));
         else if (event.type === 'flushed') this.ctx.stats.fixesSent += event.result.viaSocket + event.result.viaHttp;
       },
     });
@@ -112,10 +112,10 @@ export class SimDriver {
       }
     } else if (arrived && this.phase === 'to_pickup') {
       this.phase = 'at_pickup';
-      void this.atPickup();
+      this.guard('pickup', this.atPickup());
     } else if (arrived && this.phase === 'to_dropoff') {
       this.phase = 'at_dropoff';
-      void this.atDropoff();
+      this.guard('dropoff', this.atDropoff());
     }
   }
 
@@ -226,17 +226,28 @@ export class SimDriver {
 
   /** At the door: the customer gives the code (or, for a person's order, a photo is taken). */
   private async atDropoff(): Promise<void> {
-    if (!this.orderId || !this.order) return this.becomeIdle();
+    const { orderId, order } = this;
+    if (!orderId || !order) return this.becomeIdle();
     await sleep(2_000 + this.ctx.rand() * 4_000);
-    const pin = this.ctx.pins.get(this.orderId);
-    const proof = pin ? { pin } : { photoUrl: `https://proofs.example.invalid/${this.orderId}.jpg` };
-    const idCheck = this.order.requiresPrescription ? { idCheck: { documentType: 'id_card', birthYear: 1960 + Math.floor(this.ctx.rand() * 40) } } : {};
+    // The order may have been cancelled or reassigned while the customer came to the door.
+    if (this.orderId !== orderId || this.ctx.stopped()) return;
+    const pin = this.ctx.pins.get(orderId);
+    const proof = pin ? { pin } : { photoUrl: `https://proofs.example.invalid/${orderId}.jpg` };
+    const idCheck = order.requiresPrescription ? { idCheck: { documentType: 'id_card', birthYear: 1960 + Math.floor(this.ctx.rand() * 40) } } : {};
     const done = await this.step('deliver', { ...proof, ...idCheck });
     if (done) {
       this.ctx.stats.ordersDelivered++;
-      this.ctx.pins.delete(this.orderId);
+      this.ctx.pins.delete(orderId);
     }
-    this.becomeIdle();
+    if (this.orderId === orderId) this.becomeIdle();
+  }
+
+  /** A simulated person's mistake must never take the process (npm start) down. */
+  private guard(what: string, work: Promise<unknown>): void {
+    work.catch((error: unknown) => {
+      this.ctx.warn(`driver-${what}`, `driver ${this.demo.email}: ${what} failed: ${String(error)}`);
+      if (what !== 'message') this.becomeIdle();
+    });
   }
 
   distanceTo(p: LatLng): number {
