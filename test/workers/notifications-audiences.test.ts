@@ -7,7 +7,7 @@
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { deadLetters, notificationLog } from '../../db/schema/index';
+import { deadLetters, dispatchOffers, notificationLog } from '../../db/schema/index';
 import { createDriver, createMerchant, createOrder, createUser, db, deliver, envelope, fakeGet, uniqueToken } from './helpers/notification-world';
 
 const QUEUE = 'delivery-events';
@@ -43,6 +43,7 @@ describe('drivers', () => {
     const driverToken = uniqueToken('driver');
     const driver = await createDriver(m.cityId, { pushTokens: [driverToken], locale: 'fr' });
     const order = await createOrder(m, null, { contact: { phone: '+33600000005' } });
+    const offerId = `ofr_${crypto.randomUUID().replace(/-/g, '').slice(0, 20)}`;
     const fact = {
       source: 'city-shard',
       event: {
@@ -51,7 +52,7 @@ describe('drivers', () => {
         shardKey: 'test',
         orderId: order.orderId,
         at: new Date().toISOString(),
-        offerId: 'ofr_test',
+        offerId,
         driverId: driver.driverId,
         round: 1,
         expiresAt: new Date(Date.now() + 30_000).toISOString(),
@@ -64,11 +65,13 @@ describe('drivers', () => {
     expect(pushes).toHaveLength(1);
     expect(pushes[0]!.title).toBe('Nouvelle course proposée');
     expect(pushes[0]!.body).toContain('6,50');
-    expect(pushes[0]!.data).toMatchObject({ type: 'dispatch.offer', offerId: 'ofr_test' });
+    expect(pushes[0]!.data).toMatchObject({ type: 'dispatch.offer', offerId });
     // An offer is worth delivering only until it expires.
     expect(Number(pushes[0]!.android.ttl!.replace('s', ''))).toBeLessThanOrEqual(30);
-    // Applying the fact to Postgres is the orders domain's: until it is wired, the fact is parked, not lost.
-    expect(await db().select().from(deadLetters).where(eq(deadLetters.body, fact))).not.toHaveLength(0);
+    // The orders domain applies the same fact to Postgres: the offer enters the dispatch log, once.
+    const offers = await db().select().from(dispatchOffers).where(eq(dispatchOffers.id, offerId));
+    expect(offers).toEqual([expect.objectContaining({ orderId: order.orderId, driverId: driver.driverId, status: 'pending' })]);
+    expect(await db().select().from(deadLetters).where(eq(deadLetters.body, fact))).toHaveLength(0);
   });
 
   it('get nothing for an offer that has already expired', async () => {
