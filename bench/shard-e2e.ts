@@ -27,7 +27,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,12 +54,18 @@ const PHASES = (process.env.BENCH_SHARD_PHASES ?? '1x1000,1x2500,4x5000,4x10000'
   return { batch: batch!, rate: rate! };
 });
 const GOAL = { rate: 5_000, p99: 50 };
+/**
+ * BENCH_SHARD_OBSERVABILITY=off runs a copy of wrangler.toml with `[observability]`
+ * disabled, to see what per-event logging costs locally.
+ */
+const OBSERVABILITY = process.env.BENCH_SHARD_OBSERVABILITY !== 'off';
+const CONFIG = OBSERVABILITY ? path.join(ROOT, 'wrangler.toml') : path.join(ROOT, `.bench-wrangler-${process.pid}.toml`);
 const CENTER = { lat: 48.8566, lng: 2.3522 };
 const M_LAT = 111_195;
 const M_LNG = M_LAT * Math.cos((CENTER.lat * Math.PI) / 180);
 
 const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrangler'));
-const HARNESS = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version} via wrangler createTestHarness (deploy bundle), Node WebSocket clients, embedded Postgres`;
+const HARNESS = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version} via wrangler createTestHarness (deploy bundle${OBSERVABILITY ? '' : ', observability off'}), Node WebSocket clients, embedded Postgres`;
 const SIGNING = JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]);
 
 interface Fixture {
@@ -164,9 +170,10 @@ export async function run(): Promise<BenchRow[]> {
   try {
     await migrateDatabase(pg.url);
     const f = await seed(pg.url);
+    if (!OBSERVABILITY) writeFileSync(CONFIG, readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8').replace(/\[observability\]\nenabled = true/, '[observability]\nenabled = false'));
     bundleWorker(outdir);
     Object.assign(process.env, OFFLINE, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url });
-    server = createTestHarness({ root: ROOT, workers: [{ configPath: path.join(ROOT, 'wrangler.toml'), prebuiltWorkerDir: outdir, vars: { APP_ENV: 'bench', PUBLIC_BASE_URL: 'https://bench.example' }, secrets: { JWT_SIGNING_KEYS: SIGNING } }] });
+    server = createTestHarness({ root: ROOT, workers: [{ configPath: CONFIG, prebuiltWorkerDir: outdir, vars: { APP_ENV: 'bench', PUBLIC_BASE_URL: 'https://bench.example' }, secrets: { JWT_SIGNING_KEYS: SIGNING } }] });
     const { url } = await server.listen();
     const wsBase = url.origin.replace(/^http/, 'ws');
     // The shard's RPC from Node, through Miniflare's proxy of the Worker's bindings.
@@ -314,6 +321,7 @@ export async function run(): Promise<BenchRow[]> {
     const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 15_000))]);
     if (server) await bounded(server.close());
     rmSync(outdir, { recursive: true, force: true });
+    if (!OBSERVABILITY) rmSync(CONFIG, { force: true });
     await bounded(pg.stop());
   }
 }
