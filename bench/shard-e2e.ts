@@ -22,7 +22,7 @@
  *
  * `npm run bench -- shard-e2e`, or alone: `npx tsx bench/shard-e2e.ts`.
  * Knobs: BENCH_SHARD_DRIVERS (1000), BENCH_SHARD_TRIPS (100),
- * BENCH_SHARD_SECONDS (15), BENCH_SHARD_PHASES ("1x1000,1x2500,4x5000,4x10000":
+ * BENCH_SHARD_SECONDS (15), BENCH_SHARD_PHASES ("1x1000,1x2500,1x5000,4x5000,4x10000":
  * fixes per frame × fixes/s offered).
  */
 import { spawnSync } from 'node:child_process';
@@ -49,7 +49,7 @@ const OFFLINE = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: '
 const DRIVERS = Number(process.env.BENCH_SHARD_DRIVERS ?? 1_000);
 const TRIPS = Math.min(DRIVERS, Number(process.env.BENCH_SHARD_TRIPS ?? 100));
 const SECONDS = Number(process.env.BENCH_SHARD_SECONDS ?? 15);
-const PHASES = (process.env.BENCH_SHARD_PHASES ?? '1x1000,1x2500,4x5000,4x10000').split(',').map((p) => {
+const PHASES = (process.env.BENCH_SHARD_PHASES ?? '1x1000,1x2500,1x5000,4x5000,4x10000').split(',').map((p) => {
   const [batch, rate] = p.split('x').map(Number);
   return { batch: batch!, rate: rate! };
 });
@@ -290,7 +290,12 @@ export async function run(): Promise<BenchRow[]> {
           }
           await new Promise((r) => setTimeout(r, 100));
         }
-        if (!after) after = (await Promise.race([settledStats(), new Promise<null>((r) => setTimeout(() => r(null), 60_000))])) ?? before;
+        // Still behind after a minute: it did not sustain the rate. Count what it handled by then,
+        // and let it catch up before the next phase so phases do not overlap.
+        if (!after) {
+          after = await settledStats();
+          doneAt = performance.now();
+        }
         const doneSeconds = (doneAt - t0) / 1000;
         const handled = after.ingest.points - before.ingest.points;
         const sustained = handled / doneSeconds;
@@ -299,7 +304,7 @@ export async function run(): Promise<BenchRow[]> {
         if (warmup) continue;
         const label = `${rate.toLocaleString('en-US')}/s offered, ${batch} fix${batch > 1 ? 'es' : ''} per frame`;
         rows.push(
-          { bench: BENCH, metric: `fixes/s handled by one shard (${label})`, value: sustained, unit: 'updates/s', goal: `≥ ${GOAL.rate.toLocaleString('en-US')}`, pass: sustained >= GOAL.rate, harness: HARNESS, note: `${handled} of ${frames * batch} in ${doneSeconds.toFixed(1)} s (sending took ${sentSeconds.toFixed(1)} s), ${DRIVERS} driver sockets` },
+          { bench: BENCH, metric: `fixes/s handled by one shard (${label})`, value: sustained, unit: 'updates/s', ...(rate >= GOAL.rate ? { goal: `≥ ${GOAL.rate.toLocaleString('en-US')}`, pass: sustained >= GOAL.rate } : {}), harness: HARNESS, note: `${handled} of ${frames * batch} in ${doneSeconds.toFixed(1)} s (sending took ${sentSeconds.toFixed(1)} s), ${DRIVERS} driver sockets` },
           { bench: BENCH, metric: `driver → watcher p50 (${label})`, value: percentile(lat, 50), unit: 'ms', harness: HARNESS, note: `${lat.length} positions to ${TRIPS} watchers` },
           { bench: BENCH, metric: `driver → watcher p99 (${label})`, value: percentile(lat, 99), unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: percentile(lat, 99) <= GOAL.p99, harness: HARNESS },
         );
