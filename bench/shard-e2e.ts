@@ -22,8 +22,10 @@
  *
  * `npm run bench -- shard-e2e`, or alone: `npx tsx bench/shard-e2e.ts`.
  * Knobs: BENCH_SHARD_DRIVERS (1000), BENCH_SHARD_TRIPS (100),
- * BENCH_SHARD_SECONDS (15), BENCH_SHARD_PHASES ("1x1000,1x2500,1x5000,4x5000,4x10000":
- * fixes per frame × fixes/s offered).
+ * BENCH_SHARD_SECONDS (15), BENCH_SHARD_PHASES ("1x1000,1x2500,4x5000,4x10000":
+ * fixes per frame × fixes/s offered). Not in the defaults: 1x5000 (5,000 single-fix
+ * frames/s) overloads the local runtime, whose queue and memory then grow until
+ * the phase takes many minutes to drain (docs/decisions/0039).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -49,7 +51,7 @@ const OFFLINE = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: '
 const DRIVERS = Number(process.env.BENCH_SHARD_DRIVERS ?? 1_000);
 const TRIPS = Math.min(DRIVERS, Number(process.env.BENCH_SHARD_TRIPS ?? 100));
 const SECONDS = Number(process.env.BENCH_SHARD_SECONDS ?? 15);
-const PHASES = (process.env.BENCH_SHARD_PHASES ?? '1x1000,1x2500,1x5000,4x5000,4x10000').split(',').map((p) => {
+const PHASES = (process.env.BENCH_SHARD_PHASES ?? '1x1000,1x2500,4x5000,4x10000').split(',').map((p) => {
   const [batch, rate] = p.split('x').map(Number);
   return { batch: batch!, rate: rate! };
 });
@@ -253,12 +255,10 @@ export async function run(): Promise<BenchRow[]> {
         await new Promise<void>((resolve) => {
           const timer = setInterval(() => {
             const elapsed = performance.now() - t0;
-            if (elapsed >= (warmup ? 5 : SECONDS) * 1000) {
-              clearInterval(timer);
-              resolve();
-              return;
-            }
-            const due = Math.floor((elapsed / 1000) * framesPerSecond);
+            const seconds = warmup ? 5 : SECONDS;
+            const ended = elapsed >= seconds * 1000;
+            // Exactly rate × seconds fixes are offered: the last tick sends what is still due.
+            const due = ended ? Math.round(seconds * framesPerSecond) : Math.floor((elapsed / 1000) * framesPerSecond);
             for (; frames < due; frames++) {
               const i = next++ % DRIVERS;
               const now = Date.now();
@@ -273,6 +273,10 @@ export async function run(): Promise<BenchRow[]> {
               }
               const frame = batch === 1 ? { type: 'location', ...points[0] } : { type: 'locations', points };
               drivers[i]!.ws.send(JSON.stringify(frame));
+            }
+            if (ended) {
+              clearInterval(timer);
+              resolve();
             }
           }, tick);
         });
@@ -298,13 +302,15 @@ export async function run(): Promise<BenchRow[]> {
         }
         const doneSeconds = (doneAt - t0) / 1000;
         const handled = after.ingest.points - before.ingest.points;
-        const sustained = handled / doneSeconds;
+        // Kept up: everything handled within a second of the last frame sent; the rate is then what was offered.
+        const keptUp = handled === frames * batch && doneSeconds - sentSeconds <= 1;
+        const sustained = handled / (keptUp ? sentSeconds : doneSeconds);
         const lat = latencies.filter((l) => Number.isFinite(l));
         progress(`${rate}/s × ${batch}: ${handled} fixes in ${doneSeconds.toFixed(1)} s, ${latencies.length} watcher positions`);
         if (warmup) continue;
         const label = `${rate.toLocaleString('en-US')}/s offered, ${batch} fix${batch > 1 ? 'es' : ''} per frame`;
         rows.push(
-          { bench: BENCH, metric: `fixes/s handled by one shard (${label})`, value: sustained, unit: 'updates/s', ...(rate >= GOAL.rate ? { goal: `≥ ${GOAL.rate.toLocaleString('en-US')}`, pass: sustained >= GOAL.rate } : {}), harness: HARNESS, note: `${handled} of ${frames * batch} in ${doneSeconds.toFixed(1)} s (sending took ${sentSeconds.toFixed(1)} s), ${DRIVERS} driver sockets` },
+          { bench: BENCH, metric: `fixes/s handled by one shard (${label})`, value: sustained, unit: 'updates/s', ...(rate >= GOAL.rate ? { goal: `≥ ${GOAL.rate.toLocaleString('en-US')}`, pass: keptUp && sustained >= GOAL.rate * 0.99 } : {}), harness: HARNESS, note: `${keptUp ? 'kept up' : 'fell behind'}: ${handled} of ${frames * batch} handled ${(doneSeconds - sentSeconds).toFixed(1)} s after the last frame sent, ${DRIVERS} driver sockets` },
           { bench: BENCH, metric: `driver → watcher p50 (${label})`, value: percentile(lat, 50), unit: 'ms', harness: HARNESS, note: `${lat.length} positions to ${TRIPS} watchers` },
           { bench: BENCH, metric: `driver → watcher p99 (${label})`, value: percentile(lat, 99), unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: percentile(lat, 99) <= GOAL.p99, harness: HARNESS },
         );
