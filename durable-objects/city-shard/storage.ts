@@ -1,4 +1,5 @@
 import type { Job, NoteDetail, Offer } from './model';
+import { applySchemaSteps } from '../sqlite-schema';
 
 /**
  * The shard's SQLite schema, applied in order and recorded in `schema_version`,
@@ -148,15 +149,7 @@ export class ShardRepository {
   constructor(private readonly sql: SqlStorage) {}
 
   migrate(): number {
-    this.sql.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const row = this.sql.exec<{ version: number }>('SELECT version FROM schema_version').toArray()[0];
-    let version = row?.version ?? 0;
-    if (!row) this.sql.exec('INSERT INTO schema_version (version) VALUES (0)');
-    for (; version < SHARD_SCHEMA_STEPS.length; version++) {
-      this.sql.exec(SHARD_SCHEMA_STEPS[version]!);
-      this.sql.exec('UPDATE schema_version SET version = ?', version + 1);
-    }
-    return version;
+    return applySchemaSteps(this.sql, SHARD_SCHEMA_STEPS);
   }
 
   loadDrivers(): DriverRow[] {
