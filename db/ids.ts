@@ -41,6 +41,7 @@ export const ID_PREFIXES = {
   dlq: 'dead letter',
   msg: 'local-mode captured message',
   req: 'request id',
+  pph: 'delivery proof photo',
 } as const;
 
 export type IdPrefix = keyof typeof ID_PREFIXES;

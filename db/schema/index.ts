@@ -8,7 +8,8 @@
  *   delete  user_profiles, password_credentials, refresh_tokens, devices,
  *           notification_preferences                       (keyed by user_id)
  *   blank   order_contacts of the user's orders (erased_at = now()),
- *   delete  delivery_proofs of those orders,
+ *   delete  delivery_proofs and proof_photos of those orders (the photos'
+ *           R2 objects first, outside the transaction),
  *   round   orders.dropoff_lat/lng to 3 decimals,
  *   null    audit_log.ip where actor_id = the user,
  *   update  users set status = 'erased', erased_at = now()  (row kept)
@@ -22,6 +23,7 @@ export * from './merchants';
 export * from './drivers';
 export * from './catalog';
 export * from './orders';
+export * from './proof-photos';
 export * from './dispatch';
 export * from './payments';
 export * from './outbox';
