@@ -60,7 +60,7 @@ const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrang
 const version = (pkg: string) => (fromWrangler(`${pkg}/package.json`) as { version: string }).version;
 const HARNESS = `workerd ${version('workerd')} via wrangler createTestHarness (deploy bundle), HTTP from Node, embedded Postgres, Stripe fake`;
 
-const SECRETS = {
+export const SECRETS = {
   JWT_SIGNING_KEYS: JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]),
   STRIPE_SECRET_KEY: `sk_test_bench_${randomBytes(8).toString('hex')}`,
   STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
@@ -72,7 +72,7 @@ interface Fixture {
   tokens: string[];
 }
 
-async function seed(url: string): Promise<Fixture> {
+export async function seed(url: string): Promise<Fixture> {
   const client = postgres(url, { max: 4, onnotice: () => {} });
   const db = drizzle(client, { schema });
   try {
@@ -92,7 +92,7 @@ async function seed(url: string): Promise<Fixture> {
   }
 }
 
-async function startFake(): Promise<{ url: string; child: ChildProcess }> {
+export async function startFake(): Promise<{ url: string; child: ChildProcess }> {
   const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
   const child = spawn(tsx, [path.join(ROOT, 'test/fakes/stripe/main.ts')], {
     cwd: ROOT,
@@ -124,7 +124,7 @@ interface Sample {
   status: number;
 }
 
-function orderRequest(base: string, f: Fixture, i: number): () => Promise<number> {
+export function orderRequest(base: string, f: Fixture, i: number): () => Promise<number> {
   const token = f.tokens[i % f.tokens.length]!;
   const lines = 1 + (i % 3);
   const items = Array.from({ length: lines }, (_, k) => ({ productId: f.productIds[(i + k * 7) % f.productIds.length]!, quantity: 1 + ((i + k) % 3) }));
