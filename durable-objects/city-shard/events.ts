@@ -13,6 +13,8 @@
  *   (`order.assigned`). If the order can no longer be assigned (cancelled in
  *   the meantime), it calls the shard's `cancelDispatch` RPC instead.
  * - `dispatch.unassigned` → dispatch_state `unassigned`, visible to operators.
+ * - `order.arriving_soon` (a trip fact, not a dispatch decision) → the
+ *   customer's arriving-soon notification, once per order.
  */
 import type { RankedCandidate } from './matching';
 
@@ -26,7 +28,8 @@ interface Base {
   at: string;
 }
 
-export type ShardEvent =
+/** The dispatch facts, applied to Postgres by workers/services/orders/dispatch-facts.ts. */
+export type DispatchFact =
   | (Base & {
       type: 'dispatch.offered';
       offerId: string;
@@ -49,6 +52,16 @@ export type ShardEvent =
     })
   | (Base & { type: 'dispatch.accepted'; offerId: string; driverId: string; payoutCents: number })
   | (Base & { type: 'dispatch.unassigned'; reason: string });
+
+/**
+ * A trip fact: the driver of an order in delivery is first within a few
+ * minutes (or a few hundred metres) of the dropoff. Emitted once per order
+ * (the job remembers it in SQLite); the consumer turns it into the
+ * customer's `order.arriving_soon` notification (docs/decisions/0065).
+ */
+export type ArrivingSoonFact = Base & { type: 'order.arriving_soon'; driverId: string; etaSeconds: number; distanceM: number };
+
+export type ShardEvent = DispatchFact | ArrivingSoonFact;
 
 /** Where the shard's outbox is published. Must throw when the events were not accepted. */
 export interface EventSink {

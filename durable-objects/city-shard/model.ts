@@ -56,6 +56,8 @@ export interface Job {
   createdAt: number;
   unassignedSince: number | null;
   endedAt: number | null;
+  /** When the `order.arriving_soon` fact was emitted (once per order); absent in jobs saved before it existed. */
+  arrivingSoonAt?: number | null;
 }
 
 export type OfferStatus = 'pending' | 'accepted' | 'declined' | 'expired' | 'cancelled';

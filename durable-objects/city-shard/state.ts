@@ -39,6 +39,9 @@ export const REANCHOR_AFTER = 3;
 /** Ended jobs stay in memory this long, and in SQLite (the decision log) this long. */
 export const ENDED_JOB_MEMORY_MS = HOUR_MS;
 export const ENDED_JOB_STORAGE_MS = 24 * HOUR_MS;
+/** An order in delivery is "arriving soon" (one notification) once its ETA or distance to the dropoff first drops under these. */
+export const ARRIVING_SOON_SECONDS = 180;
+export const ARRIVING_SOON_M = 500;
 
 export type RejectReason = 'duplicate' | 'out_of_order' | 'implausible_jump' | 'future' | 'inaccurate';
 
@@ -273,7 +276,7 @@ function ingest(state: ShardState, d: DriverLive, points: readonly LocationPoint
     d.suspect = null;
     d.position = { lat: p.lat, lng: p.lng, heading: p.heading ?? null, speed: p.speed ?? null, accuracy: p.accuracy ?? null, at };
     state.index.upsert(d.driverId, p.lat, p.lng, isMatchable(d), now);
-    if (d.orderId) onTrip(state, d, at, effects);
+    if (d.orderId) onTrip(state, d, at, now, effects);
   }
   // The first fix is written at once (a driver without one cannot be matched); later ones in batches.
   if (moved) effects.push({ type: hadPosition ? 'moveDriver' : 'saveDriver', driverId: d.driverId });
@@ -283,8 +286,8 @@ function ingest(state: ShardState, d: DriverLive, points: readonly LocationPoint
   return summary;
 }
 
-/** A driver on a trip: breadcrumb, position and ETA to the order's watchers (coalesced). */
-function onTrip(state: ShardState, d: DriverLive, at: number, effects: Effect[]): void {
+/** A driver on a trip: breadcrumb, position and ETA to the order's watchers (coalesced); arriving soon, once. */
+function onTrip(state: ShardState, d: DriverLive, at: number, now: number, effects: Effect[]): void {
   const job = state.jobs.get(d.orderId!);
   const p = d.position!;
   if (!job || job.endedAt !== null || (job.dispatch !== 'assigned' && job.dispatch !== 'picked_up')) return;
@@ -293,7 +296,14 @@ function onTrip(state: ShardState, d: DriverLive, at: number, effects: Effect[])
     { type: 'watchers', orderId: job.orderId, coalesce: true, message: { type: 'location', orderId: job.orderId, lat: p.lat, lng: p.lng, ...(p.heading !== null ? { heading: p.heading } : {}), at: iso(at) } },
   );
   const toDropoff = job.dispatch === 'picked_up' ? distanceM(p, job.dropoff) : distanceM(p, job.pickup) + distanceM(job.pickup, job.dropoff);
-  effects.push({ type: 'watchers', orderId: job.orderId, coalesce: true, message: { type: 'eta', orderId: job.orderId, seconds: etaSeconds(toDropoff, d.vehicle, state.policy) } });
+  const eta = etaSeconds(toDropoff, d.vehicle, state.policy);
+  effects.push({ type: 'watchers', orderId: job.orderId, coalesce: true, message: { type: 'eta', orderId: job.orderId, seconds: eta } });
+  if (job.orderStatus === 'in_delivery' && job.dispatch === 'picked_up' && !job.arrivingSoonAt && (eta <= ARRIVING_SOON_SECONDS || toDropoff <= ARRIVING_SOON_M)) {
+    // The flag and the fact commit in the same transaction: an eviction or a reconnect never emits it twice.
+    job.arrivingSoonAt = now;
+    const event = { id: `${job.orderId}:order.arriving_soon`, type: 'order.arriving_soon', shardKey: state.shardKey, orderId: job.orderId, at: iso(now), driverId: d.driverId, etaSeconds: eta, distanceM: Math.round(toDropoff) } as const;
+    effects.push({ type: 'saveJob', orderId: job.orderId }, { type: 'emit', event });
+  }
 }
 
 function timerFired(state: ShardState, kind: TimerKind, payload: string, now: number, ids: IdSource, effects: Effect[]): void {

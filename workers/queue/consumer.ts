@@ -16,7 +16,7 @@ import { parkMessage } from './dead-letters';
 import { scheduleWebhookRetry } from './retry-message';
 import { retryDelaySeconds } from './retry-policy';
 import { buildSenders } from './senders';
-import type { ShardEvent } from '../../durable-objects/city-shard/events';
+import type { DispatchFact } from '../../durable-objects/city-shard/events';
 import { applyDispatchFact, type DispatchFactEffects } from '../services/orders/dispatch-facts';
 import { afterOrderCommit } from '../services/order-commit';
 import { cancelOrderDispatch, loadCityGeometry } from '../services/city-shard-client';
@@ -35,35 +35,47 @@ const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Out
   (event, deps) => deliverEventToMerchant(event, deps),
 ];
 
-/** A shard's offer reaches the driver's phone as a push (an app in the background misses the socket message). */
-async function pushDriverOffer(body: ShardEventBody, deps: ConsumerDeps): Promise<Outcome> {
+/**
+ * Shard facts that people hear about: an offer reaches the driver's phone as
+ * a push (an app in the background misses the socket message); arriving soon
+ * reaches the customer (the rule checks the order is still in delivery).
+ */
+async function notifyShardFact(body: ShardEventBody, deps: ConsumerDeps): Promise<Outcome> {
   const e = body.event;
-  if (e.type !== 'dispatch.offered') return { retry: false };
-  return notifyForEvent(
-    {
-      id: e.id,
-      type: 'dispatch.offer',
-      createdAt: e.at,
-      data: { offerId: e.offerId, orderId: e.orderId, driverId: e.driverId, expiresAt: e.expiresAt, payoutCents: e.payoutCents },
-    },
-    deps,
-  );
+  if (e.type === 'dispatch.offered') {
+    return notifyForEvent(
+      {
+        id: e.id,
+        type: 'dispatch.offer',
+        createdAt: e.at,
+        data: { offerId: e.offerId, orderId: e.orderId, driverId: e.driverId, expiresAt: e.expiresAt, payoutCents: e.payoutCents },
+      },
+      deps,
+    );
+  }
+  if (e.type === 'order.arriving_soon') {
+    return notifyForEvent({ id: e.id, type: 'order.arriving_soon', createdAt: e.at, data: { orderId: e.orderId, driverId: e.driverId, etaSeconds: e.etaSeconds } }, deps);
+  }
+  return { retry: false };
 }
 
-/** Handlers of city-shard dispatch facts: the push to the driver, and the orders domain's applier. */
+/** Handlers of city-shard facts: what people are told, and the orders domain's applier. */
 const SHARD_HANDLERS: ((body: ShardEventBody, deps: ConsumerDeps, messageId: string) => Promise<Outcome | void>)[] = [
-  (body, deps) => pushDriverOffer(body, deps),
+  (body, deps) => notifyShardFact(body, deps),
   (body, deps, messageId) => applyShardFact(body, deps, messageId),
 ];
 
 const DISPATCH_FACTS = new Set(['dispatch.offered', 'dispatch.offer_resolved', 'dispatch.accepted', 'dispatch.unassigned']);
+/** Facts that only notify: nothing to write to Postgres besides the notification log. */
+const NOTIFY_ONLY_FACTS = new Set(['order.arriving_soon']);
 
 async function applyShardFact(body: ShardEventBody, deps: ConsumerDeps, messageId: string): Promise<Outcome | void> {
+  if (NOTIFY_ONLY_FACTS.has(body.event.type)) return;
   if (!DISPATCH_FACTS.has(body.event.type)) {
     await parkMessage(deps.db, { messageId, body, attempts: 0, error: `unknown city-shard fact ${body.event.type}` });
     return;
   }
-  await applyDispatchFact(deps.db, body.event as unknown as ShardEvent, deps.dispatchEffects);
+  await applyDispatchFact(deps.db, body.event as unknown as DispatchFact, deps.dispatchEffects);
 }
 
 function dispatchEffectsFor(env: Env): DispatchFactEffects {

@@ -29,7 +29,8 @@ export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
 
 /**
  * Internal types, never sent to merchants:
- * - `order.arriving_soon` `{ orderId, etaSeconds }`: the driver is a few minutes away.
+ * - `order.arriving_soon` `{ orderId, driverId, etaSeconds }`: the driver is a few minutes away
+ *   (a city-shard fact, once per order, docs/decisions/0065).
  * - `dispatch.offer` `{ offerId, orderId, driverId, expiresAt, payoutCents? }`: an offer
  *   to a driver, pushed so it reaches an app in the background.
  * - `webhook.retry` `{ endpointId, eventId }`: a merchant webhook attempt is due.

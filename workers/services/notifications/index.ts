@@ -81,8 +81,10 @@ export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps): Pr
   for (const rule of rules) {
     for (const recipient of await recipientsFor(deps.db, rule, event, ctx)) {
       const stale = (rule.staleAfterSeconds !== undefined && ageSeconds > rule.staleAfterSeconds) || (expiresAt !== undefined && Date.parse(expiresAt) <= now);
-      if (stale) {
-        await recordSkipped(deps.db, { eventId: event.id, channel: rule.channels[0]!, userId: recipient.userId }, { template: rule.template, orderId: ctx.order.id, reason: 'stale: too old to be useful' });
+      const outdated = rule.onlyWhile !== undefined && !rule.onlyWhile.includes(ctx.order.status);
+      if (stale || outdated) {
+        const reason = stale ? 'stale: too old to be useful' : `outdated: the order is ${ctx.order.status}`;
+        await recordSkipped(deps.db, { eventId: event.id, channel: rule.channels[0]!, userId: recipient.userId }, { template: rule.template, orderId: ctx.order.id, reason });
         continue;
       }
       jobs.push({

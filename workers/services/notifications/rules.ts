@@ -19,6 +19,8 @@ export interface Rule {
   channels: readonly Channel[];
   /** Older than this, the message is pointless and is skipped. */
   staleAfterSeconds?: number;
+  /** Sent only while the order has one of these statuses (read at send time); skipped otherwise. */
+  onlyWhile?: readonly string[];
 }
 
 const ALL: readonly Channel[] = ['sms', 'email', 'push'];
@@ -34,7 +36,8 @@ export const RULES: Readonly<Record<string, readonly Rule[]>> = {
   'order.assigned': [{ audience: 'customer', template: 'customer.order.assigned', policy: 'first', channels: PROGRESS, staleAfterSeconds: 3600 }],
   'order.in_delivery': [{ audience: 'customer', template: 'customer.order.in_delivery', policy: 'all', channels: ALL }],
   'order.arriving_soon': [
-    { audience: 'customer', template: 'customer.order.arriving_soon', policy: 'first', channels: ['push', 'sms'], staleAfterSeconds: 900 },
+    // From the city shard, once per order (docs/decisions/0065); pointless once the order is delivered.
+    { audience: 'customer', template: 'customer.order.arriving_soon', policy: 'first', channels: ['push', 'sms'], staleAfterSeconds: 900, onlyWhile: ['in_delivery'] },
   ],
   'order.delivered': [{ audience: 'customer', template: 'customer.order.delivered', policy: 'all', channels: ALL }],
   'order.cancelled': [

@@ -16,7 +16,7 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { dispatchOffers, orders, orderStatusEvents, type Order } from '../../../db/schema/index';
-import type { ShardEvent } from '../../../durable-objects/city-shard/events';
+import type { DispatchFact } from '../../../durable-objects/city-shard/events';
 import { outboxEvent, writeOutbox, type OutboxEvent } from '../outbox';
 import { orderEventPayload } from './transitions';
 
@@ -28,7 +28,7 @@ export interface DispatchFactEffects {
 
 const ASSIGNABLE = ['preparing', 'ready'] as const;
 
-export async function applyDispatchFact(db: Database, fact: ShardEvent, effects?: DispatchFactEffects): Promise<void> {
+export async function applyDispatchFact(db: Database, fact: DispatchFact, effects?: DispatchFactEffects): Promise<void> {
   switch (fact.type) {
     case 'dispatch.offered': {
       const [order] = await db.select({ cityId: orders.cityId }).from(orders).where(eq(orders.id, fact.orderId));
