@@ -10,6 +10,7 @@
 import { openDatabase, type Database } from '../../db/client';
 import { isLocalMode } from '../env';
 import { classifyMessage, orderIdOf, type EventEnvelope, type ShardEventBody } from '../services/events/envelope';
+import { notifyFallback } from '../services/notifications/fallback';
 import { notifyForEvent, type NotifyDeps } from '../services/notifications/index';
 import { deliverEventToMerchant, handleWebhookRetry, type WebhookEventDeps } from '../services/webhooks/index';
 import { parkMessage } from './dead-letters';
@@ -33,6 +34,7 @@ type Outcome = { retry: boolean };
 const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Outcome | void>)[] = [
   (event, deps) => notifyForEvent(event, deps),
   (event, deps) => deliverEventToMerchant(event, deps),
+  async (event, deps) => (event.type === 'notification.fallback' ? notifyFallback(event, deps) : undefined),
 ];
 
 /**

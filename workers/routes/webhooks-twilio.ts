@@ -11,7 +11,9 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
 import { createRouter, problemResponses } from '../openapi';
 import { Problem, problems } from '../problem';
+import { recordDeliveryFailure } from '../services/notifications/fallback';
 import { applyProviderStatus } from '../services/notifications/log';
+import { kickOutboxRelay } from '../services/outbox-relay';
 
 const TwilioStatusForm = z
   .looseObject({
@@ -47,7 +49,7 @@ const route = createRoute({
   tags: ['Webhooks (providers)'],
   summary: 'Twilio SMS delivery status callback',
   description:
-    'Who may call: Twilio. The X-Twilio-Signature header must match the URL (PUBLIC_BASE_URL + path) and the form fields signed with the account’s auth token; otherwise 403 and nothing changes (checked before anything else). `delivered` marks the notification log entry delivered; `undelivered`/`failed` mark it failed.',
+    'Who may call: Twilio. The X-Twilio-Signature header must match the URL (PUBLIC_BASE_URL + path) and the form fields signed with the account’s auth token; otherwise 403 and nothing changes (checked before anything else). `delivered` marks the notification log entry delivered; `undelivered`/`failed` mark it failed and, once, hand the message to the next channel the recipient allows when its rule sends on one channel only (a rule that uses every allowed channel has nothing left to add).',
   security: [],
   middleware: [twilioSignature] as const,
   request: { body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: TwilioStatusForm } } } },
@@ -66,7 +68,9 @@ export const twilioWebhookRoutes = createRouter().openapi(route, async (c) => {
   if (status === 'delivered') await applyProviderStatus(c.var.db(), 'twilio', sid, 'delivered');
   else if (status === 'undelivered' || status === 'failed') {
     const code = text('ErrorCode');
-    await applyProviderStatus(c.var.db(), 'twilio', sid, 'failed', `twilio: ${status}${code ? ` (error ${code})` : ''}`);
+    // The failure and its fallback (the next allowed channel, once) commit together.
+    const failed = await recordDeliveryFailure(c.var.db(), 'twilio', sid, `twilio: ${status}${code ? ` (error ${code})` : ''}`);
+    if (failed > 0) kickOutboxRelay(c.env, c.executionCtx);
   }
   return c.body(null, 204);
 });

@@ -27,12 +27,14 @@ export type OutboxTopic =
   | 'order.driver_arrived'
   | 'payment.succeeded'
   | 'payment.failed'
-  | 'payment.refunded';
+  | 'payment.refunded'
+  /** Internal: a notification failed for good after it was sent (Twilio's callback); try the next channel. */
+  | 'notification.fallback';
 
 export interface OutboxEvent {
   id: string;
   topic: OutboxTopic;
-  aggregateType: 'order' | 'payment';
+  aggregateType: 'order' | 'payment' | 'notification';
   aggregateId: string;
   payload: Record<string, unknown>;
   createdAt: Date;

@@ -11,7 +11,7 @@
  * name + value)). Implemented here independently of the SDK, so the Worker's
  * `validateRequest` is checked against the documented algorithm.
  *
- * Control: GET /_fake/messages?to=…, GET /_fake/status-callback/{sid}?status=delivered
+ * Control: GET /_fake/messages?to=…, GET /_fake/status-callback/{sid}?status=delivered[&errorCode=30003]
  * (the signed callback Twilio would send: url, params, signature).
  */
 import { createHmac, randomBytes } from 'node:crypto';
@@ -47,8 +47,10 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
   return createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
 }
 
-export function signedStatusCallback(options: TwilioFakeOptions, message: TwilioMessage, status: string) {
-  const params = { AccountSid: options.accountSid, ApiVersion: '2010-04-01', From: message.from, MessageSid: message.sid, MessageStatus: status, SmsSid: message.sid, SmsStatus: status, To: message.to };
+export function signedStatusCallback(options: TwilioFakeOptions, message: TwilioMessage, status: string, errorCode?: string) {
+  const params: Record<string, string> = { AccountSid: options.accountSid, ApiVersion: '2010-04-01', From: message.from, MessageSid: message.sid, MessageStatus: status, SmsSid: message.sid, SmsStatus: status, To: message.to };
+  // Twilio adds the error code to `undelivered` and `failed` (e.g. 30003, unreachable handset).
+  if (errorCode) params.ErrorCode = errorCode;
   const url = message.statusCallback ?? '';
   return { url, params, signature: twilioSignature(options.authToken, url, params) };
 }
@@ -134,7 +136,7 @@ export async function startTwilioFake(options: TwilioFakeOptions): Promise<Twili
       if (cb) {
         const message = messages.find((m) => m.sid === cb[1]);
         if (!message) return { status: 404, body: { error: 'no such message' } };
-        return { status: 200, body: signedStatusCallback(options, message, url.searchParams.get('status') ?? 'delivered') };
+        return { status: 200, body: signedStatusCallback(options, message, url.searchParams.get('status') ?? 'delivered', url.searchParams.get('errorCode') ?? undefined) };
       }
       return undefined;
     },

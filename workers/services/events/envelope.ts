@@ -34,8 +34,10 @@ export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
  * - `dispatch.offer` `{ offerId, orderId, driverId, expiresAt, payoutCents? }`: an offer
  *   to a driver, pushed so it reaches an app in the background.
  * - `webhook.retry` `{ endpointId, eventId }`: a merchant webhook attempt is due.
+ * - `notification.fallback` `{ logId, eventId, orderId, userId, template, failedChannel }`:
+ *   a sent message failed for good later (Twilio's callback); the next channel is tried.
  */
-export const INTERNAL_EVENT_TYPES = ['order.arriving_soon', 'order.driver_arrived', 'dispatch.offer', 'webhook.retry'] as const;
+export const INTERNAL_EVENT_TYPES = ['order.arriving_soon', 'order.driver_arrived', 'dispatch.offer', 'webhook.retry', 'notification.fallback'] as const;
 
 export interface EventEnvelope<T extends string = string> {
   id: string;

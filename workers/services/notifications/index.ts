@@ -64,7 +64,13 @@ async function recipientsFor(db: Database, rule: Rule, event: EventEnvelope, ctx
   }
 }
 
-export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps): Promise<{ retry: boolean }> {
+/** Restricts a run to one rule (by template) and one recipient: a fallback after a channel failed for good. */
+export interface OnlyFor {
+  template: string;
+  userId: string | null;
+}
+
+export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps, only?: OnlyFor): Promise<{ retry: boolean }> {
   const rules = rulesFor(event.type);
   if (rules.length === 0) return { retry: false };
   const orderId = orderIdOf(event);
@@ -79,7 +85,9 @@ export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps): Pr
 
   const jobs: Job[] = [];
   for (const rule of rules) {
+    if (only && rule.template !== only.template) continue;
     for (const recipient of await recipientsFor(deps.db, rule, event, ctx)) {
+      if (only && recipient.userId !== only.userId) continue;
       const stale = (rule.staleAfterSeconds !== undefined && ageSeconds > rule.staleAfterSeconds) || (expiresAt !== undefined && Date.parse(expiresAt) <= now);
       const outdated = rule.onlyWhile !== undefined && !rule.onlyWhile.includes(ctx.order.status);
       if (stale || outdated) {

@@ -114,15 +114,28 @@ export async function recordSkipped(db: Database, key: SendKey, details: { templ
     .onConflictDoNothing();
 }
 
-/** Twilio's status callback: only forward moves (sent → delivered / failed). */
+export interface ProviderStatusChange {
+  id: string;
+  eventId: string;
+  channel: NotificationLogEntry['channel'];
+  userId: string | null;
+  orderId: string | null;
+  template: string;
+}
+
+/**
+ * A provider's asynchronous status (Twilio's callback): only forward moves
+ * (sent → delivered / failed), so a repeated or late callback changes
+ * nothing. Answers the entries it moved; runs in the caller's transaction.
+ */
 export async function applyProviderStatus(
-  db: Database,
+  db: Pick<Database, 'update'>,
   provider: string,
   providerMessageId: string,
   status: 'delivered' | 'failed',
   error?: string,
-): Promise<number> {
-  const rows = await db
+): Promise<ProviderStatusChange[]> {
+  return db
     .update(notificationLog)
     .set({ status, ...(error ? { error } : {}) })
     .where(
@@ -132,6 +145,12 @@ export async function applyProviderStatus(
         eq(notificationLog.status, 'sent'),
       ),
     )
-    .returning({ id: notificationLog.id });
-  return rows.length;
+    .returning({
+      id: notificationLog.id,
+      eventId: notificationLog.eventId,
+      channel: notificationLog.channel,
+      userId: notificationLog.userId,
+      orderId: notificationLog.orderId,
+      template: notificationLog.template,
+    });
 }

@@ -54,3 +54,8 @@ export const RULES: Readonly<Record<string, readonly Rule[]>> = {
 export function rulesFor(eventType: string): readonly Rule[] {
   return RULES[eventType] ?? [];
 }
+
+/** The event type whose rules use this template (templates are per event and audience). */
+export function eventTypeOfTemplate(template: string): string | undefined {
+  return Object.keys(RULES).find((type) => RULES[type]!.some((rule) => rule.template === template));
+}
