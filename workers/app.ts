@@ -22,6 +22,7 @@ import { catalogRoutes } from './routes/catalog';
 import { merchantLiveRoutes } from './routes/merchant-live';
 import { orderRoutes } from './routes/orders';
 import { orderStepRoutes } from './routes/order-steps';
+import { proofPhotoRoutes } from './routes/proof-photos';
 import { paymentRoutes } from './routes/payments';
 import { stripeWebhookRoutes } from './routes/webhooks-stripe';
 import { notificationPreferenceRoutes } from './routes/notification-preferences';
@@ -57,6 +58,7 @@ export function createApp() {
   app.route('/', merchantLiveRoutes);
   app.route('/', orderRoutes);
   app.route('/', orderStepRoutes);
+  app.route('/', proofPhotoRoutes);
   app.route('/', paymentRoutes);
   app.route('/', stripeWebhookRoutes);
   app.route('/', notificationPreferenceRoutes);

@@ -35,9 +35,10 @@ export function call(path: string, options: CallOptions = {}): Promise<Response>
   const headers = new Headers(options.headers);
   headers.set('CF-Connecting-IP', options.ip ?? randomIp());
   if (options.token) headers.set('Authorization', `Bearer ${options.token}`);
-  let body: string | undefined;
+  let body: string | Uint8Array | undefined;
   if (options.body !== undefined) {
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    // Strings and bytes (an image upload) as they are; anything else as JSON.
+    body = typeof options.body === 'string' || options.body instanceof Uint8Array ? options.body : JSON.stringify(options.body);
     if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
   }
   return exports.default.fetch(new Request(`http://platform.test${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body }));

@@ -41,7 +41,7 @@ import { issueAccessToken } from '../../workers/services/auth/tokens';
 import { PASSWORD, createApiKey, createOps, register, registrationBody, testDb, uniqueEmail } from './auth-helpers';
 import { freshStaffMember, type World } from './authz-matrix.world';
 import { matrixDeadLetter, matrixDelivery, matrixDevice, matrixEndpoint, matrixWebhookBody } from './helpers/notification-matrix';
-import { MATRIX_PIN, freshMatrixProduct, matrixOrder, matrixOrderBody } from './helpers/order-matrix';
+import { MATRIX_JPEG, MATRIX_PIN, freshMatrixProduct, matrixOrder, matrixOrderBody, matrixProofPhoto } from './helpers/order-matrix';
 
 export const ROLES = ['anonymous', 'customer', 'merchantOwner', 'merchantStaff', 'merchantApiKey', 'driver', 'ops'] as const;
 export type Role = (typeof ROLES)[number];
@@ -109,6 +109,7 @@ export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<st
     return row!.token;
   },
   'products/:productId': (ctx) => freshMatrixProduct(ctx.params.id!),
+  'proof-photos/:photoId': (ctx) => matrixProofPhoto(ctx.params.id!),
 };
 
 /** A new account of the role, for rows that change the caller itself. */
@@ -216,6 +217,10 @@ export const MATRIX: Record<string, Row> = {
   'POST /v1/orders/:id/pickup':                 row(401, [403, 404], [403, 404], [403, 404],  [403, 404],  [200, 404], 403),
   'POST /v1/orders/:id/deliver':                row(401, [403, 404], [403, 404], [403, 404],  [403, 404],  [200, 404], 403).body(() => ({ pin: MATRIX_PIN })),
   'POST /v1/orders/:id/fail':                   row(401, [403, 404], [403, 404], [403, 404],  [403, 404],  [200, 404], 403),
+  // Delivery proof photos: the assigned driver uploads (raw image body); the order's parties and operators read
+  'POST /v1/orders/:id/proof-photos':           row(401, [403, 404], [403, 404], [403, 404],  [403, 404],  [201, 404], 403)
+    .body(() => MATRIX_JPEG).headers(() => ({ 'Content-Type': 'image/jpeg' })),
+  'GET /v1/orders/:id/proof-photos/:photoId':   row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [200, 404], 200),
   'POST /v1/orders/:id/cancel':                 row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [403, 404], 403),
   // Stripe proves itself with Stripe-Signature: anyone without one gets 400
   'POST /v1/webhooks/stripe':                   ALL(400).body(() => ({ id: 'evt_matrix', type: 'payment_intent.succeeded' })),

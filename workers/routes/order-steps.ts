@@ -10,7 +10,8 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { deliveryProofs } from '../../db/schema/index';
+import { and, eq } from 'drizzle-orm';
+import { deliveryProofs, proofPhotos } from '../../db/schema/index';
 import type { AppEnv } from '../env';
 import { assertMerchantAccess, principalOf, requireAuth } from '../middleware/auth';
 import { createRouter, problemResponses } from '../openapi';
@@ -23,6 +24,7 @@ import { eventActorOf } from '../services/orders/access';
 import { loadOrderDetail } from '../services/orders/repository';
 import type { OrderStep } from '../services/orders/state-machine';
 import { runOrderStep } from '../services/orders/transitions';
+import { issuedPhotoId } from '../services/proof-photos/urls';
 import { orderView } from '../services/orders/view';
 import { planSettlement, settle, type Settlement } from '../services/payments/payments';
 import { visibleOrder } from './orders';
@@ -32,7 +34,11 @@ const ReasonBody = z.object({ reason: z.string().trim().min(1).max(300).optional
 const DeliverBody = z
   .object({
     pin: z.string().regex(/^\d{4}$/, 'The 4-digit code the customer was sent.').optional(),
-    photoUrl: z.url({ protocol: /^https$/ }).max(2000).optional(),
+    photoUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional()
+      .openapi({ description: 'The `url` that POST /v1/orders/{id}/proof-photos answered for this order; any other link is refused (422).' }),
     idCheck: z
       .object({
         documentType: z.enum(['id_card', 'passport', 'driving_licence', 'residence_permit']),
@@ -52,7 +58,7 @@ const WHO: Record<OrderStep, string> = {
   ready: 'its merchant; from preparing (→ ready).',
   arrived: 'its assigned driver; while preparing or ready (status unchanged, recorded in the history).',
   pickup: 'its assigned driver; from ready (→ in_delivery).',
-  deliver: 'its assigned driver; from in_delivery (→ delivered), with proof: the customer’s PIN or a photo, plus an ID check for prescription orders.',
+  deliver: 'its assigned driver; from in_delivery (→ delivered), with proof: the customer’s PIN or a photo uploaded with POST /v1/orders/{id}/proof-photos (its `url` as `photoUrl`), plus an ID check for prescription orders.',
   fail: 'its assigned driver; from in_delivery (→ failed).',
   cancel: 'its customer before preparing, its merchant before in_delivery (→ cancelled). A captured payment is refunded; an unpaid one is cancelled at Stripe.',
   paid: '',
@@ -87,6 +93,8 @@ const deliverStep = createRoute({
   request: { params: OrderIdParam, body: { required: true, content: { 'application/json': { schema: DeliverBody } } } },
 });
 
+const FOREIGN_PHOTO = { path: 'json.photoUrl', message: 'Upload the photo with POST /v1/orders/{id}/proof-photos and send the url it answered.' };
+
 interface StepOptions {
   reason?: string | undefined;
   deliver?: z.infer<typeof DeliverBody>;
@@ -106,9 +114,15 @@ async function takeStep(c: Context<AppEnv>, step: OrderStep, options: StepOption
     check: (order) => {
       if (!proof) return;
       if (proof.pin !== undefined && proof.pin !== order.deliveryPin) throw problems.validation([{ path: 'json.pin', message: 'The code does not match the one the customer was sent.' }]);
+      if (proof.photoUrl !== undefined && !issuedPhotoId(c.env.PUBLIC_BASE_URL, order.id, proof.photoUrl)) throw problems.validation([FOREIGN_PHOTO]);
       if (order.requiresPrescription && !proof.idCheck) throw problems.validation([{ path: 'json.idCheck', message: 'This order contains a prescription product: check the recipient’s ID.' }]);
     },
     extra: async (tx, order) => {
+      if (proof?.photoUrl !== undefined) {
+        const photoId = issuedPhotoId(c.env.PUBLIC_BASE_URL, order.id, proof.photoUrl);
+        const [photo] = photoId ? await tx.select({ id: proofPhotos.id }).from(proofPhotos).where(and(eq(proofPhotos.id, photoId), eq(proofPhotos.orderId, order.id))) : [];
+        if (!photo) throw problems.validation([FOREIGN_PHOTO]);
+      }
       if (proof) {
         await tx.insert(deliveryProofs).values({
           orderId: order.id,

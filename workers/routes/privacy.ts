@@ -54,7 +54,7 @@ export const privacyRoutes = createRouter()
   .openapi(eraseMe, async (c) => {
     const principal = userIdOf(c);
     const db = c.var.db();
-    await erasePersonalData(db, principal.userId);
+    await erasePersonalData(db, principal.userId, c.env.PROOF_PHOTOS);
     // No personal data in the entry: the id now names nobody.
     await recordAudit(db, { actor: userActor(principal.userId, principal.role), action: 'account.erased', target: { type: 'user', id: principal.userId }, requestId: c.var.requestId });
     return c.body(null, 204);

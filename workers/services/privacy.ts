@@ -13,6 +13,7 @@ import {
   orderStatusEvents, passwordCredentials, payments, refreshTokens, refunds, userProfiles, users,
 } from '../../db/schema/index';
 import { problems } from '../problem';
+import { deleteProofPhotosOfCustomer } from './proof-photos/store';
 
 const OPEN = ['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery'] as const;
 
@@ -70,8 +71,12 @@ export async function exportPersonalData(db: Database, userId: string) {
   };
 }
 
-/** Erases the caller. Refused (409) while the account is needed for an order in progress or owns a business. */
-export async function erasePersonalData(db: Database, userId: string): Promise<void> {
+/**
+ * Erases the caller. Refused (409) while the account is needed for an order in progress or owns a business.
+ * The delivery proof photos of the caller's orders go first (R2 objects, then their rows): an object store
+ * cannot join the transaction, and a photo must not outlive a failed erasure.
+ */
+export async function erasePersonalData(db: Database, userId: string, proofPhotos: R2Bucket): Promise<void> {
   const [driver] = await db.select({ id: drivers.id }).from(drivers).where(eq(drivers.userId, userId));
   const [open] = await db
     .select({ id: orders.id })
@@ -81,6 +86,7 @@ export async function erasePersonalData(db: Database, userId: string): Promise<v
   if (open) throw problems.conflict('order-in-progress', 'An order of yours is still in progress; the account can be erased once it has ended.', { orderId: open.id });
   const [owner] = await db.select().from(merchantMembers).where(and(eq(merchantMembers.userId, userId), eq(merchantMembers.role, 'owner')));
   if (owner) throw problems.conflict('owner-of-business', 'You own a business on the platform: transfer or close it before erasing the account.');
+  await deleteProofPhotosOfCustomer(db, proofPhotos, userId);
 
   await db.transaction(async (tx) => {
     const customerOrders = tx.select({ id: orders.id }).from(orders).where(eq(orders.customerId, userId));

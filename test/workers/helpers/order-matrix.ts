@@ -4,8 +4,10 @@
  * route's allowed caller needs (accept needs `placed`, pickup `ready`, …), so
  * every allowed cell is a real success, and products of a merchant.
  */
+import { env } from 'cloudflare:workers';
 import { newId, randomBase32 } from '../../../db/ids';
 import { orders, payments, products } from '../../../db/schema/index';
+import { storeProofPhoto } from '../../../workers/services/proof-photos/store';
 import type { ResolveContext } from '../authz-matrix.table';
 import { db as testDb } from './commerce';
 
@@ -21,6 +23,7 @@ const STATUS_FOR_STEP: Record<string, 'placed' | 'preparing' | 'ready' | 'in_del
   pickup: 'ready',
   deliver: 'in_delivery',
   fail: 'in_delivery',
+  'proof-photos': 'in_delivery',
 };
 
 /** A fresh order of merchant A, customer and driver of the world ("own"), or of merchant B and the others ("other"). */
@@ -93,4 +96,13 @@ export async function matrixOrderBody({ world, role }: ResolveContext) {
     dropoff: { address: '1 Rue du Test', location: { lat: 48.86, lng: 2.34 } },
     ...(role === 'merchantApiKey' ? { customer: { name: 'Matrix Guest', phone: '+33600000009' } } : {}),
   };
+}
+
+/** The bytes of a tiny JPEG (its magic number is what the upload checks). */
+export const MATRIX_JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
+
+/** A proof photo of the order, stored as an upload would (object in R2, row in Postgres). */
+export async function matrixProofPhoto(orderId: string): Promise<string> {
+  const photo = await storeProofPhoto(testDb(), env.PROOF_PHOTOS, { orderId, driverId: null, contentType: 'image/jpeg', bytes: MATRIX_JPEG });
+  return photo.id;
 }
