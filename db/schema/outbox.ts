@@ -30,6 +30,10 @@ export const outbox = pgTable(
       .on(t.createdAt)
       .where(sql`${t.publishedAt} is null`),
     index('outbox_aggregate_idx').on(t.aggregateType, t.aggregateId, t.createdAt),
+    // The retention sweep (workers/services/retention.ts): published rows, oldest first.
+    index('outbox_published_idx')
+      .on(t.publishedAt)
+      .where(sql`${t.publishedAt} is not null`),
   ],
 );
 

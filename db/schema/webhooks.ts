@@ -66,6 +66,8 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_retry_idx')
       .on(t.nextRetryAt)
       .where(sql`${t.nextRetryAt} is not null`),
+    // The retention sweep (workers/services/retention.ts): the oldest attempts first.
+    index('webhook_deliveries_created_idx').on(t.createdAt),
   ],
 );
 
