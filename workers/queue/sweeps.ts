@@ -2,12 +2,14 @@
  * The minute cron's share of event delivery: the outbox relay backstop
  * (rows the prompt path could not publish) and merchant webhook retries
  * whose delayed queue message never arrived; and the retention of delivery
- * proof photos (deleted 30 days after upload, a batch per run).
+ * proof photos (deleted 30 days after upload, a batch per run) and of the
+ * short-lived rows in services/retention.ts (bounded batches per run).
  */
 import { openDatabase } from '../../db/client';
 import { isLocalMode } from '../env';
 import { relayOutboxBackstop } from '../services/outbox-relay';
 import { sweepExpiredProofPhotos } from '../services/proof-photos/store';
+import { runRetentionSweep } from '../services/retention';
 import { sweepDueRetries } from '../services/webhooks/deliveries';
 import { scheduleWebhookRetry } from './retry-message';
 
@@ -20,6 +22,7 @@ export async function runEventSweeps(env: Env): Promise<void> {
       scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     }),
     sweepExpiredProofPhotos(openDatabase(env.HYPERDRIVE.connectionString, { max: 2 }), env.PROOF_PHOTOS),
+    runRetentionSweep(openDatabase(env.HYPERDRIVE.connectionString, { max: 1 })),
   ]);
   for (const r of results) {
     if (r.status === 'rejected') console.error(JSON.stringify({ msg: 'event sweep failed', error: (r.reason as Error)?.message ?? String(r.reason) }));
