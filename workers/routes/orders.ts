@@ -34,12 +34,14 @@ import { Problem } from '../problem';
 const CLIENT_SECRET_PLACEHOLDER = JSON.stringify('{{payment_intent.client_secret}}');
 
 /**
- * Local runs have no Stripe.js (offline): the browser confirms the intent at
- * the Stripe fake, as Stripe.js would at Stripe. Production answers carry
- * only the client secret.
+ * What the customer app needs to confirm the PaymentIntent, beside its client
+ * secret. Local runs have no Stripe.js (offline): the browser confirms at the
+ * Stripe fake (`apiBase`), as Stripe.js would at Stripe. Production gives the
+ * publishable key that Stripe's Payment Element is mounted with (ADR 0071).
  */
-function localCheckout(env: Env): { apiBase?: string; publishableKey?: string } {
-  return isLocalMode(env) ? { apiBase: env.STRIPE_API_BASE, publishableKey: 'pk_test_local' } : {};
+function checkoutConfig(env: Env): { apiBase?: string; publishableKey?: string } {
+  if (isLocalMode(env)) return { apiBase: env.STRIPE_API_BASE, publishableKey: 'pk_test_local' };
+  return env.STRIPE_PUBLISHABLE_KEY ? { publishableKey: env.STRIPE_PUBLISHABLE_KEY } : {};
 }
 
 function creatorOf(principal: Principal): OrderCreator {
@@ -200,7 +202,7 @@ export const orderRoutes = createRouter()
       }
       const payload = {
         order: orderView(detail, creator.kind === 'customer' ? 'customer' : 'merchant', c.env.PUBLIC_BASE_URL),
-        ...(clientSecret ? { payment: { clientSecret, ...localCheckout(c.env) } } : {}),
+        ...(clientSecret ? { payment: { clientSecret, ...checkoutConfig(c.env) } } : {}),
       };
       const text = JSON.stringify(payload);
       const headers = { 'Content-Type': 'application/json', Location: `/v1/orders/${detail.order.id}` };

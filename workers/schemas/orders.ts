@@ -94,7 +94,7 @@ export const CreatedOrderSchema = z
       .object({
         clientSecret: z.string().openapi({ description: 'Confirm the PaymentIntent with it (Stripe.js).' }),
         apiBase: z.string().optional().openapi({ description: 'Local mode only: where to confirm (the Stripe fake), since Stripe.js cannot load offline.' }),
-        publishableKey: z.string().optional().openapi({ description: 'Local mode only: the publishable key the fake accepts.' }),
+        publishableKey: z.string().optional().openapi({ description: 'Stripe’s publishable key to mount the Payment Element with (local mode: the key the fake accepts).' }),
       })
       .optional(),
   })
