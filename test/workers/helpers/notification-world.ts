@@ -182,3 +182,25 @@ export async function fakePost(base: string, path: string, body: unknown, method
   const res = await fetch(`${base}${path}`, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`${base}${path}: ${res.status}`);
 }
+
+// ---- What the provider fakes received (test/fakes) ---------------------------------
+
+export interface FakeSms { sid: string; to: string; body: string; statusCallback: string | null }
+export interface FakeEmail { to: string; subject: string; textBody: string; messageStream: string }
+export interface FakePush { token: string; title: string; body: string; data: Record<string, string> }
+export interface FakeWebhook {
+  name: string;
+  webhookId: string | null;
+  timestamp: string | null;
+  signature: string | null;
+  /** Checked by the receiver with the secret it was given (null: it has none for this name). */
+  verified: boolean | null;
+  status: number;
+  body: { id: string; type: string; createdAt: string; data: { order: Record<string, unknown> } };
+}
+
+export const smsSentTo = async (phone: string) => (await fakeGet<{ items: FakeSms[] }>(env.TWILIO_API_BASE, `/_fake/messages?to=${encodeURIComponent(phone)}`)).items;
+export const emailsSentTo = async (address: string) => (await fakeGet<{ items: FakeEmail[] }>(env.EMAIL_API_BASE, `/_fake/emails?to=${encodeURIComponent(address)}`)).items;
+export const pushesSentTo = async (token: string) => (await fakeGet<{ items: FakePush[] }>(env.FCM_API_BASE, `/_fake/messages?token=${encodeURIComponent(token)}`)).items;
+/** What the merchant webhook receiver fake got at /hooks/{name}. */
+export const webhooksReceived = async (receiverUrl: string, name: string) => (await fakeGet<{ items: FakeWebhook[] }>(receiverUrl, `/_fake/received?name=${encodeURIComponent(name)}`)).items;
