@@ -9,6 +9,7 @@ import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
 import type { Merchant, Order } from '../shared/types';
 import { useAction, useSessionQuery } from '../shared/useSessionQuery';
+import { ProofPhotoCapture } from './ProofPhotoCapture';
 
 const DOCUMENTS = [
   { value: 'id_card', label: 'ID card' },
@@ -158,7 +159,7 @@ function DeliverForm({ session, order, onDelivered }: { session: AppSession; ord
   const id = useId();
   const [method, setMethod] = useState<'pin' | 'photo'>('pin');
   const [pin, setPin] = useState('');
-  const [photoUrl, setPhotoUrl] = useState('');
+  const [photoUrl, setPhotoUrl] = useState<string | null>(null);
   const [documentType, setDocumentType] = useState<string>('id_card');
   const [birthYear, setBirthYear] = useState('');
   const { pending, problem, run } = useAction();
@@ -167,7 +168,7 @@ function DeliverForm({ session, order, onDelivered }: { session: AppSession; ord
   async function submit(event: FormEvent) {
     event.preventDefault();
     const body = {
-      ...(method === 'pin' ? { pin } : { photoUrl: photoUrl.trim() }),
+      ...(method === 'pin' ? { pin } : { photoUrl }),
       ...(needsId ? { idCheck: { documentType, birthYear: Number(birthYear) } } : {}),
     };
     const updated = await run('deliver', () => session.fetch<Order>(`/v1/orders/${encodeURIComponent(order.id)}/deliver`, { method: 'POST', json: body }));
@@ -184,7 +185,7 @@ function DeliverForm({ session, order, onDelivered }: { session: AppSession; ord
       <fieldset className="form-field">
         <legend>Proof of delivery</legend>
         <label>
-          <input type="radio" name={`${id}-m`} checked={method === 'pin'} onChange={() => setMethod('pin')} /> The customer’s 4-digit code
+          <input type="radio" name={`${id}-m`} checked={method === 'pin'} onChange={() => { setMethod('pin'); setPhotoUrl(null); }} /> The customer’s 4-digit code
         </label>
         <label>
           <input type="radio" name={`${id}-m`} checked={method === 'photo'} onChange={() => setMethod('photo')} /> A photo at the door
@@ -211,11 +212,10 @@ function DeliverForm({ session, order, onDelivered }: { session: AppSession; ord
           </p>
         </div>
       ) : (
-        <div className="form-field">
-          <label htmlFor={`${id}-photo`}>Photo link (https)</label>
-          <input id={`${id}-photo`} type="url" required value={photoUrl} onChange={(e) => setPhotoUrl(e.target.value)} aria-invalid={fieldErrors.has('photoUrl') ? true : undefined} />
-          <p className={fieldErrors.has('photoUrl') ? 'field-error' : 'hint'}>{fieldErrors.get('photoUrl') ?? 'The link of the photo you uploaded.'}</p>
-        </div>
+        <>
+          <ProofPhotoCapture session={session} orderId={order.id} onChange={setPhotoUrl} />
+          {fieldErrors.has('photoUrl') ? <p className="field-error">{fieldErrors.get('photoUrl')}</p> : null}
+        </>
       )}
       {needsId ? (
         <fieldset className="panel">
