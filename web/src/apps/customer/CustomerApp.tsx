@@ -1,5 +1,4 @@
 import { AppFrame } from '../shared/AppFrame';
-import { SHOW_DEMO } from '../shared/demo';
 import { Account } from './Account';
 import { Browse } from './Browse';
 import { Checkout } from './Checkout';
@@ -33,7 +32,7 @@ export function CustomerApp({ rest }: { rest: string }) {
         ) : order ? (
           <OrderTracking session={session} orderId={decodeURIComponent(order[1]!)} />
         ) : rest === '/checkout' ? (
-          <Checkout session={session} showTestCard={SHOW_DEMO} />
+          <Checkout session={session} />
         ) : rest === '/orders' ? (
           <OrderHistory session={session} />
         ) : rest === '/account' ? (

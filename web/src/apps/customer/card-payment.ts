@@ -1,18 +1,15 @@
 /**
- * Confirms the order's PaymentIntent from the browser, the way Stripe.js
- * does: POST /v1/payment_intents/{id}/confirm with the publishable key and
- * the client secret, card details as `payment_method_data`. In local runs the
- * API base is the Stripe fake (test cards only: 4242 4242 4242 4242 pays,
- * 4000 0000 0000 0002 is declined). Where the order answer names no API base
- * the production path applies: Stripe's own payment form (see ADR 0054).
+ * The local test-card checkout: confirms the order's PaymentIntent from the
+ * browser the way Stripe.js does, POST /v1/payment_intents/{id}/confirm with
+ * the publishable key, the client secret and the card as
+ * `payment_method_data`, at the Stripe fake (test cards only: 4242 4242 4242
+ * 4242 pays, 4000 0000 0000 0002 is declined). Only ever used for a
+ * `test-card` checkout (checkout-mode.ts); production mounts Stripe's own
+ * Payment Element instead (StripePaymentStep.tsx, ADR 0071).
  */
+import type { CheckoutMode } from './checkout-mode';
 
-export interface PaymentTarget {
-  clientSecret: string;
-  publishableKey: string;
-  /** e.g. http://127.0.0.1:12111 (the fake) — absent: production Stripe. */
-  apiBase: string | null;
-}
+export type PaymentTarget = Extract<CheckoutMode, { kind: 'test-card' }>;
 
 export interface CardDetails {
   number: string;
@@ -28,23 +25,9 @@ export type PaymentOutcome =
   | { kind: 'requires_action'; message: string }
   | { kind: 'unavailable'; message: string };
 
-/** Reads where to pay from the `payment` object of POST /v1/orders (extra fields are allowed by the contract). */
-export function paymentTarget(payment: { clientSecret: string; [extra: string]: unknown }): PaymentTarget {
-  const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
-  const stripe = typeof payment.stripe === 'object' && payment.stripe !== null ? (payment.stripe as Record<string, unknown>) : {};
-  return {
-    clientSecret: payment.clientSecret,
-    publishableKey: str(payment.publishableKey) ?? str(stripe.publishableKey) ?? 'pk_test_local',
-    apiBase: str(payment.apiBase) ?? str(payment.stripeApiBase) ?? str(stripe.apiBase) ?? str(import.meta.env.VITE_STRIPE_API_BASE as unknown),
-  };
-}
-
 export const intentIdOf = (clientSecret: string): string => clientSecret.split('_secret_')[0] ?? clientSecret;
 
 export async function confirmCardPayment(target: PaymentTarget, card: CardDetails): Promise<PaymentOutcome> {
-  if (!target.apiBase) {
-    return { kind: 'unavailable', message: 'Card payments need Stripe’s payment form, which this build does not load.' };
-  }
   const body = new URLSearchParams({
     key: target.publishableKey,
     client_secret: target.clientSecret,
