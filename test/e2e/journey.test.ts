@@ -7,9 +7,9 @@
  * Operators see it on the city map. Screenshots of each app go to
  * test-results/screenshots/.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CUSTOMER, DEMO_MERCHANTS, DEMO_PASSWORD } from '../../scripts/lib/demo-city';
+import { DEMO_CUSTOMER, DEMO_DRIVERS, DEMO_MERCHANTS, DEMO_PASSWORD } from '../../scripts/lib/demo-city';
 import type { RunningPlatform } from '../../scripts/lib/platform';
 import { driverMarker, signIn } from './support/apps';
 import { DESKTOP, launchChromium, openPage, PHONE, screenshot, type WatchedPage } from './support/browser';
@@ -19,8 +19,40 @@ const bistro = DEMO_MERCHANTS.find((m) => m.kind === 'restaurant')!;
 /** The customer's address: one of the app's sample addresses, ~400 m east of the bistro. */
 const HOME = { label: '8 Rue de Turenne, 75004 Paris', lat: 48.8553, lng: 2.3634 };
 /** A driver waiting a few streets from the bistro (the last demo driver). */
-const DRIVER_EMAIL = 'driver20@demo.delivery';
+const DRIVER = DEMO_DRIVERS.at(-1)!;
+const DRIVER_EMAIL = DRIVER.email;
 const DRIVER_START = { latitude: bistro.location.lat + 0.002, longitude: bistro.location.lng + 0.001 };
+
+/**
+ * What the public tracking page and the API behind it must never show: the customer's name, phone, email
+ * and address (nor a drop-off marker at it), and the driver's full name, phone and email.
+ */
+async function expectNothingPersonal(page: Page, trackingUrl: string): Promise<void> {
+  const [first, last] = DRIVER.name.split(' ') as [string, string];
+  const forbidden = [
+    DEMO_CUSTOMER.name, DEMO_CUSTOMER.name.split(' ')[0]!, DEMO_CUSTOMER.email, DEMO_CUSTOMER.phone, DEMO_CUSTOMER.phone.slice(3),
+    HOME.label.split(',')[0]!, 'Turenne',
+    DRIVER.name, DRIVER.email, DRIVER.phone, DRIVER.phone.slice(3),
+  ];
+  const html = await page.content();
+  const res = await fetch(trackingUrl.replace('/track/', '/v1/track/'));
+  expect(res.status).toBe(200);
+  const api = await res.text();
+  for (const text of forbidden) {
+    expect(html, `the public page shows "${text}"`).not.toContain(text);
+    expect(api, `GET /v1/track/{token} answers "${text}"`).not.toContain(text);
+  }
+  // The driver is named by the first name alone, never followed by the last.
+  expect(html).not.toMatch(new RegExp(`${first}\\s*(<[^>]*>\\s*)*${last}`));
+  const answer = JSON.parse(api) as { driver?: { name: string | null } };
+  if (answer.driver) expect(answer.driver.name).toBe(first);
+  expect(Object.keys(answer).sort()).toEqual(expect.arrayContaining(['status', 'trackingUrl']));
+  for (const key of ['dropoff', 'customer', 'deliveryPin', 'items']) expect(answer).not.toHaveProperty(key);
+  // No drop-off on the public map: it would be the customer's address.
+  expect(await page.locator('[data-map="order"] [data-marker-id="dropoff"]').count()).toBe(0);
+  // A fresh browser: nobody is signed in.
+  expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('dp.session.') || k === 'dp.accessToken'))).toEqual([]);
+}
 
 describe('an order across the apps', () => {
   let platform: RunningPlatform | undefined;
@@ -59,6 +91,10 @@ describe('an order across the apps', () => {
 
     // The customer chooses an address, two dishes, and pays with the test card.
     const customer = await open('customer', DESKTOP);
+    const toStripe: string[] = [];
+    customer.page.on('request', (r) => {
+      if (/(^|\.)stripe\.com$/.test(new URL(r.url()).hostname)) toStripe.push(r.url());
+    });
     await signIn(customer.page, base, 'customer', DEMO_CUSTOMER.email);
     await customer.page.getByLabel('Choose an address').selectOption({ label: HOME.label });
     await customer.page.getByRole('link', { name: bistro.name }).click();
@@ -66,10 +102,13 @@ describe('an order across the apps', () => {
     await customer.page.getByRole('button', { name: 'Add Crème brûlée to the cart' }).click();
     await screenshot(customer.page, 'customer-menu');
     await customer.page.getByRole('link', { name: 'Go to checkout' }).click();
+    await customer.page.getByRole('button', { name: 'Place order', exact: true }).click();
+    // Local run: the order's answer names the Stripe fake, so the test-card checkout (never Stripe.js, which cannot load offline).
+    await customer.page.locator('form[data-checkout="test-card"]').waitFor({ timeout: 15_000 });
     await customer.page.getByLabel('Card number').fill('4242 4242 4242 4242');
     await customer.page.getByLabel('CVC').fill('123');
     await screenshot(customer.page, 'customer-checkout');
-    await customer.page.getByRole('button', { name: 'Place order and pay' }).click();
+    await customer.page.getByRole('button', { name: /^Pay / }).click();
     await customer.page.waitForURL(/\/customer\/orders\/ord_[0-9a-z]+$/, { timeout: 20_000 });
     const orderId = new URL(customer.page.url()).pathname.split('/').pop()!;
     // The code appears once the payment webhook has placed the order.
@@ -77,6 +116,7 @@ describe('an order across the apps', () => {
     await pinLocator.waitFor({ timeout: 20_000 });
     const pin = (await pinLocator.textContent())!.trim();
     expect(pin).toMatch(/^\d{4}$/);
+    expect(toStripe).toEqual([]);
     await screenshot(customer.page, 'customer-order-placed');
 
     // The merchant sees it arrive on the live board without a reload, and accepts.
@@ -99,16 +139,17 @@ describe('an order across the apps', () => {
     await screenshot(ops.page, 'ops-city');
     await ops.context.close();
 
-    // The public page behind the order's tracking link (no sign-in).
+    // The public page behind the order's tracking link, in a fresh browser (no sign-in): the status, no driver yet.
     const trackingUrl = await customer.page.getByRole('link', { name: /\/track\// }).getAttribute('href');
     expect(trackingUrl).toMatch(new RegExp(`^${base}/track/[^/]+$`));
     const visitor = await open('public', PHONE);
     await visitor.page.goto(trackingUrl!);
     await visitor.page.getByRole('heading', { name: 'Track your delivery' }).waitFor();
-    // BLOCKED, content only: the contract's GET /v1/track/{token} is not served by the API yet,
-    // so the page can only settle on saying so; assert the order's status here once it is.
-    await visitor.page.locator('main [data-status], main [role="alert"]').first().waitFor({ timeout: 10_000 });
-    await screenshot(visitor.page, 'public-tracking-placed');
+    await visitor.page.locator('main [role="status"] [data-status="preparing"]').waitFor({ timeout: 10_000 });
+    expect(await visitor.page.locator('main [role="status"]').first().textContent()).toContain('Preparing');
+    expect(await visitor.page.getByTestId('public-driver-name').count()).toBe(0);
+    await expectNothingPersonal(visitor.page, trackingUrl!);
+    await screenshot(visitor.page, 'public-tracking-preparing');
     await visitor.context.close();
 
     journey = { driver, customer, merchant, orderId, pin };
@@ -145,6 +186,24 @@ describe('an order across the apps', () => {
     await pickedUp.click();
     await driver.page.getByLabel('Delivery code').waitFor({ timeout: 15_000 });
 
+    // The public tracking page behind the order's link, in a fresh browser (no sign-in): the status, the driver's
+    // first name, the driver on the map at the shop and the ETA, and nothing else about anyone.
+    const trackingUrl = await customer.page.getByRole('link', { name: /\/track\// }).getAttribute('href');
+    const publicPage = await open('public', PHONE);
+    await publicPage.page.goto(trackingUrl!);
+    await publicPage.page.getByRole('heading', { name: 'Track your delivery' }).waitFor();
+    await publicPage.page.locator('main [role="status"] [data-status="in_delivery"]').waitFor({ timeout: 10_000 });
+    expect(await publicPage.page.locator('main [role="status"]').first().textContent()).toContain('On the way');
+    await expect.poll(() => publicPage.page.getByTestId('public-driver-name').textContent(), { timeout: 10_000 }).toBe(DRIVER.name.split(' ')[0]);
+    await expect.poll(async () => {
+      const at = await driverMarker(publicPage.page);
+      return at ? Math.abs(at.lng - bistro.location.lng) < 0.0005 && Math.abs(at.lat - bistro.location.lat) < 0.0005 : false;
+    }, { timeout: 10_000 }).toBe(true);
+    // About 400 m from the door: a real estimate, in seconds or minutes.
+    await expect.poll(() => publicPage.page.getByTestId('public-eta').textContent(), { timeout: 10_000 }).toMatch(/arriving in about \d+ (s|min)/);
+    await expectNothingPersonal(publicPage.page, trackingUrl!);
+    await screenshot(publicPage.page, 'public-tracking-on-the-way');
+
     // On the way: the customer's map follows the driver.
     const seen: { lat: number; lng: number }[] = [];
     const steps = 6;
@@ -168,18 +227,26 @@ describe('an order across the apps', () => {
     await expect.poll(() => customer.page.getByTestId('tracking-headline').textContent()).toContain('On the way');
     await screenshot(customer.page, 'customer-tracking-driver-moving');
 
-    // The public tracking page behind the order's link shows the delivery too.
-    const trackingUrl = await customer.page.getByRole('link', { name: /\/track\// }).getAttribute('href');
-    const publicPage = await open('public', PHONE);
-    await publicPage.page.goto(trackingUrl!);
-    await publicPage.page.getByRole('heading', { name: 'Track your delivery' }).waitFor();
-    await publicPage.page.locator('main [data-status], main [role="alert"]').first().waitFor({ timeout: 10_000 });
-    await screenshot(publicPage.page, 'public-tracking');
+    // The public page follows the driver to the door too.
+    await expect.poll(async () => {
+      const at = await driverMarker(publicPage.page);
+      return at ? Math.abs(at.lng - HOME.lng) < 0.0005 && Math.abs(at.lat - HOME.lat) < 0.0005 : false;
+    }, { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => publicPage.page.getByTestId('public-eta').textContent(), { timeout: 10_000 }).toMatch(/arriving (now|in about \d+ s)/);
+    await expectNothingPersonal(publicPage.page, trackingUrl!);
+    await screenshot(publicPage.page, 'public-tracking-at-the-door');
 
     // At the door: a wrong code is refused, the customer's code delivers.
     await driver.page.getByLabel('Delivery code').fill(pin === '0000' ? '1111' : '0000');
     await driver.page.getByRole('button', { name: 'Confirm delivery' }).click();
     await expect.poll(() => driver.page.getByText('The code does not match').count(), { timeout: 10_000 }).toBe(1);
+    // The phone's camera works too: a photo taken at the door is uploaded at once (here the code is the proof used).
+    await driver.page.getByLabel('A photo at the door').check();
+    await driver.page.getByLabel('Photo of the delivery').setInputFiles({ name: 'door.png', mimeType: 'image/png', buffer: await customer.page.screenshot() });
+    await expect.poll(() => driver.page.locator('[data-photo-state]').getAttribute('data-photo-state'), { timeout: 15_000 }).toBe('uploaded');
+    expect(await driver.page.getByRole('button', { name: 'Confirm delivery' }).isEnabled()).toBe(true);
+    await screenshot(driver.page, 'driver-proof-photo');
+    await driver.page.getByLabel('The customer’s 4-digit code').check();
     await driver.page.getByLabel('Delivery code').fill(pin);
     await driver.page.getByRole('button', { name: 'Confirm delivery' }).click();
     await driver.page.getByText('Delivered.').waitFor({ timeout: 15_000 });
@@ -188,6 +255,16 @@ describe('an order across the apps', () => {
     await expect.poll(() => customer.page.getByTestId('tracking-headline').textContent(), { timeout: 15_000 }).toContain('Delivered');
     await expect.poll(() => customer.page.locator('.timeline [data-status="delivered"]').count()).toBe(1);
     await screenshot(customer.page, 'customer-delivered');
+
+    // The public page, still open, says delivered (it polls every 3 s and stops once the order has ended).
+    await publicPage.page.locator('main [role="status"] [data-status="delivered"]').waitFor({ timeout: 15_000 });
+    expect(await publicPage.page.locator('main [role="status"]').first().textContent()).toContain('Delivered');
+    expect(await publicPage.page.getByTestId('public-eta').count()).toBe(0);
+    // The map is gone once the order has ended: the driver's last position would point at the door.
+    expect(await publicPage.page.locator('[data-map="order"]').count()).toBe(0);
+    await expectNothingPersonal(publicPage.page, trackingUrl!);
+    await screenshot(publicPage.page, 'public-tracking-delivered');
+    await publicPage.context.close();
 
     await merchant.page.goto(`${base}/merchant/orders/${orderId}`);
     await merchant.page.getByTestId('payment-status').waitFor();

@@ -4,12 +4,12 @@
  * (no sign-in, no personal data). The order channels need a signed-in party,
  * so this page polls every few seconds.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { apiFetch, toApiProblem, type ApiProblem } from '../../api/client';
 import { PageHeading } from '../../components/PageHeading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import type { DriverFix } from '../../live/useOrderLive';
-import { etaSeconds, formatDuration, statusLabel, TERMINAL } from '../shared/format';
+import { etaSeconds, formatDuration, TERMINAL } from '../shared/format';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { StatusPill } from '../shared/StatusPill';
 import type { Tracking } from '../shared/types';
@@ -56,7 +56,6 @@ export function PublicTracking({ token }: { token: string }) {
 
   const driver = trail.at(-1) ?? null;
   const eta = etaSeconds(tracking?.eta ?? null);
-  const label = useMemo(() => (tracking ? statusLabel(tracking.status) : ''), [tracking]);
 
   return (
     <>
@@ -64,9 +63,7 @@ export function PublicTracking({ token }: { token: string }) {
       {problem ? (
         problem.status === 404 ? (
           <div className="notice notice--warn" role="alert">
-            {problem.detail?.startsWith('No route')
-              ? 'Public tracking is not available on this server yet.'
-              : 'This tracking link is not valid, or the delivery ended more than an hour ago.'}
+            This tracking link is not valid, or the delivery ended more than an hour ago.
           </div>
         ) : (
           <ProblemAlert problem={problem} context="Tracking is not available right now" />
@@ -75,16 +72,19 @@ export function PublicTracking({ token }: { token: string }) {
       {tracking ? (
         <div className="stack">
           <p className="lead" role="status" aria-live="polite">
-            <StatusPill status={tracking.status} /> {label}
-            {tracking.status === 'in_delivery' && eta !== null ? ` · arriving in about ${formatDuration(eta)}` : ''}
+            <StatusPill status={tracking.status} />
+            {tracking.status === 'in_delivery' && eta !== null ? <span data-testid="public-eta"> · {eta < 30 ? 'arriving now' : `arriving in about ${formatDuration(eta)}`}</span> : null}
           </p>
           {tracking.driver ? (
             <p>
-              Your driver: <strong>{tracking.driver.name ?? 'on the way'}</strong>
+              Your driver: <strong data-testid="public-driver-name">{tracking.driver.name ?? 'on the way'}</strong>
               {tracking.driver.vehicle ? ` (${tracking.driver.vehicle})` : ''}
             </p>
           ) : null}
-          <OrderLiveMap label="Map of the delivery" pickup={tracking.pickup?.location ?? null} dropoff={tracking.dropoff?.location ?? null} driver={driver} trail={trail} driverName={tracking.driver?.name ?? null} viewer="public" />
+          {/* Once the order has ended the map goes: the driver's last position and trail would point at the door. */}
+          {TERMINAL.has(tracking.status) ? null : (
+            <OrderLiveMap label="Map of the delivery" pickup={tracking.pickup?.location ?? null} dropoff={tracking.dropoff?.location ?? null} driver={driver} trail={trail} driverName={tracking.driver?.name ?? null} viewer="public" />
+          )}
         </div>
       ) : !problem ? (
         <p role="status">Loading…</p>
