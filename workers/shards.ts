@@ -19,6 +19,11 @@ export interface CityGeometry {
   center: LatLng;
   /** Radius the city serves (its cells cover at least this). */
   serviceRadiusKm: number;
+  /**
+   * Cell size for this geometry, overriding `CITY_CELL_KM`. Production
+   * geometries (from Postgres) never set it; tests split a city with it.
+   */
+  cellKm?: number;
 }
 
 export interface ShardAddress {
@@ -44,7 +49,8 @@ const round5 = (v: number) => Math.round(v * 1e5) / 1e5;
  */
 export const CITY_CELL_KM: Readonly<Record<string, number>> = {};
 
-export const cellKmOf = (cityId: string): number => CITY_CELL_KM[cityId] ?? DEFAULT_CELL_KM;
+/** The one place a city's cell size is read: the geometry's override, else the reviewed table, else one cell. */
+export const cellKmOf = (city: Pick<CityGeometry, 'id' | 'cellKm'>): number => city.cellKm ?? CITY_CELL_KM[city.id] ?? DEFAULT_CELL_KM;
 
 function address(city: CityGeometry, row: number, col: number, cellKm: number): ShardAddress {
   const cellM = cellKm * 1000;
@@ -65,7 +71,7 @@ function cellOf(city: CityGeometry, p: LatLng, cellKm: number): { row: number; c
 }
 
 /** The shard that owns a position of this city (a driver, a pickup). */
-export function shardFor(city: CityGeometry, position: LatLng | null, cellKm = cellKmOf(city.id)): ShardAddress {
+export function shardFor(city: CityGeometry, position: LatLng | null, cellKm = cellKmOf(city)): ShardAddress {
   const { row, col } = position ? cellOf(city, position, cellKm) : { row: 0, col: 0 };
   return address(city, row, col, cellKm);
 }
@@ -81,25 +87,28 @@ function distanceToCellM(city: CityGeometry, p: LatLng, row: number, col: number
 }
 
 /**
- * The neighbouring shards whose cells come within `radiusM` of a position:
- * an order near a border can be served by their drivers too. The home shard
- * is not included.
+ * The neighbouring shards whose cells come within `radiusM` of a position,
+ * nearest cell first: an order near a border can be served by their drivers
+ * too (cross-shard matching, docs/decisions/0060). The home shard is not
+ * included; with one cell per city the list is empty.
  */
-export function neighbourShards(city: CityGeometry, position: LatLng, radiusM: number, cellKm = cellKmOf(city.id)): ShardAddress[] {
+export function neighbourShards(city: CityGeometry, position: LatLng, radiusM: number, cellKm = cellKmOf(city)): ShardAddress[] {
   const home = cellOf(city, position, cellKm);
   const reach = Math.ceil(radiusM / (cellKm * 1000)) + 1;
-  const out: ShardAddress[] = [];
+  const out: { shard: ShardAddress; distanceM: number }[] = [];
   for (let row = home.row - reach; row <= home.row + reach; row++) {
     for (let col = home.col - reach; col <= home.col + reach; col++) {
       if (row === home.row && col === home.col) continue;
-      if (distanceToCellM(city, position, row, col, cellKm) <= radiusM) out.push(address(city, row, col, cellKm));
+      const distanceM = distanceToCellM(city, position, row, col, cellKm);
+      if (distanceM <= radiusM) out.push({ shard: address(city, row, col, cellKm), distanceM });
     }
   }
-  return out;
+  // Stable: cells at the same distance keep their row-major order.
+  return out.sort((a, b) => a.distanceM - b.distanceM).map((n) => n.shard);
 }
 
 /** Every shard whose cell intersects the city's service area (the operators' live view merges them). */
-export function shardsOfCity(city: CityGeometry, cellKm = cellKmOf(city.id)): ShardAddress[] {
+export function shardsOfCity(city: CityGeometry, cellKm = cellKmOf(city)): ShardAddress[] {
   return [shardFor(city, city.center, cellKm), ...neighbourShards(city, city.center, city.serviceRadiusKm * 1000, cellKm)];
 }
 
@@ -116,6 +125,12 @@ export function parseShardKey(key: string): ShardAddress | null {
     cellKm: m[6] ? Number(m[6]) : DEFAULT_CELL_KM,
   };
 }
+
+/**
+ * The object the readiness probe pings before any city exists: not a shard
+ * key (`parseShardKey` refuses it), so it never holds live state.
+ */
+export const PROBE_SHARD_NAME = 'readiness-probe';
 
 /** The Durable Object stub of a shard (the namespace is `env.CITY_SHARD`). */
 export function shardStub<S>(env: { CITY_SHARD: { getByName(name: string): S } }, shard: ShardAddress | string): S {

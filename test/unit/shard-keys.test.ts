@@ -22,14 +22,18 @@ describe('shard keys', () => {
     expect(b.key).toMatch(/^cty_0paris0000000000000:0:1@48\.8566,2\.48\d*#10$/);
     // 12 km around the centre with 10 km cells: the 3 × 3 block around it (corners are within 12 km).
     expect(shardsOfCity(PARIS, 10)).toHaveLength(9);
+    // The geometry may carry its cell size (tests split a city so), read by every function.
+    const split = { ...PARIS, cellKm: 10 };
+    expect(shardFor(split, at(0, 6_000)).key).toBe(b.key);
+    expect(shardsOfCity(split).map((s) => s.key)).toEqual(shardsOfCity(PARIS, 10).map((s) => s.key));
   });
 
   it('names the neighbouring shards an order near a border can draw drivers from', () => {
     // 4.5 km east of the centre with 10 km cells: 500 m from the border with column 1.
     const nearBorder = at(0, 4_500);
     expect(neighbourShards(PARIS, nearBorder, 3_000, 10).map((s) => [s.row, s.col])).toEqual([[0, 1]]);
-    // Near a corner, three neighbours.
-    expect(neighbourShards(PARIS, at(4_500, 4_500), 3_000, 10).map((s) => [s.row, s.col])).toEqual([[0, 1], [1, 0], [1, 1]]);
+    // Near a corner, three neighbours, the nearest cell first (400 m north, 500 m east, then the diagonal).
+    expect(neighbourShards(PARIS, at(4_600, 4_500), 3_000, 10).map((s) => [s.row, s.col])).toEqual([[1, 0], [0, 1], [1, 1]]);
     // Deep inside a cell, none.
     expect(neighbourShards(PARIS, at(0, 0), 3_000, 10)).toEqual([]);
     expect(neighbourShards(PARIS, at(0, 0), 3_000)).toEqual([]);
