@@ -5,7 +5,8 @@
  *
  * For the orders domain:
  * - `dispatchOrder(env, city, order)` when the merchant accepts (idempotent,
- *   so the `order.preparing` outbox backstop may call it again);
+ *   so the `order.preparing` outbox backstop may call it again); it names the
+ *   neighbouring shards whose drivers may serve a pickup near a border;
  * - `publishOrderStatus(env, city, order, status, dispatch)` after every
  *   status change (watchers see it; a terminal status frees the driver);
  * - `cancelOrderDispatch(env, city, order, reason)` when an order is cancelled
@@ -17,10 +18,10 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { cities, drivers } from '../../db/schema/index';
 import { distanceM } from '../../durable-objects/city-shard/geo';
-import type { Vehicle } from '../../durable-objects/city-shard/matching';
+import { DEFAULT_POLICY, type Vehicle } from '../../durable-objects/city-shard/matching';
 import type { DispatchState, OrderStatus } from '../../durable-objects/city-shard/protocol';
-import { SHARD_HEADERS } from '../../durable-objects/city-shard/rpc';
-import { shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../shards';
+import { MAX_NEIGHBOURS, SHARD_HEADERS } from '../../durable-objects/city-shard/rpc';
+import { neighbourShards, shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../shards';
 
 const CITY_CACHE_MS = 5 * 60_000;
 const cityCache = new Map<string, { city: CityGeometry; until: number }>();
@@ -89,13 +90,24 @@ export function defaultPayoutCents(pickup: LatLng, dropoff: LatLng): number {
   return 300 + Math.round((distanceM(pickup, dropoff) / 1000) * 80);
 }
 
+/** The farthest the shard searches for a driver: neighbouring cells within it take part (ADR 0060). */
+const SEARCH_REACH_M = DEFAULT_POLICY.radiiM[DEFAULT_POLICY.radiiM.length - 1] ?? 0;
+
+/**
+ * Dispatches in the shard of the pickup, which owns the order. The keys of
+ * the neighbouring shards within its search reach go with it, nearest first:
+ * their drivers are ranked with its own. With one cell per city (the default)
+ * there are none, and the shard makes no RPC of its own.
+ */
 export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrder & { payoutCents?: number; orderStatus?: OrderStatus }) {
+  const neighbours = neighbourShards(city, order.pickup, SEARCH_REACH_M).slice(0, MAX_NEIGHBOURS).map((s) => s.key);
   return shardAt(env, city, order.pickup).dispatch({
     orderId: order.id,
     pickup: order.pickup,
     dropoff: order.dropoff,
     payoutCents: order.payoutCents ?? defaultPayoutCents(order.pickup, order.dropoff),
     orderStatus: order.orderStatus ?? 'preparing',
+    ...(neighbours.length > 0 ? { neighbours } : {}),
   });
 }
 
