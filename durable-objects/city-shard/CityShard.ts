@@ -1,10 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import { newId } from '../../db/ids';
+import { shardStub } from '../../workers/shards';
+import { candidatesNear } from './cross-shard';
 import { QueueEventSink, type EventSink, type ShardEvent } from './events';
 import { WatcherFanout } from './fanout';
+import { CALL_RETRY_MS, ShardLink, type PeerShard } from './link';
 import { isVehicle, type Vehicle } from './matching';
 import type { Effect, IdSource, ShardState, TimerKind } from './model';
-import type { DispatchView } from './offers';
+import { viewOf, type DispatchView } from './offers';
 import {
   CLOSE,
   frameTooLarge,
@@ -15,7 +18,19 @@ import {
   PROTOCOL_VERSION,
   type ServerToDriver,
 } from './protocol';
-import { DispatchRequestSchema, LocationBatchSchema, OrderStatusUpdateSchema, SHARD_HEADERS } from './rpc';
+import type { AnswerResult, HostResult, RemoteCandidate } from './remote-calls';
+import {
+  AnswerBodySchema,
+  CandidateQuerySchema,
+  DispatchRequestSchema,
+  HostRequestSchema,
+  LocationBatchSchema,
+  OrderStatusUpdateSchema,
+  ReleaseBodySchema,
+  SHARD_HEADERS,
+  TripBodySchema,
+  WithdrawBodySchema,
+} from './rpc';
 import { restoreState, withOrigin } from './restore';
 import { reduce, type IngestSummary, type ResultOf, type ShardInput } from './state';
 import { driverTag, orderTag, safeClose, sendError, SocketRegistry, type Attachment } from './sockets';
@@ -43,7 +58,8 @@ const SNAPSHOT_DRIVER_LIMIT = 5_000;
 /** Which effects write SQLite in the step itself (the others are sockets or write-behind); every type must be listed. */
 const WRITES: Record<Effect['type'], boolean> = {
   saveDriver: true, saveJob: true, saveOffer: true, note: true, setTimer: true, clearTimer: true, emit: true, purge: true,
-  moveDriver: false, breadcrumb: false, send: false, watchers: false,
+  saveHosted: true, remoteCall: true,
+  moveDriver: false, breadcrumb: false, send: false, watchers: false, gather: false, placeRemote: false, relayTrip: false,
 };
 const TIMER_KINDS: ReadonlySet<string> = new Set<TimerKind>(['offer_expiry', 'dispatch_retry', 'housekeeping']);
 
@@ -73,12 +89,23 @@ export class CityShard extends DurableObject<Env> {
   clock: () => number = () => Date.now();
   /** Where dispatch events go (docs/decisions/0035); tests replace it with a recorder. */
   eventSink: EventSink;
+  /** How this shard reaches another one (cross-shard matching, ADR 0060); tests wrap it. */
+  peer: (shardKey: string) => PeerShard = (key) => shardStub(this.env, key) as unknown as PeerShard;
+  private readonly link: ShardLink;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.repo = new ShardRepository(ctx.storage.sql);
     this.writer = new ShardWriter(this.repo, () => this.state, (fn) => ctx.storage.transactionSync(fn));
     this.eventSink = new QueueEventSink(env.EVENTS);
+    this.link = new ShardLink({
+      state: () => this.state,
+      step: (input, first) => this.step(input, first),
+      repo: this.repo,
+      clock: () => this.clock(),
+      armAlarm: (at) => this.armAlarm(at),
+      peer: (key) => this.peer(key),
+    });
     // Flushed when the current event's synchronous work is done: one send per order and event, no timer.
     this.fanout = new WatcherFanout((orderId) => this.sockets.ofOrder(orderId), (flush) => queueMicrotask(flush));
     // Pings never wake a hibernating object: the runtime answers them itself.
@@ -109,11 +136,13 @@ export class CityShard extends DurableObject<Env> {
     const now = this.clock();
     const { effects, result } = reduce(this.state, input, now, this.ids);
     let emitted = false;
+    let called = false;
     let earliestTimer = Infinity;
     const write = () => {
       first?.();
       const r = this.writer.persist(effects, now);
       emitted = r.emitted;
+      called = r.called;
       earliestTimer = r.earliestTimer;
     };
     // State writes, timers and outbox rows of one step commit together; a
@@ -128,6 +157,9 @@ export class CityShard extends DurableObject<Env> {
       earliestTimer = Math.min(earliestTimer, now + OUTBOX_RETRY_MS);
       void this.deliverOutbox();
     }
+    // Calls to other shards go out now; the alarm is the backstop if this instance goes away first.
+    if (called) earliestTimer = Math.min(earliestTimer, now + CALL_RETRY_MS);
+    this.link.after(effects, called);
     if (earliestTimer !== Infinity) void this.armAlarm(earliestTimer);
     return result;
   }
@@ -166,8 +198,8 @@ export class CityShard extends DurableObject<Env> {
       else this.ctx.storage.transactionSync(complete);
     }
     if (this.writer.pending) this.writer.flush();
-    await this.deliverOutbox();
-    const next = [this.repo.earliestTimer(), this.repo.nextEventAttempt()].filter((t): t is number => t !== null);
+    await Promise.all([this.deliverOutbox(), this.link.deliverCalls()]);
+    const next = [this.repo.earliestTimer(), this.repo.nextEventAttempt(), this.repo.nextRemoteCallAttempt()].filter((t): t is number => t !== null);
     if (next.length > 0) await this.armAlarm(Math.min(...next));
   }
 
@@ -317,9 +349,18 @@ export class CityShard extends DurableObject<Env> {
     };
   }
 
-  /** Starts (or, for an order already known, reports) the offer loop of an order. */
-  dispatch(request: unknown): DispatchView {
-    return this.step({ type: 'dispatch.requested', request: DispatchRequestSchema.parse(request) });
+  /**
+   * Starts (or, for an order already known, reports) the offer loop of an
+   * order. A pickup with neighbouring shards in reach answers once their
+   * candidates are ranked and the offer placed; otherwise at once, with no RPC.
+   */
+  dispatch(request: unknown): DispatchView | Promise<DispatchView> {
+    const view = this.step({ type: 'dispatch.requested', request: DispatchRequestSchema.parse(request) });
+    if (!this.link.busy(view.orderId)) return view;
+    return this.link.settled(view.orderId).then(() => {
+      const job = this.state.jobs.get(view.orderId);
+      return job ? viewOf(job) : view;
+    });
   }
 
   /** The order was cancelled, or its assignment could not be persisted: withdraw the offer or assignment. */
@@ -331,6 +372,35 @@ export class CityShard extends DurableObject<Env> {
   orderStatusChanged(update: unknown): void {
     const u = OrderStatusUpdateSchema.parse(update);
     this.step({ type: 'order.status', orderId: u.orderId, status: u.status, dispatch: u.dispatch });
+  }
+
+  // ---- RPC: what other shards call (cross-shard matching, ADR 0060; cross-shard.ts) -------
+
+  /** A neighbour's search: this shard's free drivers near its pickup (read only). */
+  candidatesNear(query: unknown): RemoteCandidate[] {
+    return candidatesNear(this.state, CandidateQuerySchema.parse(query), this.clock());
+  }
+
+  /** An owner asks to reserve one of this shard's drivers for its order and send the offer; refused if the driver is taken. */
+  hostOffer(request: unknown): HostResult {
+    return this.step({ type: 'remote.host', request: HostRequestSchema.parse(request) });
+  }
+
+  /** The shard of a remote driver reports its answer; this shard, the order's owner, decides. */
+  remoteOfferAnswer(body: unknown): AnswerResult {
+    return this.step({ type: 'remote.answer', body: AnswerBodySchema.parse(body) });
+  }
+
+  withdrawHostedOffer(body: unknown): void {
+    this.step({ type: 'remote.withdraw', body: WithdrawBodySchema.parse(body) });
+  }
+
+  releaseRemoteOrder(body: unknown): void {
+    this.step({ type: 'remote.release', body: ReleaseBodySchema.parse(body) });
+  }
+
+  remoteTripPosition(body: unknown): void {
+    this.step({ type: 'remote.trip', body: TripBodySchema.parse(body) });
   }
 
   /** POST /v1/drivers/me/locations: a batch recorded while the socket was down. */
@@ -360,7 +430,7 @@ export class CityShard extends DurableObject<Env> {
 
   driverState(driverId: string): (Omit<DriverStateRow, 'vehicle'> & { vehicle: Vehicle }) | null {
     const d = this.state.drivers.get(driverId);
-    return d ? { driverId: d.driverId, vehicle: d.vehicle, available: d.available, connected: d.connected, lastSeenAt: d.lastSeenAt, idleSince: d.idleSince, orderId: d.orderId, offerId: d.offerId, flaggedPoints: d.flaggedPoints, position: d.position } : null;
+    return d ? { driverId: d.driverId, vehicle: d.vehicle, available: d.available, connected: d.connected, lastSeenAt: d.lastSeenAt, idleSince: d.idleSince, orderId: d.orderId, orderShard: d.orderShard, offerId: d.offerId, flaggedPoints: d.flaggedPoints, position: d.position } : null;
   }
 
   /** Operator / seed tool: places a driver directly (vehicle unknown is a car). */

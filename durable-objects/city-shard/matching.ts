@@ -53,6 +53,8 @@ export interface CandidateDriver {
   position: LatLng;
   /** When the driver last became free (ms), for fairness. */
   idleSince: number;
+  /** The neighbouring shard holding the driver (cross-shard matching, ADR 0060); absent for this shard's own. */
+  shardKey?: string;
 }
 
 export interface RankedCandidate {
@@ -64,6 +66,8 @@ export interface RankedCandidate {
   score: number;
   /** Null for the winner; otherwise why it was not chosen. */
   rejectedBecause: string | null;
+  /** The neighbouring shard holding the driver; absent for the deciding shard's own drivers. */
+  shardKey?: string;
 }
 
 export interface Search {
@@ -85,7 +89,9 @@ export function scoreCandidate(driver: CandidateDriver, pickup: LatLng, now: num
   const eta = etaSeconds(d, driver.vehicle, policy);
   const idle = Math.max(0, Math.round((now - driver.idleSince) / 1000));
   const credit = Math.min(idle * policy.idleCreditPerSecond, policy.maxIdleCreditSeconds);
-  return { driverId: driver.driverId, vehicle: driver.vehicle, distanceM: d, etaSeconds: eta, idleSeconds: idle, score: Math.round((eta - credit) * 10) / 10, rejectedBecause: null };
+  const ranked: RankedCandidate = { driverId: driver.driverId, vehicle: driver.vehicle, distanceM: d, etaSeconds: eta, idleSeconds: idle, score: Math.round((eta - credit) * 10) / 10, rejectedBecause: null };
+  if (driver.shardKey) ranked.shardKey = driver.shardKey;
+  return ranked;
 }
 
 /**
@@ -109,6 +115,7 @@ export function rank(drivers: CandidateDriver[], excluded: ReadonlyMap<string, s
   const runnerUp = scored.find((c) => c !== winner && !excluded.has(c.driverId));
   const reason =
     `lowest score ${winner.score}: ETA ${minutes(winner.etaSeconds)} for ${winner.distanceM} m by ${winner.vehicle}` +
+    (winner.shardKey ? ` (a driver of neighbouring shard ${winner.shardKey})` : '') +
     (credit > 0 ? `, minus ${credit} s for ${minutes(winner.idleSeconds)} idle` : '') +
     (runnerUp ? `; next best ${runnerUp.driverId} scored ${runnerUp.score}` : '; the only free driver in range');
   return { radiusM, candidates: scored, winner, reason };
@@ -121,6 +128,8 @@ export interface DriverLookup {
 /**
  * Searches the radii in turn and ranks the free drivers of the first radius
  * that has one; returns the searches made (each goes to the decision log).
+ * `remote` are free drivers of neighbouring shards near the pickup (ADR
+ * 0060): each radius ranks them together with this shard's, by the same score.
  */
 export function searchDrivers(
   index: DriverIndex,
@@ -129,6 +138,7 @@ export function searchDrivers(
   excluded: ReadonlyMap<string, string>,
   now: number,
   policy: DispatchPolicy,
+  remote: readonly CandidateDriver[] = [],
 ): Search[] {
   const searches: Search[] = [];
   for (const radiusM of policy.radiiM) {
@@ -138,6 +148,10 @@ export function searchDrivers(
     for (const n of found) {
       const c = lookup.candidate(n.driverId);
       if (c) drivers.push(c);
+    }
+    for (const c of remote) {
+      // A driver known here too (it changed shards) is taken as this shard's.
+      if (distanceM(c.position, pickup) <= radiusM && !drivers.some((d) => d.driverId === c.driverId)) drivers.push(c);
     }
     const search = rank(drivers, excluded, pickup, radiusM, now, policy);
     search.candidates = search.candidates.slice(0, policy.candidatesPerSearch + excluded.size);

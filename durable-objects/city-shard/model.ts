@@ -3,6 +3,7 @@
  * plus the spatial index; no runtime imports, so it is unit-tested in Node.
  */
 import type { ShardEvent } from './events';
+import type { RemoteCall } from './remote-calls';
 import type { DispatchPolicy, RankedCandidate, Vehicle } from './matching';
 import type { DispatchState, DriverStatus, OrderStatus, ServerToDriver, ServerToWatcher } from './protocol';
 import type { DriverIndex } from './spatial';
@@ -31,6 +32,8 @@ export interface DriverLive {
   idleSince: number;
   /** Assigned order, if any (busy). */
   orderId: string | null;
+  /** The shard that owns `orderId` when it is another one (cross-shard matching, ADR 0060). */
+  orderShard: string | null;
   /** Open offer, if any. */
   offerId: string | null;
   position: Position | null;
@@ -56,6 +59,18 @@ export interface Job {
   createdAt: number;
   unassignedSince: number | null;
   endedAt: number | null;
+  /**
+   * Cross-shard matching (ADR 0060), absent on jobs saved before it:
+   * neighbouring shards within the largest search radius of the pickup
+   * (empty or absent: this shard alone, and no RPC), the search waiting for
+   * their candidates, and the shard holding the assigned driver when it is
+   * not this one, with the last trip position it relayed (memory only).
+   */
+  neighbours?: string[];
+  gathering?: { seq: number; at: number } | null;
+  gatherSeq?: number;
+  driverShard?: string | null;
+  remoteDriver?: { vehicle: Vehicle; position: Position } | null;
   /** When the `order.arriving_soon` fact was emitted (once per order); absent in jobs saved before it existed. */
   arrivingSoonAt?: number | null;
 }
@@ -75,6 +90,33 @@ export interface Offer {
   radiusM: number;
   reason: string;
   candidates: RankedCandidate[];
+  /** The shard holding the driver when it is not this one (the offer is placed through it). */
+  driverShard?: string | null;
+}
+
+/** What the driver (or the host's timer) said to an offer hosted for another shard. */
+export type HostedAnswer = 'accepted' | 'declined' | 'expired';
+
+/**
+ * An offer of another shard's order to one of this shard's drivers. The
+ * owning shard decides the order; this shard holds the driver, the socket and
+ * the expiry timer. `pending` reserves the driver, also while an acceptance is
+ * being confirmed by the owner (`answer: 'accepted'`).
+ */
+export interface HostedOffer {
+  offerId: string;
+  orderId: string;
+  driverId: string;
+  ownerShard: string;
+  pickup: LatLng;
+  dropoff: LatLng;
+  payoutCents: number;
+  offeredAt: number;
+  expiresAt: number;
+  status: OfferStatus;
+  answer: HostedAnswer | null;
+  resolvedAt: number | null;
+  outcomeReason: string | null;
 }
 
 export interface ShardState {
@@ -86,11 +128,13 @@ export interface ShardState {
   jobs: Map<string, Job>;
   /** Offers of the jobs in memory. */
   offers: Map<string, Offer>;
+  /** Offers of other shards' orders to this shard's drivers (open ones, and ended ones for an hour). */
+  hosted: Map<string, HostedOffer>;
 }
 
 export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping';
 
-export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status';
+export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status' | 'neighbours';
 
 /** What a decision-log note records, by kind (plain data: it crosses RPC). */
 export interface NoteDetail {
@@ -99,6 +143,10 @@ export interface NoteDetail {
   /** assigned */
   offerId?: string;
   driverId?: string;
+  /** assigned: the driver's shard when it is not this one */
+  shardKey?: string;
+  /** neighbours: shards that did not answer a search in time */
+  unanswered?: string[];
   /** cancelled */
   reason?: string;
   /** status */
@@ -122,7 +170,17 @@ export type Effect =
   | { type: 'breadcrumb'; orderId: string; driverId: string; at: number; lat: number; lng: number }
   | { type: 'emit'; event: ShardEvent }
   /** Forget ended jobs from memory / storage. */
-  | { type: 'purge'; memoryBefore: number; storageBefore: number };
+  | { type: 'purge'; memoryBefore: number; storageBefore: number }
+  // ---- cross-shard matching (ADR 0060) ----
+  | { type: 'saveHosted'; offerId: string }
+  /** Ask the job's neighbours for candidates, then step `dispatch.gathered`. */
+  | { type: 'gather'; orderId: string; seq: number }
+  /** Ask the driver's shard to place the offer, then step `remote.placed`. */
+  | { type: 'placeRemote'; offerId: string }
+  /** A call to another shard that must arrive: written in the step, retried from the alarm until answered. */
+  | { type: 'remoteCall'; call: RemoteCall }
+  /** A trip position for the order's owning shard (best effort, coalesced). */
+  | { type: 'relayTrip'; shardKey: string; orderId: string; driverId: string; vehicle: Vehicle; position: Position };
 
 export interface Step<R = void> {
   state: ShardState;
@@ -166,6 +224,7 @@ export function newDriver(driverId: string, vehicle: Vehicle, now: number): Driv
     lastSeenAt: now,
     idleSince: now,
     orderId: null,
+    orderShard: null,
     offerId: null,
     position: null,
     flaggedPoints: 0,

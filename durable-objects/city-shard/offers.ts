@@ -10,6 +10,7 @@ import { distanceM, type LatLng } from './geo';
 import { searchDrivers, type CandidateDriver, type DriverLookup } from './matching';
 import { iso, isMatchable, syncIndex, type DriverLive, type Effect, type IdSource, type Job, type Offer, type OfferStatus, type ShardState } from './model';
 import type { DispatchState, OrderStatus } from './protocol';
+import { releaseCall, withdrawCall, withoutOpenOffers } from './remote-calls';
 
 export interface DispatchRequest {
   orderId: string;
@@ -19,6 +20,8 @@ export interface DispatchRequest {
   /** The order's status when dispatch starts (what watchers are told). */
   orderStatus?: OrderStatus;
   offerTtlMs?: number;
+  /** Keys of the neighbouring shards within the largest search radius (workers/shards.ts); absent: none. */
+  neighbours?: string[];
 }
 
 export interface DispatchView {
@@ -44,6 +47,10 @@ export const retryTimerId = (orderId: string) => `retry:${orderId}`;
 
 const TERMINAL: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
 const MAX_JOBS_PER_FREED_DRIVER = 10;
+/** A search waiting this long for its neighbours is started again (the retry timer is its backstop). */
+export const GATHER_STALE_MS = 5_000;
+/** The owner expires a remote offer this long after `expiresAt` if the driver's shard never reported. */
+export const REMOTE_GRACE_MS = 10_000;
 
 function lookupFor(state: ShardState): DriverLookup {
   return {
@@ -55,7 +62,7 @@ function lookupFor(state: ShardState): DriverLookup {
   };
 }
 
-function event<T extends ShardEvent['type']>(state: ShardState, type: T, key: string, orderId: string, now: number, rest: Omit<Extract<ShardEvent, { type: T }>, 'id' | 'shardKey' | 'orderId' | 'at' | 'type'>): Effect {
+export function event<T extends ShardEvent['type']>(state: ShardState, type: T, key: string, orderId: string, now: number, rest: Omit<Extract<ShardEvent, { type: T }>, 'id' | 'shardKey' | 'orderId' | 'at' | 'type'>): Effect {
   return { type: 'emit', event: { id: `${key}:${type}`, type, shardKey: state.shardKey, orderId, at: iso(now), ...rest } as unknown as ShardEvent };
 }
 
@@ -63,23 +70,54 @@ function statusToWatchers(job: Job, now: number, effects: Effect[]): void {
   effects.push({ type: 'watchers', orderId: job.orderId, coalesce: false, message: { type: 'status', orderId: job.orderId, status: job.orderStatus, dispatch: job.dispatch, at: iso(now) } });
 }
 
-function setDispatch(job: Job, dispatch: DispatchState, now: number, effects: Effect[]): void {
+export function setDispatch(job: Job, dispatch: DispatchState, now: number, effects: Effect[]): void {
   if (job.dispatch === dispatch) return;
   job.dispatch = dispatch;
   statusToWatchers(job, now, effects);
 }
 
-/** Searches drivers for a job without a live offer and offers it to the winner, or marks it unassigned. */
-function search(state: ShardState, job: Job, now: number, ids: IdSource, effects: Effect[]): void {
+const gatherIsFresh = (job: Job, now: number) => !!job.gathering && now - job.gathering.at < GATHER_STALE_MS;
+
+/**
+ * Searches drivers for a job without a live offer. A pickup with neighbouring
+ * shards in reach first asks them for their candidates (the `gather` effect,
+ * answered by `dispatch.gathered`); otherwise it decides at once, with no RPC.
+ */
+export function search(state: ShardState, job: Job, now: number, ids: IdSource, effects: Effect[]): void {
+  if (!job.neighbours?.length) {
+    decide(state, job, [], now, ids, effects);
+    return;
+  }
+  // One search at a time: the pending one ranks the drivers free when its answers arrive.
+  if (gatherIsFresh(job, now)) return;
+  const seq = (job.gatherSeq ?? 0) + 1;
+  job.gatherSeq = seq;
+  job.gathering = { seq, at: now };
+  effects.push(
+    { type: 'gather', orderId: job.orderId, seq },
+    { type: 'setTimer', id: retryTimerId(job.orderId), kind: 'dispatch_retry', fireAt: now + GATHER_STALE_MS, payload: job.orderId },
+    { type: 'saveJob', orderId: job.orderId },
+  );
+}
+
+/**
+ * Ranks this shard's free drivers and `remote` ones (from neighbouring
+ * shards) by the same score, and offers the job to the winner, or marks it
+ * unassigned. A remote winner's offer is placed through its shard.
+ */
+export function decide(state: ShardState, job: Job, remote: readonly CandidateDriver[], now: number, ids: IdSource, effects: Effect[]): void {
+  if (job.gathering) job.gathering = null;
+  if (remote.length > 0) remote = withoutOpenOffers(state, remote);
   const excluded = new Map<string, string>();
   for (const [driverId, ex] of Object.entries(job.excluded)) {
     if (ex.until > now) excluded.set(driverId, ex.why);
     else delete job.excluded[driverId];
   }
-  const searches = searchDrivers(state.index, lookupFor(state), job.pickup, excluded, now, state.policy);
+  const searches = searchDrivers(state.index, lookupFor(state), job.pickup, excluded, now, state.policy, remote);
   const last = searches[searches.length - 1]!;
-  const driver = last.winner ? state.drivers.get(last.winner.driverId) : undefined;
-  if (!last.winner || !driver || !isMatchable(driver)) {
+  const remoteWinner = last.winner?.shardKey !== undefined;
+  const driver = last.winner && !remoteWinner ? state.drivers.get(last.winner.driverId) : undefined;
+  if (!last.winner || (!remoteWinner && (!driver || !isMatchable(driver)))) {
     job.offerId = null;
     effects.push({ type: 'setTimer', id: retryTimerId(job.orderId), kind: 'dispatch_retry', fireAt: now + state.policy.retryUnassignedMs, payload: job.orderId });
     if (job.unassignedSince === null) {
@@ -96,7 +134,7 @@ function search(state: ShardState, job: Job, now: number, ids: IdSource, effects
   const offer: Offer = {
     offerId: ids.offerId(),
     orderId: job.orderId,
-    driverId: driver.driverId,
+    driverId: winner.driverId,
     round: job.round + 1,
     status: 'pending',
     offeredAt: now,
@@ -111,17 +149,29 @@ function search(state: ShardState, job: Job, now: number, ids: IdSource, effects
   job.round = offer.round;
   job.offerId = offer.offerId;
   job.unassignedSince = null;
-  driver.offerId = offer.offerId;
-  syncIndex(state, driver);
+  if (driver) {
+    driver.offerId = offer.offerId;
+    syncIndex(state, driver);
+    effects.push(
+      { type: 'saveDriver', driverId: driver.driverId },
+      { type: 'setTimer', id: offerTimerId(offer.offerId), kind: 'offer_expiry', fireAt: offer.expiresAt, payload: offer.offerId },
+      { type: 'send', driverId: driver.driverId, message: offerMessage(offer, job) },
+    );
+  } else {
+    // The driver's shard reserves the driver (or refuses), sends the offer and keeps its timer;
+    // this timer is only the backstop for a shard that never reports back.
+    offer.driverShard = winner.shardKey!;
+    effects.push(
+      { type: 'setTimer', id: offerTimerId(offer.offerId), kind: 'offer_expiry', fireAt: offer.expiresAt + REMOTE_GRACE_MS, payload: offer.offerId },
+      { type: 'placeRemote', offerId: offer.offerId },
+    );
+  }
   effects.push(
     { type: 'saveOffer', offerId: offer.offerId },
-    { type: 'saveDriver', driverId: driver.driverId },
-    { type: 'setTimer', id: offerTimerId(offer.offerId), kind: 'offer_expiry', fireAt: offer.expiresAt, payload: offer.offerId },
     { type: 'clearTimer', id: retryTimerId(job.orderId) },
-    { type: 'send', driverId: driver.driverId, message: offerMessage(offer, job) },
     event(state, 'dispatch.offered', offer.offerId, job.orderId, now, {
       offerId: offer.offerId,
-      driverId: driver.driverId,
+      driverId: winner.driverId,
       round: offer.round,
       expiresAt: iso(offer.expiresAt),
       payoutCents: job.payoutCents,
@@ -139,7 +189,7 @@ function search(state: ShardState, job: Job, now: number, ids: IdSource, effects
 export const offerMessage = (offer: Offer, job: Job) =>
   ({ type: 'offer', offerId: offer.offerId, orderId: job.orderId, pickup: job.pickup, dropoff: job.dropoff, payoutCents: job.payoutCents, expiresAt: iso(offer.expiresAt) }) as const;
 
-function resolve(state: ShardState, offer: Offer, status: Exclude<OfferStatus, 'pending'>, reason: string, now: number, effects: Effect[]): void {
+export function resolve(state: ShardState, offer: Offer, status: Exclude<OfferStatus, 'pending'>, reason: string, now: number, effects: Effect[]): void {
   offer.status = status;
   offer.resolvedAt = now;
   offer.outcomeReason = reason;
@@ -151,7 +201,7 @@ function resolve(state: ShardState, offer: Offer, status: Exclude<OfferStatus, '
 }
 
 /** Releases a driver from an open offer or an assignment; they may get other work at once. */
-function freeDriver(state: ShardState, driver: DriverLive, now: number, ids: IdSource, effects: Effect[], resetIdle: boolean): void {
+export function freeDriver(state: ShardState, driver: DriverLive, now: number, ids: IdSource, effects: Effect[], resetIdle: boolean): void {
   driver.offerId = null;
   if (resetIdle) {
     driver.orderId = null;
@@ -169,7 +219,7 @@ export function offerUnassignedTo(state: ShardState, driver: DriverLive, now: nu
   let tried = 0;
   for (const job of state.jobs.values()) {
     if (tried >= MAX_JOBS_PER_FREED_DRIVER || !isMatchable(driver)) break;
-    if (job.endedAt !== null || job.dispatch !== 'unassigned' || job.offerId !== null) continue;
+    if (job.endedAt !== null || job.dispatch !== 'unassigned' || job.offerId !== null || gatherIsFresh(job, now)) continue;
     if (distanceM(driver.position!, job.pickup) > reach) continue;
     tried++;
     search(state, job, now, ids, effects);
@@ -195,6 +245,7 @@ export function requestDispatch(state: ShardState, req: DispatchRequest, now: nu
     createdAt: now,
     unassignedSince: null,
     endedAt: null,
+    ...(req.neighbours?.length ? { neighbours: req.neighbours } : {}),
   };
   state.jobs.set(job.orderId, job);
   search(state, job, now, ids, effects);
@@ -275,31 +326,47 @@ export function offerTimerFired(state: ShardState, offerId: string, now: number,
   const offer = state.offers.get(offerId);
   const job = offer ? state.jobs.get(offer.orderId) : undefined;
   if (!offer || !job || offer.status !== 'pending') return;
-  expire(state, offer, job, state.drivers.get(offer.driverId), now, ids, effects);
+  if (!offer.driverShard) {
+    expire(state, offer, job, state.drivers.get(offer.driverId), now, ids, effects);
+    return;
+  }
+  // Backstop: the driver's shard never reported. This shard decides the order, so it moves on;
+  // the host is told to withdraw the offer (its own timer would free the driver anyway).
+  resolve(state, offer, 'expired', `no answer from shard ${offer.driverShard} within ${Math.round((job.offerTtlMs + REMOTE_GRACE_MS) / 1000)} s`, now, effects);
+  job.excluded[offer.driverId] = { until: now + state.policy.expiryCooldownMs, why: 'let an offer for this order expire' };
+  job.offerId = null;
+  effects.push(withdrawCall(offer, 'expired'));
+  search(state, job, now, ids, effects);
 }
+
 
 export function retryTimerFired(state: ShardState, orderId: string, now: number, ids: IdSource, effects: Effect[]): void {
   const job = state.jobs.get(orderId);
   if (!job || job.endedAt !== null || job.offerId !== null || job.driverId !== null) return;
+  // A search whose neighbours never answered (or lost to an eviction) starts again.
+  if (job.gathering && !gatherIsFresh(job, now)) job.gathering = null;
   search(state, job, now, ids, effects);
 }
 
-/** Ends a job: its offer is withdrawn, its driver released. */
-function endJob(state: ShardState, job: Job, reason: string, now: number, ids: IdSource, effects: Effect[]): void {
+/** Ends a job: its offer is withdrawn, its driver released (through its shard when it is another one). */
+function endJob(state: ShardState, job: Job, reason: string, now: number, ids: IdSource, effects: Effect[], cancelled: boolean): void {
   job.endedAt = now;
+  if (job.gathering) job.gathering = null;
   effects.push({ type: 'clearTimer', id: retryTimerId(job.orderId) }, { type: 'saveJob', orderId: job.orderId });
   effects.push({ type: 'setTimer', id: 'housekeeping', kind: 'housekeeping', fireAt: now + HOUR_MS, payload: '' });
   const offer = job.offerId ? state.offers.get(job.offerId) : undefined;
   if (offer && offer.status === 'pending') {
     resolve(state, offer, 'cancelled', reason, now, effects);
     job.offerId = null;
-    const d = state.drivers.get(offer.driverId);
+    const d = offer.driverShard ? undefined : state.drivers.get(offer.driverId);
+    if (offer.driverShard) effects.push(withdrawCall(offer, reason));
     if (d) {
       effects.push({ type: 'send', driverId: d.driverId, message: { type: 'offer.expired', offerId: offer.offerId } });
       freeDriver(state, d, now, ids, effects, false);
     }
   }
-  const assigned = job.driverId ? state.drivers.get(job.driverId) : undefined;
+  if (job.driverId && job.driverShard) effects.push(releaseCall(job, cancelled));
+  const assigned = job.driverId && !job.driverShard ? state.drivers.get(job.driverId) : undefined;
   if (assigned && assigned.orderId === job.orderId) freeDriver(state, assigned, now, ids, effects, true);
 }
 
@@ -310,9 +377,10 @@ export function cancelDispatch(state: ShardState, orderId: string, reason: strin
   const job = state.jobs.get(orderId);
   if (!job) return null;
   if (job.endedAt !== null) return viewOf(job);
-  if (job.driverId) effects.push({ type: 'send', driverId: job.driverId, message: { type: 'assignment.cancelled', orderId } });
+  // A driver of another shard is told by its shard (the release call).
+  if (job.driverId && !job.driverShard) effects.push({ type: 'send', driverId: job.driverId, message: { type: 'assignment.cancelled', orderId } });
   effects.push({ type: 'note', orderId, kind: 'cancelled', detail: { reason } });
-  endJob(state, job, reason, now, ids, effects);
+  endJob(state, job, reason, now, ids, effects, true);
   return viewOf(job);
 }
 
@@ -330,5 +398,5 @@ export function orderStatusChanged(state: ShardState, orderId: string, status: O
   if (dispatch) job.dispatch = dispatch;
   statusToWatchers(job, now, effects);
   effects.push({ type: 'saveJob', orderId }, { type: 'note', orderId, kind: 'status', detail: { status, dispatch: job.dispatch } });
-  if (TERMINAL.has(status) && job.endedAt === null) endJob(state, job, `order ${status}`, now, ids, effects);
+  if (TERMINAL.has(status) && job.endedAt === null) endJob(state, job, `order ${status}`, now, ids, effects, false);
 }

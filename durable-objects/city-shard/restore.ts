@@ -24,6 +24,7 @@ export function restoreState(repo: ShardRepository, key: string, connected: Read
       lastSeenAt: r.lastSeenAt,
       idleSince: r.idleSince,
       orderId: r.orderId,
+      orderShard: r.orderShard ?? null,
       offerId: r.offerId,
       position: r.position,
       flaggedPoints: r.flaggedPoints,
@@ -35,6 +36,7 @@ export function restoreState(repo: ShardRepository, key: string, connected: Read
   const jobs = repo.loadJobs(now - ENDED_JOB_MEMORY_MS);
   for (const job of jobs) state.jobs.set(job.orderId, job);
   for (const offer of repo.offersOf(jobs.map((j) => j.orderId))) state.offers.set(offer.offerId, offer);
+  for (const h of repo.loadHostedOffers(now - ENDED_JOB_MEMORY_MS)) state.hosted.set(h.offerId, h);
   return { state, originKnown: origin !== null };
 }
 
@@ -44,6 +46,7 @@ export function withOrigin(old: ShardState, origin: LatLng): ShardState {
   state.drivers = old.drivers;
   state.jobs = old.jobs;
   state.offers = old.offers;
+  state.hosted = old.hosted;
   for (const d of old.drivers.values()) if (d.position) state.index.upsert(d.driverId, d.position.lat, d.position.lng, isMatchable(d), d.lastSeenAt);
   return state;
 }

@@ -7,6 +7,11 @@ import { DispatchStateSchema, LocationPointSchema, MAX_POINTS_PER_BATCH, OrderSt
 
 const LatLngSchema = z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });
 export const VehicleSchema = z.enum(['bike', 'scooter', 'car']);
+const IdSchema = z.string().min(1).max(64);
+/** A shard key (workers/shards.ts builds them; the shard only passes them on). */
+const ShardKeySchema = z.string().min(1).max(200);
+/** Neighbours passed with a dispatch: the nearest cells first (workers/services/city-shard-client.ts caps them). */
+export const MAX_NEIGHBOURS = 48;
 
 export const DispatchRequestSchema = z.object({
   orderId: z.string().min(1).max(64),
@@ -16,6 +21,51 @@ export const DispatchRequestSchema = z.object({
   orderStatus: OrderStatusSchema.optional(),
   /** 5 s to 2 min; the policy's 20 s when absent. */
   offerTtlMs: z.number().int().min(5_000).max(120_000).optional(),
+  /** Neighbouring shards within the largest search radius of the pickup (ADR 0060); absent or empty: none. */
+  neighbours: z.array(ShardKeySchema).max(MAX_NEIGHBOURS).optional(),
+});
+
+// ---- shard to shard (cross-shard matching, ADR 0060; remote-calls.ts) ------------
+
+export const CandidateQuerySchema = z.object({
+  pickup: LatLngSchema,
+  radiusM: z.number().positive().max(50_000),
+  k: z.number().int().min(1).max(200),
+});
+
+export const HostRequestSchema = z.object({
+  offerId: IdSchema,
+  orderId: IdSchema,
+  driverId: IdSchema,
+  ownerShard: ShardKeySchema,
+  pickup: LatLngSchema,
+  dropoff: LatLngSchema,
+  payoutCents: z.number().int().min(0).max(1_000_000),
+  expiresAt: z.number().int(),
+});
+
+export const AnswerBodySchema = z.object({
+  offerId: IdSchema,
+  orderId: IdSchema,
+  driverId: IdSchema,
+  answer: z.enum(['accepted', 'declined', 'expired']),
+  reason: z.string().max(200).nullable(),
+});
+
+export const WithdrawBodySchema = z.object({ offerId: IdSchema, orderId: IdSchema, driverId: IdSchema, reason: z.string().max(200) });
+
+export const ReleaseBodySchema = z.object({ orderId: IdSchema, driverId: IdSchema, cancelled: z.boolean() });
+
+export const TripBodySchema = z.object({
+  orderId: IdSchema,
+  driverId: IdSchema,
+  vehicle: VehicleSchema,
+  position: LatLngSchema.extend({
+    heading: z.number().nullable(),
+    speed: z.number().nullable(),
+    accuracy: z.number().nullable(),
+    at: z.number(),
+  }),
 });
 
 export const OrderStatusUpdateSchema = z.object({

@@ -6,9 +6,23 @@
  * ping is not an option); the shard is single-threaded, so nothing observes
  * a half-applied step. See docs/decisions/0033-shard-state-transitions.md.
  */
+import {
+  answerHosted,
+  forgetHosted,
+  gathered,
+  hostedAnswered,
+  hostedTimerFired,
+  hostOffer,
+  releaseRemoteOrder,
+  remoteAnswer,
+  remotePlaced,
+  remoteTrip,
+  resendHosted,
+  withdrawHosted,
+} from './cross-shard';
 import { distanceM } from './geo';
-import { etaSeconds, isVehicle, type DispatchPolicy, type Vehicle } from './matching';
-import { driverStatus, iso, isMatchable, newDriver, syncIndex, type DriverLive, type Effect, type IdSource, type ShardState, type Step, type TimerKind } from './model';
+import { isVehicle, type DispatchPolicy, type Vehicle } from './matching';
+import { driverStatus, isMatchable, newDriver, syncIndex, type DriverLive, type Effect, type IdSource, type OfferStatus, type ShardState, type Step, type TimerKind } from './model';
 import {
   acceptOffer,
   cancelDispatch,
@@ -24,6 +38,8 @@ import {
   type DispatchView,
 } from './offers';
 import { assertNever, parseFixTime, type DispatchState, type DriverMessage, type LocationPoint, type OrderStatus } from './protocol';
+import type { AnswerBody, AnswerResult, HostRequest, HostResult, ReleaseBody, RemoteCandidate, TripBody, WithdrawBody } from './remote-calls';
+import { tripProgress } from './trip';
 import { DriverIndex } from './spatial';
 import type { LatLng } from './geo';
 
@@ -39,9 +55,7 @@ export const REANCHOR_AFTER = 3;
 /** Ended jobs stay in memory this long, and in SQLite (the decision log) this long. */
 export const ENDED_JOB_MEMORY_MS = HOUR_MS;
 export const ENDED_JOB_STORAGE_MS = 24 * HOUR_MS;
-/** An order in delivery is "arriving soon" (one notification) once its ETA or distance to the dropoff first drops under these. */
-export const ARRIVING_SOON_SECONDS = 180;
-export const ARRIVING_SOON_M = 500;
+export { ARRIVING_SOON_M, ARRIVING_SOON_SECONDS } from './trip';
 
 export type RejectReason = 'duplicate' | 'out_of_order' | 'implausible_jump' | 'future' | 'inaccurate';
 
@@ -63,7 +77,18 @@ export type ShardInput =
   | { type: 'dispatch.requested'; request: DispatchRequest }
   | { type: 'dispatch.cancelled'; orderId: string; reason: string }
   | { type: 'order.status'; orderId: string; status: OrderStatus; dispatch: DispatchState | null }
-  | { type: 'timer.fired'; kind: TimerKind; payload: string };
+  | { type: 'timer.fired'; kind: TimerKind; payload: string }
+  // Cross-shard matching (ADR 0060). As the order's owner: the neighbours' candidates, the placement's
+  // outcome, the remote driver's answer and trip positions. As the driver's shard: a placement, the
+  // owner's word on an answer, a withdrawal, the end of the remote order.
+  | { type: 'dispatch.gathered'; orderId: string; seq: number; remote: RemoteCandidate[]; unanswered: string[] }
+  | { type: 'remote.placed'; offerId: string; result: HostResult; unknown: boolean }
+  | { type: 'remote.answer'; body: AnswerBody }
+  | { type: 'remote.trip'; body: TripBody }
+  | { type: 'remote.host'; request: HostRequest }
+  | { type: 'remote.answered'; offerId: string; status: OfferStatus }
+  | { type: 'remote.withdraw'; body: WithdrawBody }
+  | { type: 'remote.release'; body: ReleaseBody };
 
 export interface ResultOf {
   'driver.connected': void;
@@ -75,10 +100,18 @@ export interface ResultOf {
   'dispatch.cancelled': DispatchView | null;
   'order.status': void;
   'timer.fired': void;
+  'dispatch.gathered': void;
+  'remote.placed': void;
+  'remote.answer': AnswerResult;
+  'remote.trip': void;
+  'remote.host': HostResult;
+  'remote.answered': void;
+  'remote.withdraw': void;
+  'remote.release': void;
 }
 
 export function createState(shardKey: string, origin: LatLng, policy: DispatchPolicy): ShardState {
-  return { shardKey, policy, index: new DriverIndex({ origin }), drivers: new Map(), jobs: new Map(), offers: new Map() };
+  return { shardKey, policy, index: new DriverIndex({ origin }), drivers: new Map(), jobs: new Map(), offers: new Map(), hosted: new Map() };
 }
 
 export function reduce<I extends ShardInput>(state: ShardState, input: I, now: number, ids: IdSource): Step<ResultOf[I['type']]> {
@@ -123,6 +156,22 @@ function apply(state: ShardState, input: ShardInput, now: number, ids: IdSource,
       return orderStatusChanged(state, input.orderId, input.status, input.dispatch, now, ids, effects);
     case 'timer.fired':
       return timerFired(state, input.kind, input.payload, now, ids, effects);
+    case 'dispatch.gathered':
+      return gathered(state, input.orderId, input.seq, input.remote, input.unanswered, now, ids, effects);
+    case 'remote.placed':
+      return remotePlaced(state, input.offerId, input.result, input.unknown, now, ids, effects);
+    case 'remote.answer':
+      return remoteAnswer(state, input.body, now, ids, effects);
+    case 'remote.trip':
+      return remoteTrip(state, input.body, now, effects);
+    case 'remote.host':
+      return hostOffer(state, input.request, now, ids, effects);
+    case 'remote.answered':
+      return hostedAnswered(state, input.offerId, input.status, now, ids, effects);
+    case 'remote.withdraw':
+      return withdrawHosted(state, input.body, now, ids, effects);
+    case 'remote.release':
+      return releaseRemoteOrder(state, input.body, now, ids, effects);
     default:
       return assertNever(input);
   }
@@ -153,6 +202,7 @@ function connected(state: ShardState, driverId: string, vehicle: Vehicle, now: n
   const offer = d.offerId ? state.offers.get(d.offerId) : undefined;
   const offerJob = offer ? state.jobs.get(offer.orderId) : undefined;
   if (offer && offerJob && offer.status === 'pending') effects.push({ type: 'send', driverId, message: offerMessage(offer, offerJob) });
+  else resendHosted(state, d.offerId, effects);
   if (d.orderId) effects.push({ type: 'send', driverId, message: { type: 'assignment', orderId: d.orderId } });
   offerUnassignedTo(state, d, now, ids, effects);
 }
@@ -180,13 +230,18 @@ function driverMessage(state: ShardState, driverId: string, message: DriverMessa
       return;
     case 'offer.accept': {
       seen(state, d, now);
-      const answer = acceptOffer(state, driverId, message.offerId, now, ids, effects);
+      // An offer of another shard's order is answered through its owner (cross-shard.ts).
+      const answer = state.hosted.has(message.offerId)
+        ? answerHosted(state, driverId, message.offerId, 'accepted', null, now, ids, effects)
+        : acceptOffer(state, driverId, message.offerId, now, ids, effects);
       if (!answer.ok) effects.push({ type: 'send', driverId, message: { type: 'error', code: answer.code, detail: answer.detail } });
       return;
     }
     case 'offer.decline': {
       seen(state, d, now);
-      const answer = declineOffer(state, driverId, message.offerId, message.reason, now, ids, effects);
+      const answer = state.hosted.has(message.offerId)
+        ? answerHosted(state, driverId, message.offerId, 'declined', message.reason ?? null, now, ids, effects)
+        : declineOffer(state, driverId, message.offerId, message.reason, now, ids, effects);
       if (!answer.ok) effects.push({ type: 'send', driverId, message: { type: 'error', code: answer.code, detail: answer.detail } });
       return;
     }
@@ -204,7 +259,10 @@ function setAvailability(state: ShardState, d: DriverLive, available: boolean, n
     d.available = available;
     if (available && d.orderId === null) d.idleSince = now;
     // Going unavailable with an offer open answers it: the next driver need not wait for the timer.
-    if (!available && d.offerId) declineOffer(state, d.driverId, d.offerId, 'went unavailable', now, ids, effects);
+    if (!available && d.offerId) {
+      if (state.hosted.has(d.offerId)) answerHosted(state, d.driverId, d.offerId, 'declined', 'went unavailable', now, ids, effects);
+      else declineOffer(state, d.driverId, d.offerId, 'went unavailable', now, ids, effects);
+    }
     syncIndex(state, d);
     effects.push({ type: 'saveDriver', driverId: d.driverId });
   }
@@ -281,35 +339,23 @@ function ingest(state: ShardState, d: DriverLive, points: readonly LocationPoint
   // The first fix is written at once (a driver without one cannot be matched); later ones in batches.
   if (moved) effects.push({ type: hadPosition ? 'moveDriver' : 'saveDriver', driverId: d.driverId });
   if (summary.implausibleJump > 0) effects.push({ type: 'saveDriver', driverId: d.driverId });
+  // On another shard's order: that shard's watchers follow the trip (the adapter coalesces).
+  if (moved && d.orderId && d.orderShard) effects.push({ type: 'relayTrip', shardKey: d.orderShard, orderId: d.orderId, driverId: d.driverId, vehicle: d.vehicle, position: d.position! });
   // Back from silence (or first fix): unassigned orders nearby are tried again.
   if (moved && (!wasFresh || !hadPosition)) offerUnassignedTo(state, d, now, ids, effects);
   return summary;
 }
 
-/** A driver on a trip: breadcrumb, position and ETA to the order's watchers (coalesced); arriving soon, once. */
+/** A driver on a trip (trip.ts): watchers, breadcrumbs, arriving soon. */
 function onTrip(state: ShardState, d: DriverLive, at: number, now: number, effects: Effect[]): void {
   const job = state.jobs.get(d.orderId!);
-  const p = d.position!;
-  if (!job || job.endedAt !== null || (job.dispatch !== 'assigned' && job.dispatch !== 'picked_up')) return;
-  effects.push(
-    { type: 'breadcrumb', orderId: job.orderId, driverId: d.driverId, at, lat: p.lat, lng: p.lng },
-    { type: 'watchers', orderId: job.orderId, coalesce: true, message: { type: 'location', orderId: job.orderId, lat: p.lat, lng: p.lng, ...(p.heading !== null ? { heading: p.heading } : {}), at: iso(at) } },
-  );
-  const toDropoff = job.dispatch === 'picked_up' ? distanceM(p, job.dropoff) : distanceM(p, job.pickup) + distanceM(job.pickup, job.dropoff);
-  const eta = etaSeconds(toDropoff, d.vehicle, state.policy);
-  effects.push({ type: 'watchers', orderId: job.orderId, coalesce: true, message: { type: 'eta', orderId: job.orderId, seconds: eta } });
-  if (job.orderStatus === 'in_delivery' && job.dispatch === 'picked_up' && !job.arrivingSoonAt && (eta <= ARRIVING_SOON_SECONDS || toDropoff <= ARRIVING_SOON_M)) {
-    // The flag and the fact commit in the same transaction: an eviction or a reconnect never emits it twice.
-    job.arrivingSoonAt = now;
-    const event = { id: `${job.orderId}:order.arriving_soon`, type: 'order.arriving_soon', shardKey: state.shardKey, orderId: job.orderId, at: iso(now), driverId: d.driverId, etaSeconds: eta, distanceM: Math.round(toDropoff) } as const;
-    effects.push({ type: 'saveJob', orderId: job.orderId }, { type: 'emit', event });
-  }
+  if (job) tripProgress(state, job, d.driverId, d.vehicle, d.position!, at, now, effects);
 }
 
 function timerFired(state: ShardState, kind: TimerKind, payload: string, now: number, ids: IdSource, effects: Effect[]): void {
   switch (kind) {
     case 'offer_expiry':
-      return offerTimerFired(state, payload, now, ids, effects);
+      return state.hosted.has(payload) ? hostedTimerFired(state, payload, now, ids, effects) : offerTimerFired(state, payload, now, ids, effects);
     case 'dispatch_retry':
       return retryTimerFired(state, payload, now, ids, effects);
     case 'housekeeping':
@@ -331,6 +377,7 @@ function housekeeping(state: ShardState, now: number, effects: Effect[]): void {
       oldestKept = Math.min(oldestKept, job.endedAt);
     }
   }
+  oldestKept = Math.min(oldestKept, forgetHosted(state, now - ENDED_JOB_MEMORY_MS));
   effects.push({ type: 'purge', memoryBefore: now - ENDED_JOB_MEMORY_MS, storageBefore: now - ENDED_JOB_STORAGE_MS });
   if (oldestKept !== Infinity) effects.push({ type: 'setTimer', id: 'housekeeping', kind: 'housekeeping', fireAt: oldestKept + ENDED_JOB_MEMORY_MS + 1, payload: '' });
 }

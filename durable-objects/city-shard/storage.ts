@@ -1,104 +1,7 @@
-import type { Job, NoteDetail, Offer } from './model';
+import type { HostedOffer, Job, NoteDetail, Offer } from './model';
+import type { RemoteCall } from './remote-calls';
 import { applySchemaSteps } from '../sqlite-schema';
-
-/**
- * The shard's SQLite schema, applied in order and recorded in `schema_version`,
- * so a shard created by an older deploy upgrades itself on first start.
- * Append new steps; never edit a step that has shipped.
- */
-export const SHARD_SCHEMA_STEPS: readonly string[] = [
-  // 1: live driver positions and the logical timers multiplexed onto the one alarm.
-  `CREATE TABLE IF NOT EXISTS drivers (
-     driver_id TEXT PRIMARY KEY,
-     lat REAL NOT NULL,
-     lng REAL NOT NULL,
-     heading REAL,
-     speed REAL,
-     available INTEGER NOT NULL DEFAULT 0,
-     updated_at INTEGER NOT NULL
-   );
-   CREATE TABLE IF NOT EXISTS timers (
-     id TEXT PRIMARY KEY,
-     kind TEXT NOT NULL,
-     fire_at INTEGER NOT NULL,
-     payload TEXT NOT NULL DEFAULT '{}'
-   );
-   CREATE INDEX IF NOT EXISTS timers_fire_at ON timers (fire_at);
-   CREATE TABLE IF NOT EXISTS fired_timers (
-     id TEXT PRIMARY KEY,
-     kind TEXT NOT NULL,
-     fired_at INTEGER NOT NULL
-   );`,
-  // 2: presence beside positions, dispatch jobs and offers (the decision log),
-  // trip breadcrumbs in batches, and the outbox of events for Postgres.
-  // The partial unique indexes back the invariants up at the storage level:
-  // one open offer per driver, one live (pending or accepted) offer per order.
-  `ALTER TABLE drivers ADD COLUMN accuracy REAL;
-   CREATE TABLE IF NOT EXISTS shard_meta (
-     key TEXT PRIMARY KEY,
-     value TEXT NOT NULL
-   );
-   CREATE TABLE IF NOT EXISTS driver_presence (
-     driver_id TEXT PRIMARY KEY,
-     vehicle TEXT NOT NULL,
-     available INTEGER NOT NULL DEFAULT 0,
-     connected INTEGER NOT NULL DEFAULT 0,
-     last_seen_at INTEGER NOT NULL,
-     idle_since INTEGER NOT NULL,
-     order_id TEXT,
-     offer_id TEXT,
-     flagged_points INTEGER NOT NULL DEFAULT 0
-   );
-   CREATE TABLE IF NOT EXISTS dispatch_jobs (
-     order_id TEXT PRIMARY KEY,
-     dispatch TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     ended_at INTEGER,
-     data TEXT NOT NULL
-   );
-   CREATE INDEX IF NOT EXISTS dispatch_jobs_ended ON dispatch_jobs (ended_at);
-   CREATE TABLE IF NOT EXISTS offers (
-     offer_id TEXT PRIMARY KEY,
-     order_id TEXT NOT NULL,
-     driver_id TEXT NOT NULL,
-     round INTEGER NOT NULL,
-     status TEXT NOT NULL,
-     offered_at INTEGER NOT NULL,
-     expires_at INTEGER NOT NULL,
-     resolved_at INTEGER,
-     outcome_reason TEXT,
-     radius_m INTEGER NOT NULL,
-     reason TEXT NOT NULL,
-     candidates TEXT NOT NULL
-   );
-   CREATE INDEX IF NOT EXISTS offers_order ON offers (order_id, offered_at);
-   CREATE UNIQUE INDEX IF NOT EXISTS offers_one_open_per_driver ON offers (driver_id) WHERE status = 'pending';
-   CREATE UNIQUE INDEX IF NOT EXISTS offers_one_live_per_order ON offers (order_id) WHERE status IN ('pending', 'accepted');
-   CREATE TABLE IF NOT EXISTS dispatch_notes (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     order_id TEXT NOT NULL,
-     at INTEGER NOT NULL,
-     kind TEXT NOT NULL,
-     detail TEXT NOT NULL
-   );
-   CREATE INDEX IF NOT EXISTS dispatch_notes_order ON dispatch_notes (order_id, id);
-   CREATE TABLE IF NOT EXISTS breadcrumbs (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     order_id TEXT NOT NULL,
-     driver_id TEXT NOT NULL,
-     first_at INTEGER NOT NULL,
-     last_at INTEGER NOT NULL,
-     points TEXT NOT NULL
-   );
-   CREATE INDEX IF NOT EXISTS breadcrumbs_order ON breadcrumbs (order_id, first_at);
-   CREATE TABLE IF NOT EXISTS event_outbox (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-     id TEXT NOT NULL UNIQUE,
-     body TEXT NOT NULL,
-     attempts INTEGER NOT NULL DEFAULT 0,
-     next_attempt_at INTEGER NOT NULL
-   );`,
-];
+import { SHARD_SCHEMA_STEPS } from './schema';
 
 export interface DriverRow {
   driverId: string;
@@ -126,6 +29,8 @@ export interface DriverStateRow {
   lastSeenAt: number;
   idleSince: number;
   orderId: string | null;
+  /** The shard owning `orderId` when it is another one (absent: this one). */
+  orderShard?: string | null;
   offerId: string | null;
   flaggedPoints: number;
   position: { lat: number; lng: number; heading: number | null; speed: number | null; accuracy: number | null; at: number } | null;
@@ -135,6 +40,12 @@ export interface NoteRow {
   at: number;
   kind: string;
   detail: NoteDetail;
+}
+
+export interface RemoteCallRow {
+  seq: number;
+  call: RemoteCall;
+  attempts: number;
 }
 
 export type OutboxRow = {
@@ -239,14 +150,14 @@ export class ShardRepository {
   // ---- drivers ---------------------------------------------------------------
 
   loadDriverStates(): DriverStateRow[] {
-    type Row = { driver_id: string; vehicle: string | null; available: number | null; connected: number | null; last_seen_at: number | null; idle_since: number | null; order_id: string | null; offer_id: string | null; flagged_points: number | null; lat: number | null; lng: number | null; heading: number | null; speed: number | null; accuracy: number | null; updated_at: number | null; pos_available: number | null };
+    type Row = { driver_id: string; vehicle: string | null; available: number | null; connected: number | null; last_seen_at: number | null; idle_since: number | null; order_id: string | null; order_shard: string | null; offer_id: string | null; flagged_points: number | null; lat: number | null; lng: number | null; heading: number | null; speed: number | null; accuracy: number | null; updated_at: number | null; pos_available: number | null };
     const rows = this.sql
       .exec<Row>(
-        `SELECT p.driver_id, p.vehicle, p.available, p.connected, p.last_seen_at, p.idle_since, p.order_id, p.offer_id, p.flagged_points,
+        `SELECT p.driver_id, p.vehicle, p.available, p.connected, p.last_seen_at, p.idle_since, p.order_id, p.order_shard, p.offer_id, p.flagged_points,
                 d.lat, d.lng, d.heading, d.speed, d.accuracy, d.updated_at, d.available AS pos_available
            FROM driver_presence p LEFT JOIN drivers d ON d.driver_id = p.driver_id
          UNION ALL
-         SELECT d.driver_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.lat, d.lng, d.heading, d.speed, d.accuracy, d.updated_at, d.available
+         SELECT d.driver_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.lat, d.lng, d.heading, d.speed, d.accuracy, d.updated_at, d.available
            FROM drivers d WHERE d.driver_id NOT IN (SELECT driver_id FROM driver_presence)`,
       )
       .toArray();
@@ -258,6 +169,7 @@ export class ShardRepository {
       lastSeenAt: r.last_seen_at ?? r.updated_at ?? 0,
       idleSince: r.idle_since ?? r.updated_at ?? 0,
       orderId: r.order_id,
+      orderShard: r.order_shard,
       offerId: r.offer_id,
       flaggedPoints: r.flagged_points ?? 0,
       position:
@@ -269,12 +181,12 @@ export class ShardRepository {
 
   saveDriverState(d: DriverStateRow): void {
     this.sql.exec(
-      `INSERT INTO driver_presence (driver_id, vehicle, available, connected, last_seen_at, idle_since, order_id, offer_id, flagged_points)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO driver_presence (driver_id, vehicle, available, connected, last_seen_at, idle_since, order_id, order_shard, offer_id, flagged_points)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (driver_id) DO UPDATE SET vehicle = excluded.vehicle, available = excluded.available, connected = excluded.connected,
          last_seen_at = excluded.last_seen_at, idle_since = excluded.idle_since, order_id = excluded.order_id,
-         offer_id = excluded.offer_id, flagged_points = excluded.flagged_points`,
-      d.driverId, d.vehicle, d.available ? 1 : 0, d.connected ? 1 : 0, d.lastSeenAt, d.idleSince, d.orderId, d.offerId, d.flaggedPoints,
+         order_shard = excluded.order_shard, offer_id = excluded.offer_id, flagged_points = excluded.flagged_points`,
+      d.driverId, d.vehicle, d.available ? 1 : 0, d.connected ? 1 : 0, d.lastSeenAt, d.idleSince, d.orderId, d.orderShard ?? null, d.offerId, d.flaggedPoints,
     );
     this.saveDriverPosition(d);
   }
@@ -316,20 +228,48 @@ export class ShardRepository {
 
   saveOffer(o: Offer): void {
     this.sql.exec(
-      `INSERT INTO offers (offer_id, order_id, driver_id, round, status, offered_at, expires_at, resolved_at, outcome_reason, radius_m, reason, candidates)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO offers (offer_id, order_id, driver_id, round, status, offered_at, expires_at, resolved_at, outcome_reason, radius_m, reason, candidates, driver_shard)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (offer_id) DO UPDATE SET status = excluded.status, resolved_at = excluded.resolved_at, outcome_reason = excluded.outcome_reason`,
-      o.offerId, o.orderId, o.driverId, o.round, o.status, o.offeredAt, o.expiresAt, o.resolvedAt, o.outcomeReason, o.radiusM, o.reason, JSON.stringify(o.candidates),
+      o.offerId, o.orderId, o.driverId, o.round, o.status, o.offeredAt, o.expiresAt, o.resolvedAt, o.outcomeReason, o.radiusM, o.reason, JSON.stringify(o.candidates), o.driverShard ?? null,
     );
   }
 
+  /** An offer of another shard's order to a driver of this one (ADR 0060): same table, so one open offer per driver holds across both. */
+  saveHostedOffer(h: HostedOffer): void {
+    this.sql.exec(
+      `INSERT INTO offers (offer_id, order_id, driver_id, round, status, offered_at, expires_at, resolved_at, outcome_reason, radius_m, reason, candidates, owner_shard, hosted)
+       VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, 0, '', '[]', ?, ?)
+       ON CONFLICT (offer_id) DO UPDATE SET status = excluded.status, resolved_at = excluded.resolved_at, outcome_reason = excluded.outcome_reason, hosted = excluded.hosted`,
+      h.offerId, h.orderId, h.driverId, h.status, h.offeredAt, h.expiresAt, h.resolvedAt, h.outcomeReason, h.ownerShard,
+      JSON.stringify({ pickup: h.pickup, dropoff: h.dropoff, payoutCents: h.payoutCents, answer: h.answer }),
+    );
+  }
+
+  /** Hosted offers still open, and those ended after `resolvedAfter`. */
+  loadHostedOffers(resolvedAfter: number): HostedOffer[] {
+    type Row = { offer_id: string; order_id: string; driver_id: string; owner_shard: string; status: HostedOffer['status']; offered_at: number; expires_at: number; resolved_at: number | null; outcome_reason: string | null; hosted: string };
+    return this.sql
+      .exec<Row>(
+        `SELECT offer_id, order_id, driver_id, owner_shard, status, offered_at, expires_at, resolved_at, outcome_reason, hosted FROM offers
+          WHERE owner_shard IS NOT NULL AND (status = 'pending' OR resolved_at >= ?) ORDER BY offered_at`,
+        resolvedAfter,
+      )
+      .toArray()
+      .map((r) => {
+        const x = JSON.parse(r.hosted) as Pick<HostedOffer, 'pickup' | 'dropoff' | 'payoutCents' | 'answer'>;
+        return { offerId: r.offer_id, orderId: r.order_id, driverId: r.driver_id, ownerShard: r.owner_shard, status: r.status, offeredAt: r.offered_at, expiresAt: r.expires_at, resolvedAt: r.resolved_at, outcomeReason: r.outcome_reason, ...x };
+      });
+  }
+
   offersOf(orderIds: readonly string[] | null): Offer[] {
-    type Row = { offer_id: string; order_id: string; driver_id: string; round: number; status: Offer['status']; offered_at: number; expires_at: number; resolved_at: number | null; outcome_reason: string | null; radius_m: number; reason: string; candidates: string };
-    const cols = 'offer_id, order_id, driver_id, round, status, offered_at, expires_at, resolved_at, outcome_reason, radius_m, reason, candidates';
+    type Row = { offer_id: string; order_id: string; driver_id: string; round: number; status: Offer['status']; offered_at: number; expires_at: number; resolved_at: number | null; outcome_reason: string | null; radius_m: number; reason: string; candidates: string; driver_shard: string | null };
+    const cols = 'offer_id, order_id, driver_id, round, status, offered_at, expires_at, resolved_at, outcome_reason, radius_m, reason, candidates, driver_shard';
+    // Hosted offers (owner_shard set) belong to other shards' orders, never to a job here.
     const rows =
       orderIds === null
-        ? this.sql.exec<Row>(`SELECT ${cols} FROM offers WHERE order_id IN (SELECT order_id FROM dispatch_jobs WHERE ended_at IS NULL) ORDER BY offered_at`).toArray()
-        : orderIds.flatMap((id) => this.sql.exec<Row>(`SELECT ${cols} FROM offers WHERE order_id = ? ORDER BY round`, id).toArray());
+        ? this.sql.exec<Row>(`SELECT ${cols} FROM offers WHERE owner_shard IS NULL AND order_id IN (SELECT order_id FROM dispatch_jobs WHERE ended_at IS NULL) ORDER BY offered_at`).toArray()
+        : orderIds.flatMap((id) => this.sql.exec<Row>(`SELECT ${cols} FROM offers WHERE order_id = ? AND owner_shard IS NULL ORDER BY round`, id).toArray());
     return rows.map((r) => ({
       offerId: r.offer_id,
       orderId: r.order_id,
@@ -343,6 +283,7 @@ export class ShardRepository {
       radiusM: r.radius_m,
       reason: r.reason,
       candidates: JSON.parse(r.candidates) as Offer['candidates'],
+      ...(r.driver_shard ? { driverShard: r.driver_shard } : {}),
     }));
   }
 
@@ -397,6 +338,37 @@ export class ShardRepository {
     return this.sql.exec<{ at: number | null }>('SELECT MIN(next_attempt_at) AS at FROM event_outbox').toArray()[0]?.at ?? null;
   }
 
+  // ---- calls to other shards that must arrive (ADR 0060) ---------------------------
+
+  enqueueRemoteCall(call: RemoteCall, now: number): void {
+    this.sql.exec(
+      'INSERT INTO remote_calls (id, shard_key, kind, body, next_attempt_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+      call.id, call.shardKey, call.kind, JSON.stringify(call.body), now,
+    );
+  }
+
+  dueRemoteCalls(now: number, limit: number): RemoteCallRow[] {
+    return this.sql
+      .exec<{ seq: number; id: string; shard_key: string; kind: RemoteCall['kind']; body: string; attempts: number }>(
+        'SELECT seq, id, shard_key, kind, body, attempts FROM remote_calls WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?',
+        now, limit,
+      )
+      .toArray()
+      .map((r) => ({ seq: r.seq, attempts: r.attempts, call: { id: r.id, shardKey: r.shard_key, kind: r.kind, body: JSON.parse(r.body) } as RemoteCall }));
+  }
+
+  deleteRemoteCall(seq: number): void {
+    this.sql.exec('DELETE FROM remote_calls WHERE seq = ?', seq);
+  }
+
+  deferRemoteCall(seq: number, nextAttemptAt: number): void {
+    this.sql.exec('UPDATE remote_calls SET attempts = attempts + 1, next_attempt_at = ? WHERE seq = ?', nextAttemptAt, seq);
+  }
+
+  nextRemoteCallAttempt(): number | null {
+    return this.sql.exec<{ at: number | null }>('SELECT MIN(next_attempt_at) AS at FROM remote_calls').toArray()[0]?.at ?? null;
+  }
+
   // ---- retention -------------------------------------------------------------
 
   /** Drops what ended before `before`: jobs, their offers, notes and breadcrumbs. */
@@ -408,6 +380,7 @@ export class ShardRepository {
       this.sql.exec('DELETE FROM breadcrumbs WHERE order_id = ?', order_id);
       this.sql.exec('DELETE FROM dispatch_jobs WHERE order_id = ?', order_id);
     }
+    this.sql.exec("DELETE FROM offers WHERE owner_shard IS NOT NULL AND status != 'pending' AND resolved_at < ?", before);
     this.pruneFiredTimers(before);
     return ended.length;
   }

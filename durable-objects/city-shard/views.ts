@@ -61,6 +61,8 @@ export function snapshotOf(state: ShardState, now: number, limit: number): Shard
 export interface DispatchLogOffer {
   offerId: string;
   driverId: string;
+  /** The neighbouring shard holding the driver, when it is not the order's (ADR 0060). */
+  driverShard: string | null;
   round: number;
   radiusM: number;
   offeredAt: string;
@@ -99,6 +101,7 @@ export function dispatchLogOf(shardKey: string, job: Job, offers: Offer[], notes
     offers: offers.map((o) => ({
       offerId: o.offerId,
       driverId: o.driverId,
+      driverShard: o.driverShard ?? null,
       round: o.round,
       radiusM: o.radiusM,
       offeredAt: iso(o.offeredAt),
@@ -125,7 +128,9 @@ export interface TrackingView {
 export function trackingOf(state: ShardState, orderId: string): TrackingView | null {
   const job = state.jobs.get(orderId);
   if (!job) return null;
-  const d = job.driverId ? state.drivers.get(job.driverId) : undefined;
+  // A driver of another shard is seen through the positions that shard relays (ADR 0060).
+  const local = job.driverId && !job.driverShard ? state.drivers.get(job.driverId) : undefined;
+  const d = local ?? (job.driverId && job.remoteDriver ? { driverId: job.driverId, vehicle: job.remoteDriver.vehicle, position: job.remoteDriver.position } : undefined);
   const p = d?.position;
   let eta: number | null = null;
   if (d && p && job.endedAt === null && (job.dispatch === 'assigned' || job.dispatch === 'picked_up')) {

@@ -14,6 +14,8 @@ export const FLUSH_MS = 10_000;
 export interface Persisted {
   /** Rows were added to the outbox. */
   emitted: boolean;
+  /** Calls to other shards were queued (ADR 0060). */
+  called: boolean;
   /** Earliest timer set by the step (Infinity when none). */
   earliestTimer: number;
 }
@@ -40,7 +42,9 @@ export class ShardWriter {
     const drivers = new Set<string>();
     const jobs = new Set<string>();
     const offers = new Set<string>();
+    const hosted = new Set<string>();
     let emitted = false;
+    let called = false;
     let earliestTimer = Infinity;
     for (const e of effects) {
       switch (e.type) {
@@ -85,8 +89,18 @@ export class ShardWriter {
         case 'purge':
           this.repo.purgeEndedJobs(e.storageBefore);
           break;
+        case 'saveHosted':
+          hosted.add(e.offerId);
+          break;
+        case 'remoteCall':
+          this.repo.enqueueRemoteCall(e.call, now);
+          called = true;
+          break;
         case 'send':
         case 'watchers':
+        case 'gather':
+        case 'placeRemote':
+        case 'relayTrip':
           break;
       }
     }
@@ -99,13 +113,18 @@ export class ShardWriter {
       const o = state.offers.get(id);
       if (o) this.repo.saveOffer(o);
     }
+    // In the order they changed: one superseded by a newer offer of its order is closed before that one is written.
+    for (const id of hosted) {
+      const h = state.hosted.get(id);
+      if (h) this.repo.saveHostedOffer(h);
+    }
     for (const id of jobs) {
       const job = state.jobs.get(id);
       if (!job) continue;
       this.repo.saveJob(job);
       if (job.endedAt !== null) this.flushCrumbs(id);
     }
-    return { emitted, earliestTimer };
+    return { emitted, called, earliestTimer };
   }
 
   /** Writes moved positions and breadcrumbs now: one row per driver and one per trip. */
