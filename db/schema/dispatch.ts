@@ -20,6 +20,8 @@ export type DispatchCandidate = {
   score: number;
   /** Why it was not chosen (or null for the winner). */
   rejectedBecause?: string | null;
+  /** The neighbouring city shard holding the driver, for a cross-shard candidate (ADR 0060). */
+  shardKey?: string;
 };
 
 export const dispatchOffers = pgTable(

@@ -26,6 +26,7 @@ const CandidateSchema = z.object({
   idleSeconds: z.number().optional(),
   score: z.number(),
   rejectedBecause: z.string().nullable().optional().openapi({ description: 'Why this driver was not chosen; null for the one offered the order.' }),
+  shardKey: z.string().optional().openapi({ description: "A driver of a neighbouring city shard (an order near a shard border); absent for the order's own shard." }),
 });
 
 const DispatchLogSchema = z
@@ -38,6 +39,7 @@ const DispatchLogSchema = z
       z.object({
         offerId: z.string(),
         driverId: z.string().nullable(),
+        driverShard: z.string().nullable().optional().openapi({ description: "The neighbouring shard that held the driver and placed the offer; null for the order's own shard (absent in the Postgres copy)." }),
         round: z.number().int(),
         offeredAt: z.string(),
         expiresAt: z.string(),

@@ -43,7 +43,7 @@ export async function applyDispatchFact(db: Database, fact: DispatchFact, effect
             driverId: fact.driverId,
             round: fact.round,
             // The decision details are for the log: a fact without them (an older shard) still records the offer.
-            candidates: (fact.candidates ?? []).map((c) => ({ driverId: c.driverId, distanceM: c.distanceM, etaSeconds: c.etaSeconds, score: c.score })),
+            candidates: (fact.candidates ?? []).map((c) => ({ driverId: c.driverId, distanceM: c.distanceM, etaSeconds: c.etaSeconds, score: c.score, ...(c.shardKey ? { shardKey: c.shardKey } : {}) })),
             reason: fact.reason ?? null,
             score: fact.score ?? null,
             distanceM: typeof fact.distanceM === 'number' ? Math.round(fact.distanceM) : null,
