@@ -44,6 +44,16 @@ export async function loadCityGeometry(db: Database, cityId: string): Promise<Ci
   return city;
 }
 
+/** One city's geometry (the first by id), uncached: the readiness probe's Postgres query and its shard. */
+export async function anyCityGeometry(db: Database): Promise<CityGeometry | null> {
+  const [row] = await db
+    .select({ id: cities.id, lat: cities.centerLat, lng: cities.centerLng, radius: cities.serviceRadiusKm })
+    .from(cities)
+    .orderBy(cities.id)
+    .limit(1);
+  return row ? { id: row.id, center: { lat: row.lat, lng: row.lng }, serviceRadiusKm: row.radius } : null;
+}
+
 export interface DriverProfile {
   driverId: string;
   vehicle: Vehicle;
