@@ -21,13 +21,14 @@ async function main() {
     console.error(error instanceof Error ? error.message : error);
     process.exit(2);
   }
-  log(`against ${options.baseUrl}: ${options.drivers} drivers, ${options.customers} customers, ${options.ordersPerMinute} orders/min (seed ${options.seed})`);
+  log(`against ${options.baseUrl}: ${options.drivers} drivers, ${options.customers} customers, ${options.ordersPerMinute} orders/min, driving ×${options.speed} (seed ${options.seed})`);
   const sim = await startSimulation({ ...options, log });
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     log('stopping…');
+    log(`at the end: ${sim.summary()}`);
     setTimeout(() => process.exit(0), 15_000).unref();
     void sim.stop().then(() => process.exit(0));
   };

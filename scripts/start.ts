@@ -21,6 +21,7 @@ let stopping: Promise<void> | undefined;
 function shutdown(): Promise<void> {
   stopping ??= (async () => {
     log('stopping…');
+    if (simulation) console.log(`[simulate] at the end: ${simulation.summary()}`);
     await simulation?.stop();
     await platform?.stop();
     log('stopped: no workerd or postgres left running');
@@ -79,7 +80,7 @@ ${extra.join('\n')}
         sessionFile: path.join(DATA_DIR, 'simulator-sessions.json'),
         log: (line) => console.log(`[simulate] ${line}`),
       });
-      console.log(`  Simulating ${SIMULATION_DEFAULTS.drivers} drivers and ${SIMULATION_DEFAULTS.ordersPerMinute} orders a minute: open ${base}/ops (--no-simulate to turn off).\n`);
+      console.log(`  Simulating ${SIMULATION_DEFAULTS.drivers} drivers and ${SIMULATION_DEFAULTS.ordersPerMinute} orders a minute, driving ×${SIMULATION_DEFAULTS.speed}: open ${base}/ops (--no-simulate to turn off).\n`);
     } catch (error) {
       log(`simulator not started: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -44,6 +44,8 @@ interface TokenAnswer {
 export interface RequestOptions {
   method?: string;
   json?: unknown;
+  /** A raw body (e.g. an image), sent as is with its content type. */
+  raw?: { body: Uint8Array; contentType: string };
   headers?: Record<string, string>;
   /** Skip the Authorization header. */
   anonymous?: boolean;
@@ -74,11 +76,12 @@ export class SimApi {
   async request<T>(pathname: string, options: RequestOptions & { token?: string } = {}): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
     if (options.json !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.raw) headers['Content-Type'] = options.raw.contentType;
     if (options.token) headers.Authorization = `Bearer ${options.token}`;
     const res = await fetch(`${this.baseUrl}${pathname}`, {
-      method: options.method ?? (options.json !== undefined ? 'POST' : 'GET'),
+      method: options.method ?? (options.json !== undefined || options.raw ? 'POST' : 'GET'),
       headers,
-      ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : {}),
+      ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : options.raw ? { body: options.raw.body } : {}),
       signal: AbortSignal.timeout(20_000),
     });
     const text = await res.text();

@@ -1,5 +1,6 @@
 import type { SimApi } from './client';
 import type { LatLng, Random } from './geo';
+import type { SimLedger } from './ledger';
 import type { SimulationOptions } from './options';
 
 export interface SimMerchantInfo {
@@ -10,11 +11,8 @@ export interface SimMerchantInfo {
   products: { id: string; name: string; priceCents: number; available: boolean; requiresPrescription: boolean }[];
 }
 
+/** Counters beside the order ledger. */
 export interface SimStats {
-  ordersPlaced: number;
-  ordersPaid: number;
-  ordersAccepted: number;
-  ordersDelivered: number;
   offersAccepted: number;
   offersDeclined: number;
   fixesSent: number;
@@ -33,6 +31,8 @@ export interface SimContext {
   pins: Map<string, string>;
   /** Orders the simulated customers placed (the simulated merchants act on these at once). */
   simOrders: Set<string>;
+  /** When each simulated order reached each step (the summary line). */
+  ledger: SimLedger;
   stats: SimStats;
   stopped: () => boolean;
   /** Logs a failure at most once per key per minute (a dead API must not flood the console). */

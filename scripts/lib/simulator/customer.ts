@@ -1,10 +1,11 @@
 /**
  * A simulated customer: places an order at a shop (a few of its products,
- * delivered somewhere between 0.5 and 3 km away), pays it with the test card
+ * delivered somewhere between 0.3 and 2 km away), pays it with the test card
  * through the Stripe fake's confirm endpoint exactly as the customer app does
  * in local runs, then keeps the delivery code the order shows once it is paid.
  */
 import { randomUUID } from 'node:crypto';
+import { DROPOFF_RANGE_M } from './behaviour';
 import { HttpError, SimAccount } from './client';
 import { sleep, type SimContext, type SimMerchantInfo } from './context';
 import { randomPointNear } from './geo';
@@ -30,6 +31,23 @@ export class SimCustomer {
 
   async start(): Promise<void> {
     await this.account.token();
+    await this.rememberOpenOrders();
+  }
+
+  /**
+   * After a restart: this customer's orders still on their way are the
+   * simulation's again (merchants carry on with them) and their codes are
+   * known at the door. Without this, drivers on such orders cannot hand them
+   * over, and the shard keeps them busy.
+   */
+  private async rememberOpenOrders(): Promise<void> {
+    for (const status of ['placed', 'preparing', 'ready', 'in_delivery']) {
+      const page = await this.account.call<{ items: { id: string; deliveryPin?: string }[] }>(`/v1/orders?status=${status}&limit=100`).catch(() => ({ items: [] }));
+      for (const { id, deliveryPin } of page.items) {
+        this.ctx.simOrders.add(id);
+        if (deliveryPin) this.ctx.pins.set(id, deliveryPin);
+      }
+    }
   }
 
   /** One order, end to end on the customer's side; false when it did not get paid. */
@@ -38,7 +56,7 @@ export class SimCustomer {
     if (!merchant) return false;
     const items = this.pickItems(merchant);
     if (items.length === 0) return false;
-    const dropoff = randomPointNear(merchant.location, 500, 3000, this.ctx.rand);
+    const dropoff = randomPointNear(merchant.location, DROPOFF_RANGE_M[0], DROPOFF_RANGE_M[1], this.ctx.rand);
     const street = STREETS[Math.floor(this.ctx.rand() * STREETS.length)]!;
     const created = await this.account.call<CreatedOrder>('/v1/orders', {
       json: {
@@ -50,22 +68,29 @@ export class SimCustomer {
     });
     const orderId = created.order.id;
     this.ctx.simOrders.add(orderId);
-    this.ctx.stats.ordersPlaced++;
+    this.ctx.ledger.created(orderId, Date.now());
     if (created.payment) {
-      const paid = await this.pay(created.payment);
-      if (!paid) return false;
+      const paid = await this.pay(created.payment).catch((error: unknown) => {
+        this.ctx.warn('pay', `customer: payment failed: ${String(error)}`);
+        return false;
+      });
+      if (!paid) {
+        this.ctx.ledger.failed(orderId, Date.now(), 'not paid');
+        return false;
+      }
     }
     // The order becomes `placed` when the payment webhook lands; then it shows the code.
     for (let i = 0; i < 30 && !this.ctx.stopped(); i++) {
       const order = await this.account.call<{ status: string; deliveryPin?: string }>(`/v1/orders/${encodeURIComponent(orderId)}`).catch(() => null);
       if (order?.deliveryPin) {
         this.ctx.pins.set(orderId, order.deliveryPin);
-        this.ctx.stats.ordersPaid++;
+        this.ctx.ledger.placed(orderId, Date.now());
         return true;
       }
       if (order && order.status !== 'pending_payment') return order.status === 'placed';
       await sleep(1000);
     }
+    this.ctx.ledger.failed(orderId, Date.now(), 'payment never confirmed');
     return false;
   }
 

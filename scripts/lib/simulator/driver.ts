@@ -1,37 +1,27 @@
 /**
- * A simulated driver: signs in, goes online over its WebSocket with the very
- * DriverChannel the driver app uses (web/src/live), reports fixes every
- * couple of seconds in batches, roams while idle, answers offers like a
- * person would (after a moment, sometimes no), drives to the pickup, waits
- * for the order to be ready, drives to the door and hands over with the PIN.
+ * A simulated driver's hands: signs in, goes online over its WebSocket with
+ * the very DriverChannel the driver app uses (web/src/live), reports a fix
+ * every couple of seconds (sent in batches over the socket, or POSTed while
+ * it is down), and carries out what its {@link DriverBrain} decides: answer
+ * offers, read the order, say arrived, pick up, hand over with the PIN, take
+ * a break with the app closed. Every answer goes back to the brain.
  */
 import { DriverChannel } from '../../../web/src/live/driver-channel';
 import type { ServerToDriver } from '../../../durable-objects/city-shard/protocol';
+import { DriverBrain, type DriverCommand, type DriverInput, type OrderInfo } from './behaviour';
 import { HttpError, SimAccount } from './client';
-import { sleep, type SimContext } from './context';
-import { CRUISE_MPS, distanceM, Mover, randomPointNear, type LatLng, type Vehicle } from './geo';
+import type { SimContext } from './context';
+import { distanceM, randomPointNear, type LatLng, type Vehicle } from './geo';
 
-interface OrderView {
-  id: string;
-  status: string;
-  pickup?: { location: LatLng };
-  dropoff: { location: LatLng };
-  requiresPrescription?: boolean;
-}
-
-type Phase = 'idle' | 'to_pickup' | 'at_pickup' | 'to_dropoff' | 'at_dropoff';
+/** The photo of a handover: a 1×1 PNG (the platform recognises images by their first bytes). */
+const PROOF_PHOTO_PNG = Uint8Array.from(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));
 
 export class SimDriver {
   private readonly account: SimAccount;
   private channel: DriverChannel | null = null;
-  private mover: Mover;
-  private phase: Phase = 'idle';
-  private orderId: string | null = null;
-  private order: OrderView | null = null;
-  private pauseUntil = 0;
+  readonly brain: DriverBrain;
   private loop: ReturnType<typeof setInterval> | null = null;
-  private busyStep = false;
-  private lastTick = Date.now();
+  private online = false;
 
   constructor(
     private readonly ctx: SimContext,
@@ -39,20 +29,41 @@ export class SimDriver {
     password: string,
   ) {
     this.account = new SimAccount(ctx.api, demo.email, password);
-    const anchor = ctx.merchants.length > 0 ? ctx.merchants[Math.floor(ctx.rand() * ctx.merchants.length)]!.location : ctx.cityCenter;
-    this.mover = new Mover(randomPointNear(anchor, 200, 2500, ctx.rand), CRUISE_MPS[demo.vehicle], ctx.rand);
+    const anchors = ctx.merchants.map((m) => m.location);
+    const anchor = anchors.length > 0 ? anchors[Math.floor(ctx.rand() * anchors.length)]! : ctx.cityCenter;
+    this.brain = new DriverBrain(randomPointNear(anchor, 200, 2500, ctx.rand), demo.vehicle, anchors, ctx.cityCenter, ctx.rand, {
+      speed: ctx.options.speed,
+      declineRate: ctx.options.declineRate,
+      breakRate: ctx.options.breakRate,
+      breakSeconds: [60, 150],
+      pinFor: (orderId) => ctx.pins.get(orderId),
+    });
   }
 
   get position(): LatLng {
-    return this.mover.position;
+    return this.brain.mover.position;
   }
 
   async start(): Promise<void> {
     await this.account.token();
     if (this.ctx.stopped()) return;
-    const WebSocketImpl = (globalThis as { WebSocket?: unknown }).WebSocket;
-    if (!WebSocketImpl) throw new Error('This Node has no WebSocket (Node 22 or later is needed).');
-    this.channel = new DriverChannel({
+    if (!(globalThis as { WebSocket?: unknown }).WebSocket) throw new Error('This Node has no WebSocket (Node 22 or later is needed).');
+    this.goOnline();
+    this.brain.tick(Date.now());
+    this.loop = setInterval(() => this.tick(), this.ctx.options.fixEveryMs);
+    this.ctx.options.log(`driver ${this.demo.email} online (${this.demo.vehicle})`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.loop) clearInterval(this.loop);
+    this.loop = null;
+    await this.goOffline();
+  }
+
+  private goOnline(): void {
+    if (this.online) return;
+    this.online = true;
+    this.channel ??= new DriverChannel({
       origin: this.ctx.options.baseUrl,
       getToken: () => this.account.token(),
       uploadBatch: async (points) => {
@@ -65,192 +76,133 @@ export class SimDriver {
       },
       flushEveryMs: this.ctx.options.flushEveryMs,
       onEvent: (event) => {
-        if (event.type === 'message') this.guard('message', this.onMessage(event.message));
+        if (event.type === 'message') this.onMessage(event.message);
         else if (event.type === 'flushed') this.ctx.stats.fixesSent += event.result.viaSocket + event.result.viaHttp;
       },
     });
     // The first fix before connecting: the channel uses it to pick the shard.
     this.report();
     this.channel.connect(true);
-    this.lastTick = Date.now();
-    this.loop = setInterval(() => this.tick(), this.ctx.options.fixEveryMs);
-    this.ctx.options.log(`driver ${this.demo.email} online (${this.demo.vehicle})`);
   }
 
-  async stop(): Promise<void> {
-    if (this.loop) clearInterval(this.loop);
-    this.loop = null;
-    // Going offline uploads what is queued, for at most 3 s: a platform that does not answer must not hold the stop.
+  /** Closes the app: says so to the shard, uploads what is queued (at most 3 s: a platform that does not answer must not hold a stop). */
+  private async goOffline(): Promise<void> {
+    this.online = false;
     await this.channel?.disconnect(3_000);
-    this.channel = null;
   }
 
   private report(): void {
-    const f = this.mover.fix();
-    this.channel?.report({
-      lat: f.position.lat,
-      lng: f.position.lng,
-      heading: f.heading,
-      speed: Math.min(100, f.speed * this.ctx.options.speed),
-      accuracy: 5,
-      at: new Date().toISOString(),
-    });
+    const f = this.brain.fix();
+    if (!f || !this.online) return;
+    this.channel?.report({ lat: f.position.lat, lng: f.position.lng, heading: f.heading, speed: Math.min(100, f.speed), accuracy: 5, at: new Date().toISOString() });
   }
 
   private tick(): void {
-    const now = Date.now();
-    const dt = ((now - this.lastTick) / 1000) * this.ctx.options.speed;
-    this.lastTick = now;
-    const arrived = this.mover.moving ? this.mover.advance(dt) : false;
-    this.report();
-    if (this.phase === 'idle') {
-      if (arrived) this.pauseUntil = now + 5_000 + this.ctx.rand() * 20_000;
-      else if (!this.mover.moving && now >= this.pauseUntil) {
-        // Roam towards the shops, where offers come from, with a pause between trips.
-        const anchor = this.ctx.merchants.length > 0 && this.ctx.rand() < 0.7 ? this.ctx.merchants[Math.floor(this.ctx.rand() * this.ctx.merchants.length)]!.location : this.ctx.cityCenter;
-        this.mover.go(randomPointNear(anchor, 100, 1800, this.ctx.rand));
-      }
-    } else if (arrived && this.phase === 'to_pickup') {
-      this.phase = 'at_pickup';
-      this.guard('pickup', this.atPickup());
-    } else if (arrived && this.phase === 'to_dropoff') {
-      this.phase = 'at_dropoff';
-      this.guard('dropoff', this.atDropoff());
+    try {
+      const commands = this.brain.tick(Date.now());
+      this.report();
+      this.run(commands);
+    } catch (error) {
+      this.ctx.warn('driver-bug', `driver ${this.demo.email}: tick failed: ${String(error)}`);
     }
   }
 
-  private async onMessage(m: ServerToDriver): Promise<void> {
+  private onMessage(m: ServerToDriver): void {
+    let input: DriverInput | null = null;
     switch (m.type) {
-      case 'offer': {
-        // A person reads the offer first.
-        await sleep(800 + this.ctx.rand() * 2500);
-        if (this.ctx.stopped()) return;
-        if (this.phase !== 'idle' || this.ctx.rand() < this.ctx.options.declineRate) {
-          this.channel?.decline(m.offerId, this.phase !== 'idle' ? 'busy' : 'too far for me');
-          this.ctx.stats.offersDeclined++;
-        } else if (this.channel?.accept(m.offerId)) this.ctx.stats.offersAccepted++;
-        return;
-      }
+      case 'offer':
+        input = { type: 'offer', offerId: m.offerId, orderId: m.orderId };
+        break;
+      case 'offer.expired':
+        input = { type: 'offer.expired', offerId: m.offerId };
+        break;
       case 'assignment':
-        return this.assigned(m.orderId);
-      case 'session':
-        if (m.orderId && m.orderId !== this.orderId) return this.assigned(m.orderId);
-        return;
       case 'assignment.cancelled':
-        if (m.orderId === this.orderId) this.becomeIdle();
-        return;
+        input = { type: m.type, orderId: m.orderId };
+        break;
+      case 'session':
+        input = { type: 'session', orderId: m.orderId };
+        break;
       case 'error':
         this.ctx.warn(`driver-error-${m.code}`, `driver ${this.demo.email}: ${m.code} ${m.detail}`);
-        return;
-      case 'offer.expired':
-      case 'location.rejected':
-      case 'pong':
-        return;
-    }
-  }
-
-  private async assigned(orderId: string): Promise<void> {
-    this.orderId = orderId;
-    // The assignment reaches the socket a moment before the order records it: a 404 then means "not yet".
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.order = await this.account.call<OrderView>(`/v1/orders/${encodeURIComponent(orderId)}`);
         break;
-      } catch (error) {
-        if (error instanceof HttpError && error.status === 404 && attempt < 15 && !this.ctx.stopped()) {
-          await sleep(1_000);
-          continue;
-        }
-        this.ctx.warn('driver-order', `driver ${this.demo.email}: cannot read order ${orderId}: ${String(error)}`);
-        return this.becomeIdle();
-      }
+      case 'location.rejected':
+        this.ctx.warn(`driver-location-${m.reason}`, `driver ${this.demo.email}: a position was refused (${m.reason})`);
+        break;
+      case 'pong':
+        break;
     }
-    if (this.orderId !== orderId) return;
-    if (this.order.status === 'in_delivery') {
-      this.phase = 'to_dropoff';
-      this.mover.go(this.order.dropoff.location);
-    } else if (this.order.pickup) {
-      this.phase = 'to_pickup';
-      this.mover.go(this.order.pickup.location);
-    } else this.becomeIdle();
+    if (input) this.feed(input);
   }
 
-  private becomeIdle(): void {
-    this.phase = 'idle';
-    this.orderId = null;
-    this.order = null;
-    this.mover.stop();
-    this.pauseUntil = Date.now() + 3_000;
-  }
-
-  private async step(name: string, body?: object): Promise<OrderView | null> {
-    if (!this.orderId) return null;
+  private feed(input: DriverInput): void {
     try {
-      return await this.account.call<OrderView>(`/v1/orders/${encodeURIComponent(this.orderId)}/${name}`, { method: 'POST', ...(body ? { json: body } : {}) });
+      this.run(this.brain.handle(input, Date.now()));
     } catch (error) {
-      this.ctx.warn(`driver-${name}`, `driver ${this.demo.email}: ${name} ${this.orderId}: ${String(error)}`);
-      if (error instanceof HttpError && (error.status === 404 || error.status === 403)) this.becomeIdle();
-      return null;
+      this.ctx.warn('driver-bug', `driver ${this.demo.email}: ${input.type} not handled: ${String(error)}`);
     }
   }
 
-  /** At the shop: say so, wait until the order is ready, pick it up. */
-  private async atPickup(): Promise<void> {
-    if (this.busyStep) return;
-    this.busyStep = true;
-    try {
-      await this.step('arrived');
-      const orderId = this.orderId;
-      while (!this.ctx.stopped() && this.orderId === orderId && orderId) {
-        const order = await this.account.call<OrderView>(`/v1/orders/${encodeURIComponent(orderId)}`).catch(() => null);
-        if (order?.status === 'ready') {
-          if (await this.step('pickup')) {
-            this.phase = 'to_dropoff';
-            this.mover.go(order.dropoff.location);
+  /** Carries out the brain's commands; requests answer back through `feed` (never rejecting: a simulated person's failure must not take the process down). */
+  private run(commands: DriverCommand[]): void {
+    for (const c of commands) {
+      switch (c.type) {
+        case 'answer':
+          if (c.accept) {
+            if (this.channel?.accept(c.offerId)) this.ctx.stats.offersAccepted++;
+          } else if (this.channel?.decline(c.offerId, c.reason)) this.ctx.stats.offersDeclined++;
+          break;
+        case 'read':
+          void this.account.call<OrderInfo>(`/v1/orders/${encodeURIComponent(c.orderId)}`).then(
+            (order) => this.feed({ type: 'order', orderId: c.orderId, order, status: 200 }),
+            (error: unknown) => {
+              if (!(error instanceof HttpError && error.status === 404)) this.ctx.warn('driver-read', `driver ${this.demo.email}: cannot read order ${c.orderId}: ${String(error)}`);
+              this.feed({ type: 'order', orderId: c.orderId, order: null, status: error instanceof HttpError ? error.status : 0 });
+            },
+          );
+          break;
+        case 'step':
+          void this.takeStep(c).then(
+            () => this.feed({ type: 'step.done', orderId: c.orderId, step: c.step, ok: true, status: 200 }),
+            (error: unknown) => {
+              // 409 on `arrived`: said before a restart. Anything else is worth a line.
+              if (!(c.step === 'arrived' && error instanceof HttpError && error.status === 409)) this.ctx.warn(`driver-${c.step}`, `driver ${this.demo.email}: ${c.step} ${c.orderId}: ${String(error)}`);
+              this.feed({ type: 'step.done', orderId: c.orderId, step: c.step, ok: false, status: error instanceof HttpError ? error.status : 0 });
+            },
+          );
+          break;
+        case 'go_offline':
+          void this.goOffline().catch(() => undefined);
+          break;
+        case 'go_online':
+          if (!this.ctx.stopped()) this.goOnline();
+          break;
+        case 'note': {
+          const now = Date.now();
+          if (c.what === 'assigned') this.ctx.ledger.assigned(c.orderId, now);
+          else if (c.what === 'picked_up') this.ctx.ledger.pickedUp(c.orderId, now);
+          else {
+            this.ctx.ledger.delivered(c.orderId, now);
+            this.ctx.pins.delete(c.orderId);
           }
-          return;
+          break;
         }
-        if (order && order.status !== 'preparing' && order.status !== 'placed') {
-          if (order.status === 'in_delivery') {
-            this.phase = 'to_dropoff';
-            this.mover.go(order.dropoff.location);
-          } else this.becomeIdle();
-          return;
-        }
-        await sleep(2_000);
       }
-    } finally {
-      this.busyStep = false;
     }
   }
 
-  /** At the door: the customer gives the code (or, for a person's order, a photo is taken). */
-  private async atDropoff(): Promise<void> {
-    const { orderId, order } = this;
-    if (!orderId || !order) return this.becomeIdle();
-    await sleep(2_000 + this.ctx.rand() * 4_000);
-    // The order may have been cancelled or reassigned while the customer came to the door.
-    if (this.orderId !== orderId || this.ctx.stopped()) return;
-    const pin = this.ctx.pins.get(orderId);
-    const proof = pin ? { pin } : { photoUrl: `https://proofs.example.invalid/${orderId}.jpg` };
-    const idCheck = order.requiresPrescription ? { idCheck: { documentType: 'id_card', birthYear: 1960 + Math.floor(this.ctx.rand() * 40) } } : {};
-    const done = await this.step('deliver', { ...proof, ...idCheck });
-    if (done) {
-      this.ctx.stats.ordersDelivered++;
-      this.ctx.pins.delete(orderId);
+  /** One order step; a delivery without the code first uploads a photo of the handover (POST …/proof-photos) and sends its URL. */
+  private async takeStep(c: Extract<DriverCommand, { type: 'step' }>): Promise<void> {
+    const path = `/v1/orders/${encodeURIComponent(c.orderId)}`;
+    let body = c.body;
+    if (c.photo) {
+      const photo = await this.account.call<{ url: string }>(`${path}/proof-photos`, { method: 'POST', raw: { body: PROOF_PHOTO_PNG, contentType: 'image/png' } });
+      body = { ...body, photoUrl: photo.url };
     }
-    if (this.orderId === orderId) this.becomeIdle();
-  }
-
-  /** A simulated person's mistake must never take the process (npm start) down. */
-  private guard(what: string, work: Promise<unknown>): void {
-    work.catch((error: unknown) => {
-      this.ctx.warn(`driver-${what}`, `driver ${this.demo.email}: ${what} failed: ${String(error)}`);
-      if (what !== 'message') this.becomeIdle();
-    });
+    await this.account.call<OrderInfo>(`${path}/${c.step}`, { method: 'POST', ...(body ? { json: body } : {}) });
   }
 
   distanceTo(p: LatLng): number {
-    return distanceM(this.mover.position, p);
+    return distanceM(this.brain.mover.position, p);
   }
 }

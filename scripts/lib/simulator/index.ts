@@ -5,11 +5,13 @@
  * runs it on its own against any running platform.
  */
 import { DEMO_CITY, DEMO_DRIVERS, DEMO_MERCHANTS, DEMO_PASSWORD } from '../demo-city';
+import { nextOrderGapMs } from './behaviour';
 import { SimApi } from './client';
 import { sleep, type SimContext, type SimMerchantInfo, type SimStats } from './context';
 import { SimCustomer } from './customer';
 import { SimDriver } from './driver';
 import { seededRandom } from './geo';
+import { SimLedger, summaryLine } from './ledger';
 import { SimMerchant } from './merchant';
 import type { SimulationOptions } from './options';
 
@@ -17,6 +19,9 @@ export { DEFAULTS, parseArgs, USAGE, type SimulationOptions } from './options';
 
 export interface RunningSimulation {
   stats: SimStats;
+  ledger: SimLedger;
+  /** The summary line as printed now. */
+  summary(): string;
   drivers: SimDriver[];
   /** Resolves once every simulated person is signed in and online. */
   ready: Promise<void>;
@@ -33,7 +38,8 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
   const api = new SimApi(options.baseUrl, options.loginsPerMinute, options.sessionFile);
   let stopped = false;
   const lastWarn = new Map<string, number>();
-  const stats: SimStats = { ordersPlaced: 0, ordersPaid: 0, ordersAccepted: 0, ordersDelivered: 0, offersAccepted: 0, offersDeclined: 0, fixesSent: 0, errors: 0 };
+  const stats: SimStats = { offersAccepted: 0, offersDeclined: 0, fixesSent: 0, errors: 0 };
+  const ledger = new SimLedger();
 
   const cities = await api.request<{ items: CityRow[] }>('/v1/cities');
   const city = cities.items.find((c) => c.name === DEMO_CITY.name) ?? cities.items[0];
@@ -49,6 +55,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
     merchants,
     pins: new Map(),
     simOrders: new Set(),
+    ledger,
     stats,
     stopped: () => stopped,
     warn: (key, line) => {
@@ -66,14 +73,15 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
   const readyCustomers: SimCustomer[] = [];
 
   // Sign-ins are paced (SimApi), so people come online one after another.
+  // Customers first: they remember their orders still open from a previous run, which the merchants then carry on with.
   const startAll = async () => {
-    for (const m of simMerchants) await m.start().catch((e: unknown) => ctx.warn(`start-${m.email}`, `merchant ${m.email} not started: ${String(e)}`));
     for (const c of customers) {
       await c.start().then(
         () => readyCustomers.push(c),
         (e: unknown) => ctx.warn(`start-${c.email}`, `customer ${c.email} not started: ${String(e)}`),
       );
     }
+    for (const m of simMerchants) await m.start().catch((e: unknown) => ctx.warn(`start-${m.email}`, `merchant ${m.email} not started: ${String(e)}`));
     for (const d of drivers) {
       if (stopped) return;
       await d.start().catch((e: unknown) => ctx.warn(`start-${d.demo.email}`, `driver ${d.demo.email} not started: ${String(e)}`));
@@ -86,8 +94,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
   const orderLoop = async () => {
     if (options.ordersPerMinute <= 0) return;
     while (!stopped) {
-      const gapMs = (-Math.log(1 - ctx.rand()) / options.ordersPerMinute) * 60_000;
-      await sleep(Math.min(gapMs, 5 * 60_000));
+      await sleep(nextOrderGapMs(ctx.rand, options.ordersPerMinute));
       if (stopped) return;
       const customer = readyCustomers[Math.floor(ctx.rand() * readyCustomers.length)];
       if (!customer || inFlight.size >= 5) continue;
@@ -100,11 +107,16 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
   };
   const orders = orderLoop();
 
-  const statsTimer = setInterval(() => {
-    options.log(
-      `orders placed ${stats.ordersPlaced}, paid ${stats.ordersPaid}, accepted ${stats.ordersAccepted}, delivered ${stats.ordersDelivered}; offers accepted ${stats.offersAccepted}, declined ${stats.offersDeclined}; fixes sent ${stats.fixesSent}`,
-    );
-  }, 60_000);
+  const summary = () => {
+    const d = { idle: 0, busy: 0, onBreak: 0 };
+    for (const driver of drivers) {
+      if (driver.brain.phase === 'break') d.onBreak++;
+      else if (driver.brain.busy) d.busy++;
+      else d.idle++;
+    }
+    return summaryLine(ledger.summary(), d, stats);
+  };
+  const statsTimer = options.summaryEverySeconds > 0 ? setInterval(() => options.log(summary()), options.summaryEverySeconds * 1000) : null;
 
   const durationTimer = options.durationSeconds > 0 ? setTimeout(() => void stop(), options.durationSeconds * 1000) : null;
 
@@ -113,7 +125,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
     stopping ??= (async () => {
       stopped = true;
       api.stop();
-      clearInterval(statsTimer);
+      if (statsTimer) clearInterval(statsTimer);
       if (durationTimer) clearTimeout(durationTimer);
       for (const m of simMerchants) m.stop();
       await Promise.all(drivers.map((d) => d.stop().catch(() => undefined)));
@@ -122,7 +134,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
     return stopping;
   };
 
-  return { stats, drivers, ready: ready.then(() => undefined), stop };
+  return { stats, ledger, summary, drivers, ready: ready.then(() => undefined), stop };
 }
 
 async function loadMerchants(api: SimApi, cityId: string): Promise<SimMerchantInfo[]> {

@@ -4,15 +4,19 @@
  * open orders as a backstop; accepts the simulated customers' orders after the
  * configured delay, and people's orders only after a longer grace period (so
  * someone trying the merchant console gets to accept them), then marks each
- * order it accepted ready once prepared.
+ * order it accepted ready once prepared, and cancels a simulated order no
+ * driver took in time (behaviour.ts `merchantPlan` decides; this carries out).
+ * Status events of simulated orders go to the ledger (the summary line).
  */
 import { LiveConnection } from '../../../web/src/live/connection';
+import { merchantPlan, type MerchantStep } from './behaviour';
 import { HttpError, SimAccount } from './client';
 import type { SimContext } from './context';
 
 interface OrderRow {
   id: string;
   status: string;
+  dispatch?: string;
   placedAt?: string | null;
   createdAt: string;
 }
@@ -25,6 +29,8 @@ export class SimMerchant {
   /** Orders this simulated merchant accepted (it marks only those ready). */
   private readonly mine = new Set<string>();
   private seq: number | null = null;
+  private givenUp = 0;
+  private givenUpLoggedAt = 0;
   merchantId: string | null = null;
 
   constructor(
@@ -58,7 +64,7 @@ export class SimMerchant {
   }
 
   private onFeed(data: string): void {
-    let m: { type?: string; seq?: number; orderId?: string; status?: string; at?: string };
+    let m: { type?: string; seq?: number; orderId?: string; status?: string; dispatch?: string; at?: string };
     try {
       m = JSON.parse(data) as typeof m;
     } catch {
@@ -66,40 +72,37 @@ export class SimMerchant {
     }
     if (typeof m.seq === 'number' && m.type !== 'hello') this.seq = Math.max(this.seq ?? 0, m.seq);
     if (m.type === 'resync') void this.sweep();
-    if (m.type === 'status' && m.orderId && m.status) this.consider(m.orderId, m.status, m.at ?? new Date().toISOString());
+    if (m.type === 'status' && m.orderId && m.status) {
+      const at = Date.parse(m.at ?? '');
+      this.ctx.ledger.observe(m.orderId, m.status, m.dispatch, Number.isFinite(at) ? at : Date.now());
+      this.consider(m.orderId, m.status, m.at ?? new Date().toISOString(), m.dispatch);
+    }
   }
 
   /** The backstop: open orders, in case a feed event was missed. */
   private async sweep(): Promise<void> {
-    for (const status of ['placed', 'preparing']) {
+    for (const status of ['placed', 'preparing', 'ready']) {
       try {
         const page = await this.account.call<{ items: OrderRow[] }>(`/v1/orders?status=${status}&limit=100`);
-        for (const o of page.items) this.consider(o.id, o.status, o.placedAt ?? o.createdAt);
+        for (const o of page.items) this.consider(o.id, o.status, o.placedAt ?? o.createdAt, o.dispatch);
       } catch (error) {
         this.ctx.warn(`merchant-sweep-${this.email}`, `merchant ${this.email}: ${String(error)}`);
       }
     }
   }
 
-  private consider(orderId: string, status: string, since: string): void {
+  private consider(orderId: string, status: string, since: string, dispatch?: string): void {
     if (this.timers.has(orderId)) return;
-    if (status === 'placed') {
-      const sim = this.ctx.simOrders.has(orderId);
-      const grace = this.ctx.options.humanOrderGraceSeconds;
-      if (!sim && grace <= 0) return;
-      const delayS = sim ? this.ctx.options.acceptDelaySeconds : Math.max(0, grace - (Date.now() - Date.parse(since)) / 1000);
-      this.schedule(orderId, delayS, 'accept');
-    } else if (status === 'preparing') {
-      if (this.mine.has(orderId) || this.ctx.simOrders.has(orderId)) this.schedule(orderId, this.ctx.options.prepSeconds, 'ready');
-      else if (this.ctx.options.humanOrderGraceSeconds > 0) {
-        // Accepted by a person (or before a restart): ready anyway, later, so nothing stays stuck.
-        const age = (Date.now() - Date.parse(since)) / 1000;
-        this.schedule(orderId, Math.max(this.ctx.options.prepSeconds, 2 * this.ctx.options.humanOrderGraceSeconds + this.ctx.options.prepSeconds - age), 'ready');
-      }
-    }
+    const sinceMs = Date.parse(since);
+    const plan = merchantPlan(
+      { status, dispatch, simulated: this.ctx.simOrders.has(orderId), acceptedBySim: this.mine.has(orderId), sinceMs: Number.isFinite(sinceMs) ? sinceMs : Date.now() },
+      Date.now(),
+      this.ctx.options,
+    );
+    if (plan) this.schedule(orderId, plan.delaySeconds, plan.step);
   }
 
-  private schedule(orderId: string, delaySeconds: number, step: 'accept' | 'ready'): void {
+  private schedule(orderId: string, delaySeconds: number, step: MerchantStep): void {
     const jitter = 0.8 + this.ctx.rand() * 0.4;
     this.timers.set(
       orderId,
@@ -107,14 +110,24 @@ export class SimMerchant {
     );
   }
 
-  private async take(orderId: string, step: 'accept' | 'ready'): Promise<void> {
+  private async take(orderId: string, step: MerchantStep): Promise<void> {
     this.timers.delete(orderId);
     if (this.ctx.stopped()) return;
     try {
-      const order = await this.account.call<OrderRow>(`/v1/orders/${encodeURIComponent(orderId)}/${step}`, { method: 'POST' });
-      if (step === 'accept') {
+      const body = step === 'cancel' ? { json: { reason: 'No driver came for it' } } : {};
+      const order = await this.account.call<OrderRow>(`/v1/orders/${encodeURIComponent(orderId)}/${step}`, { method: 'POST', ...body });
+      if (step === 'cancel') {
+        this.ctx.ledger.failed(orderId, Date.now(), 'cancelled: no driver');
+        // One line a minute at most: after a long stop, a whole backlog may be given up at once.
+        this.givenUp++;
+        if (Date.now() - this.givenUpLoggedAt > 60_000) {
+          this.givenUpLoggedAt = Date.now();
+          this.ctx.options.log(`merchant ${this.email}: cancelled ${this.givenUp} order(s) no driver took within ${this.ctx.options.giveUpAfterSeconds} s (latest ${orderId})`);
+          this.givenUp = 0;
+        }
+      } else if (step === 'accept') {
         this.mine.add(orderId);
-        this.ctx.stats.ordersAccepted++;
+        this.ctx.ledger.accepted(orderId, Date.now());
         this.consider(orderId, order.status, new Date().toISOString());
       } else this.mine.delete(orderId);
     } catch (error) {

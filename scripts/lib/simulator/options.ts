@@ -14,9 +14,17 @@ export interface SimulationOptions {
   prepSeconds: number;
   /** Seconds before the simulated merchant also accepts an order a person placed (0: never). */
   humanOrderGraceSeconds: number;
+  /** A simulated order still without a driver this long after it was placed is cancelled by its merchant (0: never). */
+  giveUpAfterSeconds: number;
   /** Share of offers a simulated driver declines (0..1). */
   declineRate: number;
-  /** Time compression of driving (1 = real speeds). */
+  /** Share of deliveries after which the driver takes a break: the app closed for 1 to 2.5 minutes (0..1). */
+  breakRate: number;
+  /**
+   * Time compression of driving (1 = real town speeds). Distances stay real;
+   * each vehicle's factor is capped so that no fix looks faster than 40 m/s
+   * (the city shard refuses moves above 50 m/s).
+   */
   speed: number;
   /** How often a driver's phone takes a fix, and how often the fixes are sent (ms). */
   fixEveryMs: number;
@@ -29,23 +37,28 @@ export interface SimulationOptions {
   loginsPerMinute: number;
   /** Stop after this many seconds (0: run until stopped). */
   durationSeconds: number;
+  /** Seconds between two summary lines (0: none). */
+  summaryEverySeconds: number;
   seed: number;
   log: (line: string) => void;
 }
 
 export const DEFAULTS: Omit<SimulationOptions, 'baseUrl' | 'log'> = {
-  drivers: 15,
+  drivers: 17,
   customers: 3,
-  ordersPerMinute: 2,
+  ordersPerMinute: 6,
   acceptDelaySeconds: 5,
   prepSeconds: 20,
   humanOrderGraceSeconds: 45,
+  giveUpAfterSeconds: 600,
   declineRate: 0.1,
-  speed: 2,
+  breakRate: 0.1,
+  speed: 5,
   fixEveryMs: 2_000,
   flushEveryMs: 4_000,
-  loginsPerMinute: 10,
+  loginsPerMinute: 15,
   durationSeconds: 0,
+  summaryEverySeconds: 30,
   seed: Date.now() % 100_000,
 };
 
@@ -57,7 +70,9 @@ const FLAGS: Record<string, keyof SimulationOptions> = {
   '--accept-delay': 'acceptDelaySeconds',
   '--prep-time': 'prepSeconds',
   '--human-order-grace': 'humanOrderGraceSeconds',
+  '--give-up-after': 'giveUpAfterSeconds',
   '--decline-rate': 'declineRate',
+  '--break-rate': 'breakRate',
   '--speed': 'speed',
   '--fix-every-ms': 'fixEveryMs',
   '--flush-every-ms': 'flushEveryMs',
@@ -65,6 +80,7 @@ const FLAGS: Record<string, keyof SimulationOptions> = {
   '--session-file': 'sessionFile',
   '--logins-per-minute': 'loginsPerMinute',
   '--duration': 'durationSeconds',
+  '--summary-every': 'summaryEverySeconds',
   '--seed': 'seed',
 };
 
@@ -76,11 +92,16 @@ export const USAGE = `Usage: npm run simulate -- [options]
   --accept-delay S         merchant accepts after S seconds (default ${DEFAULTS.acceptDelaySeconds})
   --prep-time S            and marks ready S seconds later (default ${DEFAULTS.prepSeconds})
   --human-order-grace S    also accept orders placed by people after S s, 0 = never (default ${DEFAULTS.humanOrderGraceSeconds})
+  --give-up-after S        merchants cancel a simulated order no driver took S s after it was placed,
+                           0 = never (default ${DEFAULTS.giveUpAfterSeconds})
   --decline-rate P         share of offers declined, 0-1 (default ${DEFAULTS.declineRate})
-  --speed X                driving time compression (default ${DEFAULTS.speed})
+  --break-rate P           share of deliveries followed by a 1-2.5 min break offline, 0-1 (default ${DEFAULTS.breakRate})
+  --speed X                time compression of driving, 1 = real town speeds; capped per
+                           vehicle so no fix looks faster than 40 m/s (default ${DEFAULTS.speed})
   --stripe-url URL         the Stripe fake (when the order answer does not name it)
   --session-file PATH      keep sessions between runs
   --duration S             stop after S seconds (default: run until Ctrl-C)
+  --summary-every S        a summary line every S seconds, 0 = none (default ${DEFAULTS.summaryEverySeconds})
   --seed N                 random seed`;
 
 /** Parses `--flag value` pairs; unknown flags throw with the usage text. */
@@ -103,6 +124,7 @@ export function parseArgs(argv: string[], base: Omit<SimulationOptions, 'log'>):
   const o = out as Omit<SimulationOptions, 'log'>;
   if (o.drivers > 20) throw new Error('--drivers: the demo city has 20 drivers');
   if (o.declineRate > 1) throw new Error('--decline-rate is a share between 0 and 1');
+  if (o.breakRate > 1) throw new Error('--break-rate is a share between 0 and 1');
   if (o.speed <= 0) throw new Error('--speed must be above 0');
   return o;
 }

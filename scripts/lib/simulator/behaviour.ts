@@ -1,0 +1,397 @@
+/**
+ * What the simulated people decide, as deterministic step functions with no
+ * I/O and no clock of their own: the shells (driver.ts, merchant.ts, index.ts)
+ * feed them the time, the platform's messages and the answers to their
+ * requests, and carry out the commands they return. test/unit/simulator-city
+ * runs a whole city through them against an in-memory platform.
+ */
+import { CRUISE_MPS, Mover, randomPointNear, type Fix, type LatLng, type Random, type Vehicle } from './geo';
+
+/**
+ * No simulated fix may look faster than this: the city shard refuses moves
+ * faster than 50 m/s (durable-objects/city-shard/state.ts), and a fix carries
+ * up to 4 m of noise each way. The time compression of driving is capped per
+ * vehicle so that cruising (+15 %) stays under it.
+ */
+export const MAX_APPARENT_MPS = 40;
+
+/** Customers live between these distances from the shop (metres, straight line). */
+export const DROPOFF_RANGE_M: readonly [number, number] = [300, 2000];
+
+/** The time compression a vehicle actually drives with: `speed`, capped so no fix looks faster than {@link MAX_APPARENT_MPS}. */
+export function effectiveSpeedFactor(vehicle: Vehicle, speed: number): number {
+  return Math.max(0, Math.min(speed, MAX_APPARENT_MPS / (CRUISE_MPS[vehicle] * 1.15)));
+}
+
+/** Milliseconds until the next order of a Poisson process at `perMinute` (at most 5 minutes). */
+export function nextOrderGapMs(rand: Random, perMinute: number): number {
+  if (perMinute <= 0) return 5 * 60_000;
+  return Math.min(5 * 60_000, (-Math.log(1 - rand()) / perMinute) * 60_000);
+}
+
+// ---- merchants ---------------------------------------------------------------
+
+export interface MerchantTiming {
+  acceptDelaySeconds: number;
+  prepSeconds: number;
+  humanOrderGraceSeconds: number;
+  /** A simulated order still without a driver this long after it was placed is cancelled (0: never). */
+  giveUpAfterSeconds: number;
+}
+
+export type MerchantStep = 'accept' | 'ready' | 'cancel';
+
+const WITHOUT_DRIVER = new Set(['unassigned', 'offered']);
+
+/**
+ * What a simulated merchant does about an order it sees in `status` (since
+ * `sinceMs`, with `dispatch` when known): accept a simulated order after the
+ * accept delay, a person's only after the grace period; mark ready after the
+ * preparation time; give up on (cancel, which refunds) a simulated order no
+ * driver came for, so a backlog cannot grow for ever. Null: leave it
+ * (someone else's step, or people only).
+ */
+export function merchantPlan(
+  order: { status: string; dispatch?: string | undefined; simulated: boolean; acceptedBySim: boolean; sinceMs: number },
+  now: number,
+  t: MerchantTiming,
+): { step: MerchantStep; delaySeconds: number } | null {
+  const grace = t.humanOrderGraceSeconds;
+  const age = Math.max(0, (now - order.sinceMs) / 1000);
+  if (order.status === 'placed') {
+    if (order.simulated) return { step: 'accept', delaySeconds: t.acceptDelaySeconds };
+    return grace > 0 ? { step: 'accept', delaySeconds: Math.max(0, grace - age) } : null;
+  }
+  if ((order.status === 'preparing' || order.status === 'ready') && order.simulated && t.giveUpAfterSeconds > 0 && order.dispatch && WITHOUT_DRIVER.has(order.dispatch) && age >= t.giveUpAfterSeconds) {
+    return { step: 'cancel', delaySeconds: 0 };
+  }
+  if (order.status === 'preparing') {
+    if (order.simulated || order.acceptedBySim) return { step: 'ready', delaySeconds: t.prepSeconds };
+    // Accepted by a person (or before a restart): ready anyway, later, so nothing stays stuck.
+    return grace > 0 ? { step: 'ready', delaySeconds: Math.max(t.prepSeconds, 2 * grace + t.prepSeconds - age) } : null;
+  }
+  return null;
+}
+
+// ---- drivers -----------------------------------------------------------------
+
+export interface OrderInfo {
+  id: string;
+  status: string;
+  pickup?: { location: LatLng } | undefined;
+  dropoff: { location: LatLng };
+  requiresPrescription?: boolean | undefined;
+}
+
+export type DriverStepName = 'arrived' | 'pickup' | 'deliver' | 'fail';
+
+/** What reaches a driver: the live channel's messages, the time, and the answers to its own requests. */
+export type DriverInput =
+  | { type: 'offer'; offerId: string; orderId: string }
+  | { type: 'offer.expired'; offerId: string }
+  | { type: 'assignment'; orderId: string }
+  | { type: 'assignment.cancelled'; orderId: string }
+  /** On every (re)connect: the order the shard has the driver on. */
+  | { type: 'session'; orderId: string | null }
+  /** The answer to a `read`: the order, or the HTTP status that refused it (0: no answer). */
+  | { type: 'order'; orderId: string; order: OrderInfo | null; status: number }
+  /** The answer to a `step`: ok, or the HTTP status that refused it (0: no answer). */
+  | { type: 'step.done'; orderId: string; step: DriverStepName; ok: boolean; status: number };
+
+/** What a driver does; the shell carries it out and feeds the answer back. */
+export type DriverCommand =
+  | { type: 'answer'; offerId: string; accept: boolean; reason?: string }
+  | { type: 'read'; orderId: string }
+  /** `photo`: no code for this order, so a proof photo is uploaded first and its URL sent as `photoUrl`. */
+  | { type: 'step'; orderId: string; step: DriverStepName; body?: Record<string, unknown>; photo?: boolean }
+  /** A break: close the app (the shard sees the driver leave), and open it again later. */
+  | { type: 'go_offline' }
+  | { type: 'go_online' }
+  /** For the stats: the driver learnt of an assignment, picked up, delivered. */
+  | { type: 'note'; what: 'assigned' | 'picked_up' | 'delivered'; orderId: string };
+
+export type DriverPhase = 'idle' | 'assigned' | 'to_pickup' | 'at_pickup' | 'to_dropoff' | 'at_dropoff' | 'break';
+
+export interface DriverBehaviour {
+  /** Time compression of driving (capped per vehicle, see {@link effectiveSpeedFactor}). */
+  speed: number;
+  /** Share of offers declined. */
+  declineRate: number;
+  /** Share of deliveries after which the driver takes a break (goes offline). */
+  breakRate: number;
+  /** Length of a break, seconds (uniform between the two). */
+  breakSeconds: readonly [number, number];
+  /** The code the customer gives at the door (known for simulated customers' orders only). */
+  pinFor: (orderId: string) => string | undefined;
+}
+
+const TERMINAL = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
+const AT_SHOP = new Set(['pending_payment', 'placed', 'preparing', 'ready']);
+/** A read of a freshly assigned order is retried this often: the assignment reaches the socket a moment before the order records it. */
+const READ_RETRIES = 15;
+const DELIVER_RETRIES = 5;
+
+/**
+ * One simulated driver's mind. Deterministic: `tick(now)` and `handle(input,
+ * now)` return commands; randomness comes from the seeded `rand`. One request
+ * is in flight at a time; an answer that does not come (status 0) is retried.
+ */
+export class DriverBrain {
+  phase: DriverPhase = 'idle';
+  orderId: string | null = null;
+  order: OrderInfo | null = null;
+  deliveries = 0;
+  readonly mover: Mover;
+  readonly factor: number;
+  private offers: { offerId: string; answerAt: number }[] = [];
+  private pending = false;
+  private nextActionAt = 0;
+  private pauseUntil = 0;
+  private breakUntil = 0;
+  private tries = 0;
+  private lastTick: number | null = null;
+
+  constructor(
+    start: LatLng,
+    readonly vehicle: Vehicle,
+    private readonly anchors: readonly LatLng[],
+    private readonly center: LatLng,
+    private readonly rand: Random,
+    private readonly b: DriverBehaviour,
+  ) {
+    this.mover = new Mover(start, CRUISE_MPS[vehicle], rand);
+    this.factor = effectiveSpeedFactor(vehicle, b.speed);
+  }
+
+  get busy(): boolean {
+    return this.phase !== 'idle' && this.phase !== 'break';
+  }
+
+  /** The fix the phone would send now (none on a break: the app is closed); speed as it appears on the compressed clock. */
+  fix(): Fix | null {
+    if (this.phase === 'break') return null;
+    const f = this.mover.fix();
+    return { ...f, speed: Math.round(f.speed * this.factor * 10) / 10 };
+  }
+
+  /** Time passes: drive, answer offers that have been read, take the next step when it is due. */
+  tick(now: number): DriverCommand[] {
+    const out: DriverCommand[] = [];
+    const dt = this.lastTick === null ? 0 : Math.max(0, (now - this.lastTick) / 1000) * this.factor;
+    this.lastTick = now;
+    const arrived = this.phase !== 'break' && this.mover.moving ? this.mover.advance(dt) : false;
+
+    // Offers are read for a moment, then answered.
+    const due = this.offers.filter((o) => o.answerAt <= now);
+    this.offers = this.offers.filter((o) => o.answerAt > now);
+    for (const o of due) {
+      if (this.phase !== 'idle') out.push({ type: 'answer', offerId: o.offerId, accept: false, reason: 'busy' });
+      else if (this.rand() < this.b.declineRate) out.push({ type: 'answer', offerId: o.offerId, accept: false, reason: 'too far for me' });
+      else out.push({ type: 'answer', offerId: o.offerId, accept: true });
+    }
+
+    switch (this.phase) {
+      case 'idle':
+        if (arrived) this.pauseUntil = now + 5_000 + this.rand() * 20_000;
+        else if (!this.mover.moving && now >= this.pauseUntil) {
+          // Roam towards the shops, where offers come from, with a pause between trips.
+          const anchor = this.anchors.length > 0 && this.rand() < 0.7 ? this.anchors[Math.floor(this.rand() * this.anchors.length)]! : this.center;
+          this.mover.go(randomPointNear(anchor, 100, 1000, this.rand));
+        }
+        break;
+      case 'break':
+        if (now >= this.breakUntil) {
+          this.phase = 'idle';
+          this.pauseUntil = now;
+          out.push({ type: 'go_online' });
+        }
+        break;
+      case 'to_pickup':
+        if (arrived) {
+          this.phase = 'at_pickup';
+          this.tries = 0;
+          out.push(...this.request(now, { type: 'step', orderId: this.orderId!, step: 'arrived' }));
+        }
+        break;
+      case 'to_dropoff':
+        if (arrived) {
+          this.phase = 'at_dropoff';
+          this.tries = 0;
+          // The customer comes to the door.
+          this.nextActionAt = now + 2_000 + this.rand() * 4_000;
+        }
+        break;
+      case 'assigned':
+      case 'at_pickup':
+        if (!this.pending && now >= this.nextActionAt) out.push(...this.request(now, { type: 'read', orderId: this.orderId! }));
+        break;
+      case 'at_dropoff':
+        if (!this.pending && now >= this.nextActionAt) out.push(...this.request(now, this.deliverStep()));
+        break;
+    }
+    return out;
+  }
+
+  handle(input: DriverInput, now: number): DriverCommand[] {
+    switch (input.type) {
+      case 'offer':
+        // A person reads the offer first.
+        this.offers.push({ offerId: input.offerId, answerAt: now + 800 + this.rand() * 2_500 });
+        return [];
+      case 'offer.expired':
+        this.offers = this.offers.filter((o) => o.offerId !== input.offerId);
+        return [];
+      case 'assignment':
+        return input.orderId === this.orderId ? [] : this.assigned(input.orderId, now);
+      case 'session':
+        if (input.orderId && input.orderId !== this.orderId) return this.assigned(input.orderId, now);
+        if (!input.orderId && this.busy && this.orderId) {
+          // The shard has the driver free: the order may have ended while the channel was down; its status decides.
+          if (!this.pending) return this.request(now, { type: 'read', orderId: this.orderId });
+        }
+        return [];
+      case 'assignment.cancelled':
+        if (input.orderId === this.orderId) this.becomeIdle(now);
+        return [];
+      case 'order':
+        return input.orderId === this.orderId ? this.onOrder(input, now) : [];
+      case 'step.done':
+        return input.orderId === this.orderId ? this.onStep(input, now) : [];
+    }
+  }
+
+  private request(now: number, command: Extract<DriverCommand, { type: 'read' | 'step' }>): DriverCommand[] {
+    this.pending = true;
+    this.nextActionAt = now;
+    return [command];
+  }
+
+  private deliverStep(): Extract<DriverCommand, { type: 'step' }> {
+    const orderId = this.orderId!;
+    const pin = this.b.pinFor(orderId);
+    const idCheck = this.order?.requiresPrescription ? { idCheck: { documentType: 'id_card', birthYear: 1960 + Math.floor(this.rand() * 40) } } : {};
+    // A person's order: its code went to that person, so a photo of the handover is the proof.
+    return pin ? { type: 'step', orderId, step: 'deliver', body: { pin, ...idCheck } } : { type: 'step', orderId, step: 'deliver', body: idCheck, photo: true };
+  }
+
+  private assigned(orderId: string, now: number): DriverCommand[] {
+    this.offers = [];
+    this.orderId = orderId;
+    this.order = null;
+    this.phase = 'assigned';
+    this.tries = 0;
+    this.mover.stop();
+    this.pending = false;
+    return [{ type: 'note', what: 'assigned', orderId }, ...this.request(now, { type: 'read', orderId })];
+  }
+
+  private becomeIdle(now: number): void {
+    this.phase = 'idle';
+    this.orderId = null;
+    this.order = null;
+    this.pending = false;
+    this.mover.stop();
+    this.pauseUntil = now + 3_000;
+  }
+
+  private retryIn(ms: number, now: number, max: number): boolean {
+    this.tries++;
+    this.nextActionAt = now + ms;
+    return this.tries <= max;
+  }
+
+  private onOrder(input: Extract<DriverInput, { type: 'order' }>, now: number): DriverCommand[] {
+    this.pending = false;
+    const order = input.order;
+    if (!order) {
+      // 403/404: not (or no longer) this driver's order; otherwise the platform did not answer: try again.
+      const gone = input.status === 403 || input.status === 404;
+      if (gone && this.phase === 'assigned' && this.retryIn(1_000, now, READ_RETRIES)) return [];
+      if (!gone && this.retryIn(2_000, now, READ_RETRIES)) return [];
+      this.becomeIdle(now);
+      return [];
+    }
+    this.order = order;
+    if (TERMINAL.has(order.status)) {
+      this.becomeIdle(now);
+      return [];
+    }
+    switch (this.phase) {
+      case 'assigned':
+        this.tries = 0;
+        if (order.status === 'in_delivery') this.drive('to_dropoff', order.dropoff.location);
+        else if (order.pickup && AT_SHOP.has(order.status)) this.drive('to_pickup', order.pickup.location);
+        else this.becomeIdle(now);
+        return [];
+      case 'at_pickup':
+        if (order.status === 'ready') return this.request(now, { type: 'step', orderId: order.id, step: 'pickup' });
+        if (order.status === 'in_delivery') this.drive('to_dropoff', order.dropoff.location);
+        else this.nextActionAt = now + 2_000;
+        return [];
+      case 'at_dropoff':
+        if (order.status !== 'in_delivery') {
+          this.becomeIdle(now);
+          return [];
+        }
+        // A refused handover: try again a few times; then report the delivery failed, which ends the
+        // order and frees the driver (going idle alone would leave the shard holding the driver busy).
+        if (this.retryIn(3_000, now, DELIVER_RETRIES)) return [];
+        return this.request(now, { type: 'step', orderId: order.id, step: 'fail', body: { reason: 'could not hand the order over' } });
+      default:
+        // On the way (a check after a reconnect): the order is still open, carry on.
+        return [];
+    }
+  }
+
+  private onStep(input: Extract<DriverInput, { type: 'step.done' }>, now: number): DriverCommand[] {
+    this.pending = false;
+    const gone = input.status === 403 || input.status === 404;
+    switch (input.step) {
+      case 'arrived':
+        // Whatever the answer (409: said before a restart), wait for the order to be ready.
+        this.nextActionAt = now;
+        return [];
+      case 'pickup':
+        if (input.ok) {
+          this.drive('to_dropoff', this.order!.dropoff.location);
+          return [{ type: 'note', what: 'picked_up', orderId: input.orderId }];
+        }
+        if (gone) this.becomeIdle(now);
+        else this.nextActionAt = now + 2_000;
+        return [];
+      case 'deliver': {
+        if (input.ok) {
+          this.deliveries++;
+          const orderId = input.orderId;
+          this.finish(now);
+          return [{ type: 'note', what: 'delivered', orderId }, ...(this.phase === 'break' ? [{ type: 'go_offline' } as const] : [])];
+        }
+        if (gone) {
+          this.becomeIdle(now);
+          return [];
+        }
+        // Refused (or no answer): read the order, then decide (retry, or it ended).
+        return this.request(now, { type: 'read', orderId: input.orderId });
+      }
+      case 'fail':
+        this.becomeIdle(now);
+        return [];
+    }
+  }
+
+  private drive(phase: 'to_pickup' | 'to_dropoff', to: LatLng): void {
+    this.phase = phase;
+    this.tries = 0;
+    this.mover.go(to);
+  }
+
+  /** After a delivery: free again, or (sometimes) a break with the app closed. */
+  private finish(now: number): void {
+    this.becomeIdle(now);
+    if (this.rand() < this.b.breakRate) {
+      const [min, max] = this.b.breakSeconds;
+      this.phase = 'break';
+      this.breakUntil = now + (min + this.rand() * Math.max(0, max - min)) * 1000;
+    }
+  }
+}
