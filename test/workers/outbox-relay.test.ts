@@ -58,6 +58,34 @@ describe('outbox relay', () => {
     expect(sms.items).toHaveLength(1);
   });
 
+  it('kicks while a relay runs in this isolate join it: one relay, every row published, and the next kick starts afresh', async () => {
+    const first = await someRows(1);
+    const ctxA = createExecutionContext();
+    const ctxB = createExecutionContext();
+    expect(kickOutboxRelay(env, ctxA)).toBe(true);
+    // Committed while A's relay is under way: B only asks it to go round again.
+    const second = await someRows(1);
+    kickOutboxRelay(env, ctxB);
+    await waitOnExecutionContext(ctxA);
+    await waitOnExecutionContext(ctxB);
+    for (const row of await rowsOf([...first.ids, ...second.ids])) expect(row.publishedAt).not.toBeNull();
+    const third = await someRows(1);
+    const ctxC = createExecutionContext();
+    expect(kickOutboxRelay(env, ctxC)).toBe(true);
+    await waitOnExecutionContext(ctxC);
+    expect((await rowsOf(third.ids))[0]!.publishedAt).not.toBeNull();
+  });
+
+  it('a second kick in the same tick joins the running relay instead of opening another connection', async () => {
+    const { ids } = await someRows(2);
+    const ctxA = createExecutionContext();
+    const ctxB = createExecutionContext();
+    expect(kickOutboxRelay(env, ctxA)).toBe(true);
+    expect(kickOutboxRelay(env, ctxB)).toBe(false);
+    await waitOnExecutionContext(ctxA);
+    for (const row of await rowsOf(ids)) expect(row.publishedAt).not.toBeNull();
+  });
+
   it('publishes the envelope { id, type, createdAt, data } with the order id', async () => {
     const { ids, orderId } = await someRows(1);
     const queue = new RecordingQueue();

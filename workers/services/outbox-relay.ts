@@ -153,15 +153,56 @@ export async function relayPromptly(env: RelayEnv, delays: readonly number[] = P
 }
 
 /**
+ * One prompt relay at a time per isolate. Under load many requests of one
+ * isolate commit within milliseconds of each other; each used to open its
+ * own connection and run its own claim-send-mark round for one or two rows.
+ * Now a kick while a relay runs only asks it to go round once more (it then
+ * picks up the rows just committed, in the same batch as the others), so the
+ * number of relay runs follows the isolate's pace, not the request rate.
+ * The rows are committed before the kick, so nothing depends on the kick
+ * itself: a relay that dies takes nobody's rows with it and the cron
+ * backstop sends them. A relay running longer than `STALE_AFTER_MS` (its
+ * request's context may have been cancelled before its `finally`) no longer
+ * counts as running.
+ */
+const STALE_AFTER_MS = 10_000;
+const inflight: { startedAt: number; again: boolean } = { startedAt: 0, again: false };
+
+/** For tests: forget any relay this isolate believes is running. */
+export function resetRelayCoalescing(): void {
+  inflight.startedAt = 0;
+  inflight.again = false;
+}
+
+async function relayWhileKicked(env: RelayEnv): Promise<void> {
+  try {
+    do {
+      inflight.again = false;
+      await relayPromptly(env);
+    } while (inflight.again);
+  } finally {
+    inflight.startedAt = 0;
+  }
+}
+
+/**
  * Call right after committing a transaction that wrote outbox rows: the relay
  * runs after the response, in `waitUntil`, and never throws into the caller.
+ * Returns whether this call started a relay (false: it joined the running one).
  */
-export function kickOutboxRelay(env: RelayEnv, ctx: { waitUntil(promise: Promise<unknown>): void }): void {
+export function kickOutboxRelay(env: RelayEnv, ctx: { waitUntil(promise: Promise<unknown>): void }): boolean {
+  const now = Date.now();
+  if (inflight.startedAt !== 0 && now - inflight.startedAt < STALE_AFTER_MS) {
+    inflight.again = true;
+    return false;
+  }
+  inflight.startedAt = now;
   ctx.waitUntil(
-    relayPromptly(env).catch((error: unknown) => {
+    relayWhileKicked(env).catch((error: unknown) => {
       console.warn(JSON.stringify({ msg: 'outbox relay failed; the cron backstop will retry', error: errorText(error) }));
     }),
   );
+  return true;
 }
 
 /** The cron backstop: everything due, in larger rounds. */
