@@ -313,7 +313,13 @@ async function startPgbouncer(pgUrl: string): Promise<{ url: string; child: Chil
       `auth_file = ${path.join(dir, 'users.txt')}`,
       'pool_mode = session',
       'server_reset_query = DISCARD ALL',
-      'default_pool_size = 40',
+      // Session mode holds a server connection per client connection (pgbouncer 1.18
+      // cannot keep postgres.js's prepared statements in transaction mode, which
+      // is how Hyperdrive pools): room for every connection the Worker, the relay
+      // and the consumer hold at once, and overload answered in seconds, not
+      // after the default 120 s wait.
+      'default_pool_size = 90',
+      'query_wait_timeout = 10',
       'max_client_conn = 1000',
       'ignore_startup_parameters = extra_float_digits,application_name,options',
       `logfile = ${path.join(dir, 'pgbouncer.log')}`,
