@@ -5,10 +5,12 @@
  * (status event, outbox row, dispatch log) and the driver then takes the
  * order to `delivered` with the customer's PIN.
  */
+import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchOffers, orders, orderStatusEvents, outbox } from '../../db/schema/index';
 import { applyDispatchFact } from '../../workers/services/orders/dispatch-facts';
+import { shardBackstop } from '../../workers/services/orders/shard-backstop';
 import { Client } from './city-shard-helpers';
 import {
   api, createCity, createCustomer, createDriver, createMerchant, createProduct, db, json, orderBody, payOrder, placeOrder,
@@ -129,5 +131,52 @@ describe('dispatch from accept to delivered', () => {
     expect(commits).toBe(1);
     const events = await db().select().from(orderStatusEvents).where(eq(orderStatusEvents.orderId, orderId));
     expect(events.filter((e) => e.dispatchState === 'assigned')).toHaveLength(1);
+  });
+});
+
+describe('the queue backstop for lost calls into the shard (services/orders/shard-backstop.ts)', () => {
+  const event = (type: string, orderId: string) => ({ id: `evt-${type}-${orderId}`, type, createdAt: new Date().toISOString(), data: { orderId } });
+  /** The merchant's accept committed, but its call into the shard (waitUntil) was lost. */
+  const acceptedWithoutShard = async () => {
+    const orderId = await paidOrder();
+    await db().update(orders).set({ status: 'preparing' }).where(eq(orders.id, orderId));
+    return orderId;
+  };
+
+  it('offers an accepted order whose dispatch call was lost, once, and frees its driver when the order ends without the shard being told', async () => {
+    const driver = await liveDriver(merchant.location);
+    const first = await acceptedWithoutShard();
+
+    expect(await shardBackstop(env, db(), event('order.preparing', first))).toBe('dispatch');
+    const offer = await driver.socket.next('offer', 5_000);
+    expect(offer).toMatchObject({ orderId: first });
+    // Delivered twice: still one offer loop (the shard knows the order).
+    expect(await shardBackstop(env, db(), event('order.preparing', first))).toBe('dispatch');
+    driver.socket.send({ type: 'offer.accept', offerId: offer.offerId });
+    await driver.socket.next('assignment', 5_000);
+    await until('the assignment in Postgres', async () => {
+      const [row] = await db().select().from(orders).where(eq(orders.id, first));
+      return row?.driverId ? row : undefined;
+    });
+
+    // The order ends (cancelled) and the call that frees the driver is lost.
+    await db().update(orders).set({ status: 'cancelled' }).where(eq(orders.id, first));
+    const second = await acceptedWithoutShard();
+    expect(await shardBackstop(env, db(), event('order.preparing', second))).toBe('dispatch');
+    await expect(driver.socket.next('offer', 1_500)).rejects.toThrow(/no 'offer' message/);
+    // The terminal event's backstop frees him, and the waiting order reaches him.
+    expect(await shardBackstop(env, db(), event('order.cancelled', first))).toBe('status');
+    const next = await driver.socket.next('offer', 8_000);
+    expect(next).toMatchObject({ orderId: second });
+    expect(await json<{ offers: unknown[] }>(await api(`/v1/orders/${first}/dispatch`, { token: merchant.ownerToken }))).toMatchObject({ offers: [expect.anything()] });
+  });
+
+  it('does not revive an order from a late event: what Postgres says now decides', async () => {
+    const orderId = await paidOrder();
+    expect((await step(orderId, 'cancel', customer.token)).status).toBe(200);
+    expect(await shardBackstop(env, db(), event('order.preparing', orderId))).toBe('none');
+    const placed = await paidOrder();
+    expect(await shardBackstop(env, db(), event('order.delivered', placed))).toBe('none');
+    expect(await shardBackstop(env, db(), event('order.placed', placed))).toBe('none');
   });
 });

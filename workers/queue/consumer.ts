@@ -21,11 +21,14 @@ import type { DispatchFact } from '../../durable-objects/city-shard/events';
 import { applyDispatchFact, type DispatchFactEffects } from '../services/orders/dispatch-facts';
 import { afterOrderCommit } from '../services/order-commit';
 import { cancelOrderDispatch, loadCityGeometry } from '../services/city-shard-client';
+import { shardBackstop } from '../services/orders/shard-backstop';
 
 export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
   db: Database;
   /** What follows a committed dispatch fact (feed, relay, shard); absent in tests that do not need it. */
   dispatchEffects?: DispatchFactEffects;
+  /** Repeats a route's lost call into the city shard (services/orders/shard-backstop.ts); absent in tests that do not need it. */
+  shardBackstop?: (event: EventEnvelope) => Promise<unknown>;
 }
 
 type Outcome = { retry: boolean };
@@ -35,6 +38,8 @@ const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Out
   (event, deps) => notifyForEvent(event, deps),
   (event, deps) => deliverEventToMerchant(event, deps),
   async (event, deps) => (event.type === 'notification.fallback' ? notifyFallback(event, deps) : undefined),
+  // A shard that cannot be reached throws: the message is retried with backoff.
+  async (event, deps) => void (await deps.shardBackstop?.(event)),
 ];
 
 /**
@@ -153,6 +158,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     publicBaseUrl: env.PUBLIC_BASE_URL,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     dispatchEffects: dispatchEffectsFor(env),
+    shardBackstop: (event) => shardBackstop(env, db, event),
   };
   // Four orders at a time (a Worker invocation has six sockets and the database
   // client takes up to five); one order's messages in the order they happened.

@@ -5,7 +5,7 @@
  *
  * For the orders domain:
  * - `dispatchOrder(env, city, order)` when the merchant accepts (idempotent,
- *   so the `order.preparing` outbox backstop may call it again); it names the
+ *   so the `order.preparing` outbox backstop calls it again, ADR 0048); it names the
  *   neighbouring shards whose drivers may serve a pickup near a border;
  * - `publishOrderStatus(env, city, order, status, dispatch)` after every
  *   status change (watchers see it; a terminal status frees the driver);
@@ -72,7 +72,7 @@ export async function loadDriverProfile(db: Database, driverId: string): Promise
   return city ? { driverId: row.id, vehicle: row.vehicle, active: row.active, city } : null;
 }
 
-type ShardEnv = Pick<Env, 'CITY_SHARD'>;
+export type ShardEnv = Pick<Env, 'CITY_SHARD'>;
 
 /** The shard that owns a position of a city. */
 export const shardAt = (env: ShardEnv, city: CityGeometry, position: LatLng | null) => shardStub(env, shardFor(city, position));

@@ -4,7 +4,8 @@
  * the order is prepared (docs/architecture.md, main use case, step 3). It asks
  * the CityShard that owns the pickup position (workers/shards.ts) to run its
  * offer loop. Idempotent on the shard's side (a known order is not dispatched
- * twice), so the `order.preparing` outbox event may call it again.
+ * twice), so the `order.preparing` outbox event calls it again as a backstop
+ * (services/orders/shard-backstop.ts, ADR 0048).
  */
 import { openDatabase } from '../../db/client';
 import { dispatchOrder, loadCityGeometry } from './city-shard-client';

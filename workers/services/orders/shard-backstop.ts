@@ -1,0 +1,50 @@
+/**
+ * The queue's backstop for the two calls into the city shard that routes make
+ * after their commit, in `waitUntil`, where a failure is only logged:
+ * - `startDispatch` when the merchant accepts (routes/order-steps.ts);
+ * - `publishOrderStatus` after a change (services/order-commit.ts), whose
+ *   terminal statuses free the driver in the shard.
+ * If one of those calls is lost (an isolate recycled, a shard briefly
+ * unreachable), the order would never be offered, or its driver would stay
+ * busy for ever. The outbox row of the same change reaches the EVENTS queue
+ * at least once, and this handler repeats the call from what Postgres says
+ * now. Both calls are idempotent in the shard (a known order keeps its one
+ * offer loop; a job that has ended ignores another terminal status), so the
+ * normal path and the backstop may both land.
+ */
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
+import { orders } from '../../../db/schema/index';
+import { dispatchOrder, loadCityGeometry, publishOrderStatus, type ShardEnv } from '../city-shard-client';
+import { orderIdOf, type EventEnvelope } from '../events/envelope';
+
+const TERMINAL = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
+/** Statuses in which an order waits for, or travels with, a driver. */
+const DISPATCHABLE = new Set(['preparing', 'ready']);
+
+export type BackstopAction = 'dispatch' | 'status' | 'none';
+
+export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnvelope): Promise<BackstopAction> {
+  const wanted = event.type === 'order.preparing' ? 'dispatch' : TERMINAL.has(event.type.slice('order.'.length)) && event.type.startsWith('order.') ? 'status' : null;
+  if (!wanted) return 'none';
+  const orderId = orderIdOf(event);
+  if (!orderId) return 'none';
+  const [o] = await db
+    .select({ id: orders.id, cityId: orders.cityId, status: orders.status, dispatchState: orders.dispatchState, pickupLat: orders.pickupLat, pickupLng: orders.pickupLng, dropoffLat: orders.dropoffLat, dropoffLng: orders.dropoffLng, payout: orders.driverPayoutCents })
+    .from(orders)
+    .where(eq(orders.id, orderId));
+  if (!o) return 'none';
+  const city = await loadCityGeometry(db, o.cityId);
+  if (!city) return 'none';
+  const shardOrder = { id: o.id, pickup: { lat: o.pickupLat, lng: o.pickupLng }, dropoff: { lat: o.dropoffLat, lng: o.dropoffLng } };
+  // From what Postgres says now, not from the event: a late event must not revive an order.
+  if (wanted === 'dispatch' && DISPATCHABLE.has(o.status) && (o.dispatchState === 'unassigned' || o.dispatchState === 'offered')) {
+    await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}) });
+    return 'dispatch';
+  }
+  if (wanted === 'status' && TERMINAL.has(o.status)) {
+    await publishOrderStatus(env, city, shardOrder, o.status, o.dispatchState);
+    return 'status';
+  }
+  return 'none';
+}
