@@ -15,6 +15,14 @@ const UNAVAILABLE_CODES = new Set([
   '57P01', // admin_shutdown
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
+  '08000', // connection_exception
+  '08003', // connection_does_not_exist
+  '08006', // connection_failure
+  '08001', // sqlclient_unable_to_establish_sqlconnection
+  '08004', // sqlserver_rejected_establishment_of_sqlconnection
+  // A pool in front of Postgres (Hyperdrive, pgbouncer) that had no server
+  // connection free in time answers with a protocol error: overload, not a bad query.
+  '08P01', // protocol_violation (pgbouncer's query_wait_timeout, pool full)
 ]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
@@ -22,7 +30,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     const message = String((e as { message?: unknown }).message ?? '');
-    if (/connect(ion)? (refused|timed out|timeout)|network connection lost|socket (has been )?closed|cannot connect to the specified address/i.test(message)) return true;
+    if (/connect(ion)? (refused|timed out|timeout)|network connection lost|socket (has been )?closed|cannot connect to the specified address|query_wait_timeout|no more connections allowed/i.test(message)) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;
