@@ -5,12 +5,13 @@
  *
  * Harness: the Worker as wrangler bundles it for deployment (`wrangler deploy
  * --dry-run`), served by wrangler's createTestHarness (Miniflare + workerd,
- * with Durable Objects and Hyperdrive, without wrangler dev's proxy, file
- * watching or tail logging). Load from this Node process with its built-in
- * WebSocket client: every driver has its own socket (authenticated by the
+ * with Durable Objects and Hyperdrive, without file watching or tail
+ * logging). Load from this Node process, sockets opened with Miniflare's
+ * dispatchFetch straight into the runtime (not through the listen() URL,
+ * which is wrangler dev's ProxyWorker): every driver has its own socket (authenticated by the
  * route with a JWT and a Postgres lookup), every watcher too (through
  * /v1/orders/{id}/live). Orders are seeded in Postgres and dispatched with the
- * shard's RPC (the orders domain does not call it yet); drivers accept.
+ * shard's RPC; drivers accept.
  *
  * Each phase offers a rate of fixes/s for BENCH_SHARD_SECONDS, open loop,
  * either one fix per frame (`location`) or several per frame (`locations`),
@@ -67,7 +68,7 @@ const M_LAT = 111_195;
 const M_LNG = M_LAT * Math.cos((CENTER.lat * Math.PI) / 180);
 
 const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrangler'));
-const HARNESS = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version} via wrangler createTestHarness (deploy bundle${OBSERVABILITY ? '' : ', observability off'}), Node WebSocket clients, embedded Postgres`;
+const HARNESS = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version} via wrangler createTestHarness (deploy bundle${OBSERVABILITY ? '' : ', observability off'}), WebSockets from Node by dispatchFetch (no dev proxy), embedded Postgres`;
 const SIGNING = JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]);
 
 interface Fixture {
@@ -115,39 +116,59 @@ async function seed(url: string): Promise<Fixture> {
   }
 }
 
+/** The part of a WebSocket the load generator uses (Node's, or the one Miniflare's dispatchFetch hands back). */
+interface WebSocketLike {
+  send(data: string): void;
+  close(code?: number): void;
+  addEventListener(type: 'message', listener: (e: { data: unknown }) => void): void;
+}
+
 interface Socket {
-  ws: WebSocket;
+  ws: WebSocketLike;
   next(type: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-function open(url: string, onMessage?: (m: Record<string, unknown>, receivedAt: number) => void): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const waiting: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
-    const seen: Record<string, unknown>[] = [];
-    ws.addEventListener('message', (e) => {
-      const now = Date.now();
-      const m = JSON.parse(String(e.data)) as Record<string, unknown>;
-      onMessage?.(m, now);
-      const i = waiting.findIndex((w) => w.type === m.type);
-      if (i >= 0) waiting.splice(i, 1)[0]!.resolve(m);
-      else if (seen.length < 20) seen.push(m);
-    });
-    ws.addEventListener('error', () => reject(new Error(`socket error on ${url.replace(/access_token=[^&]+/, 'access_token=…')}`)));
-    ws.addEventListener('open', () =>
-      resolve({
-        ws,
-        next: (type, timeoutMs = 10_000) => {
-          const k = seen.findIndex((m) => m.type === type);
-          if (k >= 0) return Promise.resolve(seen.splice(k, 1)[0]!);
-          return new Promise((res, rej) => {
-            const t = setTimeout(() => rej(new Error(`no ${type} within ${timeoutMs} ms`)), timeoutMs);
-            waiting.push({ type, resolve: (m) => (clearTimeout(t), res(m)) });
-          });
-        },
-      }),
-    );
+/** Opens a socket straight into the runtime (see `connectVia`). */
+type Connect = (path: string) => Promise<WebSocketLike>;
+
+/**
+ * Sockets go straight into the runtime with Miniflare's dispatchFetch, not
+ * through the listen() URL, which is wrangler dev's ProxyWorker (a Durable
+ * Object in a second workerd process that every frame would cross; it exists
+ * for live reload, and production has no such hop).
+ */
+function connectVia(worker: { fetch(url: string, init?: RequestInit): Promise<unknown> }, base: string): Connect {
+  return async (p) => {
+    const res = (await worker.fetch(`${base}${p}`, { headers: { Upgrade: 'websocket' } })) as { status: number; webSocket: (WebSocketLike & { accept(): void }) | null };
+    if (res.status !== 101 || !res.webSocket) throw new Error(`socket refused on ${p.replace(/access_token=[^&]+/, 'access_token=…')}: ${res.status}`);
+    res.webSocket.accept();
+    return res.webSocket;
+  };
+}
+
+async function open(connect: Connect, p: string, onMessage?: (m: Record<string, unknown>, receivedAt: number) => void): Promise<Socket> {
+  const ws = await connect(p);
+  const waiting: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
+  const seen: Record<string, unknown>[] = [];
+  ws.addEventListener('message', (e) => {
+    const now = Date.now();
+    const m = JSON.parse(typeof e.data === 'string' ? e.data : Buffer.from(e.data as ArrayBuffer).toString()) as Record<string, unknown>;
+    onMessage?.(m, now);
+    const i = waiting.findIndex((w) => w.type === m.type);
+    if (i >= 0) waiting.splice(i, 1)[0]!.resolve(m);
+    else if (seen.length < 20) seen.push(m);
   });
+  return {
+    ws,
+    next: (type, timeoutMs = 10_000) => {
+      const k = seen.findIndex((m) => m.type === type);
+      if (k >= 0) return Promise.resolve(seen.splice(k, 1)[0]!);
+      return new Promise((res, rej) => {
+        const t = setTimeout(() => rej(new Error(`no ${type} within ${timeoutMs} ms`)), timeoutMs);
+        waiting.push({ type, resolve: (m) => (clearTimeout(t), res(m)) });
+      });
+    },
+  };
 }
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
@@ -167,7 +188,7 @@ export async function run(): Promise<BenchRow[]> {
   const pg = await startPostgres({ database: 'bench_shard' });
   const outdir = mkdtempSync(path.join(tmpdir(), 'bench-shard-'));
   let server: ReturnType<typeof createTestHarness> | undefined;
-  const sockets: WebSocket[] = [];
+  const sockets: WebSocketLike[] = [];
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   try {
     await migrateDatabase(pg.url);
@@ -177,7 +198,7 @@ export async function run(): Promise<BenchRow[]> {
     Object.assign(process.env, OFFLINE, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url });
     server = createTestHarness({ root: ROOT, workers: [{ configPath: CONFIG, prebuiltWorkerDir: outdir, vars: { APP_ENV: 'bench', PUBLIC_BASE_URL: 'https://bench.example' }, secrets: { JWT_SIGNING_KEYS: SIGNING } }] });
     const { url } = await server.listen();
-    const wsBase = url.origin.replace(/^http/, 'ws');
+    const connect = connectVia(server.getWorker() as never, url.origin);
     // The shard's RPC from Node, through Miniflare's proxy of the Worker's bindings.
     type ShardRpc = { stats(): Promise<unknown>; dispatch(request: unknown): Promise<unknown> };
     const env = (await server.getWorker().getEnv()) as unknown as { CITY_SHARD: { getByName(name: string): ShardRpc } };
@@ -199,7 +220,7 @@ export async function run(): Promise<BenchRow[]> {
     const position = f.start.map((p) => ({ ...p }));
     const lastAt = new Float64Array(DRIVERS);
     await inBatches(f.driverTokens, 100, async (d, i) => {
-      const s = await open(`${wsBase}/v1/drivers/me/live?access_token=${d.token}`, (m) => {
+      const s = await open(connect, `/v1/drivers/me/live?access_token=${d.token}`, (m) => {
         if (m.type === 'offer') s.ws.send(JSON.stringify({ type: 'offer.accept', offerId: m.offerId }));
       });
       drivers[i] = s;
@@ -231,7 +252,7 @@ export async function run(): Promise<BenchRow[]> {
     // One watcher per trip, through the route, with the latency of each position it receives.
     let latencies: number[] = [];
     await inBatches(f.orders, 20, async (o) => {
-      const w = await open(`${wsBase}/v1/orders/${o.id}/live?access_token=${f.customerToken}`, (m, receivedAt) => {
+      const w = await open(connect, `/v1/orders/${o.id}/live?access_token=${f.customerToken}`, (m, receivedAt) => {
         if (m.type === 'location') latencies.push(receivedAt - Date.parse(String(m.at)));
       });
       sockets.push(w.ws);
