@@ -10,7 +10,7 @@
  * other shard answers; each is idempotent there.
  */
 import type { CandidateDriver, Vehicle } from './matching';
-import type { Effect, HostedAnswer, Job, Offer, OfferStatus, Position, ShardState } from './model';
+import type { Effect, HostedAnswer, HostedOffer, Job, Offer, OfferStatus, Position, ShardState } from './model';
 import type { LatLng } from './geo';
 
 /** Owner → neighbour: your free drivers near this pickup. */
@@ -21,16 +21,7 @@ export interface CandidateQuery {
 }
 
 /** Owner → the driver's shard: reserve this driver and offer it the order, or refuse. */
-export interface HostRequest {
-  offerId: string;
-  orderId: string;
-  driverId: string;
-  ownerShard: string;
-  pickup: LatLng;
-  dropoff: LatLng;
-  payoutCents: number;
-  expiresAt: number;
-}
+export type HostRequest = Pick<HostedOffer, 'offerId' | 'orderId' | 'driverId' | 'ownerShard' | 'pickup' | 'dropoff' | 'payoutCents' | 'expiresAt'>;
 
 export type HostResult = { placed: true } | { placed: false; reason: string };
 

@@ -9,11 +9,12 @@
 import { env, exports } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newId, randomBase32 } from '../../db/ids';
 import { deliveryProofs, orders, proofPhotos } from '../../db/schema/index';
+import { newId } from '../../db/ids';
 import { MAX_PROOF_PHOTO_BYTES } from '../../workers/services/proof-photos/image';
 import { sweepExpiredProofPhotos } from '../../workers/services/proof-photos/store';
 import { createCity, createCustomer, createDriver, createMerchant, createOps, db, type Customer, type TestMerchant } from './helpers/commerce';
+import { orderRow } from './helpers/order-row';
 
 const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xff, 0xd9]);
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01]);
@@ -48,36 +49,17 @@ beforeAll(async () => {
 
 /** An order of the world's merchant, customer and driver, written straight into Postgres in `status`. */
 async function orderIn(status: 'ready' | 'in_delivery' | 'delivered' = 'in_delivery', customer: Customer = w.customer): Promise<string> {
-  const id = newId('ord');
-  const now = new Date();
-  await db()
-    .insert(orders)
-    .values({
-      id,
-      cityId: w.cityId,
-      merchantId: w.merchant.merchantId,
-      customerId: customer.userId,
-      driverId: w.driver.driverId,
-      status,
-      dispatchState: status === 'ready' ? 'assigned' : 'picked_up',
-      source: 'customer',
-      subtotalCents: 1000,
-      deliveryFeeCents: 300,
-      taxCents: 130,
-      totalCents: 1430,
-      currency: 'EUR',
-      distanceM: 1200,
-      pickupLat: 48.85,
-      pickupLng: 2.35,
-      dropoffLat: 48.86,
-      dropoffLng: 2.34,
-      deliveryPin: '4321',
-      trackingToken: randomBase32(32),
-      placedAt: now,
-      createdAt: now,
-      updatedAt: now,
-    });
-  return id;
+  const row = orderRow({
+    cityId: w.cityId,
+    merchantId: w.merchant.merchantId,
+    customerId: customer.userId,
+    driverId: w.driver.driverId,
+    status,
+    dispatchState: status === 'ready' ? 'assigned' : 'picked_up',
+    deliveryPin: '4321',
+  });
+  await db().insert(orders).values(row);
+  return row.id;
 }
 
 function upload(orderId: string, body: BodyInit, options: { token?: string; contentType?: string | null; headers?: Record<string, string> } = {}): Promise<Response> {

@@ -5,11 +5,12 @@
  * every allowed cell is a real success, and products of a merchant.
  */
 import { env } from 'cloudflare:workers';
-import { newId, randomBase32 } from '../../../db/ids';
+import { newId } from '../../../db/ids';
 import { orders, payments, products } from '../../../db/schema/index';
 import { storeProofPhoto } from '../../../workers/services/proof-photos/store';
 import type { ResolveContext } from '../authz-matrix.table';
 import { db as testDb } from './commerce';
+import { orderRow } from './order-row';
 
 /** The PIN every matrix order carries, so the driver's `deliver` can prove it. */
 export const MATRIX_PIN = '1234';
@@ -32,33 +33,19 @@ export async function matrixOrder(ctx: ResolveContext): Promise<string> {
   const own = which === 'own';
   const step = ctx.route.split('/').at(-1) ?? '';
   const status = STATUS_FOR_STEP[step] ?? 'placed';
-  const id = newId('ord');
-  const now = new Date();
-  await testDb().insert(orders).values({
-    id,
-    cityId: world.cityId,
-    merchantId: (own ? world.owner : world.otherOwner).user.merchantId!,
-    customerId: (own ? world.customer : world.otherCustomer).user.id,
-    driverId: (own ? world.driver : world.otherDriver).user.driverId,
-    status,
-    dispatchState: status === 'in_delivery' ? 'picked_up' : 'assigned',
-    source: 'customer',
-    subtotalCents: 1000,
-    deliveryFeeCents: 300,
-    taxCents: 130,
-    totalCents: 1430,
-    currency: 'EUR',
-    distanceM: 1200,
-    pickupLat: 48.85,
-    pickupLng: 2.35,
-    dropoffLat: 48.86,
-    dropoffLng: 2.34,
-    deliveryPin: MATRIX_PIN,
-    trackingToken: randomBase32(32),
-    placedAt: now,
-    createdAt: now,
-    updatedAt: now,
-  });
+  const row = orderRow(
+    {
+      cityId: world.cityId,
+      merchantId: (own ? world.owner : world.otherOwner).user.merchantId!,
+      customerId: (own ? world.customer : world.otherCustomer).user.id,
+      driverId: (own ? world.driver : world.otherDriver).user.driverId,
+      status,
+      dispatchState: status === 'in_delivery' ? 'picked_up' : 'assigned',
+      deliveryPin: MATRIX_PIN,
+    },
+  );
+  await testDb().insert(orders).values(row);
+  const { id } = row;
   // Paid, with no intent at Stripe: a cancellation settles nothing at the provider.
   await testDb().insert(payments).values({ id: newId('pay'), orderId: id, status: 'succeeded', amountCents: 1430, currency: 'EUR' });
   return id;
