@@ -10,6 +10,9 @@ import type { IdSource } from '../../durable-objects/city-shard/model';
 import { parseDriverMessage, parseFixTime } from '../../durable-objects/city-shard/protocol';
 import { DriverIndex } from '../../durable-objects/city-shard/spatial';
 import { createState, reduce } from '../../durable-objects/city-shard/state';
+import { seededRandom } from '../../scripts/lib/seeded-random';
+
+export const rng = seededRandom;
 
 export const CITY_CENTER = { lat: 48.8566, lng: 2.3522 };
 export const CITY_SIDE_KM = 20;
@@ -20,16 +23,6 @@ export const K = 10;
 const M_PER_DEG_LAT = 111_195;
 const M_PER_DEG_LNG = M_PER_DEG_LAT * Math.cos((CITY_CENTER.lat * Math.PI) / 180);
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface CityData {
   ids: string[];

@@ -11,6 +11,7 @@ import {
   parseDriverMessage,
   parseWatcherMessage,
 } from '../../durable-objects/city-shard/protocol';
+import { seededRandom as rng } from '../../scripts/lib/seeded-random';
 
 const at = '2026-06-01T12:00:00.000Z';
 
@@ -69,17 +70,6 @@ describe('protocol v1: driver messages', () => {
   });
 });
 
-/** Deterministic PRNG for the generated frames. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALUES: unknown[] = [0, -0.5, 45, 90, 90.0001, -90, -181, 180, 359.9, 360, 361, 100, 100.5, 1e6, '48.8', null, true, [], {}, undefined];
 const TIMES: unknown[] = [at, '2026-06-01T12:00:00Z', '2026-06-01T12:00:00+02:00', '2026-06-01T12:00Z', '2026-02-29T00:00:00Z', '2024-02-29T00:00:00Z', '2026-13-01T00:00:00Z', '2026-06-01 12:00:00Z', '2026-06-01T24:00:00Z', '2026-06-01T12:00:00.123456789Z', 1_780_000_000_000, '', null];

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { projectionAt, projectX, projectY } from '../../durable-objects/city-shard/geo';
 import { DriverIndex, LAYER_OTHER } from '../../durable-objects/city-shard/spatial';
+import { seededRandom as rng } from '../../scripts/lib/seeded-random';
 
 const CENTER = { lat: 48.8566, lng: 2.3522 };
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface D {
   id: string;

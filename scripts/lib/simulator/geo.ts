@@ -4,6 +4,9 @@
  * streets of an old city do), driven at the vehicle's speed, slowing into
  * each corner, with a few metres of GPS noise on each fix. Pure and seeded.
  */
+import type { Random } from '../seeded-random';
+
+export { seededRandom, type Random } from '../seeded-random';
 export interface LatLng {
   lat: number;
   lng: number;
@@ -16,19 +19,6 @@ const M_PER_DEG = 111_195;
 /** Cruising speeds in town, metres per second. */
 export const CRUISE_MPS: Record<Vehicle, number> = { bike: 4.5, scooter: 7, car: 8 };
 
-export type Random = () => number;
-
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function offset(p: LatLng, eastM: number, northM: number): LatLng {
   return { lat: p.lat + northM / M_PER_DEG, lng: p.lng + eastM / (M_PER_DEG * Math.cos((p.lat * Math.PI) / 180)) };
