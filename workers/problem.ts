@@ -93,8 +93,8 @@ export const problems = {
     new Problem(409, slug, detail, extensions ? { extensions } : {}),
   tooLarge: (limitBytes: number) =>
     new Problem(413, 'body-too-large', `The request body exceeds ${limitBytes} bytes.`),
-  rateLimited: (retryAfterSeconds: number) =>
-    new Problem(429, 'rate-limited', 'Too many requests; try again later.', {
+  rateLimited: (retryAfterSeconds: number, detail = 'Too many requests; try again later.') =>
+    new Problem(429, 'rate-limited', detail, {
       headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
     }),
   unavailable: (detail: string, retryAfterSeconds = 5) =>

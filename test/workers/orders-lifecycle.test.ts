@@ -268,3 +268,38 @@ describe('reading orders', () => {
     expect(await json(await api(`/v1/orders/${created.order.id}/payment`, { token: merchant.ownerToken }))).toMatchObject({ status: 'requires_payment', refundedCents: 0 });
   });
 });
+
+describe('the delivery PIN cannot be guessed', () => {
+  it('refuses the PIN with 429 after 5 wrong codes for an order (even the right one); other refusals do not count; other orders are not affected', async () => {
+    const drug = await createProduct(merchant.merchantId, 700, { requiresPrescription: true });
+    const created = await paidOrder(customer, drug);
+    const id = created.order.id;
+    const pin = (await json<Order>(await api(`/v1/orders/${id}`, { token: customer.token }))).deliveryPin!;
+    const wrong = ['0000', '1111', '2222', '3333', '4444', '5555'].filter((p) => p !== pin).slice(0, 5);
+    await step(id, 'accept', merchant.ownerToken);
+    await step(id, 'ready', merchant.ownerToken);
+    const driver = await createDriver(cityId);
+    await assignDriver(id, driver.driverId);
+    expect((await step(id, 'pickup', driver.token)).status).toBe(200);
+
+    // The right code without the ID check a prescription needs: refused, and the try is given back (twice, to be sure).
+    for (let i = 0; i < 2; i++) expect((await step(id, 'deliver', driver.token, { pin })).status).toBe(422);
+    for (const p of wrong.slice(0, 4)) expect((await step(id, 'deliver', driver.token, { pin: p })).status).toBe(422);
+    // Four wrong codes counted (the two refusals above gave theirs back): the fifth wrong one still gets its 422, then the PIN is locked.
+    expect((await step(id, 'deliver', driver.token, { pin: wrong[4]! })).status).toBe(422);
+    const locked = await step(id, 'deliver', driver.token, { pin, idCheck: { documentType: 'id_card', birthYear: 1990 } });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await json<{ detail: string }>(locked)).toMatchObject({ detail: expect.stringContaining('photo') });
+    expect(await statusOf(id)).toBe('in_delivery');
+
+    // Another order is not affected.
+    const other = await paidOrder();
+    const otherPin = (await json<Order>(await api(`/v1/orders/${other.order.id}`, { token: customer.token }))).deliveryPin!;
+    await step(other.order.id, 'accept', merchant.ownerToken);
+    await step(other.order.id, 'ready', merchant.ownerToken);
+    await assignDriver(other.order.id, driver.driverId);
+    expect((await step(other.order.id, 'pickup', driver.token)).status).toBe(200);
+    expect(await json<Order>(await step(other.order.id, 'deliver', driver.token, { pin: otherPin }))).toMatchObject({ status: 'delivered' });
+  });
+});

@@ -53,13 +53,13 @@ export function throttled(retryAfterSeconds: number): never {
 }
 
 /** Turns a limiter outage into the 503 the API promises for a dependency that is down. */
-export async function withLimiter<T>(work: () => Promise<T>): Promise<T> {
+export async function withLimiter<T>(work: () => Promise<T>, whatIsDown = 'Sign-in is briefly unavailable; try again shortly.'): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof LimiterUnavailableError) {
       console.warn(JSON.stringify({ msg: 'rate limiter unavailable', error: String(error.cause) }));
-      throw problems.unavailable('Sign-in is briefly unavailable; try again shortly.', 5);
+      throw problems.unavailable(whatIsDown, 5);
     }
     throw error;
   }

@@ -14,6 +14,7 @@ import { and, eq } from 'drizzle-orm';
 import { deliveryProofs, proofPhotos } from '../../db/schema/index';
 import type { AppEnv } from '../env';
 import { assertMerchantAccess, principalOf, requireAuth } from '../middleware/auth';
+import { limiterOf, withLimiter } from '../middleware/rate-limit';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { OrderIdParam, OrderSchema } from '../schemas/orders';
@@ -27,6 +28,7 @@ import { runOrderStep } from '../services/orders/transitions';
 import { issuedPhotoId } from '../services/proof-photos/urls';
 import { orderView } from '../services/orders/view';
 import { planSettlement, settle, type Settlement } from '../services/payments/payments';
+import { RULES, subjectName } from '../services/auth/throttle';
 import { visibleOrder } from './orders';
 
 const ReasonBody = z.object({ reason: z.string().trim().min(1).max(300).optional() }).strict().openapi('StepReason');
@@ -58,7 +60,7 @@ const WHO: Record<OrderStep, string> = {
   ready: 'its merchant; from preparing (→ ready).',
   arrived: 'its assigned driver; while preparing or ready (status unchanged, recorded in the history).',
   pickup: 'its assigned driver; from ready (→ in_delivery).',
-  deliver: 'its assigned driver; from in_delivery (→ delivered), with proof: the customer’s PIN or a photo uploaded with POST /v1/orders/{id}/proof-photos (its `url` as `photoUrl`), plus an ID check for prescription orders.',
+  deliver: 'its assigned driver; from in_delivery (→ delivered), with proof: the customer’s PIN or a photo uploaded with POST /v1/orders/{id}/proof-photos (its `url` as `photoUrl`), plus an ID check for prescription orders. After 5 wrong PINs for one order within an hour the PIN is refused with 429 and Retry-After (a photo still works).',
   fail: 'its assigned driver; from in_delivery (→ failed).',
   cancel: 'its customer before preparing, its merchant before in_delivery (→ cancelled). A captured payment is refunded; an unpaid one is cancelled at Stripe.',
   paid: '',
@@ -90,10 +92,30 @@ const reasonStep = (step: OrderStep) =>
 
 const deliverStep = createRoute({
   ...common('deliver'),
+  responses: { ...stepResponses, ...problemResponses(429) },
   request: { params: OrderIdParam, body: { required: true, content: { 'application/json': { schema: DeliverBody } } } },
 });
 
 const FOREIGN_PHOTO = { path: 'json.photoUrl', message: 'Upload the photo with POST /v1/orders/{id}/proof-photos and send the url it answered.' };
+
+/**
+ * One try of a delivery PIN for an order, counted before the code is
+ * compared (so parallel guesses are counted too): refused with 429 once the
+ * order has had `RULES.deliveryPinFailuresPerOrder` wrong codes in the
+ * window. A try that was not a wrong code (right code, or another refusal)
+ * gives its slot back.
+ */
+async function pinTry(c: Context<AppEnv>, orderId: string): Promise<{ giveBack(): Promise<void> }> {
+  const subject = await subjectName('order', orderId);
+  const rule = RULES.deliveryPinFailuresPerOrder;
+  const limiter = limiterOf(c);
+  const unavailable = 'Delivery codes cannot be checked right now; try again shortly, or deliver with a photo.';
+  const [slot] = await withLimiter(() => limiter.apply(subject, [{ bucket: 'delivery_pin', rule, op: 'consume' }]), unavailable);
+  if (!slot?.allowed) {
+    throw problems.rateLimited(slot?.retryAfterSeconds ?? rule.windowSeconds, 'Too many wrong codes for this order. Deliver with a photo of the handover, or try the code again later.');
+  }
+  return { giveBack: () => withLimiter(() => limiter.apply(subject, [{ bucket: 'delivery_pin', rule, op: 'refund' }]), unavailable).then(() => undefined) };
+}
 
 interface StepOptions {
   reason?: string | undefined;
@@ -108,12 +130,17 @@ async function takeStep(c: Context<AppEnv>, step: OrderStep, options: StepOption
   if (relation.viewer === 'merchant') assertMerchantAccess(principal, detail.order.merchantId, 'orders');
   const proof = options.deliver;
   const endsEarly = step === 'cancel' || step === 'reject';
+  const pin = proof?.pin !== undefined && relation.actor.kind === 'driver' ? await pinTry(c, id) : null;
+  let wrongPin = false;
 
   const result = await runOrderStep<Settlement>(db, id, step, relation.actor, eventActorOf(principal), {
     reason: options.reason ?? null,
     check: (order) => {
       if (!proof) return;
-      if (proof.pin !== undefined && proof.pin !== order.deliveryPin) throw problems.validation([{ path: 'json.pin', message: 'The code does not match the one the customer was sent.' }]);
+      if (proof.pin !== undefined && proof.pin !== order.deliveryPin) {
+        wrongPin = true;
+        throw problems.validation([{ path: 'json.pin', message: 'The code does not match the one the customer was sent.' }]);
+      }
       if (proof.photoUrl !== undefined && !issuedPhotoId(c.env.PUBLIC_BASE_URL, order.id, proof.photoUrl)) throw problems.validation([FOREIGN_PHOTO]);
       if (order.requiresPrescription && !proof.idCheck) throw problems.validation([{ path: 'json.idCheck', message: 'This order contains a prescription product: check the recipient’s ID.' }]);
     },
@@ -135,6 +162,10 @@ async function takeStep(c: Context<AppEnv>, step: OrderStep, options: StepOption
       }
       return endsEarly ? planSettlement(tx, order.id, step === 'reject' ? 'merchant_rejected' : 'requested_by_customer') : { kind: 'none' };
     },
+  }).catch(async (error: unknown) => {
+    // Only a wrong code keeps its slot: a refusal for another reason gives it back.
+    if (pin && !wrongPin) await pin.giveBack();
+    throw error;
   });
 
   afterOrderCommit(c.env, c.executionCtx, result.order.merchantId, result.events, result.order);

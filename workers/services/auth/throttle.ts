@@ -27,6 +27,12 @@ export const RULES = {
   registrationsPerEmail: { limit: 5, windowSeconds: 3600 },
   /** Token refreshes from one IP: cheap each, but a flood is still a flood. */
   refreshesPerIp: { limit: 120, windowSeconds: 60 },
+  /**
+   * Wrong delivery PINs for one order: a 4-digit code must not be guessable by
+   * trying (10,000 codes). After 5 wrong ones in an hour the PIN is refused for
+   * that order; the driver can still deliver with a proof photo.
+   */
+  deliveryPinFailuresPerOrder: { limit: 5, windowSeconds: 3600 },
 } as const satisfies Record<string, WindowRule>;
 
 /** Failure counts at which a burst is written to the audit log (each crossed once per window). */
@@ -45,7 +51,7 @@ async function sha256Hex(text: string): Promise<string> {
  * The Durable Object name of a subject. Hashed, so object names (visible in
  * the dashboard and logs) carry no email address or IP.
  */
-export async function subjectName(kind: 'ip' | 'account', value: string): Promise<string> {
+export async function subjectName(kind: 'ip' | 'account' | 'order', value: string): Promise<string> {
   return `${kind}:${await sha256Hex(`${kind}:${value}`)}`;
 }
 
