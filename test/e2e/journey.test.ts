@@ -213,9 +213,17 @@ describe('an order across the apps', () => {
         latitude: bistro.location.lat + (HOME.lat - bistro.location.lat) * f,
         longitude: bistro.location.lng + (HOME.lng - bistro.location.lng) * f,
       });
-      await customer.page.waitForTimeout(2_000);
-      const at = await driverMarker(customer.page);
-      if (at && !seen.some((p) => p.lat === at.lat && p.lng === at.lng)) seen.push(at);
+      // Wait for the customer's map to show a position it has not shown yet (up to 6 s: the
+      // machine may be busy), rather than sampling after a fixed pause and missing it.
+      const deadline = Date.now() + 6_000;
+      while (Date.now() < deadline) {
+        const at = await driverMarker(customer.page);
+        if (at && !seen.some((p) => p.lat === at.lat && p.lng === at.lng)) {
+          seen.push(at);
+          break;
+        }
+        await customer.page.waitForTimeout(250);
+      }
     }
     await expect.poll(async () => {
       const at = await driverMarker(customer.page);
