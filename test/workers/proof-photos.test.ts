@@ -216,6 +216,21 @@ describe('POST /v1/orders/{id}/deliver with a photo', () => {
     expect(proof).toMatchObject({ method: 'photo', photoUrl: photo.url, driverId: w.driver.driverId });
   });
 
+  it('is in the customer’s data export (GDPR Art. 15/20) with how the handover was proven; another customer’s export has none of it', async () => {
+    const customer = await createCustomer();
+    const orderId = await orderIn('in_delivery', customer);
+    const photo = await uploaded(orderId);
+    expect((await deliver(orderId, { photoUrl: photo.url })).status).toBe(200);
+    const res = await get('/v1/me/export', customer.token);
+    expect(res.status).toBe(200);
+    const data = (await res.json()) as { orders: { id: string; deliveryProof: unknown; proofPhotos: { url: string; contentType: string; bytes: number }[] }[] };
+    const order = data.orders.find((o) => o.id === orderId)!;
+    expect(order.deliveryProof).toMatchObject({ method: 'photo', idCheck: null });
+    expect(order.proofPhotos).toEqual([expect.objectContaining({ url: photo.url, contentType: 'image/jpeg', bytes: JPEG.byteLength })]);
+    const other = (await (await get('/v1/me/export', w.otherCustomer.token)).json()) as { orders: { id: string }[] };
+    expect(other.orders.map((o) => o.id)).not.toContain(orderId);
+  });
+
   it('refuses with 422 any URL that is not a photo issued for this order, and the order stays in delivery', async () => {
     const orderId = await orderIn();
     const other = await orderIn();

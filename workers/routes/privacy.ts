@@ -14,7 +14,8 @@ const exportMe = createRoute({
   path: '/v1/me/export',
   tags: ['Your data'],
   summary: 'Everything held about the caller (GDPR Art. 15/20), as JSON',
-  description: 'Who may call: any signed-in user, for itself only. Answered as a download (Content-Disposition).',
+  description:
+    'Who may call: any signed-in user, for itself only. Answered as a download (Content-Disposition). Holds the profile, notification preferences, devices, driver and merchant roles, orders (items, own delivery contact, status history, own payment, how the handover was proven, delivery photos with their URLs), refunds and sign-in activity.',
   middleware: [requireAuth()] as const,
   responses: {
     200: { description: 'The export', content: { 'application/json': { schema: z.object({ exportedAt: z.string(), user: z.object({ id: z.string(), role: z.string() }).passthrough() }).passthrough() } } },
@@ -45,7 +46,7 @@ const userIdOf = (c: Parameters<typeof principalOf>[0]) => {
 export const privacyRoutes = createRouter()
   .openapi(exportMe, async (c) => {
     const principal = userIdOf(c);
-    const data = await exportPersonalData(c.var.db(), principal.userId);
+    const data = await exportPersonalData(c.var.db(), principal.userId, c.env.PUBLIC_BASE_URL);
     if (!data) throw problems.unauthorized('The account no longer exists.');
     c.header('Cache-Control', 'private, no-store');
     c.header('Content-Disposition', `attachment; filename="my-data-${principal.userId}.json"`);

@@ -10,14 +10,15 @@ import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import {
   auditLog, deliveryProofs, devices, drivers, merchantMembers, notificationPreferences, orderContacts, orderItems, orders,
-  orderStatusEvents, passwordCredentials, payments, refreshTokens, refunds, userProfiles, users,
+  orderStatusEvents, passwordCredentials, payments, proofPhotos, refreshTokens, refunds, userProfiles, users,
 } from '../../db/schema/index';
 import { problems } from '../problem';
 import { deleteProofPhotosOfCustomer } from './proof-photos/store';
+import { proofPhotoUrl } from './proof-photos/urls';
 
 const OPEN = ['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery'] as const;
 
-export async function exportPersonalData(db: Database, userId: string) {
+export async function exportPersonalData(db: Database, userId: string, publicBaseUrl: string) {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
   if (!user || user.status !== 'active') return null;
   const [profile] = await db.select().from(userProfiles).where(eq(userProfiles.userId, userId));
@@ -35,14 +36,16 @@ export async function exportPersonalData(db: Database, userId: string) {
     .orderBy(desc(orders.createdAt))
     .limit(10_000);
   const ids = orderRows.map((o) => o.id);
-  const [items, contacts, history, paymentRows] = ids.length
+  const [items, contacts, history, paymentRows, proofs, photos] = ids.length
     ? await Promise.all([
         db.select().from(orderItems).where(inArray(orderItems.orderId, ids)),
         db.select().from(orderContacts).where(inArray(orderContacts.orderId, ids)),
         db.select().from(orderStatusEvents).where(inArray(orderStatusEvents.orderId, ids)),
         db.select().from(payments).where(inArray(payments.orderId, ids)),
+        db.select().from(deliveryProofs).where(inArray(deliveryProofs.orderId, ids)),
+        db.select().from(proofPhotos).where(inArray(proofPhotos.orderId, ids)),
       ])
-    : [[], [], [], []];
+    : [[], [], [], [], [], []];
   const refundRows = paymentRows.length ? await db.select().from(refunds).where(inArray(refunds.paymentId, paymentRows.map((p) => p.id))) : [];
   const activity = await db.select().from(auditLog).where(eq(auditLog.actorId, userId)).orderBy(desc(auditLog.at)).limit(1_000);
   const mine = (orderId: string) => orderRows.find((o) => o.id === orderId)?.customerId === userId;
@@ -65,6 +68,15 @@ export async function exportPersonalData(db: Database, userId: string) {
       contact: mine(o.id) ? (contacts.find((c) => c.orderId === o.id) ?? null) : null,
       history: history.filter((h) => h.orderId === o.id).map((h) => ({ status: h.status, dispatch: h.dispatchState, at: h.at })),
       payment: mine(o.id) ? (paymentRows.find((p) => p.orderId === o.id) ?? null) : null,
+      // How the handover was proven (the ID check is the customer's data), and the photos taken at the door.
+      deliveryProof: (() => {
+        const proof = proofs.find((p) => p.orderId === o.id);
+        if (!proof) return null;
+        return { method: proof.method, at: proof.createdAt, ...(mine(o.id) ? { idCheck: proof.idDocumentType ? { documentType: proof.idDocumentType, birthYear: proof.idBirthYear } : null } : {}) };
+      })(),
+      proofPhotos: photos
+        .filter((p) => p.orderId === o.id)
+        .map((p) => ({ url: proofPhotoUrl(publicBaseUrl, o.id, p.id), contentType: p.contentType, bytes: p.bytes, takenAt: p.createdAt })),
     })),
     refunds: refundRows,
     activity: activity.map((a) => ({ action: a.action, at: a.at, ip: a.ip })),
