@@ -277,6 +277,9 @@ describe('an order across the apps', () => {
     await merchant.page.goto(`${base}/merchant/orders/${orderId}`);
     await merchant.page.getByTestId('payment-status').waitFor();
     expect(await merchant.page.getByTestId('payment-status').textContent()).toBe('succeeded');
+    // How the handover was proven: the customer's code (the photo taken at the door was not the proof).
+    await merchant.page.getByTestId('delivery-proof').waitFor();
+    expect(await merchant.page.getByTestId('delivery-proof').textContent()).toContain('The customer’s code');
     await screenshot(merchant.page, 'merchant-order-detail');
 
     expect(pages.flatMap((p) => p.errors)).toEqual([]);

@@ -214,6 +214,10 @@ describe('POST /v1/orders/{id}/deliver with a photo', () => {
     expect(await res.json()).toMatchObject({ status: 'delivered' });
     const [proof] = await db().select().from(deliveryProofs).where(eq(deliveryProofs.orderId, orderId));
     expect(proof).toMatchObject({ method: 'photo', photoUrl: photo.url, driverId: w.driver.driverId });
+    // The merchant's order details show it, and the photo opens with the merchant's credentials.
+    const seen = (await (await get(`/v1/orders/${orderId}`, w.merchant.ownerToken)).json()) as { deliveryProof?: { method: string; photoUrl: string | null } };
+    expect(seen.deliveryProof).toMatchObject({ method: 'photo', photoUrl: photo.url });
+    expect((await get(new URL(photo.url).pathname, w.merchant.ownerToken)).status).toBe(200);
   });
 
   it('is in the customer’s data export (GDPR Art. 15/20) with how the handover was proven; another customer’s export has none of it', async () => {

@@ -76,6 +76,10 @@ export const OrderSchema = z
     customer: z.object({ name: z.string().nullable(), phone: z.string().nullable(), email: z.string().optional() }).nullable(),
     driver: z.object({ id: z.string(), name: z.string().nullable(), vehicle: z.string() }).optional(),
     deliveryPin: z.string().optional().openapi({ description: 'Shown to the order’s customer only, once the order is placed.' }),
+    deliveryProof: z
+      .object({ method: z.enum(['pin', 'photo']), photoUrl: z.string().nullable(), at: z.string().openapi({ format: 'date-time' }) })
+      .optional()
+      .openapi({ description: 'Once delivered: how the handover was proven; a photo is fetched from its URL with the caller’s credentials.' }),
     trackingUrl: z.string(),
     paidOffPlatform: z.boolean(),
     requiresPrescription: z.boolean(),

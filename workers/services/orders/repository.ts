@@ -1,7 +1,7 @@
 /** Reading orders: one order with what its view needs, and keyset-paginated lists. */
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { drivers, orderContacts, orderItems, orders, orderStatusEvents, userProfiles, type Order, type OrderItem } from '../../../db/schema/index';
+import { deliveryProofs, drivers, orderContacts, orderItems, orders, orderStatusEvents, userProfiles, type Order, type OrderItem } from '../../../db/schema/index';
 import { encodeCursor, type Position } from './cursor';
 import type { OrderStatus } from './state-machine';
 import type { OrderDetail } from './view';
@@ -27,9 +27,19 @@ async function itemsOf(db: Reader, orderIds: string[]): Promise<Map<string, Orde
 
 function detailQuery(db: Reader) {
   return db
-    .select({ order: orders, contact: orderContacts, driverId: drivers.id, driverVehicle: drivers.vehicle, driverName: userProfiles.name })
+    .select({
+      order: orders,
+      contact: orderContacts,
+      driverId: drivers.id,
+      driverVehicle: drivers.vehicle,
+      driverName: userProfiles.name,
+      proofMethod: deliveryProofs.method,
+      proofPhotoUrl: deliveryProofs.photoUrl,
+      proofAt: deliveryProofs.createdAt,
+    })
     .from(orders)
     .leftJoin(orderContacts, eq(orderContacts.orderId, orders.id))
+    .leftJoin(deliveryProofs, eq(deliveryProofs.orderId, orders.id))
     .leftJoin(drivers, eq(drivers.id, orders.driverId))
     .leftJoin(userProfiles, eq(userProfiles.userId, drivers.userId));
 }
@@ -42,6 +52,7 @@ function toDetail(row: DetailRow, items: OrderItem[]): OrderDetail {
     contact: row.contact,
     items,
     driver: row.driverId ? { id: row.driverId, name: row.driverName ?? null, vehicle: row.driverVehicle ?? 'bike' } : null,
+    proof: row.proofMethod && row.proofAt ? { method: row.proofMethod, photoUrl: row.proofPhotoUrl, at: row.proofAt } : null,
   };
 }
 

@@ -14,15 +14,24 @@ export interface OrderDriverInfo {
   vehicle: string;
 }
 
+/** How the handover was proven (the ID check stays in the database: it is not shown). */
+export interface OrderProofInfo {
+  method: 'pin' | 'photo';
+  photoUrl: string | null;
+  at: Date;
+}
+
 export interface OrderDetail {
   order: Order;
   items: OrderItem[];
   contact: OrderContact | null;
   driver: OrderDriverInfo | null;
+  /** Absent where the detail was built without reading it (a freshly created order has none). */
+  proof?: OrderProofInfo | null;
 }
 
 export function orderView(detail: OrderDetail, viewer: OrderViewer, publicBaseUrl: string) {
-  const { order, items, contact, driver } = detail;
+  const { order, items, contact, driver, proof } = detail;
   const showPin = viewer === 'customer' && order.status !== 'pending_payment';
   return {
     id: order.id,
@@ -56,6 +65,7 @@ export function orderView(detail: OrderDetail, viewer: OrderViewer, publicBaseUr
     customer: contact ? { name: contact.name, phone: contact.phone, ...(contact.email ? { email: contact.email } : {}) } : null,
     ...(driver ? { driver } : {}),
     ...(showPin ? { deliveryPin: order.deliveryPin } : {}),
+    ...(proof ? { deliveryProof: { method: proof.method, photoUrl: proof.photoUrl, at: proof.at.toISOString() } } : {}),
     trackingUrl: trackingUrl(publicBaseUrl, order.trackingToken),
     paidOffPlatform: order.paidOffPlatform,
     requiresPrescription: order.requiresPrescription,

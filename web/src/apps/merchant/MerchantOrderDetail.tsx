@@ -3,6 +3,7 @@ import { ConnectionStatus } from '../../components/ConnectionStatus';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useOrderLive } from '../../live/useOrderLive';
 import { Link } from '../../router';
+import { DeliveryProofView } from '../shared/DeliveryProofView';
 import { DispatchLogView } from '../shared/DispatchLogView';
 import { dispatchLabel, formatDateTime, formatDuration, formatMoney, laterStatus, shortId } from '../shared/format';
 import { OrderItemsTable } from '../shared/OrderItemsTable';
@@ -91,6 +92,12 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
               <dd>{formatDateTime(o.placedAt ?? o.createdAt)}</dd>
             </dl>
           </section>
+          {o.deliveryProof ? (
+            <section className="panel" aria-labelledby="proof-title">
+              <h3 id="proof-title">Delivery</h3>
+              <DeliveryProofView session={session} proof={o.deliveryProof} />
+            </section>
+          ) : null}
           <section className="panel" aria-labelledby="payment-title">
             <h3 id="payment-title">Payment</h3>
             {payment.status === 'success' ? (

@@ -61,6 +61,8 @@ export interface Order {
   driver?: { id: string; name: string | null; vehicle: string };
   eta?: number | string | null;
   deliveryPin?: string;
+  /** Once delivered: how the handover was proven. */
+  deliveryProof?: { method: 'pin' | 'photo'; photoUrl: string | null; at: string };
   trackingUrl: string;
   requiresPrescription?: boolean;
   cancelReason?: string;
