@@ -17,15 +17,16 @@ import type { Database } from '../../../db/client';
 import { orders } from '../../../db/schema/index';
 import { dispatchOrder, loadCityGeometry, publishOrderStatus, type ShardEnv } from '../city-shard-client';
 import { orderIdOf, type EventEnvelope } from '../events/envelope';
+import { isTerminal, type OrderStatus } from './state-machine';
 
-const TERMINAL = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
 /** Statuses in which an order waits for, or travels with, a driver. */
 const DISPATCHABLE = new Set(['preparing', 'ready']);
 
 export type BackstopAction = 'dispatch' | 'status' | 'none';
 
 export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnvelope): Promise<BackstopAction> {
-  const wanted = event.type === 'order.preparing' ? 'dispatch' : TERMINAL.has(event.type.slice('order.'.length)) && event.type.startsWith('order.') ? 'status' : null;
+  const [aggregate, eventStatus] = event.type.split('.', 2) as [string, OrderStatus | undefined];
+  const wanted = aggregate !== 'order' || !eventStatus ? null : eventStatus === 'preparing' ? 'dispatch' : isTerminal(eventStatus) ? 'status' : null;
   if (!wanted) return 'none';
   const orderId = orderIdOf(event);
   if (!orderId) return 'none';
@@ -42,7 +43,7 @@ export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnv
     await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}) });
     return 'dispatch';
   }
-  if (wanted === 'status' && TERMINAL.has(o.status)) {
+  if (wanted === 'status' && isTerminal(o.status)) {
     await publishOrderStatus(env, city, shardOrder, o.status, o.dispatchState);
     return 'status';
   }
