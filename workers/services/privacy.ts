@@ -48,7 +48,6 @@ export async function exportPersonalData(db: Database, userId: string, publicBas
     : [[], [], [], [], [], []];
   const refundRows = paymentRows.length ? await db.select().from(refunds).where(inArray(refunds.paymentId, paymentRows.map((p) => p.id))) : [];
   const activity = await db.select().from(auditLog).where(eq(auditLog.actorId, userId)).orderBy(desc(auditLog.at)).limit(1_000);
-  const mine = (orderId: string) => orderRows.find((o) => o.id === orderId)?.customerId === userId;
   return {
     exportedAt: new Date().toISOString(),
     user: { id: user.id, role: user.role, locale: user.locale, createdAt: user.createdAt },
@@ -57,27 +56,29 @@ export async function exportPersonalData(db: Database, userId: string, publicBas
     devices: deviceRows,
     driver: driver ? { id: driver.id, cityId: driver.cityId, vehicle: driver.vehicle, createdAt: driver.createdAt } : null,
     merchantMemberships: memberships.map((m) => ({ merchantId: m.merchantId, role: m.role })),
-    orders: orderRows.map((o) => ({
-      id: o.id,
-      status: o.status,
-      merchantId: o.merchantId,
-      totals: { subtotalCents: o.subtotalCents, deliveryFeeCents: o.deliveryFeeCents, taxCents: o.taxCents, totalCents: o.totalCents, currency: o.currency },
-      createdAt: o.createdAt,
-      items: items.filter((i) => i.orderId === o.id).map((i) => ({ name: i.name, quantity: i.quantity, unitPriceCents: i.unitPriceCents })),
-      // The delivery contact is the customer's data, not the driver's.
-      contact: mine(o.id) ? (contacts.find((c) => c.orderId === o.id) ?? null) : null,
-      history: history.filter((h) => h.orderId === o.id).map((h) => ({ status: h.status, dispatch: h.dispatchState, at: h.at })),
-      payment: mine(o.id) ? (paymentRows.find((p) => p.orderId === o.id) ?? null) : null,
-      // How the handover was proven (the ID check is the customer's data), and the photos taken at the door.
-      deliveryProof: (() => {
-        const proof = proofs.find((p) => p.orderId === o.id);
-        if (!proof) return null;
-        return { method: proof.method, at: proof.createdAt, ...(mine(o.id) ? { idCheck: proof.idDocumentType ? { documentType: proof.idDocumentType, birthYear: proof.idBirthYear } : null } : {}) };
-      })(),
-      proofPhotos: photos
-        .filter((p) => p.orderId === o.id)
-        .map((p) => ({ url: proofPhotoUrl(publicBaseUrl, o.id, p.id), contentType: p.contentType, bytes: p.bytes, takenAt: p.createdAt })),
-    })),
+    orders: orderRows.map((o) => {
+      // The delivery contact, the payment and the ID check are the customer's data, not the driver's.
+      const own = o.customerId === userId;
+      const proof = proofs.find((p) => p.orderId === o.id);
+      return {
+        id: o.id,
+        status: o.status,
+        merchantId: o.merchantId,
+        totals: { subtotalCents: o.subtotalCents, deliveryFeeCents: o.deliveryFeeCents, taxCents: o.taxCents, totalCents: o.totalCents, currency: o.currency },
+        createdAt: o.createdAt,
+        items: items.filter((i) => i.orderId === o.id).map((i) => ({ name: i.name, quantity: i.quantity, unitPriceCents: i.unitPriceCents })),
+        contact: own ? (contacts.find((c) => c.orderId === o.id) ?? null) : null,
+        history: history.filter((h) => h.orderId === o.id).map((h) => ({ status: h.status, dispatch: h.dispatchState, at: h.at })),
+        payment: own ? (paymentRows.find((p) => p.orderId === o.id) ?? null) : null,
+        // How the handover was proven, and the photos taken at the door.
+        deliveryProof: proof
+          ? { method: proof.method, at: proof.createdAt, ...(own ? { idCheck: proof.idDocumentType ? { documentType: proof.idDocumentType, birthYear: proof.idBirthYear } : null } : {}) }
+          : null,
+        proofPhotos: photos
+          .filter((p) => p.orderId === o.id)
+          .map((p) => ({ url: proofPhotoUrl(publicBaseUrl, o.id, p.id), contentType: p.contentType, bytes: p.bytes, takenAt: p.createdAt })),
+      };
+    }),
     refunds: refundRows,
     activity: activity.map((a) => ({ action: a.action, at: a.at, ip: a.ip })),
   };
