@@ -85,7 +85,8 @@ async function applyShardFact(body: ShardEventBody, deps: ConsumerDeps, messageI
   await applyDispatchFact(deps.db, body.event as unknown as DispatchFact, deps.dispatchEffects);
 }
 
-function dispatchEffectsFor(env: Env): DispatchFactEffects {
+/** `db` is the batch's client: the lookups here need no connection of their own. */
+function dispatchEffectsFor(env: Env, db: Database): DispatchFactEffects {
   return {
     async afterCommit(merchantId, events, order) {
       const pending: Promise<unknown>[] = [];
@@ -93,7 +94,7 @@ function dispatchEffectsFor(env: Env): DispatchFactEffects {
       await Promise.allSettled(pending);
     },
     async cancelDispatch(order, reason) {
-      const city = await loadCityGeometry(openDatabase(env.HYPERDRIVE.connectionString), order.cityId);
+      const city = await loadCityGeometry(db, order.cityId);
       if (city) await cancelOrderDispatch(env, city, { id: order.id, pickup: { lat: order.pickupLat, lng: order.pickupLng }, dropoff: { lat: order.dropoffLat, lng: order.dropoffLng } }, reason);
     },
   };
@@ -157,7 +158,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     localMode,
     publicBaseUrl: env.PUBLIC_BASE_URL,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
-    dispatchEffects: dispatchEffectsFor(env),
+    dispatchEffects: dispatchEffectsFor(env, db),
     shardBackstop: (event) => shardBackstop(env, db, event),
   };
   // Four orders at a time (a Worker invocation has six sockets and the database
