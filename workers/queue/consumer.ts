@@ -20,7 +20,7 @@ import { buildSenders } from './senders';
 import type { DispatchFact } from '../../durable-objects/city-shard/events';
 import { applyDispatchFact, type DispatchFactEffects } from '../services/orders/dispatch-facts';
 import { afterOrderCommit } from '../services/order-commit';
-import { cancelOrderDispatch, loadCityGeometry } from '../services/city-shard-client';
+import { cancelOrderDispatch, loadCityGeometry, shardOrderOf } from '../services/city-shard-client';
 import { shardBackstop } from '../services/orders/shard-backstop';
 
 export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
@@ -95,7 +95,7 @@ function dispatchEffectsFor(env: Env, db: Database): DispatchFactEffects {
     },
     async cancelDispatch(order, reason) {
       const city = await loadCityGeometry(db, order.cityId);
-      if (city) await cancelOrderDispatch(env, city, { id: order.id, pickup: { lat: order.pickupLat, lng: order.pickupLng }, dropoff: { lat: order.dropoffLat, lng: order.dropoffLng } }, reason);
+      if (city) await cancelOrderDispatch(env, city, shardOrderOf(order), reason);
     },
   };
 }

@@ -14,7 +14,7 @@ import { createRouter, problemResponses } from '../openapi';
 import { Problem, problems } from '../problem';
 import { OrderIdParam } from '../schemas/orders';
 import { isOperator } from '../services/auth/principal';
-import { forwardOrderWatcher, loadCityGeometry, orderDispatchLog } from '../services/city-shard-client';
+import { forwardOrderWatcher, loadCityGeometry, orderDispatchLog, shardOrderOf } from '../services/city-shard-client';
 import { loadOrder } from '../services/orders/repository';
 import { visibleOrder } from './orders';
 
@@ -104,7 +104,7 @@ export const orderLiveRoutes = createRouter()
     const city = await loadCityGeometry(db, o.cityId);
     if (!city) throw problems.notFound('No such order.');
     try {
-      return (await forwardOrderWatcher(c.env, c.req.raw, city, { id: o.id, pickup: { lat: o.pickupLat, lng: o.pickupLng }, dropoff: { lat: o.dropoffLat, lng: o.dropoffLng } })) as never;
+      return (await forwardOrderWatcher(c.env, c.req.raw, city, shardOrderOf(o))) as never;
     } catch (error) {
       console.error(JSON.stringify({ msg: 'order live: shard unreachable', orderId: id, error: String(error) }));
       throw problems.unavailable('The city shard is not reachable.');
@@ -123,7 +123,7 @@ export const orderLiveRoutes = createRouter()
       assertMerchantAccess(principal, order.merchantId, 'orders');
     }
     const city = await loadCityGeometry(db, order.cityId);
-    const ref = { id: order.id, pickup: { lat: order.pickupLat, lng: order.pickupLng }, dropoff: { lat: order.dropoffLat, lng: order.dropoffLng } };
+    const ref = shardOrderOf(order);
     let shardLog;
     try {
       shardLog = city ? await orderDispatchLog(c.env, city, ref) : null;

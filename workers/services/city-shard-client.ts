@@ -95,6 +95,11 @@ export interface ShardOrder {
   dropoff: LatLng;
 }
 
+/** The part of an order row a shard needs. */
+export function shardOrderOf(o: { id: string; pickupLat: number; pickupLng: number; dropoffLat: number; dropoffLng: number }): ShardOrder {
+  return { id: o.id, pickup: { lat: o.pickupLat, lng: o.pickupLng }, dropoff: { lat: o.dropoffLat, lng: o.dropoffLng } };
+}
+
 /** What a driver is offered for an order, when the orders domain does not say: a base plus distance. */
 export function defaultPayoutCents(pickup: LatLng, dropoff: LatLng): number {
   return 300 + Math.round((distanceM(pickup, dropoff) / 1000) * 80);

@@ -11,7 +11,7 @@ import { openDatabase } from '../../db/client';
 import type { OutboxEvent } from './outbox';
 import { kickOutboxRelay } from './outbox-relay';
 import { publishToMerchantFeed } from './merchant-feed';
-import { loadCityGeometry, publishOrderStatus } from './city-shard-client';
+import { loadCityGeometry, publishOrderStatus, shardOrderOf } from './city-shard-client';
 
 type Ctx = { waitUntil(promise: Promise<unknown>): void };
 
@@ -29,11 +29,5 @@ export function afterOrderCommit(env: Env, ctx: Ctx, merchantId: string, events:
 async function tellShard(env: Env, order: Order): Promise<void> {
   const city = await loadCityGeometry(openDatabase(env.HYPERDRIVE.connectionString), order.cityId);
   if (!city) return;
-  await publishOrderStatus(
-    env,
-    city,
-    { id: order.id, pickup: { lat: order.pickupLat, lng: order.pickupLng }, dropoff: { lat: order.dropoffLat, lng: order.dropoffLng } },
-    order.status,
-    order.dispatchState,
-  );
+  await publishOrderStatus(env, city, shardOrderOf(order), order.status, order.dispatchState);
 }

@@ -9,7 +9,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { orders } from '../../db/schema/index';
-import { loadCityGeometry, orderTracking } from './city-shard-client';
+import { loadCityGeometry, orderTracking, shardOrderOf } from './city-shard-client';
 import { loadOrderDetail } from './orders/repository';
 import type { OrderDetail } from './orders/view';
 import { trackingUrl } from './orders/codes';
@@ -30,7 +30,7 @@ export async function trackingOf(env: Env, db: Database, detail: OrderDetail): P
   if (order.driverId) {
     const city = await loadCityGeometry(db, order.cityId);
     live = city
-      ? await orderTracking(env, city, { id: order.id, pickup: { lat: order.pickupLat, lng: order.pickupLng }, dropoff: { lat: order.dropoffLat, lng: order.dropoffLng } }).catch(() => null)
+      ? await orderTracking(env, city, shardOrderOf(order)).catch(() => null)
       : null;
   }
   const driver = detail.driver

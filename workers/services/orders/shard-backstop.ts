@@ -15,7 +15,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { orders } from '../../../db/schema/index';
-import { dispatchOrder, loadCityGeometry, publishOrderStatus, type ShardEnv } from '../city-shard-client';
+import { dispatchOrder, loadCityGeometry, publishOrderStatus, shardOrderOf, type ShardEnv } from '../city-shard-client';
 import { orderIdOf, type EventEnvelope } from '../events/envelope';
 import { isTerminal, type OrderStatus } from './state-machine';
 
@@ -37,7 +37,7 @@ export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnv
   if (!o) return 'none';
   const city = await loadCityGeometry(db, o.cityId);
   if (!city) return 'none';
-  const shardOrder = { id: o.id, pickup: { lat: o.pickupLat, lng: o.pickupLng }, dropoff: { lat: o.dropoffLat, lng: o.dropoffLng } };
+  const shardOrder = shardOrderOf(o);
   // From what Postgres says now, not from the event: a late event must not revive an order.
   if (wanted === 'dispatch' && DISPATCHABLE.has(o.status) && (o.dispatchState === 'unassigned' || o.dispatchState === 'offered')) {
     await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}) });
