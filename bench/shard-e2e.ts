@@ -44,6 +44,7 @@ import { migrateDatabase } from '../scripts/lib/migrate';
 import { startPostgres } from '../scripts/lib/postgres';
 import { issueAccessToken } from '../workers/services/auth/tokens';
 import { shardFor } from '../workers/shards';
+import { newOrderNumber } from '../domain/order';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
 
 const BENCH = 'shard-e2e';
@@ -102,7 +103,7 @@ async function seed(url: string): Promise<Fixture> {
     const orders = Array.from({ length: TRIPS }, (_, i) => ({ id: newId('ord'), pickup: start[i]!, dropoff: at(((i * 31) % 8_000) - 4_000, ((i * 57) % 8_000) - 4_000) }));
     if (orders.length > 0) await db.insert(schema.orders).values(
       orders.map((o) => ({
-        id: o.id, cityId, merchantId, customerId, status: 'preparing' as const, dispatchState: 'unassigned' as const, source: 'customer' as const,
+        id: o.id, number: newOrderNumber(), cityId, merchantId, customerId, status: 'preparing' as const, dispatchState: 'unassigned' as const, source: 'customer' as const,
         subtotalCents: 1_000, deliveryFeeCents: 300, taxCents: 100, totalCents: 1_400, currency: 'EUR', distanceM: 2_000,
         pickupLat: o.pickup.lat, pickupLng: o.pickup.lng, dropoffLat: o.dropoff.lat, dropoffLng: o.dropoff.lng,
         deliveryPin: '1234', trackingToken: randomBytes(16).toString('hex'),

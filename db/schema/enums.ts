@@ -5,6 +5,7 @@
  * not, so only closed sets live here.
  */
 import { pgEnum } from 'drizzle-orm/pg-core';
+import { ACTOR_TYPES, DISPATCH_STATES, ORDER_STATUSES } from '../../domain/order';
 
 export const userRole = pgEnum('user_role', ['customer', 'merchant', 'driver', 'ops', 'admin']);
 /** `erased`: GDPR Art. 17 done; the row stays as a pseudonymous anchor. */
@@ -15,35 +16,11 @@ export const merchantStaffRole = pgEnum('merchant_staff_role', ['owner', 'manage
 
 export const vehicle = pgEnum('vehicle', ['bike', 'scooter', 'car']);
 
-export const orderStatus = pgEnum('order_status', [
-  'pending_payment',
-  'placed',
-  'preparing',
-  'ready',
-  'in_delivery',
-  'delivered',
-  'cancelled',
-  'rejected',
-  'failed',
-]);
-export const dispatchState = pgEnum('dispatch_state', [
-  'unassigned',
-  'offered',
-  'assigned',
-  'picked_up',
-  'dropped_off',
-]);
+export const orderStatus = pgEnum('order_status', ORDER_STATUSES);
+export const dispatchState = pgEnum('dispatch_state', DISPATCH_STATES);
 export const orderSource = pgEnum('order_source', ['customer', 'merchant_api']);
 /** Who caused a change: order status history and the audit log. */
-export const actorType = pgEnum('actor_type', [
-  'customer',
-  'merchant',
-  'driver',
-  'ops',
-  'admin',
-  'system',
-  'stripe',
-]);
+export const actorType = pgEnum('actor_type', ACTOR_TYPES);
 export const deliveryProofMethod = pgEnum('delivery_proof_method', ['pin', 'photo']);
 export const dispatchOfferStatus = pgEnum('dispatch_offer_status', [
   'pending',

@@ -17,9 +17,11 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   smallint,
   text,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { products } from './catalog';
 import { cities } from './cities';
@@ -33,6 +35,8 @@ export const orders = pgTable(
   'orders',
   {
     id: idColumn(),
+    /** The human order number (domain/order.ts): the same in every app, message and webhook. */
+    number: text('number').notNull().unique(),
     cityId: text('city_id')
       .notNull()
       .references(() => cities.id, { onDelete: 'restrict' }),
@@ -86,6 +90,12 @@ export const orders = pgTable(
     deliveredAt: tstz('delivered_at'),
     /** Optimistic concurrency: `update ... where id = $1 and version = $2`. */
     version: integer('version').notNull().default(0),
+    /**
+     * The seq of the order's latest event (order_status_events.seq): every
+     * change sets `seq = seq + 1` in its UPDATE and appends the event with
+     * that number in the same transaction, so the log has no gaps.
+     */
+    seq: integer('seq').notNull().default(0),
   },
   (t) => [
     // Keyset pagination: `order by created_at desc, id desc` with
@@ -150,7 +160,14 @@ export const orderItems = pgTable(
   ],
 );
 
-/** Append-only status history (GET /v1/orders/{id}/events). */
+/**
+ * The order's timeline (GET /v1/orders/{id}/events): one row per change, with
+ * a per-order `seq` (1, 2, 3… without gaps) and the order as it was at that
+ * event (`snapshot`: the order's own columns only, never contact data, the
+ * PIN or the tracking token; see workers/services/orders/snapshot.ts). Every
+ * view (REST, live channels, merchant feed, webhooks, notifications) is
+ * derived from these rows.
+ */
 export const orderStatusEvents = pgTable(
   'order_status_events',
   {
@@ -158,6 +175,12 @@ export const orderStatusEvents = pgTable(
     orderId: text('order_id')
       .notNull()
       .references(() => orders.id, { onDelete: 'cascade' }),
+    /** Rows older than the timeline were numbered by time in migration 0005. */
+    seq: integer('seq').notNull(),
+    /** order.created, order.assigned, … (domain/order.ts ORDER_EVENT_TYPES); null on rows older than the timeline. */
+    type: text('type'),
+    /** Null on rows older than the timeline. */
+    snapshot: jsonb('snapshot').$type<Record<string, unknown>>(),
     status: orderStatus('status').notNull(),
     dispatchState: dispatchState('dispatch_state'),
     actorType: actorType('actor_type').notNull(),
@@ -166,7 +189,10 @@ export const orderStatusEvents = pgTable(
     reason: text('reason'),
     at: tstz('at').notNull().defaultNow(),
   },
-  (t) => [index('order_status_events_order_at_idx').on(t.orderId, t.at)],
+  (t) => [
+    index('order_status_events_order_at_idx').on(t.orderId, t.at),
+    uniqueIndex('order_status_events_order_seq_uq').on(t.orderId, t.seq),
+  ],
 );
 
 /**

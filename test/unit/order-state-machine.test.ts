@@ -16,18 +16,30 @@ describe('order state machine', () => {
       ['ready', 'pickup', driver, 'in_delivery'],
       ['in_delivery', 'deliver', driver, 'delivered'],
     ];
-    for (const [from, step, actor, to] of path) expect(decideStep(order(from), step, actor)).toMatchObject({ ok: true, next: to });
+    const dispatchAt: Partial<Record<OrderStatus, OrderFacts['dispatch']>> = { ready: 'assigned', in_delivery: 'picked_up' };
+    for (const [from, step, actor, to] of path) expect(decideStep(order(from, { dispatch: dispatchAt[from] ?? 'unassigned' }), step, actor)).toMatchObject({ ok: true, next: to });
+  });
+
+  it('checks status and dispatch together: a driver step needs the dispatch state it follows', () => {
+    // Ready but not (yet) assigned in Postgres: the pickup waits for the assignment's commit.
+    expect(decideStep(order('ready', { dispatch: 'offered' }), 'pickup', driver)).toEqual({ ok: false, reason: 'illegal', current: 'ready', currentDispatch: 'offered' });
+    expect(decideStep(order('preparing', { dispatch: 'unassigned' }), 'arrived', driver)).toMatchObject({ ok: false, reason: 'illegal' });
+    expect(decideStep(order('in_delivery', { dispatch: 'assigned' }), 'deliver', driver)).toMatchObject({ ok: false, reason: 'illegal' });
+    // A merchant step never writes a dispatch state: the database keeps whatever it has when the step commits.
+    for (const dispatch of ['unassigned', 'offered', 'assigned'] as const) {
+      expect(decideStep(order('preparing', { dispatch }), 'ready', merchant)).toEqual({ ok: true, next: 'ready', dispatch: null });
+    }
   });
 
   it('moves the dispatch state on pickup and delivery, and keeps the status on arrival', () => {
     expect(decideStep(order('ready', { dispatch: 'assigned' }), 'pickup', driver)).toEqual({ ok: true, next: 'in_delivery', dispatch: 'picked_up' });
     expect(decideStep(order('in_delivery', { dispatch: 'picked_up' }), 'deliver', driver)).toEqual({ ok: true, next: 'delivered', dispatch: 'dropped_off' });
-    expect(decideStep(order('preparing', { dispatch: 'assigned' }), 'arrived', driver)).toEqual({ ok: true, next: 'preparing', dispatch: 'assigned' });
+    expect(decideStep(order('preparing', { dispatch: 'assigned' }), 'arrived', driver)).toEqual({ ok: true, next: 'preparing', dispatch: null });
   });
 
   it('lets the customer cancel before preparing and the merchant before in_delivery', () => {
     for (const s of ['pending_payment', 'placed'] as const) expect(decideStep(order(s), 'cancel', customer).ok).toBe(true);
-    for (const s of ['preparing', 'ready', 'in_delivery', 'delivered'] as const) expect(decideStep(order(s), 'cancel', customer)).toEqual({ ok: false, reason: 'illegal', current: s });
+    for (const s of ['preparing', 'ready', 'in_delivery', 'delivered'] as const) expect(decideStep(order(s), 'cancel', customer)).toEqual({ ok: false, reason: 'illegal', current: s, currentDispatch: 'unassigned' });
     for (const s of ['pending_payment', 'placed', 'preparing', 'ready'] as const) expect(decideStep(order(s), 'cancel', merchant).ok).toBe(true);
     for (const s of ['in_delivery', 'delivered', 'cancelled'] as const) expect(decideStep(order(s), 'cancel', merchant)).toMatchObject({ ok: false, reason: 'illegal' });
   });

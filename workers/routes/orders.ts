@@ -8,6 +8,7 @@
  * - GET one, /events: the order's customer, merchant or assigned driver;
  *   anyone else: 404 (another tenant's order is never revealed).
  */
+import { ACTOR_TYPES } from '../../domain/order';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Database } from '../../db/client';
 import type { SQL } from 'drizzle-orm';
@@ -140,11 +141,17 @@ const events = createRoute({
           schema: z.object({
             items: z.array(
               z.object({
+                seq: z.number().int().min(1).openapi({ description: 'Per order: 1, 2, 3… without gaps, in the order the changes committed.' }),
+                type: z.string().nullable().openapi({ description: 'order.created, order.placed, order.assigned, order.dispatch_changed, order.driver_arrived, …; null on events older than the timeline.' }),
                 status: z.enum(ORDER_STATUS_VALUES),
                 dispatch: z.string().nullable(),
                 at: z.string().openapi({ format: 'date-time' }),
-                actor: z.enum(['customer', 'merchant', 'driver', 'ops', 'admin', 'system', 'stripe']),
+                actor: z.enum(ACTOR_TYPES),
                 reason: z.string().nullable(),
+                order: z
+                  .record(z.string(), z.unknown())
+                  .optional()
+                  .openapi({ description: 'The order’s own fields as of this event (id, number, seq, status, dispatch, driverId, totals, times; snapshot version `v`). No contact data, PIN or tracking token.' }),
               }),
             ),
           }),
@@ -240,5 +247,5 @@ export const orderRoutes = createRouter()
     const db = c.var.db();
     await visibleOrder(db, principalOf(c), id);
     const rows = await loadStatusEvents(db, id);
-    return c.json({ items: rows.map((r) => ({ status: r.status, dispatch: r.dispatch, at: r.at.toISOString(), actor: r.actorType, reason: r.reason })) }, 200);
+    return c.json({ items: rows.map((r) => ({ seq: r.seq, type: r.type, status: r.status, dispatch: r.dispatch, at: r.at.toISOString(), actor: r.actorType, reason: r.reason, ...(r.snapshot ? { order: r.snapshot } : {}) })) }, 200);
   });

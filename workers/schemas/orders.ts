@@ -1,8 +1,9 @@
 import { z } from '@hono/zod-openapi';
+import { DISPATCH_STATES, ORDER_EVENT_TYPES, ORDER_STATUSES } from '../../domain/order';
 import { LatLngSchema } from './common';
 
-export const ORDER_STATUS_VALUES = ['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery', 'delivered', 'cancelled', 'rejected', 'failed'] as const;
-export const DISPATCH_VALUES = ['unassigned', 'offered', 'assigned', 'picked_up', 'dropped_off'] as const;
+export const ORDER_STATUS_VALUES = ORDER_STATUSES;
+export const DISPATCH_VALUES = DISPATCH_STATES;
 
 export const OrderIdParam = z.object({
   id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'ord_0h3k9x2m4p6r8t0v2x4z' }),
@@ -48,6 +49,8 @@ export const NewOrderSchema = z
 export const OrderSchema = z
   .object({
     id: z.string(),
+    number: z.string().openapi({ description: 'The short human order number (no look-alike characters), shown as `#` + number in every app, SMS, email, push and webhook.', example: 'K7QX4MR' }),
+    seq: z.number().int().min(1).openapi({ description: 'The seq of the order’s latest event (GET /v1/orders/{id}/events): a client keeps the highest seq it has seen and ignores anything lower.' }),
     status: z.enum(ORDER_STATUS_VALUES),
     dispatch: z.enum(DISPATCH_VALUES),
     merchantId: z.string(),

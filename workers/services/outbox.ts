@@ -9,25 +9,14 @@
 import { newId } from '../../db/ids';
 import { outbox, type NewOutboxMessage } from '../../db/schema/index';
 import type { Database } from '../../db/client';
+import type { OrderEventType, PaymentEventType } from '../../domain/order';
 
 /** A transaction handle or the database: anything drizzle can insert with. */
 export type Executor = Pick<Database, 'insert'>;
 
 export type OutboxTopic =
-  | 'order.created'
-  | 'order.placed'
-  | 'order.preparing'
-  | 'order.ready'
-  | 'order.assigned'
-  | 'order.in_delivery'
-  | 'order.delivered'
-  | 'order.cancelled'
-  | 'order.rejected'
-  | 'order.failed'
-  | 'order.driver_arrived'
-  | 'payment.succeeded'
-  | 'payment.failed'
-  | 'payment.refunded'
+  | OrderEventType
+  | PaymentEventType
   /** Internal: a notification failed for good after it was sent (Twilio's callback); try the next channel. */
   | 'notification.fallback';
 

@@ -4,6 +4,7 @@
  * the rows an outbox event points at), plus access tokens for them and
  * outbox rows / queue envelopes for their events.
  */
+import { newOrderNumber } from '../../../domain/order';
 import { env } from 'cloudflare:workers';
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { openDatabase, type Database } from '../../../db/client';
@@ -120,6 +121,7 @@ export async function createOrder(
     .insert(orders)
     .values({
       id: orderId,
+      number: newOrderNumber(),
       cityId: m.cityId,
       merchantId: m.merchantId,
       customerId: customer?.userId ?? null,

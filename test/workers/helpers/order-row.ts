@@ -4,6 +4,7 @@
  * involved and where it stands differ between tests.
  */
 import { newId, randomBase32 } from '../../../db/ids';
+import { newOrderNumber } from '../../../domain/order';
 import type { NewOrder } from '../../../db/schema/index';
 
 export interface OrderRowParts {
@@ -19,6 +20,7 @@ export interface OrderRowParts {
 export function orderRow(parts: OrderRowParts, now = new Date()): NewOrder & { id: string } {
   return {
     id: newId('ord'),
+    number: newOrderNumber(),
     ...parts,
     source: 'customer',
     subtotalCents: 1000,

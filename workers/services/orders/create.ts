@@ -7,13 +7,14 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
-import { cities, merchants, orderContacts, orderItems, orders, orderStatusEvents, payments, products, userProfiles, type Order, type Payment } from '../../../db/schema/index';
+import { cities, merchants, orderContacts, orderItems, orders, payments, products, userProfiles, type Order, type Payment } from '../../../db/schema/index';
 import { problems, type FieldError } from '../../problem';
 import { attachResourceSql, type IdempotencyRef } from '../idempotency';
-import { outboxEvent, outboxInsert, type OutboxEvent } from '../outbox';
+import { outboxInsert, type OutboxEvent } from '../outbox';
 import { newDeliveryPin, newTrackingToken } from './codes';
 import { distanceMeters, MAX_ORDER_TOTAL_CENTS, priceOrder } from './pricing';
-import { orderEventPayload, type EventActor } from './transitions';
+import { newOrderNumber } from '../../../domain/order';
+import { eventInsert, outboxOf, type AppendedEvent, type EventActor } from './timeline';
 import type { OrderDetail } from './view';
 
 export interface CreateOrderInput {
@@ -117,6 +118,7 @@ export async function createOrder(db: Database, input: CreateOrderInput, creator
 
   const order: Order = {
     id: orderId,
+    number: newOrderNumber(),
     cityId: city.id,
     merchantId: merchant.id,
     customerId: creator.kind === 'customer' ? creator.userId : null,
@@ -145,6 +147,8 @@ export async function createOrder(db: Database, input: CreateOrderInput, creator
     placedAt: paidOffPlatform ? now : null,
     deliveredAt: null,
     version: 0,
+    // The creation is the order's first event.
+    seq: 1,
   };
   const contact = {
     orderId,
@@ -166,24 +170,38 @@ export async function createOrder(db: Database, input: CreateOrderInput, creator
     lineTotalCents: l.product.priceCents * l.quantity,
     requiresPrescription: l.product.requiresPrescription,
   }));
-  const events = [outboxEvent(paidOffPlatform ? 'order.placed' : 'order.created', { type: 'order', id: orderId }, orderEventPayload(order, null, actor), now)];
   const payment: Payment | null = paidOffPlatform
     ? null
     : { id: newId('pay'), orderId, provider: 'stripe', providerPaymentId: null, status: 'requires_payment', amountCents: totals.totalCents, currency: city.currency, refundedCents: 0, failureReason: null, createdAt: now, updatedAt: now };
 
-  // One statement, so one implicit transaction and one round trip: every
-  // insert is a data-modifying CTE (foreign keys are checked at the end of
-  // the statement, when the order row exists). All of it commits or none.
-  const writes: SQL[] = [
-    db.insert(orders).values(order).getSQL(),
-    db.insert(orderContacts).values(contact).getSQL(),
-    db.insert(orderItems).values(items).getSQL(),
-    db.insert(orderStatusEvents).values({ id: newId('evt'), orderId, status, dispatchState: 'unassigned', actorType: actor.type, actorId: actor.id, at: now }).getSQL(),
-    outboxInsert(db, events).getSQL(),
-    ...(payment ? [db.insert(payments).values(payment).getSQL()] : []),
-    attachResourceSql(idempotency, orderId),
-  ];
-  await db.execute(sql`with ${sql.join(writes.map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`), sql`, `)} select 1`);
-
-  return { detail: { order, items, contact, driver: null }, events, payment };
+  for (let attempt = 1; ; attempt++) {
+    const first: AppendedEvent = { type: paidOffPlatform ? 'order.placed' : 'order.created', order, previous: null, actor, at: now };
+    const events = [outboxOf(first)];
+    // One statement, so one implicit transaction and one round trip: every
+    // insert is a data-modifying CTE (foreign keys are checked at the end of
+    // the statement, when the order row exists). All of it commits or none.
+    const writes: SQL[] = [
+      db.insert(orders).values(order).getSQL(),
+      db.insert(orderContacts).values(contact).getSQL(),
+      db.insert(orderItems).values(items).getSQL(),
+      eventInsert(db, first).getSQL(),
+      outboxInsert(db, events).getSQL(),
+      ...(payment ? [db.insert(payments).values(payment).getSQL()] : []),
+      attachResourceSql(idempotency, orderId),
+    ];
+    try {
+      await db.execute(sql`with ${sql.join(writes.map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`), sql`, `)} select 1`);
+      return { detail: { order, items, contact, driver: null }, events, payment };
+    } catch (error) {
+      // Two orders drew the same human number (rare: 3.4·10^9 numbers): draw again.
+      if (attempt >= 3 || !isNumberCollision(error)) throw error;
+      order.number = newOrderNumber();
+    }
+  }
 }
+
+const isNumberCollision = (error: unknown): boolean => {
+  const e = (error as { cause?: unknown })?.cause ?? error;
+  return (e as { code?: string })?.code === '23505' && (e as { constraint_name?: string })?.constraint_name === 'orders_number_unique';
+};
+

@@ -14,11 +14,11 @@
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { newId } from '../../../db/ids';
-import { dispatchOffers, orders, orderStatusEvents, type Order } from '../../../db/schema/index';
+import { dispatchOffers, orders, type Order } from '../../../db/schema/index';
 import type { DispatchFact } from '../../../durable-objects/city-shard/events';
-import { outboxEvent, writeOutbox, type OutboxEvent } from '../outbox';
-import { orderEventPayload } from './transitions';
+import { ASSIGNABLE_STATUSES, type DispatchState } from '../../../domain/order';
+import type { OutboxEvent } from '../outbox';
+import { appendOrderEvent, nextSeq, type Tx } from './timeline';
 
 /** What happens outside Postgres once a fact is committed. */
 export interface DispatchFactEffects {
@@ -26,14 +26,67 @@ export interface DispatchFactEffects {
   cancelDispatch(order: Order, reason: string): Promise<void>;
 }
 
-const ASSIGNABLE = ['preparing', 'ready'] as const;
+const ASSIGNABLE = ASSIGNABLE_STATUSES;
+
+export interface AssignmentRequest {
+  orderId: string;
+  offerId: string;
+  driverId: string;
+  payoutCents: number;
+  /** The shard's time of the driver's accept. */
+  at: string;
+}
+
+export type AssignmentOutcome =
+  | { kind: 'assigned'; order: Order; events: OutboxEvent[] }
+  /** Already assigned to this driver (a repeated commit): nothing written. */
+  | { kind: 'duplicate'; order: Order }
+  /** The order cannot take this driver (ended, or another driver has it). */
+  | { kind: 'refused'; order: Order | undefined; reason: string };
+
+/**
+ * Commits an assignment: the driver, `dispatch_state = assigned`, the payout,
+ * and the `order.assigned` event with its seq and snapshot, in one
+ * transaction, only while the order is open and has no driver. Idempotent:
+ * the same driver again is `duplicate`. The shard calls this before it tells
+ * the driver (docs/decisions/0075), and the queue's `dispatch.accepted` fact
+ * repeats it as a backstop.
+ */
+export async function commitAssignment(db: Database, a: AssignmentRequest): Promise<AssignmentOutcome> {
+  return db.transaction(async (tx) => {
+    const [assigned] = await tx
+      .update(orders)
+      .set({ driverId: a.driverId, dispatchState: 'assigned', driverPayoutCents: a.payoutCents, ...nextSeq(), updatedAt: new Date() })
+      .where(and(eq(orders.id, a.orderId), isNull(orders.driverId), inArray(orders.status, ASSIGNABLE)))
+      .returning();
+    if (!assigned) {
+      const [current] = await tx.select().from(orders).where(eq(orders.id, a.orderId));
+      if (current && current.driverId === a.driverId) return { kind: 'duplicate' as const, order: current };
+      const reason = !current ? 'no such order' : `order is ${current.status}${current.driverId ? ' with another driver' : ''}`;
+      return { kind: 'refused' as const, order: current, reason };
+    }
+    const event = await appendOrderEvent(tx, { type: 'order.assigned', order: assigned, previous: assigned.status, actor: { type: 'driver', id: a.driverId }, at: new Date() });
+    return { kind: 'assigned' as const, order: assigned, events: [event] };
+  });
+}
+
+/** `offered` ⇄ `unassigned` while no driver is assigned: an event like any other change. */
+async function moveDispatch(tx: Tx, orderId: string, to: DispatchState, from: DispatchState[], reason: string | null): Promise<OutboxEvent | null> {
+  const [order] = await tx
+    .update(orders)
+    .set({ dispatchState: to, ...nextSeq(), updatedAt: new Date() })
+    .where(and(eq(orders.id, orderId), inArray(orders.dispatchState, from), isNull(orders.driverId), inArray(orders.status, ASSIGNABLE)))
+    .returning();
+  if (!order) return null;
+  return appendOrderEvent(tx, { type: 'order.dispatch_changed', order, previous: order.status, actor: { type: 'system', id: null }, reason, at: new Date() });
+}
 
 export async function applyDispatchFact(db: Database, fact: DispatchFact, effects?: DispatchFactEffects): Promise<void> {
   switch (fact.type) {
     case 'dispatch.offered': {
       const [order] = await db.select({ cityId: orders.cityId }).from(orders).where(eq(orders.id, fact.orderId));
       if (!order) return; // an order this database does not know: nothing to record
-      await db.transaction(async (tx) => {
+      const moved = await db.transaction(async (tx) => {
         await tx
           .insert(dispatchOffers)
           .values({
@@ -57,11 +110,9 @@ export async function applyDispatchFact(db: Database, fact: DispatchFact, effect
             target: dispatchOffers.id,
             set: { candidates: sql`excluded.candidates`, reason: sql`excluded.reason`, score: sql`excluded.score`, distanceM: sql`excluded.distance_m`, etaSeconds: sql`excluded.eta_seconds`, payoutCents: sql`excluded.payout_cents`, round: sql`excluded.round` },
           });
-        await tx
-          .update(orders)
-          .set({ dispatchState: 'offered', updatedAt: new Date() })
-          .where(and(eq(orders.id, fact.orderId), eq(orders.dispatchState, 'unassigned'), inArray(orders.status, ASSIGNABLE)));
+        return moveDispatch(tx, fact.orderId, 'offered', ['unassigned'], null);
       });
+      if (moved) await effects?.afterCommit(moved.payload.merchantId as string, [moved], (await loadRow(db, fact.orderId))!);
       return;
     }
     case 'dispatch.offer_resolved': {
@@ -75,38 +126,24 @@ export async function applyDispatchFact(db: Database, fact: DispatchFact, effect
       return;
     }
     case 'dispatch.accepted': {
-      const at = new Date(fact.at);
-      const outcome = await db.transaction(async (tx) => {
-        const [assigned] = await tx
-          .update(orders)
-          .set({ driverId: fact.driverId, dispatchState: 'assigned', driverPayoutCents: fact.payoutCents, version: sql`${orders.version} + 1`, updatedAt: at })
-          .where(and(eq(orders.id, fact.orderId), isNull(orders.driverId), inArray(orders.status, ASSIGNABLE)))
-          .returning();
-        if (!assigned) {
-          const [current] = await tx.select().from(orders).where(eq(orders.id, fact.orderId));
-          return { kind: current && current.driverId === fact.driverId ? ('duplicate' as const) : ('refused' as const), order: current };
-        }
-        const actor = { type: 'driver' as const, id: fact.driverId };
-        await tx.insert(orderStatusEvents).values({ id: newId('evt'), orderId: assigned.id, status: assigned.status, dispatchState: 'assigned', actorType: 'driver', actorId: fact.driverId, at });
-        const events = [outboxEvent('order.assigned', { type: 'order', id: assigned.id }, orderEventPayload(assigned, assigned.status, actor), at)];
-        await writeOutbox(tx, events);
-        return { kind: 'assigned' as const, order: assigned, events };
-      });
+      const outcome = await commitAssignment(db, fact);
       if (outcome.kind === 'assigned') await effects?.afterCommit(outcome.order.merchantId, outcome.events, outcome.order);
-      else if (outcome.kind === 'refused' && outcome.order) {
-        await effects?.cancelDispatch(outcome.order, `order is ${outcome.order.status}${outcome.order.driverId ? ' with another driver' : ''}`);
-      }
+      else if (outcome.kind === 'refused' && outcome.order) await effects?.cancelDispatch(outcome.order, outcome.reason);
       return;
     }
-    case 'dispatch.unassigned':
-      await db
-        .update(orders)
-        .set({ dispatchState: 'unassigned', updatedAt: new Date() })
-        .where(and(eq(orders.id, fact.orderId), inArray(orders.dispatchState, ['offered', 'unassigned']), inArray(orders.status, ASSIGNABLE)));
+    case 'dispatch.unassigned': {
+      const moved = await db.transaction((tx) => moveDispatch(tx, fact.orderId, 'unassigned', ['offered'], fact.reason));
+      if (moved) await effects?.afterCommit(moved.payload.merchantId as string, [moved], (await loadRow(db, fact.orderId))!);
       return;
+    }
     default: {
       const unknown: never = fact;
       throw new Error(`unknown dispatch fact ${(unknown as { type: string }).type}`);
     }
   }
+}
+
+async function loadRow(db: Database, orderId: string): Promise<Order | undefined> {
+  const [row] = await db.select().from(orders).where(eq(orders.id, orderId));
+  return row;
 }

@@ -90,8 +90,8 @@ export async function listOrders(
 
 export async function loadStatusEvents(db: Reader, orderId: string) {
   return db
-    .select({ status: orderStatusEvents.status, dispatch: orderStatusEvents.dispatchState, actorType: orderStatusEvents.actorType, actorId: orderStatusEvents.actorId, reason: orderStatusEvents.reason, at: orderStatusEvents.at })
+    .select({ seq: orderStatusEvents.seq, type: orderStatusEvents.type, snapshot: orderStatusEvents.snapshot, status: orderStatusEvents.status, dispatch: orderStatusEvents.dispatchState, actorType: orderStatusEvents.actorType, actorId: orderStatusEvents.actorId, reason: orderStatusEvents.reason, at: orderStatusEvents.at })
     .from(orderStatusEvents)
     .where(eq(orderStatusEvents.orderId, orderId))
-    .orderBy(orderStatusEvents.at, orderStatusEvents.id);
+    .orderBy(orderStatusEvents.seq);
 }

@@ -10,23 +10,9 @@
  * (`where id = $1 and version = $2`), so two concurrent steps cannot both win.
  */
 
-export const ORDER_STATUSES = [
-  'pending_payment',
-  'placed',
-  'preparing',
-  'ready',
-  'in_delivery',
-  'delivered',
-  'cancelled',
-  'rejected',
-  'failed',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import type { DispatchState, OrderStatus } from '../../../domain/order';
 
-export const DISPATCH_STATES = ['unassigned', 'offered', 'assigned', 'picked_up', 'dropped_off'] as const;
-export type DispatchState = (typeof DISPATCH_STATES)[number];
-
-export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
+export { DISPATCH_STATES, ORDER_STATUSES, isTerminal, statusEventType, type DispatchState, type OrderStatus } from '../../../domain/order';
 
 /** Steps users take through the API; `paid` and `payment_canceled` come from Stripe. */
 export const ORDER_STEPS = [
@@ -60,11 +46,12 @@ export interface OrderFacts {
 }
 
 export type StepDecision =
-  | { ok: true; next: OrderStatus; dispatch: DispatchState }
+  /** `dispatch` null: the step leaves the dispatch state as the database has it. */
+  | { ok: true; next: OrderStatus; dispatch: DispatchState | null }
   /** The actor has no business with this step on this order (403). */
   | { ok: false; reason: 'forbidden' }
   /** The actor may take this step, but not from the current status (409). */
-  | { ok: false; reason: 'illegal'; current: OrderStatus };
+  | { ok: false; reason: 'illegal'; current: OrderStatus; currentDispatch: DispatchState };
 
 type ActorKind = StepActor['kind'];
 
@@ -73,6 +60,8 @@ interface StepRule {
   from: Partial<Record<ActorKind, readonly OrderStatus[]>>;
   /** The status after the step; `same` keeps it (an event only, e.g. driver arrived). */
   to: OrderStatus | 'same';
+  /** The dispatch states the step needs (status and dispatch are checked together, here). */
+  dispatchFrom?: readonly DispatchState[];
   dispatch?: DispatchState;
 }
 
@@ -87,10 +76,10 @@ export const STEP_RULES: Readonly<Record<OrderStep, StepRule>> = {
   accept: { from: { merchant: ['placed'] }, to: 'preparing' },
   reject: { from: { merchant: ['placed'] }, to: 'rejected' },
   ready: { from: { merchant: ['preparing'] }, to: 'ready' },
-  arrived: { from: { driver: ['preparing', 'ready'] }, to: 'same' },
-  pickup: { from: { driver: ['ready'] }, to: 'in_delivery', dispatch: 'picked_up' },
-  deliver: { from: { driver: ['in_delivery'] }, to: 'delivered', dispatch: 'dropped_off' },
-  fail: { from: { driver: ['in_delivery'] }, to: 'failed' },
+  arrived: { from: { driver: ['preparing', 'ready'] }, dispatchFrom: ['assigned'], to: 'same' },
+  pickup: { from: { driver: ['ready'] }, dispatchFrom: ['assigned'], to: 'in_delivery', dispatch: 'picked_up' },
+  deliver: { from: { driver: ['in_delivery'] }, dispatchFrom: ['picked_up'], to: 'delivered', dispatch: 'dropped_off' },
+  fail: { from: { driver: ['in_delivery'] }, dispatchFrom: ['picked_up'], to: 'failed' },
   cancel: {
     from: {
       customer: ['pending_payment', 'placed'],
@@ -123,15 +112,9 @@ export function decideStep(order: OrderFacts, step: OrderStep, actor: StepActor)
   const rule = STEP_RULES[step];
   const allowedFrom = rule.from[actor.kind];
   if (!allowedFrom || !isPartyTo(order, actor)) return { ok: false, reason: 'forbidden' };
-  if (!allowedFrom.includes(order.status)) return { ok: false, reason: 'illegal', current: order.status };
-  return {
-    ok: true,
-    next: rule.to === 'same' ? order.status : rule.to,
-    dispatch: rule.dispatch ?? order.dispatch,
-  };
+  if (!allowedFrom.includes(order.status) || (rule.dispatchFrom && !rule.dispatchFrom.includes(order.dispatch))) {
+    return { ok: false, reason: 'illegal', current: order.status, currentDispatch: order.dispatch };
+  }
+  return { ok: true, next: rule.to === 'same' ? order.status : rule.to, dispatch: rule.dispatch ?? null };
 }
 
-export const isTerminal = (status: OrderStatus): boolean => TERMINAL_STATUSES.has(status);
-
-/** The outbox / merchant-webhook event type announcing a status. */
-export const statusEventType = (status: OrderStatus): string => (status === 'pending_payment' ? 'order.created' : `order.${status}`);

@@ -6,24 +6,18 @@
  * against the new state: of two concurrent steps exactly one wins, the other
  * gets the 409 of the state it lost to.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { newId } from '../../../db/ids';
-import { orders, orderStatusEvents, type NewOrder, type Order } from '../../../db/schema/index';
+import { orders, type NewOrder, type Order } from '../../../db/schema/index';
 import { problems } from '../../problem';
-import { outboxEvent, writeOutbox, type OutboxEvent, type OutboxTopic } from '../outbox';
+import type { OutboxEvent } from '../outbox';
 import { newDeliveryPin } from './codes';
 import { loadOrder } from './repository';
 import { decideStep, isTerminal, statusEventType, type DispatchState, type OrderStatus, type OrderStep, type StepActor } from './state-machine';
+import { appendOrderEvent, nextSeq, type EventActor, type Tx } from './timeline';
 
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
-
-export type EventActorType = 'customer' | 'merchant' | 'driver' | 'ops' | 'admin' | 'system' | 'stripe';
-
-export interface EventActor {
-  type: EventActorType;
-  id: string | null;
-}
+export type { EventActor, EventActorType } from './timeline';
+export { orderEventPayload } from './timeline';
 
 /** After a terminal status the public tracking link lives one more hour (API.md). */
 export const TRACKING_GRACE_MS = 60 * 60 * 1000;
@@ -39,59 +33,35 @@ function columnsFor(next: OrderStatus, previous: OrderStatus, at: Date, reason: 
   return set;
 }
 
-export function orderEventPayload(order: Order, previous: OrderStatus | null, actor: EventActor) {
-  return {
-    orderId: order.id,
-    merchantId: order.merchantId,
-    cityId: order.cityId,
-    customerId: order.customerId,
-    driverId: order.driverId,
-    status: order.status,
-    previousStatus: previous,
-    dispatch: order.dispatchState,
-    totalCents: order.totalCents,
-    currency: order.currency,
-    actor,
-  };
-}
-
 export interface TransitionWrite {
   current: Order;
   step: OrderStep;
   next: OrderStatus;
-  dispatch: DispatchState;
+  /** Null: the step leaves the dispatch state as it is. */
+  dispatch: DispatchState | null;
   actor: EventActor;
   reason?: string | null;
   at?: Date;
 }
 
 /**
- * Inside the caller's transaction: the conditional update, the status event
- * and the outbox row. Returns null when the order changed since `current` was read.
+ * Inside the caller's transaction: the conditional update (on `version`, so
+ * any change since `current` was read, a dispatch fact included, makes it
+ * match nothing), then the event with its seq and snapshot and the outbox row.
+ * Returns null when the order changed since `current` was read.
  */
 export async function writeTransition(tx: Tx, w: TransitionWrite): Promise<{ order: Order; events: OutboxEvent[] } | null> {
   const at = w.at ?? new Date();
   const reason = w.reason ?? null;
   const [order] = await tx
     .update(orders)
-    .set({ status: w.next, dispatchState: w.dispatch, version: sql`${orders.version} + 1`, updatedAt: at, ...columnsFor(w.next, w.current.status, at, reason) })
+    .set({ status: w.next, ...(w.dispatch ? { dispatchState: w.dispatch } : {}), ...nextSeq(), updatedAt: at, ...columnsFor(w.next, w.current.status, at, reason) })
     .where(and(eq(orders.id, w.current.id), eq(orders.version, w.current.version)))
     .returning();
   if (!order) return null;
-  await tx.insert(orderStatusEvents).values({
-    id: newId('evt'),
-    orderId: order.id,
-    status: order.status,
-    dispatchState: order.dispatchState,
-    actorType: w.actor.type,
-    actorId: w.actor.id,
-    reason,
-    at: sql`clock_timestamp()`,
-  });
-  const topic: OutboxTopic = w.step === 'arrived' ? 'order.driver_arrived' : (statusEventType(order.status) as OutboxTopic);
-  const events = [outboxEvent(topic, { type: 'order', id: order.id }, orderEventPayload(order, w.current.status, w.actor), at)];
-  await writeOutbox(tx, events);
-  return { order, events };
+  const type = w.step === 'arrived' ? 'order.driver_arrived' : statusEventType(order.status);
+  const event = await appendOrderEvent(tx, { type, order, previous: w.current.status, actor: w.actor, reason, at });
+  return { order, events: [event] };
 }
 
 export interface StepResult<T> {
@@ -121,7 +91,8 @@ export async function runOrderStep<T = undefined>(
     const decision = decideStep({ status: current.status, dispatch: current.dispatchState, merchantId: current.merchantId, customerId: current.customerId, driverId: current.driverId }, step, actor);
     if (!decision.ok) {
       if (decision.reason === 'forbidden') throw problems.forbidden(`You may not ${step.replace('_', ' ')} this order.`);
-      throw problems.conflict('illegal-transition', `An order that is ${decision.current} cannot be ${pastTense(step)}.`, { currentStatus: decision.current });
+      const state = STATUS_ONLY.has(step) ? decision.current : `${decision.current} (dispatch ${decision.currentDispatch})`;
+      throw problems.conflict('illegal-transition', `An order that is ${state} cannot be ${pastTense(step)}.`, { currentStatus: decision.current, currentDispatch: decision.currentDispatch });
     }
     options.check?.(current);
     const result = await db.transaction(async (tx) => {
@@ -134,6 +105,9 @@ export async function runOrderStep<T = undefined>(
   }
   throw problems.conflict('concurrent-update', 'The order kept changing while this step was applied; read it again and retry.');
 }
+
+/** Steps whose refusal is about the status alone (the others also need a dispatch state). */
+const STATUS_ONLY: ReadonlySet<OrderStep> = new Set(['paid', 'payment_canceled', 'accept', 'reject', 'ready', 'cancel']);
 
 function pastTense(step: OrderStep): string {
   const words: Record<OrderStep, string> = {

@@ -5,6 +5,7 @@
  */
 import type { Order, OrderContact, OrderItem } from '../../../db/schema/index';
 import { trackingUrl } from './codes';
+import { snapshotOf, type OrderSnapshot } from './timeline';
 
 export type OrderViewer = 'customer' | 'merchant' | 'driver';
 
@@ -30,16 +31,36 @@ export interface OrderDetail {
   proof?: OrderProofInfo | null;
 }
 
-export function orderView(detail: OrderDetail, viewer: OrderViewer, publicBaseUrl: string) {
-  const { order, items, contact, driver, proof } = detail;
-  const showPin = viewer === 'customer' && order.status !== 'pending_payment';
+/** What a presentation adds to a snapshot: rows that are not part of the order's own history. */
+export interface PresentationParts {
+  items: OrderItem[];
+  contact: OrderContact | null;
+  driver: OrderDriverInfo | null;
+  proof?: OrderProofInfo | null;
+  /** The PIN and tracking token are secrets of the order row, never in a snapshot. */
+  deliveryPin: string;
+  trackingToken: string;
+}
+
+/**
+ * The one serializer of an order (API.md, Orders; versioned by the snapshot's
+ * `v`): GET /v1/orders/{id} presents the current row, a merchant webhook and
+ * the merchant feed present the snapshot of their event. Who looks decides
+ * what is shown: the delivery PIN only to the customer, once placed.
+ */
+export function presentOrder(snap: OrderSnapshot, parts: PresentationParts, viewer: OrderViewer, publicBaseUrl: string) {
+  const { items, contact, driver, proof } = parts;
+  const showPin = viewer === 'customer' && snap.status !== 'pending_payment';
+  const erased = contact?.erasedAt ? null : contact;
   return {
-    id: order.id,
-    status: order.status,
-    dispatch: order.dispatchState,
-    merchantId: order.merchantId,
-    cityId: order.cityId,
-    source: order.source,
+    id: snap.id,
+    number: snap.number,
+    seq: snap.seq,
+    status: snap.status,
+    dispatch: snap.dispatch,
+    merchantId: snap.merchantId,
+    cityId: snap.cityId,
+    source: snap.source,
     items: items.map((i) => ({
       productId: i.productId,
       name: i.name,
@@ -48,33 +69,33 @@ export function orderView(detail: OrderDetail, viewer: OrderViewer, publicBaseUr
       lineTotalCents: i.lineTotalCents,
       requiresPrescription: i.requiresPrescription,
     })),
-    totals: {
-      subtotalCents: order.subtotalCents,
-      deliveryFeeCents: order.deliveryFeeCents,
-      taxCents: order.taxCents,
-      totalCents: order.totalCents,
-      currency: order.currency,
-    },
-    distanceM: order.distanceM,
-    pickup: { location: { lat: order.pickupLat, lng: order.pickupLng } },
+    totals: snap.totals,
+    distanceM: snap.distanceM,
+    pickup: snap.pickup,
     dropoff: {
-      address: contact?.address ?? null,
-      location: { lat: order.dropoffLat, lng: order.dropoffLng },
-      ...(contact?.instructions ? { instructions: contact.instructions } : {}),
+      address: erased?.address ?? null,
+      location: snap.dropoff.location,
+      ...(erased?.instructions ? { instructions: erased.instructions } : {}),
     },
-    customer: contact ? { name: contact.name, phone: contact.phone, ...(contact.email ? { email: contact.email } : {}) } : null,
-    ...(driver ? { driver } : {}),
-    ...(showPin ? { deliveryPin: order.deliveryPin } : {}),
-    ...(proof ? { deliveryProof: { method: proof.method, photoUrl: proof.photoUrl, at: proof.at.toISOString() } } : {}),
-    trackingUrl: trackingUrl(publicBaseUrl, order.trackingToken),
-    paidOffPlatform: order.paidOffPlatform,
-    requiresPrescription: order.requiresPrescription,
-    ...(order.cancelReason ? { cancelReason: order.cancelReason } : {}),
-    createdAt: order.createdAt.toISOString(),
-    updatedAt: order.updatedAt.toISOString(),
-    placedAt: order.placedAt?.toISOString() ?? null,
-    deliveredAt: order.deliveredAt?.toISOString() ?? null,
+    customer: erased ? { name: erased.name, phone: erased.phone, ...(erased.email ? { email: erased.email } : {}) } : null,
+    // The driver as of the event: the snapshot names who; the profile gives the name.
+    ...(snap.driverId && driver && driver.id === snap.driverId ? { driver } : {}),
+    ...(showPin ? { deliveryPin: parts.deliveryPin } : {}),
+    ...(proof && snap.status === 'delivered' ? { deliveryProof: { method: proof.method, photoUrl: proof.photoUrl, at: proof.at.toISOString() } } : {}),
+    trackingUrl: trackingUrl(publicBaseUrl, parts.trackingToken),
+    paidOffPlatform: snap.paidOffPlatform,
+    requiresPrescription: snap.requiresPrescription,
+    ...(snap.cancelReason ? { cancelReason: snap.cancelReason } : {}),
+    createdAt: snap.createdAt,
+    updatedAt: snap.updatedAt,
+    placedAt: snap.placedAt,
+    deliveredAt: snap.deliveredAt,
   };
 }
 
-export type OrderRepresentation = ReturnType<typeof orderView>;
+export function orderView(detail: OrderDetail, viewer: OrderViewer, publicBaseUrl: string) {
+  const { order } = detail;
+  return presentOrder(snapshotOf(order), { ...detail, deliveryPin: order.deliveryPin, trackingToken: order.trackingToken }, viewer, publicBaseUrl);
+}
+
+export type OrderRepresentation = ReturnType<typeof presentOrder>;

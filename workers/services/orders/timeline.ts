@@ -1,0 +1,132 @@
+/**
+ * The one writer of order history. Every change to an order — customer,
+ * merchant, driver, Stripe, operator and the city shard's dispatch — is an
+ * UPDATE that sets `seq = seq + 1` (and `version = version + 1`), followed in
+ * the same transaction by `appendOrderEvent`: one order_status_events row with
+ * that `seq` and the order's snapshot as of that event, and one outbox row
+ * carrying both. Nothing is told to anyone before that commit; every view
+ * (REST, /events, live channels, merchant feed, webhooks, notifications) is
+ * derived from these rows, so a reader can always tell stale from new by
+ * `seq` (docs/decisions/0075-one-order-timeline.md).
+ */
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
+import { newId } from '../../../db/ids';
+import { orders, orderStatusEvents, type Order } from '../../../db/schema/index';
+import type { OrderEventType, OrderStatus } from '../../../domain/order';
+import { outboxEvent, writeOutbox, type OutboxEvent } from '../outbox';
+
+export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+type Writer = Pick<Database, 'insert'>;
+
+export type EventActorType = 'customer' | 'merchant' | 'driver' | 'ops' | 'admin' | 'system' | 'stripe';
+
+export interface EventActor {
+  type: EventActorType;
+  id: string | null;
+}
+
+/** Version of the snapshot's shape; a consumer that sees a higher one reads the fields it knows. */
+export const SNAPSHOT_VERSION = 1;
+
+/**
+ * The order as of one event: its own columns, nothing personal and no secret
+ * (no contact, PIN or tracking token), so the log needs no scrubbing on
+ * erasure. Items never change after creation and the driver's name is a
+ * profile field; serializers add them (view.ts `presentOrder`).
+ */
+export function snapshotOf(order: Order) {
+  return {
+    v: SNAPSHOT_VERSION,
+    id: order.id,
+    number: order.number,
+    seq: order.seq,
+    status: order.status,
+    dispatch: order.dispatchState,
+    merchantId: order.merchantId,
+    cityId: order.cityId,
+    source: order.source,
+    driverId: order.driverId,
+    totals: {
+      subtotalCents: order.subtotalCents,
+      deliveryFeeCents: order.deliveryFeeCents,
+      taxCents: order.taxCents,
+      totalCents: order.totalCents,
+      currency: order.currency,
+    },
+    distanceM: order.distanceM,
+    pickup: { location: { lat: order.pickupLat, lng: order.pickupLng } },
+    dropoff: { location: { lat: order.dropoffLat, lng: order.dropoffLng } },
+    paidOffPlatform: order.paidOffPlatform,
+    requiresPrescription: order.requiresPrescription,
+    cancelReason: order.cancelReason,
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+    placedAt: order.placedAt?.toISOString() ?? null,
+    deliveredAt: order.deliveredAt?.toISOString() ?? null,
+  };
+}
+export type OrderSnapshot = ReturnType<typeof snapshotOf>;
+
+/** What the outbox row (and so the queue message) carries about an order event. */
+export function orderEventPayload(order: Order, previous: OrderStatus | null, actor: EventActor) {
+  return {
+    orderId: order.id,
+    number: order.number,
+    seq: order.seq,
+    merchantId: order.merchantId,
+    cityId: order.cityId,
+    customerId: order.customerId,
+    driverId: order.driverId,
+    status: order.status,
+    previousStatus: previous,
+    dispatch: order.dispatchState,
+    totalCents: order.totalCents,
+    currency: order.currency,
+    actor,
+    snapshot: snapshotOf(order),
+  };
+}
+
+/** The columns every change sets besides its own: the next seq and version. */
+export const nextSeq = () => ({ seq: sql`${orders.seq} + 1`, version: sql`${orders.version} + 1` });
+
+export interface AppendedEvent {
+  type: OrderEventType;
+  /** The row `UPDATE … RETURNING` gave back: its `seq` is this event's. */
+  order: Order;
+  previous: OrderStatus | null;
+  actor: EventActor;
+  reason?: string | null;
+  at: Date;
+}
+
+function eventRow(e: AppendedEvent) {
+  return {
+    id: newId('evt'),
+    orderId: e.order.id,
+    seq: e.order.seq,
+    type: e.type,
+    snapshot: snapshotOf(e.order),
+    status: e.order.status,
+    dispatchState: e.order.dispatchState,
+    actorType: e.actor.type,
+    actorId: e.actor.id,
+    reason: e.reason ?? null,
+    at: e.at,
+  };
+}
+
+export const outboxOf = (e: AppendedEvent): OutboxEvent =>
+  outboxEvent(e.type, { type: 'order', id: e.order.id }, orderEventPayload(e.order, e.previous, e.actor), e.at);
+
+/** The event row's insert, for a caller that folds it into one statement (order creation's CTE). */
+export const eventInsert = (db: Writer, e: AppendedEvent) => db.insert(orderStatusEvents).values(eventRow(e));
+
+/** Inside the change's transaction, after its UPDATE: the event and its outbox row. */
+export async function appendOrderEvent(tx: Writer, e: AppendedEvent): Promise<OutboxEvent> {
+  const event = outboxOf(e);
+  await tx.insert(orderStatusEvents).values(eventRow(e));
+  await writeOutbox(tx, [event]);
+  return event;
+}
