@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { DISPATCH_STATES, ORDER_EVENT_TYPES, ORDER_STATUSES } from '../../domain/order';
+import { DISPATCH_STATES, ORDER_STATUSES } from '../../domain/order';
 import { LatLngSchema } from './common';
 
 export const ORDER_STATUS_VALUES = ORDER_STATUSES;
