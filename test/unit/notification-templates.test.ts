@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../../workers/services/notifications/rules';
+import { newOrderNumber, ORDER_NUMBER_PATTERN } from '../../domain/order';
+import { orderNumberOf } from '../../workers/services/notifications/order-number';
 import { formatMoney, orderRef, pickLocale, render, TEMPLATE_KEYS, type TemplateVars } from '../../workers/services/notifications/templates/index';
+import type { EventEnvelope } from '../../workers/services/events/envelope';
 import { retryDelaySeconds } from '../../workers/queue/retry-policy';
 import { E164, NotificationPreferencesInput } from '../../workers/schemas/notifications';
 
 const vars: TemplateVars = {
-  orderRef: '#ABC123',
+  orderRef: '#K3X9QAT',
   merchantName: 'Chez Zoé',
   total: '€25.50',
   refund: '€25.50',
@@ -58,7 +61,42 @@ describe('templates', () => {
     expect(formatMoney(2550, 'EUR', 'en')).toBe('€25.50');
     expect(formatMoney(2550, 'EUR', 'fr')).toMatch(/^25,50\s€$/);
     expect(formatMoney(1500, 'JPY', 'en')).toMatch(/¥1,500$/); // no minor unit: 1500 yen, not 15
-    expect(orderRef('ord_0h3k9x2m4p6r8t0v2x4z')).toBe('#0V2X4Z');
+    expect(orderRef('K3X9QAT')).toBe('#K3X9QAT');
+  });
+});
+
+describe('the order number in messages', () => {
+  const number = newOrderNumber();
+  const numbered: TemplateVars = { ...vars, orderRef: orderRef(number) };
+  const customerOrderKeys = TEMPLATE_KEYS.filter((k) => k !== 'driver.dispatch.offer');
+
+  it('is in the title or body of every customer and merchant message, in both languages', () => {
+    expect(number).toMatch(ORDER_NUMBER_PATTERN);
+    for (const key of customerOrderKeys) {
+      for (const locale of ['en', 'fr'] as const) {
+        const r = render(key, locale, numbered);
+        expect(`${r.title}\n${r.body}`, `${key} ${locale}`).toContain(`#${number}`);
+        expect(r.emailText, `${key} ${locale}`).toContain(`#${number}`);
+      }
+    }
+  });
+
+  it('names merchant emails by the number in the subject', () => {
+    for (const key of ['merchant.order.placed', 'merchant.order.cancelled'] as const) {
+      expect(render(key, 'en', numbered).title).toContain(`#${number}`);
+      expect(render(key, 'fr', numbered).title).toContain(`#${number}`);
+    }
+  });
+
+  const envelope = (data: Record<string, unknown>): Pick<EventEnvelope, 'data'> => ({ data });
+
+  it('comes from the event, then its snapshot, then the order row; never from the id', () => {
+    const row = { id: 'ord_0h3k9x2m4p6r8t0v2x4z', number: 'ROWNUMB' };
+    expect(orderNumberOf(envelope({ orderId: row.id, number: 'EVTNUMB', snapshot: { number: 'SNAPNUM' } }), row)).toBe('EVTNUMB');
+    expect(orderNumberOf(envelope({ orderId: row.id, snapshot: { number: 'SNAPNUM' } }), row)).toBe('SNAPNUM');
+    // payment.* and the shard's facts (arriving soon, offers) carry no number: the row has it.
+    expect(orderNumberOf(envelope({ orderId: row.id, amountCents: 100 }), row)).toBe('ROWNUMB');
+    expect(orderNumberOf(envelope({ orderId: row.id, number: '', snapshot: null }), row)).toBe('ROWNUMB');
   });
 });
 

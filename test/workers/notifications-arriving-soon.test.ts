@@ -38,7 +38,7 @@ describe('arriving soon', () => {
     const pushes = await pushesTo(token);
     expect(pushes).toHaveLength(1);
     expect(pushes[0]).toMatchObject({ title: 'Votre livreur arrive', data: { event: 'order.arriving_soon', orderId: order.orderId } });
-    expect(pushes[0]!.body).toBe(`Votre commande #${order.orderId.slice(-6).toUpperCase()} arrive dans environ 2 min. Préparez votre code ${order.pin}.`);
+    expect(pushes[0]!.body).toBe(`Votre commande #${order.number} arrive dans environ 2 min. Préparez votre code ${order.pin}.`);
     // `first` policy: the push carried it, nothing else is sent.
     expect(await smsTo(customer.phone!)).toHaveLength(0);
     expect(await emailsTo(customer.email)).toHaveLength(0);

@@ -121,7 +121,7 @@ describe('customers', () => {
     const titles = (await pushesTo(pushToken)).map((p) => p.title).sort();
     expect(titles).toEqual(
       [
-        `Commande #${order.orderId.slice(-6).toUpperCase()} confirmée`,
+        `Commande #${order.number} confirmée`,
         'Votre commande est en préparation',
         'Un livreur s’en occupe',
         'Votre commande est en route',

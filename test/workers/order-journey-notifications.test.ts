@@ -15,6 +15,7 @@
  * the templates put them.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { ORDER_NUMBER_PATTERN } from '../../domain/order';
 import { call, callJson, createCity, register } from './auth-helpers';
 import { Client } from './city-shard-helpers';
 import { orderBody, payOrder, placeOrder } from './helpers/commerce';
@@ -34,7 +35,7 @@ const CUSTOMER_MESSAGES = [
   ['order.delivered', 'email'], ['order.delivered', 'push'], ['order.delivered', 'sms'],
 ];
 const FRENCH_TITLES: Record<string, RegExp> = {
-  'order.placed': /^Commande #\w+ confirmée$/,
+  'order.placed': /^Commande #[34679ACDEFGHJKMNPQRTWXY]{7} confirmée$/,
   'order.preparing': /^Votre commande est en préparation$/,
   'order.assigned': /^Un livreur s’en occupe$/,
   'order.in_delivery': /^Votre commande est en route$/,
@@ -139,7 +140,7 @@ describe('an order from placement to delivery, as its people see it', () => {
     await until('the arriving-soon push', async () => (await pushesSentTo(pushToken)).some((p) => p.data.event === 'order.arriving_soon'));
 
     // Delivered with the PIN the customer was sent.
-    const { body: seen } = await callJson<{ deliveryPin: string; trackingUrl: string }>(`/v1/orders/${orderId}`, { token: customer.accessToken }, 200);
+    const { body: seen } = await callJson<{ deliveryPin: string; trackingUrl: string; number: string }>(`/v1/orders/${orderId}`, { token: customer.accessToken }, 200);
     const delivered = await step(orderId, 'deliver', driver.accessToken, { pin: seen.deliveryPin });
     expect(delivered.body).toMatchObject({ status: 'delivered' });
     const deliveredAt = Date.now();
@@ -186,6 +187,15 @@ describe('an order from placement to delivery, as its people see it', () => {
       expect(of('order.delivered', channel).body).toContain('a été livrée');
     }
     expect(of('order.placed', 'email').body).toContain(`Suivez votre commande : ${trackingUrl}`);
+
+    // ---- One order number: the API's, in every message (customer and merchant), never one made from the id.
+    expect(seen.number).toMatch(ORDER_NUMBER_PATTERN);
+    const oldCode = `#${orderId.slice(-6).toUpperCase()}`;
+    for (const m of messages) {
+      const text = `${m.subject ?? ''}\n${m.body}`;
+      expect(text, `${m.event} ${m.channel}`).toContain(`#${seen.number}`);
+      expect(text, `${m.event} ${m.channel}`).not.toContain(oldCode);
+    }
     expect(of('order.arriving_soon', 'push').body).toMatch(new RegExp(`arrive dans environ [1-3] min\\. Préparez votre code ${pin}\\.`));
 
     // ---- The providers' fakes saw exactly those messages.

@@ -105,6 +105,8 @@ export async function createDriver(cityId: string, options: Parameters<typeof cr
 
 export interface TestOrder {
   orderId: string;
+  /** The human order number (orders.number) every message shows as `#` + number. */
+  number: string;
   pin: string;
   trackingToken: string;
 }
@@ -115,13 +117,14 @@ export async function createOrder(
   options: { status?: 'placed' | 'preparing' | 'ready' | 'in_delivery' | 'delivered' | 'cancelled'; driverId?: string; contact?: { name?: string; phone?: string; email?: string } } = {},
 ): Promise<TestOrder> {
   const orderId = newId('ord');
+  const number = newOrderNumber();
   const pin = String(1000 + Math.floor(Math.random() * 9000));
   const trackingToken = `trk_${unique()}${unique()}`;
   await db()
     .insert(orders)
     .values({
       id: orderId,
-      number: newOrderNumber(),
+      number,
       cityId: m.cityId,
       merchantId: m.merchantId,
       customerId: customer?.userId ?? null,
@@ -147,7 +150,7 @@ export async function createOrder(
     .insert(orderContacts)
     .values({ orderId, name: options.contact?.name ?? 'Zoé Client', phone: options.contact?.phone ?? null, email: options.contact?.email ?? null, address: '12 rue des Lilas' });
   await db().insert(orderItems).values({ id: newId('oit'), orderId, name: 'Pizza Margherita', unitPriceCents: 1000, quantity: 2, lineTotalCents: 2000 });
-  return { orderId, pin, trackingToken };
+  return { orderId, number, pin, trackingToken };
 }
 
 /** An outbox row as the orders domain writes it (committed on its own here). */

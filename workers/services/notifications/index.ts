@@ -10,6 +10,7 @@ import { orderIdOf, type EventEnvelope } from '../events/envelope';
 import { runJob, type Job } from './deliver';
 import { recordSkipped } from './log';
 import { customerOf, driverRecipient, loadOrderContext, merchantStaffOf, type OrderContext, type Recipient } from './recipients';
+import { orderNumberOf } from './order-number';
 import { rulesFor, type Rule } from './rules';
 import { formatMoney, orderRef, type Locale, type TemplateVars } from './templates/index';
 
@@ -33,7 +34,7 @@ function varsFor(event: EventEnvelope, ctx: OrderContext, locale: Locale, public
   const expiresAt = str(event.data.expiresAt);
   const currency = str(event.data.currency) ?? order.currency;
   return {
-    orderRef: orderRef(order.id),
+    orderRef: orderRef(orderNumberOf(event, order)),
     merchantName: ctx.merchantName,
     total: formatMoney(order.totalCents, order.currency, locale),
     pin: order.deliveryPin,

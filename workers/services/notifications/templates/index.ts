@@ -2,6 +2,7 @@
  * Templates per event and audience, in English and French; the locale comes
  * from `users.locale` (BCP 47, `fr-CA` → fr, anything unknown → en).
  */
+import { displayOrderNumber } from '../../../../domain/order';
 import { en, enFooter } from './en';
 import { fr, frFooter } from './fr';
 import { LOCALES, type Catalog, type Locale, type Rendered, type TemplateKey, type TemplateVars } from './types';
@@ -24,9 +25,12 @@ export function formatMoney(cents: number, currency: string, locale: Locale): st
   return format.format(cents / 10 ** digits);
 }
 
-/** `ord_9x4k…t7qz` → `#T7QZ2M`: short enough to read out, unique enough within a day. */
-export function orderRef(orderId: string): string {
-  return `#${orderId.slice(-6).toUpperCase()}`;
+/**
+ * The order as people see it everywhere (apps, SMS, email, push, webhooks):
+ * `#` and the order's number (domain/order.ts), never anything derived from its id.
+ */
+export function orderRef(orderNumber: string): string {
+  return displayOrderNumber(orderNumber);
 }
 
 export function render(key: TemplateKey, locale: Locale, vars: TemplateVars): Rendered {

@@ -20,7 +20,7 @@ export const LOCALES = ['en', 'fr'] as const;
 export type Locale = (typeof LOCALES)[number];
 
 export interface TemplateVars {
-  /** Short order reference shown to people, e.g. #K3X9QZ. */
+  /** The order's number as people see it (`#` + orders.number), e.g. #K3X9QAT. */
   orderRef: string;
   merchantName: string;
   /** Already formatted for the locale, e.g. "€23.50" / "23,50 €". */
