@@ -11,7 +11,12 @@ import { useCallback, useRef } from 'react';
 import type { StatusMessage } from '../../../durable-objects/merchant-feed/protocol';
 import { useLiveChannel, type LiveChannel } from './useLiveChannel';
 
-export type FeedStatus = StatusMessage;
+/**
+ * A status frame. `orderSeq` (v1.1) is the order's own seq (the frame's `seq`
+ * counts the merchant's events): a frame with a lower `orderSeq` than the
+ * order held is behind it (live/order-seq.ts). Older servers leave it out.
+ */
+export type FeedStatus = StatusMessage & { orderSeq?: number };
 
 interface MerchantFeedOptions {
   merchantId: string | null;

@@ -6,8 +6,10 @@
  * the history (GET /v1/orders/{id}/events) each time the channel comes back.
  */
 import { useCallback, useState } from 'react';
-import { ServerToWatcherSchema, type DispatchState, type OrderStatus } from '../../../durable-objects/city-shard/protocol';
+import { ServerToWatcherSchema } from '../../../durable-objects/city-shard/protocol';
+import type { DispatchState, OrderStatus } from '../../../domain/order';
 import type { LatLng } from '../api/types';
+import { acceptsSeq, maxSeq, seqOf } from './order-seq';
 import { useLiveChannel, type LiveChannel } from './useLiveChannel';
 
 export interface DriverFix extends LatLng {
@@ -19,6 +21,8 @@ export interface OrderLiveState {
   status: OrderStatus | null;
   dispatch: DispatchState | null;
   statusAt: string | null;
+  /** The highest order `seq` a status frame carried (null: none carried one). */
+  seq: number | null;
   driver: DriverFix | null;
   /** Positions received, oldest first (capped). */
   trail: DriverFix[];
@@ -31,7 +35,7 @@ export interface OrderLiveState {
 
 const TRAIL_LIMIT = 500;
 
-const INITIAL: OrderLiveState = { status: null, dispatch: null, statusAt: null, driver: null, trail: [], etaSeconds: null, etaAt: null, synced: 0 };
+const INITIAL: OrderLiveState = { status: null, dispatch: null, statusAt: null, seq: null, driver: null, trail: [], etaSeconds: null, etaAt: null, synced: 0 };
 
 export function useOrderLive(orderId: string | null, getToken: () => Promise<string | null>, enabled = true): OrderLiveState & { channel: LiveChannel } {
   const [state, setState] = useState<OrderLiveState>(INITIAL);
@@ -55,10 +59,14 @@ export function useOrderLive(orderId: string | null, getToken: () => Promise<str
       if ('orderId' in m && m.orderId !== orderId) return;
       setState((s) => {
         switch (m.type) {
-          case 'status':
-            // Messages can cross a reconnect: never step back to an older status.
-            if (s.statusAt && Date.parse(m.at) < Date.parse(s.statusAt)) return s;
-            return { ...s, status: m.status, dispatch: m.dispatch, statusAt: m.at };
+          case 'status': {
+            // Messages can cross a reconnect: never step back to an older version of the order.
+            // With a seq on both sides, the seq decides (live/order-seq.ts); without, the time does, as before v1.1.
+            const seq = seqOf(raw);
+            if (!acceptsSeq(s.seq, seq)) return s;
+            if ((seq === null || s.seq === null) && s.statusAt && Date.parse(m.at) < Date.parse(s.statusAt)) return s;
+            return { ...s, status: m.status, dispatch: m.dispatch, statusAt: m.at, seq: maxSeq(s.seq, seq) };
+          }
           case 'location': {
             if (s.driver && Date.parse(m.at) <= Date.parse(s.driver.at)) return s;
             const fix: DriverFix = { lat: m.lat, lng: m.lng, heading: m.heading, at: m.at };

@@ -1,6 +1,6 @@
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { Link } from '../../router';
-import { formatDateTime, formatMoney, shortId } from '../shared/format';
+import { formatDateTime, formatMoney, orderName } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
 import type { Order, Page } from '../shared/types';
@@ -23,7 +23,7 @@ export function OrderHistory({ session }: { session: AppSession }) {
           {orders.data.items.map((o) => (
             <li key={o.id} className="order-card">
               <h3 className="order-card__title">
-                <Link to={`/customer/orders/${o.id}`}>Order {shortId(o.id)}</Link>
+                <Link to={`/customer/orders/${o.id}`}>Order {orderName(o)}</Link>
               </h3>
               <p className="order-card__meta">
                 <StatusPill status={o.status} /> {formatDateTime(o.createdAt)} · {o.items.reduce((n, i) => n + i.quantity, 0)} items · {formatMoney(o.totals.totalCents, o.totals.currency)}

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { ConnectionStatus } from '../../components/ConnectionStatus';
 import { ProblemAlert } from '../../components/ProblemAlert';
+import { laterView, newerOrder } from '../../live/order-seq';
 import { useOrderLive } from '../../live/useOrderLive';
 import { Link } from '../../router';
-import { dispatchLabel, etaSeconds, formatDuration, laterStatus, shortId, statusLabel, TERMINAL } from '../shared/format';
+import { dispatchLabel, etaSeconds, formatDuration, isTerminal, orderName, statusLabel } from '../shared/format';
 import { OrderItemsTable } from '../shared/OrderItemsTable';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
@@ -27,17 +28,19 @@ export function useCountdown(seconds: number | null, since: number | null): numb
 export function OrderTracking({ session, orderId }: { session: AppSession; orderId: string }) {
   const live = useOrderLive(orderId, () => session.token());
   const refreshKey = `${live.status ?? ''}:${live.dispatch ?? ''}:${live.synced}`;
-  const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey);
+  const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey, { keep: newerOrder });
   const events = useSessionQuery<{ items: OrderEvent[] }>(session, `/v1/orders/${encodeURIComponent(orderId)}/events`, refreshKey);
   const { pending, problem, run } = useAction();
   const o = order.data;
-  const status = laterStatus(live.status, o?.status);
+  // The live channel and a fresh read can each be behind the other: the higher seq wins (live/order-seq.ts).
+  const current = laterView({ status: live.status, dispatch: live.dispatch, seq: live.seq }, { status: o?.status, dispatch: o?.dispatch ?? null, seq: o?.seq });
+  const status = current.status ?? null;
   const fallbackEta = etaSeconds(o?.eta ?? null);
   const eta = useCountdown(live.etaSeconds ?? fallbackEta, live.etaAt);
 
   // Until the webhook confirms payment the order is pending_payment: look again shortly.
   // Afterwards the live channel brings changes; a slow look is the backstop while it is down.
-  const ended = status !== null && TERMINAL.has(status);
+  const ended = status !== null && isTerminal(status);
   useEffect(() => {
     if (ended) return;
     const t = setInterval(order.reload, status === 'pending_payment' ? 2_000 : live.channel.state === 'open' ? 15_000 : 5_000);
@@ -55,14 +58,14 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
       </p>
       <div className="toolbar">
         <h2 id="track-title" style={{ margin: 0 }}>
-          Order {shortId(o.id)}
+          Order {orderName(o)}
         </h2>
         {status ? <StatusPill status={status} /> : null}
         <span className="spacer" />
         {!ended ? <ConnectionStatus state={live.channel.state} attempt={live.channel.attempt} online={live.channel.online} subject="Live tracking" /> : null}
       </div>
       <p className="lead" role="status" aria-live="polite" data-testid="tracking-headline">
-        {headline(status, live.dispatch, eta)}
+        {headline(status, current.dispatch ?? live.dispatch, eta)}
       </p>
       {o.deliveryPin && !ended ? (
         <div className="notice" aria-labelledby="pin-label">

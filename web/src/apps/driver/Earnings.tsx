@@ -5,13 +5,15 @@
  * order's delivery fee.
  */
 import { ProblemAlert } from '../../components/ProblemAlert';
-import { formatMoney, formatTime, shortId, statusLabel } from '../shared/format';
+import { formatMoney, formatTime, orderName, statusLabel } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { useSessionQuery } from '../shared/useSessionQuery';
 
 interface Assignment {
   orderId?: string;
   id?: string;
+  /** The order's number (v1.1). */
+  number?: string;
   status: string;
   payoutCents?: number | null;
   currency?: string;
@@ -58,7 +60,7 @@ export function Earnings({ session, refreshKey }: { session: AppSession; refresh
             const id = a.orderId ?? a.id ?? '';
             return (
               <li key={id}>
-                {shortId(id)} · {statusLabel(a.status)}
+                {orderName({ id, number: a.number })} · {statusLabel(a.status)}
                 {a.deliveredAt ? ` · ${formatTime(a.deliveredAt)}` : ''}
                 {payout(a) ? ` · ${formatMoney(payout(a), a.currency ?? a.totals?.currency ?? currency)}` : ''}
               </li>

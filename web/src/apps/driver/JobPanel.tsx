@@ -3,8 +3,9 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import type { LatLng } from '../../api/types';
 import type { LocationPoint } from '../../live/driver-channel';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
+import { laterView, newerOrder } from '../../live/order-seq';
 import { useOrderLive } from '../../live/useOrderLive';
-import { formatMoney, laterStatus, shortId, statusLabel } from '../shared/format';
+import { formatMoney, isTerminal, orderName, statusLabel } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
 import type { Merchant, Order } from '../shared/types';
@@ -26,7 +27,7 @@ export function navigationUrl(to: LatLng): string {
 export function JobPanel({ session, orderId, here, onFinished }: { session: AppSession; orderId: string; here: LocationPoint | null; onFinished: () => void }) {
   const live = useOrderLive(orderId, () => session.token());
   const refreshKey = `${live.status ?? ''}:${live.synced}`;
-  const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey);
+  const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey, { keep: newerOrder });
   const merchant = useSessionQuery<Merchant>(session, order.data ? `/v1/merchants/${encodeURIComponent(order.data.merchantId)}` : null);
   const { pending, problem, run } = useAction();
   const [local, setLocal] = useState<Order | null>(null);
@@ -45,9 +46,10 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
   // A fresh read of the order replaces what the last step answered.
   useEffect(() => setLocal(null), [order.data]);
   // The shop marking the order ready usually arrives on the live channel; look again now and then anyway.
-  const current = laterStatus(laterStatus(local?.status, order.data?.status), live.status);
+  const liveView = { status: live.status, seq: live.seq };
+  const current = laterView(laterView({ status: local?.status, seq: local?.seq }, { status: order.data?.status, seq: order.data?.seq }), liveView).status ?? null;
   useEffect(() => {
-    if (current === 'delivered' || current === 'failed' || current === 'cancelled' || current === 'rejected') return;
+    if (current !== null && isTerminal(current)) return;
     const t = setInterval(order.reload, current === 'preparing' || current === 'placed' ? 4_000 : 15_000);
     return () => clearInterval(t);
   }, [current, order.reload]);
@@ -58,13 +60,13 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
   if (order.status === 'error' && !order.data) {
     return (
       <section className="panel job" aria-labelledby="job-title" data-order-id={orderId}>
-        <h2 id="job-title">Delivery {shortId(orderId)}</h2>
+        <h2 id="job-title">Delivery</h2>
         <ProblemAlert problem={order.problem} context="Could not load the delivery" onRetry={order.reload} />
       </section>
     );
   }
   const o = local ?? order.data!;
-  const status = laterStatus(o.status, live.status) ?? o.status;
+  const status = laterView({ status: o.status, seq: o.seq }, liveView).status ?? o.status;
 
   const step = async (name: 'arrived' | 'pickup' | 'fail', body?: object) => {
     const updated = await run(name, () => session.fetch<Order>(`/v1/orders/${encodeURIComponent(o.id)}/${name}`, { method: 'POST', ...(body ? { json: body } : {}) }));
@@ -72,7 +74,7 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
     if (name === 'arrived' && updated) setArrived(true);
   };
 
-  const ended = status === 'delivered' || status === 'failed' || status === 'cancelled' || status === 'rejected';
+  const ended = isTerminal(status);
   const pickup = o.pickup?.location ?? merchant.data?.location ?? null;
 
   const me = here ? { lat: here.lat, lng: here.lng, heading: here.heading, at: here.at } : null;
@@ -84,7 +86,7 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
     <section className="panel job" aria-labelledby="job-title" data-order-id={o.id}>
       <div className="toolbar">
         <h2 id="job-title" style={{ margin: 0 }}>
-          Delivery {shortId(o.id)}
+          Delivery {orderName(o)}
         </h2>
         <StatusPill status={status} />
       </div>

@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react';
 import { ConnectionStatus } from '../../components/ConnectionStatus';
 import { ProblemAlert } from '../../components/ProblemAlert';
+import { laterView, newerOrder } from '../../live/order-seq';
 import { useOrderLive } from '../../live/useOrderLive';
 import { Link } from '../../router';
 import { DeliveryProofView } from '../shared/DeliveryProofView';
 import { DispatchLogView } from '../shared/DispatchLogView';
-import { dispatchLabel, formatDateTime, formatDuration, formatMoney, laterStatus, shortId } from '../shared/format';
+import { dispatchLabel, formatDateTime, formatDuration, formatMoney, orderName } from '../shared/format';
 import { OrderItemsTable } from '../shared/OrderItemsTable';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
@@ -19,7 +20,7 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
   const live = useOrderLive(orderId, () => session.token());
   // Every status change, and every reconnect, reloads the order and its history.
   const refreshKey = `${live.status ?? ''}:${live.dispatch ?? ''}:${live.synced}`;
-  const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey);
+  const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey, { keep: newerOrder });
   const events = useSessionQuery<{ items: OrderEvent[] }>(session, `/v1/orders/${encodeURIComponent(orderId)}/events`, refreshKey);
   const payment = useSessionQuery<PaymentSummary>(session, `/v1/orders/${encodeURIComponent(orderId)}/payment`, refreshKey);
   const [local, setLocal] = useState<Order | null>(null);
@@ -28,7 +29,9 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
   if (order.status === 'loading') return <p role="status">Loading the order…</p>;
   if (order.status === 'error' && !order.data) return <ProblemAlert problem={order.problem} context="Could not load the order" onRetry={order.reload} />;
   const o = local ?? order.data!;
-  const status = laterStatus(live.status, o.status) ?? o.status;
+  // The live channel and the last read can each be behind the other: the higher seq wins (live/order-seq.ts).
+  const current = laterView({ status: live.status, dispatch: live.dispatch, seq: live.seq }, { status: o.status, dispatch: o.dispatch, seq: o.seq });
+  const status = current.status ?? o.status;
 
   return (
     <article aria-labelledby="order-title">
@@ -37,7 +40,7 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
       </p>
       <div className="toolbar">
         <h2 id="order-title" style={{ margin: 0 }}>
-          Order {shortId(o.id)}
+          Order {orderName(o)}
         </h2>
         <StatusPill status={status} />
         <span className="spacer" />
@@ -49,12 +52,12 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
           <section className="panel" aria-labelledby="map-title">
             <h3 id="map-title">Driver and route</h3>
             <p>
-              {dispatchLabel(live.dispatch ?? o.dispatch)}
+              {dispatchLabel(current.dispatch ?? o.dispatch)}
               {o.driver ? `: ${o.driver.name ?? 'driver'} (${o.driver.vehicle})` : ''}
               {live.etaSeconds !== null ? ` · arrives in about ${formatDuration(live.etaSeconds)}` : ''}
             </p>
             <OrderLiveMap
-              label={`Map of order ${shortId(o.id)}`}
+              label={`Map of order ${orderName(o)}`}
               pickup={o.pickup?.location ?? null}
               dropoff={o.dropoff.location}
               driver={live.driver}

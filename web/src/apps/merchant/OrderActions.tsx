@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ProblemAlert } from '../../components/ProblemAlert';
+import { orderName } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import type { Order } from '../shared/types';
 import { useAction } from '../shared/useSessionQuery';
@@ -34,7 +35,6 @@ export function OrderActions({ session, order, onChanged, compact = false }: Ord
   const [confirming, setConfirming] = useState<Step | null>(null);
   const steps = stepsFor(order);
   if (steps.length === 0) return null;
-  const short = order.id.slice(-6);
 
   const take = async (step: Step) => {
     setConfirming(null);
@@ -45,7 +45,7 @@ export function OrderActions({ session, order, onChanged, compact = false }: Ord
 
   return (
     <div className="order-actions">
-      {problem ? <ProblemAlert problem={problem} context={`Order ${short}`} /> : null}
+      {problem ? <ProblemAlert problem={problem} context={`Order ${orderName(order)}`} /> : null}
       {confirming ? (
         <div className="button-row" role="group" aria-label={`Confirm: ${LABEL[confirming]}`}>
           <span>{confirming === 'reject' ? 'Reject this order? The customer is refunded.' : 'Cancel this order? The customer is refunded.'}</span>

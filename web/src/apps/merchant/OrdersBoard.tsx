@@ -5,9 +5,11 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ConnectionStatus } from '../../components/ConnectionStatus';
 import { ProblemAlert } from '../../components/ProblemAlert';
+import { TERMINAL_STATUSES } from '../../../../domain/order';
+import { acceptsSeq, maxSeq, newerOrder, newerOrders, seqOf } from '../../live/order-seq';
 import { useMerchantFeed, type FeedStatus } from '../../live/useMerchantFeed';
 import { Link } from '../../router';
-import { dispatchLabel, formatMoney, formatTime, shortId } from '../shared/format';
+import { dispatchLabel, formatMoney, formatTime, orderName } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
 import type { Order, OrderStatus, Page } from '../shared/types';
@@ -20,7 +22,7 @@ const COLUMNS: { title: string; statuses: OrderStatus[]; limit?: number }[] = [
   { title: 'Preparing', statuses: ['preparing'] },
   { title: 'Ready for pickup', statuses: ['ready'] },
   { title: 'On the way', statuses: ['in_delivery'] },
-  { title: 'Recently finished', statuses: ['delivered', 'cancelled', 'rejected', 'failed'], limit: 8 },
+  { title: 'Recently finished', statuses: [...TERMINAL_STATUSES], limit: 8 },
 ];
 
 interface OrdersBoardProps {
@@ -37,14 +39,18 @@ export function OrdersBoard({ session, merchantId, onNewCount }: OrdersBoardProp
   const [sound, setSound] = useState(() => soundEnabledByUser() && audioReady());
   const fetching = useRef(new Set<string>());
 
+  // Every version of an order (a read, a step's answer, a feed frame) replaces the one held only if it is not behind it.
   const upsert = useCallback((order: Order) => {
-    setOrders((m) => new Map(m).set(order.id, order));
+    setOrders((m) => {
+      const kept = newerOrder(m.get(order.id), order);
+      return kept === m.get(order.id) ? m : new Map(m).set(order.id, kept);
+    });
   }, []);
 
   const load = useCallback(async () => {
     try {
       const page = await session.fetch<Page<Order>>('/v1/orders?limit=100');
-      setOrders(new Map(page.items.map((o) => [o.id, o])));
+      setOrders((m) => new Map(newerOrders([...m.values()], page.items).map((o) => [o.id, o])));
       setProblem(null);
     } catch (error) {
       setProblem(toApiProblem(error));
@@ -59,12 +65,15 @@ export function OrdersBoard({ session, merchantId, onNewCount }: OrdersBoardProp
 
   const fetchOne = useCallback(
     async (orderId: string) => {
-      if (fetching.current.has(orderId)) return;
+      if (fetching.current.has(orderId)) return undefined;
       fetching.current.add(orderId);
       try {
-        upsert(await session.fetch<Order>(`/v1/orders/${encodeURIComponent(orderId)}`));
+        const order = await session.fetch<Order>(`/v1/orders/${encodeURIComponent(orderId)}`);
+        upsert(order);
+        return order;
       } catch {
         // The next event or reload brings it.
+        return undefined;
       } finally {
         fetching.current.delete(orderId);
       }
@@ -74,15 +83,17 @@ export function OrdersBoard({ session, merchantId, onNewCount }: OrdersBoardProp
 
   const onStatus = useCallback(
     (m: FeedStatus, live: boolean) => {
+      const orderSeq = seqOf(m, 'orderSeq');
       setOrders((current) => {
         const known = current.get(m.orderId);
-        if (!known) return current;
-        return new Map(current).set(m.orderId, { ...known, status: m.status, dispatch: m.dispatch });
+        // A frame behind the order held (a lower orderSeq) changes nothing; one without orderSeq applies, as before v1.1.
+        if (!known || !acceptsSeq(known.seq, orderSeq)) return current;
+        return new Map(current).set(m.orderId, { ...known, status: m.status, dispatch: m.dispatch, seq: maxSeq(known.seq, orderSeq) ?? known.seq });
       });
-      // Details (items, driver) come with the order itself.
-      void fetchOne(m.orderId);
+      // Details (items, driver, the order's number) come with the order itself.
+      const read = fetchOne(m.orderId);
       if (m.status === 'placed') {
-        setAnnouncement(`New order ${shortId(m.orderId)} at ${formatTime(m.at)}`);
+        void read.then((order) => setAnnouncement(`New order${order ? ` ${orderName(order)}` : ''} at ${formatTime(m.at)}`));
         if (live && sound) playChime();
       }
     },
@@ -161,7 +172,7 @@ function OrderCard({ session, order, onChanged }: { session: AppSession; order: 
   return (
     <article className="order-card" data-order-id={order.id} data-status={order.status}>
       <h4 id={`order-${order.id}-title`} className="order-card__title">
-        <Link to={`/merchant/orders/${order.id}`}>Order {shortId(order.id)}</Link>
+        <Link to={`/merchant/orders/${order.id}`}>Order {orderName(order)}</Link>
       </h4>
       <p className="order-card__meta">
         <StatusPill status={order.status} /> <span className="muted">{formatTime(order.placedAt ?? order.createdAt)}</span>

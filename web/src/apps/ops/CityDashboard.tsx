@@ -3,7 +3,7 @@ import type { City } from '../../api/types';
 import { LiveMap, type MapMarker } from '../../components/LiveMap';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { Link } from '../../router';
-import { formatDuration, formatTime, shortId } from '../shared/format';
+import { formatDuration, formatTime, orderName, shortDriverId } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import type { Merchant, Page } from '../shared/types';
 import { useSessionQuery } from '../shared/useSessionQuery';
@@ -30,9 +30,9 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
     for (const d of snap?.drivers ?? []) {
       if (!d.location) continue;
       const kind = d.status === 'busy' ? 'driver-busy' : d.status === 'available' ? 'driver-available' : 'driver-online';
-      list.push({ id: `d:${d.driverId}`, position: d.location, kind, label: `Driver ${shortId(d.driverId)} (${d.vehicle}), ${d.status}${d.orderId ? `, order ${shortId(d.orderId)}` : ''}`, heading: d.heading });
+      list.push({ id: `d:${d.driverId}`, position: d.location, kind, label: `Driver ${shortDriverId(d.driverId)} (${d.vehicle}), ${d.status}${d.orderId ? `, order ${orderName({ id: d.orderId })}` : ''}`, heading: d.heading });
     }
-    for (const u of snap?.unassignedOrders ?? []) list.push({ id: `o:${u.orderId}`, position: u.pickup, kind: 'order-unassigned', label: `Unassigned order ${shortId(u.orderId)}` });
+    for (const u of snap?.unassignedOrders ?? []) list.push({ id: `o:${u.orderId}`, position: u.pickup, kind: 'order-unassigned', label: `Unassigned order ${orderName({ id: u.orderId })}` });
     return list;
   }, [snap, merchants.data, merchants.status]);
 
@@ -106,7 +106,7 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
                   const waited = (now - Date.parse(u.since)) / 1000;
                   return (
                     <li key={u.orderId} className={waited > LATE_SECONDS ? 'flagged' : ''}>
-                      <Link to={`/ops/orders/${u.orderId}`}>Order {shortId(u.orderId)}</Link> waiting {formatDuration(waited)}
+                      <Link to={`/ops/orders/${u.orderId}`}>Order {orderName({ id: u.orderId })}</Link> waiting {formatDuration(waited)}
                       {waited > LATE_SECONDS ? <strong className="text-bad"> · late</strong> : null}
                     </li>
                   );
@@ -122,7 +122,7 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
               <ul className="plain-list">
                 {snap.openOffers.map((o) => (
                   <li key={o.offerId}>
-                    <Link to={`/ops/orders/${o.orderId}`}>Order {shortId(o.orderId)}</Link> → driver {shortId(o.driverId)}, {Math.max(0, Math.round((Date.parse(o.expiresAt) - now) / 1000))} s left
+                    <Link to={`/ops/orders/${o.orderId}`}>Order {orderName({ id: o.orderId })}</Link> → driver {shortDriverId(o.driverId)}, {Math.max(0, Math.round((Date.parse(o.expiresAt) - now) / 1000))} s left
                   </li>
                 ))}
               </ul>
@@ -138,7 +138,7 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
                   .filter((d) => d.orderId)
                   .map((d) => (
                     <li key={d.driverId}>
-                      <Link to={`/ops/orders/${d.orderId}`}>Order {shortId(d.orderId!)}</Link> · driver {shortId(d.driverId)} ({d.vehicle})
+                      <Link to={`/ops/orders/${d.orderId}`}>Order {orderName({ id: d.orderId! })}</Link> · driver {shortDriverId(d.driverId)} ({d.vehicle})
                     </li>
                   ))}
               </ul>

@@ -5,7 +5,7 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { Link } from '../../router';
 import { AppFrame } from '../shared/AppFrame';
 import { DispatchLogView } from '../shared/DispatchLogView';
-import { shortId } from '../shared/format';
+import { orderName } from '../shared/format';
 import { CityDashboard } from './CityDashboard';
 
 /** The operations dashboard: /ops (live city), /ops/orders/{id} (dispatch decision log). */
@@ -23,7 +23,7 @@ export function OpsApp({ rest }: { rest: string }) {
               <p>
                 <Link to="/ops">← City</Link>
               </p>
-              <h2 id="dlog-title">Dispatch of order {shortId(orderId)}</h2>
+              <h2 id="dlog-title">Dispatch of order {orderName({ id: orderId })}</h2>
               <DispatchLogView session={session} orderId={orderId} />
             </section>
           );

@@ -4,7 +4,7 @@
  * each offer ended. Shown to the order's merchant and to operators.
  */
 import { ProblemAlert } from '../../components/ProblemAlert';
-import { dispatchLabel, formatDistance, formatDuration, formatTime, shortId } from './format';
+import { dispatchLabel, formatDistance, formatDuration, formatTime, shortDriverId } from './format';
 import type { AppSession } from './session';
 import { useSessionQuery } from './useSessionQuery';
 
@@ -41,7 +41,8 @@ export interface DispatchLog {
   notes?: { at: string; kind: string; detail?: Record<string, unknown> }[];
 }
 
-export function DispatchLogView({ session, orderId, refreshKey }: { session: AppSession; orderId: string; refreshKey?: unknown }) {
+/** `ended`: the order has ended, so its dispatch state is history, not "looking for a driver" (ADR 0076). */
+export function DispatchLogView({ session, orderId, refreshKey, ended = false }: { session: AppSession; orderId: string; refreshKey?: unknown; ended?: boolean }) {
   const log = useSessionQuery<DispatchLog>(session, `/v1/orders/${encodeURIComponent(orderId)}/dispatch`, refreshKey);
   if (log.status === 'loading') return <p role="status">Loading the dispatch log…</p>;
   if (log.status === 'error' && !log.data) {
@@ -52,8 +53,8 @@ export function DispatchLogView({ session, orderId, refreshKey }: { session: App
   return (
     <div className="dispatch-log" data-testid="dispatch-log">
       <p>
-        State: <strong>{dispatchLabel(data.dispatch)}</strong>
-        {data.driverId ? <> · driver <code>{shortId(data.driverId)}</code></> : null}
+        State: <strong>{ended ? 'ended' : dispatchLabel(data.dispatch)}</strong>
+        {data.driverId ? <> · driver <code>{shortDriverId(data.driverId)}</code></> : null}
         {data.startedAt ? <> · started {formatTime(data.startedAt)}</> : null}
       </p>
       {data.offers.length === 0 ? <p className="muted">No offer made yet{data.notes?.some((n) => n.kind.includes('no_driver') || n.kind.includes('none')) ? ': no driver available nearby' : ''}.</p> : null}
@@ -61,7 +62,7 @@ export function DispatchLogView({ session, orderId, refreshKey }: { session: App
         {data.offers.map((offer, i) => (
           <li key={offer.offerId} className="panel">
             <h4 style={{ margin: 0 }}>
-              Offer {i + 1} to <code>{shortId(offer.driverId)}</code>: {offer.status}
+              Offer {i + 1} to <code>{shortDriverId(offer.driverId)}</code>: {offer.status}
               {offer.outcome ? ` (${offer.outcome})` : ''}
             </h4>
             <p className="muted" style={{ margin: 0 }}>
@@ -87,7 +88,7 @@ export function DispatchLogView({ session, orderId, refreshKey }: { session: App
                     {offer.candidates.map((c) => (
                       <tr key={c.driverId}>
                         <td>
-                          <code>{shortId(c.driverId)}</code> {c.vehicle ?? ''}
+                          <code>{shortDriverId(c.driverId)}</code> {c.vehicle ?? ''}
                         </td>
                         <td className="num">{formatDistance(c.distanceM)}</td>
                         <td className="num">{formatDuration(c.etaSeconds)}</td>

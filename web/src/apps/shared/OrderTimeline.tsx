@@ -1,4 +1,4 @@
-import { formatTime, STATUS_PATH, statusLabel, TERMINAL } from './format';
+import { formatTime, isTerminal, STATUS_PATH, statusLabel } from './format';
 import type { OrderEvent, OrderStatus } from './types';
 
 interface OrderTimelineProps {
@@ -17,13 +17,13 @@ export function OrderTimeline({ events, current }: OrderTimelineProps) {
   if (current && !seen.has(current)) seen.set(current, { status: current, at: '' });
   const done = [...seen.values()];
   const last = current ?? done.at(-1)?.status ?? null;
-  const ended = last !== null && TERMINAL.has(last);
+  const ended = last !== null && isTerminal(last);
   const todo = ended ? [] : STATUS_PATH.filter((s) => !seen.has(s) && STATUS_PATH.indexOf(s) > STATUS_PATH.indexOf(last ?? 'pending_payment'));
   return (
     <ol className="timeline" aria-label="Order status history">
       {done.map((e) => {
         const isCurrent = e.status === last;
-        const bad = e.status === 'cancelled' || e.status === 'rejected' || e.status === 'failed';
+        const bad = isTerminal(e.status) && e.status !== 'delivered';
         return (
           <li key={e.status} className={bad ? 'is-bad' : isCurrent ? 'is-current' : 'is-done'} aria-current={isCurrent ? 'step' : undefined} data-status={e.status}>
             <strong>{statusLabel(e.status)}</strong>

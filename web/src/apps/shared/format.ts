@@ -1,5 +1,9 @@
-/** Display helpers shared by the apps: money, times, distances and status names. */
+/** Display helpers shared by the apps: money, times, distances, order numbers and status names. */
+import { displayOrderNumber } from '../../../../domain/order';
 import type { DispatchState, OrderStatus } from './types';
+
+/** The order vocabulary comes from domain/order.ts, the one list the server, the shard and the apps share. */
+export { isTerminal, STATUS_PATH } from '../../../../domain/order';
 
 export function formatMoney(cents: number, currency: string): string {
   try {
@@ -62,11 +66,6 @@ export const DISPATCH_LABEL: Record<DispatchState, string> = {
   dropped_off: 'Dropped off',
 };
 
-/** The happy path, for timelines that show what is still to come. */
-export const STATUS_PATH: OrderStatus[] = ['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery', 'delivered'];
-
-export const TERMINAL: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
-
 export function statusLabel(status: string): string {
   return (STATUS_LABEL as Record<string, string>)[status] ?? status;
 }
@@ -84,19 +83,18 @@ export function distanceM(a: { lat: number; lng: number }, b: { lat: number; lng
   return 2 * R * Math.asin(Math.sqrt(h));
 }
 
-export function shortId(id: string): string {
-  const i = id.indexOf('_');
-  return i >= 0 ? `#${id.slice(i + 1, i + 7).toUpperCase()}` : id;
+/**
+ * How an order is named to people: `#` + its number, as in every SMS, email
+ * and push. Where a screen knows only an order's id (the shard's view of a
+ * city), it shows the id itself rather than a code made from it, which
+ * nobody else would recognise.
+ */
+export function orderName(order: { id: string; number?: string | null | undefined }): string {
+  return order.number ? displayOrderNumber(order.number) : order.id;
 }
 
-const RANK: Record<OrderStatus, number> = { pending_payment: 0, placed: 1, preparing: 2, ready: 3, in_delivery: 4, delivered: 5, cancelled: 5, rejected: 5, failed: 5 };
-
-/**
- * The later of two views of an order's status (statuses only move forward):
- * the live channel and a fresh GET can each be behind the other for a moment.
- */
-export function laterStatus(a: OrderStatus | null | undefined, b: OrderStatus | null | undefined): OrderStatus | null {
-  if (!a) return b ?? null;
-  if (!b) return a;
-  return RANK[b] > RANK[a] ? b : a;
+/** A short handle for a driver's id (`drv_k3x9…` → `K3X9QZ`); orders are named by their number (orderName). */
+export function shortDriverId(id: string): string {
+  const i = id.indexOf('_');
+  return i >= 0 ? id.slice(i + 1, i + 7).toUpperCase() : id;
 }

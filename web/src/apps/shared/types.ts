@@ -1,9 +1,9 @@
 /**
- * Response shapes of the API the apps read (API.md, v1). Statuses and
- * dispatch states come from the shared protocol module, so the apps, the
- * shard and the simulator agree on one list.
+ * Response shapes of the API the apps read (API.md, v1 and v1.1). Statuses
+ * and dispatch states come from domain/order.ts, so the apps, the server,
+ * the shard and the simulator agree on one list.
  */
-import type { DispatchState, OrderStatus } from '../../../../durable-objects/city-shard/protocol';
+import type { DispatchState, OrderStatus } from '../../../../domain/order';
 import type { LatLng } from '../../api/types';
 
 export type { DispatchState, OrderStatus };
@@ -49,6 +49,10 @@ export interface OrderItem {
 
 export interface Order {
   id: string;
+  /** The human order number (v1.1): shown as `#` + number everywhere (format.ts orderName). */
+  number: string;
+  /** The seq of the order's latest event (v1.1): a newer version has a higher seq (live/order-seq.ts). */
+  seq: number;
   status: OrderStatus;
   dispatch: DispatchState;
   merchantId: string;
@@ -78,12 +82,16 @@ export interface CreatedOrder {
 }
 
 export interface OrderEvent {
+  /** v1.1: the event's place in the order's timeline. */
+  seq?: number;
   status: OrderStatus;
   at: string;
   actor?: string | null;
 }
 
 export interface Tracking {
+  /** The order's number, if the server says it (GET /v1/track/{token} does not yet). */
+  number?: string;
   status: OrderStatus;
   dispatch?: DispatchState;
   driver?: { name?: string | null; vehicle?: string; location: LatLng; heading?: number | null; updatedAt?: string } | null;
