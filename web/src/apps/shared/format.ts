@@ -1,9 +1,11 @@
 /** Display helpers shared by the apps: money, times, distances, order numbers and status names. */
-import { displayOrderNumber } from '../../../../domain/order';
+import { displayOrderNumber, TERMINAL_STATUSES } from '../../../../domain/order';
 import type { DispatchState, OrderStatus } from './types';
 
 /** The order vocabulary comes from domain/order.ts, the one list the server, the shard and the apps share. */
 export { isTerminal, STATUS_PATH } from '../../../../domain/order';
+/** The terminal statuses as a set (domain/order.ts TERMINAL_STATUSES); prefer isTerminal. */
+export const TERMINAL: ReadonlySet<OrderStatus> = new Set(TERMINAL_STATUSES);
 
 export function formatMoney(cents: number, currency: string): string {
   try {
