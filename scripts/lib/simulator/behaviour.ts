@@ -5,6 +5,7 @@
  * requests, and carry out the commands they return. test/unit/simulator-city
  * runs a whole city through them against an in-memory platform.
  */
+import { OPEN_STATUSES, TERMINAL_STATUSES } from '../../../domain/order';
 import { CRUISE_MPS, Mover, randomPointNear, type Fix, type LatLng, type Random, type Vehicle } from './geo';
 
 /**
@@ -125,8 +126,9 @@ export interface DriverBehaviour {
   pinFor: (orderId: string) => string | undefined;
 }
 
-const TERMINAL = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
-const AT_SHOP = new Set(['pending_payment', 'placed', 'preparing', 'ready']);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATUSES);
+/** Open and not yet picked up: the driver heads for the shop. */
+const AT_SHOP: ReadonlySet<string> = new Set(OPEN_STATUSES.filter((s) => s !== 'in_delivery'));
 /** A read of a freshly assigned order is retried this often: the assignment reaches the socket a moment before the order records it. */
 const READ_RETRIES = 15;
 const DELIVER_RETRIES = 5;

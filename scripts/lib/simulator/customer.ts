@@ -4,6 +4,7 @@
  * through the Stripe fake's confirm endpoint exactly as the customer app does
  * in local runs, then keeps the delivery code the order shows once it is paid.
  */
+import { OPEN_STATUSES } from '../../../domain/order';
 import { randomUUID } from 'node:crypto';
 import { DROPOFF_RANGE_M } from './behaviour';
 import { HttpError, SimAccount } from './client';
@@ -41,7 +42,8 @@ export class SimCustomer {
    * over, and the shard keeps them busy.
    */
   private async rememberOpenOrders(): Promise<void> {
-    for (const status of ['placed', 'preparing', 'ready', 'in_delivery']) {
+    // Open and paid: every open status but pending_payment.
+    for (const status of OPEN_STATUSES.filter((s) => s !== 'pending_payment')) {
       const page = await this.account.call<{ items: { id: string; deliveryPin?: string }[] }>(`/v1/orders?status=${status}&limit=100`).catch(() => ({ items: [] }));
       for (const { id, deliveryPin } of page.items) {
         this.ctx.simOrders.add(id);

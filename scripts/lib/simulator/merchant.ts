@@ -8,6 +8,7 @@
  * driver took in time (behaviour.ts `merchantPlan` decides; this carries out).
  * Status events of simulated orders go to the ledger (the summary line).
  */
+import { displayOrderNumber } from '../../../domain/order';
 import { LiveConnection } from '../../../web/src/live/connection';
 import { merchantPlan, type MerchantStep } from './behaviour';
 import { HttpError, SimAccount } from './client';
@@ -15,6 +16,8 @@ import type { SimContext } from './context';
 
 interface OrderRow {
   id: string;
+  /** The human order number (v1.1); the log names orders by it, as people see them. */
+  number?: string;
   status: string;
   dispatch?: string;
   placedAt?: string | null;
@@ -122,7 +125,7 @@ export class SimMerchant {
         this.givenUp++;
         if (Date.now() - this.givenUpLoggedAt > 60_000) {
           this.givenUpLoggedAt = Date.now();
-          this.ctx.options.log(`merchant ${this.email}: cancelled ${this.givenUp} order(s) no driver took within ${this.ctx.options.giveUpAfterSeconds} s (latest ${orderId})`);
+          this.ctx.options.log(`merchant ${this.email}: cancelled ${this.givenUp} order(s) no driver took within ${this.ctx.options.giveUpAfterSeconds} s (latest ${order.number ? displayOrderNumber(order.number) : orderId})`);
           this.givenUp = 0;
         }
       } else if (step === 'accept') {
