@@ -1,5 +1,6 @@
-import { z } from '@hono/zod-openapi';
+import { z, type RouteConfig } from '@hono/zod-openapi';
 import { PUBLIC_EVENT_TYPES } from '../services/events/envelope';
+import { OrderSchema } from './orders';
 
 const idParam = (name: string, example: string) => z.string().min(1).max(64).openapi({ param: { name, in: 'path' }, example });
 
@@ -9,6 +10,34 @@ export const WebhookDeliveryParams = WebhookEndpointParams.extend({ deliveryId: 
 
 export const WebhookEventType = z.enum([...PUBLIC_EVENT_TYPES, '*']);
 
+/** How a delivery's body reads (ADR 0045), for the registration's description and the document's `webhooks`. */
+export const WEBHOOK_BODY_DESCRIPTION =
+  'Each delivery POSTs `{ id, type, createdAt, seq, data: { order } }`. `data.order` is the order exactly as GET /v1/orders/{id} shows it to the merchant, ' +
+  'as it was at that event (not when the delivery is sent); `seq` is that event’s seq (also `data.order.seq`). A payment event carries the order as of its ' +
+  'latest event when the payment event was first handled, and that seq. Deliveries of one order to one endpoint go out in seq order: a later event waits ' +
+  'while an earlier one the endpoint subscribed to is not yet delivered, at most 10 minutes, or until the earlier one is dead. Every attempt of an event ' +
+  'sends the same bytes; keep the highest seq seen per order and ignore anything lower.';
+
+export const WebhookEventSchema = z
+  .object({
+    id: z.string().openapi({ description: 'The event id, also the Webhook-Id header: the same on every attempt and replay.', example: 'obx_0h3k9x2m4p6r8t0v2x4z' }),
+    type: z.enum(PUBLIC_EVENT_TYPES),
+    createdAt: z.string().openapi({ format: 'date-time', description: 'When the event happened.' }),
+    seq: z.number().int().min(1).openapi({ description: 'The order event’s seq (GET /v1/orders/{id}/events), equal to `data.order.seq`.' }),
+    data: z.object({ order: OrderSchema.openapi({ description: 'The order as GET /v1/orders/{id} shows it to the merchant, as of this event.' }) }),
+  })
+  .openapi('WebhookEvent', { description: WEBHOOK_BODY_DESCRIPTION });
+
+/** The document's `webhooks` entry for what a merchant endpoint receives (registered by the webhooks router). */
+export const webhookEventDoc = {
+  method: 'post',
+  path: 'order-event',
+  summary: 'What a registered endpoint receives, signed per Standard Webhooks',
+  description: WEBHOOK_BODY_DESCRIPTION,
+  request: { body: { content: { 'application/json': { schema: WebhookEventSchema } } } },
+  responses: { 200: { description: 'Any 2xx: delivered. Anything else (redirects included) is retried with backoff for 24 h.' } },
+} satisfies RouteConfig;
+
 export const WebhookInput = z
   .object({
     url: z.string().trim().min(1).max(2048).openapi({ example: 'https://merchant.example.com/hooks/delivery' }),
@@ -16,7 +45,7 @@ export const WebhookInput = z
     description: z.string().trim().max(200).optional(),
   })
   .strict()
-  .openapi('WebhookInput');
+  .openapi('WebhookInput', { description: WEBHOOK_BODY_DESCRIPTION });
 
 export const WebhookEndpointSchema = z
   .object({

@@ -5,19 +5,30 @@
  * attempt records when the next is due and asks the scheduler for it (a
  * delayed `webhook.retry` queue message); the cron sweep catches any retry
  * whose message went missing. Replays are single manual attempts.
+ *
+ * A first attempt that must wait for earlier events of its order
+ * (ordering.ts) is recorded as a held attempt-1 row (`pending`, with
+ * `next_retry_at`) and made later through the same retry path, on that row.
  */
-import { and, desc, eq, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { webhookDeliveries, webhookEndpoints, type WebhookDelivery, type WebhookEndpoint } from '../../../db/schema/index';
+import { dueNextHeld, holdFor, positionOf } from './ordering';
 import { nextRetryDelay } from './retry-schedule';
 import { signWebhook } from './signature';
 import { refuseWebhookUrl } from './url-policy';
 
+/**
+ * The body: `{ id, type, createdAt, seq, data: { order } }`, `seq` the order
+ * event's (also `data.order.seq`). Stored bodies from before the timeline
+ * have no `seq`; they are sent as stored and take no part in the ordering.
+ */
 export interface WebhookPayload {
   id: string;
   type: string;
   createdAt: string;
+  seq?: number;
   data: Record<string, unknown>;
 }
 
@@ -49,7 +60,14 @@ export async function attemptDelivery(
     .onConflictDoNothing()
     .returning();
   if (!row) return undefined;
+  return send(deps, endpoint, row);
+}
 
+/** POSTs the row's stored body and records the outcome on that row (the attempt it stands for). */
+async function send(deps: DeliveryDeps, endpoint: WebhookEndpoint, row: WebhookDelivery): Promise<WebhookDelivery | undefined> {
+  const payload = row.payload as unknown as WebhookPayload;
+  const { attempt } = row;
+  const trigger = row.trigger as Trigger;
   const now = deps.now ?? Date.now;
   const body = JSON.stringify(payload);
   const started = now();
@@ -85,14 +103,16 @@ export async function attemptDelivery(
   }
   const latencyMs = Math.max(0, Math.round(now() - started));
   if (!error) {
-    const [done] = await deps.db.update(webhookDeliveries).set({ status: 'succeeded', statusCode, latencyMs, error: null }).where(eq(webhookDeliveries.id, row.id)).returning();
+    const [done] = await deps.db.update(webhookDeliveries).set({ status: 'succeeded', statusCode, latencyMs, error: null, nextRetryAt: null }).where(eq(webhookDeliveries.id, row.id)).returning();
+    await releaseBehind(deps, endpoint.id, payload);
     return done;
   }
   const delay = trigger === 'replay' || refused ? null : nextRetryDelay(attempt, Date.parse(payload.createdAt), now());
+  const dead = delay === null && trigger !== 'replay';
   const [failed] = await deps.db
     .update(webhookDeliveries)
     .set({
-      status: delay === null && trigger !== 'replay' ? 'dead' : 'failed',
+      status: dead ? 'dead' : 'failed',
       statusCode,
       latencyMs,
       error,
@@ -101,7 +121,20 @@ export async function attemptDelivery(
     .where(eq(webhookDeliveries.id, row.id))
     .returning();
   if (delay !== null) await deps.scheduleRetry(endpoint.id, payload.id, delay);
+  if (dead) await releaseBehind(deps, endpoint.id, payload);
   return failed;
+}
+
+/**
+ * The delivery settled: the next held one of its order at this endpoint is
+ * looked at now, in this invocation (a chain of held deliveries drains in
+ * one go, in order). Should that fail, it is due and its timer or the sweep
+ * takes it.
+ */
+async function releaseBehind(deps: DeliveryDeps, endpointId: string, payload: WebhookPayload): Promise<void> {
+  const at = positionOf(payload);
+  const next = at ? await dueNextHeld(deps.db, endpointId, at, (deps.now ?? Date.now)()) : undefined;
+  if (next) await retryDelivery(deps, endpointId, next);
 }
 
 /** Endpoints of the merchant subscribed to this event type (or to `*`). */
@@ -118,15 +151,43 @@ export async function subscribedEndpoints(db: Database, merchantId: string, even
     );
 }
 
-/** First attempt of an event at an endpoint, unless an earlier delivery of the event already made it. */
+/**
+ * First attempt of an event at an endpoint, unless an earlier delivery of the
+ * event already made it; held instead while earlier events of its order have
+ * not reached the endpoint (ordering.ts).
+ */
 export async function deliverFirst(deps: DeliveryDeps, endpoint: WebhookEndpoint, payload: WebhookPayload): Promise<void> {
-  await attemptDelivery(deps, endpoint, payload, 1, 'event');
+  const now = (deps.now ?? Date.now)();
+  const hold = await holdFor(deps.db, endpoint, payload, now, now);
+  if (!hold) {
+    await attemptDelivery(deps, endpoint, payload, 1, 'event');
+    return;
+  }
+  const [held] = await deps.db
+    .insert(webhookDeliveries)
+    .values({
+      id: newId('whd'),
+      endpointId: endpoint.id,
+      eventId: payload.id,
+      eventType: payload.type,
+      payload: payload as unknown as Record<string, unknown>,
+      attempt: 1,
+      trigger: 'event',
+      status: 'pending',
+      error: hold.reason,
+      nextRetryAt: new Date(hold.recheckAt),
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (held) await deps.scheduleRetry(endpoint.id, payload.id, (hold.recheckAt - now) / 1000);
 }
 
 /**
  * A scheduled retry is due: claim it (clear `next_retry_at` on the failed
  * attempt that asked for it, so a duplicate message or the sweep cannot also
- * take it) and make the next attempt. Early: answers how long to wait.
+ * take it) and make the next attempt. Early: answers how long to wait. A held
+ * first attempt is looked at again: still held, it waits on; else it is made,
+ * on its own row.
  */
 export async function retryDelivery(deps: DeliveryDeps, endpointId: string, eventId: string): Promise<{ waitSeconds?: number }> {
   const now = (deps.now ?? Date.now)();
@@ -148,6 +209,16 @@ export async function retryDelivery(deps: DeliveryDeps, endpointId: string, even
   if (rows.some((r) => r.status === 'succeeded')) return {};
   const [endpoint] = await deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
   if (!endpoint || !endpoint.active) return {};
+  if (claimed.status === 'pending') {
+    const hold = await holdFor(deps.db, endpoint, claimed.payload as unknown as WebhookPayload, claimed.createdAt.getTime(), now);
+    if (!hold) {
+      await send(deps, endpoint, claimed);
+      return {};
+    }
+    await deps.db.update(webhookDeliveries).set({ error: hold.reason, nextRetryAt: new Date(hold.recheckAt) }).where(eq(webhookDeliveries.id, claimed.id));
+    await deps.scheduleRetry(endpointId, eventId, (hold.recheckAt - now) / 1000);
+    return {};
+  }
   await attemptDelivery(deps, endpoint, claimed.payload as unknown as WebhookPayload, rows[0]!.attempt + 1, 'retry');
   return {};
 }
@@ -158,7 +229,8 @@ export async function sweepDueRetries(deps: DeliveryDeps, limit = 100): Promise<
   await deps.db
     .update(webhookDeliveries)
     .set({ status: 'failed', error: 'abandoned: the attempt did not finish', nextRetryAt: new Date(now) })
-    .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.createdAt, new Date(now - 5 * 60_000))));
+    // A held first attempt (next_retry_at set) is waiting on purpose, not abandoned.
+    .where(and(eq(webhookDeliveries.status, 'pending'), isNull(webhookDeliveries.nextRetryAt), lte(webhookDeliveries.updatedAt, new Date(now - 5 * 60_000))));
   const due = await deps.db
     .select({ endpointId: webhookDeliveries.endpointId, eventId: webhookDeliveries.eventId })
     .from(webhookDeliveries)

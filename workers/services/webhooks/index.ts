@@ -1,12 +1,15 @@
 /**
  * Merchant webhooks for one event: the order's merchant's subscribed
- * endpoints each get a signed POST. Their failures never hold the queue
- * message: each endpoint has its own retry schedule (deliveries.ts).
+ * endpoints each get a signed POST of the order as it was at the event
+ * (order-snapshot.ts), in seq order per (endpoint, order) (ordering.ts).
+ * Their failures never hold the queue message: each endpoint has its own
+ * retry schedule (deliveries.ts).
  */
 import type { Database } from '../../../db/client';
 import { isPublicEventType, orderIdOf, type EventEnvelope } from '../events/envelope';
-import { deliverFirst, retryDelivery, subscribedEndpoints, type DeliveryDeps } from './deliveries';
-import { loadOrder, orderSnapshot } from './order-snapshot';
+import { loadOrder } from '../orders/repository';
+import { deliverFirst, retryDelivery, subscribedEndpoints, type DeliveryDeps, type WebhookPayload } from './deliveries';
+import { orderAtEvent } from './order-snapshot';
 
 export interface WebhookEventDeps extends DeliveryDeps {
   db: Database;
@@ -16,16 +19,16 @@ export interface WebhookEventDeps extends DeliveryDeps {
 export async function deliverEventToMerchant(event: EventEnvelope, deps: WebhookEventDeps): Promise<void> {
   if (!isPublicEventType(event.type)) return;
   const orderId = orderIdOf(event);
-  const order = orderId ? await loadOrder(deps.db, orderId) : undefined;
-  if (!order) return;
-  const endpoints = await subscribedEndpoints(deps.db, order.merchantId, event.type);
+  // Order events name their merchant; a payment event's is the order's.
+  const merchantId = typeof event.data.merchantId === 'string' ? event.data.merchantId : orderId ? (await loadOrder(deps.db, orderId))?.merchantId : undefined;
+  if (!orderId || !merchantId) return;
+  const endpoints = await subscribedEndpoints(deps.db, merchantId, event.type);
   if (endpoints.length === 0) return;
-  const payload = {
-    id: event.id,
-    type: event.type,
-    createdAt: event.createdAt,
-    data: { order: await orderSnapshot(deps.db, order, event.type, deps.publicBaseUrl) },
-  };
+  const at = await orderAtEvent(deps.db, event, orderId, deps.publicBaseUrl);
+  if (!at) return;
+  // The order as of this event, and its seq at the top too (ADR 0045): built
+  // once here; a delivery already recorded keeps the body it was first given.
+  const payload: WebhookPayload = { id: event.id, type: event.type, createdAt: event.createdAt, seq: at.seq, data: { order: at.order } };
   await Promise.all(endpoints.map((endpoint) => deliverFirst(deps, endpoint, payload)));
 }
 

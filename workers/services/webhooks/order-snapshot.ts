@@ -1,55 +1,74 @@
 /**
- * The order as its merchant may see it, for `data.order` of a webhook: the
- * merchant is entitled to its own customer's delivery contact, never the
- * delivery PIN (only the customer sees that). Built once, at the first
- * attempt, and stored with the delivery, so every retry carries the same body.
+ * `data.order` of a merchant webhook: the order exactly as GET /v1/orders/{id}
+ * shows it to its merchant (view.ts `presentOrder`, viewer 'merchant': the
+ * customer's contact unless erased, never the delivery PIN), AS OF THE EVENT:
+ * an order event carries its own snapshot (timeline.ts), so a retry sent an
+ * hour later still says what happened then. Items, contact, proof and the
+ * driver's profile are not part of the history and are read now (the contact
+ * honours an erasure made in between).
+ *
+ * Payment events have no snapshot of their own: they carry the order as of
+ * its latest event when the event is first handled, and that event's seq
+ * (ADR 0045). Built once, at the first attempt, and stored with the delivery,
+ * so every retry carries the same bytes.
  */
-import { asc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { orderContacts, orderItems, orders, type Order } from '../../../db/schema/index';
+import { drivers, orderStatusEvents, userProfiles } from '../../../db/schema/index';
+import { PAYMENT_EVENT_TYPES } from '../../../domain/order';
+import type { EventEnvelope } from '../events/envelope';
+import { loadOrderDetail } from '../orders/repository';
+import { snapshotOf, type OrderSnapshot } from '../orders/timeline';
+import { presentOrder, type OrderDriverInfo, type OrderRepresentation } from '../orders/view';
 
-export type OrderSnapshot = Record<string, unknown> & { id: string; merchantId: string; status: string };
+/** Where an event sits in its order's timeline: a payment event sits right after the order event whose seq it carries. */
+export type TimelineKind = 'order' | 'payment';
 
-/** `order.in_delivery` → `in_delivery`: the status the event announces. */
-function statusAnnounced(eventType: string, current: Order['status']): string {
-  const m = /^order\.(placed|preparing|ready|in_delivery|delivered|cancelled|rejected|failed)$/.exec(eventType);
-  return m ? m[1]! : current;
+export const kindOfEventType = (type: string): TimelineKind => ((PAYMENT_EVENT_TYPES as readonly string[]).includes(type) ? 'payment' : 'order');
+
+export interface OrderAtEvent {
+  seq: number;
+  order: OrderRepresentation;
 }
 
-export async function loadOrder(db: Database, orderId: string): Promise<Order | undefined> {
-  const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
-  return order;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The event's own snapshot: in its payload, else (an envelope relayed without it) in the log by seq. */
+async function snapshotOfEvent(db: Database, orderId: string, data: Record<string, unknown>): Promise<OrderSnapshot | undefined> {
+  if (isRecord(data.snapshot) && data.snapshot.id === orderId && typeof data.snapshot.seq === 'number') return data.snapshot as unknown as OrderSnapshot;
+  if (typeof data.seq !== 'number') return undefined;
+  const [row] = await db
+    .select({ snapshot: orderStatusEvents.snapshot })
+    .from(orderStatusEvents)
+    .where(and(eq(orderStatusEvents.orderId, orderId), eq(orderStatusEvents.seq, data.seq)));
+  return row?.snapshot ? (row.snapshot as unknown as OrderSnapshot) : undefined;
 }
 
-export async function orderSnapshot(db: Database, order: Order, eventType: string, publicBaseUrl: string): Promise<OrderSnapshot> {
-  const [items, [contact]] = await Promise.all([
-    db.select().from(orderItems).where(eq(orderItems.orderId, order.id)).orderBy(asc(orderItems.id)),
-    db.select().from(orderContacts).where(eq(orderContacts.orderId, order.id)),
-  ]);
-  return {
-    id: order.id,
-    status: statusAnnounced(eventType, order.status),
-    dispatch: order.dispatchState,
-    merchantId: order.merchantId,
-    source: order.source,
-    items: items.map((i) => ({ productId: i.productId, name: i.name, quantity: i.quantity, unitPriceCents: i.unitPriceCents, lineTotalCents: i.lineTotalCents })),
-    totals: {
-      subtotalCents: order.subtotalCents,
-      deliveryFeeCents: order.deliveryFeeCents,
-      taxCents: order.taxCents,
-      totalCents: order.totalCents,
-      currency: order.currency,
-    },
-    dropoff: {
-      address: contact?.erasedAt ? null : (contact?.address ?? null),
-      location: { lat: order.dropoffLat, lng: order.dropoffLng },
-      instructions: contact?.erasedAt ? null : (contact?.instructions ?? null),
-    },
-    customer: contact && !contact.erasedAt ? { name: contact.name, phone: contact.phone, email: contact.email } : null,
-    driverId: order.driverId,
-    cancelReason: order.cancelReason,
-    trackingUrl: `${publicBaseUrl.replace(/\/+$/, '')}/track/${order.trackingToken}`,
-    createdAt: order.createdAt.toISOString(),
-    updatedAt: order.updatedAt.toISOString(),
-  };
+/** The driver the snapshot names (who drove then, even if the order was reassigned since). */
+async function driverOf(db: Database, driverId: string | null, current: OrderDriverInfo | null): Promise<OrderDriverInfo | null> {
+  if (!driverId) return null;
+  if (current?.id === driverId) return current;
+  const [row] = await db
+    .select({ id: drivers.id, vehicle: drivers.vehicle, name: userProfiles.name })
+    .from(drivers)
+    .leftJoin(userProfiles, eq(userProfiles.userId, drivers.userId))
+    .where(eq(drivers.id, driverId));
+  return row ? { id: row.id, name: row.name ?? null, vehicle: row.vehicle } : null;
+}
+
+/** The order as its merchant saw it at this event; undefined when the event is about no (existing) order. */
+export async function orderAtEvent(db: Database, event: EventEnvelope, orderId: string, publicBaseUrl: string): Promise<OrderAtEvent | undefined> {
+  const detail = await loadOrderDetail(db, orderId);
+  if (!detail) return undefined;
+  // An order event presents its own snapshot; a payment event (or an envelope
+  // from before the timeline) the order's latest one.
+  const snap = (kindOfEventType(event.type) === 'order' ? await snapshotOfEvent(db, orderId, event.data) : undefined) ?? snapshotOf(detail.order);
+  const driver = await driverOf(db, snap.driverId, detail.driver);
+  const order = presentOrder(
+    snap,
+    { items: detail.items, contact: detail.contact, driver, proof: detail.proof ?? null, deliveryPin: detail.order.deliveryPin, trackingToken: detail.order.trackingToken },
+    'merchant',
+    publicBaseUrl,
+  );
+  return { seq: snap.seq, order };
 }
