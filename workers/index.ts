@@ -3,6 +3,7 @@ import { createApp } from './app';
 export { CityShard } from '../durable-objects/city-shard/CityShard';
 export { RateLimiter } from '../durable-objects/rate-limiter/RateLimiter';
 export { MerchantFeed } from '../durable-objects/merchant-feed/MerchantFeed';
+export { OrderCommands } from './order-commands';
 
 const app = createApp();
 

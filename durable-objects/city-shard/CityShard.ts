@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { newId } from '../../db/ids';
 import { shardStub } from '../../workers/shards';
+import { AssignmentCommits, orderCommandsOf } from './assignment-commits';
 import { candidatesNear } from './cross-shard';
 import { QueueEventSink, type EventSink, type ShardEvent } from './events';
 import { WatcherFanout } from './fanout';
@@ -59,9 +60,9 @@ const SNAPSHOT_DRIVER_LIMIT = 5_000;
 const WRITES: Record<Effect['type'], boolean> = {
   saveDriver: true, saveJob: true, saveOffer: true, note: true, setTimer: true, clearTimer: true, emit: true, purge: true,
   saveHosted: true, remoteCall: true,
-  moveDriver: false, breadcrumb: false, send: false, watchers: false, gather: false, placeRemote: false, relayTrip: false,
+  moveDriver: false, commitAssignment: false, breadcrumb: false, send: false, watchers: false, gather: false, placeRemote: false, relayTrip: false,
 };
-const TIMER_KINDS: ReadonlySet<string> = new Set<TimerKind>(['offer_expiry', 'dispatch_retry', 'housekeeping']);
+const TIMER_KINDS: ReadonlySet<string> = new Set<TimerKind>(['offer_expiry', 'dispatch_retry', 'housekeeping', 'assignment_commit']);
 
 /**
  * One Durable Object per city shard: the system of record for live state.
@@ -92,6 +93,7 @@ export class CityShard extends DurableObject<Env> {
   /** How this shard reaches another one (cross-shard matching, ADR 0060); tests wrap it. */
   peer: (shardKey: string) => PeerShard = (key) => shardStub(this.env, key) as unknown as PeerShard;
   private readonly link: ShardLink;
+  private readonly commits: AssignmentCommits;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -105,6 +107,12 @@ export class CityShard extends DurableObject<Env> {
       clock: () => this.clock(),
       armAlarm: (at) => this.armAlarm(at),
       peer: (key) => this.peer(key),
+    });
+    this.commits = new AssignmentCommits({
+      state: () => this.state,
+      step: (input) => void this.step(input),
+      port: () => orderCommandsOf(this.ctx.exports),
+      shardKey: () => this.state.shardKey,
     });
     // Flushed when the current event's synchronous work is done: one send per order and event, no timer.
     this.fanout = new WatcherFanout((orderId) => this.sockets.ofOrder(orderId), (flush) => queueMicrotask(flush));
@@ -160,6 +168,7 @@ export class CityShard extends DurableObject<Env> {
     // Calls to other shards go out now; the alarm is the backstop if this instance goes away first.
     if (called) earliestTimer = Math.min(earliestTimer, now + CALL_RETRY_MS);
     this.link.after(effects, called);
+    this.commits.after(effects);
     if (earliestTimer !== Infinity) void this.armAlarm(earliestTimer);
     return result;
   }
@@ -335,6 +344,7 @@ export class CityShard extends DurableObject<Env> {
     return 'pong';
   }
 
+
   stats(): ShardStats {
     return {
       drivers: this.state.drivers.size,
@@ -371,7 +381,7 @@ export class CityShard extends DurableObject<Env> {
   /** The orders domain reports a status change: watchers are told, a terminal one frees the driver. */
   orderStatusChanged(update: unknown): void {
     const u = OrderStatusUpdateSchema.parse(update);
-    this.step({ type: 'order.status', orderId: u.orderId, status: u.status, dispatch: u.dispatch });
+    this.step({ type: 'order.status', orderId: u.orderId, status: u.status, dispatch: u.dispatch, seq: u.seq, at: u.at });
   }
 
   // ---- RPC: what other shards call (cross-shard matching, ADR 0060; cross-shard.ts) -------
@@ -386,9 +396,22 @@ export class CityShard extends DurableObject<Env> {
     return this.step({ type: 'remote.host', request: HostRequestSchema.parse(request) });
   }
 
-  /** The shard of a remote driver reports its answer; this shard, the order's owner, decides. */
-  remoteOfferAnswer(body: unknown): AnswerResult {
-    return this.step({ type: 'remote.answer', body: AnswerBodySchema.parse(body) });
+  /**
+   * The shard of a remote driver reports its answer; this shard, the order's
+   * owner, decides. An acceptance is answered only once Postgres has the
+   * assignment (ADR 0075); while it has not, the call fails and the driver's
+   * shard asks again (its calls must arrive).
+   */
+  async remoteOfferAnswer(body: unknown): Promise<AnswerResult> {
+    const answer = AnswerBodySchema.parse(body);
+    const result = this.step({ type: 'remote.answer', body: answer });
+    const orderId = this.state.offers.get(answer.offerId)?.orderId;
+    if (result.status !== 'accepted' || !orderId) return result;
+    await this.commits.commit(orderId);
+    const job = this.state.jobs.get(orderId);
+    if (!job || job.driverId !== answer.driverId || job.endedAt !== null) return { status: 'cancelled' };
+    if (job.pendingAssignment) throw new Error('the assignment is not saved yet; ask again');
+    return result;
   }
 
   withdrawHostedOffer(body: unknown): void {

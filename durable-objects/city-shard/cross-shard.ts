@@ -15,7 +15,7 @@
  * `remoteCall` and `relayTrip` and steps the answers back in.
  */
 import { iso, isMatchable, syncIndex, type Effect, type HostedAnswer, type HostedOffer, type IdSource, type OfferStatus, type ShardState } from './model';
-import { decide, event, freeDriver, HOUR_MS, offerTimerId, resolve, search, setDispatch, type OfferAnswer } from './offers';
+import { decide, event, freeDriver, holdForCommit, HOUR_MS, offerTimerId, resolve, search, setDispatch, type OfferAnswer } from './offers';
 import {
   answerCall,
   withdrawCall,
@@ -90,10 +90,11 @@ export function remoteAnswer(state: ShardState, body: AnswerBody, now: number, i
     job.offerId = null;
     setDispatch(job, 'assigned', now, effects);
     effects.push(
-      { type: 'saveJob', orderId: job.orderId },
       { type: 'note', orderId: job.orderId, kind: 'assigned', detail: { offerId: offer.offerId, driverId: offer.driverId, shardKey: shard } },
       event(state, 'dispatch.accepted', offer.offerId, job.orderId, now, { offerId: offer.offerId, driverId: offer.driverId, payoutCents: job.payoutCents }),
     );
+    // Accepted here; the adapter answers the driver's shard only once Postgres has the assignment (ADR 0075).
+    holdForCommit(job, offer.offerId, offer.driverId, now, effects);
     return { status: 'accepted' };
   }
   if (body.answer === 'declined') {

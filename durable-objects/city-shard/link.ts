@@ -53,7 +53,7 @@ const RELAY_MS = 1_000;
 /** A dispatch RPC waits for at most this many gather / placement rounds before answering with the current view. */
 const MAX_SETTLE_ROUNDS = 4;
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);

@@ -73,6 +73,23 @@ export interface Job {
   remoteDriver?: { vehicle: Vehicle; position: Position } | null;
   /** When the `order.arriving_soon` fact was emitted (once per order); absent in jobs saved before it existed. */
   arrivingSoonAt?: number | null;
+  /**
+   * An accepted offer whose assignment Postgres has not confirmed yet
+   * (docs/decisions/0075): the driver is held, and told `assignment` only
+   * once the commit answered; retried from the alarm until it does.
+   */
+  pendingAssignment?: PendingAssignment | null;
+  /** The latest committed order event relayed here (seq, status, dispatch): what watchers are shown. */
+  timeline?: { seq: number; status: OrderStatus; dispatch: DispatchState; at: string } | null;
+}
+
+export interface PendingAssignment {
+  offerId: string;
+  driverId: string;
+  payoutCents: number;
+  /** When the driver accepted (ms). */
+  at: number;
+  attempts: number;
 }
 
 export type OfferStatus = 'pending' | 'accepted' | 'declined' | 'expired' | 'cancelled';
@@ -132,7 +149,7 @@ export interface ShardState {
   hosted: Map<string, HostedOffer>;
 }
 
-export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping';
+export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping' | 'assignment_commit';
 
 export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status' | 'neighbours';
 
@@ -169,6 +186,8 @@ export type Effect =
   | { type: 'clearTimer'; id: string }
   | { type: 'breadcrumb'; orderId: string; driverId: string; at: number; lat: number; lng: number }
   | { type: 'emit'; event: ShardEvent }
+  /** Commit the job's pending assignment in Postgres, then step `assignment.committed` (ADR 0075). */
+  | { type: 'commitAssignment'; orderId: string }
   /** Forget ended jobs from memory / storage. */
   | { type: 'purge'; memoryBefore: number; storageBefore: number }
   // ---- cross-shard matching (ADR 0060) ----

@@ -43,6 +43,10 @@ export const viewOf = (job: Job): DispatchView => ({
 });
 
 export const offerTimerId = (offerId: string) => `offer:${offerId}`;
+export const commitTimerId = (orderId: string) => `commit:${orderId}`;
+/** A commit of an assignment that has not answered is tried again after this long (doubling, at most COMMIT_RETRY_MAX_MS). */
+export const COMMIT_RETRY_MS = 2_000;
+export const COMMIT_RETRY_MAX_MS = 30_000;
 export const retryTimerId = (orderId: string) => `retry:${orderId}`;
 
 const TERMINAL: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
@@ -66,14 +70,13 @@ export function event<T extends ShardEvent['type']>(state: ShardState, type: T, 
   return { type: 'emit', event: { id: `${key}:${type}`, type, shardKey: state.shardKey, orderId, at: iso(now), ...rest } as unknown as ShardEvent };
 }
 
-function statusToWatchers(job: Job, now: number, effects: Effect[]): void {
-  effects.push({ type: 'watchers', orderId: job.orderId, coalesce: false, message: { type: 'status', orderId: job.orderId, status: job.orderStatus, dispatch: job.dispatch, at: iso(now) } });
-}
-
-export function setDispatch(job: Job, dispatch: DispatchState, now: number, effects: Effect[]): void {
-  if (job.dispatch === dispatch) return;
+/**
+ * The shard's own view of the dispatch. Watchers are not told here: they hear
+ * only committed order events, with their seq (`orderStatusChanged`), so the
+ * order channel never runs ahead of, or disagrees with, Postgres (ADR 0075).
+ */
+export function setDispatch(job: Job, dispatch: DispatchState, _now: number, _effects: Effect[]): void {
   job.dispatch = dispatch;
-  statusToWatchers(job, now, effects);
 }
 
 const gatherIsFresh = (job: Job, now: number) => !!job.gathering && now - job.gathering.at < GATHER_STALE_MS;
@@ -287,12 +290,77 @@ export function acceptOffer(state: ShardState, driverId: string, offerId: string
   setDispatch(job, 'assigned', now, effects);
   effects.push(
     { type: 'saveDriver', driverId },
-    { type: 'saveJob', orderId: job.orderId },
-    { type: 'send', driverId, message: { type: 'assignment', orderId: job.orderId } },
     { type: 'note', orderId: job.orderId, kind: 'assigned', detail: { offerId, driverId } },
+    // The queue's copy of the fact is only the backstop of the commit below (idempotent by driver).
     event(state, 'dispatch.accepted', offerId, job.orderId, now, { offerId, driverId, payoutCents: job.payoutCents }),
   );
+  holdForCommit(job, offerId, driverId, now, effects);
   return { ok: true, orderId: job.orderId };
+}
+
+/**
+ * The driver said yes: Postgres commits the assignment before anyone is told
+ * (ADR 0075). The driver stays held; `assignment` goes out when the commit
+ * answers (`assignmentCommitted`), and the alarm tries again until it does.
+ */
+export function holdForCommit(job: Job, offerId: string, driverId: string, now: number, effects: Effect[]): void {
+  job.pendingAssignment = { offerId, driverId, payoutCents: job.payoutCents, at: now, attempts: 1 };
+  effects.push(
+    { type: 'saveJob', orderId: job.orderId },
+    { type: 'setTimer', id: commitTimerId(job.orderId), kind: 'assignment_commit', fireAt: now + COMMIT_RETRY_MS, payload: job.orderId },
+    { type: 'commitAssignment', orderId: job.orderId },
+  );
+}
+
+export type CommitOutcome = 'assigned' | 'duplicate' | 'refused';
+
+/**
+ * Postgres answered the commit of a pending assignment. Assigned (or already
+ * assigned to this driver): now the driver hears `assignment`. Refused (the
+ * order ended, or has another driver): the driver is told the offer is gone,
+ * never that it was assigned, and the job ends.
+ */
+export function assignmentCommitted(state: ShardState, orderId: string, offerId: string, outcome: CommitOutcome, reason: string | null, now: number, ids: IdSource, effects: Effect[]): void {
+  const job = state.jobs.get(orderId);
+  const pending = job?.pendingAssignment;
+  if (!job || !pending || pending.offerId !== offerId) return;
+  job.pendingAssignment = null;
+  effects.push({ type: 'clearTimer', id: commitTimerId(orderId) }, { type: 'saveJob', orderId });
+  const local = !job.driverShard;
+  if (outcome !== 'refused') {
+    if (local) effects.push({ type: 'send', driverId: pending.driverId, message: { type: 'assignment', orderId } });
+    return;
+  }
+  const why = `assignment not saved: ${reason ?? 'refused'}`;
+  if (local) {
+    effects.push(
+      { type: 'send', driverId: pending.driverId, message: { type: 'offer.expired', offerId } },
+      { type: 'send', driverId: pending.driverId, message: { type: 'error', code: 'offer_closed', detail: 'The order is no longer available.' } },
+    );
+  }
+  effects.push({ type: 'note', orderId, kind: 'cancelled', detail: { reason: why } });
+  endJob(state, job, why, now, ids, effects, false);
+}
+
+/** The commit of a pending assignment did not answer in time: try again, backing off. */
+export function commitTimerFired(state: ShardState, orderId: string, now: number, effects: Effect[]): void {
+  const job = state.jobs.get(orderId);
+  const pending = job?.pendingAssignment;
+  if (!job || !pending || job.endedAt !== null) return;
+  pending.attempts += 1;
+  const wait = Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_MS * 2 ** Math.min(10, pending.attempts - 1));
+  effects.push(
+    { type: 'saveJob', orderId },
+    { type: 'setTimer', id: commitTimerId(orderId), kind: 'assignment_commit', fireAt: now + wait, payload: orderId },
+    { type: 'commitAssignment', orderId },
+  );
+}
+
+/** The order a driver may be told about: not one whose assignment Postgres has yet to confirm. */
+export function confirmedOrderOf(state: ShardState, driver: DriverLive): string | null {
+  if (!driver.orderId) return null;
+  const job = state.jobs.get(driver.orderId);
+  return job?.pendingAssignment && job.pendingAssignment.driverId === driver.driverId ? null : driver.orderId;
 }
 
 export function declineOffer(state: ShardState, driverId: string, offerId: string, reason: string | undefined, now: number, ids: IdSource, effects: Effect[]): OfferAnswer {
@@ -351,6 +419,10 @@ export function retryTimerFired(state: ShardState, orderId: string, now: number,
 /** Ends a job: its offer is withdrawn, its driver released (through its shard when it is another one). */
 function endJob(state: ShardState, job: Job, reason: string, now: number, ids: IdSource, effects: Effect[], cancelled: boolean): void {
   job.endedAt = now;
+  if (job.pendingAssignment) {
+    job.pendingAssignment = null;
+    effects.push({ type: 'clearTimer', id: commitTimerId(job.orderId) });
+  }
   if (job.gathering) job.gathering = null;
   effects.push({ type: 'clearTimer', id: retryTimerId(job.orderId) }, { type: 'saveJob', orderId: job.orderId });
   effects.push({ type: 'setTimer', id: 'housekeeping', kind: 'housekeeping', fireAt: now + HOUR_MS, payload: '' });
@@ -378,25 +450,48 @@ export function cancelDispatch(state: ShardState, orderId: string, reason: strin
   if (!job) return null;
   if (job.endedAt !== null) return viewOf(job);
   // A driver of another shard is told by its shard (the release call).
-  if (job.driverId && !job.driverShard) effects.push({ type: 'send', driverId: job.driverId, message: { type: 'assignment.cancelled', orderId } });
+  if (job.driverId && !job.driverShard) {
+    const pending = job.pendingAssignment;
+    // A driver still waiting for the commit was never told `assignment`: the offer is gone instead.
+    effects.push({ type: 'send', driverId: job.driverId, message: pending ? { type: 'offer.expired', offerId: pending.offerId } : { type: 'assignment.cancelled', orderId } });
+  }
   effects.push({ type: 'note', orderId, kind: 'cancelled', detail: { reason } });
   endJob(state, job, reason, now, ids, effects, true);
   return viewOf(job);
 }
 
+/** Dispatch states the orders domain owns (driver steps); the others are the shard's own decisions. */
+const DOMAIN_DISPATCH: ReadonlySet<DispatchState> = new Set(['picked_up', 'dropped_off']);
+
+export interface CommittedEvent {
+  orderId: string;
+  status: OrderStatus;
+  dispatch: DispatchState | null;
+  /** The event's seq in Postgres; absent from an older Worker (then applied as before, without ordering). */
+  seq?: number | undefined;
+  at?: string | undefined;
+}
+
 /**
- * The order moved (merchant or driver step, from the orders domain): watchers
- * are told, the job follows, and a terminal status releases the driver.
+ * A committed order event, relayed by the orders domain (after the commit, and
+ * again from the queue as a backstop): watchers are told, with its seq, only
+ * when it is newer than what they were told; the job follows; a terminal
+ * status releases the driver. A late or repeated event changes nothing.
  */
-export function orderStatusChanged(state: ShardState, orderId: string, status: OrderStatus, dispatch: DispatchState | null, now: number, ids: IdSource, effects: Effect[]): void {
+export function orderStatusChanged(state: ShardState, e: CommittedEvent, now: number, ids: IdSource, effects: Effect[]): void {
+  const { orderId, status, dispatch } = e;
   const job = state.jobs.get(orderId);
+  const at = e.at ?? iso(now);
+  const frame = { type: 'status' as const, orderId, status, dispatch: dispatch ?? job?.dispatch ?? 'unassigned', at, ...(e.seq !== undefined ? { seq: e.seq } : {}) };
   if (!job) {
-    if (dispatch) effects.push({ type: 'watchers', orderId, coalesce: false, message: { type: 'status', orderId, status, dispatch, at: iso(now) } });
+    if (dispatch) effects.push({ type: 'watchers', orderId, coalesce: false, message: frame });
     return;
   }
+  if (e.seq !== undefined && job.timeline && e.seq <= job.timeline.seq) return;
+  if (e.seq !== undefined) job.timeline = { seq: e.seq, status, dispatch: frame.dispatch, at };
   job.orderStatus = status;
-  if (dispatch) job.dispatch = dispatch;
-  statusToWatchers(job, now, effects);
+  if (dispatch && DOMAIN_DISPATCH.has(dispatch)) job.dispatch = dispatch;
+  effects.push({ type: 'watchers', orderId, coalesce: false, message: frame });
   effects.push({ type: 'saveJob', orderId }, { type: 'note', orderId, kind: 'status', detail: { status, dispatch: job.dispatch } });
   if (TERMINAL.has(status) && job.endedAt === null) endJob(state, job, `order ${status}`, now, ids, effects, false);
 }

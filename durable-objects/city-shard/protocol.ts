@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { regexes } from 'zod/v4/core';
+import { DISPATCH_STATES, ORDER_STATUSES } from '../../domain/order';
 
 export const PROTOCOL_VERSION = 1;
 /** Largest frame a client may send; larger closes the socket with 1009. */
@@ -104,13 +105,14 @@ export type ServerToDriver = z.infer<typeof ServerToDriverSchema>;
 
 // ---- server → watchers (order / merchant channels) ------------------------
 
-export const OrderStatusSchema = z.enum(['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery', 'delivered', 'cancelled', 'rejected', 'failed']);
-export const DispatchStateSchema = z.enum(['unassigned', 'offered', 'assigned', 'picked_up', 'dropped_off']);
+export const OrderStatusSchema = z.enum(ORDER_STATUSES);
+export const DispatchStateSchema = z.enum(DISPATCH_STATES);
 export type OrderStatus = z.infer<typeof OrderStatusSchema>;
 export type DispatchState = z.infer<typeof DispatchStateSchema>;
 
 export const ServerToWatcherSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('status'), orderId: z.string(), status: OrderStatusSchema, dispatch: DispatchStateSchema, at: isoTime }),
+  /** `seq`: the order event's seq in Postgres (API.md v1.1); a client ignores a frame with a seq lower than one it has. */
+  z.object({ type: z.literal('status'), orderId: z.string(), status: OrderStatusSchema, dispatch: DispatchStateSchema, at: isoTime, seq: z.number().int().min(1).optional() }),
   z.object({ type: z.literal('location'), orderId: z.string(), lat: z.number(), lng: z.number(), heading: z.number().optional(), at: isoTime }),
   z.object({ type: z.literal('eta'), orderId: z.string(), seconds: z.number().int().nonnegative() }),
   z.object({ type: z.literal('pong') }),

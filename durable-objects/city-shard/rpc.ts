@@ -72,6 +72,9 @@ export const OrderStatusUpdateSchema = z.object({
   orderId: z.string().min(1).max(64),
   status: OrderStatusSchema,
   dispatch: DispatchStateSchema.nullable().default(null),
+  /** The committed event's seq and time (ADR 0075); absent from an older Worker. */
+  seq: z.number().int().min(1).optional(),
+  at: z.string().max(40).optional(),
 });
 
 export const LocationBatchSchema = z.object({

@@ -25,7 +25,10 @@ import { isVehicle, type DispatchPolicy, type Vehicle } from './matching';
 import { driverStatus, isMatchable, newDriver, syncIndex, type DriverLive, type Effect, type IdSource, type OfferStatus, type ShardState, type Step, type TimerKind } from './model';
 import {
   acceptOffer,
+  assignmentCommitted,
   cancelDispatch,
+  commitTimerFired,
+  confirmedOrderOf,
   declineOffer,
   HOUR_MS,
   offerMessage,
@@ -34,6 +37,7 @@ import {
   orderStatusChanged,
   requestDispatch,
   retryTimerFired,
+  type CommitOutcome,
   type DispatchRequest,
   type DispatchView,
 } from './offers';
@@ -76,7 +80,9 @@ export type ShardInput =
   | { type: 'driver.upserted'; driverId: string; vehicle: Vehicle; lat: number; lng: number; heading: number | null; speed: number | null; available: boolean; at: number }
   | { type: 'dispatch.requested'; request: DispatchRequest }
   | { type: 'dispatch.cancelled'; orderId: string; reason: string }
-  | { type: 'order.status'; orderId: string; status: OrderStatus; dispatch: DispatchState | null }
+  | { type: 'order.status'; orderId: string; status: OrderStatus; dispatch: DispatchState | null; seq?: number | undefined; at?: string | undefined }
+  /** Postgres answered the commit of a pending assignment (ADR 0075). */
+  | { type: 'assignment.committed'; orderId: string; offerId: string; outcome: CommitOutcome; reason: string | null }
   | { type: 'timer.fired'; kind: TimerKind; payload: string }
   // Cross-shard matching (ADR 0060). As the order's owner: the neighbours' candidates, the placement's
   // outcome, the remote driver's answer and trip positions. As the driver's shard: a placement, the
@@ -99,6 +105,7 @@ export interface ResultOf {
   'dispatch.requested': DispatchView;
   'dispatch.cancelled': DispatchView | null;
   'order.status': void;
+  'assignment.committed': void;
   'timer.fired': void;
   'dispatch.gathered': void;
   'remote.placed': void;
@@ -153,7 +160,9 @@ function apply(state: ShardState, input: ShardInput, now: number, ids: IdSource,
     case 'dispatch.cancelled':
       return cancelDispatch(state, input.orderId, input.reason, now, ids, effects);
     case 'order.status':
-      return orderStatusChanged(state, input.orderId, input.status, input.dispatch, now, ids, effects);
+      return orderStatusChanged(state, { orderId: input.orderId, status: input.status, dispatch: input.dispatch, seq: input.seq, at: input.at }, now, ids, effects);
+    case 'assignment.committed':
+      return assignmentCommitted(state, input.orderId, input.offerId, input.outcome, input.reason, now, ids, effects);
     case 'timer.fired':
       return timerFired(state, input.kind, input.payload, now, ids, effects);
     case 'dispatch.gathered':
@@ -203,12 +212,14 @@ function connected(state: ShardState, driverId: string, vehicle: Vehicle, now: n
   const offerJob = offer ? state.jobs.get(offer.orderId) : undefined;
   if (offer && offerJob && offer.status === 'pending') effects.push({ type: 'send', driverId, message: offerMessage(offer, offerJob) });
   else resendHosted(state, d.offerId, effects);
-  if (d.orderId) effects.push({ type: 'send', driverId, message: { type: 'assignment', orderId: d.orderId } });
+  // An assignment Postgres has not confirmed yet is sent when it is (offers.ts assignmentCommitted).
+  const confirmed = confirmedOrderOf(state, d);
+  if (confirmed) effects.push({ type: 'send', driverId, message: { type: 'assignment', orderId: confirmed } });
   offerUnassignedTo(state, d, now, ids, effects);
 }
 
 function sessionOf(state: ShardState, d: DriverLive, now: number): Effect {
-  return { type: 'send', driverId: d.driverId, message: { type: 'session', v: 1, driverId: d.driverId, status: driverStatus(d, now, state.policy), available: d.available, orderId: d.orderId } };
+  return { type: 'send', driverId: d.driverId, message: { type: 'session', v: 1, driverId: d.driverId, status: driverStatus(d, now, state.policy), available: d.available, orderId: confirmedOrderOf(state, d) } };
 }
 
 function driverMessage(state: ShardState, driverId: string, message: DriverMessage, now: number, ids: IdSource, effects: Effect[]): void {
@@ -360,6 +371,8 @@ function timerFired(state: ShardState, kind: TimerKind, payload: string, now: nu
       return retryTimerFired(state, payload, now, ids, effects);
     case 'housekeeping':
       return housekeeping(state, now, effects);
+    case 'assignment_commit':
+      return commitTimerFired(state, payload, now, effects);
     default:
       assertNever(kind);
   }

@@ -118,8 +118,10 @@ export function dispatchLogOf(shardKey: string, job: Job, offers: Offer[], notes
 
 export interface TrackingView {
   orderId: string;
+  /** As of the latest committed order event relayed to the shard (its seq), else the shard's own view. */
   status: OrderStatus;
   dispatch: DispatchState;
+  seq: number | null;
   driver: { driverId: string; vehicle: Vehicle; location: LatLng; heading: number | null; updatedAt: string } | null;
   etaSeconds: number | null;
 }
@@ -129,8 +131,10 @@ export function trackingOf(state: ShardState, orderId: string): TrackingView | n
   const job = state.jobs.get(orderId);
   if (!job) return null;
   // A driver of another shard is seen through the positions that shard relays (ADR 0060).
-  const local = job.driverId && !job.driverShard ? state.drivers.get(job.driverId) : undefined;
-  const d = local ?? (job.driverId && job.remoteDriver ? { driverId: job.driverId, vehicle: job.remoteDriver.vehicle, position: job.remoteDriver.position } : undefined);
+  // A driver whose assignment Postgres has not confirmed yet is not shown (ADR 0075).
+  const confirmed = !job.pendingAssignment;
+  const local = confirmed && job.driverId && !job.driverShard ? state.drivers.get(job.driverId) : undefined;
+  const d = local ?? (confirmed && job.driverId && job.remoteDriver ? { driverId: job.driverId, vehicle: job.remoteDriver.vehicle, position: job.remoteDriver.position } : undefined);
   const p = d?.position;
   let eta: number | null = null;
   if (d && p && job.endedAt === null && (job.dispatch === 'assigned' || job.dispatch === 'picked_up')) {
@@ -139,8 +143,9 @@ export function trackingOf(state: ShardState, orderId: string): TrackingView | n
   }
   return {
     orderId,
-    status: job.orderStatus,
-    dispatch: job.dispatch,
+    status: job.timeline?.status ?? job.orderStatus,
+    dispatch: job.timeline?.dispatch ?? job.dispatch,
+    seq: job.timeline?.seq ?? null,
     driver: d && p ? { driverId: d.driverId, vehicle: d.vehicle, location: { lat: p.lat, lng: p.lng }, heading: p.heading, updatedAt: iso(p.at) } : null,
     etaSeconds: eta,
   };
@@ -150,7 +155,7 @@ export function trackingOf(state: ShardState, orderId: string): TrackingView | n
 export function watcherGreeting(state: ShardState, orderId: string, now: number): ServerToWatcher[] {
   const t = trackingOf(state, orderId);
   if (!t) return [];
-  const out: ServerToWatcher[] = [{ type: 'status', orderId, status: t.status, dispatch: t.dispatch, at: iso(now) }];
+  const out: ServerToWatcher[] = [{ type: 'status', orderId, status: t.status, dispatch: t.dispatch, at: iso(now), ...(t.seq !== null ? { seq: t.seq } : {}) }];
   if (t.driver) out.push({ type: 'location', orderId, lat: t.driver.location.lat, lng: t.driver.location.lng, ...(t.driver.heading !== null ? { heading: t.driver.heading } : {}), at: t.driver.updatedAt });
   if (t.etaSeconds !== null) out.push({ type: 'eta', orderId, seconds: t.etaSeconds });
   return out;

@@ -97,6 +97,7 @@ export class ShardWriter {
           called = true;
           break;
         case 'send':
+        case 'commitAssignment':
         case 'watchers':
         case 'gather':
         case 'placeRemote':

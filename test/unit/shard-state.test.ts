@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ShardEvent } from '../../durable-objects/city-shard/events';
 import { DEFAULT_POLICY, type Vehicle } from '../../durable-objects/city-shard/matching';
-import type { Effect, ShardState } from '../../durable-objects/city-shard/model';
+import type { Effect, ShardState, TimerKind } from '../../durable-objects/city-shard/model';
 import { ServerToDriverSchema, ServerToWatcherSchema, type ServerToDriver, type ServerToWatcher } from '../../durable-objects/city-shard/protocol';
 import { createState, reduce, type ShardInput } from '../../durable-objects/city-shard/state';
 
@@ -45,7 +45,7 @@ class Shard {
     return this.do({ type: 'driver.message', driverId, message }, now);
   }
 
-  fire(kind: 'offer_expiry' | 'dispatch_retry' | 'housekeeping', payload: string, now: number) {
+  fire(kind: TimerKind, payload: string, now: number) {
     return this.do({ type: 'timer.fired', kind, payload }, now);
   }
 
@@ -157,9 +157,17 @@ describe('shard state: dispatch', () => {
     expect(third.driverId).toBe('d-far');
 
     s.say('d-far', { type: 'offer.accept', offerId: third.offerId }, third.expiresAt - 1);
+    // Nobody is told before Postgres has the assignment (ADR 0075): the shard asks for the commit.
+    expect(s.sentTo('d-far')).toEqual([]);
+    expect(s.watchers('ord_1')).toEqual([]);
+    expect(s.effects).toContainEqual({ type: 'commitAssignment', orderId: 'ord_1' });
+    expect(s.state.jobs.get('ord_1')).toMatchObject({ dispatch: 'assigned', driverId: 'd-far', offerId: null, pendingAssignment: { offerId: third.offerId, driverId: 'd-far' } });
+    s.do({ type: 'assignment.committed', orderId: 'ord_1', offerId: third.offerId, outcome: 'assigned', reason: null }, third.expiresAt);
     expect(s.sentTo('d-far')).toEqual([{ type: 'assignment', orderId: 'ord_1' }]);
-    expect(s.state.jobs.get('ord_1')).toMatchObject({ dispatch: 'assigned', driverId: 'd-far', offerId: null });
-    expect(s.watchers('ord_1')).toEqual([expect.objectContaining({ type: 'status', dispatch: 'assigned' })]);
+    expect(s.state.jobs.get('ord_1')!.pendingAssignment).toBeNull();
+    // Watchers hear the committed event, with its seq, when the orders domain relays it.
+    s.do({ type: 'order.status', orderId: 'ord_1', status: 'preparing', dispatch: 'assigned', seq: 4 }, third.expiresAt + 1);
+    expect(s.watchers('ord_1')).toEqual([expect.objectContaining({ type: 'status', dispatch: 'assigned', seq: 4 })]);
     expect(s.events('dispatch.offered').map((e) => e.type === 'dispatch.offered' && e.driverId)).toEqual(['d-near', 'd-mid', 'd-far']);
     expect(s.events('dispatch.offer_resolved').map((e) => e.type === 'dispatch.offer_resolved' && e.status)).toEqual(['declined', 'expired', 'accepted']);
     expect(s.events('dispatch.accepted')).toEqual([expect.objectContaining({ orderId: 'ord_1', driverId: 'd-far', offerId: third.offerId, payoutCents: 500 })]);
@@ -292,7 +300,9 @@ describe('shard state: dispatch', () => {
     s.dispatch('ord_1', T0);
     s.dispatch('ord_2', T0);
     const offer1 = s.offerOf('ord_1')!;
-    s.say(s.offerOf('ord_2')!.driverId, { type: 'offer.accept', offerId: s.offerOf('ord_2')!.offerId }, T0 + 1);
+    const offer2 = s.offerOf('ord_2')!;
+    s.say(offer2.driverId, { type: 'offer.accept', offerId: offer2.offerId }, T0 + 1);
+    s.do({ type: 'assignment.committed', orderId: 'ord_2', offerId: offer2.offerId, outcome: 'assigned', reason: null }, T0 + 1);
     s.do({ type: 'dispatch.cancelled', orderId: 'ord_1', reason: 'customer cancelled' }, T0 + 2);
     expect(offer1).toMatchObject({ status: 'cancelled', outcomeReason: 'customer cancelled' });
     expect(s.sentTo(offer1.driverId)).toContainEqual({ type: 'offer.expired', offerId: offer1.offerId });
@@ -300,6 +310,54 @@ describe('shard state: dispatch', () => {
     expect(s.sentTo('b')).toContainEqual({ type: 'assignment.cancelled', orderId: 'ord_2' });
     expect(s.state.drivers.get('b')!.orderId).toBeNull();
     expect(s.do({ type: 'dispatch.cancelled', orderId: 'ord_unknown', reason: 'x' }, T0 + 4)).toBeNull();
+  });
+});
+
+describe('shard state: the assignment is committed before anyone is told (ADR 0075)', () => {
+  const accepted = () => {
+    const s = new Shard();
+    s.online('a', 100, T0);
+    s.dispatch('ord_1', T0);
+    const offer = s.offerOf('ord_1')!;
+    s.say('a', { type: 'offer.accept', offerId: offer.offerId }, T0 + 1_000);
+    return { s, offer };
+  };
+
+  it('a refused commit tells the driver the offer is gone, never `assignment`, and frees the driver', () => {
+    const { s, offer } = accepted();
+    s.do({ type: 'assignment.committed', orderId: 'ord_1', offerId: offer.offerId, outcome: 'refused', reason: 'order is cancelled' }, T0 + 1_100);
+    expect(s.sentTo('a')).toEqual([{ type: 'offer.expired', offerId: offer.offerId }, expect.objectContaining({ type: 'error', code: 'offer_closed' })]);
+    expect(s.state.jobs.get('ord_1')!.endedAt).not.toBeNull();
+    expect(s.state.drivers.get('a')).toMatchObject({ orderId: null, offerId: null });
+  });
+
+  it('a commit that does not answer is asked again from the alarm, backing off; a reconnect is not told `assignment` meanwhile', () => {
+    const { s, offer } = accepted();
+    const timer = s.effects.find((e) => e.type === 'setTimer' && e.kind === 'assignment_commit');
+    expect(timer).toMatchObject({ fireAt: T0 + 1_000 + 2_000 });
+    s.fire('assignment_commit', 'ord_1', T0 + 3_000);
+    expect(s.effects).toContainEqual({ type: 'commitAssignment', orderId: 'ord_1' });
+    expect(s.effects.find((e) => e.type === 'setTimer')).toMatchObject({ kind: 'assignment_commit', fireAt: T0 + 3_000 + 4_000 });
+    s.do({ type: 'driver.disconnected', driverId: 'a' }, T0 + 3_100);
+    s.do({ type: 'driver.connected', driverId: 'a', vehicle: 'bike' }, T0 + 3_200);
+    expect(s.sentTo('a')).toEqual([expect.objectContaining({ type: 'session', orderId: null })]);
+    s.do({ type: 'assignment.committed', orderId: 'ord_1', offerId: offer.offerId, outcome: 'duplicate', reason: null }, T0 + 5_000);
+    expect(s.sentTo('a')).toEqual([{ type: 'assignment', orderId: 'ord_1' }]);
+    // A late timer after the answer does nothing.
+    s.fire('assignment_commit', 'ord_1', T0 + 7_000);
+    expect(s.effects).toEqual([]);
+  });
+
+  it('watchers never see an older committed event after a newer one', () => {
+    const { s, offer } = accepted();
+    s.do({ type: 'assignment.committed', orderId: 'ord_1', offerId: offer.offerId, outcome: 'assigned', reason: null }, T0 + 1_100);
+    s.do({ type: 'order.status', orderId: 'ord_1', status: 'ready', dispatch: 'assigned', seq: 6 }, T0 + 1_200);
+    expect(s.watchers('ord_1')).toEqual([expect.objectContaining({ status: 'ready', seq: 6 })]);
+    s.do({ type: 'order.status', orderId: 'ord_1', status: 'preparing', dispatch: 'assigned', seq: 5 }, T0 + 1_300);
+    expect(s.watchers('ord_1')).toEqual([]);
+    expect(s.state.jobs.get('ord_1')!.orderStatus).toBe('ready');
+    s.do({ type: 'order.status', orderId: 'ord_1', status: 'ready', dispatch: 'assigned', seq: 6 }, T0 + 1_400);
+    expect(s.watchers('ord_1')).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@
  * small cells through the geometry's `cellKm` override, the shards on either
  * side of a border, and a hand on how a shard reaches its peers.
  */
+import { substituteOrderCommands } from '../../durable-objects/city-shard/assignment-commits';
 import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { newId } from '../../db/ids';
@@ -11,7 +12,7 @@ import type { PeerShard } from '../../durable-objects/city-shard/link';
 import type { HostRequest } from '../../durable-objects/city-shard/remote-calls';
 import { dispatchOrder } from '../../workers/services/city-shard-client';
 import { shardFor, type CityGeometry } from '../../workers/shards';
-import { CENTER, east, type Stub } from './city-shard-helpers';
+import { acceptingOrders, CENTER, east, type Stub } from './city-shard-helpers';
 
 /** 8 km cells: cell (0,0) spans 4 km either side of the centre, cell (0,1) the next 8 km east. */
 export const CELL_KM = 8;
@@ -30,6 +31,7 @@ const shardAt = (city: CityGeometry, m: number): Shard => {
 
 /** A fresh city split in 8 km cells; `home` owns the border pickup, `next` is its neighbour to the east. */
 export function splitCity() {
+  substituteOrderCommands(acceptingOrders);
   const city: CityGeometry = { id: newId('cty'), center: CENTER, serviceRadiusKm: 12, cellKm: CELL_KM };
   return { city, home: shardAt(city, 0), next: shardAt(city, 8_000), far: shardAt(city, 16_000) };
 }

@@ -8,6 +8,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { expect } from 'vitest';
 import { newId } from '../../db/ids';
 import type { CityShard } from '../../durable-objects/city-shard/CityShard';
+import { substituteOrderCommands, type AssignmentRequest, type OrderCommandsPort } from '../../durable-objects/city-shard/assignment-commits';
 import type { ShardEvent } from '../../durable-objects/city-shard/events';
 import { shardFor, type CityGeometry } from '../../workers/shards';
 
@@ -16,8 +17,22 @@ const M_LNG = 111_195 * Math.cos((CENTER.lat * Math.PI) / 180);
 /** A point `m` metres east of the centre. */
 export const east = (m: number) => ({ lat: CENTER.lat, lng: CENTER.lng + m / M_LNG });
 
-/** A fresh city (its own shard): object names are unique per test. */
+/**
+ * The shard alone: its test orders and drivers are not in Postgres, so the
+ * orders domain's commit of an assignment (ADR 0075) is answered here, as it
+ * would be for an open order. Tests that need a refusal or a failure set their own.
+ */
+export const committed: AssignmentRequest[] = [];
+export const acceptingOrders: OrderCommandsPort = {
+  async commitAssignment(request) {
+    committed.push(request);
+    return { kind: 'assigned', reason: null };
+  },
+};
+
+/** A fresh city (its own shard): object names are unique per test. Its orders are the shard's alone (see above). */
 export function freshShard() {
+  substituteOrderCommands(acceptingOrders);
   const city: CityGeometry = { id: newId('cty'), center: CENTER, serviceRadiusKm: 12 };
   const key = shardFor(city, null).key;
   return { city, key, stub: env.CITY_SHARD.getByName(key) };
@@ -66,6 +81,15 @@ export class Client {
           resolve();
         };
       });
+    }
+  }
+
+  /** The next message of a type that also satisfies `match` (others of that type are skipped). */
+  async nextWhere(type: string, match: (m: Message) => boolean, timeoutMs = 3_000): Promise<Message> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = await this.next(type, Math.max(1, deadline - Date.now()));
+      if (match(m)) return m;
     }
   }
 

@@ -26,9 +26,11 @@ beforeAll(async () => {
   dish = await createProduct(merchant.merchantId, 1200);
 });
 
-async function paidOrder() {
-  const created = await placeOrder(customer.token, orderBody(merchant.merchantId, [{ productId: dish, quantity: 1 }]));
+/** Paid and accepted by its merchant (written straight to the row, so no dispatch starts before the test's own call). */
+async function paidOrder(m = merchant, product = dish) {
+  const created = await placeOrder(customer.token, orderBody(m.merchantId, [{ productId: product, quantity: 1 }]));
   await payOrder(created);
+  await db().update(ordersTable).set({ status: 'preparing' }).where(eq(ordersTable.id, created.order.id));
   return created.order.id;
 }
 
@@ -38,8 +40,8 @@ async function connect(path: string, token: string): Promise<Client> {
   return new Client(res.webSocket!);
 }
 
-async function dispatch(orderId: string) {
-  const city = (await loadCityGeometry(db(), cityId))!;
+async function dispatch(orderId: string, inCity = cityId) {
+  const city = (await loadCityGeometry(db(), inCity))!;
   const [order] = await db().select().from(ordersTable).where(eq(ordersTable.id, orderId));
   return dispatchOrder(env, city, { id: orderId, pickup: { lat: order!.pickupLat, lng: order!.pickupLng }, dropoff: { lat: order!.dropoffLat, lng: order!.dropoffLng } });
 }
@@ -56,12 +58,15 @@ describe('GET (WebSocket) /v1/orders/{id}/live', () => {
 
     const watcher = await connect(`/v1/orders/${orderId}/live`, customer.token);
     expect((await dispatch(orderId)).dispatch).toBe('offered');
-    expect(await watcher.next('status')).toMatchObject({ orderId, dispatch: 'offered' });
+    // Watchers hear committed events only: the offer reaches Postgres through the queue, then the channel.
+    expect(await watcher.nextWhere('status', (m) => m.dispatch === 'offered', 8_000)).toMatchObject({ orderId, seq: expect.any(Number) });
     const offer = await d.next('offer');
     expect(offer).toMatchObject({ orderId, payoutCents: expect.any(Number) });
     d.send({ type: 'offer.accept', offerId: offer.offerId });
     await d.next('assignment');
-    expect(await watcher.next('status')).toMatchObject({ orderId, dispatch: 'assigned' });
+    const assigned = await watcher.nextWhere('status', (m) => m.dispatch === 'assigned');
+    const [row] = await db().select({ seq: ordersTable.seq, dispatch: ordersTable.dispatchState }).from(ordersTable).where(eq(ordersTable.id, orderId));
+    expect(assigned).toMatchObject({ orderId, seq: row!.seq, dispatch: row!.dispatch });
 
     const etas: number[] = [];
     const t = Date.now();
@@ -110,21 +115,25 @@ describe('GET /v1/orders/{id}/dispatch', () => {
 
 describe('GET /v1/drivers/me/assignments', () => {
   it('lists the orders assigned to the calling driver, and only those', async () => {
-    const orderId = await paidOrder();
-    const driver = await createDriver(cityId);
-    const other = await createDriver(cityId);
+    // A city of its own: no order of the other tests competes for the driver.
+    const ownCity = await createCity();
+    const shop = await createMerchant(ownCity);
+    const orderId = await paidOrder(shop, await createProduct(shop.merchantId, 900));
+    const driver = await createDriver(ownCity);
+    const other = await createDriver(ownCity);
     const c = await connect('/v1/drivers/me/live', driver.token);
     await c.next('session');
     c.send({ type: 'availability', available: true });
     c.send({ type: 'location', lat: 48.8556, lng: 2.3579, at: new Date().toISOString() });
     await c.next('session');
     expect(await json(await api('/v1/drivers/me/assignments', { token: driver.token }))).toEqual({ items: [], nextCursor: null });
-    await dispatch(orderId);
+    await dispatch(orderId, ownCity);
     c.send({ type: 'offer.accept', offerId: (await c.next('offer')).offerId });
     await c.next('assignment');
-    // Postgres learns the assignment from the shard's events (the orders domain's consumer); until it
-    // exists, the test records it the way that consumer will.
-    await db().update(ordersTable).set({ driverId: driver.driverId, dispatchState: 'assigned' }).where(eq(ordersTable.id, orderId));
+    // The shard told the driver only after Postgres committed the assignment (ADR 0075): readable at once.
+    const read = await api(`/v1/orders/${orderId}`, { token: driver.token });
+    expect(read.status).toBe(200);
+    expect(await json(read)).toMatchObject({ id: orderId, dispatch: 'assigned', driver: { id: driver.driverId } });
     const mine = await json<{ items: { id: string; deliveryPin?: string }[] }>(await api('/v1/drivers/me/assignments', { token: driver.token }));
     expect(mine.items.map((o) => o.id)).toEqual([orderId]);
     expect(mine.items[0]!.deliveryPin).toBeUndefined();

@@ -11,7 +11,7 @@ import { assertMerchantAccess, principalOf, requireAuth } from '../middleware/au
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { pageQuery } from '../schemas/common';
-import { WebhookCreatedSchema, WebhookDeliveryParams, WebhookDeliverySchema, WebhookEndpointParams, WebhookEndpointSchema, WebhookInput, WebhookParams } from '../schemas/webhooks';
+import { WebhookCreatedSchema, WebhookDeliveryParams, WebhookDeliverySchema, WebhookEndpointParams, WebhookEndpointSchema, WebhookInput, WebhookParams, webhookEventDoc } from '../schemas/webhooks';
 import { replayDelivery } from '../services/webhooks/deliveries';
 import { createEndpoint, deleteEndpoint, deliveryView, endpointView, findDelivery, findEndpoint, listDeliveries, listEndpoints, MAX_ENDPOINTS_PER_MERCHANT } from '../services/webhooks/endpoints';
 import { refuseWebhookUrl } from '../services/webhooks/url-policy';
@@ -156,3 +156,6 @@ export const merchantWebhookRoutes = createRouter()
     );
     return c.json(deliveryView(made), 201);
   });
+
+// What a registered endpoint receives: the document's `webhooks` entry (OpenAPI 3.1).
+merchantWebhookRoutes.openAPIRegistry.registerWebhook(webhookEventDoc);

@@ -29,5 +29,5 @@ export function afterOrderCommit(env: Env, ctx: Ctx, merchantId: string, events:
 async function tellShard(env: Env, order: Order): Promise<void> {
   const city = await loadCityGeometry(openDatabase(env.HYPERDRIVE.connectionString), order.cityId);
   if (!city) return;
-  await publishOrderStatus(env, city, shardOrderOf(order), order.status, order.dispatchState);
+  await publishOrderStatus(env, city, shardOrderOf(order), order.status, order.dispatchState, { seq: order.seq, at: order.updatedAt });
 }

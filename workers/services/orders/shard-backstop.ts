@@ -17,21 +17,27 @@ import type { Database } from '../../../db/client';
 import { orders } from '../../../db/schema/index';
 import { dispatchOrder, loadCityGeometry, publishOrderStatus, shardOrderOf, type ShardEnv } from '../city-shard-client';
 import { orderIdOf, type EventEnvelope } from '../events/envelope';
-import { isTerminal, type OrderStatus } from './state-machine';
+import type { OrderStatus } from './state-machine';
 
 /** Statuses in which an order waits for, or travels with, a driver. */
 const DISPATCHABLE = new Set(['preparing', 'ready']);
 
 export type BackstopAction = 'dispatch' | 'status' | 'none';
 
+/**
+ * Every order event (except the unpaid creation) is repeated to the shard
+ * from the row as it is now: its watchers catch up to the latest seq after a
+ * lost relay (the shard ignores a seq it has), and a terminal status frees the
+ * driver. `order.preparing` also repeats the dispatch call.
+ */
 export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnvelope): Promise<BackstopAction> {
   const [aggregate, eventStatus] = event.type.split('.', 2) as [string, OrderStatus | undefined];
-  const wanted = aggregate !== 'order' || !eventStatus ? null : eventStatus === 'preparing' ? 'dispatch' : isTerminal(eventStatus) ? 'status' : null;
+  const wanted = aggregate !== 'order' || !eventStatus || event.type === 'order.created' ? null : eventStatus === 'preparing' ? 'dispatch' : 'status';
   if (!wanted) return 'none';
   const orderId = orderIdOf(event);
   if (!orderId) return 'none';
   const [o] = await db
-    .select({ id: orders.id, cityId: orders.cityId, status: orders.status, dispatchState: orders.dispatchState, pickupLat: orders.pickupLat, pickupLng: orders.pickupLng, dropoffLat: orders.dropoffLat, dropoffLng: orders.dropoffLng, payout: orders.driverPayoutCents })
+    .select({ id: orders.id, cityId: orders.cityId, status: orders.status, dispatchState: orders.dispatchState, seq: orders.seq, updatedAt: orders.updatedAt, pickupLat: orders.pickupLat, pickupLng: orders.pickupLng, dropoffLat: orders.dropoffLat, dropoffLng: orders.dropoffLng, payout: orders.driverPayoutCents })
     .from(orders)
     .where(eq(orders.id, orderId));
   if (!o) return 'none';
@@ -41,11 +47,8 @@ export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnv
   // From what Postgres says now, not from the event: a late event must not revive an order.
   if (wanted === 'dispatch' && DISPATCHABLE.has(o.status) && (o.dispatchState === 'unassigned' || o.dispatchState === 'offered')) {
     await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}) });
-    return 'dispatch';
   }
-  if (wanted === 'status' && isTerminal(o.status)) {
-    await publishOrderStatus(env, city, shardOrder, o.status, o.dispatchState);
-    return 'status';
-  }
-  return 'none';
+  if (o.status === 'pending_payment') return 'none';
+  await publishOrderStatus(env, city, shardOrder, o.status, o.dispatchState, { seq: o.seq, at: o.updatedAt });
+  return wanted === 'dispatch' && DISPATCHABLE.has(o.status) && (o.dispatchState === 'unassigned' || o.dispatchState === 'offered') ? 'dispatch' : 'status';
 }

@@ -1,0 +1,26 @@
+/**
+ * Order commands the city shard calls (docs/decisions/0075): a
+ * WorkerEntrypoint reached from the Durable Object through `ctx.exports` (a
+ * loopback binding to this Worker's own export, no configuration), so the
+ * shard never imports the orders domain (durable-objects/ must not import
+ * workers/) and every write to an order goes through the one writer of
+ * order history (services/orders/timeline.ts).
+ */
+import { WorkerEntrypoint } from 'cloudflare:workers';
+import { openDatabase } from '../db/client';
+import type { AssignmentRequest, OrderCommandsPort } from '../durable-objects/city-shard/assignment-commits';
+import { afterOrderCommit } from './services/order-commit';
+import { commitAssignment } from './services/orders/dispatch-facts';
+
+export class OrderCommands extends WorkerEntrypoint<Env> implements OrderCommandsPort {
+  /**
+   * Commits a driver's accepted offer as the order's assignment (with its
+   * event, seq and outbox row) and answers how it went; everything that
+   * follows a commit (feed, relay, the shard's watchers) runs after the answer.
+   */
+  async commitAssignment(request: AssignmentRequest): Promise<{ kind: 'assigned' | 'duplicate' | 'refused'; reason: string | null }> {
+    const outcome = await commitAssignment(openDatabase(this.env.HYPERDRIVE.connectionString), request);
+    if (outcome.kind === 'assigned') afterOrderCommit(this.env, this.ctx, outcome.order.merchantId, outcome.events, outcome.order);
+    return { kind: outcome.kind, reason: outcome.kind === 'refused' ? outcome.reason : null };
+  }
+}
