@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { DEFAULT_RETENTION, parseSince, planCatchUp } from './backlog';
 import { ClientMessageSchema, FEED_PROTOCOL_VERSION, FeedEventInputSchema, PING, PONG, type FeedEventInput, type ServerMessage } from './protocol';
+import { missingEvents } from './order-log';
 import { FeedRepository } from './storage';
 
 /** How often the alarm prunes events past the retention window. */
@@ -31,6 +32,8 @@ export class MerchantFeed extends DurableObject<Env> {
   private readonly repo: FeedRepository;
   /** A cache only: lost on eviction, when the next publish asks storage again. */
   private alarmArmed = false;
+  /** Publishes one at a time: a gap's fill awaits Postgres, and nothing may overtake it. */
+  private publishing: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -41,10 +44,38 @@ export class MerchantFeed extends DurableObject<Env> {
     });
   }
 
-  /** RPC from the Worker after a commit. Duplicates (same eventId) are ignored, so a relay may republish. */
-  async publish(events: FeedEventInput[]): Promise<{ seqs: number[] }> {
+  /**
+   * RPC from the Worker after a commit, and from the queue's backstop.
+   * Duplicates (same eventId, or an order seq already sent) are ignored, so a
+   * relay may republish; one order's events go out in seq order, a gap filled
+   * from the order's log first (ADR 0075).
+   */
+  publish(events: FeedEventInput[]): Promise<{ seqs: number[] }> {
+    const run = this.publishing.then(() => this.publishInOrder(events.map((e) => FeedEventInputSchema.parse(e))));
+    this.publishing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async publishInOrder(events: FeedEventInput[]): Promise<{ seqs: number[] }> {
     const now = Date.now();
-    const messages = events.map((e) => this.repo.append(FeedEventInputSchema.parse(e), now)).filter((m) => m !== null);
+    const messages: ServerMessage[] = [];
+    const ordered = [...events].sort((a, b) => (a.orderId === b.orderId ? (a.orderSeq ?? 0) - (b.orderSeq ?? 0) : 0));
+    for (const e of ordered) {
+      const head = e.orderSeq === undefined ? 0 : this.repo.orderHead(e.orderId);
+      if (head > 0 && e.orderSeq! > head + 1) {
+        try {
+          for (const missing of await missingEvents(this.env.HYPERDRIVE.connectionString, e.orderId, head, e.orderSeq!)) {
+            const m = this.repo.append(missing, now);
+            if (m) messages.push(m);
+          }
+        } catch (error) {
+          // The newer event still goes out: its snapshot is the whole order; a client reloads on a gap.
+          console.warn(JSON.stringify({ msg: 'merchant feed: gap not filled from the order log', orderId: e.orderId, after: head, before: e.orderSeq, error: String(error) }));
+        }
+      }
+      const m = this.repo.append(e, now);
+      if (m) messages.push(m);
+    }
     for (const ws of this.ctx.getWebSockets()) {
       for (const message of messages) this.trySend(ws, message);
     }
@@ -52,7 +83,7 @@ export class MerchantFeed extends DurableObject<Env> {
       if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + PRUNE_INTERVAL_MS);
       this.alarmArmed = true;
     }
-    return { seqs: messages.map((m) => m.seq) };
+    return { seqs: messages.map((m) => ('seq' in m ? m.seq : 0)) };
   }
 
   stats(): FeedStats {

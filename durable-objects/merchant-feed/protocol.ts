@@ -6,11 +6,12 @@
  * `?since=<last seq it saw>` is sent what it missed, in order, then live.
  */
 import { z } from 'zod';
+import { DISPATCH_STATES, ORDER_STATUSES } from '../../domain/order';
 
 export const FEED_PROTOCOL_VERSION = 1;
 
-export const OrderStatusSchema = z.enum(['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery', 'delivered', 'cancelled', 'rejected', 'failed']);
-export const DispatchStateSchema = z.enum(['unassigned', 'offered', 'assigned', 'picked_up', 'dropped_off']);
+export const OrderStatusSchema = z.enum(ORDER_STATUSES);
+export const DispatchStateSchema = z.enum(DISPATCH_STATES);
 
 /** What the Worker publishes after a commit; `eventId` is the outbox row id (dedupe key). */
 export const FeedEventInputSchema = z.object({
@@ -22,10 +23,22 @@ export const FeedEventInputSchema = z.object({
   dispatch: DispatchStateSchema,
   /** ISO 8601 time of the change. */
   at: z.string(),
+  /**
+   * The order event's seq in Postgres (API.md v1.1): the feed sends one
+   * order's events in this order, drops one not newer than what it sent, and
+   * fills a gap from the order's log. Absent from an older Worker.
+   */
+  orderSeq: z.number().int().min(1).optional(),
+  /** The order as of that event (its snapshot: no contact data, PIN or tracking token). */
+  order: z.record(z.string(), z.unknown()).optional(),
 });
 export type FeedEventInput = z.infer<typeof FeedEventInputSchema>;
 
-/** `status { orderId, status, dispatch, at }` of API.md, plus `seq` and the event name. */
+/**
+ * `status { orderId, status, dispatch, at }` of API.md, plus `seq` (the feed's
+ * own, per merchant, for catch-up), the event name, and `orderSeq` with the
+ * order as of that event (a client keeps the highest orderSeq per order).
+ */
 export type StatusMessage = { type: 'status'; seq: number } & Omit<FeedEventInput, 'eventId'>;
 
 export type ServerMessage =

@@ -5,7 +5,7 @@
 import type { RetentionPolicy } from './backlog';
 import type { FeedEventInput, StatusMessage } from './protocol';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 export class FeedRepository {
   constructor(private readonly sql: SqlStorage) {}
@@ -20,8 +20,12 @@ export class FeedRepository {
         body text not null,
         at_ms integer not null
       )`);
-      this.sql.exec(`insert or replace into meta (key, value) values ('schema_version', ?)`, SCHEMA_VERSION);
     }
+    if (current < 2) {
+      // The newest order event sent per order (ADR 0075): older or repeated ones are dropped.
+      this.sql.exec(`create table if not exists order_heads (order_id text primary key, seq integer not null, at_ms integer not null)`);
+    }
+    if (current < SCHEMA_VERSION) this.sql.exec(`insert or replace into meta (key, value) values ('schema_version', ?)`, SCHEMA_VERSION);
     return SCHEMA_VERSION;
   }
 
@@ -34,10 +38,22 @@ export class FeedRepository {
     return this.sql.exec<{ seq: number | null }>(`select min(seq) as seq from events`).toArray()[0]?.seq ?? null;
   }
 
-  /** Appends an event unless its id was seen; returns the message, or null for a duplicate. */
+  /** The highest order event seq sent for an order (0: none yet). */
+  orderHead(orderId: string): number {
+    return this.sql.exec<{ seq: number }>(`select seq from order_heads where order_id = ?`, orderId).toArray()[0]?.seq ?? 0;
+  }
+
+  /**
+   * Appends an event unless its id was seen, or (with an order seq) it is not
+   * newer than what was sent for its order; returns the message, or null.
+   */
   append(input: FeedEventInput, nowMs: number): StatusMessage | null {
     const seen = this.sql.exec(`select 1 from events where event_id = ?`, input.eventId).toArray();
     if (seen.length > 0) return null;
+    if (input.orderSeq !== undefined) {
+      if (input.orderSeq <= this.orderHead(input.orderId)) return null;
+      this.sql.exec(`insert or replace into order_heads (order_id, seq, at_ms) values (?, ?, ?)`, input.orderId, input.orderSeq, nowMs);
+    }
     const seq = this.latestSeq() + 1;
     const { eventId: _id, ...rest } = input;
     const message: StatusMessage = { type: 'status', seq, ...rest };
@@ -53,6 +69,7 @@ export class FeedRepository {
   prune(policy: RetentionPolicy, nowMs: number): number {
     const byAge = this.sql.exec(`delete from events where at_ms < ?`, nowMs - policy.maxAgeMs).rowsWritten;
     const byCount = this.sql.exec(`delete from events where seq <= ?`, this.latestSeq() - policy.maxEvents).rowsWritten;
+    this.sql.exec(`delete from order_heads where at_ms < ?`, nowMs - policy.maxAgeMs);
     return byAge + byCount;
   }
 

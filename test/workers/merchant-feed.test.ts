@@ -8,8 +8,11 @@ import { env } from 'cloudflare:workers';
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MerchantFeed } from '../../durable-objects/merchant-feed/MerchantFeed';
-import { merchantFeedStub } from '../../workers/services/merchant-feed';
-import { api, createCity, createCustomer, createMerchant, createProduct, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
+import { and, eq } from 'drizzle-orm';
+import { orderStatusEvents, outbox } from '../../db/schema/index';
+import { merchantFeedStub, republishToMerchantFeed } from '../../workers/services/merchant-feed';
+import { toEnvelope } from '../../workers/services/outbox-relay';
+import { api, createCity, createCustomer, createMerchant, createProduct, db, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
 
 type Message = { type: string; seq: number; orderId?: string; status?: string; event?: string; reason?: string; [k: string]: unknown };
 
@@ -127,6 +130,80 @@ describe('live order events', () => {
     const feed = await connect(merchant.merchantId, merchant.ownerToken, 'since=999999999');
     expect(await feed.waitFor((m) => m.type === 'resync')).toMatchObject({ reason: 'unknown_seq' });
     feed.close();
+  });
+});
+
+describe('one order’s events, in the order of its log (ADR 0075)', () => {
+  const logOf = (orderId: string) => db().select().from(orderStatusEvents).where(eq(orderStatusEvents.orderId, orderId)).orderBy(orderStatusEvents.seq);
+
+  it('every status frame carries the order’s seq and its snapshot, equal to the Postgres event at that seq', async () => {
+    const m = await createMerchant(cityId);
+    const dish = await createProduct(m.merchantId, 900);
+    const feed = await connect(m.merchantId, m.ownerToken);
+    await feed.waitFor((x) => x.type === 'live');
+    const created = await placeOrder(customer.token, orderBody(m.merchantId, [{ productId: dish, quantity: 1 }]));
+    await payOrder(created);
+    await api(`/v1/orders/${created.order.id}/accept`, { method: 'POST', token: m.ownerToken });
+    await feed.waitFor((x) => x.orderId === created.order.id && x.status === 'preparing', 2_000);
+    const frames = feed.messages.filter((x) => x.type === 'status' && x.orderId === created.order.id);
+    const log = await logOf(created.order.id);
+    expect(frames.map((f) => f.orderSeq)).toEqual(log.map((e) => e.seq));
+    for (const f of frames) {
+      const e = log.find((row) => row.seq === f.orderSeq)!;
+      expect(f).toMatchObject({ status: e.status, dispatch: e.dispatchState, event: e.type });
+      expect(f.order).toEqual(e.snapshot);
+    }
+    feed.close();
+  });
+
+  it('drops an event older than one it sent, and fills a gap from the order’s log before a newer one', async () => {
+    const m = await createMerchant(cityId);
+    const dish = await createProduct(m.merchantId, 900);
+    const created = await placeOrder(customer.token, orderBody(m.merchantId, [{ productId: dish, quantity: 1 }]));
+    await payOrder(created);
+    await api(`/v1/orders/${created.order.id}/accept`, { method: 'POST', token: m.ownerToken });
+    await api(`/v1/orders/${created.order.id}/ready`, { method: 'POST', token: m.ownerToken });
+    const log = await logOf(created.order.id);
+    expect(log.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+
+    // A feed that has seen nothing of this order yet; events are published as a lossy, reordering relay would.
+    const other = await createMerchant(cityId);
+    const stub = merchantFeedStub(env, other.merchantId);
+    const feed = await connect(other.merchantId, other.ownerToken);
+    await feed.waitFor((x) => x.type === 'live');
+    const input = (seq: number) => {
+      const e = log[seq - 1]!;
+      return { eventId: `obx_gap_${created.order.id}_${seq}`, event: e.type!, orderId: created.order.id, status: e.status, dispatch: e.dispatchState ?? 'unassigned', at: e.at.toISOString(), orderSeq: seq, order: e.snapshot! };
+    };
+    await stub.publish([input(1)]);
+    // seq 2 and 3 were lost; 4 arrives: 2 and 3 are read from Postgres and sent first.
+    await stub.publish([input(4)]);
+    // The lost ones arrive late (the queue's backstop): nothing goes out again.
+    expect(await stub.publish([input(3), input(2)])).toEqual({ seqs: [] });
+    expect(await stub.publish([input(4)])).toEqual({ seqs: [] });
+    await feed.waitFor((x) => x.orderSeq === 4);
+    const frames = feed.messages.filter((x) => x.type === 'status');
+    expect(frames.map((f) => f.orderSeq)).toEqual([1, 2, 3, 4]);
+    expect(frames.map((f) => f.status)).toEqual(log.map((e) => e.status));
+    expect(frames.map((f) => f.seq)).toEqual([1, 2, 3, 4]);
+    feed.close();
+  });
+
+  it('the queue republishes an order event whose publish was lost', async () => {
+    const m = await createMerchant(cityId);
+    const dish = await createProduct(m.merchantId, 900);
+    const created = await placeOrder(customer.token, orderBody(m.merchantId, [{ productId: dish, quantity: 1 }]));
+    const [row] = await db().select().from(outbox).where(and(eq(outbox.aggregateId, created.order.id), eq(outbox.topic, 'order.created')));
+    const stub = merchantFeedStub(env, m.merchantId);
+    const before = (await stub.stats()).latestSeq;
+    // The commit's own publish happened; the backstop's is a no-op…
+    expect(await republishToMerchantFeed(env, toEnvelope(row!))).toBe(true);
+    expect((await stub.stats()).latestSeq).toBe(before);
+    // …and for a merchant whose feed never got it (lost), it is sent.
+    const lostTo = await createMerchant(cityId);
+    const envelope = toEnvelope(row!);
+    expect(await republishToMerchantFeed(env, { ...envelope, data: { ...envelope.data, merchantId: lostTo.merchantId } })).toBe(true);
+    expect((await merchantFeedStub(env, lostTo.merchantId).stats()).latestSeq).toBe(1);
   });
 });
 

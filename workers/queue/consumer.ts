@@ -22,6 +22,7 @@ import { applyDispatchFact, type DispatchFactEffects } from '../services/orders/
 import { afterOrderCommit } from '../services/order-commit';
 import { cancelOrderDispatch, loadCityGeometry, shardOrderOf } from '../services/city-shard-client';
 import { shardBackstop } from '../services/orders/shard-backstop';
+import { republishToMerchantFeed } from '../services/merchant-feed';
 
 export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
   db: Database;
@@ -29,6 +30,8 @@ export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
   dispatchEffects?: DispatchFactEffects;
   /** Repeats a route's lost call into the city shard (services/orders/shard-backstop.ts); absent in tests that do not need it. */
   shardBackstop?: (event: EventEnvelope) => Promise<unknown>;
+  /** Republishes an order event to its merchant's live feed (services/merchant-feed.ts); absent in tests that do not need it. */
+  feedBackstop?: (event: EventEnvelope) => Promise<unknown>;
 }
 
 type Outcome = { retry: boolean };
@@ -40,6 +43,7 @@ const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Out
   async (event, deps) => (event.type === 'notification.fallback' ? notifyFallback(event, deps) : undefined),
   // A shard that cannot be reached throws: the message is retried with backoff.
   async (event, deps) => void (await deps.shardBackstop?.(event)),
+  async (event, deps) => void (await deps.feedBackstop?.(event)),
 ];
 
 /**
@@ -160,6 +164,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     dispatchEffects: dispatchEffectsFor(env, db),
     shardBackstop: (event) => shardBackstop(env, db, event),
+    feedBackstop: (event) => republishToMerchantFeed(env, event),
   };
   // Four orders at a time (a Worker invocation has six sockets and the database
   // client takes up to five); one order's messages in the order they happened.

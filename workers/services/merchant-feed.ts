@@ -3,10 +3,12 @@
  * Object, one per merchant). Called right after a commit, never inside the
  * transaction: the feed must not announce what might still roll back. A
  * publish that is lost (the isolate dies between commit and publish) is
- * recoverable because the same events sit in the outbox with the same ids;
- * the feed ignores an id it has already numbered.
+ * recovered by the queue's backstop below (`republishToMerchantFeed`): the
+ * same events reach the EVENTS queue from the outbox with the same ids, and
+ * the feed ignores an id (or an order seq) it has already sent.
  */
 import type { FeedEventInput } from '../../durable-objects/merchant-feed/protocol';
+import type { EventEnvelope } from './events/envelope';
 import type { OutboxEvent } from './outbox';
 
 /** The only place the feed object's name is built. */
@@ -27,6 +29,8 @@ export function feedEventsFrom(events: readonly OutboxEvent[]): FeedEventInput[]
       status: e.payload.status as FeedEventInput['status'],
       dispatch: e.payload.dispatch as FeedEventInput['dispatch'],
       at: e.createdAt.toISOString(),
+      ...(typeof e.payload.seq === 'number' && e.payload.seq >= 1 ? { orderSeq: e.payload.seq } : {}),
+      ...(e.payload.snapshot && typeof e.payload.snapshot === 'object' ? { order: e.payload.snapshot as Record<string, unknown> } : {}),
     }));
 }
 
@@ -39,4 +43,28 @@ export async function publishToMerchantFeed(env: Pick<Env, 'MERCHANT_FEED'>, mer
   } catch (error) {
     console.warn(JSON.stringify({ msg: 'merchant feed: publish failed (the outbox keeps the events)', merchantId, error: String(error) }));
   }
+}
+
+/**
+ * The queue's backstop for a publish lost after its commit (an isolate gone
+ * before its waitUntil ran): every order event that reaches the EVENTS queue
+ * is published again from its envelope. The feed drops what it already sent
+ * (same event id, or an order seq not newer), so the normal path and this one
+ * may both land. Throws when the feed cannot be reached: the message is retried.
+ */
+export async function republishToMerchantFeed(env: Pick<Env, 'MERCHANT_FEED'>, event: EventEnvelope): Promise<boolean> {
+  const d = event.data;
+  if (!event.type.startsWith('order.') || typeof d.merchantId !== 'string' || typeof d.orderId !== 'string' || typeof d.status !== 'string' || typeof d.seq !== 'number') return false;
+  const input: FeedEventInput = {
+    eventId: event.id,
+    event: event.type,
+    orderId: d.orderId,
+    status: d.status as FeedEventInput['status'],
+    dispatch: (typeof d.dispatch === 'string' ? d.dispatch : 'unassigned') as FeedEventInput['dispatch'],
+    at: event.createdAt,
+    ...(d.seq >= 1 ? { orderSeq: d.seq } : {}),
+    ...(d.snapshot && typeof d.snapshot === 'object' ? { order: d.snapshot as Record<string, unknown> } : {}),
+  };
+  await merchantFeedStub(env, d.merchantId).publish([input]);
+  return true;
 }
