@@ -114,7 +114,11 @@ export const ServerToWatcherSchema = z.discriminatedUnion('type', [
   /** `seq`: the order event's seq in Postgres (API.md v1.1); a client ignores a frame with a seq lower than one it has. */
   z.object({ type: z.literal('status'), orderId: z.string(), status: OrderStatusSchema, dispatch: DispatchStateSchema, at: isoTime, seq: z.number().int().min(1).optional() }),
   z.object({ type: z.literal('location'), orderId: z.string(), lat: z.number(), lng: z.number(), heading: z.number().optional(), at: isoTime }),
-  z.object({ type: z.literal('eta'), orderId: z.string(), seconds: z.number().int().nonnegative() }),
+  /**
+   * `seconds` to the dropoff (via the pickup until picked up). Optional, v1-compatible (ADR 0076): `at`, the time the
+   * seconds hold (clients count down from it); `pickupSeconds`, to the pickup while the driver is on the way there.
+   */
+  z.object({ type: z.literal('eta'), orderId: z.string(), seconds: z.number().int().nonnegative(), pickupSeconds: z.number().int().nonnegative().optional(), at: isoTime.optional() }),
   z.object({ type: z.literal('pong') }),
   ErrorMessageSchema,
 ]);

@@ -2,11 +2,12 @@
  * Read models the shard answers with over RPC: the operators' snapshot, the
  * decision log of an order, what a watcher is shown on connect. Pure.
  */
-import { distanceM, type LatLng } from './geo';
-import { etaSeconds, type RankedCandidate, type Vehicle } from './matching';
+import type { LatLng } from './geo';
+import type { RankedCandidate, Vehicle } from './matching';
 import { driverStatus, iso, type Job, type NoteDetail, type Offer, type ShardState } from './model';
 import type { DispatchState, DriverStatus, OrderStatus, ServerToWatcher } from './protocol';
 import type { NoteRow } from './storage';
+import { countedDown, etaMessage, onTheRoad, tripEta } from './trip';
 
 export interface SnapshotDriver {
   driverId: string;
@@ -123,11 +124,16 @@ export interface TrackingView {
   dispatch: DispatchState;
   seq: number | null;
   driver: { driverId: string; vehicle: Vehicle; location: LatLng; heading: number | null; updatedAt: string } | null;
+  /** Seconds to the dropoff as watchers were sent them, counted down to `now` when it is given (ADR 0076). */
   etaSeconds: number | null;
+  /** Seconds to the pickup while the driver is on the way there. */
+  pickupEtaSeconds: number | null;
+  /** When the ETA holds (ISO): `now`, or the driver's fix. */
+  etaAt: string | null;
 }
 
 /** The live part of an order's tracking (the orders domain adds names and links). */
-export function trackingOf(state: ShardState, orderId: string): TrackingView | null {
+export function trackingOf(state: ShardState, orderId: string, now?: number): TrackingView | null {
   const job = state.jobs.get(orderId);
   if (!job) return null;
   // A driver of another shard is seen through the positions that shard relays (ADR 0060).
@@ -136,27 +142,27 @@ export function trackingOf(state: ShardState, orderId: string): TrackingView | n
   const local = confirmed && job.driverId && !job.driverShard ? state.drivers.get(job.driverId) : undefined;
   const d = local ?? (confirmed && job.driverId && job.remoteDriver ? { driverId: job.driverId, vehicle: job.remoteDriver.vehicle, position: job.remoteDriver.position } : undefined);
   const p = d?.position;
-  let eta: number | null = null;
-  if (d && p && job.endedAt === null && (job.dispatch === 'assigned' || job.dispatch === 'picked_up')) {
-    const left = job.dispatch === 'picked_up' ? distanceM(p, job.dropoff) : distanceM(p, job.pickup) + distanceM(job.pickup, job.dropoff);
-    eta = etaSeconds(left, d.vehicle, state.policy);
-  }
+  // The ETA watchers were sent with the driver's last fix (trip.ts), counted down since, as they show it.
+  const atFix = d && p && onTheRoad(job) ? tripEta(job, p, d.vehicle, state.policy) : null;
+  const eta = atFix && p ? (now === undefined ? atFix : countedDown(atFix, p.at, now)) : null;
   return {
     orderId,
     status: job.timeline?.status ?? job.orderStatus,
     dispatch: job.timeline?.dispatch ?? job.dispatch,
     seq: job.timeline?.seq ?? null,
     driver: d && p ? { driverId: d.driverId, vehicle: d.vehicle, location: { lat: p.lat, lng: p.lng }, heading: p.heading, updatedAt: iso(p.at) } : null,
-    etaSeconds: eta,
+    etaSeconds: eta?.seconds ?? null,
+    pickupEtaSeconds: eta?.pickupSeconds ?? null,
+    etaAt: eta && p ? iso(now ?? p.at) : null,
   };
 }
 
 /** What a watcher receives on connect, so it never waits for the next change. */
 export function watcherGreeting(state: ShardState, orderId: string, now: number): ServerToWatcher[] {
-  const t = trackingOf(state, orderId);
+  const t = trackingOf(state, orderId, now);
   if (!t) return [];
   const out: ServerToWatcher[] = [{ type: 'status', orderId, status: t.status, dispatch: t.dispatch, at: iso(now), ...(t.seq !== null ? { seq: t.seq } : {}) }];
   if (t.driver) out.push({ type: 'location', orderId, lat: t.driver.location.lat, lng: t.driver.location.lng, ...(t.driver.heading !== null ? { heading: t.driver.heading } : {}), at: t.driver.updatedAt });
-  if (t.etaSeconds !== null) out.push({ type: 'eta', orderId, seconds: t.etaSeconds });
+  if (t.etaSeconds !== null) out.push(etaMessage(orderId, { seconds: t.etaSeconds, pickupSeconds: t.pickupEtaSeconds }, now));
   return out;
 }

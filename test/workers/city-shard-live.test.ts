@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { CityShard } from '../../durable-objects/city-shard/CityShard';
-import { connectDriver, east, freshShard, onlineDriver, order, watchOrder, type Client } from './city-shard-helpers';
+import { connectDriver, east, freshShard, onlineDriver, order, watchOrder, type Client, type Message } from './city-shard-helpers';
 
 describe('CityShard live channels: drivers', () => {
   it('opens with a session, keeps availability and position in the shard', async () => {
@@ -154,6 +154,54 @@ describe('CityShard live channels: watchers of an order', () => {
     expect(await watcher.next('error')).toMatchObject({ code: 'invalid_message' });
     watcher.send('{ "type":"ping" }');
     expect(await watcher.next()).toEqual({ type: 'pong' });
+  });
+
+  it('sends watchers an ETA that falls as the driver nears the dropoff, the same as the tracking view, and none once delivered (ADR 0076)', async () => {
+    const { stub } = freshShard();
+    const driver = await onlineDriver(stub, 'drv_eta', 250, 'bike');
+    await stub.dispatch(order('ord_eta'));
+    driver.send({ type: 'offer.accept', offerId: (await driver.next('offer')).offerId });
+    await driver.next('assignment');
+    const watcher = await watchOrder(stub, 'ord_eta');
+    const greeting = (await watcher.next('eta')) as Message & { seconds: number; pickupSeconds?: number; at?: string };
+    // On the way to the pickup: to the door through the shop, and to the shop.
+    expect(greeting.pickupSeconds).toBeGreaterThan(0);
+    expect(greeting.seconds).toBeGreaterThan(greeting.pickupSeconds!);
+    expect(Date.parse(greeting.at!)).not.toBeNaN();
+
+    let last = 0;
+    const fix = (m: number) => {
+      last = Math.max(Date.now(), last + 1);
+      driver.send({ type: 'location', ...east(m), at: new Date(last).toISOString() });
+    };
+    fix(0);
+    await watcher.next('eta');
+    await stub.orderStatusChanged({ orderId: 'ord_eta', status: 'in_delivery', dispatch: 'picked_up' });
+    await watcher.next('status');
+    const seen: { seconds: number; pickupSeconds?: number; at?: string }[] = [];
+    for (const m of [250, 500, 750, 1_000, 1_250, 1_500, 1_750]) {
+      fix(m);
+      seen.push((await watcher.next('eta')) as Message & { seconds: number });
+    }
+    const seconds = seen.map((e) => e.seconds);
+    for (let i = 1; i < seconds.length; i++) expect(seconds[i], `ETA after fix ${i}: ${seconds.join(', ')}`).toBeLessThan(seconds[i - 1]!);
+    expect(seen.every((e) => e.pickupSeconds === undefined && e.at === new Date(Date.parse(e.at!)).toISOString())).toBe(true);
+    // GET /tracking reads the same ETA, counted down to now (within the second this test takes).
+    const view = (await stub.tracking('ord_eta'))!;
+    expect(view.etaSeconds).toBeLessThanOrEqual(seconds.at(-1)!);
+    expect(view.etaSeconds).toBeGreaterThanOrEqual(seconds.at(-1)! - 2);
+
+    await stub.orderStatusChanged({ orderId: 'ord_eta', status: 'delivered', dispatch: 'dropped_off' });
+    expect(await watcher.next('status')).toMatchObject({ status: 'delivered' });
+    fix(1_900);
+    await stub.ping();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(watcher.all('eta')).toHaveLength(1 + 1 + seen.length);
+    expect((await stub.tracking('ord_eta'))!.etaSeconds).toBeNull();
+    const late = await watchOrder(stub, 'ord_eta');
+    expect(await late.next()).toMatchObject({ type: 'status', status: 'delivered' });
+    await stub.ping();
+    expect(late.all('eta')).toEqual([]);
   });
 
   it('caps the watchers of one order', async () => {
