@@ -204,7 +204,14 @@ describe('an order across the apps', () => {
     await expectNothingPersonal(publicPage.page, trackingUrl!);
     await screenshot(publicPage.page, 'public-tracking-on-the-way');
 
-    // On the way: the customer's map follows the driver.
+    // On the way: the customer's map follows the driver, and the ETA the customer reads falls with each move
+    // (recomputed by the shard on every fix, counted down in between: ADR 0076).
+    const customerEta = async () => {
+      const v = await customer.page.getByTestId('tracking-headline').getAttribute('data-eta-seconds');
+      return v === null ? null : Number(v);
+    };
+    await expect.poll(customerEta, { timeout: 10_000 }).not.toBeNull();
+    const etas: number[] = [(await customerEta())!];
     const seen: { lat: number; lng: number }[] = [];
     const steps = 6;
     for (let i = 1; i <= steps; i++) {
@@ -224,7 +231,23 @@ describe('an order across the apps', () => {
         }
         await customer.page.waitForTimeout(250);
       }
+      // The ETA of that position (its frame follows the position's), lower than the last one read.
+      const before = etas.at(-1)!;
+      if (before > 0) {
+        await expect.poll(async () => (await customerEta()) ?? Infinity, { timeout: 6_000 }).toBeLessThan(before);
+        etas.push((await customerEta())!);
+      }
+      if (i === 3 && etas.at(-1)! > 3) {
+        // Between fixes the customer sees it count down.
+        const a = (await customerEta())!;
+        await customer.page.waitForTimeout(2_500);
+        expect(await customerEta()).toBeLessThan(a);
+      }
     }
+    console.info(`e2e: customer's ETA at the shop and after each move (s): ${etas.join(', ')}`);
+    expect(etas.length).toBeGreaterThanOrEqual(4);
+    // Falling with the distance, not only the clock: well over the time the moves took.
+    expect(etas[0]! - etas.at(-1)!).toBeGreaterThan(20);
     await expect.poll(async () => {
       const at = await driverMarker(customer.page);
       return at ? Math.abs(at.lng - HOME.lng) < 0.0005 && Math.abs(at.lat - HOME.lat) < 0.0005 : false;
@@ -284,6 +307,52 @@ describe('an order across the apps', () => {
 
     expect(pages.flatMap((p) => p.errors)).toEqual([]);
   }, 150_000);
+
+  it('shows a cancelled order to the merchant with no live dispatch, no ETA and nobody looked for', async () => {
+    const base = platform!.baseUrl;
+    const post = async <T>(path: string, token: string, body: unknown, headers: Record<string, string> = {}): Promise<T> => {
+      const auth: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth, ...headers }, body: JSON.stringify(body) });
+      expect(res.status, `${path}: ${await res.clone().text()}`).toBeLessThan(300);
+      return (await res.json()) as T;
+    };
+    // An order paid off-platform, created with the bistro's API key (as a till would).
+    const owner = await post<{ accessToken: string; user: { merchantId: string } }>('/v1/auth/login', '', { email: bistro.ownerEmail, password: DEMO_PASSWORD });
+    const merchantId = owner.user.merchantId;
+    const { key } = await post<{ key: string }>(`/v1/merchants/${merchantId}/api-keys`, owner.accessToken, { name: 'e2e till' });
+    const products = (await (await fetch(`${base}/v1/merchants/${merchantId}/products`)).json()) as { items: { id: string }[] };
+    const { order } = await post<{ order: { id: string } }>(
+      '/v1/orders',
+      key,
+      { merchantId, items: [{ productId: products.items[0]!.id, quantity: 1 }], dropoff: { address: HOME.label, location: { lat: HOME.lat, lng: HOME.lng } }, customer: { name: 'Walk-in', phone: '+33612345678' }, paid: true },
+      { 'Idempotency-Key': `e2e-cancel-${Date.now()}` },
+    );
+
+    const merchant = await open('merchant-cancel', DESKTOP);
+    await signIn(merchant.page, base, 'merchant', bistro.ownerEmail);
+    await merchant.page.goto(`${base}/merchant/orders/${order.id}`);
+    await merchant.page.getByRole('button', { name: 'Accept' }).click();
+    // Dispatch has started: the page says so, live.
+    const line = merchant.page.getByTestId('dispatch-line');
+    await expect.poll(() => line.textContent(), { timeout: 15_000 }).toMatch(/Looking for a driver|Offered to a driver/);
+    await merchant.page.getByRole('button', { name: 'Cancel order' }).click();
+    await merchant.page.getByRole('button', { name: 'Yes, cancel order' }).click();
+
+    const nothingLive = async () => {
+      await expect.poll(() => line.textContent(), { timeout: 15_000 }).toMatch(/^Cancelled/);
+      const text = (await merchant.page.locator('main').textContent()) ?? '';
+      for (const live of ['Looking for a driver', 'Offered to a driver', 'Driver assigned', 'arrives in', 'at the shop in']) expect(text, `the cancelled order's page says "${live}"`).not.toContain(live);
+      expect(await line.getAttribute('data-eta-seconds')).toBeNull();
+      expect(await merchant.page.getByText('Live position').count()).toBe(0);
+    };
+    await nothingLive();
+    await screenshot(merchant.page, 'merchant-order-cancelled');
+    // Opened afresh (the shard's job has ended; its log says unassigned): the same.
+    await merchant.page.reload();
+    await line.waitFor({ timeout: 15_000 });
+    await nothingLive();
+    expect(merchant.errors).toEqual([]);
+  }, 90_000);
 
   it('keeps a driver’s positions while the phone is offline and sends them when it is back', async () => {
     const base = platform!.baseUrl;

@@ -10,6 +10,7 @@ import { ServerToWatcherSchema } from '../../../durable-objects/city-shard/proto
 import type { DispatchState, OrderStatus } from '../../../domain/order';
 import type { LatLng } from '../api/types';
 import { acceptsSeq, maxSeq, seqOf } from './order-seq';
+import { etaSince } from './eta';
 import { useLiveChannel, type LiveChannel } from './useLiveChannel';
 
 export interface DriverFix extends LatLng {
@@ -27,7 +28,9 @@ export interface OrderLiveState {
   /** Positions received, oldest first (capped). */
   trail: DriverFix[];
   etaSeconds: number | null;
-  /** When the ETA was received (ms), to count it down between updates. */
+  /** Seconds to the pickup while the driver is on the way there (ADR 0076). */
+  pickupEtaSeconds: number | null;
+  /** When the ETA holds (ms, this browser's clock: the frame's time, eta.ts), to count it down between updates. */
   etaAt: number | null;
   /** Number of times the channel opened (first open and every reconnect). */
   synced: number;
@@ -35,7 +38,7 @@ export interface OrderLiveState {
 
 const TRAIL_LIMIT = 500;
 
-const INITIAL: OrderLiveState = { status: null, dispatch: null, statusAt: null, seq: null, driver: null, trail: [], etaSeconds: null, etaAt: null, synced: 0 };
+const INITIAL: OrderLiveState = { status: null, dispatch: null, statusAt: null, seq: null, driver: null, trail: [], etaSeconds: null, pickupEtaSeconds: null, etaAt: null, synced: 0 };
 
 export function useOrderLive(orderId: string | null, getToken: () => Promise<string | null>, enabled = true): OrderLiveState & { channel: LiveChannel } {
   const [state, setState] = useState<OrderLiveState>(INITIAL);
@@ -74,7 +77,7 @@ export function useOrderLive(orderId: string | null, getToken: () => Promise<str
             return { ...s, driver: fix, trail };
           }
           case 'eta':
-            return { ...s, etaSeconds: m.seconds, etaAt: Date.now() };
+            return { ...s, etaSeconds: m.seconds, pickupEtaSeconds: m.pickupSeconds ?? null, etaAt: etaSince(m.at, Date.now()) };
           case 'pong':
           case 'error':
             return s;

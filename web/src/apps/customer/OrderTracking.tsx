@@ -1,10 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { ConnectionStatus } from '../../components/ConnectionStatus';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { laterView, newerOrder } from '../../live/order-seq';
+import { formatEta } from '../../live/eta';
+import { useEtaCountdown } from '../../live/useEtaCountdown';
 import { useOrderLive } from '../../live/useOrderLive';
 import { Link } from '../../router';
-import { dispatchLabel, etaSeconds, formatDuration, isTerminal, orderName, statusLabel } from '../shared/format';
+import { dispatchLabel, etaSeconds, isTerminal, orderName, statusLabel } from '../shared/format';
 import { OrderItemsTable } from '../shared/OrderItemsTable';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
@@ -12,18 +14,6 @@ import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
 import type { DispatchState, Order, OrderEvent, OrderStatus } from '../shared/types';
 import { useAction, useSessionQuery } from '../shared/useSessionQuery';
-
-/** Seconds left, counted down locally between ETA updates. */
-export function useCountdown(seconds: number | null, since: number | null): number | null {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (seconds === null) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [seconds]);
-  if (seconds === null || since === null) return seconds;
-  return Math.max(0, seconds - (now - since) / 1000);
-}
 
 export function OrderTracking({ session, orderId }: { session: AppSession; orderId: string }) {
   const live = useOrderLive(orderId, () => session.token());
@@ -35,12 +25,12 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
   // The live channel and a fresh read can each be behind the other: the higher seq wins (live/order-seq.ts).
   const current = laterView({ status: live.status, dispatch: live.dispatch, seq: live.seq }, { status: o?.status, dispatch: o?.dispatch ?? null, seq: o?.seq });
   const status = current.status ?? null;
-  const fallbackEta = etaSeconds(o?.eta ?? null);
-  const eta = useCountdown(live.etaSeconds ?? fallbackEta, live.etaAt);
 
   // Until the webhook confirms payment the order is pending_payment: look again shortly.
   // Afterwards the live channel brings changes; a slow look is the backstop while it is down.
   const ended = status !== null && isTerminal(status);
+  // The shard's ETA counted down between the driver's fixes (live/eta.ts); none once the order has ended.
+  const eta = useEtaCountdown(ended, live.etaSeconds ?? etaSeconds(o?.eta ?? null), live.etaSeconds !== null ? live.etaAt : null);
   useEffect(() => {
     if (ended) return;
     const t = setInterval(order.reload, status === 'pending_payment' ? 2_000 : live.channel.state === 'open' ? 15_000 : 5_000);
@@ -64,7 +54,7 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
         <span className="spacer" />
         {!ended ? <ConnectionStatus state={live.channel.state} attempt={live.channel.attempt} online={live.channel.online} subject="Live tracking" /> : null}
       </div>
-      <p className="lead" role="status" aria-live="polite" data-testid="tracking-headline">
+      <p className="lead" role="status" aria-live="polite" data-testid="tracking-headline" data-eta-seconds={eta ?? undefined}>
         {headline(status, current.dispatch ?? live.dispatch, eta)}
       </p>
       {o.deliveryPin && !ended ? (
@@ -119,7 +109,7 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
 
 /** What the customer most wants to know, in one sentence. */
 function headline(status: OrderStatus | null, dispatch: DispatchState | null, eta: number | null): string {
-  const arriving = eta === null ? '' : eta < 30 ? ' Arriving now.' : ` Arriving in about ${formatDuration(eta)}.`;
+  const arriving = eta === null ? '' : eta < 30 ? ' Arriving now.' : ` Arriving in about ${formatEta(eta)}.`;
   switch (status) {
     case null:
       return '';

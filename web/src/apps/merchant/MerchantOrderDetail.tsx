@@ -2,11 +2,13 @@ import { useEffect, useState } from 'react';
 import { ConnectionStatus } from '../../components/ConnectionStatus';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { laterView, newerOrder } from '../../live/order-seq';
+import { formatEta, hasEnded } from '../../live/eta';
+import { useEtaCountdown } from '../../live/useEtaCountdown';
 import { useOrderLive } from '../../live/useOrderLive';
 import { Link } from '../../router';
 import { DeliveryProofView } from '../shared/DeliveryProofView';
 import { DispatchLogView } from '../shared/DispatchLogView';
-import { dispatchLabel, formatDateTime, formatDuration, formatMoney, orderName } from '../shared/format';
+import { dispatchLabel, formatDateTime, formatMoney, orderName, statusLabel } from '../shared/format';
 import { OrderItemsTable } from '../shared/OrderItemsTable';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
@@ -25,6 +27,10 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
   const payment = useSessionQuery<PaymentSummary>(session, `/v1/orders/${encodeURIComponent(orderId)}/payment`, refreshKey);
   const [local, setLocal] = useState<Order | null>(null);
   useEffect(() => setLocal(null), [order.data]);
+  // An ended order (any view saw it: a terminal status is final) shows no live dispatch or ETA (live/eta.ts).
+  const ended = hasEnded(live.status, order.data?.status, local?.status);
+  const eta = useEtaCountdown(ended, live.etaSeconds, live.etaAt);
+  const pickupEta = useEtaCountdown(ended, live.pickupEtaSeconds, live.etaAt);
 
   if (order.status === 'loading') return <p role="status">Loading the order…</p>;
   if (order.status === 'error' && !order.data) return <ProblemAlert problem={order.problem} context="Could not load the order" onRetry={order.reload} />;
@@ -44,17 +50,18 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
         </h2>
         <StatusPill status={status} />
         <span className="spacer" />
-        <ConnectionStatus state={live.channel.state} attempt={live.channel.attempt} online={live.channel.online} subject="Live position" />
+        {!ended ? <ConnectionStatus state={live.channel.state} attempt={live.channel.attempt} online={live.channel.online} subject="Live position" /> : null}
       </div>
       <OrderActions session={session} order={{ ...o, status }} onChanged={setLocal} />
       <div className="grid-2 section">
         <div className="stack">
           <section className="panel" aria-labelledby="map-title">
             <h3 id="map-title">Driver and route</h3>
-            <p>
-              {dispatchLabel(current.dispatch ?? o.dispatch)}
+            <p data-testid="dispatch-line" data-eta-seconds={eta ?? undefined}>
+              {ended ? statusLabel(status) : dispatchLabel(current.dispatch ?? o.dispatch)}
               {o.driver ? `: ${o.driver.name ?? 'driver'} (${o.driver.vehicle})` : ''}
-              {live.etaSeconds !== null ? ` · arrives in about ${formatDuration(live.etaSeconds)}` : ''}
+              {pickupEta !== null ? ` · at the shop in about ${formatEta(pickupEta)}` : ''}
+              {eta !== null ? ` · arrives in about ${formatEta(eta)}` : ''}
             </p>
             <OrderLiveMap
               label={`Map of order ${orderName(o)}`}
@@ -68,7 +75,7 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
           </section>
           <section className="panel" aria-labelledby="dispatch-title">
             <h3 id="dispatch-title">Dispatch decisions</h3>
-            <DispatchLogView session={session} orderId={o.id} refreshKey={refreshKey} />
+            <DispatchLogView session={session} orderId={o.id} refreshKey={refreshKey} ended={ended} />
           </section>
         </div>
         <div className="stack">

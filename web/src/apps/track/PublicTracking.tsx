@@ -8,8 +8,10 @@ import { useEffect, useRef, useState } from 'react';
 import { apiFetch, toApiProblem, type ApiProblem } from '../../api/client';
 import { PageHeading } from '../../components/PageHeading';
 import { ProblemAlert } from '../../components/ProblemAlert';
+import { formatEta, hasEnded } from '../../live/eta';
+import { useEtaCountdown } from '../../live/useEtaCountdown';
 import type { DriverFix } from '../../live/useOrderLive';
-import { etaSeconds, formatDuration, TERMINAL } from '../shared/format';
+import { etaSeconds } from '../shared/format';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { StatusPill } from '../shared/StatusPill';
 import type { Tracking } from '../shared/types';
@@ -19,6 +21,8 @@ const POLL_MS = 3000;
 
 export function PublicTracking({ token }: { token: string }) {
   const [tracking, setTracking] = useState<Tracking | null>(null);
+  /** When the last answer arrived (ms): its ETA holds then, and counts down until the next (ADR 0076). */
+  const [receivedAt, setReceivedAt] = useState<number | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [trail, setTrail] = useState<DriverFix[]>([]);
   const lastAt = useRef<string | null>(null);
@@ -31,6 +35,7 @@ export function PublicTracking({ token }: { token: string }) {
         const t = await apiFetch<Tracking>(`/v1/track/${encodeURIComponent(token)}`, { headers: { Authorization: '' } });
         if (stopped) return;
         setTracking(t);
+        setReceivedAt(Date.now());
         setProblem(null);
         const d = t.driver;
         if (d?.location && d.updatedAt && d.updatedAt !== lastAt.current) {
@@ -38,7 +43,7 @@ export function PublicTracking({ token }: { token: string }) {
           const fix: DriverFix = { ...d.location, heading: d.heading ?? undefined, at: d.updatedAt };
           setTrail((tr) => [...tr.slice(-299), fix]);
         }
-        if (TERMINAL.has(t.status)) return;
+        if (hasEnded(t.status)) return;
       } catch (error) {
         if (stopped) return;
         const p = toApiProblem(error);
@@ -55,7 +60,8 @@ export function PublicTracking({ token }: { token: string }) {
   }, [token]);
 
   const driver = trail.at(-1) ?? null;
-  const eta = etaSeconds(tracking?.eta ?? null);
+  const ended = hasEnded(tracking?.status);
+  const eta = useEtaCountdown(ended, receivedAt === null ? null : etaSeconds(tracking?.eta ?? null, receivedAt), receivedAt);
 
   return (
     <>
@@ -73,7 +79,12 @@ export function PublicTracking({ token }: { token: string }) {
         <div className="stack">
           <p className="lead" role="status" aria-live="polite">
             <StatusPill status={tracking.status} />
-            {tracking.status === 'in_delivery' && eta !== null ? <span data-testid="public-eta"> · {eta < 30 ? 'arriving now' : `arriving in about ${formatDuration(eta)}`}</span> : null}
+            {eta !== null ? (
+              <span data-testid="public-eta" data-eta-seconds={eta}>
+                {' '}
+                · {eta < 30 ? 'arriving now' : `arriving in about ${formatEta(eta)}`}
+              </span>
+            ) : null}
           </p>
           {tracking.driver ? (
             <p>
@@ -82,7 +93,7 @@ export function PublicTracking({ token }: { token: string }) {
             </p>
           ) : null}
           {/* Once the order has ended the map goes: the driver's last position and trail would point at the door. */}
-          {TERMINAL.has(tracking.status) ? null : (
+          {ended ? null : (
             <OrderLiveMap label="Map of the delivery" pickup={tracking.pickup?.location ?? null} dropoff={tracking.dropoff?.location ?? null} driver={driver} trail={trail} driverName={tracking.driver?.name ?? null} viewer="public" />
           )}
         </div>
