@@ -5,30 +5,25 @@
  * - cancel: its customer before `preparing`, its merchant before `in_delivery`.
  * A party to the order taking a step that is not theirs: 403. Anyone else:
  * 404. A step the current status does not allow: 409 with `currentStatus`.
- * Each step commits its status event and outbox row with the change; of two
- * concurrent steps exactly one wins (services/orders/transitions.ts).
+ * Each step is a command (services/orders/commands/): it commits its event
+ * and outbox row with the change (of two concurrent steps exactly one wins)
+ * and runs what follows the commit; this router only authenticates,
+ * validates, calls it and serializes.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { and, eq } from 'drizzle-orm';
-import { deliveryProofs, proofPhotos } from '../../db/schema/index';
 import type { AppEnv } from '../env';
 import { assertMerchantAccess, principalOf, requireAuth } from '../middleware/auth';
-import { limiterOf, withLimiter } from '../middleware/rate-limit';
+import { limiterOf } from '../middleware/rate-limit';
 import { createRouter, problemResponses } from '../openapi';
-import { problems } from '../problem';
 import { OrderIdParam, OrderSchema } from '../schemas/orders';
-import { paymentProvider } from '../providers/payments/index';
-import { startDispatch } from '../services/dispatch-client';
-import { afterOrderCommit } from '../services/order-commit';
 import { eventActorOf } from '../services/orders/access';
-import { loadOrderDetail } from '../services/orders/repository';
+import {
+  acceptOrder, cancelOrder, deliverOrder, driverArrived, failDelivery, ID_DOCUMENT_TYPES, markReady, pickUpOrder, rejectOrder,
+  type CommandContext, type StepInput,
+} from '../services/orders/commands/index';
 import type { OrderStep } from '../services/orders/state-machine';
-import { runOrderStep } from '../services/orders/transitions';
-import { issuedPhotoId } from '../services/proof-photos/urls';
-import { orderView } from '../services/orders/view';
-import { planSettlement, settle, type Settlement } from '../services/payments/payments';
-import { RULES, subjectName } from '../services/auth/throttle';
+import { orderView, type OrderViewer } from '../services/orders/view';
 import { visibleOrder } from './orders';
 
 const ReasonBody = z.object({ reason: z.string().trim().min(1).max(300).optional() }).strict().openapi('StepReason');
@@ -43,7 +38,7 @@ const DeliverBody = z
       .openapi({ description: 'The `url` that POST /v1/orders/{id}/proof-photos answered for this order; any other link is refused (422).' }),
     idCheck: z
       .object({
-        documentType: z.enum(['id_card', 'passport', 'driving_licence', 'residence_permit']),
+        documentType: z.enum(ID_DOCUMENT_TYPES),
         birthYear: z.number().int().min(1900).max(new Date().getUTCFullYear()),
       })
       .strict()
@@ -96,106 +91,57 @@ const deliverStep = createRoute({
   request: { params: OrderIdParam, body: { required: true, content: { 'application/json': { schema: DeliverBody } } } },
 });
 
-const FOREIGN_PHOTO = { path: 'json.photoUrl', message: 'Upload the photo with POST /v1/orders/{id}/proof-photos and send the url it answered.' };
-
 /**
- * One try of a delivery PIN for an order, counted before the code is
- * compared (so parallel guesses are counted too): refused with 429 once the
- * order has had `RULES.deliveryPinFailuresPerOrder` wrong codes in the
- * window. A try that was not a wrong code (right code, or another refusal)
- * gives its slot back.
+ * The caller of a step: who they are to the order (anyone else: 404; merchant
+ * staff also need the `orders` permission), as the commands take it.
  */
-async function pinTry(c: Context<AppEnv>, orderId: string): Promise<{ giveBack(): Promise<void> }> {
-  const subject = await subjectName('order', orderId);
-  const rule = RULES.deliveryPinFailuresPerOrder;
-  const limiter = limiterOf(c);
-  const unavailable = 'Delivery codes cannot be checked right now; try again shortly, or deliver with a photo.';
-  const [slot] = await withLimiter(() => limiter.apply(subject, [{ bucket: 'delivery_pin', rule, op: 'consume' }]), unavailable);
-  if (!slot?.allowed) {
-    throw problems.rateLimited(slot?.retryAfterSeconds ?? rule.windowSeconds, 'Too many wrong codes for this order. Deliver with a photo of the handover, or try the code again later.');
-  }
-  return { giveBack: () => withLimiter(() => limiter.apply(subject, [{ bucket: 'delivery_pin', rule, op: 'refund' }]), unavailable).then(() => undefined) };
-}
-
-interface StepOptions {
-  reason?: string | undefined;
-  deliver?: z.infer<typeof DeliverBody>;
-}
-
-async function takeStep(c: Context<AppEnv>, step: OrderStep, options: StepOptions = {}): Promise<Response> {
+async function stepCaller(c: Context<AppEnv>, orderId: string): Promise<{ viewer: OrderViewer; input: StepInput }> {
   const principal = principalOf(c);
-  const id = c.req.param('id')!;
-  const db = c.var.db();
-  const { detail, relation } = await visibleOrder(db, principal, id);
+  const { detail, relation } = await visibleOrder(c.var.db(), principal, orderId);
   if (relation.viewer === 'merchant') assertMerchantAccess(principal, detail.order.merchantId, 'orders');
-  const proof = options.deliver;
-  const endsEarly = step === 'cancel' || step === 'reject';
-  const pin = proof?.pin !== undefined && relation.actor.kind === 'driver' ? await pinTry(c, id) : null;
-  let wrongPin = false;
-
-  const result = await runOrderStep<Settlement>(db, id, step, relation.actor, eventActorOf(principal), {
-    reason: options.reason ?? null,
-    check: (order) => {
-      if (!proof) return;
-      if (proof.pin !== undefined && proof.pin !== order.deliveryPin) {
-        wrongPin = true;
-        throw problems.validation([{ path: 'json.pin', message: 'The code does not match the one the customer was sent.' }]);
-      }
-      if (proof.photoUrl !== undefined && !issuedPhotoId(c.env.PUBLIC_BASE_URL, order.id, proof.photoUrl)) throw problems.validation([FOREIGN_PHOTO]);
-      if (order.requiresPrescription && !proof.idCheck) throw problems.validation([{ path: 'json.idCheck', message: 'This order contains a prescription product: check the recipient’s ID.' }]);
-    },
-    extra: async (tx, order) => {
-      if (proof?.photoUrl !== undefined) {
-        const photoId = issuedPhotoId(c.env.PUBLIC_BASE_URL, order.id, proof.photoUrl);
-        const [photo] = photoId ? await tx.select({ id: proofPhotos.id }).from(proofPhotos).where(and(eq(proofPhotos.id, photoId), eq(proofPhotos.orderId, order.id))) : [];
-        if (!photo) throw problems.validation([FOREIGN_PHOTO]);
-      }
-      if (proof) {
-        await tx.insert(deliveryProofs).values({
-          orderId: order.id,
-          driverId: order.driverId,
-          method: proof.pin !== undefined ? 'pin' : 'photo',
-          photoUrl: proof.photoUrl ?? null,
-          idDocumentType: proof.idCheck?.documentType ?? null,
-          idBirthYear: proof.idCheck?.birthYear ?? null,
-        });
-      }
-      return endsEarly ? planSettlement(tx, order.id, step === 'reject' ? 'merchant_rejected' : 'requested_by_customer') : { kind: 'none' };
-    },
-  }).catch(async (error: unknown) => {
-    // Only a wrong code keeps its slot: a refusal for another reason gives it back.
-    if (pin && !wrongPin) await pin.giveBack();
-    throw error;
-  });
-
-  afterOrderCommit(c.env, c.executionCtx, result.order.merchantId, result.events, result.order);
-  if (step === 'accept') {
-    const o = result.order;
-    c.executionCtx.waitUntil(
-      startDispatch(c.env, { id: o.id, cityId: o.cityId, merchantId: o.merchantId, pickup: { lat: o.pickupLat, lng: o.pickupLng }, dropoff: { lat: o.dropoffLat, lng: o.dropoffLng }, requiresPrescription: o.requiresPrescription }).catch(
-        (error: unknown) => console.error(JSON.stringify({ msg: 'startDispatch failed (order.preparing in the outbox is the backstop)', orderId: o.id, error: String(error) })),
-      ),
-    );
-  }
-  if (result.extra && result.extra.kind !== 'none') {
-    // The order is ended whatever the provider says; a failed refund stays pending and the cron asks again.
-    try {
-      await settle(db, paymentProvider(c.env), result.extra);
-    } catch (error) {
-      console.warn(JSON.stringify({ msg: 'payment settlement deferred', orderId: id, error: String(error) }));
-    }
-  }
-  const after = await loadOrderDetail(db, id);
-  return c.json(orderView(after!, relation.viewer, c.env.PUBLIC_BASE_URL), 200);
+  return { viewer: relation.viewer, input: { orderId, actor: { step: relation.actor, event: eventActorOf(principal) } } };
 }
 
-// takeStep returns a plain Response built with c.json; `as never` bridges it to the typed handler.
+const commandContext = (c: Context<AppEnv>): CommandContext => ({ db: c.var.db(), env: c.env, ctx: c.executionCtx });
+
 export const orderStepRoutes = createRouter()
-  .openapi(plainStep('accept'), async (c) => (await takeStep(c, 'accept')) as never)
-  .openapi(reasonStep('reject'), async (c) => (await takeStep(c, 'reject', { reason: c.req.valid('json')?.reason })) as never)
-  .openapi(plainStep('ready'), async (c) => (await takeStep(c, 'ready')) as never)
-  .openapi(plainStep('arrived'), async (c) => (await takeStep(c, 'arrived')) as never)
-  .openapi(plainStep('pickup'), async (c) => (await takeStep(c, 'pickup')) as never)
-  .openapi(deliverStep, async (c) => (await takeStep(c, 'deliver', { deliver: c.req.valid('json') })) as never)
-  .openapi(reasonStep('fail'), async (c) => (await takeStep(c, 'fail', { reason: c.req.valid('json')?.reason })) as never)
-  .openapi(reasonStep('cancel'), async (c) => (await takeStep(c, 'cancel', { reason: c.req.valid('json')?.reason })) as never);
+  .openapi(plainStep('accept'), async (c) => {
+    const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
+    const { detail } = await acceptOrder(commandContext(c), input);
+    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+  })
+  .openapi(reasonStep('reject'), async (c) => {
+    const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
+    const { detail } = await rejectOrder(commandContext(c), { ...input, reason: c.req.valid('json')?.reason });
+    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+  })
+  .openapi(plainStep('ready'), async (c) => {
+    const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
+    const { detail } = await markReady(commandContext(c), input);
+    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+  })
+  .openapi(plainStep('arrived'), async (c) => {
+    const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
+    const { detail } = await driverArrived(commandContext(c), input);
+    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+  })
+  .openapi(plainStep('pickup'), async (c) => {
+    const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
+    const { detail } = await pickUpOrder(commandContext(c), input);
+    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+  })
+  .openapi(deliverStep, async (c) => {
+    const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
+    const { detail } = await deliverOrder(commandContext(c), { ...input, proof: c.req.valid('json'), limiter: limiterOf(c) });
+    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+  })
+  .openapi(reasonStep('fail'), async (c) => {
+    const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
+    const { detail } = await failDelivery(commandContext(c), { ...input, reason: c.req.valid('json')?.reason });
+    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+  })
+  .openapi(reasonStep('cancel'), async (c) => {
+    const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
+    const { detail } = await cancelOrder(commandContext(c), { ...input, reason: c.req.valid('json')?.reason });
+    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+  });

@@ -7,29 +7,28 @@
  *   to (its own as customer, its merchant's, its assignments as driver).
  * - GET one, /events: the order's customer, merchant or assigned driver;
  *   anyone else: 404 (another tenant's order is never revealed).
+ * Placing is the `placeOrder` command (services/orders/commands/); this
+ * router keeps the Idempotency-Key record and the stored answer's bytes.
  */
 import { ACTOR_TYPES } from '../../domain/order';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Database } from '../../db/client';
-import type { SQL } from 'drizzle-orm';
-import type { Payment } from '../../db/schema/index';
+import type { AppEnv } from '../env';
 import { isLocalMode } from '../env';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { pageQuery } from '../schemas/common';
 import { CreatedOrderSchema, IdempotencyHeaders, NewOrderSchema, ORDER_STATUS_VALUES, OrderIdParam, OrderSchema } from '../schemas/orders';
-import { paymentProvider, PaymentProviderRejectedError, PaymentProviderUnavailableError, type PaymentProvider } from '../providers/payments/index';
 import type { Principal } from '../services/auth/principal';
 import { claimKey, completeKey, idempotencyScope, releaseKey, replayResponse, requestHash } from '../services/idempotency';
-import { afterOrderCommit } from '../services/order-commit';
 import { relationTo } from '../services/orders/access';
-import { createOrder, type OrderCreator } from '../services/orders/create';
+import { clientSecretOf, placeOrder, type CommandContext } from '../services/orders/commands/index';
+import type { OrderCreator } from '../services/orders/create';
 import { decodeCursor } from '../services/orders/cursor';
 import { listOrders, loadOrderDetail, loadStatusEvents, type ListScope } from '../services/orders/repository';
 import { orderView, type OrderDetail } from '../services/orders/view';
-import { ensurePaymentIntent, paymentOfOrder } from '../services/payments/payments';
-import { Problem } from '../problem';
 
 /** The client secret is not kept in the idempotency record (db/schema/payments.ts): fetched again on replay. */
 const CLIENT_SECRET_PLACEHOLDER = JSON.stringify('{{payment_intent.client_secret}}');
@@ -51,24 +50,13 @@ function creatorOf(principal: Principal): OrderCreator {
   throw problems.forbidden(principal.role === 'merchant' ? 'Merchants create orders with their API key.' : 'Only customers and merchants create orders.');
 }
 
-async function restoreClientSecret(db: Database, provider: PaymentProvider, stored: string): Promise<string> {
+async function restoreClientSecret(cx: CommandContext, stored: string): Promise<string> {
   if (!stored.includes(CLIENT_SECRET_PLACEHOLDER)) return stored;
   const orderId = (JSON.parse(stored) as { order: { id: string } }).order.id;
-  const payment = await paymentOfOrder(db, orderId);
-  if (!payment?.providerPaymentId) throw problems.internal();
-  const intent = await provider.retrieveIntent(payment.providerPaymentId);
-  return stored.replace(CLIENT_SECRET_PLACEHOLDER, JSON.stringify(intent.clientSecret));
+  return stored.replace(CLIENT_SECRET_PLACEHOLDER, JSON.stringify(await clientSecretOf(cx, orderId)));
 }
 
-function providerProblem(error: unknown): unknown {
-  if (error instanceof PaymentProviderUnavailableError) {
-    return problems.unavailable('The payment provider is unavailable. The order is kept in pending_payment: retry with the same Idempotency-Key to complete it.', 5);
-  }
-  if (error instanceof PaymentProviderRejectedError) {
-    return new Problem(502, 'payment-provider-error', 'The payment provider refused to open a payment for this order.');
-  }
-  return error;
-}
+const commandContext = (c: Context<AppEnv>): CommandContext => ({ db: c.var.db(), env: c.env, ctx: c.executionCtx });
 
 const create = createRoute({
   method: 'post',
@@ -175,38 +163,15 @@ export const orderRoutes = createRouter()
     const principal = principalOf(c);
     const creator = creatorOf(principal);
     const body = c.req.valid('json');
-    const db = c.var.db();
-    const provider = paymentProvider(c.env);
+    const cx = commandContext(c);
     const ref = { scope: idempotencyScope(principal), key: c.req.valid('header')['idempotency-key'] };
-    const claim = await claimKey(db, ref, await requestHash('POST', '/v1/orders', body));
-    if (claim.kind === 'replay') {
-      try {
-        // Raw Responses here and below: the exact stored bytes (typed c.json cannot express that).
-        return replayResponse(claim, await restoreClientSecret(db, provider, claim.body)) as never;
-      } catch (error) {
-        throw providerProblem(error);
-      }
-    }
+    const claim = await claimKey(cx.db, ref, await requestHash('POST', '/v1/orders', body));
+    // Raw Responses here and below: the exact stored bytes (typed c.json cannot express that).
+    if (claim.kind === 'replay') return replayResponse(claim, await restoreClientSecret(cx, claim.body)) as never;
     try {
-      let detail: OrderDetail | null = null;
-      let payment: Payment | null = null;
-      if (claim.kind === 'resume' && claim.resourceId) {
-        // A retry after a failure further on: the order exists, finish it.
-        detail = await loadOrderDetail(db, claim.resourceId);
-        payment = detail ? await paymentOfOrder(db, detail.order.id) : null;
-      }
-      if (!detail) {
-        const created = await createOrder(db, body, creator, ref);
-        ({ detail, payment } = created);
-        afterOrderCommit(c.env, c.executionCtx, detail.order.merchantId, created.events, detail.order);
-      }
-      let clientSecret: string | undefined;
-      const alongside: SQL[] = [];
-      if (detail.order.status === 'pending_payment' && payment) {
-        const intent = await ensurePaymentIntent(db, provider, payment);
-        clientSecret = intent.clientSecret;
-        if (intent.record) alongside.push(intent.record);
-      }
+      // A retry after a failure further on (claim 'resume'): the order exists, the command finishes it.
+      const { detail, payment } = await placeOrder(cx, { order: body, creator, idempotency: ref, resumeOrderId: claim.kind === 'resume' ? claim.resourceId : null });
+      const clientSecret = payment?.clientSecret;
       const payload = {
         order: orderView(detail, creator.kind === 'customer' ? 'customer' : 'merchant', c.env.PUBLIC_BASE_URL),
         ...(clientSecret ? { payment: { clientSecret, ...checkoutConfig(c.env) } } : {}),
@@ -215,11 +180,11 @@ export const orderRoutes = createRouter()
       const headers = { 'Content-Type': 'application/json', Location: `/v1/orders/${detail.order.id}` };
       const stored = clientSecret ? text.replace(JSON.stringify(clientSecret), CLIENT_SECRET_PLACEHOLDER) : text;
       // The intent id and the stored answer in one statement (one round trip).
-      await completeKey(db, ref, { status: 201, body: stored, headers }, alongside);
+      await completeKey(cx.db, ref, { status: 201, body: stored, headers }, payment?.recordIntent ? [payment.recordIntent] : []);
       return new Response(text, { status: 201, headers }) as never;
     } catch (error) {
-      await releaseKey(db, ref);
-      throw providerProblem(error);
+      await releaseKey(cx.db, ref);
+      throw error;
     }
   })
   .openapi(list, async (c) => {

@@ -8,11 +8,10 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { orders, payments, processedWebhookEvents, type Order } from '../../../db/schema/index';
+import { orders, payments, processedWebhookEvents } from '../../../db/schema/index';
 import type { ProviderEvent } from '../../providers/payments/index';
 import type { OutboxEvent } from '../outbox';
-import { decideStep, type OrderStep } from '../orders/state-machine';
-import { writeTransition } from '../orders/transitions';
+import { applyPaymentStep } from '../orders/commands/payment-steps';
 import { planSettlement, recordPaymentSignal, type Settlement } from './payments';
 import type { PaymentSignal } from './lifecycle';
 
@@ -83,13 +82,6 @@ function failureReasonOf(event: ProviderEvent): string | null {
   return [e.decline_code ?? e.code, e.message].filter((x) => typeof x === 'string').join(': ') || null;
 }
 
-async function moveOrder(tx: Tx, order: Order, step: OrderStep, eventId: string, reason: string | null) {
-  const decision = decideStep({ status: order.status, dispatch: order.dispatchState, merchantId: order.merchantId, customerId: order.customerId, driverId: order.driverId }, step, { kind: 'stripe' });
-  if (!decision.ok) return null;
-  // The order row is locked (select … for update), so the conditional update cannot miss.
-  return writeTransition(tx, { current: order, step, next: decision.next, dispatch: decision.dispatch, actor: { type: 'stripe', id: eventId }, reason });
-}
-
 export async function applyStripeEvent(db: Database, event: ProviderEvent): Promise<StripeEventOutcome> {
   return db.transaction(async (tx): Promise<StripeEventOutcome> => {
     const outcome: StripeEventOutcome = { duplicate: false, orderEvents: [], settlement: { kind: 'none' }, effect: 'ignored' };
@@ -114,7 +106,7 @@ export async function applyStripeEvent(db: Database, event: ProviderEvent): Prom
     if (signal.kind === 'succeeded' && paymentNow.status === 'succeeded') {
       // Only money actually held places the order: a `succeeded` that arrives
       // after the payment was refunded (or another late event) places nothing.
-      const moved = await moveOrder(tx, order, 'paid', event.id, null);
+      const moved = await applyPaymentStep(tx, { order, step: 'paid', eventId: event.id, reason: null });
       if (moved) {
         outcome.orderEvents.push({ merchantId: order.merchantId, events: moved.events });
         effects.push('order placed');
@@ -124,7 +116,7 @@ export async function applyStripeEvent(db: Database, event: ProviderEvent): Prom
         effects.push(`order already ${order.status}: refund`);
       }
     } else if (signal.kind === 'canceled') {
-      const moved = await moveOrder(tx, order, 'payment_canceled', event.id, 'payment cancelled');
+      const moved = await applyPaymentStep(tx, { order, step: 'payment_canceled', eventId: event.id, reason: 'payment cancelled' });
       if (moved) {
         outcome.orderEvents.push({ merchantId: order.merchantId, events: moved.events });
         effects.push('order cancelled');

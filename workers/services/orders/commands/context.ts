@@ -1,0 +1,70 @@
+/**
+ * What every order command receives and how it reports back. A command owns
+ * the whole of its change: it decides and commits (transitions.ts, the
+ * timeline), then runs what follows every commit (order-commit.ts
+ * `afterOrderCommit`) and its own after-commit work (dispatch on accept, the
+ * provider call of a refund), so a route, the Stripe webhook or the shard's
+ * entrypoint cannot forget a part. Refusals are the typed problems of
+ * workers/problem.ts, thrown.
+ */
+import type { Database } from '../../../../db/client';
+import type { Order } from '../../../../db/schema/index';
+import { problems } from '../../../problem';
+import { afterOrderCommit } from '../../order-commit';
+import type { OutboxEvent } from '../../outbox';
+import { loadOrderDetail } from '../repository';
+import type { StepActor } from '../state-machine';
+import type { EventActor } from '../timeline';
+import type { OrderDetail } from '../view';
+
+type WaitUntil = { waitUntil(promise: Promise<unknown>): void };
+
+/** The per-invocation dependencies: the request's (or entrypoint's) database, its env and its ctx. */
+export interface CommandContext {
+  db: Database;
+  env: Env;
+  ctx: WaitUntil;
+}
+
+/**
+ * Who takes the step: in relation to the order (the state machine's actor,
+ * resolved by the caller from its principal: services/orders/access.ts) and
+ * as the history records it.
+ */
+export interface CommandActor {
+  step: StepActor;
+  event: EventActor;
+}
+
+/** Input of a lifecycle step on one order. */
+export interface StepInput {
+  orderId: string;
+  actor: CommandActor;
+}
+
+/** Input of a step that may carry a free-text reason (reject, fail, cancel). */
+export interface ReasonedStepInput extends StepInput {
+  reason?: string | undefined;
+}
+
+/** What every lifecycle step answers: the committed row, its events, and the order as read after everything the step did. */
+export interface StepOutcome {
+  order: Order;
+  /** The row the step was decided against. */
+  previous: Order;
+  events: OutboxEvent[];
+  /** The order with its items, contact, driver and proof, read after the commit (and the step's provider calls). */
+  detail: OrderDetail;
+}
+
+/** Runs `afterOrderCommit` for a committed change (merchant feed, outbox relay kick, the shard's watchers). */
+export function announce(cx: CommandContext, order: Order, events: readonly OutboxEvent[]): void {
+  afterOrderCommit(cx.env, cx.ctx, order.merchantId, events, order);
+}
+
+/** The order as read after the step; it exists (the step just changed it), a vanished row is an internal error. */
+export async function detailAfter(cx: CommandContext, orderId: string): Promise<OrderDetail> {
+  const detail = await loadOrderDetail(cx.db, orderId);
+  if (!detail) throw problems.internal();
+  return detail;
+}

@@ -1,0 +1,88 @@
+/**
+ * The merchant's and the driver's lifecycle steps, and cancellation: each
+ * decides and commits through `runOrderStep` (one winner among concurrent
+ * steps), announces the commit, then does its own after-commit work.
+ * Delivery, with its proof rules, is in deliver.ts.
+ */
+import type { Order } from '../../../../db/schema/index';
+import { paymentProvider } from '../../../providers/payments/index';
+import { startDispatch } from '../../dispatch-client';
+import { planSettlement, settle, type Settlement } from '../../payments/payments';
+import type { OrderStep } from '../state-machine';
+import { runOrderStep } from '../transitions';
+import { announce, detailAfter, type CommandContext, type ReasonedStepInput, type StepInput, type StepOutcome } from './context';
+
+/** A step with nothing of its own: decide, commit, announce, read back. */
+async function simpleStep(cx: CommandContext, step: OrderStep, input: ReasonedStepInput): Promise<StepOutcome> {
+  const result = await runOrderStep(cx.db, input.orderId, step, input.actor.step, input.actor.event, { reason: input.reason ?? null });
+  announce(cx, result.order, result.events);
+  return { order: result.order, previous: result.previous, events: result.events, detail: await detailAfter(cx, input.orderId) };
+}
+
+/** placed → preparing (its merchant). Starts dispatch after the commit; `order.preparing` in the outbox is the backstop. */
+export async function acceptOrder(cx: CommandContext, input: StepInput): Promise<StepOutcome> {
+  const result = await runOrderStep(cx.db, input.orderId, 'accept', input.actor.step, input.actor.event);
+  announce(cx, result.order, result.events);
+  cx.ctx.waitUntil(
+    startDispatch(cx.env, dispatchRequestOf(result.order)).catch((error: unknown) =>
+      console.error(JSON.stringify({ msg: 'startDispatch failed (order.preparing in the outbox is the backstop)', orderId: result.order.id, error: String(error) })),
+    ),
+  );
+  return { order: result.order, previous: result.previous, events: result.events, detail: await detailAfter(cx, input.orderId) };
+}
+
+const dispatchRequestOf = (o: Order) => ({
+  id: o.id,
+  cityId: o.cityId,
+  merchantId: o.merchantId,
+  pickup: { lat: o.pickupLat, lng: o.pickupLng },
+  dropoff: { lat: o.dropoffLat, lng: o.dropoffLng },
+  requiresPrescription: o.requiresPrescription,
+});
+
+/** preparing → ready (its merchant). */
+export const markReady = (cx: CommandContext, input: StepInput): Promise<StepOutcome> => simpleStep(cx, 'ready', input);
+
+/** The assigned driver is at the shop (preparing or ready; status unchanged, an event in the history). */
+export const driverArrived = (cx: CommandContext, input: StepInput): Promise<StepOutcome> => simpleStep(cx, 'arrived', input);
+
+/** ready → in_delivery (the assigned driver). */
+export const pickUpOrder = (cx: CommandContext, input: StepInput): Promise<StepOutcome> => simpleStep(cx, 'pickup', input);
+
+/** in_delivery → failed (the assigned driver). */
+export const failDelivery = (cx: CommandContext, input: ReasonedStepInput): Promise<StepOutcome> => simpleStep(cx, 'fail', input);
+
+/** An order ended before delivery, with what was asked of the payment provider. */
+export interface EndedOutcome extends StepOutcome {
+  /** Planned in the step's transaction; asked for after the commit (a failed call stays pending for the cron). */
+  settlement: Settlement;
+}
+
+/**
+ * Ends an order before delivery and settles its payment: a captured payment
+ * gets a refund row in the step's transaction and the refund is asked for
+ * after the commit; an unpaid intent is cancelled at the provider. The order
+ * is ended whatever the provider says: a failed refund stays pending and the
+ * cron asks again (payments/sweeps.ts).
+ */
+async function endOrder(cx: CommandContext, step: 'reject' | 'cancel', input: ReasonedStepInput): Promise<EndedOutcome> {
+  const result = await runOrderStep<Settlement>(cx.db, input.orderId, step, input.actor.step, input.actor.event, {
+    reason: input.reason ?? null,
+    extra: (tx, order) => planSettlement(tx, order.id, step === 'reject' ? 'merchant_rejected' : 'requested_by_customer'),
+  });
+  announce(cx, result.order, result.events);
+  if (result.extra.kind !== 'none') {
+    try {
+      await settle(cx.db, paymentProvider(cx.env), result.extra);
+    } catch (error) {
+      console.warn(JSON.stringify({ msg: 'payment settlement deferred', orderId: input.orderId, error: String(error) }));
+    }
+  }
+  return { order: result.order, previous: result.previous, events: result.events, settlement: result.extra, detail: await detailAfter(cx, input.orderId) };
+}
+
+/** placed → rejected (its merchant); a captured payment is refunded. */
+export const rejectOrder = (cx: CommandContext, input: ReasonedStepInput): Promise<EndedOutcome> => endOrder(cx, 'reject', input);
+
+/** → cancelled (its customer before preparing, its merchant before in_delivery); a captured payment is refunded, an open intent cancelled. */
+export const cancelOrder = (cx: CommandContext, input: ReasonedStepInput): Promise<EndedOutcome> => endOrder(cx, 'cancel', input);
