@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { OPEN_STATUSES } from '../../domain/order';
 import { sql } from 'drizzle-orm';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env';
@@ -6,8 +7,6 @@ import { authenticate } from '../middleware/auth';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { isOperator } from '../services/auth/principal';
-
-const OPEN_STATUSES = ['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery'] as const;
 
 /**
  * Scrapers present `Bearer <METRICS_TOKEN>` (a secret set in production; empty

@@ -8,6 +8,7 @@
  */
 import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { OPEN_STATUSES } from '../../domain/order';
 import {
   auditLog, deliveryProofs, devices, drivers, merchantMembers, notificationPreferences, orderContacts, orderItems, orders,
   orderStatusEvents, passwordCredentials, payments, proofPhotos, refreshTokens, refunds, userProfiles, users,
@@ -15,8 +16,6 @@ import {
 import { problems } from '../problem';
 import { deleteProofPhotosOfCustomer } from './proof-photos/store';
 import { proofPhotoUrl } from './proof-photos/urls';
-
-const OPEN = ['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery'] as const;
 
 export async function exportPersonalData(db: Database, userId: string, publicBaseUrl: string) {
   const [user] = await db.select().from(users).where(eq(users.id, userId));
@@ -94,7 +93,7 @@ export async function erasePersonalData(db: Database, userId: string, proofPhoto
   const [open] = await db
     .select({ id: orders.id })
     .from(orders)
-    .where(and(inArray(orders.status, OPEN), driver ? sql`(${orders.customerId} = ${userId} or ${orders.driverId} = ${driver.id})` : eq(orders.customerId, userId)))
+    .where(and(inArray(orders.status, OPEN_STATUSES), driver ? sql`(${orders.customerId} = ${userId} or ${orders.driverId} = ${driver.id})` : eq(orders.customerId, userId)))
     .limit(1);
   if (open) throw problems.conflict('order-in-progress', 'An order of yours is still in progress; the account can be erased once it has ended.', { orderId: open.id });
   const [owner] = await db.select().from(merchantMembers).where(and(eq(merchantMembers.userId, userId), eq(merchantMembers.role, 'owner')));

@@ -9,22 +9,13 @@
  * `classifyMessage` tells the kinds apart for the consumer.
  */
 
-/** Event types merchants may subscribe to (API.md, Merchant webhooks). */
-export const PUBLIC_EVENT_TYPES = [
-  'order.created',
-  'order.placed',
-  'order.preparing',
-  'order.ready',
-  'order.assigned',
-  'order.in_delivery',
-  'order.delivered',
-  'order.cancelled',
-  'order.rejected',
-  'order.failed',
-  'payment.succeeded',
-  'payment.failed',
-  'payment.refunded',
-] as const;
+import { WEBHOOK_EVENT_TYPES } from '../../../domain/order';
+
+/**
+ * Event types merchants may subscribe to (API.md, Merchant webhooks): the
+ * list of domain/order.ts, under the name the webhook code reads.
+ */
+export const PUBLIC_EVENT_TYPES = WEBHOOK_EVENT_TYPES;
 export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
 
 /**

@@ -17,10 +17,10 @@ import type { Database } from '../../../db/client';
 import { orders } from '../../../db/schema/index';
 import { dispatchOrder, loadCityGeometry, publishOrderStatus, shardOrderOf, type ShardEnv } from '../city-shard-client';
 import { orderIdOf, type EventEnvelope } from '../events/envelope';
-import type { OrderStatus } from './state-machine';
+import { ASSIGNABLE_STATUSES, type OrderStatus } from '../../../domain/order';
 
-/** Statuses in which an order waits for, or travels with, a driver. */
-const DISPATCHABLE = new Set(['preparing', 'ready']);
+/** Statuses in which the shard may assign a driver (domain/order.ts). */
+const DISPATCHABLE: ReadonlySet<OrderStatus> = new Set(ASSIGNABLE_STATUSES);
 
 export type BackstopAction = 'dispatch' | 'status' | 'none';
 
