@@ -14,6 +14,7 @@ export default {
     // Imported on first use: an isolate that only answers API requests never
     // evaluates the consumers, nor the Twilio SDK behind them.
     if (batch.queue === 'delivery-events-dlq') return (await import('./queue/dead-letters')).consumeDeadLetters(batch, env);
+    if (batch.queue === 'delivery-dispatch') return (await import('./queue/dispatch-consumer')).consumeDispatchFacts(batch, env);
     return (await import('./queue/consumer')).consumeEvents(batch, env);
   },
 

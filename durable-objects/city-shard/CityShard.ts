@@ -99,7 +99,7 @@ export class CityShard extends DurableObject<Env> {
     super(ctx, env);
     this.repo = new ShardRepository(ctx.storage.sql);
     this.writer = new ShardWriter(this.repo, () => this.state, (fn) => ctx.storage.transactionSync(fn));
-    this.eventSink = new QueueEventSink(env.EVENTS);
+    this.eventSink = new QueueEventSink(env.DISPATCH);
     this.link = new ShardLink({
       state: () => this.state,
       step: (input, first) => this.step(input, first),
@@ -439,7 +439,7 @@ export class CityShard extends DurableObject<Env> {
   }
 
   tracking(orderId: string): TrackingView | null {
-    return trackingOf(this.state, orderId);
+    return trackingOf(this.state, orderId, this.clock());
   }
 
   snapshot(): ShardSnapshot {

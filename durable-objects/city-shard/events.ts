@@ -74,7 +74,7 @@ export interface ShardEventMessage {
   event: ShardEvent;
 }
 
-/** Production sink: the Worker's EVENTS queue (consumer in the orders domain). */
+/** Production sink: the Worker's DISPATCH queue (workers/queue/dispatch-consumer.ts), apart from notifications (ADR 0075). */
 export class QueueEventSink implements EventSink {
   constructor(private readonly queue: { sendBatch(messages: Iterable<{ body: ShardEventMessage }>): Promise<unknown> }) {}
 

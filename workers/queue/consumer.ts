@@ -47,27 +47,26 @@ const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Out
 ];
 
 /**
- * Shard facts that people hear about: an offer reaches the driver's phone as
- * a push (an app in the background misses the socket message); arriving soon
- * reaches the customer (the rule checks the order is still in delivery).
+ * Shard facts that people hear about, as the notification event they become:
+ * an offer reaches the driver's phone as a push (an app in the background
+ * misses the socket message); arriving soon reaches the customer (the rule
+ * checks the order is still in delivery). The dispatch queue's consumer sends
+ * these to the EVENTS queue, so no provider call ever delays a dispatch fact.
  */
-async function notifyShardFact(body: ShardEventBody, deps: ConsumerDeps): Promise<Outcome> {
+export function notificationOf(body: ShardEventBody): EventEnvelope | null {
   const e = body.event;
   if (e.type === 'dispatch.offered') {
-    return notifyForEvent(
-      {
-        id: e.id,
-        type: 'dispatch.offer',
-        createdAt: e.at,
-        data: { offerId: e.offerId, orderId: e.orderId, driverId: e.driverId, expiresAt: e.expiresAt, payoutCents: e.payoutCents },
-      },
-      deps,
-    );
+    return { id: e.id, type: 'dispatch.offer', createdAt: e.at, data: { offerId: e.offerId, orderId: e.orderId, driverId: e.driverId, expiresAt: e.expiresAt, payoutCents: e.payoutCents } };
   }
   if (e.type === 'order.arriving_soon') {
-    return notifyForEvent({ id: e.id, type: 'order.arriving_soon', createdAt: e.at, data: { orderId: e.orderId, driverId: e.driverId, etaSeconds: e.etaSeconds } }, deps);
+    return { id: e.id, type: 'order.arriving_soon', createdAt: e.at, data: { orderId: e.orderId, driverId: e.driverId, etaSeconds: e.etaSeconds } };
   }
-  return { retry: false };
+  return null;
+}
+
+async function notifyShardFact(body: ShardEventBody, deps: ConsumerDeps): Promise<Outcome> {
+  const event = notificationOf(body);
+  return event ? notifyForEvent(event, deps) : { retry: false };
 }
 
 /** Handlers of city-shard facts: what people are told, and the orders domain's applier. */
@@ -80,7 +79,7 @@ const DISPATCH_FACTS = new Set(['dispatch.offered', 'dispatch.offer_resolved', '
 /** Facts that only notify: nothing to write to Postgres besides the notification log. */
 const NOTIFY_ONLY_FACTS = new Set(['order.arriving_soon']);
 
-async function applyShardFact(body: ShardEventBody, deps: ConsumerDeps, messageId: string): Promise<Outcome | void> {
+export async function applyShardFact(body: ShardEventBody, deps: Pick<ConsumerDeps, 'db' | 'dispatchEffects'>, messageId: string): Promise<Outcome | void> {
   if (NOTIFY_ONLY_FACTS.has(body.event.type)) return;
   if (!DISPATCH_FACTS.has(body.event.type)) {
     await parkMessage(deps.db, { messageId, body, attempts: 0, error: `unknown city-shard fact ${body.event.type}` });
@@ -90,7 +89,7 @@ async function applyShardFact(body: ShardEventBody, deps: ConsumerDeps, messageI
 }
 
 /** `db` is the batch's client: the lookups here need no connection of their own. */
-function dispatchEffectsFor(env: Env, db: Database): DispatchFactEffects {
+export function dispatchEffectsFor(env: Env, db: Database): DispatchFactEffects {
   return {
     async afterCommit(merchantId, events, order) {
       const pending: Promise<unknown>[] = [];
@@ -130,7 +129,7 @@ export async function handleMessage(body: unknown, messageId: string, deps: Cons
 }
 
 /** Messages about one order, oldest first: handled in sequence so its messages go out in order. */
-function byOrder(messages: readonly Message<unknown>[]): Message<unknown>[][] {
+export function byOrder(messages: readonly Message<unknown>[]): Message<unknown>[][] {
   const groups = new Map<string, Message<unknown>[]>();
   for (const m of messages) {
     const c = classifyMessage(m.body);
@@ -144,7 +143,7 @@ function byOrder(messages: readonly Message<unknown>[]): Message<unknown>[][] {
   return [...groups.values()].map((g) => g.sort((a, b) => at(a) - at(b)));
 }
 
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await fn(items[next++]!);

@@ -5,9 +5,9 @@
  * their connections, or stay down until cleared), so a test in workerd can
  * stage an outage and a recovery over plain HTTP.
  *
- *   POST   /_fake/faults   { match?, times?, status?, mode?: 'status' | 'drop' }
+ *   POST   /_fake/faults   { match?, times?, status?, mode?: 'status' | 'drop' | 'slow', delayMs? }
  *          `match`: a substring of the request's path or body (default: all);
- *          `times` omitted: until cleared ("down").
+ *          `times` omitted: until cleared ("down"); `slow`: answer as usual, `delayMs` late.
  *   DELETE /_fake/faults?match=…   clear (all when no match): "recover"
  *   GET    /_fake/requests?match=… every request received, with its answer
  */
@@ -18,7 +18,9 @@ export interface Fault {
   match: string;
   remaining: number;
   status: number;
-  mode: 'status' | 'drop';
+  mode: 'status' | 'drop' | 'slow';
+  /** `slow`: how long the answer waits. */
+  delayMs?: number;
 }
 
 export interface RecordedRequest {
@@ -89,7 +91,7 @@ export async function startFake(options: { name: string; port?: number; handle: 
       if (url.pathname.startsWith('/_fake/')) {
         if (url.pathname === '/_fake/faults' && request.method === 'POST') {
           const f = (body ? JSON.parse(body) : {}) as Partial<Fault> & { times?: number };
-          faults.push({ match: f.match ?? '', remaining: f.times ?? Number.POSITIVE_INFINITY, status: f.status ?? 503, mode: f.mode ?? 'status' });
+          faults.push({ match: f.match ?? '', remaining: f.times ?? Number.POSITIVE_INFINITY, status: f.status ?? 503, mode: f.mode ?? 'status', delayMs: Math.min(Math.max(0, f.delayMs ?? 0), 60_000) });
           return json(res, 201, { faults: faults.length });
         }
         if (url.pathname === '/_fake/faults' && request.method === 'DELETE') {
@@ -115,8 +117,11 @@ export async function startFake(options: { name: string; port?: number; handle: 
           req.socket.destroy();
           return;
         }
-        record.status = fault.status;
-        return json(res, fault.status, { error: `${options.name} fake: injected failure` });
+        if (fault.mode === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 0));
+        else {
+          record.status = fault.status;
+          return json(res, fault.status, { error: `${options.name} fake: injected failure` });
+        }
       }
       const answer = (await options.handle(request)) ?? { status: 404, body: { error: 'not found' } };
       record.status = answer.status;
