@@ -9,8 +9,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { openDatabase } from '../db/client';
 import type { AssignmentRequest, OrderCommandsPort } from '../durable-objects/city-shard/assignment-commits';
-import { afterOrderCommit } from './services/order-commit';
-import { commitAssignment } from './services/orders/dispatch-facts';
+import { assignDriver } from './services/orders/commands/assign';
 
 export class OrderCommands extends WorkerEntrypoint<Env> implements OrderCommandsPort {
   /**
@@ -19,8 +18,7 @@ export class OrderCommands extends WorkerEntrypoint<Env> implements OrderCommand
    * follows a commit (feed, relay, the shard's watchers) runs after the answer.
    */
   async commitAssignment(request: AssignmentRequest): Promise<{ kind: 'assigned' | 'duplicate' | 'refused'; reason: string | null }> {
-    const outcome = await commitAssignment(openDatabase(this.env.HYPERDRIVE.connectionString), request);
-    if (outcome.kind === 'assigned') afterOrderCommit(this.env, this.ctx, outcome.order.merchantId, outcome.events, outcome.order);
+    const outcome = await assignDriver({ db: openDatabase(this.env.HYPERDRIVE.connectionString), env: this.env, ctx: this.ctx }, request);
     return { kind: outcome.kind, reason: outcome.kind === 'refused' ? outcome.reason : null };
   }
 }

@@ -147,6 +147,12 @@ export interface ShardState {
   offers: Map<string, Offer>;
   /** Offers of other shards' orders to this shard's drivers (open ones, and ended ones for an hour). */
   hosted: Map<string, HostedOffer>;
+  /**
+   * The last committed event seq relayed to watchers of orders, job or not
+   * (memory only, bounded): a repeated or older relay is not sent again. After
+   * an eviction a client's own seq check is what remains (API.md v1.1).
+   */
+  relayedSeqs?: Map<string, number>;
 }
 
 export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping' | 'assignment_commit';

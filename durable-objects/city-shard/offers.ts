@@ -460,6 +460,16 @@ export function cancelDispatch(state: ShardState, orderId: string, reason: strin
   return viewOf(job);
 }
 
+/** Orders remembered by `relayedSeqs`; the oldest is forgotten first. */
+const RELAYED_SEQS_KEPT = 20_000;
+
+function rememberRelayed(state: ShardState, orderId: string, seq: number): void {
+  const seqs = (state.relayedSeqs ??= new Map());
+  seqs.delete(orderId);
+  seqs.set(orderId, seq);
+  if (seqs.size > RELAYED_SEQS_KEPT) seqs.delete(seqs.keys().next().value!);
+}
+
 /** Dispatch states the orders domain owns (driver steps); the others are the shard's own decisions. */
 const DOMAIN_DISPATCH: ReadonlySet<DispatchState> = new Set(['picked_up', 'dropped_off']);
 
@@ -483,11 +493,15 @@ export function orderStatusChanged(state: ShardState, e: CommittedEvent, now: nu
   const job = state.jobs.get(orderId);
   const at = e.at ?? iso(now);
   const frame = { type: 'status' as const, orderId, status, dispatch: dispatch ?? job?.dispatch ?? 'unassigned', at, ...(e.seq !== undefined ? { seq: e.seq } : {}) };
+  if (e.seq !== undefined) {
+    // Told already (the commit's relay and the queue's backstop both arrive), or older: nothing to send.
+    if (e.seq <= Math.max(job?.timeline?.seq ?? 0, state.relayedSeqs?.get(orderId) ?? 0)) return;
+    rememberRelayed(state, orderId, e.seq);
+  }
   if (!job) {
     if (dispatch) effects.push({ type: 'watchers', orderId, coalesce: false, message: frame });
     return;
   }
-  if (e.seq !== undefined && job.timeline && e.seq <= job.timeline.seq) return;
   if (e.seq !== undefined) job.timeline = { seq: e.seq, status, dispatch: frame.dispatch, at };
   job.orderStatus = status;
   if (dispatch && DOMAIN_DISPATCH.has(dispatch)) job.dispatch = dispatch;

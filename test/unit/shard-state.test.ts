@@ -348,6 +348,21 @@ describe('shard state: the assignment is committed before anyone is told (ADR 00
     expect(s.effects).toEqual([]);
   });
 
+  it('an order without a job yet is told each committed event once, and a job started later does not repeat it', () => {
+    const s = new Shard();
+    s.online('a', 100, T0);
+    s.do({ type: 'order.status', orderId: 'ord_1', status: 'placed', dispatch: 'unassigned', seq: 2 }, T0);
+    expect(s.watchers('ord_1')).toEqual([expect.objectContaining({ status: 'placed', seq: 2 })]);
+    s.do({ type: 'order.status', orderId: 'ord_1', status: 'placed', dispatch: 'unassigned', seq: 2 }, T0 + 1);
+    expect(s.watchers('ord_1')).toEqual([]);
+    s.do({ type: 'order.status', orderId: 'ord_1', status: 'preparing', dispatch: 'unassigned', seq: 3 }, T0 + 2);
+    expect(s.watchers('ord_1')).toEqual([expect.objectContaining({ status: 'preparing', seq: 3 })]);
+    s.dispatch('ord_1', T0 + 3);
+    // The queue's backstop repeats seq 3 once the job exists: not sent again.
+    s.do({ type: 'order.status', orderId: 'ord_1', status: 'preparing', dispatch: 'unassigned', seq: 3 }, T0 + 4);
+    expect(s.watchers('ord_1')).toEqual([]);
+  });
+
   it('watchers never see an older committed event after a newer one', () => {
     const { s, offer } = accepted();
     s.do({ type: 'assignment.committed', orderId: 'ord_1', offerId: offer.offerId, outcome: 'assigned', reason: null }, T0 + 1_100);

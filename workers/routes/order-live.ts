@@ -6,6 +6,7 @@
  * - GET /v1/orders/{id}/dispatch: its merchant and operators; the order's
  *   customer and driver 403; another merchant 404.
  */
+import { DISPATCH_STATES } from '../../domain/order';
 import { createRoute, z } from '@hono/zod-openapi';
 import { desc, eq } from 'drizzle-orm';
 import { dispatchOffers } from '../../db/schema/index';
@@ -32,7 +33,7 @@ const CandidateSchema = z.object({
 const DispatchLogSchema = z
   .object({
     orderId: z.string(),
-    dispatch: z.enum(['unassigned', 'offered', 'assigned', 'picked_up', 'dropped_off']),
+    dispatch: z.enum(DISPATCH_STATES),
     driverId: z.string().nullable(),
     source: z.enum(['shard', 'postgres', 'none']).openapi({ description: 'The live log of the city shard (kept a day after the order ends), or the durable copy in Postgres.' }),
     offers: z.array(

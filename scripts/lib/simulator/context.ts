@@ -17,6 +17,10 @@ export interface SimStats {
   offersDeclined: number;
   fixesSent: number;
   errors: number;
+  /** Milliseconds from the socket's `assignment` to the driver's first successful read of the order (ADR 0075). */
+  assignmentToReadMs: number[];
+  /** Reads of a just-assigned order the API refused (404/403) before one succeeded: 0 when every party agrees. */
+  assignmentReadsRefused: number;
 }
 
 /** What every simulated actor shares. */

@@ -22,6 +22,8 @@ export class SimDriver {
   readonly brain: DriverBrain;
   private loop: ReturnType<typeof setInterval> | null = null;
   private online = false;
+  /** When the socket said `assignment`, by order, until the first successful read (the stats). */
+  private readonly assignedAt = new Map<string, number>();
 
   constructor(
     private readonly ctx: SimContext,
@@ -117,6 +119,9 @@ export class SimDriver {
         input = { type: 'offer.expired', offerId: m.offerId };
         break;
       case 'assignment':
+        this.assignedAt.set(m.orderId, Date.now());
+        input = { type: m.type, orderId: m.orderId };
+        break;
       case 'assignment.cancelled':
         input = { type: m.type, orderId: m.orderId };
         break;
@@ -154,8 +159,16 @@ export class SimDriver {
           break;
         case 'read':
           void this.account.call<OrderInfo>(`/v1/orders/${encodeURIComponent(c.orderId)}`).then(
-            (order) => this.feed({ type: 'order', orderId: c.orderId, order, status: 200 }),
+            (order) => {
+              const since = this.assignedAt.get(c.orderId);
+              if (since !== undefined) {
+                this.assignedAt.delete(c.orderId);
+                this.ctx.stats.assignmentToReadMs.push(Date.now() - since);
+              }
+              this.feed({ type: 'order', orderId: c.orderId, order, status: 200 });
+            },
             (error: unknown) => {
+              if (this.assignedAt.has(c.orderId) && error instanceof HttpError && (error.status === 404 || error.status === 403)) this.ctx.stats.assignmentReadsRefused++;
               if (!(error instanceof HttpError && error.status === 404)) this.ctx.warn('driver-read', `driver ${this.demo.email}: cannot read order ${c.orderId}: ${String(error)}`);
               this.feed({ type: 'order', orderId: c.orderId, order: null, status: error instanceof HttpError ? error.status : 0 });
             },

@@ -38,7 +38,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
   const api = new SimApi(options.baseUrl, options.loginsPerMinute, options.sessionFile);
   let stopped = false;
   const lastWarn = new Map<string, number>();
-  const stats: SimStats = { offersAccepted: 0, offersDeclined: 0, fixesSent: 0, errors: 0 };
+  const stats: SimStats = { offersAccepted: 0, offersDeclined: 0, fixesSent: 0, errors: 0, assignmentToReadMs: [], assignmentReadsRefused: 0 };
   const ledger = new SimLedger();
 
   const cities = await api.request<{ items: CityRow[] }>('/v1/cities');

@@ -129,11 +129,18 @@ export class SimLedger {
 const secs = (s: number | null) => (s === null ? '-' : s < 120 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`);
 
 /** The periodic one-line summary. */
-export function summaryLine(s: LedgerSummary, drivers: { idle: number; busy: number; onBreak: number }, extra: { offersAccepted: number; offersDeclined: number; fixesSent: number; errors: number }): string {
+export function summaryLine(
+  s: LedgerSummary,
+  drivers: { idle: number; busy: number; onBreak: number },
+  extra: { offersAccepted: number; offersDeclined: number; fixesSent: number; errors: number; assignmentToReadMs?: number[]; assignmentReadsRefused?: number },
+): string {
+  const reads = [...(extra.assignmentToReadMs ?? [])].sort((a, b) => a - b);
+  const readable = reads.length === 0 ? '' : `; assignment → readable by the driver: median ${reads[Math.floor(reads.length / 2)]} ms, max ${reads.at(-1)} ms over ${reads.length}, refused reads ${extra.assignmentReadsRefused ?? 0}`;
   return (
     `orders placed ${s.placed}, accepted ${s.accepted}, assigned ${s.assigned}, delivered ${s.delivered}, failed ${s.failed}, open ${s.open}; ` +
     `median to assignment ${secs(s.medianToAssignS)}, placed to delivered ${secs(s.medianToDeliverS)}; ` +
     `drivers busy ${drivers.busy}, free ${drivers.idle}, on a break ${drivers.onBreak}; ` +
-    `offers accepted ${extra.offersAccepted}, declined ${extra.offersDeclined}; fixes ${extra.fixesSent}; errors ${extra.errors}`
+    `offers accepted ${extra.offersAccepted}, declined ${extra.offersDeclined}; fixes ${extra.fixesSent}; errors ${extra.errors}` +
+    readable
   );
 }

@@ -13,13 +13,13 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { orders, orderStatusEvents, type Order } from '../../../db/schema/index';
-import type { OrderEventType, OrderStatus } from '../../../domain/order';
+import type { ActorType, OrderEventType, OrderStatus } from '../../../domain/order';
 import { outboxEvent, writeOutbox, type OutboxEvent } from '../outbox';
 
 export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Writer = Pick<Database, 'insert'>;
 
-export type EventActorType = 'customer' | 'merchant' | 'driver' | 'ops' | 'admin' | 'system' | 'stripe';
+export type EventActorType = ActorType;
 
 export interface EventActor {
   type: EventActorType;
