@@ -19,7 +19,7 @@ const live = createRoute({
   tags: ['Merchants'],
   summary: 'Live order feed (WebSocket)',
   description:
-    'Who may call: callers acting for {id}; another merchant: 404; other roles: 403. Send `Upgrade: websocket`. Messages (JSON): `hello {seq}`, then on reconnect with `?since=<seq>` every missed `status {seq, orderId, status, dispatch, at, event}` in order (or `resync` if they are no longer all kept), then `live {seq}`, then each new `status` within a second of its commit. `{"type":"ping"}` is answered with `{"type":"pong"}`.',
+    'Who may call: callers acting for {id}; another merchant: 404; other roles: 403. Send `Upgrade: websocket`. Messages (JSON): `hello {seq}`, then on reconnect with `?since=<seq>` every missed `status {seq, orderId, status, dispatch, at, event, orderSeq, order}` in order (`seq` is the feed’s own, per merchant; `orderSeq` is the order event’s seq and `order` the order as of that event: one order’s frames arrive in orderSeq order, each once) (or `resync` if they are no longer all kept), then `live {seq}`, then each new `status` within a second of its commit. `{"type":"ping"}` is answered with `{"type":"pong"}`.',
   middleware: [requireAuth('merchant')] as const,
   request: {
     params: MerchantIdParam,

@@ -63,7 +63,7 @@ const live = createRoute({
   tags: ['Orders'],
   summary: 'Live position, status and ETA of one order (WebSocket)',
   description:
-    'Who may call: as GET /v1/orders/{id} (its customer, merchant, assigned driver); anyone else 404. Send `Upgrade: websocket` (browsers pass `?access_token=`). On connect: the current `status`, and once a driver is assigned its last `location` and `eta`; then `status {orderId, status, dispatch, at}`, `location {orderId, lat, lng, heading?, at}` and `eta {orderId, seconds}` as they change (positions and ETAs are coalesced: a slow client gets the latest). `{"type":"ping"}` is answered `{"type":"pong"}`.',
+    'Who may call: as GET /v1/orders/{id} (its customer, merchant, assigned driver); anyone else 404. Send `Upgrade: websocket` (browsers pass `?access_token=`). On connect: the current `status`, and once a driver is assigned its last `location` and `eta`; then `status {orderId, status, dispatch, at, seq}` (each committed order event once, in seq order: `seq` is the event’s in GET /v1/orders/{id}/events; a client ignores a frame with a seq lower than one it has), `location {orderId, lat, lng, heading?, at}` and `eta {orderId, seconds, pickupSeconds?, at?}` as they change (positions and ETAs are coalesced: a slow client gets the latest). `{"type":"ping"}` is answered `{"type":"pong"}`.',
   middleware: [requireAuth('customer', 'merchant', 'driver')] as const,
   request: {
     params: OrderIdParam,
