@@ -103,9 +103,10 @@ async function main(): Promise<void> {
 
   const sql = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
   const orderIds = [...observed.keys()];
-  const rows = await sql<{ order_id: string; seq: number; type: string | null; status: string; dispatch_state: string | null; snapshot: Record<string, unknown> | null; at: Date }[]>`
+  type Row = { order_id: string; seq: number; type: string | null; status: string; dispatch_state: string | null; snapshot: Record<string, unknown> | null; at: Date };
+  const rows = await sql<Row[]>`
     select order_id, seq, type, status, dispatch_state, snapshot, at from order_status_events where order_id = any(${orderIds}) order by order_id, seq`;
-  const log = new Map<string, typeof rows>();
+  const log = new Map<string, Row[]>();
   for (const r of rows) log.set(r.order_id, [...(log.get(r.order_id) ?? []), r]);
   const subscribed = new Set(['order.created', 'order.placed', 'order.preparing', 'order.ready', 'order.assigned', 'order.in_delivery', 'order.delivered', 'order.cancelled', 'order.rejected', 'order.failed']);
 
