@@ -13,6 +13,7 @@ const UNAVAILABLE_CODES = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
   '08000', // connection_exception
@@ -30,7 +31,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     const message = String((e as { message?: unknown }).message ?? '');
-    if (/connect(ion)? (refused|timed out|timeout)|network connection lost|socket (has been )?closed|cannot connect to the specified address|query_wait_timeout|no more connections allowed/i.test(message)) return true;
+    if (/connect(ion)? (refused|timed out|timeout)|connection attempt failed|connection (terminated|reset)|network connection lost|socket (has been )?closed|cannot connect to the specified address|query_wait_timeout|no more connections allowed/i.test(message)) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;

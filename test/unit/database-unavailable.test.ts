@@ -17,6 +17,10 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(pgError('08006', 'connection failure'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('no more connections allowed (max_client_conn)'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('wrapped', { cause: pgError('57P01', 'terminating connection due to administrator command') }))).toBe(true);
+    // Local Hyperdrive when Postgres was killed: postgres.js gets this, with no code (seen on `npm start`).
+    expect(isDatabaseUnavailable(new Error('connection attempt failed'))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('Failed query: select 1', { cause: new Error('connection attempt failed') }))).toBe(true);
+    expect(isDatabaseUnavailable(pgError('57P02', 'terminating connection because of crash of another server process'))).toBe(true);
   });
 
   it('does not hide a wrong query or a constraint as an outage', () => {
