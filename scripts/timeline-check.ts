@@ -35,8 +35,11 @@ type Frame = { type: string; orderId?: string; seq?: number; orderSeq?: number; 
 interface Observed {
   feed: Frame[];
   channel: Frame[];
+  /** When the check first heard of the order (its channel was opened then). */
+  since: number;
   terminalAt?: number;
 }
+let done = false;
 
 async function call<T>(path: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<T> {
   const res = await fetch(`${BASE}${path}`, {
@@ -54,9 +57,12 @@ const receiver = async (path: string, body?: unknown) => {
   return res.json() as Promise<unknown>;
 };
 
-function listen(url: string, onFrame: (f: Frame) => void): WebSocket {
+const closes = { feed: 0, channel: 0 };
+
+function listen(url: string, onFrame: (f: Frame) => void, onClose?: () => void): WebSocket {
   const ws = new WebSocket(url);
   ws.addEventListener('message', (e) => onFrame(JSON.parse(String(e.data)) as Frame));
+  if (onClose) ws.addEventListener('close', onClose);
   return ws;
 }
 
@@ -77,20 +83,35 @@ async function main(): Promise<void> {
     await receiver('/_fake/secrets', { name, secret: hook.secret });
     await receiver('/_fake/faults', { match: `/hooks/${name}`, mode: 'slow', delayMs: SLOW_MS });
     hooks.push(name);
-    sockets.push(
-      listen(`${wsBase}/v1/merchants/${me.merchantId}/live?access_token=${accessToken}`, (f) => {
-        if (f.type !== 'status' || !f.orderId) return;
-        let o = observed.get(f.orderId);
-        if (!o) {
-          // A new order: watch its own channel too, as its merchant.
-          observed.set(f.orderId, (o = { feed: [], channel: [] }));
-          const mine = o;
-          sockets.push(listen(`${wsBase}/v1/orders/${f.orderId}/live?access_token=${accessToken}`, (c) => c.type === 'status' && mine.channel.push(c)));
-        }
-        o.feed.push(f);
-        if (f.status && TERMINAL.has(f.status)) o.terminalAt ??= Date.now();
-      }),
-    );
+    // The feed socket reconnects with ?since= (a closed socket must not hide orders); `since=0` first: the
+    // feed's backlog names the orders placed before the check started too.
+    let feedSeq = 0;
+    const connectFeed = () => {
+      sockets.push(
+        listen(
+          `${wsBase}/v1/merchants/${me.merchantId}/live?since=${feedSeq}&access_token=${accessToken}`,
+          (f) => {
+            if (typeof f.seq === 'number' && f.type === 'status') feedSeq = Math.max(feedSeq, f.seq);
+            if (f.type !== 'status' || !f.orderId) return;
+            let o = observed.get(f.orderId);
+            if (!o) {
+              // A new order: watch its own channel too, as its merchant.
+              observed.set(f.orderId, (o = { feed: [], channel: [], since: Date.now() }));
+              const mine = o;
+              sockets.push(listen(`${wsBase}/v1/orders/${f.orderId}/live?access_token=${accessToken}`, (c) => c.type === 'status' && mine.channel.push(c), () => void closes.channel++));
+            }
+            if (f.orderSeq !== undefined && o.feed.some((x) => x.orderSeq === f.orderSeq)) return; // replayed on reconnect
+            o.feed.push(f);
+            if (f.status && TERMINAL.has(f.status)) o.terminalAt ??= Date.now();
+          },
+          () => {
+            closes.feed++;
+            if (!done) setTimeout(connectFeed, 500);
+          },
+        ),
+      );
+    };
+    connectFeed();
   }
   console.log(`timeline-check: ${DEMO_MERCHANTS.length} merchants, webhooks answering ${SLOW_MS} ms late; waiting for ${ORDERS} orders to end (at most ${MINUTES} min)…`);
 
@@ -100,6 +121,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\r  orders seen ${observed.size}, ended ${ended()} (${Math.round((Date.now() - started) / 1000)} s)   `);
   }
   console.log('');
+  done = true;
 
   const sql = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
   const orderIds = [...observed.keys()];
@@ -170,7 +192,7 @@ async function main(): Promise<void> {
   for (const ws of sockets) ws.close();
 
   console.log(`orders ended ${endedIds.length} (seen ${orderIds.length}); Postgres events ${endedIds.reduce((n, id) => n + (log.get(id)?.length ?? 0), 0)}`);
-  console.log(`webhooks ${counts.webhooks} (expected ${expected}), order-channel frames ${counts.channel}, feed frames ${counts.feed}, without seq ${counts.withoutSeq}`);
+  console.log(`webhooks ${counts.webhooks} (expected ${expected}), order-channel frames ${counts.channel}, feed frames ${counts.feed}, without seq ${counts.withoutSeq}; sockets closed by the other side: feed ${closes.feed}, order channels ${closes.channel}`);
   console.log(`assigned before pickup: median ${assignedFor[Math.floor(assignedFor.length / 2)]?.toFixed(1) ?? '-'} s, max ${assignedFor.at(-1)?.toFixed(1) ?? '-'} s, over 2 min ${assignedFor.filter((s) => s > 120).length}`);
   console.log(problems.length === 0 ? 'every frame carries seq, arrives per order in seq order and equals the Postgres event at that seq' : `${problems.length} problems:\n  ${problems.slice(0, 40).join('\n  ')}`);
   process.exit(problems.length === 0 && counts.webhooks >= expected ? 0 : 1);

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchOffers, orders, orderStatusEvents, outbox } from '../../db/schema/index';
 import { applyDispatchFact } from '../../workers/services/orders/dispatch-facts';
 import { shardBackstop } from '../../workers/services/orders/shard-backstop';
-import { Client } from './city-shard-helpers';
+import type { Client } from './city-shard-helpers';
+import { liveDriver as connectLiveDriver } from './helpers/live-driver';
 import {
   api, createCity, createCustomer, createDriver, createMerchant, createProduct, db, json, orderBody, payOrder, placeOrder,
   type Customer, type TestMerchant,
@@ -35,16 +36,9 @@ afterAll(() => {
 });
 
 async function liveDriver(near: { lat: number; lng: number }) {
-  const driver = await createDriver(cityId);
-  const res = await api(`/v1/drivers/me/live?access_token=${driver.token}`, { headers: { Upgrade: 'websocket' } });
-  expect(res.status).toBe(101);
-  const socket = new Client(res.webSocket!);
-  sockets.push(socket);
-  await socket.next('session');
-  socket.send({ type: 'location', lat: near.lat + 0.001, lng: near.lng, at: new Date().toISOString() });
-  socket.send({ type: 'availability', available: true });
-  await socket.next('session');
-  return { ...driver, socket };
+  const driver = await connectLiveDriver(cityId, { lat: near.lat + 0.001, lng: near.lng });
+  sockets.push(driver.socket);
+  return driver;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {

@@ -10,8 +10,9 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notificationLog, orderStatusEvents } from '../../db/schema/index';
 import { DISPATCH_STATES, statusRank } from '../../domain/order';
-import { Client } from './city-shard-helpers';
-import { api, createCity, createCustomer, createDriver, createMerchant, createProduct, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
+import type { Client } from './city-shard-helpers';
+import { liveDriver as connectLiveDriver } from './helpers/live-driver';
+import { api, createCity, createCustomer, createMerchant, createProduct, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
 import { createDriver as createDriverWithPhone, createMerchant as createNotificationMerchant, createOrder as createNotificationOrder, deliver, fakeGet, fakePost } from './helpers/notification-world';
 
 const RECEIVER = inject('webhookReceiverUrl');
@@ -41,16 +42,9 @@ afterAll(async () => {
 });
 
 async function liveDriver() {
-  const driver = await createDriver(cityId);
-  const res = await api(`/v1/drivers/me/live?access_token=${driver.token}`, { headers: { Upgrade: 'websocket' } });
-  expect(res.status).toBe(101);
-  const socket = new Client(res.webSocket!);
-  sockets.push(socket);
-  await socket.next('session');
-  socket.send({ type: 'location', lat: 48.8566, lng: 2.3522, at: new Date().toISOString() });
-  socket.send({ type: 'availability', available: true });
-  await socket.next('session');
-  return { ...driver, socket };
+  const driver = await connectLiveDriver(cityId, { lat: 48.8566, lng: 2.3522 });
+  sockets.push(driver.socket);
+  return driver;
 }
 
 async function acceptedOrder(): Promise<string> {

@@ -119,9 +119,6 @@ export class SimDriver {
         input = { type: 'offer.expired', offerId: m.offerId };
         break;
       case 'assignment':
-        this.assignedAt.set(m.orderId, Date.now());
-        input = { type: m.type, orderId: m.orderId };
-        break;
       case 'assignment.cancelled':
         input = { type: m.type, orderId: m.orderId };
         break;
@@ -142,7 +139,10 @@ export class SimDriver {
 
   private feed(input: DriverInput): void {
     try {
-      this.run(this.brain.handle(input, Date.now()));
+      const commands = this.brain.handle(input, Date.now());
+      // The stats time a read that answers an `assignment` (not a resumed one the driver already knew).
+      if (input.type === 'assignment' && commands.some((c) => c.type === 'read' && c.orderId === input.orderId)) this.assignedAt.set(input.orderId, Date.now());
+      this.run(commands);
     } catch (error) {
       this.ctx.warn('driver-bug', `driver ${this.demo.email}: ${input.type} not handled: ${String(error)}`);
     }

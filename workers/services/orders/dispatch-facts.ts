@@ -15,6 +15,7 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { dispatchOffers, orders, type Order } from '../../../db/schema/index';
+import type { AssignmentRequest } from '../../../durable-objects/city-shard/assignment-commits';
 import type { DispatchFact } from '../../../durable-objects/city-shard/events';
 import { ASSIGNABLE_STATUSES, type DispatchState } from '../../../domain/order';
 import type { OutboxEvent } from '../outbox';
@@ -28,14 +29,8 @@ export interface DispatchFactEffects {
 
 const ASSIGNABLE = ASSIGNABLE_STATUSES;
 
-export interface AssignmentRequest {
-  orderId: string;
-  offerId: string;
-  driverId: string;
-  payoutCents: number;
-  /** The shard's time of the driver's accept. */
-  at: string;
-}
+/** What the shard asks to commit (durable-objects/city-shard/assignment-commits.ts). */
+export type { AssignmentRequest };
 
 export type AssignmentOutcome =
   | { kind: 'assigned'; order: Order; events: OutboxEvent[] }
