@@ -80,7 +80,15 @@ export interface Job {
    */
   pendingAssignment?: PendingAssignment | null;
   /** The latest committed order event relayed here (seq, status, dispatch): what watchers are shown. */
-  timeline?: { seq: number; status: OrderStatus; dispatch: DispatchState; at: string } | null;
+  timeline?: RelayedEvent | null;
+}
+
+/** The last committed order event relayed to an order's watchers. */
+export interface RelayedEvent {
+  seq: number;
+  status: OrderStatus;
+  dispatch: DispatchState;
+  at: string;
 }
 
 export interface PendingAssignment {
@@ -152,7 +160,7 @@ export interface ShardState {
    * (memory only, bounded): a repeated or older relay is not sent again. After
    * an eviction a client's own seq check is what remains (API.md v1.1).
    */
-  relayedSeqs?: Map<string, number>;
+  relayedSeqs?: Map<string, RelayedEvent>;
 }
 
 export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping' | 'assignment_commit';

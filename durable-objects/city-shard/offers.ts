@@ -8,7 +8,7 @@
 import type { ShardEvent } from './events';
 import { distanceM, type LatLng } from './geo';
 import { searchDrivers, type CandidateDriver, type DriverLookup } from './matching';
-import { iso, isMatchable, syncIndex, type DriverLive, type Effect, type IdSource, type Job, type Offer, type OfferStatus, type ShardState } from './model';
+import { iso, isMatchable, syncIndex, type DriverLive, type Effect, type IdSource, type Job, type Offer, type OfferStatus, type RelayedEvent, type ShardState } from './model';
 import type { DispatchState, OrderStatus } from './protocol';
 import { releaseCall, withdrawCall, withoutOpenOffers } from './remote-calls';
 
@@ -249,6 +249,8 @@ export function requestDispatch(state: ShardState, req: DispatchRequest, now: nu
     unassignedSince: null,
     endedAt: null,
     ...(req.neighbours?.length ? { neighbours: req.neighbours } : {}),
+    // Events relayed before the job existed (the accept's relay may win the race with the dispatch call).
+    timeline: state.relayedSeqs?.get(req.orderId) ?? null,
   };
   state.jobs.set(job.orderId, job);
   search(state, job, now, ids, effects);
@@ -463,10 +465,10 @@ export function cancelDispatch(state: ShardState, orderId: string, reason: strin
 /** Orders remembered by `relayedSeqs`; the oldest is forgotten first. */
 const RELAYED_SEQS_KEPT = 20_000;
 
-function rememberRelayed(state: ShardState, orderId: string, seq: number): void {
+function rememberRelayed(state: ShardState, orderId: string, event: RelayedEvent): void {
   const seqs = (state.relayedSeqs ??= new Map());
   seqs.delete(orderId);
-  seqs.set(orderId, seq);
+  seqs.set(orderId, event);
   if (seqs.size > RELAYED_SEQS_KEPT) seqs.delete(seqs.keys().next().value!);
 }
 
@@ -495,8 +497,8 @@ export function orderStatusChanged(state: ShardState, e: CommittedEvent, now: nu
   const frame = { type: 'status' as const, orderId, status, dispatch: dispatch ?? job?.dispatch ?? 'unassigned', at, ...(e.seq !== undefined ? { seq: e.seq } : {}) };
   if (e.seq !== undefined) {
     // Told already (the commit's relay and the queue's backstop both arrive), or older: nothing to send.
-    if (e.seq <= Math.max(job?.timeline?.seq ?? 0, state.relayedSeqs?.get(orderId) ?? 0)) return;
-    rememberRelayed(state, orderId, e.seq);
+    if (e.seq <= Math.max(job?.timeline?.seq ?? 0, state.relayedSeqs?.get(orderId)?.seq ?? 0)) return;
+    rememberRelayed(state, orderId, { seq: e.seq, status, dispatch: frame.dispatch, at });
   }
   if (!job) {
     if (dispatch) effects.push({ type: 'watchers', orderId, coalesce: false, message: frame });

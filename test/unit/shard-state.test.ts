@@ -358,6 +358,8 @@ describe('shard state: the assignment is committed before anyone is told (ADR 00
     s.do({ type: 'order.status', orderId: 'ord_1', status: 'preparing', dispatch: 'unassigned', seq: 3 }, T0 + 2);
     expect(s.watchers('ord_1')).toEqual([expect.objectContaining({ status: 'preparing', seq: 3 })]);
     s.dispatch('ord_1', T0 + 3);
+    // A watcher connecting now is greeted with the committed event it would have heard, seq included.
+    expect(s.state.jobs.get('ord_1')!.timeline).toMatchObject({ seq: 3, status: 'preparing' });
     // The queue's backstop repeats seq 3 once the job exists: not sent again.
     s.do({ type: 'order.status', orderId: 'ord_1', status: 'preparing', dispatch: 'unassigned', seq: 3 }, T0 + 4);
     expect(s.watchers('ord_1')).toEqual([]);
