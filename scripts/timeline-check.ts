@@ -31,8 +31,10 @@ const DRAIN_MINUTES = Number(arg('drain-minutes', '10'));
 const DATABASE_URL = process.env.DATABASE_URL ?? `postgres://postgres:password@127.0.0.1:${process.env.PGPORT ?? 54329}/delivery`;
 const TERMINAL = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
 
-type Frame = { type: string; orderId?: string; seq?: number; orderSeq?: number; status?: string; dispatch?: string; order?: Record<string, unknown> };
+type Frame = { type: string; at?: string; orderId?: string; seq?: number; orderSeq?: number; status?: string; dispatch?: string; order?: Record<string, unknown> };
 interface Observed {
+  /** Placed after the check started: only these are counted and compared. */
+  fresh: boolean;
   feed: Frame[];
   channel: Frame[];
   /** When the check first heard of the order (its channel was opened then). */
@@ -96,7 +98,8 @@ async function main(): Promise<void> {
             let o = observed.get(f.orderId);
             if (!o) {
               // A new order: watch its own channel too, as its merchant.
-              observed.set(f.orderId, (o = { feed: [], channel: [], since: Date.now() }));
+              const fresh = f.orderSeq === 1 && Date.parse(f.at ?? '') >= started;
+              observed.set(f.orderId, (o = { fresh, feed: [], channel: [], since: Date.now() }));
               const mine = o;
               sockets.push(listen(`${wsBase}/v1/orders/${f.orderId}/live?access_token=${accessToken}`, (c) => c.type === 'status' && mine.channel.push(c), () => void closes.channel++));
             }
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
   }
   console.log(`timeline-check: ${DEMO_MERCHANTS.length} merchants, webhooks answering ${SLOW_MS} ms late; waiting for ${ORDERS} orders to end (at most ${MINUTES} min)…`);
 
-  const ended = () => [...observed.values()].filter((o) => o.terminalAt !== undefined).length;
+  const ended = () => [...observed.values()].filter((o) => o.fresh && o.terminalAt !== undefined).length;
   while (ended() < ORDERS && Date.now() - started < MINUTES * 60_000) {
     await new Promise((r) => setTimeout(r, 5_000));
     process.stdout.write(`\r  orders seen ${observed.size}, ended ${ended()} (${Math.round((Date.now() - started) / 1000)} s)   `);
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
   // Webhooks: wait (bounded) until every order event of the ended orders has arrived.
   type Received = { body: { id: string; type: string; seq?: number; data: { order: Record<string, unknown> } } };
   const received = async () => (await Promise.all(hooks.map(async (h) => ((await receiver(`/_fake/received?name=${h}`)) as { items: Received[] }).items))).flat();
-  const endedIds = orderIds.filter((id) => observed.get(id)!.terminalAt !== undefined);
+  const endedIds = orderIds.filter((id) => observed.get(id)!.fresh && observed.get(id)!.terminalAt !== undefined);
   // Events from before the endpoints were registered (orders the feed's backlog named) were never theirs to receive.
   const expected = endedIds.reduce((n, id) => n + (log.get(id) ?? []).filter((e) => e.type && subscribed.has(e.type) && e.at.getTime() >= started).length, 0);
   const drainUntil = Date.now() + DRAIN_MINUTES * 60_000;
@@ -181,7 +184,7 @@ async function main(): Promise<void> {
 
   // How long orders sat assigned before pickup (or until now, if still assigned).
   const assignedFor: number[] = [];
-  for (const id of orderIds) {
+  for (const id of orderIds.filter((x) => observed.get(x)!.fresh)) {
     const events = log.get(id) ?? [];
     const a = events.find((e) => e.type === 'order.assigned');
     if (!a) continue;
@@ -192,7 +195,7 @@ async function main(): Promise<void> {
   await sql.end();
   for (const ws of sockets) ws.close();
 
-  console.log(`orders ended ${endedIds.length} (seen ${orderIds.length}); Postgres events ${endedIds.reduce((n, id) => n + (log.get(id)?.length ?? 0), 0)}`);
+  console.log(`orders placed after the start and ended ${endedIds.length} (orders seen ${orderIds.length}); Postgres events ${endedIds.reduce((n, id) => n + (log.get(id)?.length ?? 0), 0)}`);
   console.log(`webhooks ${counts.webhooks} (expected ${expected}), order-channel frames ${counts.channel}, feed frames ${counts.feed}, without seq ${counts.withoutSeq}; sockets closed by the other side: feed ${closes.feed}, order channels ${closes.channel}`);
   console.log(`assigned before pickup: median ${assignedFor[Math.floor(assignedFor.length / 2)]?.toFixed(1) ?? '-'} s, max ${assignedFor.at(-1)?.toFixed(1) ?? '-'} s, over 2 min ${assignedFor.filter((s) => s > 120).length}`);
   console.log(problems.length === 0 ? 'every frame carries seq, arrives per order in seq order and equals the Postgres event at that seq' : `${problems.length} problems:\n  ${problems.slice(0, 40).join('\n  ')}`);
