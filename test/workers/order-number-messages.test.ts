@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ORDER_NUMBER_PATTERN } from '../../domain/order';
 import { callJson } from './auth-helpers';
-import { createDriver, createMerchant, createOrder, createUser, deliver, envelope, uniqueToken } from './helpers/notification-world';
+import { createDriver, createMerchant, createOrder, createUser, deliver, envelope, pushesSentTo, uniqueToken } from './helpers/notification-world';
 
 const QUEUE = 'delivery-events';
 
@@ -30,7 +30,8 @@ describe('the order number in messages', () => {
     expect(seen.number).toBe(order.number);
 
     // Order events carry the number as the orders domain writes them; payment.* and the shard's facts do not.
-    const withNumber = (type: string, extra: Record<string, unknown> = {}) => envelope(type, { orderId: order.orderId, number: order.number, ...extra });
+    let seq = 1;
+    const withNumber = (type: string, extra: Record<string, unknown> = {}) => envelope(type, { orderId: order.orderId, number: order.number, seq: ++seq, ...extra });
     const events = [
       withNumber('order.placed'),
       withNumber('order.preparing'),
@@ -60,5 +61,9 @@ describe('the order number in messages', () => {
     }
     // Merchant emails name the order in the subject.
     for (const msg of messages.filter((x) => x.to === m.owner.email)) expect(msg.subject).toContain(display);
+    // A push about an order event names that event's seq in its data, and the number (ADR 0075).
+    const pushes = await pushesSentTo(pushToken);
+    const assignedPush = pushes.find((p) => p.data.event === 'order.assigned');
+    expect(assignedPush?.data).toMatchObject({ seq: '4', number: order.number });
   });
 });

@@ -108,7 +108,10 @@ export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps, onl
               pushData: { type: 'dispatch.offer', offerId: str(event.data.offerId) ?? '', expiresAt: expiresAt ?? '' },
               ...(expiresAt ? { pushTtlSeconds: Math.max(1, Math.floor((Date.parse(expiresAt) - now) / 1000)) } : {}),
             }
-          : {}),
+          : typeof event.data.seq === 'number'
+            ? // An app that receives an order's push knows which event of its timeline it is (ADR 0075).
+              { pushData: { seq: String(event.data.seq), ...(typeof event.data.number === 'string' ? { number: event.data.number } : {}) } }
+            : {}),
       });
     }
   }
