@@ -178,17 +178,26 @@ describe('merchant webhooks follow the order timeline', () => {
   });
 });
 
+/**
+ * An order whose `placed` delivery fails at the receiver (with `status`) and whose
+ * `preparing` follows it: both handed to the consumer, in order.
+ */
+async function failingFirst(phone: string, status: number, placedAt?: Date) {
+  const m = await createMerchant();
+  const hook = await register(m);
+  const order = await createOrder(m, null, { contact: { phone } });
+  const placed = await change(order, 'order.placed', {}, placedAt);
+  const preparing = await change(order, 'order.preparing', { status: 'preparing' });
+  await fakePost(RECEIVER, '/_fake/faults', { match: placed.id, status });
+  await deliver(QUEUE, [{ body: placed }]);
+  await deliver(QUEUE, [{ body: preparing }]);
+  return { hook, placed, preparing };
+}
+
 describe('a failing earlier delivery holds the later ones back, within a bound', () => {
   it('until the earlier one succeeds', async () => {
-    const m = await createMerchant();
-    const hook = await register(m);
-    const order = await createOrder(m, null, { contact: { phone: '+33600000006' } });
-    const placed = await change(order, 'order.placed');
-    const preparing = await change(order, 'order.preparing', { status: 'preparing' });
-    await fakePost(RECEIVER, '/_fake/faults', { match: placed.id, status: 500 });
+    const { hook, placed, preparing } = await failingFirst('+33600000006', 500);
     try {
-      await deliver(QUEUE, [{ body: placed }]);
-      await deliver(QUEUE, [{ body: preparing }]);
       expect(await attemptsOf(hook.id, placed.id)).toMatchObject([{ attempt: 1, status: 'failed', statusCode: 500 }]);
       const held = await attemptsOf(hook.id, preparing.id);
       expect(held).toMatchObject([{ attempt: 1, status: 'pending' }]);
@@ -218,16 +227,9 @@ describe('a failing earlier delivery holds the later ones back, within a bound',
   });
 
   it('until the earlier one is dead', async () => {
-    const m = await createMerchant();
-    const hook = await register(m);
-    const order = await createOrder(m, null, { contact: { phone: '+33600000007' } });
     // Near the end of its 24-hour window: one retry left before it is given up.
-    const placed = await change(order, 'order.placed', {}, new Date(Date.now() - 24 * 3600_000 + 15_000));
-    const preparing = await change(order, 'order.preparing', { status: 'preparing' });
-    await fakePost(RECEIVER, '/_fake/faults', { match: placed.id, status: 503 });
+    const { hook, placed, preparing } = await failingFirst('+33600000007', 503, new Date(Date.now() - 24 * 3600_000 + 15_000));
     try {
-      await deliver(QUEUE, [{ body: placed }]);
-      await deliver(QUEUE, [{ body: preparing }]);
       expect(await attemptsOf(hook.id, placed.id)).toMatchObject([{ status: 'failed' }]);
       expect(await attemptsOf(hook.id, preparing.id)).toMatchObject([{ status: 'pending' }]);
       expect(await received(hook.name)).toEqual([]);
@@ -243,15 +245,8 @@ describe('a failing earlier delivery holds the later ones back, within a bound',
   });
 
   it(`at most ${HOLD_LIMIT_SECONDS / 60} minutes, while the earlier one still retries`, async () => {
-    const m = await createMerchant();
-    const hook = await register(m);
-    const order = await createOrder(m, null, { contact: { phone: '+33600000008' } });
-    const placed = await change(order, 'order.placed');
-    const preparing = await change(order, 'order.preparing', { status: 'preparing' });
-    await fakePost(RECEIVER, '/_fake/faults', { match: placed.id, status: 500 });
+    const { hook, placed, preparing } = await failingFirst('+33600000008', 500);
     try {
-      await deliver(QUEUE, [{ body: placed }]);
-      await deliver(QUEUE, [{ body: preparing }]);
       const [held] = await attemptsOf(hook.id, preparing.id);
       expect(held).toMatchObject({ status: 'pending' });
 
