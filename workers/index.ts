@@ -22,5 +22,11 @@ export default {
     // The outbox relay backstop and webhook retry sweep; retention sweeps hang off this trigger too.
     ctx.waitUntil(import('./queue/sweeps').then(({ runEventSweeps }) => runEventSweeps(env)));
     ctx.waitUntil(import('./services/payments/sweeps').then(({ retryPendingRefundsNow }) => retryPendingRefundsNow(env)));
+    // Orders paid whose webhook never got through are settled from Stripe's own word.
+    ctx.waitUntil(
+      import('./services/payments/sweeps')
+        .then(({ reconcilePaymentsNow }) => reconcilePaymentsNow(env, ctx))
+        .catch((error: unknown) => console.error(JSON.stringify({ msg: 'payment reconciliation failed; the next minute tries again', error: String(error) }))),
+    );
   },
 } satisfies ExportedHandler<Env>;

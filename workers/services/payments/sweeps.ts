@@ -6,10 +6,29 @@
  */
 import { openDatabase } from '../../../db/client';
 import { paymentProvider } from '../../providers/payments/index';
-import { retryPendingRefunds } from './payments';
+import { afterOrderCommit } from '../order-commit';
+import { retryPendingRefunds, settle } from './payments';
+import { reconcilePendingPayments, type ReconcileRun } from './reconcile';
 
 export async function retryPendingRefundsNow(env: Env, olderThanMs = 60_000): Promise<number> {
   // One client per invocation, never ended explicitly (docs/decisions/0003).
   const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 1 });
   return retryPendingRefunds(db, paymentProvider(env), olderThanMs);
+}
+
+/**
+ * The cron's payment reconciliation: unpaid orders whose intent Stripe says is
+ * settled are settled here (services/payments/reconcile.ts), then announced
+ * like the webhook's, and a payment for an order that ended meanwhile is refunded.
+ */
+export async function reconcilePaymentsNow(env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, olderThanMs = 5 * 60_000): Promise<ReconcileRun> {
+  const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 1 });
+  const provider = paymentProvider(env);
+  const run = await reconcilePendingPayments(db, provider, { olderThanMs });
+  for (const outcome of run.outcomes) {
+    for (const { merchantId, events } of outcome.orderEvents) afterOrderCommit(env, ctx, merchantId, events);
+    if (outcome.settlement.kind !== 'none') await settle(db, provider, outcome.settlement).catch((error: unknown) => console.warn(JSON.stringify({ msg: 'refund after reconciled payment deferred', error: String(error) })));
+  }
+  if (run.checked > 0) console.log(JSON.stringify({ msg: 'payment reconciliation', checked: run.checked, placed: run.placed, cancelled: run.cancelled, failed: run.failed }));
+  return run;
 }
