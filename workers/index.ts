@@ -19,14 +19,14 @@ export default {
   },
 
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+    // Each sweep is its own: one failing (a database outage) is logged once and
+    // tried again next minute, never an uncaught error, and never stops the others.
+    const sweep = (name: string, run: () => Promise<unknown>) =>
+      ctx.waitUntil(run().catch((error: unknown) => console.error(JSON.stringify({ msg: `${name} failed; the next minute tries again`, error: String(error) }))));
     // The outbox relay backstop and webhook retry sweep; retention sweeps hang off this trigger too.
-    ctx.waitUntil(import('./queue/sweeps').then(({ runEventSweeps }) => runEventSweeps(env)));
-    ctx.waitUntil(import('./services/payments/sweeps').then(({ retryPendingRefundsNow }) => retryPendingRefundsNow(env)));
+    sweep('event sweeps', async () => (await import('./queue/sweeps')).runEventSweeps(env));
+    sweep('refund retry', async () => (await import('./services/payments/sweeps')).retryPendingRefundsNow(env));
     // Orders paid whose webhook never got through are settled from Stripe's own word.
-    ctx.waitUntil(
-      import('./services/payments/sweeps')
-        .then(({ reconcilePaymentsNow }) => reconcilePaymentsNow(env, ctx))
-        .catch((error: unknown) => console.error(JSON.stringify({ msg: 'payment reconciliation failed; the next minute tries again', error: String(error) }))),
-    );
+    sweep('payment reconciliation', async () => (await import('./services/payments/sweeps')).reconcilePaymentsNow(env, ctx));
   },
 } satisfies ExportedHandler<Env>;
