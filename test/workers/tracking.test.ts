@@ -48,6 +48,9 @@ describe('tracking', () => {
     expect(pub.status).toBe(200);
     const body = await json<Record<string, unknown> & { driver: { name: string; location: { lat: number } }; eta: number }>(pub);
     expect(body).toMatchObject({ status: 'preparing', dispatch: 'assigned', trackingUrl: o.trackingUrl });
+    // The same order number as in the customer's messages and the API, and the order's latest seq.
+    const [row] = await db().select({ number: orders.number, seq: orders.seq }).from(orders).where(eq(orders.id, o.id));
+    expect(body).toMatchObject({ number: row!.number, seq: row!.seq });
     expect(body.driver.name).toBe('Dana'); // first name only
     expect(body.driver.location.lat).toBeCloseTo(merchant.location.lat + 0.002, 5);
     expect(body.eta).toBeGreaterThan(0);

@@ -12,6 +12,8 @@ import { visibleOrder } from './orders';
 
 const TrackingSchema = z
   .object({
+    number: z.string().openapi({ description: 'The order number shown as `#` + number in every message about the order.' }),
+    seq: z.number().int().openapi({ description: 'The seq of the order’s latest event.' }),
     status: z.string(),
     dispatch: z.string(),
     driver: z

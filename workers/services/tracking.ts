@@ -15,6 +15,10 @@ import type { OrderDetail } from './orders/view';
 import { trackingUrl } from './orders/codes';
 
 export interface TrackingAnswer {
+  /** The human order number: the one in the customer's SMS and email (nothing personal). */
+  number: string;
+  /** The seq of the order's latest event (ADR 0075). */
+  seq: number;
   status: string;
   dispatch: string;
   driver?: { name: string | null; vehicle: string; location: { lat: number; lng: number } | null; heading: number | null; updatedAt: string | null };
@@ -43,6 +47,8 @@ export async function trackingOf(env: Env, db: Database, detail: OrderDetail): P
       }
     : undefined;
   return {
+    number: order.number,
+    seq: order.seq,
     status: order.status,
     dispatch: order.dispatchState,
     ...(driver ? { driver } : {}),

@@ -90,7 +90,7 @@ export interface OrderEvent {
 }
 
 export interface Tracking {
-  /** The order's number, if the server says it (GET /v1/track/{token} does not yet). */
+  /** The order's number (`#` + number in every message about the order). */
   number?: string;
   status: OrderStatus;
   dispatch?: DispatchState;

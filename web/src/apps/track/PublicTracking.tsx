@@ -65,7 +65,7 @@ export function PublicTracking({ token }: { token: string }) {
 
   return (
     <>
-      <PageHeading title="Track your delivery" />
+      <PageHeading title={tracking?.number ? `Track your delivery #${tracking.number}` : 'Track your delivery'} />
       {problem ? (
         problem.status === 404 ? (
           <div className="notice notice--warn" role="alert">
