@@ -15,7 +15,7 @@
  * `remoteCall` and `relayTrip` and steps the answers back in.
  */
 import { iso, isMatchable, syncIndex, type Effect, type HostedAnswer, type HostedOffer, type IdSource, type OfferStatus, type ShardState } from './model';
-import { decide, event, freeDriver, holdForCommit, HOUR_MS, offerTimerId, resolve, search, setDispatch, type OfferAnswer } from './offers';
+import { decide, event, freeDriver, holdForCommit, HOUR_MS, offerTimerId, resolve, search, type OfferAnswer } from './offers';
 import {
   answerCall,
   withdrawCall,
@@ -88,7 +88,7 @@ export function remoteAnswer(state: ShardState, body: AnswerBody, now: number, i
     job.driverId = offer.driverId;
     job.driverShard = shard;
     job.offerId = null;
-    setDispatch(job, 'assigned', now, effects);
+    job.dispatch = 'assigned';
     effects.push(
       { type: 'note', orderId: job.orderId, kind: 'assigned', detail: { offerId: offer.offerId, driverId: offer.driverId, shardKey: shard } },
       event(state, 'dispatch.accepted', offer.offerId, job.orderId, now, { offerId: offer.offerId, driverId: offer.driverId, payoutCents: job.payoutCents }),

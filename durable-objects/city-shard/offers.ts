@@ -70,14 +70,9 @@ export function event<T extends ShardEvent['type']>(state: ShardState, type: T, 
   return { type: 'emit', event: { id: `${key}:${type}`, type, shardKey: state.shardKey, orderId, at: iso(now), ...rest } as unknown as ShardEvent };
 }
 
-/**
- * The shard's own view of the dispatch. Watchers are not told here: they hear
- * only committed order events, with their seq (`orderStatusChanged`), so the
- * order channel never runs ahead of, or disagrees with, Postgres (ADR 0075).
- */
-export function setDispatch(job: Job, dispatch: DispatchState, _now: number, _effects: Effect[]): void {
-  job.dispatch = dispatch;
-}
+// `job.dispatch` is the shard's own view of the dispatch. Watchers are not told when it
+// changes: they hear only committed order events, with their seq (`orderStatusChanged`), so
+// the order channel never runs ahead of, or disagrees with, Postgres (ADR 0075).
 
 const gatherIsFresh = (job: Job, now: number) => !!job.gathering && now - job.gathering.at < GATHER_STALE_MS;
 
@@ -128,7 +123,7 @@ export function decide(state: ShardState, job: Job, remote: readonly CandidateDr
       effects.push({ type: 'note', orderId: job.orderId, kind: 'no_driver', detail: { searches: searches.map((s) => ({ radiusM: s.radiusM, candidates: s.candidates, reason: s.reason })) } });
       effects.push(event(state, 'dispatch.unassigned', `${job.orderId}:${job.round}:${now}`, job.orderId, now, { reason: last.reason }));
     }
-    setDispatch(job, 'unassigned', now, effects);
+    job.dispatch = 'unassigned';
     effects.push({ type: 'saveJob', orderId: job.orderId });
     return;
   }
@@ -185,7 +180,7 @@ export function decide(state: ShardState, job: Job, remote: readonly CandidateDr
       score: winner.score,
     }),
   );
-  setDispatch(job, 'offered', now, effects);
+  job.dispatch = 'offered';
   effects.push({ type: 'saveJob', orderId: job.orderId });
 }
 
@@ -289,7 +284,7 @@ export function acceptOffer(state: ShardState, driverId: string, offerId: string
   driver.offerId = null;
   driver.orderId = job.orderId;
   syncIndex(state, driver);
-  setDispatch(job, 'assigned', now, effects);
+  job.dispatch = 'assigned';
   effects.push(
     { type: 'saveDriver', driverId },
     { type: 'note', orderId: job.orderId, kind: 'assigned', detail: { offerId, driverId } },
@@ -307,10 +302,15 @@ export function acceptOffer(state: ShardState, driverId: string, offerId: string
  */
 export function holdForCommit(job: Job, offerId: string, driverId: string, now: number, effects: Effect[]): void {
   job.pendingAssignment = { offerId, driverId, payoutCents: job.payoutCents, at: now, attempts: 1 };
+  askForCommit(job.orderId, now + COMMIT_RETRY_MS, effects);
+}
+
+/** Commit the pending assignment now, and ask again at `retryAt` if no answer has cleared the timer by then. */
+function askForCommit(orderId: string, retryAt: number, effects: Effect[]): void {
   effects.push(
-    { type: 'saveJob', orderId: job.orderId },
-    { type: 'setTimer', id: commitTimerId(job.orderId), kind: 'assignment_commit', fireAt: now + COMMIT_RETRY_MS, payload: job.orderId },
-    { type: 'commitAssignment', orderId: job.orderId },
+    { type: 'saveJob', orderId },
+    { type: 'setTimer', id: commitTimerId(orderId), kind: 'assignment_commit', fireAt: retryAt, payload: orderId },
+    { type: 'commitAssignment', orderId },
   );
 }
 
@@ -350,12 +350,7 @@ export function commitTimerFired(state: ShardState, orderId: string, now: number
   const pending = job?.pendingAssignment;
   if (!job || !pending || job.endedAt !== null) return;
   pending.attempts += 1;
-  const wait = Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_MS * 2 ** Math.min(10, pending.attempts - 1));
-  effects.push(
-    { type: 'saveJob', orderId },
-    { type: 'setTimer', id: commitTimerId(orderId), kind: 'assignment_commit', fireAt: now + wait, payload: orderId },
-    { type: 'commitAssignment', orderId },
-  );
+  askForCommit(orderId, now + Math.min(COMMIT_RETRY_MAX_MS, COMMIT_RETRY_MS * 2 ** Math.min(10, pending.attempts - 1)), effects);
 }
 
 /** The order a driver may be told about: not one whose assignment Postgres has yet to confirm. */

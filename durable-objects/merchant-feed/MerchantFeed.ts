@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { DEFAULT_RETENTION, parseSince, planCatchUp } from './backlog';
-import { ClientMessageSchema, FEED_PROTOCOL_VERSION, FeedEventInputSchema, PING, PONG, type FeedEventInput, type ServerMessage } from './protocol';
+import { ClientMessageSchema, FEED_PROTOCOL_VERSION, FeedEventInputSchema, PING, PONG, type FeedEventInput, type ServerMessage, type StatusMessage } from './protocol';
 import { missingEvents } from './order-log';
 import { FeedRepository } from './storage';
 
@@ -58,7 +58,7 @@ export class MerchantFeed extends DurableObject<Env> {
 
   private async publishInOrder(events: FeedEventInput[]): Promise<{ seqs: number[] }> {
     const now = Date.now();
-    const messages: ServerMessage[] = [];
+    const messages: StatusMessage[] = [];
     const ordered = [...events].sort((a, b) => (a.orderId === b.orderId ? (a.orderSeq ?? 0) - (b.orderSeq ?? 0) : 0));
     for (const e of ordered) {
       const head = e.orderSeq === undefined ? 0 : this.repo.orderHead(e.orderId);
@@ -83,7 +83,7 @@ export class MerchantFeed extends DurableObject<Env> {
       if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + PRUNE_INTERVAL_MS);
       this.alarmArmed = true;
     }
-    return { seqs: messages.map((m) => ('seq' in m ? m.seq : 0)) };
+    return { seqs: messages.map((m) => m.seq) };
   }
 
   stats(): FeedStats {

@@ -18,20 +18,23 @@ export function merchantFeedStub(env: Pick<Env, 'MERCHANT_FEED'>, merchantId: st
   return env.MERCHANT_FEED.get(env.MERCHANT_FEED.idFromName(merchantFeedName(merchantId)));
 }
 
+/** One order event as the feed carries it, from the outbox row's id, topic, time and payload (timeline.ts orderEventPayload). */
+function feedInputOf(eventId: string, event: string, orderId: string, at: string, payload: Record<string, unknown>): FeedEventInput {
+  return {
+    eventId,
+    event,
+    orderId,
+    status: payload.status as FeedEventInput['status'],
+    dispatch: (typeof payload.dispatch === 'string' ? payload.dispatch : 'unassigned') as FeedEventInput['dispatch'],
+    at,
+    ...(typeof payload.seq === 'number' && payload.seq >= 1 ? { orderSeq: payload.seq } : {}),
+    ...(payload.snapshot && typeof payload.snapshot === 'object' ? { order: payload.snapshot as Record<string, unknown> } : {}),
+  };
+}
+
 /** Order events as the feed carries them (payment events do not go to the feed). */
 export function feedEventsFrom(events: readonly OutboxEvent[]): FeedEventInput[] {
-  return events
-    .filter((e) => e.aggregateType === 'order')
-    .map((e) => ({
-      eventId: e.id,
-      event: e.topic,
-      orderId: e.aggregateId,
-      status: e.payload.status as FeedEventInput['status'],
-      dispatch: e.payload.dispatch as FeedEventInput['dispatch'],
-      at: e.createdAt.toISOString(),
-      ...(typeof e.payload.seq === 'number' && e.payload.seq >= 1 ? { orderSeq: e.payload.seq } : {}),
-      ...(e.payload.snapshot && typeof e.payload.snapshot === 'object' ? { order: e.payload.snapshot as Record<string, unknown> } : {}),
-    }));
+  return events.filter((e) => e.aggregateType === 'order').map((e) => feedInputOf(e.id, e.topic, e.aggregateId, e.createdAt.toISOString(), e.payload));
 }
 
 /** Never throws: the change is committed whatever happens to its live announcement. */
@@ -55,16 +58,6 @@ export async function publishToMerchantFeed(env: Pick<Env, 'MERCHANT_FEED'>, mer
 export async function republishToMerchantFeed(env: Pick<Env, 'MERCHANT_FEED'>, event: EventEnvelope): Promise<boolean> {
   const d = event.data;
   if (!event.type.startsWith('order.') || typeof d.merchantId !== 'string' || typeof d.orderId !== 'string' || typeof d.status !== 'string' || typeof d.seq !== 'number') return false;
-  const input: FeedEventInput = {
-    eventId: event.id,
-    event: event.type,
-    orderId: d.orderId,
-    status: d.status as FeedEventInput['status'],
-    dispatch: (typeof d.dispatch === 'string' ? d.dispatch : 'unassigned') as FeedEventInput['dispatch'],
-    at: event.createdAt,
-    ...(d.seq >= 1 ? { orderSeq: d.seq } : {}),
-    ...(d.snapshot && typeof d.snapshot === 'object' ? { order: d.snapshot as Record<string, unknown> } : {}),
-  };
-  await merchantFeedStub(env, d.merchantId).publish([input]);
+  await merchantFeedStub(env, d.merchantId).publish([feedInputOf(event.id, event.type, d.orderId, event.createdAt, d)]);
   return true;
 }

@@ -27,8 +27,6 @@ export interface DispatchFactEffects {
   cancelDispatch(order: Order, reason: string): Promise<void>;
 }
 
-const ASSIGNABLE = ASSIGNABLE_STATUSES;
-
 /** What the shard asks to commit (durable-objects/city-shard/assignment-commits.ts). */
 export type { AssignmentRequest };
 
@@ -52,7 +50,7 @@ export async function commitAssignment(db: Database, a: AssignmentRequest): Prom
     const [assigned] = await tx
       .update(orders)
       .set({ driverId: a.driverId, dispatchState: 'assigned', driverPayoutCents: a.payoutCents, ...nextSeq(), updatedAt: new Date() })
-      .where(and(eq(orders.id, a.orderId), isNull(orders.driverId), inArray(orders.status, ASSIGNABLE)))
+      .where(and(eq(orders.id, a.orderId), isNull(orders.driverId), inArray(orders.status, ASSIGNABLE_STATUSES)))
       .returning();
     if (!assigned) {
       const [current] = await tx.select().from(orders).where(eq(orders.id, a.orderId));
@@ -66,14 +64,14 @@ export async function commitAssignment(db: Database, a: AssignmentRequest): Prom
 }
 
 /** `offered` ⇄ `unassigned` while no driver is assigned: an event like any other change. */
-async function moveDispatch(tx: Tx, orderId: string, to: DispatchState, from: DispatchState[], reason: string | null): Promise<OutboxEvent | null> {
+async function moveDispatch(tx: Tx, orderId: string, to: DispatchState, from: DispatchState[], reason: string | null): Promise<{ order: Order; event: OutboxEvent } | null> {
   const [order] = await tx
     .update(orders)
     .set({ dispatchState: to, ...nextSeq(), updatedAt: new Date() })
-    .where(and(eq(orders.id, orderId), inArray(orders.dispatchState, from), isNull(orders.driverId), inArray(orders.status, ASSIGNABLE)))
+    .where(and(eq(orders.id, orderId), inArray(orders.dispatchState, from), isNull(orders.driverId), inArray(orders.status, ASSIGNABLE_STATUSES)))
     .returning();
   if (!order) return null;
-  return appendOrderEvent(tx, { type: 'order.dispatch_changed', order, previous: order.status, actor: { type: 'system', id: null }, reason, at: new Date() });
+  return { order, event: await appendOrderEvent(tx, { type: 'order.dispatch_changed', order, previous: order.status, actor: { type: 'system', id: null }, reason, at: new Date() }) };
 }
 
 export async function applyDispatchFact(db: Database, fact: DispatchFact, effects?: DispatchFactEffects): Promise<void> {
@@ -107,7 +105,7 @@ export async function applyDispatchFact(db: Database, fact: DispatchFact, effect
           });
         return moveDispatch(tx, fact.orderId, 'offered', ['unassigned'], null);
       });
-      if (moved) await effects?.afterCommit(moved.payload.merchantId as string, [moved], (await loadRow(db, fact.orderId))!);
+      if (moved) await effects?.afterCommit(moved.order.merchantId, [moved.event], moved.order);
       return;
     }
     case 'dispatch.offer_resolved': {
@@ -128,7 +126,7 @@ export async function applyDispatchFact(db: Database, fact: DispatchFact, effect
     }
     case 'dispatch.unassigned': {
       const moved = await db.transaction((tx) => moveDispatch(tx, fact.orderId, 'unassigned', ['offered'], fact.reason));
-      if (moved) await effects?.afterCommit(moved.payload.merchantId as string, [moved], (await loadRow(db, fact.orderId))!);
+      if (moved) await effects?.afterCommit(moved.order.merchantId, [moved.event], moved.order);
       return;
     }
     default: {
@@ -138,7 +136,3 @@ export async function applyDispatchFact(db: Database, fact: DispatchFact, effect
   }
 }
 
-async function loadRow(db: Database, orderId: string): Promise<Order | undefined> {
-  const [row] = await db.select().from(orders).where(eq(orders.id, orderId));
-  return row;
-}

@@ -45,10 +45,9 @@ export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnv
   if (!city) return 'none';
   const shardOrder = shardOrderOf(o);
   // From what Postgres says now, not from the event: a late event must not revive an order.
-  if (wanted === 'dispatch' && DISPATCHABLE.has(o.status) && (o.dispatchState === 'unassigned' || o.dispatchState === 'offered')) {
-    await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}) });
-  }
+  const redispatch = wanted === 'dispatch' && DISPATCHABLE.has(o.status) && (o.dispatchState === 'unassigned' || o.dispatchState === 'offered');
+  if (redispatch) await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}) });
   if (o.status === 'pending_payment') return 'none';
   await publishOrderStatus(env, city, shardOrder, o.status, o.dispatchState, { seq: o.seq, at: o.updatedAt });
-  return wanted === 'dispatch' && DISPATCHABLE.has(o.status) && (o.dispatchState === 'unassigned' || o.dispatchState === 'offered') ? 'dispatch' : 'status';
+  return redispatch ? 'dispatch' : 'status';
 }
