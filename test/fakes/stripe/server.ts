@@ -9,7 +9,8 @@
  * for retrieve and confirm only. That is how the local checkout pays offline.
  *
  * Control endpoints under `/_fake/` (secret key required) let tests fetch the
- * signed events, inject faults and finish a 3-D Secure challenge.
+ * signed events, inject faults, make webhook delivery lossy, late, doubled and
+ * out of order (`/_fake/webhook-chaos`), and finish a 3-D Secure challenge.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +19,7 @@ import { canonicalParams, parseForm, str, type FormObject } from './form';
 import { IdempotencyStore } from './idempotency';
 import { stripeId } from './ids';
 import { API_VERSION, invalidRequest, StripeApiError, type EventObject } from './objects';
-import { signedPayload, WebhookSender } from './webhooks';
+import { signedPayload, WebhookSender, type WebhookChaos } from './webhooks';
 
 export interface StripeFakeOptions {
   /** The secret key the platform must present (`sk_test_…`). */
@@ -198,6 +199,10 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
         bodyIncludes: typeof input.bodyIncludes === 'string' ? input.bodyIncludes : undefined,
       });
       return send(res, 200, JSON.stringify({ ok: true }));
+    }
+    if (req.method === 'POST' && path === '/_fake/webhook-chaos') {
+      webhooks.setChaos(input.off === true ? null : (input as Partial<WebhookChaos>));
+      return send(res, 200, JSON.stringify({ ok: true, counts: webhooks.chaosCounts }));
     }
     if (req.method === 'POST' && path === '/_fake/faults/clear') {
       faults.length = 0;

@@ -23,11 +23,36 @@ export function signedPayload(event: EventObject, secret: string): { payload: st
   return { payload, signature };
 }
 
+/**
+ * Faults in delivery for the chaos suite (`POST /_fake/webhook-chaos`): a share
+ * of events never delivered (every retry lost), a share delivered twice, and
+ * each event held a random 0..delayMs, delivered side by side, so they arrive
+ * late and out of order. As Stripe may do; the receiver must cope.
+ */
+export interface WebhookChaos {
+  drop: number;
+  duplicate: number;
+  delayMs: number;
+}
+
+export interface WebhookChaosCounts {
+  dropped: string[];
+  duplicated: string[];
+  delayed: number;
+}
+
 export class WebhookSender {
   readonly attempts: DeliveryAttempt[] = [];
   private queue: EventObject[] = [];
   private running = false;
   private stopped = false;
+  private chaos: WebhookChaos | null = null;
+  readonly chaosCounts: WebhookChaosCounts = { dropped: [], duplicated: [], delayed: 0 };
+
+  setChaos(chaos: Partial<WebhookChaos> | null): void {
+    const share = (v: unknown) => Math.min(1, Math.max(0, Number(v ?? 0) || 0));
+    this.chaos = chaos ? { drop: share(chaos.drop), duplicate: share(chaos.duplicate), delayMs: Math.min(60_000, Math.max(0, Number(chaos.delayMs ?? 0) || 0)) } : null;
+  }
 
   constructor(
     public url: string | undefined,
@@ -41,6 +66,7 @@ export class WebhookSender {
 
   enqueue(event: EventObject): void {
     if (!this.url || this.stopped) return;
+    if (this.chaos) return this.enqueueWithChaos(event, this.chaos);
     this.queue.push(event);
     if (!this.running) void this.drain();
   }
@@ -48,6 +74,19 @@ export class WebhookSender {
   stop(): void {
     this.stopped = true;
     this.queue = [];
+  }
+
+  private enqueueWithChaos(event: EventObject, chaos: WebhookChaos): void {
+    if (Math.random() < chaos.drop) {
+      this.chaosCounts.dropped.push(event.id);
+      return;
+    }
+    const copies = Math.random() < chaos.duplicate ? 2 : 1;
+    if (copies === 2) this.chaosCounts.duplicated.push(event.id);
+    for (let i = 0; i < copies; i++) {
+      this.chaosCounts.delayed++;
+      setTimeout(() => void this.deliver(event), Math.random() * chaos.delayMs);
+    }
   }
 
   private async drain(): Promise<void> {
