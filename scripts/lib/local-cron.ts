@@ -11,10 +11,12 @@ export const localCronService: LocalService = {
   name: 'cron',
   async start(ctx) {
     const url = `${ctx.apiOrigin}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('* * * * *')}`;
+    // LOCAL_CRON_EVERY_SECONDS: a faster tick (the chaos suite runs the sweeps every few seconds).
+    const everyMs = Math.max(1, Number(process.env.LOCAL_CRON_EVERY_SECONDS ?? 60)) * 1000;
     const timer = setInterval(() => {
       // Before wrangler is up, or while it restarts, a tick is simply missed.
       void fetch(url).then((res) => res.arrayBuffer(), () => undefined);
-    }, 60_000);
+    }, everyMs);
     timer.unref();
     return { name: 'cron', vars: {}, stop: async () => clearInterval(timer) };
   },

@@ -28,6 +28,8 @@ export interface PlatformOptions {
   /** Where wrangler's output goes ('inherit' for npm start, 'ignore' for tests). */
   output?: 'inherit' | 'ignore';
   log?: (line: string) => void;
+  /** Worker variables on top of the local ones (e.g. the chaos suite's short sweep deadlines). */
+  vars?: Record<string, string>;
   /** Called if wrangler dev exits on its own. */
   onUnexpectedExit?: (code: number | null) => void;
 }
@@ -85,6 +87,7 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
       log(`${service.name} fake listening${running.url ? ` at ${running.url}` : ''}`);
     }
 
+    Object.assign(vars, options.vars);
     wrangler = startGroup(
       'wrangler',
       path.join(ROOT, 'node_modules/.bin/wrangler'),
