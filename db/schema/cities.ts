@@ -22,12 +22,23 @@ export const cities = pgTable(
     deliveryPerKmCents: integer('delivery_per_km_cents').notNull(),
     /** Basis points: 1900 = 19 %. */
     taxRateBps: integer('tax_rate_bps').notNull().default(0),
+    /**
+     * An order its merchant has not accepted this long after placement is
+     * escalated (the merchant is told again, operators see it), and after the
+     * second deadline cancelled with a refund (services/orders/unaccepted.ts).
+     */
+    merchantEscalateAfterSeconds: integer('merchant_escalate_after_seconds').notNull().default(300),
+    merchantAutoCancelAfterSeconds: integer('merchant_auto_cancel_after_seconds').notNull().default(900),
     createdAt: createdAt(),
   },
   (t) => [
     check('cities_fees_non_negative', sql`${t.deliveryBaseFeeCents} >= 0 and ${t.deliveryPerKmCents} >= 0`),
     check('cities_tax_rate_range', sql`${t.taxRateBps} between 0 and 10000`),
     check('cities_radius_positive', sql`${t.serviceRadiusKm} > 0`),
+    check(
+      'cities_merchant_deadlines',
+      sql`${t.merchantEscalateAfterSeconds} > 0 and ${t.merchantAutoCancelAfterSeconds} > ${t.merchantEscalateAfterSeconds}`,
+    ),
   ],
 );
 

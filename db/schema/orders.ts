@@ -87,6 +87,11 @@ export const orders = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     placedAt: tstz('placed_at'),
+    /**
+     * Set with the `order.escalated` event when the merchant had not accepted
+     * the order within its city's deadline (services/orders/unaccepted.ts).
+     */
+    escalatedAt: tstz('escalated_at'),
     deliveredAt: tstz('delivered_at'),
     /** Optimistic concurrency: `update ... where id = $1 and version = $2`. */
     version: integer('version').notNull().default(0),
@@ -114,6 +119,10 @@ export const orders = pgTable(
     index('orders_driver_created_idx').on(t.driverId, t.createdAt.desc().nullsFirst()),
     index('orders_status_idx').on(t.status),
     index('orders_city_status_idx').on(t.cityId, t.status),
+    // The unaccepted-orders sweep: placed orders, oldest placement first.
+    index('orders_placed_at_idx')
+      .on(t.placedAt)
+      .where(sql`${t.status} = 'placed'`),
     check(
       'orders_amounts_non_negative',
       sql`${t.subtotalCents} >= 0 and ${t.deliveryFeeCents} >= 0 and ${t.taxCents} >= 0 and ${t.totalCents} >= 0`,

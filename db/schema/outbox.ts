@@ -23,12 +23,30 @@ export const outbox = pgTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: tstz('next_attempt_at').notNull().defaultNow(),
     lastError: text('last_error'),
+    /**
+     * Acknowledged: the EVENTS consumer ran every handler of this event to
+     * success (set once per batch for the acked ids). Published and not
+     * consumed past its deadline, the reconciliation sweep republishes it
+     * (workers/services/outbox-redelivery.ts, docs/decisions/0078).
+     */
+    consumedAt: tstz('consumed_at'),
+    /** The consumer asked the queue to deliver it again by then (a retry with backoff): still in the queue's hands. */
+    retryDueAt: tstz('retry_due_at'),
+    /** How often the sweep republished it, and when last. */
+    republishes: integer('republishes').notNull().default(0),
+    republishedAt: tstz('republished_at'),
+    /** Given up: stored in dead_letters (by the sweep after its republishes, or by the queue's dead-letter consumer). */
+    parkedAt: tstz('parked_at'),
   },
   (t) => [
     // The relay's scan: only the unpublished tail, in order.
     index('outbox_unpublished_idx')
       .on(t.createdAt)
       .where(sql`${t.publishedAt} is null`),
+    // The redelivery sweep and its metric: only what is published and not yet consumed.
+    index('outbox_unconsumed_idx')
+      .on(t.publishedAt)
+      .where(sql`${t.publishedAt} is not null and ${t.consumedAt} is null`),
     index('outbox_aggregate_idx').on(t.aggregateType, t.aggregateId, t.createdAt),
     // The retention sweep (workers/services/retention.ts): published rows, oldest first.
     index('outbox_published_idx')

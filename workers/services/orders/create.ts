@@ -145,6 +145,7 @@ export async function createOrder(db: Database, input: CreateOrderInput, creator
     createdAt: now,
     updatedAt: now,
     placedAt: paidOffPlatform ? now : null,
+    escalatedAt: null,
     deliveredAt: null,
     version: 0,
     // The creation is the order's first event.
