@@ -60,19 +60,21 @@ export class SimCustomer {
     if (items.length === 0) return false;
     const dropoff = randomPointNear(merchant.location, DROPOFF_RANGE_M[0], DROPOFF_RANGE_M[1], this.ctx.rand);
     const street = STREETS[Math.floor(this.ctx.rand() * STREETS.length)]!;
-    const created = await this.account.call<CreatedOrder>('/v1/orders', {
-      json: {
-        merchantId: merchant.id,
-        items,
-        dropoff: { address: `${1 + Math.floor(this.ctx.rand() * 120)} ${street}, Paris`, location: dropoff, instructions: 'Simulated order' },
-      },
-      headers: { 'Idempotency-Key': randomUUID() },
-    });
+    // One key for every try: a create whose answer was lost (timeout, 503, a
+    // restart) is asked again and answers the same order, never a second one.
+    const idempotencyKey = randomUUID();
+    const body = {
+      merchantId: merchant.id,
+      items,
+      dropoff: { address: `${1 + Math.floor(this.ctx.rand() * 120)} ${street}, Paris`, location: dropoff, instructions: 'Simulated order' },
+    };
+    const created = await retrying(() => this.account.call<CreatedOrder>('/v1/orders', { json: body, headers: { 'Idempotency-Key': idempotencyKey } }), () => this.ctx.stopped());
     const orderId = created.order.id;
     this.ctx.simOrders.add(orderId);
     this.ctx.ledger.created(orderId, Date.now());
     if (created.payment) {
-      const paid = await this.pay(created.payment).catch((error: unknown) => {
+      const payment = created.payment;
+      const paid = await retrying(() => this.pay(payment), () => this.ctx.stopped()).catch((error: unknown) => {
         this.ctx.warn('pay', `customer: payment failed: ${String(error)}`);
         return false;
       });
@@ -119,6 +121,7 @@ export class SimCustomer {
       signal: AbortSignal.timeout(15_000),
     });
     const body = (await res.json().catch(() => ({}))) as { status?: string };
+    if (res.status >= 500 || res.status === 429) throw new HttpError(res.status, body, null);
     if (!res.ok || (body.status !== 'succeeded' && body.status !== 'processing')) {
       this.ctx.warn('pay', `customer: payment not confirmed (${res.status} ${body.status ?? ''})`);
       return false;
@@ -146,4 +149,23 @@ export class SimCustomer {
 
 export function isRetryable(error: unknown): boolean {
   return !(error instanceof HttpError) || error.status >= 500 || error.status === 429;
+}
+
+/**
+ * How an app retries what it must not give up on (placing an order, paying):
+ * the same call again after a failure that says "try later" (no answer, 5xx,
+ * 429), waiting what `Retry-After` asks or 0.5 s doubling to 5 s, for at most
+ * `deadlineMs`; any other failure is final.
+ */
+export async function retrying<T>(call: () => Promise<T>, stopped: () => boolean = () => false, deadlineMs = 180_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isRetryable(error) || stopped() || Date.now() >= until) throw error;
+      const asked = error instanceof HttpError ? error.retryAfterSeconds : null;
+      await sleep(Math.min(asked !== null ? asked * 1000 : 500 * 2 ** attempt, 5_000));
+    }
+  }
 }

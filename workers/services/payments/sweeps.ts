@@ -5,6 +5,7 @@
  * refunded exactly once however often this runs.
  */
 import { openDatabase } from '../../../db/client';
+import { deadlinesFrom } from '../../../domain/deadlines';
 import { paymentProvider } from '../../providers/payments/index';
 import { afterOrderCommit } from '../order-commit';
 import { retryPendingRefunds, settle } from './payments';
@@ -21,7 +22,7 @@ export async function retryPendingRefundsNow(env: Env, olderThanMs = 60_000): Pr
  * settled are settled here (services/payments/reconcile.ts), then announced
  * like the webhook's, and a payment for an order that ended meanwhile is refunded.
  */
-export async function reconcilePaymentsNow(env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, olderThanMs = 5 * 60_000): Promise<ReconcileRun> {
+export async function reconcilePaymentsNow(env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, olderThanMs = deadlinesFrom(env.RELIABILITY_DEADLINES).paymentReconcileSeconds * 1000): Promise<ReconcileRun> {
   const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 1 });
   const provider = paymentProvider(env);
   const run = await reconcilePendingPayments(db, provider, { olderThanMs });
