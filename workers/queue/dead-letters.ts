@@ -7,6 +7,7 @@ import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../db/client';
 import { newId } from '../../db/ids';
 import { deadLetters, type DeadLetter } from '../../db/schema/index';
+import { markParked, outboxIdOf } from './acknowledgements';
 
 /** The queue a parked message came from, and where a replay sends it. */
 export const EVENTS_QUEUE = 'delivery-events';
@@ -20,6 +21,8 @@ export async function parkMessage(db: Database, m: { messageId: string; body: un
 
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 2 });
+  // Outbox events parked here are no longer overdue: the redelivery sweep leaves them to operators (ADR 0078).
+  const parked: string[] = [];
   for (const message of batch.messages) {
     try {
       await parkMessage(db, {
@@ -29,11 +32,14 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
         error: `exhausted its retries on ${EVENTS_QUEUE}; see the notification log and webhook deliveries for the provider errors`,
       });
       message.ack();
+      const outboxId = outboxIdOf(message.body);
+      if (outboxId) parked.push(outboxId);
     } catch (error) {
       console.error(JSON.stringify({ msg: 'could not store a dead letter; retrying', messageId: message.id, error: (error as Error)?.message }));
       message.retry({ delaySeconds: 30 });
     }
   }
+  await markParked(db, parked).catch((error: unknown) => console.warn(JSON.stringify({ msg: 'outbox rows not marked parked; the redelivery sweep may send them again', error: String(error) })));
 }
 
 export interface DeadLetterPage {

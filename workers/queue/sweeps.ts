@@ -1,6 +1,8 @@
 /**
  * The minute cron's share of event delivery: the outbox relay backstop
- * (rows the prompt path could not publish) and merchant webhook retries
+ * (rows the prompt path could not publish), the redelivery of events
+ * published but never acknowledged by the consumer (redelivery.ts, ADR 0078),
+ * and merchant webhook retries
  * whose delayed queue message never arrived; and the retention of delivery
  * proof photos (deleted 30 days after upload, a batch per run) and of the
  * short-lived rows in services/retention.ts (bounded batches per run).
@@ -11,11 +13,13 @@ import { relayOutboxBackstop } from '../services/outbox-relay';
 import { sweepExpiredProofPhotos } from '../services/proof-photos/store';
 import { runRetentionSweep } from '../services/retention';
 import { sweepDueRetries } from '../services/webhooks/deliveries';
+import { redeliverUnconsumedNow } from './redelivery';
 import { scheduleWebhookRetry } from './retry-message';
 
 export async function runEventSweeps(env: Env): Promise<void> {
   const results = await Promise.allSettled([
     relayOutboxBackstop(env),
+    redeliverUnconsumedNow(env),
     sweepDueRetries({
       db: openDatabase(env.HYPERDRIVE.connectionString, { max: 2 }),
       localMode: isLocalMode(env),

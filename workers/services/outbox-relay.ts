@@ -42,7 +42,8 @@ export function toEnvelope(row: Pick<OutboxMessage, 'id' | 'topic' | 'aggregateT
   return { id: row.id, type: row.topic, createdAt: row.createdAt.toISOString(), data };
 }
 
-function chunks(envelopes: EventEnvelope[]): EventEnvelope[][] {
+/** Envelopes in sendBatch-sized groups (≤ 100 messages, ≤ 200 KB). */
+export function chunks(envelopes: EventEnvelope[]): EventEnvelope[][] {
   const out: EventEnvelope[][] = [];
   let current: EventEnvelope[] = [];
   let bytes = 0;
