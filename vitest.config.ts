@@ -6,6 +6,16 @@ import { TEST_SECRETS } from './test/support/secrets.ts';
 // wrangler.toml; give it the test values so it has nothing to warn about.
 for (const [name, value] of Object.entries(TEST_SECRETS)) process.env[name] ??= value;
 
+/** The Worker under test in workerd, with Postgres, the Stripe fake and the notification fakes (test/support/global-setup.ts). */
+const workerd = () =>
+  cloudflareTest(({ inject }) => ({
+    wrangler: { configPath: './wrangler.toml' },
+    miniflare: {
+      hyperdrives: { HYPERDRIVE: inject('databaseUrl') },
+      bindings: { APP_ENV: 'test', PUBLIC_BASE_URL: 'http://127.0.0.1:8787', STRIPE_API_BASE: inject('stripeFakeUrl'), ...TEST_SECRETS, ...inject('notificationBindings') },
+    },
+  }));
+
 export default defineConfig({
   test: {
     // An unhandled rejection anywhere fails the run (vitest's default; kept explicit).
@@ -25,18 +35,20 @@ export default defineConfig({
         },
       },
       {
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: {
-              hyperdrives: { HYPERDRIVE: inject('databaseUrl') },
-              bindings: { APP_ENV: 'test', PUBLIC_BASE_URL: 'http://127.0.0.1:8787', STRIPE_API_BASE: inject('stripeFakeUrl'), ...TEST_SECRETS, ...inject('notificationBindings') },
-            },
-          })),
-        ],
+        plugins: [workerd()],
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        // The security suite (docs/security.md): one test per ASVS L2 control and
+        // OWASP API Top 10 item, and the fuzz test driven by /openapi.json.
+        plugins: [workerd()],
+        test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },

@@ -3,6 +3,7 @@ import { createRouter } from './openapi';
 import { onError, notFound } from './errors';
 import { requestId } from './middleware/request-id';
 import { bodyLimit } from './middleware/body-limit';
+import { inputCharacters } from './middleware/input-characters';
 import { database } from './middleware/database';
 import { authenticate } from './middleware/auth';
 import { healthRoutes } from './routes/health';
@@ -38,6 +39,8 @@ export function createApp() {
 
   app.use('*', requestId);
   app.use('*', bodyLimit());
+  // Control characters, lone surrogates and noncharacters stop here, for every route (ADR 0080).
+  app.use('*', inputCharacters);
   app.use('*', database);
   app.use('/v1/*', authenticate);
 

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { regexes } from 'zod/v4/core';
 import { DISPATCH_STATES, ORDER_STATUSES } from '../../domain/order';
+import { forbiddenCharacter } from '../../domain/text';
 
 export const PROTOCOL_VERSION = 1;
 /** Largest frame a client may send; larger closes the socket with 1009. */
@@ -28,6 +29,8 @@ export const CLOSE = {
 } as const;
 
 const version = z.literal(PROTOCOL_VERSION).optional();
+/** Text from a client: the platform's character rule (domain/text.ts, ADR 0080), as at the API's edge. */
+const clientText = z.string().refine((s) => forbiddenCharacter(s) === null, { error: 'contains a character that is not allowed (control characters, lone surrogates and noncharacters are refused)' });
 const isoTime = z.iso.datetime({ offset: true });
 const latLng = z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });
 
@@ -51,8 +54,8 @@ export const DriverMessageSchema = z.discriminatedUnion('type', [
   /** Extension of the contract: several points in one frame, oldest first (fewer frames under load). */
   z.object({ type: z.literal('locations'), v: version, points: z.array(LocationPointSchema).min(1).max(MAX_POINTS_PER_BATCH) }),
   z.object({ type: z.literal('availability'), v: version, available: z.boolean() }),
-  z.object({ type: z.literal('offer.accept'), v: version, offerId: z.string().min(1).max(64) }),
-  z.object({ type: z.literal('offer.decline'), v: version, offerId: z.string().min(1).max(64), reason: z.string().max(200).optional() }),
+  z.object({ type: z.literal('offer.accept'), v: version, offerId: clientText.min(1).max(64) }),
+  z.object({ type: z.literal('offer.decline'), v: version, offerId: clientText.min(1).max(64), reason: clientText.max(200).optional() }),
   /** A ping that is not byte-for-byte PING_FRAME reaches the object and is answered there. */
   z.object({ type: z.literal('ping'), v: version }),
 ]);

@@ -8,6 +8,7 @@ import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { LatLngSchema } from '../schemas/common';
 import { cityShards, loadCityGeometry } from '../services/city-shard-client';
+import { IdText } from '../schemas/text';
 
 const CityLiveSchema = z
   .object({
@@ -40,7 +41,7 @@ const live = createRoute({
   summary: 'Live snapshot of a city (operators)',
   description: 'Who may call: ops and admin; other roles 403. Drivers online (available or busy, with position), open offers and orders nobody could be found for.',
   middleware: [requireAuth('ops', 'admin')] as const,
-  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  request: { params: z.object({ id: IdText }) },
   responses: {
     200: { description: 'The snapshot', content: { 'application/json': { schema: CityLiveSchema } } },
     ...problemResponses(401, 403, 404, 503),

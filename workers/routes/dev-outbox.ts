@@ -9,6 +9,7 @@ import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { DevMessageSchema } from '../schemas/notifications';
 import { listCapturedMessages } from '../services/notifications/dev-outbox';
+import { Text } from '../schemas/text';
 
 const route = createRoute({
   method: 'get',
@@ -20,8 +21,8 @@ const route = createRoute({
   security: [],
   request: {
     query: z.object({
-      orderId: z.string().max(64).optional(),
-      to: z.string().max(320).optional(),
+      orderId: Text.max(64).optional(),
+      to: Text.max(320).optional(),
     }),
   },
   responses: {

@@ -13,12 +13,13 @@ import { problems } from '../problem';
 import { pageQuery } from '../schemas/common';
 import { actorOf } from '../services/audit';
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/auth/api-keys';
+import { IdText, Text } from '../schemas/text';
 
 const MerchantParam = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'mer_0h3k9x2m4p6r8t0v2x4z' }),
+  id: IdText.openapi({ param: { name: 'id', in: 'path' }, example: 'mer_0h3k9x2m4p6r8t0v2x4z' }),
 });
 const KeyParams = MerchantParam.extend({
-  keyId: z.string().min(1).max(64).openapi({ param: { name: 'keyId', in: 'path' }, example: 'key_0h3k9x2m4p6r8t0v2x4z' }),
+  keyId: IdText.openapi({ param: { name: 'keyId', in: 'path' }, example: 'key_0h3k9x2m4p6r8t0v2x4z' }),
 });
 
 const ApiKeySchema = z
@@ -49,7 +50,7 @@ const create = createRoute({
     params: MerchantParam,
     body: {
       required: false,
-      content: { 'application/json': { schema: z.object({ name: z.string().trim().max(80).optional() }).openapi('NewApiKey') } },
+      content: { 'application/json': { schema: z.object({ name: Text.trim().max(80).optional() }).openapi('NewApiKey') } },
     },
   },
   responses: {

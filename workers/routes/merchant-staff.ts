@@ -13,12 +13,13 @@ import { pageQuery } from '../schemas/common';
 import { EmailSchema, PasswordSchema, PersonNameSchema, PhoneSchema } from '../schemas/identity';
 import { actorOf } from '../services/audit';
 import { addStaff, changeStaffRole, listStaff, removeStaff } from '../services/auth/staff';
+import { IdText } from '../schemas/text';
 
 const MerchantParam = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'mer_0h3k9x2m4p6r8t0v2x4z' }),
+  id: IdText.openapi({ param: { name: 'id', in: 'path' }, example: 'mer_0h3k9x2m4p6r8t0v2x4z' }),
 });
 const MemberParams = MerchantParam.extend({
-  userId: z.string().min(1).max(64).openapi({ param: { name: 'userId', in: 'path' }, example: 'usr_0h3k9x2m4p6r8t0v2x4z' }),
+  userId: IdText.openapi({ param: { name: 'userId', in: 'path' }, example: 'usr_0h3k9x2m4p6r8t0v2x4z' }),
 });
 
 const StaffRoleSchema = z.enum(['manager', 'staff']).openapi({

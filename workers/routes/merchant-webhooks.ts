@@ -18,6 +18,7 @@ import { refuseWebhookUrl } from '../services/webhooks/url-policy';
 import { scheduleWebhookRetry } from '../queue/retry-message';
 import { OptionalIdempotencyHeaders } from '../schemas/orders';
 import { withIdempotency } from './idempotent';
+import { Text } from '../schemas/text';
 
 const WHO = 'Who may call: the owner or a manager of {id}; its staff and API keys get 403, another merchant 404.';
 
@@ -82,7 +83,7 @@ const deliveries = createRoute({
   summary: 'Delivery log: every attempt, newest first',
   description: `${WHO} Each attempt with its event, status code, latency and, when one is scheduled, the next retry. Filter one event with \`eventId\`.`,
   middleware: [requireAuth('merchant')] as const,
-  request: { params: WebhookEndpointParams, query: z.object({ ...pageQuery, eventId: z.string().max(64).optional() }) },
+  request: { params: WebhookEndpointParams, query: z.object({ ...pageQuery, eventId: Text.max(64).optional() }) },
   responses: {
     200: {
       description: 'A page of attempts',

@@ -18,6 +18,7 @@ import { actorOf, recordAudit } from '../services/audit';
 import { isOperator } from '../services/auth/principal';
 import { decodeKeyCursor, encodeKeyCursor } from '../services/orders/cursor';
 import { distanceMeters } from '../services/orders/pricing';
+import { IdText } from '../schemas/text';
 
 export function merchantView(m: Merchant) {
   return {
@@ -43,7 +44,7 @@ const list = createRoute({
   security: [],
   request: {
     query: z.object({
-      cityId: z.string().min(1).max(64).optional(),
+      cityId: IdText.optional(),
       kind: z.enum(MERCHANT_KINDS).optional(),
       ...pageQuery,
     }),

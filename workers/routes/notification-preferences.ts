@@ -11,6 +11,7 @@ import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { DeviceInput, DeviceSchema, NotificationPreferencesInput, NotificationPreferencesSchema } from '../schemas/notifications';
 import { getPreferences, putPreferences, registerDevice, removeDevice } from '../services/notifications/preferences';
+import { IdText } from '../schemas/text';
 
 function userIdOf(c: Context<AppEnv>): string {
   const principal = principalOf(c);
@@ -68,7 +69,7 @@ const deleteDevice = createRoute({
   summary: 'Stop push notifications to a device (e.g. on sign-out)',
   description: 'Who may call: any signed-in user, for their own devices (another user’s: 404).',
   middleware: [requireAuth()] as const,
-  request: { params: z.object({ deviceId: z.string().min(1).max(64).openapi({ param: { name: 'deviceId', in: 'path' } }) }) },
+  request: { params: z.object({ deviceId: IdText.openapi({ param: { name: 'deviceId', in: 'path' } }) }) },
   responses: { 204: { description: 'Removed' }, ...problemResponses(401, 403, 404, 503) },
 });
 

@@ -10,6 +10,7 @@ import { problems } from '../problem';
 import { pageQuery } from '../schemas/common';
 import { listDeadLetters, replayDeadLetter } from '../queue/dead-letters';
 import type { DeadLetter } from '../../db/schema/index';
+import { IdText } from '../schemas/text';
 
 const DeadLetterSchema = z
   .object({
@@ -60,7 +61,7 @@ const replay = createRoute({
   description:
     'Who may call: ops and admin. The body is sent again as it was; consumers are idempotent, so anything already done is not done twice. A message already replayed is 409 (if it fails again it is parked as a new dead letter).',
   middleware: [requireAuth('ops', 'admin')] as const,
-  request: { params: z.object({ id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' } }) }) },
+  request: { params: z.object({ id: IdText.openapi({ param: { name: 'id', in: 'path' } }) }) },
   responses: {
     202: { description: 'Sent to the queue', content: { 'application/json': { schema: DeadLetterSchema } } },
     ...problemResponses(401, 403, 404, 409, 503),

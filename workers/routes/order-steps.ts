@@ -25,8 +25,9 @@ import {
 import type { OrderStep } from '../services/orders/state-machine';
 import { orderView, type OrderViewer } from '../services/orders/view';
 import { visibleOrder } from './orders';
+import { Text } from '../schemas/text';
 
-const ReasonBody = z.object({ reason: z.string().trim().min(1).max(300).optional() }).strict().openapi('StepReason');
+const ReasonBody = z.object({ reason: Text.trim().min(1).max(300).optional() }).strict().openapi('StepReason');
 
 const DeliverBody = z
   .object({

@@ -18,6 +18,7 @@ import { findProofPhoto, storeProofPhoto } from '../services/proof-photos/store'
 import { proofPhotoPath, proofPhotoUrl } from '../services/proof-photos/urls';
 import { loadOrder } from '../services/orders/repository';
 import { visibleOrder } from './orders';
+import { IdText } from '../schemas/text';
 
 const binary = z.string().openapi({ type: 'string', format: 'binary' });
 const imageContent = Object.fromEntries(PROOF_PHOTO_TYPES.map((t) => [t, { schema: binary }]));
@@ -34,7 +35,7 @@ const ProofPhotoSchema = z
   .openapi('ProofPhoto');
 
 const PhotoParams = OrderIdParam.extend({
-  photoId: z.string().min(1).max(64).openapi({ param: { name: 'photoId', in: 'path' }, example: 'pph_0h3k9x2m4p6r8t0v2x4z' }),
+  photoId: IdText.openapi({ param: { name: 'photoId', in: 'path' }, example: 'pph_0h3k9x2m4p6r8t0v2x4z' }),
 });
 
 const upload = createRoute({

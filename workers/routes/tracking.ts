@@ -9,6 +9,7 @@ import { problems } from '../problem';
 import { OrderIdParam } from '../schemas/orders';
 import { orderByTrackingToken, trackingOf } from '../services/tracking';
 import { visibleOrder } from './orders';
+import { Text } from '../schemas/text';
 
 const TrackingSchema = z
   .object({
@@ -51,7 +52,7 @@ const byToken = createRoute({
   summary: 'Live tracking through the order’s tracking link',
   description: 'Who may call: anyone holding the link. No personal data beyond the driver’s first name. The link expires an hour after the order ends (404).',
   security: [],
-  request: { params: z.object({ token: z.string().min(16).max(64).openapi({ param: { name: 'token', in: 'path' } }) }) },
+  request: { params: z.object({ token: Text.min(16).max(64).openapi({ param: { name: 'token', in: 'path' } }) }) },
   responses: {
     200: { description: 'Status, driver position and ETA', content: { 'application/json': { schema: TrackingSchema } } },
     ...problemResponses(404, 422, 503),

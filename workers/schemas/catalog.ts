@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { LatLngSchema } from './common';
+import { IdText, MultilineText, Text } from './text';
 
 export const MERCHANT_KINDS = ['restaurant', 'store', 'pharmacy'] as const;
 
@@ -7,11 +8,11 @@ export const MERCHANT_KINDS = ['restaurant', 'store', 'pharmacy'] as const;
 export const MAX_PRICE_CENTS = 9_999_999;
 
 export const MerchantIdParam = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'mer_0h3k9x2m4p6r8t0v2x4z' }),
+  id: IdText.openapi({ param: { name: 'id', in: 'path' }, example: 'mer_0h3k9x2m4p6r8t0v2x4z' }),
 });
 
 export const ProductParams = MerchantIdParam.extend({
-  productId: z.string().min(1).max(64).openapi({ param: { name: 'productId', in: 'path' }, example: 'prd_0h3k9x2m4p6r8t0v2x4z' }),
+  productId: IdText.openapi({ param: { name: 'productId', in: 'path' }, example: 'prd_0h3k9x2m4p6r8t0v2x4z' }),
 });
 
 export const MerchantSchema = z
@@ -31,9 +32,9 @@ export const MerchantSchema = z
 
 export const MerchantPatchSchema = z
   .object({
-    name: z.string().trim().min(1).max(120).optional(),
+    name: Text.trim().min(1).max(120).optional(),
     open: z.boolean().optional(),
-    address: z.string().trim().min(1).max(300).optional(),
+    address: Text.trim().min(1).max(300).optional(),
     location: LatLngSchema.optional(),
     suspended: z.boolean().optional().openapi({ description: 'Operators only.' }),
   })
@@ -57,8 +58,8 @@ export const ProductSchema = z
   .openapi('Product');
 
 const productFields = {
-  name: z.string().trim().min(1).max(120),
-  description: z.string().trim().max(1000).nullable().optional(),
+  name: Text.trim().min(1).max(120),
+  description: MultilineText.trim().max(1000).nullable().optional(),
   priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS).openapi({ description: 'Integer minor units (e.g. 950 = 9.50 EUR). No floats.' }),
   available: z.boolean().optional(),
   requiresPrescription: z.boolean().optional().openapi({ description: 'Pharmacies only: delivery then needs an ID check.' }),

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { Text } from './text';
 
 export const LatLngSchema = z
   .object({
@@ -19,5 +20,5 @@ export const CitySchema = z
 
 export const pageQuery = {
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: Text.max(200).optional(),
 };

@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../services/auth/password';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../services/auth/tokens';
 import { LatLngSchema } from './common';
+import { IdText, Text } from './text';
 
 export const EmailSchema = z.email({ error: 'Enter a valid email address.' }).max(254).openapi({ example: 'ada@example.com' });
 
@@ -12,20 +13,20 @@ export const PasswordSchema = z
   .max(MAX_PASSWORD_LENGTH, { error: `Use at most ${MAX_PASSWORD_LENGTH} characters.` })
   .openapi({ description: `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`, example: 'correct horse battery staple' });
 
-export const PersonNameSchema = z.string().trim().min(1, { error: 'Enter a name.' }).max(100).openapi({ example: 'Ada Lovelace' });
+export const PersonNameSchema = Text.trim().min(1, { error: 'Enter a name.' }).max(100).openapi({ example: 'Ada Lovelace' });
 
 export const PhoneSchema = z
   .string()
   .regex(/^\+[1-9]\d{6,14}$/, { error: 'Use the international format, e.g. +33612345678.' })
   .openapi({ description: 'E.164', example: '+33612345678' });
 
-const IdSchema = z.string().min(1).max(64);
+const IdSchema = IdText;
 
 export const BusinessSchema = z
   .object({
-    name: z.string().trim().min(1, { error: 'Enter the business name.' }).max(120),
+    name: Text.trim().min(1, { error: 'Enter the business name.' }).max(120),
     kind: z.enum(['restaurant', 'store', 'pharmacy']),
-    address: z.string().trim().min(1, { error: 'Enter the address.' }).max(300),
+    address: Text.trim().min(1, { error: 'Enter the address.' }).max(300),
     location: LatLngSchema,
     cityId: IdSchema.openapi({ description: 'One of GET /v1/cities' }),
   })
@@ -61,11 +62,11 @@ export const LoginBodySchema = z
   .openapi('Login');
 
 export const RefreshBodySchema = z
-  .object({ refreshToken: z.string().min(1).max(200).openapi({ example: 'rt_…' }) })
+  .object({ refreshToken: Text.min(1).max(200).openapi({ example: 'rt_…' }) })
   .openapi('Refresh');
 
 export const LogoutBodySchema = z
-  .object({ refreshToken: z.string().min(1).max(200).optional() })
+  .object({ refreshToken: Text.min(1).max(200).optional() })
   .openapi('Logout', { description: 'Optional: a refresh token of the caller whose family is revoked as well.' });
 
 export const UserSchema = z

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { Text } from './text';
 
 /** E.164: a plus, a country code that does not start with 0, 8 to 15 digits in all. */
 export const E164 = /^\+[1-9]\d{7,14}$/;
@@ -36,7 +37,7 @@ export const NotificationPreferencesInput = z
 
 export const DeviceInput = z
   .object({
-    pushToken: z.string().min(16).max(4096).openapi({ description: 'The FCM registration token of the app install.' }),
+    pushToken: Text.min(16).max(4096).openapi({ description: 'The FCM registration token of the app install.' }),
     platform: z.enum(['ios', 'android', 'web']),
   })
   .strict()

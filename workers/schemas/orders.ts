@@ -1,12 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { DISPATCH_STATES, ORDER_STATUSES } from '../../domain/order';
 import { LatLngSchema } from './common';
+import { IdText, MultilineText, Text } from './text';
 
 export const ORDER_STATUS_VALUES = ORDER_STATUSES;
 export const DISPATCH_VALUES = DISPATCH_STATES;
 
 export const OrderIdParam = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'ord_0h3k9x2m4p6r8t0v2x4z' }),
+  id: IdText.openapi({ param: { name: 'id', in: 'path' }, example: 'ord_0h3k9x2m4p6r8t0v2x4z' }),
 });
 
 /** E.164-ish: a plus, then 6 to 15 digits; spaces allowed while typing. */
@@ -17,12 +18,12 @@ const Phone = z
 
 export const NewOrderSchema = z
   .object({
-    merchantId: z.string().min(1).max(64),
+    merchantId: IdText,
     items: z
       .array(
         z
           .object({
-            productId: z.string().min(1).max(64),
+            productId: IdText,
             quantity: z.number().int().min(1).max(99),
           })
           .strict(),
@@ -31,13 +32,13 @@ export const NewOrderSchema = z
       .max(50),
     dropoff: z
       .object({
-        address: z.string().trim().min(1).max(300),
+        address: Text.trim().min(1).max(300),
         location: LatLngSchema,
-        instructions: z.string().trim().max(500).optional(),
+        instructions: MultilineText.trim().max(500).optional(),
       })
       .strict(),
     customer: z
-      .object({ name: z.string().trim().min(1).max(120), phone: Phone, email: z.email().max(254).optional() })
+      .object({ name: Text.trim().min(1).max(120), phone: Phone, email: z.email().max(254).optional() })
       .strict()
       .optional()
       .openapi({ description: 'Merchants (API key) only: who the order is for.' }),

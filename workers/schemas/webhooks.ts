@@ -1,8 +1,9 @@
 import { z, type RouteConfig } from '@hono/zod-openapi';
 import { PUBLIC_EVENT_TYPES } from '../services/events/envelope';
 import { OrderSchema } from './orders';
+import { IdText, Text } from './text';
 
-const idParam = (name: string, example: string) => z.string().min(1).max(64).openapi({ param: { name, in: 'path' }, example });
+const idParam = (name: string, example: string) => IdText.openapi({ param: { name, in: 'path' }, example });
 
 export const WebhookParams = z.object({ id: idParam('id', 'mer_0h3k9x2m4p6r8t0v2x4z') });
 export const WebhookEndpointParams = WebhookParams.extend({ webhookId: idParam('webhookId', 'whk_0h3k9x2m4p6r8t0v2x4z') });
@@ -40,9 +41,9 @@ export const webhookEventDoc = {
 
 export const WebhookInput = z
   .object({
-    url: z.string().trim().min(1).max(2048).openapi({ example: 'https://merchant.example.com/hooks/delivery' }),
+    url: Text.trim().min(1).max(2048).openapi({ example: 'https://merchant.example.com/hooks/delivery' }),
     events: z.array(WebhookEventType).min(1).max(PUBLIC_EVENT_TYPES.length + 1).openapi({ description: 'Event types, or ["*"] for all.' }),
-    description: z.string().trim().max(200).optional(),
+    description: Text.trim().max(200).optional(),
   })
   .strict()
   .openapi('WebhookInput', { description: WEBHOOK_BODY_DESCRIPTION });
