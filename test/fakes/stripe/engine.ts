@@ -314,6 +314,14 @@ export class StripeLedger {
     return refund;
   }
 
+  /** GET /v1/refunds?payment_intent=…: newest first, as Stripe lists them (one page: the fake never has more than 100 per intent). */
+  listRefunds(params: FormObject): { object: 'list'; data: RefundObject[]; has_more: false; url: string } {
+    const piId = str(params.payment_intent);
+    const limit = str(params.limit) !== undefined ? Math.min(100, Math.max(1, Number(str(params.limit)) || 10)) : 10;
+    const data = [...this.refunds.values()].filter((r) => !piId || r.payment_intent === piId).reverse().slice(0, limit);
+    return { object: 'list', data, has_more: false, url: '/v1/refunds' };
+  }
+
   refund(id: string): RefundObject {
     const refund = this.refunds.get(id);
     if (!refund) throw resourceMissing('refund', id);

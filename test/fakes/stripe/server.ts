@@ -129,6 +129,7 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
     }
     onlySecret();
     if (method === 'POST' && path === '/v1/refunds') return { status: 200, body: ledger.createRefund(params, ctx) };
+    if (method === 'GET' && path === '/v1/refunds') return { status: 200, body: ledger.listRefunds(params) };
     if ((m = /^\/v1\/refunds\/([\w]+)$/.exec(path)) && method === 'GET') return { status: 200, body: ledger.refund(m[1]!) };
     if ((m = /^\/v1\/charges\/([\w]+)$/.exec(path)) && method === 'GET') return { status: 200, body: ledger.retrieveCharge(m[1]!) };
     throw invalidRequest(`Unrecognized request URL (${method}: ${path}).`, undefined, undefined, 404);
