@@ -52,6 +52,11 @@ function clientFor(settings: StripeSettings): Stripe {
   return client;
 }
 
+const toRefund = (refund: Stripe.Refund): ProviderRefund => ({ id: refund.id, status: (refund.status ?? 'pending') as ProviderRefund['status'], amountCents: refund.amount });
+
+/** Refunds of one intent we look through for ours; an intent has one or two in practice. */
+const MAX_REFUNDS_LISTED = 100;
+
 function toIntent(pi: Stripe.PaymentIntent): ProviderIntent {
   return {
     id: pi.id,
@@ -114,8 +119,18 @@ export function stripeProvider(settings: StripeSettings): PaymentProvider {
           },
           { idempotencyKey: input.idempotencyKey },
         );
-        return { id: refund.id, status: (refund.status ?? 'pending') as ProviderRefund['status'], amountCents: refund.amount };
+        return toRefund(refund);
       }),
+    findRefund: (intentId, refundId) =>
+      call(async (): Promise<ProviderRefund | null> => {
+        let seen = 0;
+        for await (const refund of stripe.refunds.list({ payment_intent: intentId, limit: MAX_REFUNDS_LISTED })) {
+          if (refund.metadata?.refund_id === refundId) return toRefund(refund);
+          if (++seen >= MAX_REFUNDS_LISTED) break;
+        }
+        return null;
+      }),
+    retrieveRefund: (id) => call(async () => toRefund(await stripe.refunds.retrieve(id))),
     async verifyWebhook(rawBody, signatureHeader): Promise<ProviderEvent> {
       if (!signatureHeader) throw new InvalidSignatureError('The Stripe-Signature header is missing.');
       let event: Stripe.Event;

@@ -50,6 +50,9 @@ export interface PaymentProvider {
   retrieveIntent(id: string): Promise<ProviderIntent>;
   cancelIntent(id: string, idempotencyKey: string): Promise<ProviderIntent>;
   refund(input: { intentId: string; amountCents: number; idempotencyKey: string; reason?: 'requested_by_customer' | 'duplicate' | 'fraudulent'; refundId: string }): Promise<ProviderRefund>;
+  /** The refund of this intent made for our refund row (`metadata.refund_id`), if the provider has one. */
+  findRefund(intentId: string, refundId: string): Promise<ProviderRefund | null>;
+  retrieveRefund(id: string): Promise<ProviderRefund>;
   /** Verifies the signature over the raw body; throws InvalidSignatureError when it does not match. */
   verifyWebhook(rawBody: string, signatureHeader: string | undefined): Promise<ProviderEvent>;
 }

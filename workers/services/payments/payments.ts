@@ -4,11 +4,11 @@
  * delivery. Every provider call carries an idempotency key derived from our
  * own ids (lifecycle.ts `providerKeys`), so retrying any of them is safe.
  */
-import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { payments, refunds, type Payment } from '../../../db/schema/index';
-import { PaymentProviderRejectedError, type PaymentProvider } from '../../providers/payments/index';
+import { PaymentProviderRejectedError, type PaymentProvider, type ProviderRefund } from '../../providers/payments/index';
 import { outboxEvent, writeOutbox, type OutboxEvent } from '../outbox';
 import { applyPaymentSignal, providerKeys, refundableCents, type PaymentSignal } from './lifecycle';
 
@@ -147,6 +147,13 @@ export async function settle(db: Database, provider: PaymentProvider, s: Settlem
     });
   }
   const refund = await provider.refund({ intentId: s.intentId, amountCents: s.amountCents, idempotencyKey: providerKeys.refund(s.refundId), refundId: s.refundId, reason: 'requested_by_customer' });
+  return recordRefund(db, s, refund);
+}
+
+type RefundSettlement = Extract<Settlement, { kind: 'refund' }>;
+
+/** The provider's word on our refund row; a succeeded refund rolls up into the payment, with its outbox event. */
+async function recordRefund(db: Database, s: Pick<RefundSettlement, 'refundId' | 'paymentId'>, refund: ProviderRefund): Promise<OutboxEvent[]> {
   return db.transaction(async (tx) => {
     await tx.update(refunds).set({ providerRefundId: refund.id, status: refund.status, updatedAt: new Date() }).where(eq(refunds.id, s.refundId));
     const [payment] = await tx.select().from(payments).where(eq(payments.id, s.paymentId)).for('update');
@@ -160,23 +167,65 @@ export async function settle(db: Database, provider: PaymentProvider, s: Settlem
   });
 }
 
-/** Refunds whose provider call failed after the commit: asked again, same key. */
-export async function retryPendingRefunds(db: Database, provider: PaymentProvider, olderThanMs = 60_000): Promise<number> {
+export interface RefundRetryRun {
+  checked: number;
+  /** Done at the provider already (its answer was lost): recorded, nothing asked again. */
+  recovered: number;
+  /** Not at the provider: asked for (same idempotency key). */
+  requested: number;
+  /** Pending at the provider when we last asked: re-read and recorded. */
+  reread: number;
+  failed: number;
+}
+
+/**
+ * The cron's refund backstop. Every refund still `pending` in our books is
+ * re-read from the provider before anything is asked again, so a refund that
+ * went through while we lost the answer (a timeout, a crash before our
+ * write, an idempotency key past Stripe's 24 hours) is recorded, never made
+ * twice: a row without a provider id is looked for among the intent's
+ * refunds (by `metadata.refund_id`, our row id) and asked for, with the same
+ * idempotency key, only when the provider has none; a row the provider
+ * called pending is re-read by its id. Bounded: `limit` rows a run, the
+ * least recently touched first.
+ */
+export async function retryPendingRefunds(db: Database, provider: PaymentProvider, olderThanMs = 60_000, options: { limit?: number; ids?: readonly string[] } = {}): Promise<RefundRetryRun> {
   const stale = await db
-    .select({ refundId: refunds.id, paymentId: refunds.paymentId, amountCents: refunds.amountCents, intentId: payments.providerPaymentId })
+    .select({ refundId: refunds.id, paymentId: refunds.paymentId, amountCents: refunds.amountCents, providerRefundId: refunds.providerRefundId, intentId: payments.providerPaymentId })
     .from(refunds)
     .innerJoin(payments, eq(payments.id, refunds.paymentId))
-    .where(and(eq(refunds.status, 'pending'), isNull(refunds.providerRefundId), sql`${refunds.createdAt} < now() - make_interval(secs => ${olderThanMs / 1000})`))
-    .limit(50);
-  let settled = 0;
+    .where(
+      and(
+        eq(refunds.status, 'pending'),
+        sql`${refunds.createdAt} < now() - make_interval(secs => ${olderThanMs / 1000})`,
+        options.ids ? inArray(refunds.id, [...options.ids]) : undefined,
+      ),
+    )
+    .orderBy(asc(refunds.updatedAt))
+    .limit(options.limit ?? 50);
+  const run: RefundRetryRun = { checked: 0, recovered: 0, requested: 0, reread: 0, failed: 0 };
   for (const r of stale) {
     if (!r.intentId) continue;
+    run.checked++;
+    const s = { kind: 'refund' as const, refundId: r.refundId, paymentId: r.paymentId, intentId: r.intentId, amountCents: r.amountCents };
     try {
-      await settle(db, provider, { kind: 'refund', refundId: r.refundId, paymentId: r.paymentId, intentId: r.intentId, amountCents: r.amountCents });
-      settled++;
+      if (r.providerRefundId) {
+        await recordRefund(db, s, await provider.retrieveRefund(r.providerRefundId));
+        run.reread++;
+        continue;
+      }
+      const done = await provider.findRefund(r.intentId, r.refundId);
+      if (done) {
+        await recordRefund(db, s, done);
+        run.recovered++;
+      } else {
+        await settle(db, provider, s);
+        run.requested++;
+      }
     } catch (error) {
+      run.failed++;
       console.warn(JSON.stringify({ msg: 'refund retry failed', refundId: r.refundId, error: String(error) }));
     }
   }
-  return settled;
+  return run;
 }

@@ -1,7 +1,8 @@
 /**
- * The cron's payment backstop: refunds whose provider call failed after the
- * order was cancelled (the refund row is still `pending` without a provider
- * id) are asked for again, with the same idempotency key, so the customer is
+ * The cron's payment backstop: refunds still pending after the order was
+ * cancelled (the provider call failed, or its answer was lost) are re-read
+ * from the provider and, only if it has none, asked for again with the same
+ * idempotency key (payments.ts `retryPendingRefunds`), so the customer is
  * refunded exactly once however often this runs.
  */
 import { openDatabase } from '../../../db/client';
@@ -14,7 +15,9 @@ import { reconcilePendingPayments, type ReconcileRun } from './reconcile';
 export async function retryPendingRefundsNow(env: Env, olderThanMs = 60_000): Promise<number> {
   // One client per invocation, never ended explicitly (docs/decisions/0003).
   const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 1 });
-  return retryPendingRefunds(db, paymentProvider(env), olderThanMs);
+  const run = await retryPendingRefunds(db, paymentProvider(env), olderThanMs);
+  if (run.checked > 0) console.log(JSON.stringify({ msg: 'refund retry', ...run }));
+  return run.recovered + run.requested + run.reread;
 }
 
 /**
