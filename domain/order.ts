@@ -51,6 +51,8 @@ export const ORDER_EVENT_TYPES = [
   'order.assigned',
   'order.dispatch_changed',
   'order.driver_arrived',
+  /** Still `placed` past its city's deadline: the merchant is told again, operators see it (status unchanged). */
+  'order.escalated',
   'order.in_delivery',
   'order.delivered',
   'order.cancelled',
@@ -58,6 +60,13 @@ export const ORDER_EVENT_TYPES = [
   'order.failed',
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
+
+/**
+ * The cancel reason of an order its merchant never accepted: escalated after
+ * its city's first deadline, cancelled by the platform (actor `system`) after
+ * the second, with a refund (workers/services/orders/unaccepted.ts).
+ */
+export const MERCHANT_UNRESPONSIVE = 'merchant_unresponsive';
 
 /** The event type announcing that an order reached a status. */
 export const statusEventType = (status: OrderStatus): OrderEventType => (status === 'pending_payment' ? 'order.created' : `order.${status}`);

@@ -32,6 +32,8 @@ export const RULES: Readonly<Record<string, readonly Rule[]>> = {
     { audience: 'customer', template: 'customer.order.placed', policy: 'all', channels: ALL },
     { audience: 'merchant', template: 'merchant.order.placed', policy: 'first', channels: MERCHANT },
   ],
+  // Still not accepted past the city's first deadline (services/orders/unaccepted.ts): every channel, while it still waits.
+  'order.escalated': [{ audience: 'merchant', template: 'merchant.order.escalated', policy: 'all', channels: MERCHANT, staleAfterSeconds: 900, onlyWhile: ['placed'] }],
   'order.preparing': [{ audience: 'customer', template: 'customer.order.preparing', policy: 'first', channels: PROGRESS, staleAfterSeconds: 3600 }],
   'order.assigned': [{ audience: 'customer', template: 'customer.order.assigned', policy: 'first', channels: PROGRESS, staleAfterSeconds: 3600 }],
   'order.in_delivery': [{ audience: 'customer', template: 'customer.order.in_delivery', policy: 'all', channels: ALL }],

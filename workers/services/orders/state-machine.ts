@@ -68,7 +68,8 @@ interface StepRule {
 /**
  * The table of the contract (API.md, Orders): the merchant accepts, rejects
  * and marks ready; the assigned driver arrives, picks up, delivers or fails;
- * the customer cancels before `preparing`, the merchant before `in_delivery`.
+ * the customer cancels before `preparing`, the merchant before `in_delivery`,
+ * the platform an order still `placed` past its merchant's deadline.
  */
 export const STEP_RULES: Readonly<Record<OrderStep, StepRule>> = {
   paid: { from: { stripe: ['pending_payment'], system: ['pending_payment'] }, to: 'placed' },
@@ -84,6 +85,8 @@ export const STEP_RULES: Readonly<Record<OrderStep, StepRule>> = {
     from: {
       customer: ['pending_payment', 'placed'],
       merchant: ['pending_payment', 'placed', 'preparing', 'ready'],
+      // An order its merchant never accepted (services/orders/unaccepted.ts).
+      system: ['placed'],
     },
     to: 'cancelled',
   },

@@ -48,6 +48,10 @@ export const en: Catalog = {
     title: `New order ${v.orderRef}`,
     body: `New order ${v.orderRef}${v.total ? ` (${v.total})` : ''} for ${v.merchantName}. Open the merchant app to accept it.`,
   }),
+  'merchant.order.escalated': (v) => ({
+    title: `Order ${v.orderRef} is still waiting`,
+    body: `Order ${v.orderRef}${v.total ? ` (${v.total})` : ''} for ${v.merchantName} has not been accepted. Accept or reject it now in the merchant app, or it will be cancelled and refunded.`,
+  }),
   'merchant.order.cancelled': (v) => ({
     title: `Order ${v.orderRef} cancelled`,
     body: `Order ${v.orderRef} was cancelled${v.reason ? ` (${v.reason})` : ''}. Do not prepare it.`,

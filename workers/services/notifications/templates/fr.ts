@@ -48,6 +48,10 @@ export const fr: Catalog = {
     title: `Nouvelle commande ${v.orderRef}`,
     body: `Nouvelle commande ${v.orderRef}${v.total ? ` (${v.total})` : ''} pour ${v.merchantName}. Ouvrez l’application marchand pour l’accepter.`,
   }),
+  'merchant.order.escalated': (v) => ({
+    title: `La commande ${v.orderRef} attend toujours`,
+    body: `La commande ${v.orderRef}${v.total ? ` (${v.total})` : ''} pour ${v.merchantName} n’a pas été acceptée. Acceptez-la ou refusez-la maintenant dans l’application marchand, sinon elle sera annulée et remboursée.`,
+  }),
   'merchant.order.cancelled': (v) => ({
     title: `Commande ${v.orderRef} annulée`,
     body: `La commande ${v.orderRef} a été annulée${v.reason ? ` (${v.reason})` : ''}. Ne la préparez pas.`,

@@ -2,7 +2,7 @@
  * Templates per event and audience, in English and French; the locale comes
  * from `users.locale` (BCP 47, `fr-CA` → fr, anything unknown → en).
  */
-import { displayOrderNumber } from '../../../../domain/order';
+import { displayOrderNumber, MERCHANT_UNRESPONSIVE } from '../../../../domain/order';
 import { en, enFooter } from './en';
 import { fr, frFooter } from './fr';
 import { LOCALES, type Catalog, type Locale, type Rendered, type TemplateKey, type TemplateVars } from './types';
@@ -31,6 +31,16 @@ export function formatMoney(cents: number, currency: string, locale: Locale): st
  */
 export function orderRef(orderNumber: string): string {
   return displayOrderNumber(orderNumber);
+}
+
+/** Reasons the platform itself records, as people read them; anyone else's words are shown as written. */
+const REASONS: Record<Locale, Record<string, string>> = {
+  en: { [MERCHANT_UNRESPONSIVE]: 'the shop did not accept it in time' },
+  fr: { [MERCHANT_UNRESPONSIVE]: 'le commerce ne l’a pas acceptée à temps' },
+};
+
+export function reasonText(reason: string, locale: Locale): string {
+  return REASONS[locale][reason] ?? reason;
 }
 
 export function render(key: TemplateKey, locale: Locale, vars: TemplateVars): Rendered {

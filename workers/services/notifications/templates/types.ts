@@ -11,6 +11,7 @@ export const TEMPLATE_KEYS = [
   'customer.order.failed',
   'customer.payment.refunded',
   'merchant.order.placed',
+  'merchant.order.escalated',
   'merchant.order.cancelled',
   'driver.dispatch.offer',
 ] as const;

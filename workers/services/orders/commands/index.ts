@@ -13,3 +13,4 @@ export { deliverOrder, type DeliverInput, type DeliveredOutcome } from './delive
 export { checkProof, ID_DOCUMENT_TYPES, isWrongPin, type DeliveryProof } from './delivery-proof';
 export { assignDriver, type AssignmentOutcome, type AssignmentRequest } from './assign';
 export { applyPaymentStep, type PaymentStepInput } from './payment-steps';
+export { escalateOrder, type EscalationOutcome } from './escalate';

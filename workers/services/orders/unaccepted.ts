@@ -1,0 +1,94 @@
+/**
+ * Orders their merchant never accepts (minute cron; faults issue, ADR 0080).
+ * A customer paid and waits; a merchant whose tablet is off, or who missed
+ * the push, leaves the order in `placed` for good. Each city sets two
+ * deadlines, measured from placement (cities.merchant_escalate_after_seconds,
+ * default 5 min; cities.merchant_auto_cancel_after_seconds, default 15 min):
+ * - past the first, the order is escalated (commands/escalate.ts): the
+ *   `order.escalated` event tells the merchant again on every channel,
+ *   and operators see it (GET /metrics, the order's history);
+ * - past the second, it is cancelled through the normal cancel command, by
+ *   the platform (actor `system`, reason `merchant_unresponsive`): a captured
+ *   payment is refunded, the customer and the merchant are told as for any
+ *   cancellation. An order past the second deadline that was never escalated
+ *   (the cron was down) is cancelled directly: the customer waited enough.
+ * A merchant who accepts or rejects meanwhile wins the race (the commands'
+ * conditional updates): the sweep's step is refused and counted as skipped.
+ * Bounded: at most `limit` orders a run, oldest placement first.
+ */
+import { and, asc, eq, inArray, isNull, or, sql, type AnyColumn } from 'drizzle-orm';
+import { openDatabase, type Database } from '../../../db/client';
+import { cities, orders } from '../../../db/schema/index';
+import { MERCHANT_UNRESPONSIVE } from '../../../domain/order';
+import { Problem } from '../../problem';
+import { cancelOrder, escalateOrder, type CommandContext } from './commands/index';
+
+export interface UnacceptedRun {
+  escalated: number;
+  cancelled: number;
+  /** The merchant answered (or another sweep acted) first. */
+  skipped: number;
+  failed: number;
+}
+
+export interface UnacceptedOptions {
+  now?: Date;
+  limit?: number;
+  /** Only these orders (tests, which share the database with other files). */
+  ids?: readonly string[];
+}
+
+const SYSTEM = { step: { kind: 'system' as const }, event: { type: 'system' as const, id: null } };
+
+/** `placed_at` at least `seconds` before `now`. */
+const placedBefore = (now: Date, seconds: AnyColumn) =>
+  sql`${orders.placedAt} <= ${now.toISOString()}::timestamptz - make_interval(secs => ${seconds})`;
+
+/** The placed orders past their first deadline that still need something done, oldest first. */
+export async function dueUnacceptedOrders(db: Pick<Database, 'select'>, options: UnacceptedOptions = {}) {
+  const now = options.now ?? new Date();
+  const cancelDue = placedBefore(now, cities.merchantAutoCancelAfterSeconds);
+  return db
+    .select({ id: orders.id, cancel: sql<boolean>`${cancelDue}` })
+    .from(orders)
+    .innerJoin(cities, eq(cities.id, orders.cityId))
+    .where(
+      and(
+        eq(orders.status, 'placed'),
+        placedBefore(now, cities.merchantEscalateAfterSeconds),
+        or(isNull(orders.escalatedAt), cancelDue),
+        options.ids ? inArray(orders.id, [...options.ids]) : undefined,
+      ),
+    )
+    .orderBy(asc(orders.placedAt))
+    .limit(options.limit ?? 50);
+}
+
+export async function sweepUnacceptedOrders(cx: CommandContext, options: UnacceptedOptions = {}): Promise<UnacceptedRun> {
+  const run: UnacceptedRun = { escalated: 0, cancelled: 0, skipped: 0, failed: 0 };
+  for (const order of await dueUnacceptedOrders(cx.db, options)) {
+    try {
+      if (order.cancel) {
+        await cancelOrder(cx, { orderId: order.id, actor: SYSTEM, reason: MERCHANT_UNRESPONSIVE });
+        run.cancelled++;
+      } else if ((await escalateOrder(cx, { orderId: order.id })).kind === 'escalated') run.escalated++;
+      else run.skipped++;
+    } catch (error) {
+      // A 409: the merchant accepted or rejected it between our read and our step.
+      if (error instanceof Problem && error.status === 409) run.skipped++;
+      else {
+        run.failed++;
+        console.warn(JSON.stringify({ msg: 'unaccepted orders: step failed; the next minute tries again', orderId: order.id, error: String(error) }));
+      }
+    }
+  }
+  return run;
+}
+
+/** The cron's entry: one client for the run, a log line when it did anything. */
+export async function sweepUnacceptedOrdersNow(env: Env, ctx: CommandContext['ctx']): Promise<UnacceptedRun> {
+  const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 2 });
+  const run = await sweepUnacceptedOrders({ db, env, ctx });
+  if (run.escalated + run.cancelled + run.skipped + run.failed > 0) console.log(JSON.stringify({ msg: 'unaccepted orders', ...run }));
+  return run;
+}
