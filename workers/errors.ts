@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { log } from '../domain/log';
 import type { AppEnv } from './env';
 import { Problem, problems, problemResponse } from './problem';
 
@@ -56,25 +57,28 @@ function toProblem(error: unknown): Problem {
   return problems.internal();
 }
 
+/** The route that answered, as declared (`/v1/track/:token`), never the path: a path may carry a token. */
+function routeOf(c: Context<AppEnv>): string {
+  const route = c.req.routePath;
+  return route && route !== '*' && route !== '/*' ? route : '(no route)';
+}
+
 /** The app's one error handler: every failure is an RFC 9457 problem, never a stack trace. */
 export function onError(error: Error, c: Context<AppEnv>): Response {
   const problem = toProblem(error);
   if (problem.status >= 500) {
     // Expected outages (a Problem such as 503) are logged without a stack; an
-    // unexpected error keeps its stack in the log, never in the answer.
+    // unexpected error keeps its stack frames in the log, never in the answer.
+    // The logger describes the error without its query's parameters (domain/log.ts).
     const unexpected = !(error instanceof Problem);
-    (unexpected ? console.error : console.warn)(
-      JSON.stringify({
-        msg: 'request failed',
-        requestId: c.get('requestId'),
-        method: c.req.method,
-        path: c.req.path,
-        status: problem.status,
-        error: error.name,
-        detail: error.message,
-        ...(unexpected ? { stack: error.stack } : {}),
-      }),
-    );
+    log[unexpected ? 'error' : 'warn']('request failed', {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      route: routeOf(c),
+      status: problem.status,
+      error,
+      ...(unexpected ? { stack: error.stack } : {}),
+    });
   }
   const response = problemResponse(problem, c.req.path, { 'X-Request-Id': c.get('requestId') ?? '' });
   return response;

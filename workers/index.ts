@@ -1,4 +1,5 @@
 import { createApp } from './app';
+import { log } from '../domain/log';
 
 export { CityShard } from '../durable-objects/city-shard/CityShard';
 export { RateLimiter } from '../durable-objects/rate-limiter/RateLimiter';
@@ -22,13 +23,11 @@ export default {
     // Each sweep is its own: one failing (a database outage) is logged once and
     // tried again next minute, never an uncaught error, and never stops the others.
     const sweep = (name: string, run: () => Promise<unknown>) =>
-      ctx.waitUntil(run().catch((error: unknown) => console.error(JSON.stringify({ msg: `${name} failed; the next minute tries again`, error: String(error) }))));
+      ctx.waitUntil(run().catch((error: unknown) => log.error(`${name} failed; the next minute tries again`, { error })));
     // The outbox relay backstop and webhook retry sweep; retention sweeps hang off this trigger too.
     sweep('event sweeps', async () => (await import('./queue/sweeps')).runEventSweeps(env));
     sweep('refund retry', async () => (await import('./services/payments/sweeps')).retryPendingRefundsNow(env));
     // Orders paid whose webhook never got through are settled from Stripe's own word.
     sweep('payment reconciliation', async () => (await import('./services/payments/sweeps')).reconcilePaymentsNow(env, ctx));
-    // Orders their merchant never accepts: escalated, then cancelled with a refund (ADR 0080).
-    sweep('unaccepted orders', async () => (await import('./services/orders/unaccepted')).sweepUnacceptedOrdersNow(env, ctx));
   },
 } satisfies ExportedHandler<Env>;

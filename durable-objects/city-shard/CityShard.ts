@@ -38,6 +38,7 @@ import { driverTag, orderTag, safeClose, sendError, SocketRegistry, type Attachm
 import { ShardRepository, type DriverRow, type DriverStateRow, type TimerRow } from './storage';
 import { dispatchLogOf, snapshotOf, trackingOf, watcherGreeting, type DispatchLog, type ShardSnapshot, type TrackingView } from './views';
 import { ShardWriter } from './writer';
+import { log } from '../../domain/log';
 
 export interface ShardStats {
   drivers: number;
@@ -227,7 +228,7 @@ export class CityShard extends DurableObject<Env> {
         } catch (error) {
           const retryAt = this.clock() + OUTBOX_RETRY_MS * 2 ** Math.min(6, rows[0]!.attempts);
           this.repo.deferEvents(rows.map((r) => r.seq), retryAt);
-          console.warn(JSON.stringify({ msg: 'shard outbox: publish failed', shard: this.state.shardKey, error: String(error) }));
+          log.warn('shard outbox: publish failed', { shard: this.state.shardKey, error });
           await this.armAlarm(retryAt);
           return;
         }
@@ -307,7 +308,7 @@ export class CityShard extends DurableObject<Env> {
       }
     } catch (error) {
       // A bug in one message must not take the shard (and every driver's socket) down.
-      console.error(JSON.stringify({ msg: 'shard: message failed', shard: this.state.shardKey, error: String(error) }));
+      log.error('shard: message failed', { shard: this.state.shardKey, error });
       sendError(ws, 'internal', 'The message could not be processed.');
     }
   }

@@ -21,6 +21,7 @@ import type { Effect, ShardState } from './model';
 import type { AnswerBody, AnswerResult, CandidateQuery, HostRequest, HostResult, ReleaseBody, RemoteCandidate, TripBody, WithdrawBody } from './remote-calls';
 import type { ResultOf, ShardInput } from './state';
 import type { RemoteCallRow, ShardRepository } from './storage';
+import { log } from '../../domain/log';
 
 /** What a shard calls on another: the CityShard RPC methods of the same names. */
 export interface PeerShard {
@@ -97,7 +98,7 @@ export class ShardLink {
 
   private track(orderId: string, work: Promise<void>): void {
     const done = work
-      .catch((error: unknown) => console.error(JSON.stringify({ msg: 'shard link: step failed', shard: this.host.state().shardKey, orderId, error: String(error) })))
+      .catch((error: unknown) => log.error('shard link: step failed', { shard: this.host.state().shardKey, orderId, error }))
       .finally(() => {
         if (this.inflight.get(orderId) === done) this.inflight.delete(orderId);
       });
@@ -123,7 +124,7 @@ export class ShardLink {
       if (a.status === 'fulfilled') for (const c of a.value) remote.push({ driverId: c.driverId, vehicle: c.vehicle, position: { lat: c.position.lat, lng: c.position.lng }, idleSince: c.idleSince, shardKey: key });
       else unanswered.push(key);
     });
-    if (unanswered.length > 0) console.warn(JSON.stringify({ msg: 'shard link: neighbours did not answer', shard: state.shardKey, orderId, unanswered }));
+    if (unanswered.length > 0) log.warn('shard link: neighbours did not answer', { shard: state.shardKey, orderId, unanswered });
     this.host.step({ type: 'dispatch.gathered', orderId, seq, remote, unanswered });
   }
 
@@ -190,13 +191,13 @@ export class ShardLink {
     } catch (error) {
       const shard = this.host.state().shardKey;
       if (row.attempts + 1 >= MAX_CALL_ATTEMPTS) {
-        console.error(JSON.stringify({ msg: 'shard link: call dropped', shard, call, error: String(error) }));
+        log.error('shard link: call dropped', { shard, call, error });
         repo.deleteRemoteCall(row.seq);
         return;
       }
       const retryAt = this.host.clock() + CALL_RETRY_MS * 2 ** Math.min(7, row.attempts);
       repo.deferRemoteCall(row.seq, retryAt);
-      console.warn(JSON.stringify({ msg: 'shard link: call failed', shard, id: call.id, to: call.shardKey, attempts: row.attempts + 1, error: String(error) }));
+      log.warn('shard link: call failed', { shard, id: call.id, to: call.shardKey, attempts: row.attempts + 1, error });
       await this.host.armAlarm(retryAt);
     }
   }
@@ -215,7 +216,7 @@ export class ShardLink {
       this.host
         .peer(r.shardKey)
         .remoteTripPosition(body)
-        .catch((error: unknown) => console.warn(JSON.stringify({ msg: 'shard link: trip relay failed', to: r.shardKey, orderId: r.orderId, error: String(error) })));
+        .catch((error: unknown) => log.warn('shard link: trip relay failed', { to: r.shardKey, orderId: r.orderId, error }));
     }
     this.relayTimer = setTimeout(() => {
       this.relayTimer = null;

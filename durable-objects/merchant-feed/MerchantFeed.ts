@@ -3,6 +3,7 @@ import { DEFAULT_RETENTION, parseSince, planCatchUp } from './backlog';
 import { ClientMessageSchema, FEED_PROTOCOL_VERSION, FeedEventInputSchema, PING, PONG, type FeedEventInput, type ServerMessage, type StatusMessage } from './protocol';
 import { missingEvents } from './order-log';
 import { FeedRepository } from './storage';
+import { log } from '../../domain/log';
 
 /** How often the alarm prunes events past the retention window. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
@@ -70,7 +71,7 @@ export class MerchantFeed extends DurableObject<Env> {
           }
         } catch (error) {
           // The newer event still goes out: its snapshot is the whole order; a client reloads on a gap.
-          console.warn(JSON.stringify({ msg: 'merchant feed: gap not filled from the order log', orderId: e.orderId, after: head, before: e.orderSeq, error: String(error) }));
+          log.warn('merchant feed: gap not filled from the order log', { orderId: e.orderId, after: head, before: e.orderSeq, error });
         }
       }
       const m = this.repo.append(e, now);

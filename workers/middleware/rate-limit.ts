@@ -16,6 +16,7 @@ import {
   type LimitOp,
   type WindowRule,
 } from '../services/auth/throttle';
+import { log } from '../../domain/log';
 
 /**
  * The caller's IP. On Cloudflare, `CF-Connecting-IP` is set by the edge and a
@@ -58,7 +59,7 @@ export async function withLimiter<T>(work: () => Promise<T>, whatIsDown = 'Sign-
     return await work();
   } catch (error) {
     if (error instanceof LimiterUnavailableError) {
-      console.warn(JSON.stringify({ msg: 'rate limiter unavailable', error: String(error.cause) }));
+      log.warn('rate limiter unavailable', { error: error.cause });
       throw problems.unavailable(whatIsDown, 5);
     }
     throw error;

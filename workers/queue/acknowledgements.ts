@@ -15,6 +15,7 @@ import { and, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { outbox } from '../../db/schema/index';
 import { classifyMessage } from '../services/events/envelope';
+import { log } from '../../domain/log';
 
 const OUTBOX_ID = /^obx_[0-9a-z]{20}$/;
 
@@ -48,7 +49,7 @@ export class BatchAcknowledgements {
     try {
       await Promise.all([acknowledgeConsumed(db, [...this.consumed], now), recordRetries(db, this.retries)]);
     } catch (error) {
-      console.warn(JSON.stringify({ msg: 'outbox acknowledgement not written; the redelivery sweep may send these events again', consumed: this.consumed.size, retried: this.retries.size, error: String(error) }));
+      log.warn('outbox acknowledgement not written; the redelivery sweep may send these events again', { consumed: this.consumed.size, retried: this.retries.size, error });
     }
   }
 }

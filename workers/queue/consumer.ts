@@ -24,6 +24,7 @@ import { afterOrderCommit } from '../services/order-commit';
 import { cancelOrderDispatch, loadCityGeometry, shardOrderOf } from '../services/city-shard-client';
 import { shardBackstop } from '../services/orders/shard-backstop';
 import { republishToMerchantFeed } from '../services/merchant-feed';
+import { log } from '../../domain/log';
 
 export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
   db: Database;
@@ -185,7 +186,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
           acks.consumedMessage(message.body);
         }
       } catch (error) {
-        console.error(JSON.stringify({ msg: 'event handling failed; retrying', messageId: message.id, attempts: message.attempts, error: (error as Error)?.message ?? String(error) }));
+        log.error('event handling failed; retrying', { messageId: message.id, attempts: message.attempts, error });
         retry(message);
       }
     }

@@ -8,6 +8,7 @@ import { openDatabase, type Database } from '../../db/client';
 import { newId } from '../../db/ids';
 import { deadLetters, type DeadLetter } from '../../db/schema/index';
 import { markParked, outboxIdOf } from './acknowledgements';
+import { log } from '../../domain/log';
 
 /** The queue a parked message came from, and where a replay sends it. */
 export const EVENTS_QUEUE = 'delivery-events';
@@ -35,11 +36,11 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       const outboxId = outboxIdOf(message.body);
       if (outboxId) parked.push(outboxId);
     } catch (error) {
-      console.error(JSON.stringify({ msg: 'could not store a dead letter; retrying', messageId: message.id, error: (error as Error)?.message }));
+      log.error('could not store a dead letter; retrying', { messageId: message.id, error });
       message.retry({ delaySeconds: 30 });
     }
   }
-  await markParked(db, parked).catch((error: unknown) => console.warn(JSON.stringify({ msg: 'outbox rows not marked parked; the redelivery sweep may send them again', error: String(error) })));
+  await markParked(db, parked).catch((error: unknown) => log.warn('outbox rows not marked parked; the redelivery sweep may send them again', { error }));
 }
 
 export interface DeadLetterPage {

@@ -12,6 +12,7 @@ import { classifyMessage } from '../services/events/envelope';
 import { parkMessage } from './dead-letters';
 import { applyShardFact, byOrder, dispatchEffectsFor, forEachLimited, notificationOf } from './consumer';
 import { retryDelaySeconds } from './retry-policy';
+import { log } from '../../domain/log';
 
 export async function consumeDispatchFacts(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = openDatabase(env.HYPERDRIVE.connectionString);
@@ -30,7 +31,7 @@ export async function consumeDispatchFacts(batch: MessageBatch<unknown>, env: En
         }
         message.ack();
       } catch (error) {
-        console.error(JSON.stringify({ msg: 'dispatch fact failed; retrying', messageId: message.id, attempts: message.attempts, error: (error as Error)?.message ?? String(error) }));
+        log.error('dispatch fact failed; retrying', { messageId: message.id, attempts: message.attempts, error });
         message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
       }
     }

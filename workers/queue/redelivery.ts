@@ -24,6 +24,7 @@ import { newId } from '../../db/ids';
 import { deadLetters, outbox, type OutboxMessage } from '../../db/schema/index';
 import { chunks, toEnvelope, type EventPublisher } from '../services/outbox-relay';
 import { EVENTS_QUEUE } from './dead-letters';
+import { log } from '../../domain/log';
 
 /** Published and not consumed this long after the last send: lost, sent again. */
 export const ACK_DEADLINE_MS = 5 * 60_000;
@@ -131,7 +132,7 @@ export async function redeliverUnconsumed(db: Database, publisher: EventPublishe
 export async function redeliverUnconsumedNow(env: Pick<Env, 'HYPERDRIVE' | 'EVENTS'>): Promise<RedeliveryRun> {
   const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 1 });
   const run = await redeliverUnconsumed(db, env.EVENTS as unknown as EventPublisher);
-  if (run.claimed > 0) console.log(JSON.stringify({ msg: 'outbox redelivery', ...run }));
+  if (run.claimed > 0) log.info('outbox redelivery', { ...run });
   return run;
 }
 

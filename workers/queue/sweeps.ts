@@ -15,6 +15,7 @@ import { runRetentionSweep } from '../services/retention';
 import { sweepDueRetries } from '../services/webhooks/deliveries';
 import { redeliverUnconsumedNow } from './redelivery';
 import { scheduleWebhookRetry } from './retry-message';
+import { log } from '../../domain/log';
 
 export async function runEventSweeps(env: Env): Promise<void> {
   const results = await Promise.allSettled([
@@ -29,6 +30,6 @@ export async function runEventSweeps(env: Env): Promise<void> {
     runRetentionSweep(openDatabase(env.HYPERDRIVE.connectionString, { max: 1 })),
   ]);
   for (const r of results) {
-    if (r.status === 'rejected') console.error(JSON.stringify({ msg: 'event sweep failed', error: (r.reason as Error)?.message ?? String(r.reason) }));
+    if (r.status === 'rejected') log.error('event sweep failed', { error: r.reason });
   }
 }

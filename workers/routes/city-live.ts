@@ -9,6 +9,7 @@ import { problems } from '../problem';
 import { LatLngSchema } from '../schemas/common';
 import { cityShards, loadCityGeometry } from '../services/city-shard-client';
 import { IdText } from '../schemas/text';
+import { log } from '../../domain/log';
 
 const CityLiveSchema = z
   .object({
@@ -57,7 +58,7 @@ export const cityLiveRoutes = createRouter().openapi(live, async (c) => {
   try {
     snapshots = await Promise.all(shards.map((s) => s.stub.snapshot()));
   } catch (error) {
-    console.error(JSON.stringify({ msg: 'city live: shard unreachable', cityId: id, error: String(error) }));
+    log.error('city live: shard unreachable', { cityId: id, error });
     throw problems.unavailable('A city shard is not reachable.');
   }
   const counts = { online: 0, available: 0, busy: 0, offline: 0 };

@@ -20,6 +20,7 @@ import { decodeCursor } from '../services/orders/cursor';
 import { listOrders } from '../services/orders/repository';
 import { orderView } from '../services/orders/view';
 import type { Context } from 'hono';
+import { log } from '../../domain/log';
 
 const LocationBatchSchema = z
   .object({ points: z.array(LocationPointSchema).min(1).max(MAX_POINTS_PER_BATCH) })
@@ -106,7 +107,7 @@ function medianOf(points: readonly { lat: number; lng: number }[]): { lat: numbe
 }
 
 const shardDown = (error: unknown): Problem => {
-  console.error(JSON.stringify({ msg: 'city shard call failed', error: String(error) }));
+  log.error('city shard call failed', { error });
   return problems.unavailable('The city shard is not reachable.');
 };
 

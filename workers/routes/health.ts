@@ -3,6 +3,7 @@ import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { anyCityGeometry } from '../services/city-shard-client';
 import { PROBE_SHARD_NAME, shardFor, shardStub, type CityGeometry } from '../shards';
+import { log } from '../../domain/log';
 
 const READINESS_TIMEOUT_MS = 2_000;
 
@@ -59,7 +60,7 @@ export const healthRoutes = createRouter()
     try {
       city = await withTimeout(anyCityGeometry(c.var.db()), READINESS_TIMEOUT_MS, 'Postgres');
     } catch (error) {
-      console.warn(JSON.stringify({ msg: 'readiness: postgres unreachable', requestId: c.var.requestId, error: String(error) }));
+      log.warn('readiness: postgres unreachable', { requestId: c.var.requestId, error });
       throw problems.unavailable('Postgres is not reachable through Hyperdrive.');
     }
     try {
@@ -67,7 +68,7 @@ export const healthRoutes = createRouter()
       const shard = shardStub(c.env, city ? shardFor(city, city.center) : PROBE_SHARD_NAME);
       await withTimeout(shard.ping(), READINESS_TIMEOUT_MS, 'CityShard');
     } catch (error) {
-      console.warn(JSON.stringify({ msg: 'readiness: city shard unreachable', requestId: c.var.requestId, error: String(error) }));
+      log.warn('readiness: city shard unreachable', { requestId: c.var.requestId, error });
       throw problems.unavailable('The city shard Durable Objects are not reachable.');
     }
     return c.json({ status: 'ready' as const, checks: { postgres: 'ok' as const, cityShard: 'ok' as const } }, 200);

@@ -18,6 +18,7 @@ import { isOperator } from '../services/auth/principal';
 import { forwardOrderWatcher, loadCityGeometry, orderDispatchLog, shardOrderOf } from '../services/city-shard-client';
 import { loadOrder } from '../services/orders/repository';
 import { visibleOrder } from './orders';
+import { log as logger } from '../../domain/log';
 
 const CandidateSchema = z.object({
   driverId: z.string(),
@@ -107,7 +108,7 @@ export const orderLiveRoutes = createRouter()
     try {
       return (await forwardOrderWatcher(c.env, c.req.raw, city, shardOrderOf(o))) as never;
     } catch (error) {
-      console.error(JSON.stringify({ msg: 'order live: shard unreachable', orderId: id, error: String(error) }));
+      logger.error('order live: shard unreachable', { orderId: id, error });
       throw problems.unavailable('The city shard is not reachable.');
     }
   })
@@ -129,7 +130,7 @@ export const orderLiveRoutes = createRouter()
     try {
       shardLog = city ? await orderDispatchLog(c.env, city, ref) : null;
     } catch (error) {
-      console.error(JSON.stringify({ msg: 'dispatch log: shard unreachable', orderId: id, error: String(error) }));
+      logger.error('dispatch log: shard unreachable', { orderId: id, error });
       throw problems.unavailable('The city shard is not reachable.');
     }
     if (shardLog) {

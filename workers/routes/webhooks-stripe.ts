@@ -13,6 +13,7 @@ import { InvalidSignatureError, paymentProvider } from '../providers/payments/in
 import { afterOrderCommit } from '../services/order-commit';
 import { settle } from '../services/payments/payments';
 import { applyStripeEvent } from '../services/payments/stripe-events';
+import { log } from '../../domain/log';
 
 const receive = createRoute({
   method: 'post',
@@ -52,7 +53,7 @@ export const stripeWebhookRoutes = createRouter().openapi(receive, async (c) => 
     try {
       await settle(db, provider, outcome.settlement);
     } catch (error) {
-      console.warn(JSON.stringify({ msg: 'refund after late payment deferred', eventId: event.id, error: String(error) }));
+      log.warn('refund after late payment deferred', { eventId: event.id, error });
     }
   }
   return c.json({ received: true as const, duplicate: outcome.duplicate, effect: outcome.effect }, 200);

@@ -18,6 +18,7 @@ import type { Database } from '../../db/client';
 import { idempotencyKeys } from '../../db/schema/index';
 import { Problem, problems } from '../problem';
 import type { Principal } from './auth/principal';
+import { log } from '../../domain/log';
 
 export const KEY_TTL_MS = 24 * 60 * 60 * 1000;
 export const LOCK_TIMEOUT_MS = 30_000;
@@ -145,7 +146,7 @@ export async function releaseKey(db: Database, ref: IdempotencyRef): Promise<voi
       where ${idempotencyKeys.scope} = ${ref.scope} and ${idempotencyKeys.key} = ${ref.key}
         and ${idempotencyKeys.statusCode} is null and ${idempotencyKeys.resourceId} is not null`);
   } catch (error) {
-    console.warn(JSON.stringify({ msg: 'idempotency: release failed; the lock will time out', scope: ref.scope, error: String(error) }));
+    log.warn('idempotency: release failed; the lock will time out', { scope: ref.scope, error });
   }
 }
 

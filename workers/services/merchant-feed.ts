@@ -10,6 +10,7 @@
 import type { FeedEventInput } from '../../durable-objects/merchant-feed/protocol';
 import type { EventEnvelope } from './events/envelope';
 import type { OutboxEvent } from './outbox';
+import { log } from '../../domain/log';
 
 /** The only place the feed object's name is built. */
 export const merchantFeedName = (merchantId: string): string => `merchant:${merchantId}`;
@@ -44,7 +45,7 @@ export async function publishToMerchantFeed(env: Pick<Env, 'MERCHANT_FEED'>, mer
   try {
     await merchantFeedStub(env, merchantId).publish(inputs);
   } catch (error) {
-    console.warn(JSON.stringify({ msg: 'merchant feed: publish failed (the outbox keeps the events)', merchantId, error: String(error) }));
+    log.warn('merchant feed: publish failed (the outbox keeps the events)', { merchantId, error });
   }
 }
 

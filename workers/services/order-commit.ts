@@ -12,6 +12,7 @@ import type { OutboxEvent } from './outbox';
 import { kickOutboxRelay } from './outbox-relay';
 import { publishToMerchantFeed } from './merchant-feed';
 import { loadCityGeometry, publishOrderStatus, shardOrderOf } from './city-shard-client';
+import { log } from '../../domain/log';
 
 type Ctx = { waitUntil(promise: Promise<unknown>): void };
 
@@ -21,7 +22,7 @@ export function afterOrderCommit(env: Env, ctx: Ctx, merchantId: string, events:
   // Watchers of the order listen on its shard from the start; unpaid orders have nothing to show.
   if (order && order.status !== 'pending_payment') {
     ctx.waitUntil(tellShard(env, order).catch((error: unknown) => {
-      console.warn(JSON.stringify({ msg: 'city shard not told of a status change', orderId: order.id, error: String(error) }));
+      log.warn('city shard not told of a status change', { orderId: order.id, error });
     }));
   }
 }

@@ -18,6 +18,7 @@ import { and, asc, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../db/client';
 import { outbox, type OutboxMessage } from '../../db/schema/index';
 import type { EventEnvelope } from './events/envelope';
+import { log } from '../../domain/log';
 
 /** The part of a Queue producer the relay uses (the EVENTS binding in production). */
 export interface EventPublisher {
@@ -148,7 +149,7 @@ export async function relayPromptly(env: RelayEnv, delays: readonly number[] = P
     run = await relayOutbox(db, env.EVENTS as unknown as EventPublisher);
   }
   if (run.failed > 0) {
-    console.warn(JSON.stringify({ msg: 'outbox relay: send failed, left to the cron backstop', failed: run.failed, error: run.lastError }));
+    log.warn('outbox relay: send failed, left to the cron backstop', { failed: run.failed, error: run.lastError });
   }
   return run;
 }
@@ -200,7 +201,7 @@ export function kickOutboxRelay(env: RelayEnv, ctx: { waitUntil(promise: Promise
   inflight.startedAt = now;
   ctx.waitUntil(
     relayWhileKicked(env).catch((error: unknown) => {
-      console.warn(JSON.stringify({ msg: 'outbox relay failed; the cron backstop will retry', error: errorText(error) }));
+      log.warn('outbox relay failed; the cron backstop will retry', { error });
     }),
   );
   return true;

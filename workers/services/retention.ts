@@ -10,6 +10,7 @@ import { and, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../../db/client';
 import { devMessages, idempotencyKeys, outbox, processedWebhookEvents, webhookDeliveries } from '../../db/schema/index';
+import { log } from '../../domain/log';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -103,6 +104,6 @@ export async function pruneExpired(db: Database, options: RetentionOptions = {})
 /** The cron's entry: one run, logged when it deleted anything. */
 export async function runRetentionSweep(db: Database, options: RetentionOptions = {}): Promise<Record<string, number>> {
   const deleted = await pruneExpired(db, options);
-  if (Object.values(deleted).some((n) => n > 0)) console.log(JSON.stringify({ msg: 'retention sweep', deleted }));
+  if (Object.values(deleted).some((n) => n > 0)) log.info('retention sweep', { deleted });
   return deleted;
 }

@@ -17,6 +17,7 @@ import { toEnvelope } from '../outbox-relay';
 import { notifyForEvent, type NotifyDeps } from './index';
 import { applyProviderStatus } from './log';
 import { eventTypeOfTemplate } from './rules';
+import { log } from '../../../domain/log';
 
 /** Records the provider's final failure; answers how many sent messages it concerned (0: unknown, or already settled). */
 export async function recordDeliveryFailure(db: Database, provider: string, providerMessageId: string, error: string): Promise<number> {
@@ -62,7 +63,7 @@ export async function notifyFallback(event: EventEnvelope, deps: NotifyDeps): Pr
   if (!eventId || !template) return { retry: false };
   const original = await originalEvent(deps.db, eventId, template, str(event.data.orderId), event.createdAt);
   if (!original) {
-    console.warn(JSON.stringify({ msg: 'notification fallback: original event unknown', eventId, template }));
+    log.warn('notification fallback: original event unknown', { eventId, template });
     return { retry: false };
   }
   return notifyForEvent(original, deps, { template, userId });

@@ -15,6 +15,7 @@ import { orders, payments } from '../../../db/schema/index';
 import type { PaymentProvider } from '../../providers/payments/index';
 import type { StripeEventOutcome } from './stripe-events';
 import { applyStripeEvent } from './stripe-events';
+import { log } from '../../../domain/log';
 
 export interface ReconcileRun {
   checked: number;
@@ -56,7 +57,7 @@ export async function reconcilePendingPayments(db: Database, provider: PaymentPr
     } catch (error) {
       // One intent Stripe cannot answer for now does not stop the others; the next run asks again.
       run.failed++;
-      console.warn(JSON.stringify({ msg: 'payment reconciliation: intent not read', orderId, error: String(error) }));
+      log.warn('payment reconciliation: intent not read', { orderId, error });
     }
   }
   return run;

@@ -17,6 +17,7 @@ import { runOrderStep } from '../transitions';
 import type { Tx } from '../timeline';
 import { announce, detailAfter, type CommandContext, type StepInput, type StepOutcome } from './context';
 import { checkProof, FOREIGN_PHOTO, isWrongPin, type DeliveryProof } from './delivery-proof';
+import { log } from '../../../../domain/log';
 
 export interface DeliverInput extends StepInput {
   proof: DeliveryProof;
@@ -86,7 +87,7 @@ async function pinTry(limiter: Limiter, orderId: string): Promise<{ giveBack(): 
       return await limiter.apply(subject, [{ bucket: 'delivery_pin', rule, op }]);
     } catch (error) {
       if (!(error instanceof LimiterUnavailableError)) throw error;
-      console.warn(JSON.stringify({ msg: 'rate limiter unavailable', error: String(error.cause) }));
+      log.warn('rate limiter unavailable', { error: error.cause });
       throw problems.unavailable(PIN_LIMITER_DOWN, 5);
     }
   };

@@ -11,6 +11,7 @@ import { planSettlement, settle, type Settlement } from '../../payments/payments
 import type { OrderStep } from '../state-machine';
 import { runOrderStep } from '../transitions';
 import { announce, detailAfter, type CommandContext, type ReasonedStepInput, type StepInput, type StepOutcome } from './context';
+import { log } from '../../../../domain/log';
 
 /** A step with nothing of its own: decide, commit, announce, read back. */
 async function simpleStep(cx: CommandContext, step: OrderStep, input: ReasonedStepInput): Promise<StepOutcome> {
@@ -25,7 +26,7 @@ export async function acceptOrder(cx: CommandContext, input: StepInput): Promise
   announce(cx, result.order, result.events);
   cx.ctx.waitUntil(
     startDispatch(cx.env, dispatchRequestOf(result.order)).catch((error: unknown) =>
-      console.error(JSON.stringify({ msg: 'startDispatch failed (order.preparing in the outbox is the backstop)', orderId: result.order.id, error: String(error) })),
+      log.error('startDispatch failed (order.preparing in the outbox is the backstop)', { orderId: result.order.id, error }),
     ),
   );
   return { order: result.order, previous: result.previous, events: result.events, detail: await detailAfter(cx, input.orderId) };
@@ -68,14 +69,14 @@ export interface EndedOutcome extends StepOutcome {
 async function endOrder(cx: CommandContext, step: 'reject' | 'cancel', input: ReasonedStepInput): Promise<EndedOutcome> {
   const result = await runOrderStep<Settlement>(cx.db, input.orderId, step, input.actor.step, input.actor.event, {
     reason: input.reason ?? null,
-    extra: (tx, order) => planSettlement(tx, order.id, step === 'reject' ? 'merchant_rejected' : input.actor.step.kind === 'system' ? 'order_cancelled' : 'requested_by_customer'),
+    extra: (tx, order) => planSettlement(tx, order.id, step === 'reject' ? 'merchant_rejected' : 'requested_by_customer'),
   });
   announce(cx, result.order, result.events);
   if (result.extra.kind !== 'none') {
     try {
       await settle(cx.db, paymentProvider(cx.env), result.extra);
     } catch (error) {
-      console.warn(JSON.stringify({ msg: 'payment settlement deferred', orderId: input.orderId, error: String(error) }));
+      log.warn('payment settlement deferred', { orderId: input.orderId, error });
     }
   }
   return { order: result.order, previous: result.previous, events: result.events, settlement: result.extra, detail: await detailAfter(cx, input.orderId) };
@@ -84,5 +85,5 @@ async function endOrder(cx: CommandContext, step: 'reject' | 'cancel', input: Re
 /** placed → rejected (its merchant); a captured payment is refunded. */
 export const rejectOrder = (cx: CommandContext, input: ReasonedStepInput): Promise<EndedOutcome> => endOrder(cx, 'reject', input);
 
-/** → cancelled (its customer before preparing, its merchant before in_delivery, the platform while placed); a captured payment is refunded, an open intent cancelled. */
+/** → cancelled (its customer before preparing, its merchant before in_delivery); a captured payment is refunded, an open intent cancelled. */
 export const cancelOrder = (cx: CommandContext, input: ReasonedStepInput): Promise<EndedOutcome> => endOrder(cx, 'cancel', input);
