@@ -1,7 +1,9 @@
 /**
  * `npm start`: the whole platform on this machine, offline (see
  * scripts/lib/platform.ts for what runs). Data persists in .data/. Ctrl-C stops
- * everything; no workerd or postgres process is left behind.
+ * everything; no workerd or postgres process is left behind. Postgres and the
+ * runtime are supervised: restarted when they die, within a budget (exit code 3
+ * when it is spent). The provider fakes keep their state in .data/fakes.
  * Options: --no-seed, --no-build, --no-simulate (no living demo city: scripts/simulate.ts).
  */
 import path from 'node:path';
@@ -12,6 +14,8 @@ import { startPlatform, type RunningPlatform } from './lib/platform';
 import { DEFAULTS as SIMULATION_DEFAULTS, startSimulation, type RunningSimulation } from './lib/simulator/index';
 
 const args = new Set(process.argv.slice(2));
+/** Exit code when supervision gave up on Postgres or the runtime (README, "What happens if something dies"). */
+const EXIT_GAVE_UP = 3;
 const log = (line: string) => console.log(`[start] ${line}`);
 
 let platform: RunningPlatform | undefined;
@@ -47,9 +51,11 @@ async function main() {
     build: !args.has('--no-build'),
     logLevel: process.env.WRANGLER_LOG_LEVEL ?? 'warn',
     log,
-    onUnexpectedExit: (code) => {
-      log(`wrangler dev exited (${code}); stopping`);
-      process.exit(1);
+    fakesStateDir: path.join(DATA_DIR, 'fakes'),
+    // Postgres or the runtime died more than 5 times in 10 minutes: the platform has stopped everything.
+    onGiveUp: (event) => {
+      console.error(`[start] gave up on ${event.unit}: stopped everything (exit code ${EXIT_GAVE_UP}). Its output above says why; docs/runbook.md, "Local platform recovery".`);
+      process.exit(EXIT_GAVE_UP);
     },
   });
   const base = platform.baseUrl;

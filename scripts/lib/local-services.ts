@@ -17,6 +17,11 @@ export interface LocalServiceContext {
   /** The local secrets the Worker runs with (scripts/lib/local-env.ts). */
   secrets: Record<string, string>;
   log: (line: string) => void;
+  /**
+   * A folder where a fake keeps what it holds (a JSON file of its own) across
+   * restarts of `npm start`; absent = memory only (tests).
+   */
+  stateDir?: string;
 }
 
 export interface RunningLocalService {

