@@ -7,10 +7,13 @@
 export interface Deadlines {
   /** An unpaid order whose PaymentIntent exists is re-read from Stripe after this long. */
   paymentReconcileSeconds: number;
+  /** An outbox event published and not consumed this long after its last send is published again (ADR 0078). */
+  outboxConsumeSeconds: number;
 }
 
 export const DEFAULT_DEADLINES: Readonly<Deadlines> = {
   paymentReconcileSeconds: 300,
+  outboxConsumeSeconds: 300,
 };
 
 /** The deadlines in force: the defaults, overridden by the variable's valid fields (a bad value is ignored, never fatal). */

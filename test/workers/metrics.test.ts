@@ -22,6 +22,14 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^delivery_up 1$/m);
     expect(text).toMatch(/^delivery_orders_open\{status="placed"\} \d+$/m);
     expect(text).toMatch(/^delivery_outbox_pending \d+$/m);
+    // The reconciliation sweeps' gauges (runbook, Reconciliation sweeps).
+    for (const state of ['in_flight', 'overdue', 'parked']) expect(text).toMatch(new RegExp(`^delivery_outbox_unconsumed\\{state="${state}"\\} \\d+$`, 'm'));
+    expect(text).toMatch(/^delivery_outbox_oldest_unconsumed_seconds [\d.]+$/m);
+    expect(text).toMatch(/^delivery_orders_awaiting_merchant\{stage="waiting"\} \d+$/m);
+    expect(text).toMatch(/^delivery_orders_awaiting_merchant\{stage="escalated"\} \d+$/m);
+    expect(text).toMatch(/^delivery_orders_oldest_awaiting_merchant_seconds [\d.]+$/m);
+    expect(text).toMatch(/^delivery_refunds_pending \d+$/m);
+    expect(text).toMatch(/^delivery_refunds_oldest_pending_seconds [\d.]+$/m);
   });
 
   it('accepts the scrape token when one is configured, and only that token', async () => {

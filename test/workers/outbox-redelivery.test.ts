@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { deadLetters, devMessages, notificationLog, outbox } from '../../db/schema/index';
 import { BatchAcknowledgements } from '../../workers/queue/acknowledgements';
 import { replayDeadLetter } from '../../workers/queue/dead-letters';
-import { ACK_DEADLINE_MS, MAX_REPUBLISHES, redeliverOnce } from '../../workers/queue/redelivery';
+import { ACK_DEADLINE_MS, consumptionGauges, MAX_REPUBLISHES, redeliverOnce } from '../../workers/queue/redelivery';
 import type { EventEnvelope } from '../../workers/services/events/envelope';
 import { relayOutboxOnce, type EventPublisher } from '../../workers/services/outbox-relay';
 import { createMerchant, createOrder, createUser, db, deliver, fakePost, smsSentTo, writeOutboxRow } from './helpers/notification-world';
@@ -136,6 +136,7 @@ describe('outbox consumption', () => {
     expect(letter).toMatchObject({ queue: 'delivery-events', attempts: MAX_REPUBLISHES + 1, replayedAt: null });
     expect(letter!.body).toMatchObject({ id, type: 'order.in_delivery', data: { orderId } });
     expect((await redeliverOnce(db(), lost, { ids: [id], now: minutesLater(publishedAt, 120) })).claimed).toBe(0);
+    expect((await consumptionGauges(db())).parked).toBeGreaterThanOrEqual(1);
 
     // An operator's replay goes through the consumer, which acknowledges it.
     expect((await replayDeadLetter(db(), env.EVENTS, letter!.id)).result).toBe('replayed');

@@ -10,7 +10,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cities, notificationLog, orders, orderStatusEvents, outbox, payments, refunds } from '../../db/schema/index';
 import { sweepUnacceptedOrders, type UnacceptedOptions } from '../../workers/services/orders/unaccepted';
-import { api, createCity, createCustomer, createMerchant, createProduct, db, intentIdOf, orderBody, payOrder, placeOrder, stripeGet, type Customer, type TestMerchant } from './helpers/commerce';
+import { api, createCity, createCustomer, createOps, createMerchant, createProduct, db, intentIdOf, orderBody, payOrder, placeOrder, stripeGet, type Customer, type TestMerchant } from './helpers/commerce';
 
 let merchant: TestMerchant;
 let customer: Customer;
@@ -63,6 +63,9 @@ describe('orders the merchant never accepts', () => {
     expect(await sweep({ ids, now: later(placedAt, 6 * 60) })).toMatchObject({ escalated: 0, cancelled: 0 });
     expect(await sweep({ ids, now: later(placedAt, 7 * 60) })).toMatchObject({ escalated: 0, cancelled: 0 });
     // The merchant hears it on every channel it has (email and SMS here: no push device).
+    // Operators see it on /metrics.
+    const metrics = await (await api('/metrics', { token: await createOps() })).text();
+    expect(Number(/^delivery_orders_awaiting_merchant\{stage="escalated"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
     const escalationEvent = (await outboxIdOf(order.id, 'order.escalated'))!;
     await expect.poll(() => sentFor(escalationEvent), { timeout: 10_000, interval: 200 }).toEqual(['merchant.order.escalated/email', 'merchant.order.escalated/sms']);
 

@@ -23,11 +23,12 @@ import { openDatabase, type Database } from '../../db/client';
 import { newId } from '../../db/ids';
 import { deadLetters, outbox, type OutboxMessage } from '../../db/schema/index';
 import { chunks, toEnvelope, type EventPublisher } from '../services/outbox-relay';
+import { DEFAULT_DEADLINES, deadlinesFrom } from '../../domain/deadlines';
 import { EVENTS_QUEUE } from './dead-letters';
 import { log } from '../../domain/log';
 
-/** Published and not consumed this long after the last send: lost, sent again. */
-export const ACK_DEADLINE_MS = 5 * 60_000;
+/** Published and not consumed this long after the last send: lost, sent again (RELIABILITY_DEADLINES may shorten it). */
+export const ACK_DEADLINE_MS = DEFAULT_DEADLINES.outboxConsumeSeconds * 1000;
 /** Republishes before an event is parked as a dead letter (so it is on the queue 1 + 3 times in all). */
 export const MAX_REPUBLISHES = 3;
 const BATCH = 100;
@@ -49,6 +50,9 @@ export interface RedeliveryRun {
   failed: number;
   lastError?: string;
 }
+
+/** The deadline in force for this Worker. */
+export const outboxDeadlineMs = (env: Pick<Env, 'RELIABILITY_DEADLINES'>): number => deadlinesFrom(env.RELIABILITY_DEADLINES).outboxConsumeSeconds * 1000;
 
 /** The moment after which an unconsumed event counts as lost. */
 const lastSentSql = sql`greatest(${outbox.publishedAt}, ${outbox.republishedAt}, ${outbox.retryDueAt})`;
@@ -129,9 +133,9 @@ export async function redeliverUnconsumed(db: Database, publisher: EventPublishe
 }
 
 /** The cron's entry: logs a line when it did anything. */
-export async function redeliverUnconsumedNow(env: Pick<Env, 'HYPERDRIVE' | 'EVENTS'>): Promise<RedeliveryRun> {
+export async function redeliverUnconsumedNow(env: Pick<Env, 'HYPERDRIVE' | 'EVENTS' | 'RELIABILITY_DEADLINES'>): Promise<RedeliveryRun> {
   const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 1 });
-  const run = await redeliverUnconsumed(db, env.EVENTS as unknown as EventPublisher);
+  const run = await redeliverUnconsumed(db, env.EVENTS as unknown as EventPublisher, { deadlineMs: outboxDeadlineMs(env) });
   if (run.claimed > 0) log.info('outbox redelivery', { ...run });
   return run;
 }

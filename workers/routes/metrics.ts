@@ -7,6 +7,7 @@ import { authenticate } from '../middleware/auth';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { isOperator } from '../services/auth/principal';
+import { reconciliationMetricLines } from './metrics-reconciliation';
 
 /**
  * Scrapers present `Bearer <METRICS_TOKEN>` (a secret set in production; empty
@@ -52,13 +53,14 @@ function line(name: string, value: number, labels: Record<string, string> = {}):
 
 export const metricsRoutes = createRouter().openapi(metrics, async (c) => {
   const db = c.var.db();
-  const [orderRows, outboxRows] = await Promise.all([
+  const [orderRows, outboxRows, reconciliation] = await Promise.all([
     db.execute<{ status: string; n: number }>(
       sql`select status::text as status, count(*)::int as n from orders where status in ${sql.raw(`(${OPEN_STATUSES.map((s) => `'${s}'`).join(',')})`)} group by status`,
     ),
     db.execute<{ pending: number; oldest: number | null }>(
       sql`select count(*)::int as pending, extract(epoch from now() - min(created_at))::float8 as oldest from outbox where published_at is null`,
     ),
+    reconciliationMetricLines(db, c.env, line),
   ]);
   const byStatus = new Map(orderRows.map((r) => [r.status, Number(r.n)]));
   const outbox = outboxRows[0];
@@ -75,6 +77,7 @@ export const metricsRoutes = createRouter().openapi(metrics, async (c) => {
     '# HELP delivery_outbox_oldest_pending_seconds Age of the oldest unpublished outbox event.',
     '# TYPE delivery_outbox_oldest_pending_seconds gauge',
     line('delivery_outbox_oldest_pending_seconds', Number(outbox?.oldest ?? 0)),
+    ...reconciliation,
     '',
   ].join('\n');
   return c.text(body, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });

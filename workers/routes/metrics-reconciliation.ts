@@ -1,0 +1,51 @@
+/**
+ * The reconciliation sweeps' gauges for GET /metrics (faults issue; runbook,
+ * "Reconciliation sweeps"): what each sweep still has to do. A gauge that
+ * stays up while its sweep runs every minute means the sweep cannot finish
+ * its work (read its log line); one that grows means the cron is not running.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { consumptionGauges, outboxDeadlineMs } from '../queue/redelivery';
+
+type Line = (name: string, value: number, labels?: Record<string, string>) => string;
+
+export async function reconciliationMetricLines(db: Pick<Database, 'execute'>, env: Pick<Env, 'RELIABILITY_DEADLINES'>, line: Line): Promise<string[]> {
+  const [outbox, orderRows, refundRows] = await Promise.all([
+    consumptionGauges(db, outboxDeadlineMs(env)),
+    // The partial index orders_placed_at_idx holds exactly these rows.
+    db.execute<{ waiting: number; escalated: number; oldest: number | null }>(sql`
+      select count(*) filter (where escalated_at is null)::int as waiting,
+             count(*) filter (where escalated_at is not null)::int as escalated,
+             extract(epoch from now() - min(placed_at))::float8 as oldest
+        from orders where status = 'placed'`),
+    db.execute<{ pending: number; oldest: number | null }>(
+      sql`select count(*)::int as pending, extract(epoch from now() - min(created_at))::float8 as oldest from refunds where status = 'pending'`,
+    ),
+  ]);
+  const orders = orderRows[0];
+  const refunds = refundRows[0];
+  return [
+    '# HELP delivery_outbox_unconsumed Outbox events published and not yet acknowledged by the consumer: in_flight (within the deadline), overdue (the redelivery sweep sends them again), parked (dead letters not replayed).',
+    '# TYPE delivery_outbox_unconsumed gauge',
+    line('delivery_outbox_unconsumed', outbox.inFlight, { state: 'in_flight' }),
+    line('delivery_outbox_unconsumed', outbox.overdue, { state: 'overdue' }),
+    line('delivery_outbox_unconsumed', outbox.parked, { state: 'parked' }),
+    '# HELP delivery_outbox_oldest_unconsumed_seconds Age since publication of the oldest event not acknowledged (parked ones aside).',
+    '# TYPE delivery_outbox_oldest_unconsumed_seconds gauge',
+    line('delivery_outbox_oldest_unconsumed_seconds', outbox.oldestSeconds),
+    '# HELP delivery_orders_awaiting_merchant Placed orders their merchant has not accepted: waiting, or escalated (past the city\'s first deadline).',
+    '# TYPE delivery_orders_awaiting_merchant gauge',
+    line('delivery_orders_awaiting_merchant', Number(orders?.waiting ?? 0), { stage: 'waiting' }),
+    line('delivery_orders_awaiting_merchant', Number(orders?.escalated ?? 0), { stage: 'escalated' }),
+    '# HELP delivery_orders_oldest_awaiting_merchant_seconds Age since placement of the oldest order not accepted.',
+    '# TYPE delivery_orders_oldest_awaiting_merchant_seconds gauge',
+    line('delivery_orders_oldest_awaiting_merchant_seconds', Number(orders?.oldest ?? 0)),
+    '# HELP delivery_refunds_pending Refunds asked for and not confirmed by the provider (the refund retry re-reads them).',
+    '# TYPE delivery_refunds_pending gauge',
+    line('delivery_refunds_pending', Number(refunds?.pending ?? 0)),
+    '# HELP delivery_refunds_oldest_pending_seconds Age of the oldest pending refund.',
+    '# TYPE delivery_refunds_oldest_pending_seconds gauge',
+    line('delivery_refunds_oldest_pending_seconds', Number(refunds?.oldest ?? 0)),
+  ];
+}
