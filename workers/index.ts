@@ -29,5 +29,7 @@ export default {
     sweep('refund retry', async () => (await import('./services/payments/sweeps')).retryPendingRefundsNow(env));
     // Orders paid whose webhook never got through are settled from Stripe's own word.
     sweep('payment reconciliation', async () => (await import('./services/payments/sweeps')).reconcilePaymentsNow(env, ctx));
+    // Orders their merchant never accepts: escalated, then cancelled with a refund (ADR 0080).
+    sweep('unaccepted orders', async () => (await import('./services/orders/unaccepted')).sweepUnacceptedOrdersNow(env, ctx));
   },
 } satisfies ExportedHandler<Env>;

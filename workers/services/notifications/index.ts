@@ -12,7 +12,7 @@ import { recordSkipped } from './log';
 import { customerOf, driverRecipient, loadOrderContext, merchantStaffOf, type OrderContext, type Recipient } from './recipients';
 import { orderNumberOf } from './order-number';
 import { rulesFor, type Rule } from './rules';
-import { formatMoney, orderRef, type Locale, type TemplateVars } from './templates/index';
+import { formatMoney, orderRef, reasonText, type Locale, type TemplateVars } from './templates/index';
 import { log } from '../../../domain/log';
 
 export interface NotifyDeps {
@@ -42,7 +42,7 @@ function varsFor(event: EventEnvelope, ctx: OrderContext, locale: Locale, public
     trackingUrl: `${publicBaseUrl.replace(/\/+$/, '')}/track/${order.trackingToken}`,
     ...(ctx.driverFirstName ? { driverName: ctx.driverFirstName } : {}),
     ...(eta !== undefined ? { etaMinutes: Math.max(1, Math.round(eta / 60)) } : {}),
-    ...(str(event.data.reason) ?? order.cancelReason ? { reason: (str(event.data.reason) ?? order.cancelReason)! } : {}),
+    ...(str(event.data.reason) ?? order.cancelReason ? { reason: reasonText((str(event.data.reason) ?? order.cancelReason)!, locale) } : {}),
     ...(refundCents !== undefined ? { refund: formatMoney(refundCents, currency, locale) } : {}),
     ...(payout !== undefined ? { payout: formatMoney(payout, order.currency, locale) } : {}),
     ...(expiresAt ? { expiresInSeconds: Math.max(0, Math.round((Date.parse(expiresAt) - now) / 1000)) } : {}),

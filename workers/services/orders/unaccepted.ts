@@ -19,6 +19,7 @@
 import { and, asc, eq, inArray, isNull, or, sql, type AnyColumn } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../../db/client';
 import { cities, orders } from '../../../db/schema/index';
+import { log } from '../../../domain/log';
 import { MERCHANT_UNRESPONSIVE } from '../../../domain/order';
 import { Problem } from '../../problem';
 import { cancelOrder, escalateOrder, type CommandContext } from './commands/index';
@@ -78,7 +79,7 @@ export async function sweepUnacceptedOrders(cx: CommandContext, options: Unaccep
       if (error instanceof Problem && error.status === 409) run.skipped++;
       else {
         run.failed++;
-        console.warn(JSON.stringify({ msg: 'unaccepted orders: step failed; the next minute tries again', orderId: order.id, error: String(error) }));
+        log.warn('unaccepted orders: step failed; the next minute tries again', { orderId: order.id, error });
       }
     }
   }
@@ -89,6 +90,6 @@ export async function sweepUnacceptedOrders(cx: CommandContext, options: Unaccep
 export async function sweepUnacceptedOrdersNow(env: Env, ctx: CommandContext['ctx']): Promise<UnacceptedRun> {
   const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 2 });
   const run = await sweepUnacceptedOrders({ db, env, ctx });
-  if (run.escalated + run.cancelled + run.skipped + run.failed > 0) console.log(JSON.stringify({ msg: 'unaccepted orders', ...run }));
+  if (run.escalated + run.cancelled + run.skipped + run.failed > 0) log.info('unaccepted orders', { ...run });
   return run;
 }

@@ -10,6 +10,7 @@ import { newId } from '../../../db/ids';
 import { payments, refunds, type Payment } from '../../../db/schema/index';
 import { PaymentProviderRejectedError, type PaymentProvider, type ProviderRefund } from '../../providers/payments/index';
 import { outboxEvent, writeOutbox, type OutboxEvent } from '../outbox';
+import { log } from '../../../domain/log';
 import { applyPaymentSignal, providerKeys, refundableCents, type PaymentSignal } from './lifecycle';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -224,7 +225,7 @@ export async function retryPendingRefunds(db: Database, provider: PaymentProvide
       }
     } catch (error) {
       run.failed++;
-      console.warn(JSON.stringify({ msg: 'refund retry failed', refundId: r.refundId, error: String(error) }));
+      log.warn('refund retry failed', { refundId: r.refundId, error });
     }
   }
   return run;

@@ -7,6 +7,7 @@
  */
 import { openDatabase } from '../../../db/client';
 import { deadlinesFrom } from '../../../domain/deadlines';
+import { log } from '../../../domain/log';
 import { paymentProvider } from '../../providers/payments/index';
 import { afterOrderCommit } from '../order-commit';
 import { retryPendingRefunds, settle } from './payments';
@@ -16,7 +17,7 @@ export async function retryPendingRefundsNow(env: Env, olderThanMs = 60_000): Pr
   // One client per invocation, never ended explicitly (docs/decisions/0003).
   const db = openDatabase(env.HYPERDRIVE.connectionString, { max: 1 });
   const run = await retryPendingRefunds(db, paymentProvider(env), olderThanMs);
-  if (run.checked > 0) console.log(JSON.stringify({ msg: 'refund retry', ...run }));
+  if (run.checked > 0) log.info('refund retry', { ...run });
   return run.recovered + run.requested + run.reread;
 }
 
@@ -31,8 +32,8 @@ export async function reconcilePaymentsNow(env: Env, ctx: { waitUntil(p: Promise
   const run = await reconcilePendingPayments(db, provider, { olderThanMs });
   for (const outcome of run.outcomes) {
     for (const { merchantId, events } of outcome.orderEvents) afterOrderCommit(env, ctx, merchantId, events);
-    if (outcome.settlement.kind !== 'none') await settle(db, provider, outcome.settlement).catch((error: unknown) => console.warn(JSON.stringify({ msg: 'refund after reconciled payment deferred', error: String(error) })));
+    if (outcome.settlement.kind !== 'none') await settle(db, provider, outcome.settlement).catch((error: unknown) => log.warn('refund after reconciled payment deferred', { error }));
   }
-  if (run.checked > 0) console.log(JSON.stringify({ msg: 'payment reconciliation', checked: run.checked, placed: run.placed, cancelled: run.cancelled, failed: run.failed }));
+  if (run.checked > 0) log.info('payment reconciliation', { checked: run.checked, placed: run.placed, cancelled: run.cancelled, failed: run.failed });
   return run;
 }

@@ -69,7 +69,7 @@ export interface EndedOutcome extends StepOutcome {
 async function endOrder(cx: CommandContext, step: 'reject' | 'cancel', input: ReasonedStepInput): Promise<EndedOutcome> {
   const result = await runOrderStep<Settlement>(cx.db, input.orderId, step, input.actor.step, input.actor.event, {
     reason: input.reason ?? null,
-    extra: (tx, order) => planSettlement(tx, order.id, step === 'reject' ? 'merchant_rejected' : 'requested_by_customer'),
+    extra: (tx, order) => planSettlement(tx, order.id, step === 'reject' ? 'merchant_rejected' : input.actor.step.kind === 'system' ? 'order_cancelled' : 'requested_by_customer'),
   });
   announce(cx, result.order, result.events);
   if (result.extra.kind !== 'none') {
@@ -85,5 +85,5 @@ async function endOrder(cx: CommandContext, step: 'reject' | 'cancel', input: Re
 /** placed → rejected (its merchant); a captured payment is refunded. */
 export const rejectOrder = (cx: CommandContext, input: ReasonedStepInput): Promise<EndedOutcome> => endOrder(cx, 'reject', input);
 
-/** → cancelled (its customer before preparing, its merchant before in_delivery); a captured payment is refunded, an open intent cancelled. */
+/** → cancelled (its customer before preparing, its merchant before in_delivery, the platform while placed); a captured payment is refunded, an open intent cancelled. */
 export const cancelOrder = (cx: CommandContext, input: ReasonedStepInput): Promise<EndedOutcome> => endOrder(cx, 'cancel', input);
