@@ -25,6 +25,8 @@ export interface RunningSimulation {
   drivers: SimDriver[];
   /** Resolves once every simulated person is signed in and online. */
   ready: Promise<void>;
+  /** No new orders from now on; merchants and drivers carry on with the open ones (the chaos suite's drain). */
+  pauseOrders(): void;
   stop(): Promise<void>;
 }
 
@@ -91,13 +93,14 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
 
   // Orders arrive as a Poisson process at the configured rate.
   const inFlight = new Set<Promise<unknown>>();
+  let ordersPaused = false;
   const orderLoop = async () => {
     if (options.ordersPerMinute <= 0) return;
     while (!stopped) {
       await sleep(nextOrderGapMs(ctx.rand, options.ordersPerMinute));
       if (stopped) return;
       const customer = readyCustomers[Math.floor(ctx.rand() * readyCustomers.length)];
-      if (!customer || inFlight.size >= 5) continue;
+      if (!customer || ordersPaused || inFlight.size >= 5) continue;
       const p = customer
         .placeOrder()
         .catch((e: unknown) => ctx.warn('order', `order not placed: ${String(e)}`))
@@ -134,7 +137,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
     return stopping;
   };
 
-  return { stats, ledger, summary, drivers, ready: ready.then(() => undefined), stop };
+  return { stats, ledger, summary, drivers, ready: ready.then(() => undefined), pauseOrders: () => void (ordersPaused = true), stop };
 }
 
 async function loadMerchants(api: SimApi, cityId: string): Promise<SimMerchantInfo[]> {
