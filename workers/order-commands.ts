@@ -8,8 +8,9 @@
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { openDatabase } from '../db/client';
-import type { AssignmentRequest, OrderCommandsPort } from '../durable-objects/city-shard/assignment-commits';
+import type { AssignmentRequest, OrderCommandsPort, ReleaseRequest } from '../durable-objects/city-shard/assignment-commits';
 import { assignDriver } from './services/orders/commands/assign';
+import { releaseDriver } from './services/orders/commands/release';
 
 export class OrderCommands extends WorkerEntrypoint<Env> implements OrderCommandsPort {
   /**
@@ -19,6 +20,12 @@ export class OrderCommands extends WorkerEntrypoint<Env> implements OrderCommand
    */
   async commitAssignment(request: AssignmentRequest): Promise<{ kind: 'assigned' | 'duplicate' | 'refused'; reason: string | null }> {
     const outcome = await assignDriver({ db: openDatabase(this.env.HYPERDRIVE.connectionString), env: this.env, ctx: this.ctx }, request);
+    return { kind: outcome.kind, reason: outcome.kind === 'refused' ? outcome.reason : null };
+  }
+
+  /** Releases a silent driver's assignment before pickup (ADR 0079), with its event; answers how it went. */
+  async releaseAssignment(request: ReleaseRequest): Promise<{ kind: 'released' | 'duplicate' | 'refused'; reason: string | null }> {
+    const outcome = await releaseDriver({ db: openDatabase(this.env.HYPERDRIVE.connectionString), env: this.env, ctx: this.ctx }, request);
     return { kind: outcome.kind, reason: outcome.kind === 'refused' ? outcome.reason : null };
   }
 }

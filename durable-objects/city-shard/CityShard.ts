@@ -33,6 +33,7 @@ import {
   WithdrawBodySchema,
 } from './rpc';
 import { restoreState, withOrigin } from './restore';
+import { withSilenceOverrides } from './silence';
 import { reduce, type IngestSummary, type ResultOf, type ShardInput } from './state';
 import { driverTag, orderTag, safeClose, sendError, SocketRegistry, type Attachment } from './sockets';
 import { ShardRepository, type DriverRow, type DriverStateRow, type TimerRow } from './storage';
@@ -61,9 +62,9 @@ const SNAPSHOT_DRIVER_LIMIT = 5_000;
 const WRITES: Record<Effect['type'], boolean> = {
   saveDriver: true, saveJob: true, saveOffer: true, note: true, setTimer: true, clearTimer: true, emit: true, purge: true,
   saveHosted: true, remoteCall: true,
-  moveDriver: false, commitAssignment: false, breadcrumb: false, send: false, watchers: false, gather: false, placeRemote: false, relayTrip: false,
+  moveDriver: false, commitAssignment: false, commitRelease: false, breadcrumb: false, send: false, watchers: false, gather: false, placeRemote: false, relayTrip: false,
 };
-const TIMER_KINDS: ReadonlySet<string> = new Set<TimerKind>(['offer_expiry', 'dispatch_retry', 'housekeeping', 'assignment_commit']);
+const TIMER_KINDS: ReadonlySet<string> = new Set<TimerKind>(['offer_expiry', 'dispatch_retry', 'housekeeping', 'assignment_commit', 'driver_silence', 'release_commit']);
 
 /**
  * One Durable Object per city shard: the system of record for live state.
@@ -134,6 +135,7 @@ export class CityShard extends DurableObject<Env> {
     const connected = this.sockets.connectedDrivers();
     const restored = restoreState(this.repo, key, connected, Date.now());
     this.state = restored.state;
+    this.state.policy = withSilenceOverrides(this.state.policy, this.env);
     this.originKnown = restored.originKnown;
   }
 
@@ -382,7 +384,7 @@ export class CityShard extends DurableObject<Env> {
   /** The orders domain reports a status change: watchers are told, a terminal one frees the driver. */
   orderStatusChanged(update: unknown): void {
     const u = OrderStatusUpdateSchema.parse(update);
-    this.step({ type: 'order.status', orderId: u.orderId, status: u.status, dispatch: u.dispatch, seq: u.seq, at: u.at });
+    this.step({ type: 'order.status', orderId: u.orderId, status: u.status, dispatch: u.dispatch, seq: u.seq, at: u.at, driverId: u.driverId });
   }
 
   // ---- RPC: what other shards call (cross-shard matching, ADR 0060; cross-shard.ts) -------

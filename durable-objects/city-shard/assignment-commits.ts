@@ -6,11 +6,15 @@
  * `OrderCommands` entrypoint, reached with `ctx.exports`: the shard never
  * imports workers/) and steps `assignment.committed` with the answer. One
  * commit per order at a time; a failed or slow one is left to the
- * `assignment_commit` timer on the alarm, which asks again.
+ * `assignment_commit` timer on the alarm, which asks again. The release of a
+ * silent driver (`job.pendingRelease`, `commitRelease`, ADR 0079) goes the
+ * same way and steps `release.committed`.
  */
+import { log } from '../../domain/log';
 import { withTimeout } from './link';
 import type { Effect, ShardState } from './model';
 import type { CommitOutcome } from './offers';
+import type { CommitReleaseOutcome } from './silence';
 import type { ShardInput } from './state';
 
 /** What the orders domain needs to commit an assignment (workers/services/orders/dispatch-facts.ts). */
@@ -23,8 +27,18 @@ export interface AssignmentRequest {
   at: string;
 }
 
+/** What the orders domain needs to release a silent driver's assignment (workers/services/orders/commands/release.ts). */
+export interface ReleaseRequest {
+  orderId: string;
+  driverId: string;
+  reason: 'driver_unresponsive';
+  /** ISO time the driver was last heard from. */
+  silentSince: string;
+}
+
 export interface OrderCommandsPort {
   commitAssignment(request: AssignmentRequest): Promise<{ kind: CommitOutcome; reason: string | null }>;
+  releaseAssignment(request: ReleaseRequest): Promise<{ kind: CommitReleaseOutcome; reason: string | null }>;
 }
 
 let substitute: OrderCommandsPort | null = null;
@@ -52,7 +66,7 @@ export class AssignmentCommits {
   constructor(
     private readonly host: {
       state(): ShardState;
-      step(input: Extract<ShardInput, { type: 'assignment.committed' }>): void;
+      step(input: Extract<ShardInput, { type: 'assignment.committed' | 'release.committed' }>): void;
       port(): OrderCommandsPort;
       shardKey(): string;
     },
@@ -60,18 +74,38 @@ export class AssignmentCommits {
 
   /** After a step: start the commits it asked for. */
   after(effects: readonly Effect[]): void {
-    for (const e of effects) if (e.type === 'commitAssignment') void this.commit(e.orderId);
+    for (const e of effects) {
+      if (e.type === 'commitAssignment') void this.commit(e.orderId);
+      else if (e.type === 'commitRelease') void this.once(`release:${e.orderId}`, () => this.release(e.orderId));
+    }
   }
 
   /** Resolves when the order's pending assignment (if any) has been tried once more. */
   commit(orderId: string): Promise<void> {
-    const running = this.running.get(orderId);
+    return this.once(orderId, () => this.run(orderId));
+  }
+
+  private once(key: string, run: () => Promise<void>): Promise<void> {
+    const running = this.running.get(key);
     if (running) return running;
-    const work = this.run(orderId).finally(() => {
-      if (this.running.get(orderId) === work) this.running.delete(orderId);
+    const work = run().finally(() => {
+      if (this.running.get(key) === work) this.running.delete(key);
     });
-    this.running.set(orderId, work);
+    this.running.set(key, work);
     return work;
+  }
+
+  private async release(orderId: string): Promise<void> {
+    const pending = this.host.state().jobs.get(orderId)?.pendingRelease;
+    if (!pending) return;
+    const request: ReleaseRequest = { orderId, driverId: pending.driverId, reason: 'driver_unresponsive', silentSince: new Date(pending.silentSince).toISOString() };
+    try {
+      const answer = await withTimeout(this.host.port().releaseAssignment(request), COMMIT_TIMEOUT_MS, 'the release commit');
+      this.host.step({ type: 'release.committed', orderId, driverId: pending.driverId, outcome: answer.kind, reason: answer.reason });
+    } catch (error) {
+      // The driver keeps the order meanwhile; the alarm's release_commit timer asks again.
+      log.warn('shard: release commit failed; retrying from the alarm', { shard: this.host.shardKey(), orderId, error });
+    }
   }
 
   private async run(orderId: string): Promise<void> {
@@ -83,7 +117,7 @@ export class AssignmentCommits {
       this.host.step({ type: 'assignment.committed', orderId, offerId: pending.offerId, outcome: answer.kind, reason: answer.reason });
     } catch (error) {
       // Nothing is told to the driver; the alarm's assignment_commit timer asks again.
-      console.warn(JSON.stringify({ msg: 'shard: assignment commit failed; retrying from the alarm', shard: this.host.shardKey(), orderId, error: String(error) }));
+      log.warn('shard: assignment commit failed; retrying from the alarm', { shard: this.host.shardKey(), orderId, error });
     }
   }
 }

@@ -30,6 +30,7 @@ import {
   type WithdrawBody,
 } from './remote-calls';
 import { tripProgress } from './trip';
+import { tellReleased } from './silence';
 
 /** A driver its shard would not reserve (it became busy) is not asked again for this order for so long. */
 export const REMOTE_REFUSED_COOLDOWN_MS = 30_000;
@@ -250,7 +251,8 @@ export function withdrawHosted(state: ShardState, body: WithdrawBody, now: numbe
 export function releaseRemoteOrder(state: ShardState, body: ReleaseBody, now: number, ids: IdSource, effects: Effect[]): void {
   const d = state.drivers.get(body.driverId);
   if (!d || d.orderId !== body.orderId) return;
-  if (body.cancelled) effects.push({ type: 'send', driverId: d.driverId, message: { type: 'assignment.cancelled', orderId: body.orderId } });
+  if (body.reason) tellReleased(d, body.orderId, body.silentSeconds ?? 0, now, effects);
+  else if (body.cancelled) effects.push({ type: 'send', driverId: d.driverId, message: { type: 'assignment.cancelled', orderId: body.orderId } });
   d.orderShard = null;
   freeDriver(state, d, now, ids, effects, true);
 }

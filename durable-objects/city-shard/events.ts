@@ -61,7 +61,25 @@ export type DispatchFact =
  */
 export type ArrivingSoonFact = Base & { type: 'order.arriving_soon'; driverId: string; etaSeconds: number; distanceM: number };
 
-export type ShardEvent = DispatchFact | ArrivingSoonFact;
+/**
+ * The watch on an assigned driver's silence (silence.ts, ADR 0079), facts
+ * people hear about and nothing is written for (the release itself is
+ * committed through OrderCommands before it is announced):
+ * - `dispatch.driver_pinged`: no fix or step for `silentSeconds`; the driver
+ *   is pushed "are you there?" (`releaseAt`: when the order goes to another
+ *   driver; null after pickup, when it never does);
+ * - `dispatch.driver_released`: the order was taken from the silent driver
+ *   and offered again; the driver is pushed that it is gone;
+ * - `dispatch.driver_silent`: the driver of a picked-up order stayed silent
+ *   (the food is with them, so it is not offered again): an operators' alert.
+ * Each once per silence: its id names the order, the driver and when the silence began.
+ */
+export type SilenceFact =
+  | (Base & { type: 'dispatch.driver_pinged'; driverId: string; silentSeconds: number; releaseAt: string | null })
+  | (Base & { type: 'dispatch.driver_released'; driverId: string; reason: 'driver_unresponsive'; silentSeconds: number })
+  | (Base & { type: 'dispatch.driver_silent'; driverId: string; silentSeconds: number; afterPickup: true });
+
+export type ShardEvent = DispatchFact | ArrivingSoonFact | SilenceFact;
 
 /** Where the shard's outbox is published. Must throw when the events were not accepted. */
 export interface EventSink {

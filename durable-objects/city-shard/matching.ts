@@ -27,6 +27,14 @@ export interface DispatchPolicy {
   expiryCooldownMs: number;
   /** Unassigned orders are searched again this often (and whenever a driver frees up). */
   retryUnassignedMs: number;
+  /**
+   * An assigned driver not heard from (no fix, message or step) for this long
+   * is pinged; for `silenceReleaseMs` (and at least the difference after the
+   * ping), released and the order offered again, or after pickup, operators
+   * alerted (silence.ts, ADR 0079).
+   */
+  silencePingMs: number;
+  silenceReleaseMs: number;
 }
 
 export const DEFAULT_POLICY: DispatchPolicy = {
@@ -40,6 +48,8 @@ export const DEFAULT_POLICY: DispatchPolicy = {
   declineCooldownMs: 10 * 60_000,
   expiryCooldownMs: 2 * 60_000,
   retryUnassignedMs: 30_000,
+  silencePingMs: 2 * 60_000,
+  silenceReleaseMs: 4 * 60_000,
 };
 
 /** Typical urban speeds, metres per second. */

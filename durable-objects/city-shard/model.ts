@@ -41,6 +41,18 @@ export interface DriverLive {
   flaggedPoints: number;
   /** Consecutive implausible points that agree with each other (re-anchor after 3). */
   suspect: { lat: number; lng: number; at: number; count: number } | null;
+  /** An order taken away while the driver was silent, not yet told on a socket (silence.ts, ADR 0079). */
+  notice?: DriverNotice | null;
+}
+
+/** What a driver is told when back: the order was given to another driver. */
+export interface DriverNotice {
+  orderId: string;
+  reason: 'driver_unresponsive';
+  silentSeconds: number;
+  at: number;
+  /** Sent on a socket open at the time: the driver's next message on it shows it arrived. */
+  sentLive: boolean;
 }
 
 export interface Job {
@@ -81,6 +93,39 @@ export interface Job {
   pendingAssignment?: PendingAssignment | null;
   /** The latest committed order event relayed here (seq, status, dispatch): what watchers are shown. */
   timeline?: RelayedEvent | null;
+  /** The watch on the assigned driver's silence, from the committed assignment on (silence.ts, ADR 0079). */
+  watch?: DriverWatch | null;
+  /** A silent driver's release Postgres has not confirmed yet: retried from the alarm until it answers. */
+  pendingRelease?: PendingRelease | null;
+  /** Drivers released from this order for silence (the last few), for operators. */
+  releases?: Release[];
+}
+
+/** The assigned driver's silence: each one (from when it began) is pinged once, then released or alerted once. */
+export interface DriverWatch {
+  driverId: string;
+  /** When the assignment committed: the silence never starts before. */
+  since: number;
+  /** The start of the silence the last ping was for, and when it was sent. */
+  pingedFor: number | null;
+  pingedAt: number | null;
+  /** After pickup: the start of the silence operators were alerted for. */
+  alertedFor: number | null;
+}
+
+export interface PendingRelease {
+  driverId: string;
+  /** When the shard decided (ms). */
+  at: number;
+  /** When the driver was last heard from. */
+  silentSince: number;
+  attempts: number;
+}
+
+export interface Release {
+  driverId: string;
+  at: number;
+  silentSince: number;
 }
 
 /** The last committed order event relayed to an order's watchers. */
@@ -163,9 +208,9 @@ export interface ShardState {
   relayedSeqs?: Map<string, RelayedEvent>;
 }
 
-export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping' | 'assignment_commit';
+export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping' | 'assignment_commit' | 'driver_silence' | 'release_commit';
 
-export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status' | 'neighbours';
+export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status' | 'neighbours' | 'driver_silent' | 'driver_unresponsive' | 'release_refused';
 
 /** What a decision-log note records, by kind (plain data: it crosses RPC). */
 export interface NoteDetail {
@@ -183,6 +228,9 @@ export interface NoteDetail {
   /** status */
   status?: string;
   dispatch?: string;
+  /** driver_silent, driver_unresponsive: how long the driver had not been heard from; after pickup (alert, no release). */
+  silentSeconds?: number;
+  afterPickup?: boolean;
 }
 
 export type Effect =
@@ -202,6 +250,8 @@ export type Effect =
   | { type: 'emit'; event: ShardEvent }
   /** Commit the job's pending assignment in Postgres, then step `assignment.committed` (ADR 0075). */
   | { type: 'commitAssignment'; orderId: string }
+  /** Commit the job's pending release of a silent driver in Postgres, then step `release.committed` (ADR 0079). */
+  | { type: 'commitRelease'; orderId: string }
   /** Forget ended jobs from memory / storage. */
   | { type: 'purge'; memoryBefore: number; storageBefore: number }
   // ---- cross-shard matching (ADR 0060) ----

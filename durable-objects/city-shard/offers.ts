@@ -11,6 +11,7 @@ import { searchDrivers, type CandidateDriver, type DriverLookup } from './matchi
 import { iso, isMatchable, syncIndex, type DriverLive, type Effect, type IdSource, type Job, type Offer, type OfferStatus, type RelayedEvent, type ShardState } from './model';
 import type { DispatchState, OrderStatus } from './protocol';
 import { releaseCall, withdrawCall, withoutOpenOffers } from './remote-calls';
+import { startWatch, stopWatch } from './silence';
 
 export interface DispatchRequest {
   orderId: string;
@@ -331,6 +332,7 @@ export function assignmentCommitted(state: ShardState, orderId: string, offerId:
   const local = !job.driverShard;
   if (outcome !== 'refused') {
     if (local) effects.push({ type: 'send', driverId: pending.driverId, message: { type: 'assignment', orderId } });
+    startWatch(state, job, now, effects);
     return;
   }
   const why = `assignment not saved: ${reason ?? 'refused'}`;
@@ -416,6 +418,7 @@ export function retryTimerFired(state: ShardState, orderId: string, now: number,
 /** Ends a job: its offer is withdrawn, its driver released (through its shard when it is another one). */
 function endJob(state: ShardState, job: Job, reason: string, now: number, ids: IdSource, effects: Effect[], cancelled: boolean): void {
   job.endedAt = now;
+  stopWatch(job, effects);
   if (job.pendingAssignment) {
     job.pendingAssignment = null;
     effects.push({ type: 'clearTimer', id: commitTimerId(job.orderId) });

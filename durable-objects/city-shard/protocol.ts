@@ -99,6 +99,15 @@ export const ServerToDriverSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('offer.expired'), offerId: z.string() }),
   z.object({ type: z.literal('assignment'), orderId: z.string() }),
   z.object({ type: z.literal('assignment.cancelled'), orderId: z.string() }),
+  /**
+   * Extension (ADR 0079): nothing heard from the driver (no fix, message or step) for `silentSeconds`.
+   * Any message answers it (`{"type":"ping","v":1}` will do; the bare ping frame is answered by the
+   * runtime and does not count). `releaseAt`: when the order goes to another driver if the silence
+   * goes on; null once picked up (then operators are alerted instead).
+   */
+  z.object({ type: z.literal('assignment.ping'), orderId: z.string(), silentSeconds: z.number().int().nonnegative(), releaseAt: isoTime.nullable() }),
+  /** Extension (ADR 0079): the order was given to another driver after a silence; sent live, or after `session` on the next connect. */
+  z.object({ type: z.literal('assignment.released'), orderId: z.string(), reason: z.enum(['driver_unresponsive']), silentSeconds: z.number().int().nonnegative() }),
   /** Extension: the outcome of a location frame that was not fully applied. */
   z.object({ type: z.literal('location.rejected'), at: z.string(), reason: z.enum(['duplicate', 'out_of_order', 'implausible_jump', 'future', 'inaccurate']) }),
   z.object({ type: z.literal('pong') }),

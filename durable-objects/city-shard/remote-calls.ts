@@ -47,11 +47,17 @@ export interface WithdrawBody {
   reason: string;
 }
 
-/** Owner → the driver's shard: the order ended; `cancelled` tells the driver `assignment.cancelled`. */
+/**
+ * Owner → the driver's shard: the order ended; `cancelled` tells the driver
+ * `assignment.cancelled`. With `reason`, the order was taken from the silent
+ * driver (ADR 0079): the driver is told `assignment.released`.
+ */
 export interface ReleaseBody {
   orderId: string;
   driverId: string;
   cancelled: boolean;
+  reason?: 'driver_unresponsive' | undefined;
+  silentSeconds?: number | undefined;
 }
 
 /** The driver's shard → owner: where the driver on the owner's order is (best effort, coalesced). */
@@ -80,8 +86,8 @@ export const withdrawCall = (offer: Offer, reason: string): Effect =>
   call({ id: `withdraw:${offer.offerId}`, shardKey: offer.driverShard!, kind: 'withdraw', body: { offerId: offer.offerId, orderId: offer.orderId, driverId: offer.driverId, reason } });
 
 /** The shard of a job's remote driver is told the order ended. */
-export const releaseCall = (job: Job, cancelled: boolean): Effect =>
-  call({ id: `release:${job.orderId}:${job.driverId}`, shardKey: job.driverShard!, kind: 'release', body: { orderId: job.orderId, driverId: job.driverId!, cancelled } });
+export const releaseCall = (job: Job, cancelled: boolean, released?: { reason: 'driver_unresponsive'; silentSeconds: number }): Effect =>
+  call({ id: `release:${job.orderId}:${job.driverId}`, shardKey: job.driverShard!, kind: 'release', body: { orderId: job.orderId, driverId: job.driverId!, cancelled, ...released } });
 
 /** The owner is told the driver's (or the timer's) answer to a hosted offer. */
 export const answerCall = (ownerShard: string, body: AnswerBody): Effect => call({ id: `answer:${body.offerId}`, shardKey: ownerShard, kind: 'answer', body });

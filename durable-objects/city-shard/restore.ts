@@ -29,6 +29,7 @@ export function restoreState(repo: ShardRepository, key: string, connected: Read
       position: r.position,
       flaggedPoints: r.flaggedPoints,
       suspect: null,
+      notice: r.notice ?? null,
     };
     state.drivers.set(d.driverId, d);
     if (d.position) state.index.upsert(d.driverId, d.position.lat, d.position.lng, isMatchable(d), d.lastSeenAt);

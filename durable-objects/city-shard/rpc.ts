@@ -54,7 +54,14 @@ export const AnswerBodySchema = z.object({
 
 export const WithdrawBodySchema = z.object({ offerId: IdSchema, orderId: IdSchema, driverId: IdSchema, reason: z.string().max(200) });
 
-export const ReleaseBodySchema = z.object({ orderId: IdSchema, driverId: IdSchema, cancelled: z.boolean() });
+export const ReleaseBodySchema = z.object({
+  orderId: IdSchema,
+  driverId: IdSchema,
+  cancelled: z.boolean(),
+  /** The order was taken from the silent driver (ADR 0079). */
+  reason: z.enum(['driver_unresponsive']).optional(),
+  silentSeconds: z.number().int().nonnegative().max(86_400 * 7).optional(),
+});
 
 export const TripBodySchema = z.object({
   orderId: IdSchema,
@@ -75,6 +82,8 @@ export const OrderStatusUpdateSchema = z.object({
   /** The committed event's seq and time (ADR 0075); absent from an older Worker. */
   seq: z.number().int().min(1).optional(),
   at: z.string().max(40).optional(),
+  /** The event is this driver's own step (arrived, pickup…): the driver was heard from (ADR 0079). */
+  driverId: IdSchema.optional(),
 });
 
 export const LocationBatchSchema = z.object({

@@ -114,4 +114,6 @@ export const SHARD_SCHEMA_STEPS: readonly string[] = [
      attempts INTEGER NOT NULL DEFAULT 0,
      next_attempt_at INTEGER NOT NULL
    );`,
+  // 4: a driver's notice of an order taken away after a silence, kept until a socket carried it (ADR 0079).
+  `ALTER TABLE driver_presence ADD COLUMN notice TEXT;`,
 ];

@@ -43,6 +43,7 @@ import {
 } from './offers';
 import { assertNever, parseFixTime, type DispatchState, type DriverMessage, type LocationPoint, type OrderStatus } from './protocol';
 import type { AnswerBody, AnswerResult, HostRequest, HostResult, ReleaseBody, RemoteCandidate, TripBody, WithdrawBody } from './remote-calls';
+import { deliverNotice, driverStepped, noticeSeen, releaseCommitted, releaseTimerFired, silenceTimerFired, type CommitReleaseOutcome } from './silence';
 import { tripProgress } from './trip';
 import { DriverIndex } from './spatial';
 import type { LatLng } from './geo';
@@ -80,9 +81,10 @@ export type ShardInput =
   | { type: 'driver.upserted'; driverId: string; vehicle: Vehicle; lat: number; lng: number; heading: number | null; speed: number | null; available: boolean; at: number }
   | { type: 'dispatch.requested'; request: DispatchRequest }
   | { type: 'dispatch.cancelled'; orderId: string; reason: string }
-  | { type: 'order.status'; orderId: string; status: OrderStatus; dispatch: DispatchState | null; seq?: number | undefined; at?: string | undefined }
-  /** Postgres answered the commit of a pending assignment (ADR 0075). */
+  | { type: 'order.status'; orderId: string; status: OrderStatus; dispatch: DispatchState | null; seq?: number | undefined; at?: string | undefined; driverId?: string | undefined }
+  /** Postgres answered the commit of a pending assignment (ADR 0075), or of a silent driver's release (ADR 0079). */
   | { type: 'assignment.committed'; orderId: string; offerId: string; outcome: CommitOutcome; reason: string | null }
+  | { type: 'release.committed'; orderId: string; driverId: string; outcome: CommitReleaseOutcome; reason: string | null }
   | { type: 'timer.fired'; kind: TimerKind; payload: string }
   // Cross-shard matching (ADR 0060). As the order's owner: the neighbours' candidates, the placement's
   // outcome, the remote driver's answer and trip positions. As the driver's shard: a placement, the
@@ -106,6 +108,7 @@ export interface ResultOf {
   'dispatch.cancelled': DispatchView | null;
   'order.status': void;
   'assignment.committed': void;
+  'release.committed': void;
   'timer.fired': void;
   'dispatch.gathered': void;
   'remote.placed': void;
@@ -160,9 +163,12 @@ function apply(state: ShardState, input: ShardInput, now: number, ids: IdSource,
     case 'dispatch.cancelled':
       return cancelDispatch(state, input.orderId, input.reason, now, ids, effects);
     case 'order.status':
+      if (input.driverId) driverStepped(state, input.driverId, now);
       return orderStatusChanged(state, { orderId: input.orderId, status: input.status, dispatch: input.dispatch, seq: input.seq, at: input.at }, now, ids, effects);
     case 'assignment.committed':
       return assignmentCommitted(state, input.orderId, input.offerId, input.outcome, input.reason, now, ids, effects);
+    case 'release.committed':
+      return releaseCommitted(state, input.orderId, input.driverId, input.outcome, input.reason, now, ids, effects);
     case 'timer.fired':
       return timerFired(state, input.kind, input.payload, now, ids, effects);
     case 'dispatch.gathered':
@@ -208,6 +214,7 @@ function connected(state: ShardState, driverId: string, vehicle: Vehicle, now: n
   d.connected = true;
   seen(state, d, now);
   effects.push({ type: 'saveDriver', driverId }, sessionOf(state, d, now));
+  deliverNotice(d, now, effects);
   const offer = d.offerId ? state.offers.get(d.offerId) : undefined;
   const offerJob = offer ? state.jobs.get(offer.orderId) : undefined;
   if (offer && offerJob && offer.status === 'pending') effects.push({ type: 'send', driverId, message: offerMessage(offer, offerJob) });
@@ -228,6 +235,7 @@ function driverMessage(state: ShardState, driverId: string, message: DriverMessa
     effects.push({ type: 'send', driverId, message: { type: 'error', code: 'not_connected', detail: 'Connect before sending messages.' } });
     return;
   }
+  noticeSeen(d, effects);
   switch (message.type) {
     case 'location':
       ingest(state, d, [message], now, ids, effects, true);
@@ -373,6 +381,10 @@ function timerFired(state: ShardState, kind: TimerKind, payload: string, now: nu
       return housekeeping(state, now, effects);
     case 'assignment_commit':
       return commitTimerFired(state, payload, now, effects);
+    case 'driver_silence':
+      return silenceTimerFired(state, payload, now, ids, effects);
+    case 'release_commit':
+      return releaseTimerFired(state, payload, now, effects);
     default:
       assertNever(kind);
   }

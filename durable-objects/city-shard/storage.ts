@@ -1,4 +1,4 @@
-import type { HostedOffer, Job, NoteDetail, Offer } from './model';
+import type { DriverNotice, HostedOffer, Job, NoteDetail, Offer } from './model';
 import type { RemoteCall } from './remote-calls';
 import { applySchemaSteps } from '../sqlite-schema';
 import { SHARD_SCHEMA_STEPS } from './schema';
@@ -34,6 +34,8 @@ export interface DriverStateRow {
   offerId: string | null;
   flaggedPoints: number;
   position: { lat: number; lng: number; heading: number | null; speed: number | null; accuracy: number | null; at: number } | null;
+  /** An order taken away, not yet told (ADR 0079). */
+  notice?: DriverNotice | null;
 }
 
 export interface NoteRow {
@@ -150,14 +152,14 @@ export class ShardRepository {
   // ---- drivers ---------------------------------------------------------------
 
   loadDriverStates(): DriverStateRow[] {
-    type Row = { driver_id: string; vehicle: string | null; available: number | null; connected: number | null; last_seen_at: number | null; idle_since: number | null; order_id: string | null; order_shard: string | null; offer_id: string | null; flagged_points: number | null; lat: number | null; lng: number | null; heading: number | null; speed: number | null; accuracy: number | null; updated_at: number | null; pos_available: number | null };
+    type Row = { driver_id: string; vehicle: string | null; available: number | null; connected: number | null; last_seen_at: number | null; idle_since: number | null; order_id: string | null; order_shard: string | null; offer_id: string | null; flagged_points: number | null; notice: string | null; lat: number | null; lng: number | null; heading: number | null; speed: number | null; accuracy: number | null; updated_at: number | null; pos_available: number | null };
     const rows = this.sql
       .exec<Row>(
-        `SELECT p.driver_id, p.vehicle, p.available, p.connected, p.last_seen_at, p.idle_since, p.order_id, p.order_shard, p.offer_id, p.flagged_points,
+        `SELECT p.driver_id, p.vehicle, p.available, p.connected, p.last_seen_at, p.idle_since, p.order_id, p.order_shard, p.offer_id, p.flagged_points, p.notice,
                 d.lat, d.lng, d.heading, d.speed, d.accuracy, d.updated_at, d.available AS pos_available
            FROM driver_presence p LEFT JOIN drivers d ON d.driver_id = p.driver_id
          UNION ALL
-         SELECT d.driver_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.lat, d.lng, d.heading, d.speed, d.accuracy, d.updated_at, d.available
+         SELECT d.driver_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.lat, d.lng, d.heading, d.speed, d.accuracy, d.updated_at, d.available
            FROM drivers d WHERE d.driver_id NOT IN (SELECT driver_id FROM driver_presence)`,
       )
       .toArray();
@@ -172,6 +174,7 @@ export class ShardRepository {
       orderShard: r.order_shard,
       offerId: r.offer_id,
       flaggedPoints: r.flagged_points ?? 0,
+      notice: r.notice ? (JSON.parse(r.notice) as DriverNotice) : null,
       position:
         r.lat === null || r.lng === null
           ? null
@@ -181,12 +184,12 @@ export class ShardRepository {
 
   saveDriverState(d: DriverStateRow): void {
     this.sql.exec(
-      `INSERT INTO driver_presence (driver_id, vehicle, available, connected, last_seen_at, idle_since, order_id, order_shard, offer_id, flagged_points)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO driver_presence (driver_id, vehicle, available, connected, last_seen_at, idle_since, order_id, order_shard, offer_id, flagged_points, notice)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (driver_id) DO UPDATE SET vehicle = excluded.vehicle, available = excluded.available, connected = excluded.connected,
          last_seen_at = excluded.last_seen_at, idle_since = excluded.idle_since, order_id = excluded.order_id,
-         order_shard = excluded.order_shard, offer_id = excluded.offer_id, flagged_points = excluded.flagged_points`,
-      d.driverId, d.vehicle, d.available ? 1 : 0, d.connected ? 1 : 0, d.lastSeenAt, d.idleSince, d.orderId, d.orderShard ?? null, d.offerId, d.flaggedPoints,
+         order_shard = excluded.order_shard, offer_id = excluded.offer_id, flagged_points = excluded.flagged_points, notice = excluded.notice`,
+      d.driverId, d.vehicle, d.available ? 1 : 0, d.connected ? 1 : 0, d.lastSeenAt, d.idleSince, d.orderId, d.orderShard ?? null, d.offerId, d.flaggedPoints, d.notice ? JSON.stringify(d.notice) : null,
     );
     this.saveDriverPosition(d);
   }

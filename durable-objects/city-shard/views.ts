@@ -6,6 +6,7 @@ import type { LatLng } from './geo';
 import type { RankedCandidate, Vehicle } from './matching';
 import { driverStatus, iso, type Job, type NoteDetail, type Offer, type ShardState } from './model';
 import type { DispatchState, DriverStatus, OrderStatus, ServerToWatcher } from './protocol';
+import { driverAlertsOf, type DriverAlert } from './silence';
 import type { NoteRow } from './storage';
 import { countedDown, etaMessage, onTheRoad, tripEta } from './trip';
 
@@ -29,6 +30,8 @@ export interface ShardSnapshot {
   truncated: boolean;
   openOffers: { offerId: string; orderId: string; driverId: string; expiresAt: string }[];
   unassignedOrders: { orderId: string; since: string; pickup: LatLng }[];
+  /** Assigned drivers silent past the ping, and drivers an order was taken from in the last hour (ADR 0079). */
+  driverAlerts: DriverAlert[];
 }
 
 export function snapshotOf(state: ShardState, now: number, limit: number): ShardSnapshot {
@@ -56,7 +59,7 @@ export function snapshotOf(state: ShardState, now: number, limit: number): Shard
     .filter((j) => j.endedAt === null && j.dispatch === 'unassigned' && j.offerId === null)
     .map((j) => ({ orderId: j.orderId, since: iso(j.unassignedSince ?? j.createdAt), pickup: j.pickup }));
   const online = counts.online + counts.available + counts.busy;
-  return { shardKey: state.shardKey, at: iso(now), counts, drivers, truncated: online > drivers.length, openOffers, unassignedOrders };
+  return { shardKey: state.shardKey, at: iso(now), counts, drivers, truncated: online > drivers.length, openOffers, unassignedOrders, driverAlerts: driverAlertsOf(state, now) };
 }
 
 export interface DispatchLogOffer {

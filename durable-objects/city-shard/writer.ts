@@ -98,6 +98,7 @@ export class ShardWriter {
           break;
         case 'send':
         case 'commitAssignment':
+        case 'commitRelease':
         case 'watchers':
         case 'gather':
         case 'placeRemote':

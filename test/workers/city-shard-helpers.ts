@@ -8,7 +8,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { expect } from 'vitest';
 import { newId } from '../../db/ids';
 import type { CityShard } from '../../durable-objects/city-shard/CityShard';
-import { substituteOrderCommands, type AssignmentRequest, type OrderCommandsPort } from '../../durable-objects/city-shard/assignment-commits';
+import { substituteOrderCommands, type AssignmentRequest, type OrderCommandsPort, type ReleaseRequest } from '../../durable-objects/city-shard/assignment-commits';
 import type { ShardEvent } from '../../durable-objects/city-shard/events';
 import { shardFor, type CityGeometry } from '../../workers/shards';
 
@@ -23,10 +23,16 @@ export const east = (m: number) => ({ lat: CENTER.lat, lng: CENTER.lng + m / M_L
  * would be for an open order. Tests that need a refusal or a failure set their own.
  */
 export const committed: AssignmentRequest[] = [];
+/** Releases of silent drivers the shard asked for (ADR 0079). */
+export const releases: ReleaseRequest[] = [];
 export const acceptingOrders: OrderCommandsPort = {
   async commitAssignment(request) {
     committed.push(request);
     return { kind: 'assigned', reason: null };
+  },
+  async releaseAssignment(request) {
+    releases.push(request);
+    return { kind: 'released', reason: null };
   },
 };
 

@@ -127,8 +127,14 @@ export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrd
 }
 
 /** A committed order event for the shard's watchers: `seq` orders them (ADR 0075). */
-export function publishOrderStatus(env: ShardEnv, city: CityGeometry, order: ShardOrder, status: OrderStatus, dispatch: DispatchState | null, event?: { seq: number; at: Date }) {
-  return shardAt(env, city, order.pickup).orderStatusChanged({ orderId: order.id, status, dispatch, ...(event && event.seq >= 1 ? { seq: event.seq, at: event.at.toISOString() } : {}) });
+export function publishOrderStatus(env: ShardEnv, city: CityGeometry, order: ShardOrder, status: OrderStatus, dispatch: DispatchState | null, event?: { seq: number; at: Date; driverId?: string }) {
+  return shardAt(env, city, order.pickup).orderStatusChanged({
+    orderId: order.id,
+    status,
+    dispatch,
+    ...(event && event.seq >= 1 ? { seq: event.seq, at: event.at.toISOString() } : {}),
+    ...(event?.driverId ? { driverId: event.driverId } : {}),
+  });
 }
 
 export function cancelOrderDispatch(env: ShardEnv, city: CityGeometry, order: ShardOrder, reason: string) {

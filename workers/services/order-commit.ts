@@ -21,14 +21,16 @@ export function afterOrderCommit(env: Env, ctx: Ctx, merchantId: string, events:
   kickOutboxRelay(env, ctx);
   // Watchers of the order listen on its shard from the start; unpaid orders have nothing to show.
   if (order && order.status !== 'pending_payment') {
-    ctx.waitUntil(tellShard(env, order).catch((error: unknown) => {
+    ctx.waitUntil(tellShard(env, order, events).catch((error: unknown) => {
       log.warn('city shard not told of a status change', { orderId: order.id, error });
     }));
   }
 }
 
-async function tellShard(env: Env, order: Order): Promise<void> {
+async function tellShard(env: Env, order: Order, events: readonly OutboxEvent[]): Promise<void> {
   const city = await loadCityGeometry(openDatabase(env.HYPERDRIVE.connectionString), order.cityId);
   if (!city) return;
-  await publishOrderStatus(env, city, shardOrderOf(order), order.status, order.dispatchState, { seq: order.seq, at: order.updatedAt });
+  // The assigned driver's own step: the shard counts it as hearing from them (ADR 0079).
+  const byDriver = order.driverId !== null && events.some((e) => (e.payload.actor as { type?: unknown; id?: unknown } | undefined)?.id === order.driverId);
+  await publishOrderStatus(env, city, shardOrderOf(order), order.status, order.dispatchState, { seq: order.seq, at: order.updatedAt, ...(byDriver ? { driverId: order.driverId! } : {}) });
 }

@@ -14,10 +14,10 @@
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { dispatchOffers, orders, type Order } from '../../../db/schema/index';
+import { dispatchOffers, orders, orderStatusEvents, type Order } from '../../../db/schema/index';
 import type { AssignmentRequest } from '../../../durable-objects/city-shard/assignment-commits';
 import type { DispatchFact } from '../../../durable-objects/city-shard/events';
-import { ASSIGNABLE_STATUSES, type DispatchState } from '../../../domain/order';
+import { ASSIGNABLE_STATUSES, isTerminal, type DispatchState } from '../../../domain/order';
 import type { OutboxEvent } from '../outbox';
 import { appendOrderEvent, nextSeq, type Tx } from './timeline';
 
@@ -50,18 +50,27 @@ export async function commitAssignment(db: Database, a: AssignmentRequest): Prom
     const [assigned] = await tx
       .update(orders)
       .set({ driverId: a.driverId, dispatchState: 'assigned', driverPayoutCents: a.payoutCents, ...nextSeq(), updatedAt: new Date() })
-      .where(and(eq(orders.id, a.orderId), isNull(orders.driverId), inArray(orders.status, ASSIGNABLE_STATUSES)))
+      .where(and(eq(orders.id, a.orderId), isNull(orders.driverId), inArray(orders.status, ASSIGNABLE_STATUSES), notReleasedBefore(a.driverId)))
       .returning();
     if (!assigned) {
       const [current] = await tx.select().from(orders).where(eq(orders.id, a.orderId));
       if (current && current.driverId === a.driverId) return { kind: 'duplicate' as const, order: current };
-      const reason = !current ? 'no such order' : `order is ${current.status}${current.driverId ? ' with another driver' : ''}`;
+      const reason = !current ? 'no such order' : current.driverId ? `order is ${current.status} with another driver` : isTerminal(current.status) ? `order is ${current.status}` : 'the driver was released from this order';
       return { kind: 'refused' as const, order: current, reason };
     }
     const event = await appendOrderEvent(tx, { type: 'order.assigned', order: assigned, previous: assigned.status, actor: { type: 'driver', id: a.driverId }, at: new Date() });
     return { kind: 'assigned' as const, order: assigned, events: [event] };
   });
 }
+
+/**
+ * A driver who held the order once and holds it no more was released from
+ * it (ADR 0079): a late acceptance of theirs (the queue's backstop fact) must
+ * not give it back to them. Assignments are the only events with a driver as
+ * actor and `order.assigned` as type.
+ */
+const notReleasedBefore = (driverId: string) =>
+  sql`not exists (select 1 from ${orderStatusEvents} e where e.order_id = ${orders.id} and e.type = 'order.assigned' and e.actor_type = 'driver' and e.actor_id = ${driverId})`;
 
 /** `offered` ⇄ `unassigned` while no driver is assigned: an event like any other change. */
 async function moveDispatch(tx: Tx, orderId: string, to: DispatchState, from: DispatchState[], reason: string | null): Promise<{ order: Order; event: OutboxEvent } | null> {
@@ -121,7 +130,8 @@ export async function applyDispatchFact(db: Database, fact: DispatchFact, effect
     case 'dispatch.accepted': {
       const outcome = await commitAssignment(db, fact);
       if (outcome.kind === 'assigned') await effects?.afterCommit(outcome.order.merchantId, outcome.events, outcome.order);
-      else if (outcome.kind === 'refused' && outcome.order) await effects?.cancelDispatch(outcome.order, outcome.reason);
+      // Only an order that ended drops its dispatch: one still open is being dispatched (another driver, or offered again).
+      else if (outcome.kind === 'refused' && outcome.order && isTerminal(outcome.order.status)) await effects?.cancelDispatch(outcome.order, outcome.reason);
       return;
     }
     case 'dispatch.unassigned': {

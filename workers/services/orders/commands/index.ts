@@ -12,5 +12,6 @@ export { acceptOrder, rejectOrder, markReady, driverArrived, pickUpOrder, failDe
 export { deliverOrder, type DeliverInput, type DeliveredOutcome } from './deliver';
 export { checkProof, ID_DOCUMENT_TYPES, isWrongPin, type DeliveryProof } from './delivery-proof';
 export { assignDriver, type AssignmentOutcome, type AssignmentRequest } from './assign';
+export { releaseDriver, type ReleaseOutcome, type ReleaseRequest } from './release';
 export { applyPaymentStep, type PaymentStepInput } from './payment-steps';
 export { escalateOrder, type EscalationOutcome } from './escalate';
