@@ -122,6 +122,14 @@ export class SimDriver {
       case 'assignment.cancelled':
         input = { type: m.type, orderId: m.orderId };
         break;
+      case 'assignment.released':
+        // Taken away after a silence (ADR 0079): for the driver's brain, the order is gone like a cancelled one.
+        this.ctx.warn('driver-released', `driver ${this.demo.email}: order ${m.orderId} given to another driver after ${m.silentSeconds} s of silence`);
+        input = { type: 'assignment.cancelled', orderId: m.orderId };
+        break;
+      case 'assignment.ping':
+        this.channel?.stillHere();
+        break;
       case 'session':
         input = { type: 'session', orderId: m.orderId };
         break;

@@ -120,6 +120,14 @@ export class DriverChannel {
     return this.connection?.send({ type: 'offer.decline', offerId, ...(reason ? { reason } : {}) }) ?? false;
   }
 
+  /**
+   * Answers an `assignment.ping`: a ping the shard itself reads (with `v`, so
+   * the runtime's automatic answer to the bare ping frame does not swallow it).
+   */
+  stillHere(): boolean {
+    return this.connection?.send({ type: 'ping', v: 1 }) ?? false;
+  }
+
   /** Queues a position; it leaves with the next flush. */
   report(point: LocationPoint): boolean {
     this.lastPoint = point;
@@ -152,7 +160,7 @@ export class DriverChannel {
       if (message.available !== this.wantAvailable) this.connection?.send({ type: 'availability', available: this.wantAvailable });
     } else if (message.type === 'assignment' && this.session) {
       this.session = { ...this.session, orderId: message.orderId, status: 'busy' };
-    } else if (message.type === 'assignment.cancelled' && this.session?.orderId === message.orderId) {
+    } else if ((message.type === 'assignment.cancelled' || message.type === 'assignment.released') && this.session?.orderId === message.orderId) {
       this.session = { ...this.session, orderId: null };
     }
     this.options.onEvent({ type: 'message', message });

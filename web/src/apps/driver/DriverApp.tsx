@@ -20,7 +20,7 @@ export function DriverApp() {
 }
 
 function DriverHome({ session }: { session: AppSession }) {
-  const { state, goOnline, goOffline, accept, decline, finishedOrder } = useDriver(session);
+  const { state, goOnline, goOffline, accept, decline, finishedOrder, answerPing } = useDriver(session);
   const { geo } = state;
   const here = geo.last;
   const markers = useMemo<MapMarker[]>(() => {
@@ -65,6 +65,17 @@ function DriverHome({ session }: { session: AppSession }) {
               {state.sentViaHttp > 0 ? ` · ${state.sentViaHttp} sent after reconnecting` : ''}
             </p>
           </>
+        ) : null}
+        {state.ping && state.ping.orderId === state.orderId ? (
+          <div className="notice notice--warn" role="alert" style={{ marginTop: 'var(--space-3)' }} data-testid="driver-ping">
+            <p style={{ margin: 0 }}>
+              We have not heard from you for a while.
+              {state.ping.releaseAt ? ` Confirm you are still on this delivery, or it goes to another driver at ${new Date(state.ping.releaseAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}.` : ' Confirm you are still on this delivery.'}
+            </p>
+            <button type="button" className="button" onClick={answerPing}>
+              I am still here
+            </button>
+          </div>
         ) : null}
         {state.notice ? (
           <p className="notice notice--warn" role="alert" style={{ marginTop: 'var(--space-3)' }}>

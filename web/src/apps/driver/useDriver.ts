@@ -45,6 +45,8 @@ export interface DriverState {
   orderId: string | null;
   /** Points waiting to be sent. */
   pending: number;
+  /** The shard has not heard from this driver and asks whether they are still there (ADR 0079). */
+  ping: { orderId: string; releaseAt: string | null } | null;
   sentViaHttp: number;
   notice: string | null;
   geo: GeoState;
@@ -72,6 +74,7 @@ export function useDriver(session: AppSession) {
     offers: [],
     orderId: null,
     pending: 0,
+    ping: null,
     sentViaHttp: 0,
     notice: null,
     geo: { status: 'idle', last: null },
@@ -122,7 +125,18 @@ export function useDriver(session: AppSession) {
               case 'offer.expired':
                 return { ...s, offers: s.offers.filter((o) => o.offerId !== m.offerId) };
               case 'assignment':
-                return { ...s, orderId: m.orderId, offers: [], session: ch.session, notice: null };
+                return { ...s, orderId: m.orderId, offers: [], session: ch.session, notice: null, ping: null };
+              case 'assignment.ping':
+                navigator.vibrate?.([300, 100, 300]);
+                return { ...s, ping: { orderId: m.orderId, releaseAt: m.releaseAt } };
+              case 'assignment.released':
+                return {
+                  ...s,
+                  orderId: s.orderId === m.orderId ? null : s.orderId,
+                  ping: null,
+                  session: ch.session,
+                  notice: `The order was taken away and given to another driver: we had not heard from you for ${Math.max(1, Math.round(m.silentSeconds / 60))} min. Go online again when you are ready for offers.`,
+                };
               case 'assignment.cancelled':
                 return { ...s, orderId: s.orderId === m.orderId ? null : s.orderId, session: ch.session, notice: 'The order was cancelled: you are free for another one.' };
               case 'error':
@@ -253,5 +267,11 @@ export function useDriver(session: AppSession) {
     setState((s) => ({ ...s, orderId: null }));
   }, []);
 
-  return { state, goOnline, goOffline, accept, decline, finishedOrder };
+  /** The driver answers the shard's "are you still there?". */
+  const answerPing = useCallback(() => {
+    const sent = channelRef.current?.stillHere() ?? false;
+    setState((s) => ({ ...s, ping: sent ? null : s.ping, notice: sent ? s.notice : 'Not connected: reconnecting… Your position will count as soon as it is sent.' }));
+  }, []);
+
+  return { state, goOnline, goOffline, accept, decline, finishedOrder, answerPing };
 }
