@@ -48,7 +48,7 @@ export async function reconcilePendingPayments(db: Database, provider: PaymentPr
       const intent = await provider.retrieveIntent(intentId!);
       const type = EVENT_OF[intent.status];
       if (!type) continue; // still waiting for the customer: nothing to settle yet
-      const outcome = await applyStripeEvent(db, { id: `reconcile:${intent.id}:${intent.status}`, type, object: { id: intent.id, status: intent.status, metadata: { order_id: orderId } } });
+      const outcome = await applyStripeEvent(db, { id: `reconcile:${intent.id}:${intent.status}`, type, object: { id: intent.id, status: intent.status, amount: intent.amountCents, currency: intent.currency, metadata: { order_id: orderId } } });
       run.outcomes.push(outcome);
       if (outcome.orderEvents.length > 0) {
         if (type === 'payment_intent.succeeded') run.placed++;

@@ -12,6 +12,7 @@ import { orders, payments, processedWebhookEvents } from '../../../db/schema/ind
 import type { ProviderEvent } from '../../providers/payments/index';
 import type { OutboxEvent } from '../outbox';
 import { applyPaymentStep } from '../orders/commands/payment-steps';
+import { amountMismatch, refuseMismatchedPayment } from './amount-check';
 import { planSettlement, recordPaymentSignal, type Settlement } from './payments';
 import type { PaymentSignal } from './lifecycle';
 
@@ -98,6 +99,14 @@ export async function applyStripeEvent(db: Database, event: ProviderEvent): Prom
     if (!payment) return { ...outcome, effect: 'unknown payment' };
     const [order] = await tx.select().from(orders).where(eq(orders.id, payment.orderId)).for('update');
     if (!order) return { ...outcome, effect: 'unknown order' };
+
+    // The money must be what the order asked for before anything moves (amount-check.ts).
+    const mismatch = signal.kind === 'succeeded' ? amountMismatch(event.object, payment) : null;
+    if (mismatch) {
+      const refused = await refuseMismatchedPayment(tx, { payment, order, eventId: event.id, intentId: intentIdOf(event), mismatch });
+      if (refused.orderEvents.length > 0) outcome.orderEvents.push({ merchantId: order.merchantId, events: refused.orderEvents });
+      return { ...outcome, settlement: refused.settlement, effect: refused.effect };
+    }
 
     const recorded = await recordPaymentSignal(tx, payment, signal, { providerPaymentId: intentIdOf(event) ?? undefined, failureReason: failureReasonOf(event) });
     const effects = [recorded ? `payment ${recorded.payment.status}` : 'payment unchanged'];
