@@ -31,6 +31,7 @@ import { merchantWebhookRoutes } from './routes/merchant-webhooks';
 import { twilioWebhookRoutes } from './routes/webhooks-twilio';
 import { devOutboxRoutes } from './routes/dev-outbox';
 import { opsDeadLetterRoutes } from './routes/ops-dead-letters';
+import { opsOrderRoutes } from './routes/ops-orders';
 
 export const API_VERSION = '1.0.0';
 
@@ -69,6 +70,7 @@ export function createApp() {
   app.route('/', twilioWebhookRoutes);
   app.route('/', devOutboxRoutes);
   app.route('/', opsDeadLetterRoutes);
+  app.route('/', opsOrderRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -192,6 +192,7 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/dev/outbox':                         ALL(200),
   'GET /v1/ops/dead-letters':                   row(401, 403,      403,         403,         403,         403,    200),
   'POST /v1/ops/dead-letters/:id/replay':       row(401, 403,      403,         403,         403,         403,    202),
+  'GET /v1/ops/orders/awaiting-merchant':       row(401, 403,      403,         403,         403,         403,    200),
 
   // Merchants and catalog (issue 4): the owner changes its merchant, operators only suspend it
   'PATCH /v1/merchants/:id':                    row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    200)

@@ -10,7 +10,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cities, notificationLog, orders, orderStatusEvents, outbox, payments, refunds } from '../../db/schema/index';
 import { sweepUnacceptedOrders, type UnacceptedOptions } from '../../workers/services/orders/unaccepted';
-import { api, createCity, createCustomer, createOps, createMerchant, createProduct, db, intentIdOf, orderBody, payOrder, placeOrder, stripeGet, type Customer, type TestMerchant } from './helpers/commerce';
+import { api, createCity, createCustomer, createOps, json, createMerchant, createProduct, db, intentIdOf, orderBody, payOrder, placeOrder, stripeGet, type Customer, type TestMerchant } from './helpers/commerce';
 
 let merchant: TestMerchant;
 let customer: Customer;
@@ -63,9 +63,16 @@ describe('orders the merchant never accepts', () => {
     expect(await sweep({ ids, now: later(placedAt, 6 * 60) })).toMatchObject({ escalated: 0, cancelled: 0 });
     expect(await sweep({ ids, now: later(placedAt, 7 * 60) })).toMatchObject({ escalated: 0, cancelled: 0 });
     // The merchant hears it on every channel it has (email and SMS here: no push device).
-    // Operators see it on /metrics.
-    const metrics = await (await api('/metrics', { token: await createOps() })).text();
+    // Operators see it: on /metrics, and listed with its deadline (merchants and customers may not list it).
+    const ops = await createOps();
+    const metrics = await (await api('/metrics', { token: ops })).text();
     expect(Number(/^delivery_orders_awaiting_merchant\{stage="escalated"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    const listed = await json<{ items: { orderId: string; number: string; escalatedAt: string | null; autoCancelAt: string }[] }>(
+      await api(`/v1/ops/orders/awaiting-merchant?escalated=true&cityId=${merchant.cityId}`, { token: ops }),
+    );
+    expect(listed.items.find((i) => i.orderId === order.id)).toMatchObject({ number: order.number, escalatedAt: escalated.escalatedAt!.toISOString(), autoCancelAt: later(placedAt, 15 * 60).toISOString() });
+    expect((await api('/v1/ops/orders/awaiting-merchant', { token: merchant.ownerToken })).status).toBe(403);
+    expect((await api('/v1/ops/orders/awaiting-merchant?limit=0', { token: ops })).headers.get('content-type')).toContain('application/problem+json');
     const escalationEvent = (await outboxIdOf(order.id, 'order.escalated'))!;
     await expect.poll(() => sentFor(escalationEvent), { timeout: 10_000, interval: 200 }).toEqual(['merchant.order.escalated/email', 'merchant.order.escalated/sms']);
 

@@ -16,9 +16,9 @@
  * conditional updates): the sweep's step is refused and counted as skipped.
  * Bounded: at most `limit` orders a run, oldest placement first.
  */
-import { and, asc, eq, inArray, isNull, or, sql, type AnyColumn } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, or, sql, type AnyColumn } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../../db/client';
-import { cities, orders } from '../../../db/schema/index';
+import { cities, merchants, orders } from '../../../db/schema/index';
 import { log } from '../../../domain/log';
 import { MERCHANT_UNRESPONSIVE } from '../../../domain/order';
 import { Problem } from '../../problem';
@@ -63,6 +63,33 @@ export async function dueUnacceptedOrders(db: Pick<Database, 'select'>, options:
     )
     .orderBy(asc(orders.placedAt))
     .limit(options.limit ?? 50);
+}
+
+/** What operators see (GET /v1/ops/orders/awaiting-merchant): placed orders, escalated first, then the oldest placement. */
+export async function listAwaitingMerchant(db: Pick<Database, 'select'>, options: { cityId?: string; escalatedOnly?: boolean; limit: number }) {
+  return db
+    .select({
+      orderId: orders.id,
+      number: orders.number,
+      cityId: orders.cityId,
+      merchantId: orders.merchantId,
+      merchantName: merchants.name,
+      placedAt: orders.placedAt,
+      escalatedAt: orders.escalatedAt,
+      autoCancelAt: sql<Date>`${orders.placedAt} + make_interval(secs => ${cities.merchantAutoCancelAfterSeconds})`.mapWith(orders.placedAt),
+    })
+    .from(orders)
+    .innerJoin(cities, eq(cities.id, orders.cityId))
+    .innerJoin(merchants, eq(merchants.id, orders.merchantId))
+    .where(
+      and(
+        eq(orders.status, 'placed'),
+        options.cityId ? eq(orders.cityId, options.cityId) : undefined,
+        options.escalatedOnly ? isNotNull(orders.escalatedAt) : undefined,
+      ),
+    )
+    .orderBy(sql`${orders.escalatedAt} is null`, asc(orders.placedAt))
+    .limit(options.limit);
 }
 
 export async function sweepUnacceptedOrders(cx: CommandContext, options: UnacceptedOptions = {}): Promise<UnacceptedRun> {

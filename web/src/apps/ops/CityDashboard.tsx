@@ -7,6 +7,7 @@ import { formatDuration, formatTime, orderName, shortDriverId } from '../shared/
 import type { AppSession } from '../shared/session';
 import type { Merchant, Page } from '../shared/types';
 import { useSessionQuery } from '../shared/useSessionQuery';
+import { AwaitingMerchantPanel } from './AwaitingMerchantPanel';
 import { useCityLive } from './useCityLive';
 
 /** Flag an order nobody has taken for longer than this. */
@@ -96,6 +97,7 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
           </ul>
         </section>
         <div className="stack">
+          <AwaitingMerchantPanel session={session} cityId={city.id} now={now} />
           <section className="panel" aria-labelledby="unassigned-title">
             <h2 id="unassigned-title">Unassigned orders</h2>
             {!snap || snap.unassignedOrders.length === 0 ? (
