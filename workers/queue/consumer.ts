@@ -63,6 +63,13 @@ export function notificationOf(body: ShardEventBody): EventEnvelope | null {
   if (e.type === 'order.arriving_soon') {
     return { id: e.id, type: 'order.arriving_soon', createdAt: e.at, data: { orderId: e.orderId, driverId: e.driverId, etaSeconds: e.etaSeconds } };
   }
+  // A silent driver (ADR 0079): asked whether they are still there, then told the order went to another driver.
+  if (e.type === 'dispatch.driver_pinged') {
+    return { id: e.id, type: 'dispatch.driver_ping', createdAt: e.at, data: { orderId: e.orderId, driverId: e.driverId, silentSeconds: e.silentSeconds, releaseAt: e.releaseAt } };
+  }
+  if (e.type === 'dispatch.driver_released') {
+    return { id: e.id, type: 'dispatch.released', createdAt: e.at, data: { orderId: e.orderId, driverId: e.driverId, silentSeconds: e.silentSeconds } };
+  }
   return null;
 }
 
@@ -78,10 +85,16 @@ const SHARD_HANDLERS: ((body: ShardEventBody, deps: ConsumerDeps, messageId: str
 ];
 
 const DISPATCH_FACTS = new Set(['dispatch.offered', 'dispatch.offer_resolved', 'dispatch.accepted', 'dispatch.unassigned']);
-/** Facts that only notify: nothing to write to Postgres besides the notification log. */
-const NOTIFY_ONLY_FACTS = new Set(['order.arriving_soon']);
+/**
+ * Facts that only notify: nothing to write to Postgres besides the notification log. A silent
+ * driver's release was committed through OrderCommands before its fact (ADR 0079); a silence
+ * after pickup is an operators' alert (the log line, the city snapshot, the decision log).
+ */
+const NOTIFY_ONLY_FACTS = new Set(['order.arriving_soon', 'dispatch.driver_pinged', 'dispatch.driver_released', 'dispatch.driver_silent']);
 
 export async function applyShardFact(body: ShardEventBody, deps: Pick<ConsumerDeps, 'db' | 'dispatchEffects'>, messageId: string): Promise<Outcome | void> {
+  const e = body.event;
+  if (e.type === 'dispatch.driver_silent') log.warn('driver silent after pickup: operators must reach them', { orderId: e.orderId, driverId: e.driverId, seconds: e.silentSeconds });
   if (NOTIFY_ONLY_FACTS.has(body.event.type)) return;
   if (!DISPATCH_FACTS.has(body.event.type)) {
     await parkMessage(deps.db, { messageId, body, attempts: 0, error: `unknown city-shard fact ${body.event.type}` });

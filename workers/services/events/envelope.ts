@@ -27,8 +27,12 @@ export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
  * - `webhook.retry` `{ endpointId, eventId }`: a merchant webhook attempt is due.
  * - `notification.fallback` `{ logId, eventId, orderId, userId, template, failedChannel }`:
  *   a sent message failed for good later (Twilio's callback); the next channel is tried.
+ * - `dispatch.driver_ping` `{ orderId, driverId, silentSeconds, releaseAt }` and
+ *   `dispatch.released` `{ orderId, driverId, silentSeconds }`: the assigned driver has not been
+ *   heard from and is asked whether they are there, then told the order went to another
+ *   driver (city-shard facts, docs/decisions/0079).
  */
-export const INTERNAL_EVENT_TYPES = ['order.arriving_soon', 'order.driver_arrived', 'dispatch.offer', 'webhook.retry', 'notification.fallback'] as const;
+export const INTERNAL_EVENT_TYPES = ['order.arriving_soon', 'order.driver_arrived', 'dispatch.offer', 'dispatch.driver_ping', 'dispatch.released', 'webhook.retry', 'notification.fallback'] as const;
 
 export interface EventEnvelope<T extends string = string> {
   id: string;

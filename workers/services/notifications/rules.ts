@@ -51,6 +51,9 @@ export const RULES: Readonly<Record<string, readonly Rule[]>> = {
   'payment.refunded': [{ audience: 'customer', template: 'customer.payment.refunded', policy: 'first', channels: ['email', 'push', 'sms'] }],
   // Offers are pushed only: an SMS about an offer that expires in seconds helps nobody.
   'dispatch.offer': [{ audience: 'driver', template: 'driver.dispatch.offer', policy: 'first', channels: ['push'] }],
+  // A silent driver (ADR 0079): the phone is asked while the order is open, then told it was taken away.
+  'dispatch.driver_ping': [{ audience: 'driver', template: 'driver.dispatch.ping', policy: 'first', channels: ['push'], staleAfterSeconds: 240, onlyWhile: ['preparing', 'ready', 'in_delivery'] }],
+  'dispatch.released': [{ audience: 'driver', template: 'driver.dispatch.released', policy: 'first', channels: ['push'], staleAfterSeconds: 3600 }],
 };
 
 export function rulesFor(eventType: string): readonly Rule[] {

@@ -60,6 +60,14 @@ export const en: Catalog = {
     title: 'New delivery offer',
     body: `Pickup at ${v.merchantName}${v.payout ? `, payout ${v.payout}` : ''}. Open the app to accept${v.expiresInSeconds ? ` within ${v.expiresInSeconds} s` : ''}.`,
   }),
+  'driver.dispatch.ping': (v) => ({
+    title: 'Are you still there?',
+    body: `We have not heard from you for a few minutes about order ${v.orderRef} (${v.merchantName}). Open the app so we know you are on it.`,
+  }),
+  'driver.dispatch.released': (v) => ({
+    title: 'Order given to another driver',
+    body: `Order ${v.orderRef} from ${v.merchantName} was given to another driver: we had not heard from you for several minutes. Go online again when you are ready.`,
+  }),
 };
 
 export const enFooter = 'You receive this message about an order you placed. Manage notifications in your account settings.';

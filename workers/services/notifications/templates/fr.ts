@@ -60,6 +60,14 @@ export const fr: Catalog = {
     title: 'Nouvelle course proposée',
     body: `Retrait chez ${v.merchantName}${v.payout ? `, rémunération ${v.payout}` : ''}. Ouvrez l’application pour accepter${v.expiresInSeconds ? ` sous ${v.expiresInSeconds} s` : ''}.`,
   }),
+  'driver.dispatch.ping': (v) => ({
+    title: 'Êtes-vous toujours là ?',
+    body: `Nous n’avons pas de nouvelles de vous depuis quelques minutes pour la commande ${v.orderRef} (${v.merchantName}). Ouvrez l’application pour nous confirmer que vous êtes en route.`,
+  }),
+  'driver.dispatch.released': (v) => ({
+    title: 'Commande confiée à un autre livreur',
+    body: `La commande ${v.orderRef} de ${v.merchantName} a été confiée à un autre livreur : nous n’avions plus de nouvelles de vous depuis plusieurs minutes. Repassez en ligne quand vous êtes prêt.`,
+  }),
 };
 
 export const frFooter = 'Vous recevez ce message au sujet d’une commande. Gérez vos notifications dans les réglages de votre compte.';

@@ -14,6 +14,8 @@ export const TEMPLATE_KEYS = [
   'merchant.order.escalated',
   'merchant.order.cancelled',
   'driver.dispatch.offer',
+  'driver.dispatch.ping',
+  'driver.dispatch.released',
 ] as const;
 export type TemplateKey = (typeof TEMPLATE_KEYS)[number];
 
