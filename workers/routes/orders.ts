@@ -130,7 +130,7 @@ const events = createRoute({
             items: z.array(
               z.object({
                 seq: z.number().int().min(1).openapi({ description: 'Per order: 1, 2, 3… without gaps, in the order the changes committed.' }),
-                type: z.string().nullable().openapi({ description: 'order.created, order.placed, order.assigned, order.dispatch_changed, order.driver_arrived, …; null on events older than the timeline.' }),
+                type: z.string().nullable().openapi({ description: 'order.created, order.placed, order.assigned, order.dispatch_changed, order.driver_arrived, order.escalated (still placed past its city’s deadline: the merchant was told again; actor system), …; null on events older than the timeline.' }),
                 status: z.enum(ORDER_STATUS_VALUES),
                 dispatch: z.string().nullable(),
                 at: z.string().openapi({ format: 'date-time' }),

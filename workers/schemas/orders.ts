@@ -87,7 +87,7 @@ export const OrderSchema = z
     trackingUrl: z.string(),
     paidOffPlatform: z.boolean(),
     requiresPrescription: z.boolean(),
-    cancelReason: z.string().optional(),
+    cancelReason: z.string().optional().openapi({ description: 'Why it ended: the words of whoever cancelled, rejected or failed it, or `merchant_unresponsive` when the platform cancelled an order its merchant never accepted.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
     placedAt: z.string().nullable().openapi({ format: 'date-time' }),
