@@ -30,6 +30,8 @@ export const notificationsLocalService: LocalService = {
       emailServerToken: ctx.secrets.EMAIL_API_TOKEN!,
       serviceAccount,
       twilioAutoCallback: true,
+      // What they received survives a restart of npm start (test/fakes/shared/state-file.ts).
+      ...(ctx.stateDir ? { stateDir: ctx.stateDir } : {}),
     };
     let fakes: NotificationFakes;
     try {

@@ -3,6 +3,7 @@
  * `npm start` run them: Twilio, FCM (token endpoint and send), Postmark, and
  * a merchant webhook receiver.
  */
+import path from 'node:path';
 import { startEmailFake, type EmailFake } from './email/server';
 import { generateServiceAccount, type LocalServiceAccount } from './fcm/service-account';
 import { startFcmFake, type FcmFake } from './fcm/server';
@@ -28,20 +29,24 @@ export interface NotificationFakeOptions {
   serviceAccount?: LocalServiceAccount;
   /** Twilio posts status callbacks by itself (npm start, where the Worker listens). */
   twilioAutoCallback?: boolean;
+  /** A folder where each fake keeps what it received across restarts (npm start: .data/fakes); omitted = memory only. */
+  stateDir?: string;
 }
 
 export async function startNotificationFakes(options: NotificationFakeOptions): Promise<NotificationFakes> {
   const serviceAccount = options.serviceAccount ?? generateServiceAccount();
+  const stateFile = (name: string) => (options.stateDir ? { stateFile: path.join(options.stateDir, `${name}.json`) } : {});
   const [twilio, fcm, email, webhooks] = await Promise.all([
-    startTwilioFake({ ...options.twilio, autoCallback: options.twilioAutoCallback ?? false, ...(options.ports?.twilio ? { port: options.ports.twilio } : {}) }),
+    startTwilioFake({ ...options.twilio, autoCallback: options.twilioAutoCallback ?? false, ...(options.ports?.twilio ? { port: options.ports.twilio } : {}), ...stateFile('twilio') }),
     startFcmFake({
       projectId: serviceAccount.projectId,
       clientEmail: serviceAccount.clientEmail,
       publicKeyPem: serviceAccount.publicKeyPem,
       ...(options.ports?.fcm ? { port: options.ports.fcm } : {}),
+      ...stateFile('fcm'),
     }),
-    startEmailFake({ serverToken: options.emailServerToken, ...(options.ports?.email ? { port: options.ports.email } : {}) }),
-    startWebhookReceiverFake(options.ports?.webhooks ? { port: options.ports.webhooks } : {}),
+    startEmailFake({ serverToken: options.emailServerToken, ...(options.ports?.email ? { port: options.ports.email } : {}), ...stateFile('email') }),
+    startWebhookReceiverFake({ ...(options.ports?.webhooks ? { port: options.ports.webhooks } : {}), ...stateFile('webhook-receiver') }),
   ]);
   return {
     twilio,

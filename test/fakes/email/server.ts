@@ -10,10 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startFake, type FakeAnswer, type RunningFake } from '../shared/server';
+import { newest } from '../shared/state-file';
 
 export interface EmailFakeOptions {
   serverToken: string;
   port?: number;
+  /** Keeps the emails and inactive addresses across restarts (npm start); omitted = memory only. */
+  stateFile?: string;
 }
 
 export interface SentEmail {
@@ -45,6 +48,18 @@ export async function startEmailFake(options: EmailFakeOptions): Promise<EmailFa
   const fake = await startFake({
     name: 'email',
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.stateFile
+      ? {
+          memory: {
+            file: options.stateFile,
+            save: () => ({ emails: newest(emails, 1_000), inactive: [...inactive] }),
+            load: (saved: { emails: SentEmail[]; inactive: string[] }) => {
+              emails.push(...saved.emails);
+              for (const address of saved.inactive) inactive.add(address);
+            },
+          },
+        }
+      : {}),
     handle: ({ method, url, body, headers }) => {
       if (url.pathname !== '/email' || method !== 'POST') return postmarkError(404, 404, 'Not found');
       if (headers['x-postmark-server-token'] !== options.serverToken) {

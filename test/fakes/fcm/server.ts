@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { importSPKI, jwtVerify } from 'jose';
 import { startFake, type FakeAnswer, type RunningFake } from '../shared/server';
+import { newest } from '../shared/state-file';
 
 export interface FcmFakeOptions {
   projectId: string;
@@ -26,6 +27,19 @@ export interface FcmFakeOptions {
   port?: number;
   /** Lifetime of issued access tokens (default 3600 s). */
   tokenLifetimeSeconds?: number;
+  /**
+   * Keeps the messages, unregistered tokens and the access tokens it issued
+   * across restarts (npm start: the Worker caches its token for an hour);
+   * omitted = memory only.
+   */
+  stateFile?: string;
+}
+
+interface FcmMemory {
+  messages: FcmMessage[];
+  issued: [string, number][];
+  unregistered: string[];
+  tokenExchanges: number;
 }
 
 export interface FcmMessage {
@@ -63,9 +77,24 @@ export async function startFcmFake(options: FcmFakeOptions): Promise<FcmFake> {
   const state = { tokenExchanges: 0 };
   let tokenUrl = '';
 
+  const memory = {
+    save: (): FcmMemory => ({
+      messages: newest(messages, 1_000),
+      issued: [...issued.entries()].filter(([, expiry]) => expiry > Date.now()),
+      unregistered: [...unregistered],
+      tokenExchanges: state.tokenExchanges,
+    }),
+    load: (saved: FcmMemory) => {
+      messages.push(...saved.messages);
+      for (const [token, expiry] of saved.issued) issued.set(token, expiry);
+      for (const token of saved.unregistered) unregistered.add(token);
+      state.tokenExchanges = saved.tokenExchanges;
+    },
+  };
   const fake = await startFake({
     name: 'fcm',
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.stateFile ? { memory: { file: options.stateFile, ...memory } } : {}),
     handle: async ({ method, url, body, headers }) => {
       if (url.pathname === '/token' && method === 'POST') {
         state.tokenExchanges++;

@@ -10,9 +10,13 @@
  *          `times` omitted: until cleared ("down"); `slow`: answer as usual, `delayMs` late.
  *   DELETE /_fake/faults?match=…   clear (all when no match): "recover"
  *   GET    /_fake/requests?match=… every request received, with its answer
+ *
+ * Given a `memory`, a fake keeps its record and what it received in a JSON
+ * file across restarts of `npm start` (faults are a test's switches: not kept).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { newest, stateFile } from './state-file';
 
 export interface Fault {
   match: string;
@@ -49,6 +53,22 @@ export interface FakeAnswer {
 
 export type Handler = (request: FakeRequest) => Promise<FakeAnswer | undefined> | FakeAnswer | undefined;
 
+/**
+ * What a fake remembers across restarts of `npm start` (shared/state-file.ts),
+ * besides the request record kept here: the messages it received, its settings.
+ */
+export interface FakeMemory<T> {
+  /** The JSON file (npm start: .data/fakes/<fake>.json). */
+  file: string;
+  save(): T;
+  /** Called once, before the first request, with what `save` returned last time. */
+  load(saved: T): void;
+  log?: (line: string) => void;
+}
+
+/** Requests a state file keeps (the newest): enough to look back at, small enough to rewrite each second. */
+const KEPT_REQUESTS = 500;
+
 export interface RunningFake {
   url: string;
   port: number;
@@ -78,11 +98,21 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
  * Starts a fake: `handle` answers the provider's own API; `/_fake/*` control
  * routes are answered here, plus any `control` routes the fake adds.
  */
-export async function startFake(options: { name: string; port?: number; handle: Handler; control?: Handler }): Promise<RunningFake> {
+export async function startFake<T>(options: { name: string; port?: number; handle: Handler; control?: Handler; memory?: FakeMemory<T> }): Promise<RunningFake> {
   const requests: RecordedRequest[] = [];
   const faults: Fault[] = [];
+  const memory = options.memory;
+  const persisted = memory
+    ? stateFile(memory.file, () => ({ requests: newest(requests, KEPT_REQUESTS), fake: memory.save() }), { delayMs: 1_000, ...(memory.log ? { log: memory.log } : {}) })
+    : undefined;
+  if (memory && persisted?.loaded) {
+    requests.push(...persisted.loaded.requests);
+    memory.load(persisted.loaded.fake);
+  }
 
   const server: Server = createServer((req, res) => {
+    // Everything but a look at the control pages may change what the fake holds.
+    const changes = !(req.method === 'GET' && (req.url ?? '').startsWith('/_fake/'));
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://fake.local');
       const body = await readBody(req);
@@ -126,14 +156,21 @@ export async function startFake(options: { name: string; port?: number; handle: 
       const answer = (await options.handle(request)) ?? { status: 404, body: { error: 'not found' } };
       record.status = answer.status;
       json(res, answer.status, answer.body, answer.headers);
-    })().catch((error: unknown) => {
-      json(res, 500, { error: `${options.name} fake crashed: ${(error as Error).message}` });
-    });
+    })()
+      .catch((error: unknown) => {
+        json(res, 500, { error: `${options.name} fake crashed: ${(error as Error).message}` });
+      })
+      .finally(() => {
+        if (changes) persisted?.changed();
+      });
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  }).catch((error: unknown) => {
+    persisted?.close();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   return {
@@ -143,6 +180,7 @@ export async function startFake(options: { name: string; port?: number; handle: 
     faults,
     stop: () =>
       new Promise<void>((resolve) => {
+        persisted?.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

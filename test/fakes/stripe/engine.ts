@@ -48,6 +48,15 @@ function positiveAmount(value: string | undefined, param: string): number {
   return Number(value);
 }
 
+/** What the ledger holds, as plain JSON (persistence.ts keeps it across restarts of `npm start`). */
+export interface LedgerSnapshot {
+  paymentIntents: PaymentIntentObject[];
+  charges: ChargeObject[];
+  refunds: RefundObject[];
+  paymentMethods: [string, TestCard][];
+  events: EventObject[];
+}
+
 export class StripeLedger {
   readonly paymentIntents = new Map<string, PaymentIntentObject>();
   readonly charges = new Map<string, ChargeObject>();
@@ -57,6 +66,34 @@ export class StripeLedger {
   readonly events: EventObject[] = [];
 
   constructor(private readonly onEvent: (event: EventObject) => void = () => {}) {}
+
+  /**
+   * The newest `limits.paymentIntents` intents with their charges, refunds and
+   * cards, and the newest `limits.events` events: what a file can carry
+   * without rewriting a day of simulated orders every second.
+   */
+  snapshot(limits: { paymentIntents: number; events: number }): LedgerSnapshot {
+    const all = [...this.paymentIntents.values()];
+    const paymentIntents = all.slice(Math.max(0, all.length - limits.paymentIntents));
+    const kept = new Set(paymentIntents.map((pi) => pi.id));
+    const cards = new Set(paymentIntents.map((pi) => pi.payment_method));
+    return {
+      paymentIntents,
+      charges: [...this.charges.values()].filter((c) => kept.has(c.payment_intent)),
+      refunds: [...this.refunds.values()].filter((r) => kept.has(r.payment_intent)),
+      paymentMethods: [...this.paymentMethods.entries()].filter(([id]) => cards.has(id)),
+      events: this.events.slice(Math.max(0, this.events.length - limits.events)),
+    };
+  }
+
+  /** Takes back what `snapshot` saved, before any request is served (no events are emitted). */
+  restore(saved: LedgerSnapshot): void {
+    for (const pi of saved.paymentIntents) this.paymentIntents.set(pi.id, pi);
+    for (const charge of saved.charges) this.charges.set(charge.id, charge);
+    for (const refund of saved.refunds) this.refunds.set(refund.id, refund);
+    for (const [id, card] of saved.paymentMethods) this.paymentMethods.set(id, card);
+    this.events.push(...saved.events);
+  }
 
   private emit(type: string, object: object, ctx: RequestContext): void {
     const event = newEvent(type, object, { id: ctx.requestId, idempotency_key: ctx.idempotencyKey });

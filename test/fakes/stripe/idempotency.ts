@@ -19,6 +19,8 @@ interface Saved {
 
 const TTL_MS = 24 * 60 * 60 * 1000;
 
+export type SavedResponse = Saved;
+
 export type Lookup = { kind: 'miss' } | { kind: 'replay'; status: number; body: string };
 
 export class IdempotencyStore {
@@ -44,6 +46,15 @@ export class IdempotencyStore {
       });
     }
     return { kind: 'replay', status: hit.status, body: hit.body };
+  }
+
+  /** The responses still within their 24 h, keyed as stored (persistence across restarts of `npm start`). */
+  entries(now = Date.now()): [string, Saved][] {
+    return [...this.saved.entries()].filter(([, s]) => now - s.savedAt <= TTL_MS);
+  }
+
+  restore(entries: [string, Saved][]): void {
+    for (const [id, s] of entries) this.saved.set(id, s);
   }
 
   /** Saves a result when Stripe would: success, or a failure after execution began (card errors). */

@@ -5,6 +5,7 @@
  * webhooks to the running Worker, so a customer who pays with the test card
  * 4242 4242 4242 4242 sees the order become `placed`. README: "Local payments".
  */
+import path from 'node:path';
 import type { LocalService } from '../../../scripts/lib/local-services';
 import { startStripeFake, type StripeFake } from './server';
 
@@ -18,6 +19,9 @@ export const stripeLocalService: LocalService = {
       secretKey: ctx.secrets.STRIPE_SECRET_KEY!,
       webhookSecret: ctx.secrets.STRIPE_WEBHOOK_SECRET!,
       webhookUrl: `${ctx.apiOrigin}/v1/webhooks/stripe`,
+      // What it holds survives a restart of npm start (persistence.ts).
+      ...(ctx.stateDir ? { stateFile: path.join(ctx.stateDir, 'stripe.json') } : {}),
+      log: ctx.log,
     };
     let fake: StripeFake;
     try {

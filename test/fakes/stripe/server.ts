@@ -19,6 +19,8 @@ import { canonicalParams, parseForm, str, type FormObject } from './form';
 import { IdempotencyStore } from './idempotency';
 import { stripeId } from './ids';
 import { API_VERSION, invalidRequest, StripeApiError, type EventObject } from './objects';
+import { persistStripeFake } from './persistence';
+import type { StateFile } from '../shared/state-file';
 import { signedPayload, WebhookSender, type WebhookChaos } from './webhooks';
 
 export interface StripeFakeOptions {
@@ -32,6 +34,9 @@ export interface StripeFakeOptions {
   host?: string;
   /** Retry schedule of webhook deliveries. */
   webhookRetry?: { maxAttempts?: number; baseDelayMs?: number };
+  /** A JSON file that keeps the fake's state across restarts (npm start); omitted = memory only. */
+  stateFile?: string;
+  log?: (line: string) => void;
 }
 
 export interface StripeFake {
@@ -83,9 +88,16 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 const redact = (key: string) => `${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`;
 
 export async function startStripeFake(options: StripeFakeOptions): Promise<StripeFake> {
-  const webhooks = new WebhookSender(options.webhookUrl, options.webhookSecret, options.webhookRetry);
-  const ledger = new StripeLedger((event: EventObject) => webhooks.enqueue(event));
+  let state: StateFile<unknown> | undefined;
+  const changed = () => state?.changed();
+  const webhooks = new WebhookSender(options.webhookUrl, options.webhookSecret, { ...options.webhookRetry, onAttempt: changed });
+  // Every change of the ledger emits an event: the one place to note that the state file is due.
+  const ledger = new StripeLedger((event: EventObject) => {
+    webhooks.enqueue(event);
+    changed();
+  });
   const idempotency = new IdempotencyStore();
+  if (options.stateFile) state = persistStripeFake(options.stateFile, { ledger, idempotency, webhooks }, options.log);
   const faults: Fault[] = [];
 
   function authenticate(req: IncomingMessage, params: FormObject): Caller {
@@ -255,6 +267,10 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
+  }).catch((error: unknown) => {
+    // Port taken: this instance never serves, so it must not deliver the restored events either.
+    webhooks.stop();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   return {
@@ -264,6 +280,8 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
     webhooks,
     setWebhookUrl: (url) => webhooks.setUrl(url),
     stop: async () => {
+      // Before the sender forgets its queue: undelivered events are part of the state.
+      state?.close();
       webhooks.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

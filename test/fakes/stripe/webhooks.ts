@@ -44,6 +44,7 @@ export interface WebhookChaosCounts {
 export class WebhookSender {
   readonly attempts: DeliveryAttempt[] = [];
   private queue: EventObject[] = [];
+  private delivering: EventObject | undefined;
   private running = false;
   private stopped = false;
   private chaos: WebhookChaos | null = null;
@@ -57,8 +58,13 @@ export class WebhookSender {
   constructor(
     public url: string | undefined,
     private readonly secret: string,
-    private readonly options: { maxAttempts?: number; baseDelayMs?: number } = {},
+    private readonly options: { maxAttempts?: number; baseDelayMs?: number; onAttempt?: () => void } = {},
   ) {}
+
+  /** Events not yet delivered in order (the one being tried first): Stripe keeps retrying them, a restart must too. */
+  pending(): EventObject[] {
+    return [...(this.delivering ? [this.delivering] : []), ...this.queue];
+  }
 
   setUrl(url: string | undefined): void {
     this.url = url;
@@ -92,7 +98,11 @@ export class WebhookSender {
   private async drain(): Promise<void> {
     this.running = true;
     try {
-      while (this.queue.length > 0 && !this.stopped) await this.deliver(this.queue.shift()!);
+      while (this.queue.length > 0 && !this.stopped) {
+        this.delivering = this.queue.shift()!;
+        await this.deliver(this.delivering);
+        this.delivering = undefined;
+      }
     } finally {
       this.running = false;
     }
@@ -119,6 +129,7 @@ export class WebhookSender {
         error = e instanceof Error ? e.message : String(e);
       }
       this.attempts.push({ eventId: event.id, type: event.type, attempt, status, error, at: Date.now() });
+      this.options.onAttempt?.();
       if (status !== null && status >= 200 && status < 300) return;
       await new Promise((r) => setTimeout(r, baseDelayMs * 2 ** (attempt - 1)));
     }

@@ -16,6 +16,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { startFake, type FakeAnswer, type RunningFake } from '../shared/server';
+import { newest } from '../shared/state-file';
 
 export interface TwilioFakeOptions {
   accountSid: string;
@@ -23,6 +24,8 @@ export interface TwilioFakeOptions {
   port?: number;
   /** Post `sent` then `delivered` to each message's StatusCallback (for `npm start`). */
   autoCallback?: boolean;
+  /** Keeps the messages across restarts (npm start); omitted = memory only. */
+  stateFile?: string;
 }
 
 export interface TwilioMessage {
@@ -65,6 +68,9 @@ export async function startTwilioFake(options: TwilioFakeOptions): Promise<Twili
   const fake = await startFake({
     name: 'twilio',
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.stateFile
+      ? { memory: { file: options.stateFile, save: () => ({ messages: newest(messages, 1_000) }), load: (saved: { messages: TwilioMessage[] }) => void messages.push(...saved.messages) } }
+      : {}),
     handle: ({ method, url, body, headers }) => {
       const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(url.pathname);
       if (!m || method !== 'POST') return error(404, 20404, 'The requested resource was not found');

@@ -9,6 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { startFake, type RunningFake } from '../shared/server';
+import { newest } from '../shared/state-file';
 
 export interface ReceivedWebhook {
   name: string;
@@ -41,12 +42,25 @@ export function verifyStandardWebhook(secret: string, id: string, timestamp: str
   });
 }
 
-export async function startWebhookReceiverFake(options: { port?: number } = {}): Promise<WebhookReceiverFake> {
+/** `stateFile` keeps the secrets and what arrived across restarts (npm start); omitted = memory only. */
+export async function startWebhookReceiverFake(options: { port?: number; stateFile?: string } = {}): Promise<WebhookReceiverFake> {
   const secrets = new Map<string, string>();
   const received: ReceivedWebhook[] = [];
   const fake = await startFake({
     name: 'webhook-receiver',
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.stateFile
+      ? {
+          memory: {
+            file: options.stateFile,
+            save: () => ({ secrets: [...secrets.entries()], received: newest(received, 2_000) }),
+            load: (saved: { secrets: [string, string][]; received: ReceivedWebhook[] }) => {
+              for (const [name, secret] of saved.secrets) secrets.set(name, secret);
+              received.push(...saved.received);
+            },
+          },
+        }
+      : {}),
     handle: ({ method, url, body, headers }) => {
       const m = /^\/hooks\/([^/]+)$/.exec(url.pathname);
       if (!m || method !== 'POST') return { status: 404, body: { error: 'not found' } };
