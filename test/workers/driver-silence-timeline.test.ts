@@ -16,7 +16,7 @@ import { DEFAULT_POLICY } from '../../durable-objects/city-shard/matching';
 import { applyDispatchFact } from '../../workers/services/orders/dispatch-facts';
 import { loadCityGeometry, shardAt } from '../../workers/services/city-shard-client';
 import { Client, shiftClock, type Stub } from './city-shard-helpers';
-import { api, createCity, createCustomer, createMerchant, createProduct, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
+import { api, createCity, createCustomer, createMerchant, createOps, createProduct, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
 import { liveDriver } from './helpers/live-driver';
 import { fakeGet, uniqueToken, type FakePush } from './helpers/notification-world';
 
@@ -27,6 +27,7 @@ let cityId: string;
 let merchant: TestMerchant;
 let customer: Customer;
 let dish: string;
+let opsToken: string;
 const sockets: Client[] = [];
 
 beforeAll(async () => {
@@ -34,7 +35,15 @@ beforeAll(async () => {
   merchant = await createMerchant(cityId);
   customer = await createCustomer();
   dish = await createProduct(merchant.merchantId, 1200);
+  opsToken = await createOps();
 });
+
+/** What operators see of the city's silent drivers (GET /v1/cities/{id}/live). */
+async function alerts() {
+  const res = await api(`/v1/cities/${cityId}/live`, { token: opsToken });
+  expect(res.status).toBe(200);
+  return (await json<{ driverAlerts: { orderId: string; driverId: string; kind: string }[] }>(res)).driverAlerts;
+}
 
 afterAll(() => {
   for (const s of sockets) s.close();
@@ -84,6 +93,7 @@ describe('a driver silent with an order', () => {
     await runDurableObjectAlarm(stub);
     await expect.poll(async () => (await pushesTo(pushToken)).map((p) => p.title), { timeout: 10_000 }).toContain('Are you still there?');
     expect(await rowOf(orderId)).toMatchObject({ driverId: gone.driverId, dispatchState: 'assigned' });
+    expect(await alerts()).toEqual([expect.objectContaining({ orderId, driverId: gone.driverId, kind: 'silent' })]);
 
     await shiftClock(stub, RELEASE + 2_000);
     await fresh(stub, next);
@@ -114,6 +124,7 @@ describe('a driver silent with an order', () => {
     );
     expect(dispatch.notes.filter((n) => n.kind === 'driver_unresponsive').map((n) => n.detail.driverId)).toEqual([gone.driverId]);
     expect(dispatch.offers.map((o) => [o.driverId, o.status])).toEqual([[gone.driverId, 'cancelled'], [next.driverId, 'accepted']]);
+    expect(await alerts()).toEqual([expect.objectContaining({ orderId, driverId: gone.driverId, kind: 'released' })]);
     await expect.poll(async () => (await pushesTo(pushToken)).map((p) => p.title), { timeout: 10_000 }).toContain('Order given to another driver');
     expect((await pushesTo(pushToken)).filter((p) => p.title === 'Are you still there?')).toHaveLength(1);
 

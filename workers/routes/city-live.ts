@@ -32,6 +32,21 @@ const CityLiveSchema = z
     truncated: z.boolean().openapi({ description: 'True when some online drivers were left out of `drivers` (5,000 per shard).' }),
     openOffers: z.array(z.object({ offerId: z.string(), orderId: z.string(), driverId: z.string(), expiresAt: z.string() })),
     unassignedOrders: z.array(z.object({ orderId: z.string(), since: z.string(), pickup: LatLngSchema })),
+    driverAlerts: z
+      .array(
+        z.object({
+          orderId: z.string(),
+          driverId: z.string(),
+          kind: z.enum(['silent', 'silent_after_pickup', 'released']),
+          silentSince: z.string().openapi({ description: 'When the driver was last heard from (a fix, a message or an order step).' }),
+          releaseAt: z.string().nullable().openapi({ description: '`silent`: when the order goes to another driver if the silence goes on.' }),
+          releasedAt: z.string().nullable().openapi({ description: '`released`: when the order was taken from the driver and offered again.' }),
+        }),
+      )
+      .openapi({
+        description:
+          'Assigned drivers not heard from for the ping time (2 min by default; they were pinged): `silent` before pickup (the order is taken back at `releaseAt`), `silent_after_pickup` (the food is with them: nothing is taken away, reach them); and `released`, orders taken from a silent driver in the last hour (ADR 0079).',
+      }),
   })
   .openapi('CityLive');
 
@@ -40,7 +55,7 @@ const live = createRoute({
   path: '/v1/cities/{id}/live',
   tags: ['Cities'],
   summary: 'Live snapshot of a city (operators)',
-  description: 'Who may call: ops and admin; other roles 403. Drivers online (available or busy, with position), open offers and orders nobody could be found for.',
+  description: 'Who may call: ops and admin; other roles 403. Drivers online (available or busy, with position), open offers, orders nobody could be found for, and drivers gone silent with an order.',
   middleware: [requireAuth('ops', 'admin')] as const,
   request: { params: z.object({ id: IdText }) },
   responses: {
@@ -73,6 +88,7 @@ export const cityLiveRoutes = createRouter().openapi(live, async (c) => {
       truncated: snapshots.some((s) => s.truncated),
       openOffers: snapshots.flatMap((s) => s.openOffers),
       unassignedOrders: snapshots.flatMap((s) => s.unassignedOrders),
+      driverAlerts: snapshots.flatMap((s) => s.driverAlerts ?? []),
     },
     200,
   );

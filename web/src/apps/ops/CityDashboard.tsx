@@ -116,6 +116,32 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
               </ul>
             )}
           </section>
+          <section className="panel" aria-labelledby="silent-title">
+            <h2 id="silent-title">Drivers gone silent</h2>
+            {(snap?.driverAlerts ?? []).length === 0 ? (
+              <p className="muted">None: every assigned driver was heard from in the last 2 minutes.</p>
+            ) : (
+              <ul className="plain-list stack" data-testid="driver-alerts">
+                {(snap?.driverAlerts ?? []).map((a) => (
+                  <li key={`${a.kind}:${a.orderId}:${a.driverId}`} className={a.kind === 'released' ? '' : 'flagged'}>
+                    <Link to={`/ops/orders/${a.orderId}`}>Order {orderName({ id: a.orderId })}</Link> · driver {shortDriverId(a.driverId)}{' '}
+                    {a.kind === 'released' ? (
+                      <>given to another driver at {formatTime(a.releasedAt!)} (silent since {formatTime(a.silentSince)})</>
+                    ) : (
+                      <>
+                        silent for {formatDuration((now - Date.parse(a.silentSince)) / 1000)}
+                        {a.kind === 'silent_after_pickup' ? (
+                          <strong className="text-bad"> · picked up: reach the driver</strong>
+                        ) : a.releaseAt ? (
+                          <> · offered again in {formatDuration(Math.max(0, (Date.parse(a.releaseAt) - now) / 1000))}</>
+                        ) : null}
+                      </>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
           <section className="panel" aria-labelledby="offers-title">
             <h2 id="offers-title">Open offers</h2>
             {!snap || snap.openOffers.length === 0 ? (

@@ -19,4 +19,13 @@ export interface CityLive {
   truncated: boolean;
   openOffers: { offerId: string; orderId: string; driverId: string; expiresAt: string }[];
   unassignedOrders: { orderId: string; since: string; pickup: LatLng }[];
+  /** Drivers gone silent with an order, and orders taken from one in the last hour (ADR 0079). */
+  driverAlerts?: {
+    orderId: string;
+    driverId: string;
+    kind: 'silent' | 'silent_after_pickup' | 'released';
+    silentSince: string;
+    releaseAt: string | null;
+    releasedAt: string | null;
+  }[];
 }
