@@ -14,7 +14,8 @@ import { pageQuery } from '../schemas/common';
 import { WebhookCreatedSchema, WebhookDeliveryParams, WebhookDeliverySchema, WebhookEndpointParams, WebhookEndpointSchema, WebhookInput, WebhookParams, webhookEventDoc } from '../schemas/webhooks';
 import { replayDelivery } from '../services/webhooks/deliveries';
 import { createEndpoint, deleteEndpoint, deliveryView, endpointView, findDelivery, findEndpoint, listDeliveries, listEndpoints, MAX_ENDPOINTS_PER_MERCHANT } from '../services/webhooks/endpoints';
-import { refuseWebhookUrl } from '../services/webhooks/url-policy';
+import { checkWebhookTarget, dohResolver } from '../services/webhooks/url-policy';
+import { log } from '../../domain/log';
 import { scheduleWebhookRetry } from '../queue/retry-message';
 import { OptionalIdempotencyHeaders } from '../schemas/orders';
 import { withIdempotency } from './idempotent';
@@ -38,7 +39,7 @@ const create = createRoute({
   path: '/v1/merchants/{id}/webhooks',
   tags: ['Merchant webhooks'],
   summary: 'Register a webhook endpoint (the signing secret is shown once)',
-  description: `${WHO} Outside local mode the URL must be https and must not point at a private, loopback or link-local address (422). At most ${MAX_ENDPOINTS_PER_MERCHANT} endpoints per merchant (409). Deliveries are signed per Standard Webhooks with the returned secret. Accepts Idempotency-Key (a retry with the same key and body answers the first registration, secret included).`,
+  description: `${WHO} Outside local mode the URL must be https, without credentials, and neither it nor any address its name resolves to may be loopback, private, link-local, unique-local, CGNAT, multicast, reserved, NAT64 or an IPv4-mapped/-compatible form; wildcard-DNS names (nip.io, sslip.io, …) and names that spell such an address are refused too (422). The URL is checked again, its name resolved, before every delivery: nothing is sent to a target that fails the check or cannot be resolved then. At most ${MAX_ENDPOINTS_PER_MERCHANT} endpoints per merchant (409). Deliveries are signed per Standard Webhooks with the returned secret. Accepts Idempotency-Key (a retry with the same key and body answers the first registration, secret included).`,
   middleware: [requireAuth('merchant')] as const,
   request: {
     params: WebhookParams,
@@ -112,8 +113,12 @@ export const merchantWebhookRoutes = createRouter()
     const { id } = c.req.valid('param');
     merchantOf(c, id);
     const input = c.req.valid('json');
-    const refused = refuseWebhookUrl(input.url, { localMode: isLocalMode(c.env) });
-    if (refused) throw problems.validation([{ path: 'json.url', message: refused }]);
+    // Names are resolved and every address must be public (url-policy.ts, ADR 0081). A name
+    // that cannot be resolved now is accepted: every delivery resolves it again and sends nothing unless it can.
+    const local = isLocalMode(c.env);
+    const target = await checkWebhookTarget(input.url, { localMode: local, resolve: local ? null : dohResolver() });
+    if (!target.ok && 'refused' in target) throw problems.validation([{ path: 'json.url', message: target.refused }]);
+    if (!target.ok) log.warn('webhook registration: name not resolved now; deliveries will check it', { merchantId: id, reason: target.unresolved });
     // A raw Response, so a replay is the stored bytes (the typed c.json cannot express that).
     const response = await withIdempotency(c, principalOf(c), c.req.valid('header')['idempotency-key'], input, async (tx) => {
       const created = await createEndpoint(tx, id, input);

@@ -17,7 +17,7 @@ import { webhookDeliveries, webhookEndpoints, type WebhookDelivery, type Webhook
 import { dueNextHeld, holdFor, positionOf } from './ordering';
 import { nextRetryDelay } from './retry-schedule';
 import { signWebhook } from './signature';
-import { refuseWebhookUrl } from './url-policy';
+import { checkWebhookTarget, dohResolver, type Resolver } from './url-policy';
 
 /**
  * The body: `{ id, type, createdAt, seq, data: { order } }`, `seq` the order
@@ -38,6 +38,8 @@ export interface DeliveryDeps {
   /** Ask for `retryDelivery(endpointId, eventId)` to run in `delaySeconds`. */
   scheduleRetry(endpointId: string, eventId: string, delaySeconds: number): Promise<void>;
   fetch?: typeof fetch;
+  /** How a target's name is resolved before each attempt; default DNS over HTTPS outside local mode, null to skip. */
+  resolve?: Resolver | null;
   now?: () => number;
   timeoutMs?: number;
 }
@@ -73,9 +75,13 @@ async function send(deps: DeliveryDeps, endpoint: WebhookEndpoint, row: WebhookD
   const started = now();
   let statusCode: number | null = null;
   let error: string | null = null;
-  const refused = refuseWebhookUrl(endpoint.url, { localMode: deps.localMode });
+  // Checked again before every attempt, names resolved (url-policy.ts): a name may point elsewhere since registration.
+  const target = await checkWebhookTarget(endpoint.url, { localMode: deps.localMode, resolve: deps.resolve === undefined ? (deps.localMode ? null : dohResolver()) : deps.resolve });
+  const refused = !target.ok && 'refused' in target ? target.refused : undefined;
   if (refused) {
     error = `target refused: the URL ${refused}`;
+  } else if (!target.ok && 'unresolved' in target) {
+    error = `unreachable: ${target.unresolved}`.slice(0, MAX_ERROR);
   } else {
     const timestamp = Math.floor(started / 1000);
     try {

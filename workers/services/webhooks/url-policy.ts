@@ -1,56 +1,79 @@
 /**
- * Where merchant webhooks may point. Outside local mode: https only, no
- * credentials in the URL, and no host that names this side of the network
- * (loopback, private, link-local, CGNAT, unspecified, multicast, `localhost`,
- * `.local`/`.internal`), checked at registration and again before every
- * attempt. A public name that resolves to a private address cannot be caught
- * here (Workers have no DNS lookup); Cloudflare's egress refuses private
- * destinations, which is the second line (docs/decisions/0045).
+ * Where merchant webhooks may point (ADR 0081, ASVS V5.2.6 / V12.6.1, OWASP
+ * API7:2023). Outside local mode:
+ * 1. `refuseWebhookUrl` (no I/O): https only, no credentials in the URL, and
+ *    no host that names this side of the network: an IP literal in any form
+ *    the URL parser accepts (decimal, octal, hex and short IPv4 are
+ *    normalised by it first) that is not public unicast (address-ranges.ts);
+ *    `localhost`, single-label and local-only names (.local, .internal,
+ *    .home.arpa, …); wildcard-DNS services that answer any address spelled in
+ *    the name (127.0.0.1.nip.io, 10-0-0-1.sslip.io, localtest.me, …); and any
+ *    name that spells a refused address in one of its labels.
+ * 2. `refuseWebhookTarget` adds name resolution: every A and AAAA answer of
+ *    the host must be public, else the URL is refused. It runs at
+ *    registration and again before every delivery attempt (a name may be
+ *    pointed elsewhere later). In production the resolver is DNS over HTTPS
+ *    (`dohResolver`); local runs and tests allow loopback and skip it.
+ * What remains (ADR 0081): `fetch` resolves the name again and a name with a
+ * zero TTL can answer differently the second time (DNS rebinding); a Worker
+ * cannot see the address `fetch` connected to. Cloudflare's egress does not
+ * route to private addresses, which is the last line.
  */
+import { addressRefusal, parseIpv4, parseIpv6 } from './address-ranges';
 
-function ipv4Blocked(host: string): boolean {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  return (
-    a === 0 || // "this network", 0.0.0.0
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) || // carrier-grade NAT
-    (a === 169 && b === 254) || // link-local, cloud metadata
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 192 && b === 0 && Number(m[3]) === 0) || // IETF protocol assignments
-    (a === 198 && (b === 18 || b === 19)) || // benchmarking
-    a >= 224 // multicast, reserved, broadcast
-  );
-}
+/** Names that only mean something on a local network. */
+const LOCAL_SUFFIXES = ['localhost', 'local', 'internal', 'intranet', 'lan', 'home', 'corp', 'private', 'home.arpa', 'localdomain', 'test', 'invalid', 'example'];
 
-function ipv6Blocked(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (!h.includes(':')) return false;
-  if (h === '::' || h === '::1') return true;
-  if (/^fe[89ab][0-9a-f]:/.test(h)) return true; // fe80::/10 link-local
-  if (/^f[cd][0-9a-f]{2}:/.test(h)) return true; // fc00::/7 unique local
-  if (/^ff[0-9a-f]{2}:/.test(h)) return true; // multicast
-  // IPv4-mapped (::ffff:a.b.c.d, normalised by URL to ::ffff:xxxx:xxxx)
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
-  if (mapped) {
-    const hi = parseInt(mapped[1]!, 16);
-    const lo = parseInt(mapped[2]!, 16);
-    return ipv4Blocked(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+/**
+ * Public wildcard-DNS and rebinding services: any name under them resolves to
+ * the address it spells (127.0.0.1.nip.io, 7f000001.sslip.io) or to loopback
+ * outright (localtest.me, lvh.me), or flips between answers (rbndr.us).
+ */
+export const REBINDING_SUFFIXES = [
+  'nip.io', 'sslip.io', 'xip.io', 'nip.direct', 'traefik.me', 'backname.io', 'localtest.me', 'lvh.me', 'vcap.me', 'fuf.me',
+  'localho.st', 'lacolhost.com', 'local.gd', 'localdev.me', '1u.ms', 'rbndr.us', 'rebind.it', 'rebind.network', 'nip.run',
+];
+
+const underSuffix = (host: string, suffix: string): boolean => host === suffix || host.endsWith(`.${suffix}`);
+
+/** A refused address spelled inside a name: dotted (10.0.0.1.example.com), dashed (10-0-0-1.x), hex (0a000001.x) or IPv6 with dashes (fe80--1.x). */
+function embeddedRefusal(host: string): string | undefined {
+  const labels = host.split('.');
+  for (let i = 0; i + 4 <= labels.length; i++) {
+    const dotted = labels.slice(i, i + 4).join('.');
+    if (parseIpv4(dotted) !== null && addressRefusal(dotted)) return `a name that spells ${dotted}`;
   }
-  return false;
+  for (const label of labels) {
+    const dashed = /(?:^|[^\d])(\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})(?:$|[^\d])/.exec(label)?.[1];
+    if (dashed && addressRefusal(dashed.replaceAll('-', '.'))) return `a name that spells ${dashed.replaceAll('-', '.')}`;
+    if (/^[0-9a-f]{8}$/.test(label)) {
+      const n = parseInt(label, 16);
+      const ip = `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+      if (addressRefusal(ip)) return `a name that spells ${ip}`;
+    }
+    if (label.includes('--') && /^[0-9a-f-]+$/.test(label)) {
+      const ip6 = label.replaceAll('-', ':');
+      if (parseIpv6(ip6) && addressRefusal(ip6)) return `a name that spells ${ip6}`;
+    }
+  }
+  return undefined;
 }
 
-function hostBlocked(hostname: string): boolean {
+/** Why this host is refused (no resolution), or undefined. */
+export function refuseHost(hostname: string): string | undefined {
   const host = hostname.toLowerCase().replace(/\.$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) return true;
-  if (!host.includes('.') && !host.includes(':')) return true; // single-label names resolve on the local network only
-  return ipv4Blocked(host) || ipv6Blocked(host);
+  const literal = addressRefusal(host);
+  if (literal) return `must not point at ${literal}`;
+  if (literal === null) return undefined; // a public IP address
+  if (!host.includes('.')) return 'must not point at a single-label name (it resolves on the local network only)';
+  if (LOCAL_SUFFIXES.some((s) => underSuffix(host, s))) return 'must not point at a local-only name';
+  if (REBINDING_SUFFIXES.some((s) => underSuffix(host, s))) return 'must not point at a wildcard-DNS or rebinding service';
+  const spelled = embeddedRefusal(host);
+  if (spelled) return `must not point at ${spelled}`;
+  return undefined;
 }
 
-/** Why the URL is refused, or undefined when it may be used. */
+/** Why the URL is refused, or undefined when it may be used (no name resolution: see `refuseWebhookTarget`). */
 export function refuseWebhookUrl(raw: string, options: { localMode: boolean }): string | undefined {
   let url: URL;
   try {
@@ -62,6 +85,46 @@ export function refuseWebhookUrl(raw: string, options: { localMode: boolean }): 
   if (url.username || url.password) return 'must not contain credentials';
   if (options.localMode) return undefined;
   if (url.protocol !== 'https:') return 'must use https';
-  if (hostBlocked(url.hostname)) return 'must not point at a private, loopback or link-local address';
-  return undefined;
+  return refuseHost(url.hostname);
+}
+
+/** The A and AAAA answers for a name; throws when the resolver cannot answer (not for "no such name": that is []). */
+export type Resolver = (hostname: string) => Promise<string[]>;
+
+export type TargetCheck = { ok: true } | { ok: false; refused: string } | { ok: false; unresolved: string };
+
+/** `refuseWebhookUrl`, then every address the host resolves to must be public. */
+export async function checkWebhookTarget(raw: string, options: { localMode: boolean; resolve?: Resolver | null }): Promise<TargetCheck> {
+  const refused = refuseWebhookUrl(raw, options);
+  if (refused) return { ok: false, refused };
+  if (options.localMode || !options.resolve) return { ok: true };
+  const host = new URL(raw).hostname.replace(/\.$/, '');
+  if (addressRefusal(host) !== undefined) return { ok: true }; // an IP literal, already judged
+  let answers: string[];
+  try {
+    answers = await options.resolve(host);
+  } catch (error) {
+    return { ok: false, unresolved: `the name could not be resolved now (${error instanceof Error ? error.message : 'resolver error'})` };
+  }
+  if (answers.length === 0) return { ok: false, refused: 'must point at a name that resolves' };
+  for (const answer of answers) {
+    const why = addressRefusal(answer);
+    if (why !== null) return { ok: false, refused: `must not resolve to ${why ?? `something that is no IP address (${answer})`}` };
+  }
+  return { ok: true };
+}
+
+/** DNS over HTTPS (RFC 8484's JSON flavour), as the Worker can resolve: A and AAAA, CNAMEs followed by the resolver. */
+export function dohResolver(endpoint = 'https://cloudflare-dns.com/dns-query', fetcher: typeof fetch = fetch): Resolver {
+  return async (hostname) => {
+    const lookups = ['A', 'AAAA'].map(async (type) => {
+      const res = await fetcher(`${endpoint}?name=${encodeURIComponent(hostname)}&type=${type}`, { headers: { accept: 'application/dns-json' }, signal: AbortSignal.timeout(3_000) });
+      if (!res.ok) throw new Error(`resolver answered ${res.status}`);
+      const body = (await res.json()) as { Status?: number; Answer?: { type: number; data: string }[] };
+      if (body.Status !== 0 && body.Status !== 3) throw new Error(`resolver status ${body.Status}`);
+      // 1 = A, 28 = AAAA; CNAME records (5) are the chain, not addresses.
+      return (body.Answer ?? []).filter((a) => a.type === 1 || a.type === 28).map((a) => a.data);
+    });
+    return (await Promise.all(lookups)).flat();
+  };
 }
