@@ -43,10 +43,11 @@ const live = createRoute({
   tags: ['Drivers'],
   summary: 'The driver’s live channel (WebSocket)',
   description:
-    'Who may call: drivers; other roles 403. Send `Upgrade: websocket` (browsers pass `?access_token=`). On every (re)connect the server sends `session {driverId, status, available, orderId}`, then the open `offer` or current `assignment`, so a client resumes where it was. ' +
+    'Who may call: drivers; other roles 403. Send `Upgrade: websocket` (browsers pass `?access_token=`). On every (re)connect the server sends `session {driverId, status, available, orderId}`, then the open `offer` or current `assignment` (or, once, `assignment.released` for an order taken away while the driver was gone), so a client resumes where it was. ' +
     'Driver → server: `location {lat, lng, heading?, speed?, accuracy?, at}`, `locations {points: [...]}` (several fixes in one frame), `availability {available}`, `offer.accept {offerId}`, `offer.decline {offerId, reason?}`. ' +
-    'Server → driver: `offer {offerId, orderId, pickup, dropoff, payoutCents, expiresAt}`, `offer.expired {offerId}`, `assignment {orderId}`, `assignment.cancelled {orderId}`, `location.rejected {at, reason}`, `error {code, detail}`. ' +
-    'A message may carry `v: 1`. `{"type":"ping"}` is answered `{"type":"pong"}` by the runtime. A frame over 16 KiB closes the socket with 1009; a newer connection of the same driver closes the older with 4001.',
+    'Server → driver: `offer {offerId, orderId, pickup, dropoff, payoutCents, expiresAt}`, `offer.expired {offerId}`, `assignment {orderId}`, `assignment.cancelled {orderId}`, `assignment.ping {orderId, silentSeconds, releaseAt}`, `assignment.released {orderId, reason, silentSeconds}`, `location.rejected {at, reason}`, `error {code, detail}`. ' +
+    'An assigned driver not heard from (no fix, message or order step) for 2 minutes gets `assignment.ping` (and a push); any message answers it. Still silent at `releaseAt` (4 minutes, before pickup), the order goes to another driver and the driver gets `assignment.released` (reason `driver_unresponsive`; and a push); after pickup it stays with the driver and operators are alerted (`releaseAt` null). ' +
+    'A message may carry `v: 1`. `{"type":"ping"}` is answered `{"type":"pong"}` by the runtime (and does not count as hearing from the driver; `{"type":"ping","v":1}` does). A frame over 16 KiB closes the socket with 1009; a newer connection of the same driver closes the older with 4001.',
   middleware: [requireAuth('driver')] as const,
   request: {
     query: z.object({

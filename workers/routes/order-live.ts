@@ -54,7 +54,10 @@ const DispatchLogSchema = z
     ),
     notes: z
       .array(z.object({ at: z.string(), kind: z.string(), detail: z.object({}).passthrough() }))
-      .openapi({ description: 'Searches that found nobody (with each radius tried), assignment, status changes, cancellation.' }),
+      .openapi({
+        description:
+          'Searches that found nobody (with each radius tried), assignment, status changes, cancellation; a silent assigned driver (ADR 0079): `driver_silent` (pinged), `driver_unresponsive` (released and offered again, or after pickup `afterPickup: true`: operators alerted), `release_refused` (picked up meanwhile).',
+      }),
   })
   .openapi('DispatchLog');
 
