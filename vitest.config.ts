@@ -65,6 +65,18 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      {
+        // The chaos suite's CI subset (docs/reliability.md): the whole platform with
+        // faults injected from outside; last, alone on the two cores.
+        test: {
+          name: 'chaos',
+          environment: 'node',
+          include: ['test/chaos/**/*.test.ts'],
+          testTimeout: 20 * 60_000,
+          hookTimeout: 60_000,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 });
