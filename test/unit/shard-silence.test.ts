@@ -240,6 +240,41 @@ describe('silence watch: after pickup', () => {
   });
 });
 
+describe('silence watch: a driver of another shard (ADR 0060)', () => {
+  it('is heard through relayed trip positions, pushed (no socket here), and released through its shard', () => {
+    const s = new Shard();
+    s.do({ type: 'dispatch.requested', request: { orderId: 'ord_x', pickup: east(0), dropoff: east(2_000), payoutCents: 500 } }, T0 - 1_000);
+    const job = s.state.jobs.get('ord_x')!;
+    // As the owner after a remote acceptance was committed (cross-shard.ts, offers.ts).
+    Object.assign(job, { driverId: 'rd', driverShard: 'cty_0test:0:1@48.8566,2.46147#8', dispatch: 'assigned', offerId: null });
+    s.do({ type: 'remote.trip', body: { orderId: 'ord_x', driverId: 'rd', vehicle: 'bike', position: { ...east(500), heading: null, speed: null, accuracy: null, at: T0 + 30_000 } } }, T0 + 30_000);
+    job.watch = { driverId: 'rd', since: T0, pingedFor: null, pingedAt: null, alertedFor: null };
+
+    s.fire('driver_silence', 'ord_x', T0 + PING);
+    expect(s.effects).toEqual([{ type: 'setTimer', id: 'silence:ord_x', kind: 'driver_silence', fireAt: T0 + 30_000 + PING, payload: 'ord_x' }]);
+    s.fire('driver_silence', 'ord_x', T0 + 30_000 + PING);
+    expect(s.sentTo('rd')).toEqual([]);
+    expect(s.events('dispatch.driver_pinged')).toEqual([expect.objectContaining({ driverId: 'rd', silentSeconds: 120 })]);
+    s.fire('driver_silence', 'ord_x', T0 + 30_000 + RELEASE);
+    expect(s.effects).toContainEqual({ type: 'commitRelease', orderId: 'ord_x' });
+    s.do({ type: 'release.committed', orderId: 'ord_x', driverId: 'rd', outcome: 'released', reason: null }, T0 + 30_000 + RELEASE);
+    expect(s.effects).toContainEqual({
+      type: 'remoteCall',
+      call: { id: 'release:ord_x:rd', shardKey: 'cty_0test:0:1@48.8566,2.46147#8', kind: 'release', body: { orderId: 'ord_x', driverId: 'rd', cancelled: false, reason: 'driver_unresponsive', silentSeconds: 240 } },
+    });
+    expect(job).toMatchObject({ driverId: null, driverShard: null, dispatch: 'unassigned' });
+  });
+
+  it('on the driver’s shard: the release tells the driver and frees them', () => {
+    const s = new Shard();
+    s.online('rd', 300, T0);
+    Object.assign(s.state.drivers.get('rd')!, { orderId: 'ord_x', orderShard: 'cty_other' });
+    s.do({ type: 'remote.release', body: { orderId: 'ord_x', driverId: 'rd', cancelled: false, reason: 'driver_unresponsive', silentSeconds: 240 } }, T0 + RELEASE);
+    expect(s.sentTo('rd')).toEqual([{ type: 'assignment.released', orderId: 'ord_x', reason: 'driver_unresponsive', silentSeconds: 240 }]);
+    expect(s.state.drivers.get('rd')).toMatchObject({ orderId: null, orderShard: null, available: false, notice: { orderId: 'ord_x', sentLive: true } });
+  });
+});
+
 describe('silence times', () => {
   it('take a deployment override in seconds, and keep the defaults for invalid ones', () => {
     expect(withSilenceOverrides(DEFAULT_POLICY, {})).toBe(DEFAULT_POLICY);
