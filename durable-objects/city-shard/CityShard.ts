@@ -11,7 +11,6 @@ import type { Effect, IdSource, ShardState, TimerKind } from './model';
 import { viewOf, type DispatchView } from './offers';
 import {
   CLOSE,
-  frameTooLarge,
   parseDriverMessage,
   parseWatcherMessage,
   PING_FRAME,
@@ -39,6 +38,7 @@ import { driverTag, orderTag, safeClose, sendError, SocketRegistry, type Attachm
 import { ShardRepository, type DriverRow, type DriverStateRow, type TimerRow } from './storage';
 import { dispatchLogOf, snapshotOf, trackingOf, watcherGreeting, type DispatchLog, type ShardSnapshot, type TrackingView } from './views';
 import { ShardWriter } from './writer';
+import { closeFor, FrameGuard, SOCKET_CAPS, tooManySockets } from '../socket-limits';
 import { log } from '../../domain/log';
 
 export interface ShardStats {
@@ -56,7 +56,6 @@ export interface ShardStats {
 
 /** An undelivered outbox is retried by the alarm after this long. */
 const OUTBOX_RETRY_MS = 5_000;
-const MAX_WATCHERS_PER_ORDER = 20;
 const SNAPSHOT_DRIVER_LIMIT = 5_000;
 /** Which effects write SQLite in the step itself (the others are sockets or write-behind); every type must be listed. */
 const WRITES: Record<Effect['type'], boolean> = {
@@ -90,6 +89,8 @@ export class CityShard extends DurableObject<Env> {
 
   /** The shard's clock; tests replace it (inside runInDurableObject) to move time. */
   clock: () => number = () => Date.now();
+  /** Size and rate of what clients send (durable-objects/socket-limits.ts); the soak test lifts it. */
+  frameGuard = new FrameGuard();
   /** Where dispatch events go (docs/decisions/0035); tests replace it with a recorder. */
   eventSink: EventSink;
   /** How this shard reaches another one (cross-shard matching, ADR 0060); tests wrap it. */
@@ -266,7 +267,7 @@ export class CityShard extends DurableObject<Env> {
     } else if (role === 'watcher') {
       const orderId = request.headers.get(SHARD_HEADERS.orderId);
       if (!orderId) return new Response('Missing order id', { status: 400 });
-      if (this.sockets.ofOrder(orderId).size >= MAX_WATCHERS_PER_ORDER) return new Response('Too many watchers', { status: 429 });
+      if (this.sockets.ofOrder(orderId).size >= SOCKET_CAPS.watchersPerOrder) return tooManySockets(`At most ${SOCKET_CAPS.watchersPerOrder} live connections per order.`);
       this.ctx.acceptWebSocket(server, [orderTag(orderId), 'watchers']);
       const attachment: Attachment = { v: PROTOCOL_VERSION, role: 'watcher', orderId };
       server.serializeAttachment(attachment);
@@ -279,15 +280,17 @@ export class CityShard extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (frameTooLarge(message)) {
-      safeClose(ws, CLOSE.tooBig, 'frame too large');
+    const attachment = this.sockets.attachment(ws);
+    // Drivers: 16 KiB, watchers 4 KiB (1009); faster than the channel's rate: 1008.
+    const refusal = this.frameGuard.admit(ws, attachment?.role ?? 'watcher', message, Date.now());
+    if (refusal) {
+      closeFor(ws, refusal);
       return;
     }
     if (typeof message !== 'string') {
       sendError(ws, 'binary_unsupported', 'Send JSON text frames.');
       return;
     }
-    const attachment = this.sockets.attachment(ws);
     if (!attachment) {
       safeClose(ws, CLOSE.policy, 'unknown connection');
       return;

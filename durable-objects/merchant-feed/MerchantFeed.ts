@@ -3,6 +3,7 @@ import { DEFAULT_RETENTION, parseSince, planCatchUp } from './backlog';
 import { ClientMessageSchema, FEED_PROTOCOL_VERSION, FeedEventInputSchema, PING, PONG, type FeedEventInput, type ServerMessage, type StatusMessage } from './protocol';
 import { missingEvents } from './order-log';
 import { FeedRepository } from './storage';
+import { closeFor, FrameGuard, SOCKET_CAPS, tooManySockets } from '../socket-limits';
 import { log } from '../../domain/log';
 
 /** How often the alarm prunes events past the retention window. */
@@ -35,6 +36,8 @@ export class MerchantFeed extends DurableObject<Env> {
   private alarmArmed = false;
   /** Publishes one at a time: a gap's fill awaits Postgres, and nothing may overtake it. */
   private publishing: Promise<unknown> = Promise.resolve();
+  /** Size and rate of what clients send (durable-objects/socket-limits.ts). */
+  frameGuard = new FrameGuard();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -97,6 +100,10 @@ export class MerchantFeed extends DurableObject<Env> {
     }
     const url = new URL(request.url);
     const merchantId = request.headers.get('X-Merchant-Id') ?? '';
+    // One merchant's screens and integrations, not an unbounded number (the Worker answers 429 as a problem).
+    if (this.ctx.getWebSockets().length >= SOCKET_CAPS.feedSocketsPerMerchant) {
+      return tooManySockets(`At most ${SOCKET_CAPS.feedSocketsPerMerchant} live feed connections per merchant.`);
+    }
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
@@ -117,6 +124,12 @@ export class MerchantFeed extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Over 4 KiB: 1009; faster than the feed's rate: 1008.
+    const refusal = this.frameGuard.admit(ws, 'feed', message, Date.now());
+    if (refusal) {
+      closeFor(ws, refusal);
+      return;
+    }
     // Only pings are expected, and the runtime answers those; anything else is a client bug.
     let parsed: unknown;
     try {

@@ -47,7 +47,8 @@ const live = createRoute({
     'Driver → server: `location {lat, lng, heading?, speed?, accuracy?, at}`, `locations {points: [...]}` (several fixes in one frame), `availability {available}`, `offer.accept {offerId}`, `offer.decline {offerId, reason?}`. ' +
     'Server → driver: `offer {offerId, orderId, pickup, dropoff, payoutCents, expiresAt}`, `offer.expired {offerId}`, `assignment {orderId}`, `assignment.cancelled {orderId}`, `assignment.ping {orderId, silentSeconds, releaseAt}`, `assignment.released {orderId, reason, silentSeconds}`, `location.rejected {at, reason}`, `error {code, detail}`. ' +
     'An assigned driver not heard from (no fix, message or order step) for 2 minutes gets `assignment.ping` (and a push); any message answers it. Still silent at `releaseAt` (4 minutes, before pickup), the order goes to another driver and the driver gets `assignment.released` (reason `driver_unresponsive`; and a push); after pickup it stays with the driver and operators are alerted (`releaseAt` null). ' +
-    'A message may carry `v: 1`. `{"type":"ping"}` is answered `{"type":"pong"}` by the runtime (and does not count as hearing from the driver; `{"type":"ping","v":1}` does). A frame over 16 KiB closes the socket with 1009; a newer connection of the same driver closes the older with 4001.',
+    'A message may carry `v: 1`. `{"type":"ping"}` is answered `{"type":"pong"}` by the runtime (and does not count as hearing from the driver; `{"type":"ping","v":1}` does). A frame over 16 KiB closes the socket with 1009; a newer connection of the same driver closes the older with 4001. ' +
+    'More than 20 frames a second (burst 60; exact pings excepted) closes the socket with 1008.',
   middleware: [requireAuth('driver')] as const,
   request: {
     query: z.object({

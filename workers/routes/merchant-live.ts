@@ -12,6 +12,7 @@ import { createRouter, problemResponses } from '../openapi';
 import { Problem } from '../problem';
 import { MerchantIdParam } from '../schemas/catalog';
 import { merchantFeedStub } from '../services/merchant-feed';
+import { liveUpgrade } from '../services/live-sockets';
 
 const live = createRoute({
   method: 'get',
@@ -19,7 +20,8 @@ const live = createRoute({
   tags: ['Merchants'],
   summary: 'Live order feed (WebSocket)',
   description:
-    'Who may call: callers acting for {id}; another merchant: 404; other roles: 403. Send `Upgrade: websocket`. Messages (JSON): `hello {seq}`, then on reconnect with `?since=<seq>` every missed `status {seq, orderId, status, dispatch, at, event, orderSeq, order}` in order (`seq` is the feed’s own, per merchant; `orderSeq` is the order event’s seq and `order` the order as of that event: one order’s frames arrive in orderSeq order, each once) (or `resync` if they are no longer all kept), then `live {seq}`, then each new `status` within a second of its commit. `{"type":"ping"}` is answered with `{"type":"pong"}`.',
+    'Who may call: callers acting for {id}; another merchant: 404; other roles: 403. Send `Upgrade: websocket`. Messages (JSON): `hello {seq}`, then on reconnect with `?since=<seq>` every missed `status {seq, orderId, status, dispatch, at, event, orderSeq, order}` in order (`seq` is the feed’s own, per merchant; `orderSeq` is the order event’s seq and `order` the order as of that event: one order’s frames arrive in orderSeq order, each once) (or `resync` if they are no longer all kept), then `live {seq}`, then each new `status` within a second of its commit. `{"type":"ping"}` is answered with `{"type":"pong"}`. ' +
+    'Limits: at most 10 connections per merchant (the 11th upgrade: 429 problem with Retry-After); a client frame over 4 KiB closes the socket with 1009, more than 5 frames a second (burst 20; exact pings excepted) with 1008.',
   middleware: [requireAuth('merchant')] as const,
   request: {
     params: MerchantIdParam,
@@ -30,7 +32,7 @@ const live = createRoute({
   },
   responses: {
     101: { description: 'Switching Protocols: the feed' },
-    ...problemResponses(401, 403, 404, 422),
+    ...problemResponses(401, 403, 404, 422, 429),
     426: { description: 'Upgrade Required: not a WebSocket request', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
   },
 });
@@ -47,5 +49,5 @@ export const merchantLiveRoutes = createRouter().openapi(live, async (c) => {
   headers.delete('Authorization');
   const url = new URL(c.req.url);
   url.searchParams.delete('access_token');
-  return merchantFeedStub(c.env, id).fetch(new Request(url, { headers })) as never;
+  return (await liveUpgrade(merchantFeedStub(c.env, id).fetch(new Request(url, { headers })))) as never;
 });

@@ -17,6 +17,7 @@ import { OrderIdParam } from '../schemas/orders';
 import { isOperator } from '../services/auth/principal';
 import { forwardOrderWatcher, loadCityGeometry, orderDispatchLog, shardOrderOf } from '../services/city-shard-client';
 import { loadOrder } from '../services/orders/repository';
+import { liveUpgrade } from '../services/live-sockets';
 import { visibleOrder } from './orders';
 import { log as logger } from '../../domain/log';
 
@@ -67,7 +68,8 @@ const live = createRoute({
   tags: ['Orders'],
   summary: 'Live position, status and ETA of one order (WebSocket)',
   description:
-    'Who may call: as GET /v1/orders/{id} (its customer, merchant, assigned driver); anyone else 404. Send `Upgrade: websocket` (browsers pass `?access_token=`). On connect: the current `status`, and once a driver is assigned its last `location` and `eta`; then `status {orderId, status, dispatch, at, seq}` (each committed order event once, in seq order: `seq` is the event’s in GET /v1/orders/{id}/events; a client ignores a frame with a seq lower than one it has), `location {orderId, lat, lng, heading?, at}` and `eta {orderId, seconds, pickupSeconds?, at?}` as they change (positions and ETAs are coalesced: a slow client gets the latest). `{"type":"ping"}` is answered `{"type":"pong"}`.',
+    'Who may call: as GET /v1/orders/{id} (its customer, merchant, assigned driver); anyone else 404. Send `Upgrade: websocket` (browsers pass `?access_token=`). On connect: the current `status`, and once a driver is assigned its last `location` and `eta`; then `status {orderId, status, dispatch, at, seq}` (each committed order event once, in seq order: `seq` is the event’s in GET /v1/orders/{id}/events; a client ignores a frame with a seq lower than one it has), `location {orderId, lat, lng, heading?, at}` and `eta {orderId, seconds, pickupSeconds?, at?}` as they change (positions and ETAs are coalesced: a slow client gets the latest). `{"type":"ping"}` is answered `{"type":"pong"}`. ' +
+    'Limits: at most 20 connections per order (the 21st upgrade: 429 problem with Retry-After); a client frame over 4 KiB closes the socket with 1009, more than 5 frames a second (burst 20; exact pings excepted) with 1008.',
   middleware: [requireAuth('customer', 'merchant', 'driver')] as const,
   request: {
     params: OrderIdParam,
@@ -75,7 +77,7 @@ const live = createRoute({
   },
   responses: {
     101: { description: 'Switching Protocols: the channel' },
-    ...problemResponses(401, 403, 404, 503),
+    ...problemResponses(401, 403, 404, 429, 503),
     426: { description: 'Upgrade Required: not a WebSocket request', content: { 'application/problem+json': { schema: z.object({}).passthrough() } } },
   },
 });
@@ -108,12 +110,14 @@ export const orderLiveRoutes = createRouter()
     const o = detail.order;
     const city = await loadCityGeometry(db, o.cityId);
     if (!city) throw problems.notFound('No such order.');
+    let answer: Response;
     try {
-      return (await forwardOrderWatcher(c.env, c.req.raw, city, shardOrderOf(o))) as never;
+      answer = await forwardOrderWatcher(c.env, c.req.raw, city, shardOrderOf(o));
     } catch (error) {
       logger.error('order live: shard unreachable', { orderId: id, error });
       throw problems.unavailable('The city shard is not reachable.');
     }
+    return (await liveUpgrade(answer)) as never;
   })
   .openapi(log, async (c) => {
     const principal = principalOf(c);
