@@ -70,12 +70,21 @@ export const orders = pgTable(
     dropoffLng: doublePrecision('dropoff_lng').notNull(),
 
     /**
-     * Plain 4 digits, not a hash: the customer must be able to read it again
-     * in the app. It only proves hand-over, and is only shown to the customer.
+     * The hand-over PIN and the tracking link's token are never stored in
+     * clear (ADR 0081, services/orders/codes.ts). `delivery_pin` and
+     * `tracking_token` are the plaintext columns of rows written before:
+     * the seal sweep empties them (a later migration drops them).
      */
-    deliveryPin: text('delivery_pin').notNull(),
-    /** Unguessable token of the public tracking link. */
-    trackingToken: text('tracking_token').notNull().unique(),
+    deliveryPin: text('delivery_pin'),
+    trackingToken: text('tracking_token').unique(),
+    /** HMAC-SHA-256 of the PIN under the data key (`<kid>.<base64url>`): what a driver's code is compared with. */
+    deliveryPinHash: text('delivery_pin_hash'),
+    /** The PIN sealed with AES-GCM (`v1.<kid>.<iv>.<ct>`): the customer must be able to read it again. */
+    deliveryPinSealed: text('delivery_pin_sealed'),
+    /** SHA-256 of the token, hex: GET /v1/track/{token} looks the order up by it. */
+    trackingTokenHash: text('tracking_token_hash').unique(),
+    /** The token sealed with AES-GCM, for the links the platform shows and sends. */
+    trackingTokenSealed: text('tracking_token_sealed'),
     /** Set when the order ends (+1 h); the link answers 404 afterwards. */
     trackingExpiresAt: tstz('tracking_expires_at'),
 
@@ -128,6 +137,13 @@ export const orders = pgTable(
       sql`${t.subtotalCents} >= 0 and ${t.deliveryFeeCents} >= 0 and ${t.taxCents} >= 0 and ${t.totalCents} >= 0`,
     ),
     check('orders_delivery_pin_format', sql`${t.deliveryPin} ~ '^[0-9]{4}$'`),
+    // Every order has a PIN and a token, in clear (rows from before ADR 0081) or hashed and sealed.
+    check('orders_delivery_pin_stored', sql`${t.deliveryPin} is not null or (${t.deliveryPinHash} is not null and ${t.deliveryPinSealed} is not null)`),
+    check('orders_tracking_token_stored', sql`${t.trackingToken} is not null or (${t.trackingTokenHash} is not null and ${t.trackingTokenSealed} is not null)`),
+    // The seal sweep's work list: rows still holding a code in clear (empty once it is done).
+    index('orders_plaintext_codes_idx')
+      .on(t.id)
+      .where(sql`${t.deliveryPin} is not null or ${t.trackingToken} is not null`),
     check('orders_distance_non_negative', sql`${t.distanceM} >= 0`),
   ],
 );

@@ -5,7 +5,7 @@
  * so this is not a long-term copy of personal data.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, idColumn, tstz, updatedAt } from './columns';
 import { webhookDeliveryStatus } from './enums';
 import { merchants } from './merchants';
@@ -21,17 +21,22 @@ export const webhookEndpoints = pgTable(
     /** Event types, or ['*'] for all. */
     events: text('events').array().notNull().default(sql`'{}'::text[]`),
     /**
-     * `whsec_<base64>`, kept in clear because every delivery is signed with it
-     * (a hash would not do). TODO: encrypt at rest with a key from a Worker
-     * secret (envelope encryption) before production.
+     * The signing secret `whsec_<base64>`, sealed with AES-GCM under
+     * DATA_ENCRYPTION_KEYS (`v1.<kid>.<iv>.<ct>`, ADR 0081): every delivery
+     * is signed with it, so it must be read back (a hash would not do).
      */
-    secret: text('secret').notNull(),
+    secretSealed: text('secret_sealed'),
+    /** The secret in clear: rows from before ADR 0081 only, until the seal sweep empties it (a later migration drops it). */
+    secret: text('secret'),
     active: boolean('active').notNull().default(true),
     description: text('description'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('webhook_endpoints_merchant_idx').on(t.merchantId)],
+  (t) => [
+    index('webhook_endpoints_merchant_idx').on(t.merchantId),
+    check('webhook_endpoints_secret_stored', sql`${t.secret} is not null or ${t.secretSealed} is not null`),
+  ],
 );
 
 /** One row per attempt; a retry or a replay is a new row with the same event_id. */
