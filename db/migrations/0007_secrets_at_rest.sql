@@ -1,4 +1,4 @@
--- Secrets at rest (security issue, ADR 0081). Written by drizzle-kit, then
+-- Secrets at rest (security issue, ADR 0083). Written by drizzle-kit, then
 -- made to fill the tracking-token hashes of existing orders before it landed
 -- (SHA-256 needs no key, so SQL can do it and every link keeps working at
 -- once). What needs the data key (sealing the PINs, the tokens and webhook

@@ -71,7 +71,7 @@ export const orders = pgTable(
 
     /**
      * The hand-over PIN and the tracking link's token are never stored in
-     * clear (ADR 0081, services/orders/codes.ts). `delivery_pin` and
+     * clear (ADR 0083, services/orders/codes.ts). `delivery_pin` and
      * `tracking_token` are the plaintext columns of rows written before:
      * the seal sweep empties them (a later migration drops them).
      */
@@ -137,7 +137,7 @@ export const orders = pgTable(
       sql`${t.subtotalCents} >= 0 and ${t.deliveryFeeCents} >= 0 and ${t.taxCents} >= 0 and ${t.totalCents} >= 0`,
     ),
     check('orders_delivery_pin_format', sql`${t.deliveryPin} ~ '^[0-9]{4}$'`),
-    // Every order has a PIN and a token, in clear (rows from before ADR 0081) or hashed and sealed.
+    // Every order has a PIN and a token, in clear (rows from before ADR 0083) or hashed and sealed.
     check('orders_delivery_pin_stored', sql`${t.deliveryPin} is not null or (${t.deliveryPinHash} is not null and ${t.deliveryPinSealed} is not null)`),
     check('orders_tracking_token_stored', sql`${t.trackingToken} is not null or (${t.trackingTokenHash} is not null and ${t.trackingTokenSealed} is not null)`),
     // The seal sweep's work list: rows still holding a code in clear (empty once it is done).

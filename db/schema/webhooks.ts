@@ -22,11 +22,11 @@ export const webhookEndpoints = pgTable(
     events: text('events').array().notNull().default(sql`'{}'::text[]`),
     /**
      * The signing secret `whsec_<base64>`, sealed with AES-GCM under
-     * DATA_ENCRYPTION_KEYS (`v1.<kid>.<iv>.<ct>`, ADR 0081): every delivery
+     * DATA_ENCRYPTION_KEYS (`v1.<kid>.<iv>.<ct>`, ADR 0083): every delivery
      * is signed with it, so it must be read back (a hash would not do).
      */
     secretSealed: text('secret_sealed'),
-    /** The secret in clear: rows from before ADR 0081 only, until the seal sweep empties it (a later migration drops it). */
+    /** The secret in clear: rows from before ADR 0083 only, until the seal sweep empties it (a later migration drops it). */
     secret: text('secret'),
     active: boolean('active').notNull().default(true),
     description: text('description'),
