@@ -47,7 +47,8 @@ const MASKS: [RegExp, string][] = [
   [/\b(?:whsec|sk|rk|pk|dpk|rt)_[\w./+=-]{6,}/g, '[secret]'],
   [/\bpi_\w+_secret_\w+/g, '[client-secret]'],
   [/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, '[email]'],
-  [/\+?\d[\d ().-]{6,}\d/g, '[number]'],
+  // Phone-like runs of digits, but not inside an id or a UUID (request ids must stay whole to be followed).
+  [/(?<![\w-])\+?\d[\d ().-]{6,}\d(?![\w-])/g, '[number]'],
   // Our ids are `abc_` + 20 characters; a longer bare run is a token (tracking tokens are 32).
   [/(?<![\w-])(?![a-z]{3}_)[A-Za-z0-9_-]{24,}/g, '[token]'],
 ];

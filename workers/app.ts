@@ -1,5 +1,5 @@
 import { Scalar } from '@scalar/hono-api-reference';
-import { createRouter } from './openapi';
+import { createRouter, documentEdgeResponses } from './openapi';
 import { onError, notFound } from './errors';
 import { requestId } from './middleware/request-id';
 import { bodyLimit } from './middleware/body-limit';
@@ -71,6 +71,9 @@ export function createApp() {
   app.route('/', devOutboxRoutes);
   app.route('/', opsDeadLetterRoutes);
   app.route('/', opsOrderRoutes);
+
+  // What every route may answer through the shared middleware (edge characters, credentials, bodies).
+  documentEdgeResponses(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -8,12 +8,13 @@
  *   each error naming the field (`json.dropoff.address`). Tab, line feed and
  *   carriage return are allowed in bodies; the shared zod string types
  *   (schemas/text.ts) refuse them where a field is one line.
- * A body that is not valid JSON is left to the route's validator (400).
+ * A body that is not valid JSON is left to the route's validator (400); a
+ * JSON or form body declared in another charset than UTF-8 is a 415.
  */
 import { createMiddleware } from 'hono/factory';
 import { forbiddenCharacter, forbiddenCharacterMessage } from '../../domain/text';
 import type { AppEnv } from '../env';
-import { problems, type FieldError } from '../problem';
+import { Problem, problems, type FieldError } from '../problem';
 
 const MAX_ERRORS = 10;
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
@@ -70,6 +71,9 @@ export const inputCharacters = createMiddleware<AppEnv>(async (c, next) => {
   checkPairs(url.searchParams, 'query', errors);
   const type = c.req.header('content-type') ?? '';
   if (c.req.raw.body && (JSON_TYPE.test(type) || FORM_TYPE.test(type))) {
+    // JSON is UTF-8 (RFC 8259) and so are our forms: another declared charset is refused, not misread.
+    const charset = /;\s*charset\s*=\s*"?([\w-]+)/i.exec(type)?.[1]?.toLowerCase();
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new Problem(415, 'unsupported-media-type', 'Send the body as UTF-8.');
     // Hono caches the bytes read here: json(), text(), parseBody() and a
     // signature check over the raw body (Stripe) all read these same bytes.
     const text = new TextDecoder().decode(await c.req.arrayBuffer());
