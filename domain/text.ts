@@ -1,5 +1,5 @@
 /**
- * Which characters text from outside may carry (docs/decisions/0080). One
+ * Which characters text from outside may carry (docs/decisions/0084). One
  * rule for the whole platform: the API's edge middleware, the shared zod
  * string types and the live protocols all ask `forbiddenCharacter`.
  *

@@ -40,7 +40,7 @@ export function createApp() {
 
   app.use('*', requestId);
   app.use('*', bodyLimit());
-  // Control characters, lone surrogates and noncharacters stop here, for every route (ADR 0080).
+  // Control characters, lone surrogates and noncharacters stop here, for every route (ADR 0084).
   app.use('*', inputCharacters);
   app.use('*', database);
   app.use('/v1/*', authenticate);

@@ -46,7 +46,7 @@ export function problemResponses(...statuses: number[]) {
 /**
  * The problems every operation can answer because of the app's shared
  * middleware, added to each route's documentation where the route does not
- * list them: 422 for a refused character in the query or body (ADR 0080),
+ * list them: 422 for a refused character in the query or body (ADR 0084),
  * 404 for one in a path parameter, 401 for bad credentials on any /v1 route
  * (middleware/auth.ts), and 400, 413 and 415 for a body that does not parse,
  * is too large or is not of the declared type.

@@ -29,7 +29,7 @@ export const CLOSE = {
 } as const;
 
 const version = z.literal(PROTOCOL_VERSION).optional();
-/** Text from a client: the platform's character rule (domain/text.ts, ADR 0080), as at the API's edge. */
+/** Text from a client: the platform's character rule (domain/text.ts, ADR 0084), as at the API's edge. */
 const clientText = z.string().refine((s) => forbiddenCharacter(s) === null, { error: 'contains a character that is not allowed (control characters, lone surrogates and noncharacters are refused)' });
 const isoTime = z.iso.datetime({ offset: true });
 const latLng = z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });

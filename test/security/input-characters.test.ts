@@ -1,5 +1,5 @@
 /**
- * ADR 0080: control characters, lone surrogates and noncharacters never reach
+ * ADR 0084: control characters, lone surrogates and noncharacters never reach
  * Postgres. One rule at the app's edge (middleware/input-characters.ts) for
  * path, query and body, the same rule in the shared zod string types
  * (schemas/text.ts) and in the live protocol's schemas. Before it, a NUL in

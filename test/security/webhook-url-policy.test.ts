@@ -1,6 +1,6 @@
 /**
  * The merchant webhook URL policy (workers/services/webhooks/url-policy.ts,
- * ADR 0081) as a table: every way of writing an address that is not public,
+ * ADR 0085) as a table: every way of writing an address that is not public,
  * each refused; public URLs allowed. Before it, `[::127.0.0.1]`,
  * `[64:ff9b::…]`, `[fec0::1]` and `127.0.0.1.nip.io` were accepted.
  */

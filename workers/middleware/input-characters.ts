@@ -1,5 +1,5 @@
 /**
- * The edge rule of docs/decisions/0080: no control character, lone surrogate
+ * The edge rule of docs/decisions/0084: no control character, lone surrogate
  * or noncharacter (domain/text.ts) gets past the app's edge, whatever route
  * the request is for. Before any route runs:
  * - the path: 404 (an id with such a character names nothing);

@@ -113,7 +113,7 @@ export const merchantWebhookRoutes = createRouter()
     const { id } = c.req.valid('param');
     merchantOf(c, id);
     const input = c.req.valid('json');
-    // Names are resolved and every address must be public (url-policy.ts, ADR 0081). A name
+    // Names are resolved and every address must be public (url-policy.ts, ADR 0085). A name
     // that cannot be resolved now is accepted: every delivery resolves it again and sends nothing unless it can.
     const local = isLocalMode(c.env);
     const target = await checkWebhookTarget(input.url, { localMode: local, resolve: local ? null : dohResolver() });

@@ -1,7 +1,7 @@
 /**
  * The shared string types of the API's request schemas: every string a
  * client sends is one of these, so the character rule of domain/text.ts
- * (docs/decisions/0080) holds in the schema as well as at the edge
+ * (docs/decisions/0084) holds in the schema as well as at the edge
  * (middleware/input-characters.ts), for code that validates without the app
  * in front (RPC, tests, the queue). One-line fields refuse tab and line
  * breaks too; `MultilineText` allows them.

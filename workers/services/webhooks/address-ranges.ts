@@ -1,5 +1,5 @@
 /**
- * Which IP addresses a merchant webhook may never reach (ADR 0081): every
+ * Which IP addresses a merchant webhook may never reach (ADR 0085): every
  * address that is not plainly a public unicast one. Pure and table-tested
  * (test/security/webhook-url-policy.test.ts).
  *

@@ -1,5 +1,5 @@
 /**
- * Where merchant webhooks may point (ADR 0081, ASVS V5.2.6 / V12.6.1, OWASP
+ * Where merchant webhooks may point (ADR 0085, ASVS V5.2.6 / V12.6.1, OWASP
  * API7:2023). Outside local mode:
  * 1. `refuseWebhookUrl` (no I/O): https only, no credentials in the URL, and
  *    no host that names this side of the network: an IP literal in any form
@@ -14,7 +14,7 @@
  *    registration and again before every delivery attempt (a name may be
  *    pointed elsewhere later). In production the resolver is DNS over HTTPS
  *    (`dohResolver`); local runs and tests allow loopback and skip it.
- * What remains (ADR 0081): `fetch` resolves the name again and a name with a
+ * What remains (ADR 0085): `fetch` resolves the name again and a name with a
  * zero TTL can answer differently the second time (DNS rebinding); a Worker
  * cannot see the address `fetch` connected to. Cloudflare's egress does not
  * route to private addresses, which is the last line.
