@@ -5,7 +5,14 @@ import { problems, type FieldError } from './problem';
 
 export const ProblemSchema = z
   .object({
-    type: z.string().openapi({ example: 'https://delivery.example.com/problems/validation-failed' }),
+    type: z.string().openapi({
+      example: 'https://delivery.example.com/problems/validation-failed',
+      description:
+        'A stable URI under https://delivery.example.com/problems/. The shared ones: `validation-failed` (422: fields in `errors`, including a control character, lone surrogate or noncharacter anywhere in the query or body), ' +
+        '`not-found` (404: also a path carrying such a character), `malformed-request` (400), `unauthorized` (401), `forbidden` (403), `body-too-large` (413), ' +
+        '`unsupported-media-type` (415: also a JSON or form body in a charset other than UTF-8), `rate-limited` (429, with Retry-After: also too many live connections), ' +
+        '`dependency-unavailable` (503, with Retry-After), `internal-error` (500, never with internals). Routes add their own, named in their descriptions (e.g. `idempotency-key-reused`, `illegal-transition`).',
+    }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
