@@ -23,7 +23,7 @@ import { randomIp } from '../workers/auth-helpers';
 import { MATRIX, PARAMS, ROLES, type ResolveContext, type Role, type Row } from '../workers/authz-matrix.table';
 import { buildWorld, type World } from '../workers/authz-matrix.world';
 import { createCustomer } from '../workers/helpers/commerce';
-import { mutate, pick, valueFor, type Components, type JsonSchema } from './helpers/schema-values';
+import { everyString, mutate, pick, valueFor, type Components, type JsonSchema } from './helpers/schema-values';
 
 const FUZZ_SEED = 20_260_611;
 /** Body mutations per operation that takes a body (plus the fixed raw-body cases). */
@@ -230,6 +230,8 @@ async function requestsFor(random: Random, method: string, template: string, op:
       const m = mutate(random, valid);
       await build(`body: ${m.name}`, { body: m.body });
     }
+    // Every string field at once: NUL (Postgres refuses it), a lone surrogate (stored as U+FFFD), an escape sequence.
+    for (const [name, value] of [['NUL', 'a\u0000b'], ['lone surrogate', 'a\ud800b'], ['escape', '\u001b[31m']] as const) await build(`body: every string ${name}`, { body: everyString(valid, value) });
     for (let i = 0; i < 2; i++) if (schema) await build('body: shaped by the schema', { body: valueFor(random, schema, doc.components.schemas) });
     await build('body: broken JSON', { raw: '{"a": [1, 2' });
     await build('body: empty', { raw: '' });

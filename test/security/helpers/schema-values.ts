@@ -208,3 +208,11 @@ export function mutate(random: Random, body: unknown): Mutation {
   const [name, value] = pick(random, WRONG_TYPES);
   return { name: `body = ${name}`, body: value };
 }
+
+/** The body with every string in it (keys kept) replaced by `value`: one request that puts a hostile string in every field at once. */
+export function everyString(body: unknown, value: string): unknown {
+  if (typeof body === 'string') return value;
+  if (Array.isArray(body)) return body.map((item) => everyString(item, value));
+  if (body && typeof body === 'object') return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, everyString(v, value)]));
+  return body;
+}
