@@ -28,6 +28,8 @@ export interface SupervisionOptions {
   probeTimeoutMs?: number;
   /** Probes failed in a row that make the runtime unresponsive. */
   probeFailures?: number;
+  /** How long the runtime may stay silent while wrangler reloads the Worker after a file changed, before we restart it anyway. */
+  reloadGraceMs?: number;
 }
 
 export interface PlatformOptions {
@@ -165,12 +167,26 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     await rt.start('/readyz');
     if (supervise) {
       const timeoutMs = tuning.probeTimeoutMs ?? 1_500;
+      const graceMs = tuning.reloadGraceMs ?? 20_000;
+      const failures = tuning.probeFailures ?? 3;
+      let reloading = false;
+      rt.watchSources();
       health = watchHealth({
         probe: () => rt.probe(timeoutMs),
         intervalMs: tuning.probeIntervalMs ?? 1_000,
-        failures: tuning.probeFailures ?? 3,
+        failures,
         active: () => supervisor.state('runtime') === 'running',
-        onUnresponsive: (detail) => supervisor.report('runtime', 'unresponsive', `${detail}`),
+        onHealthy: () => {
+          reloading = false;
+        },
+        patienceMs: (streak) => {
+          if (!rt.reloadingLikely(30_000)) return 0;
+          // Reloads often miss a probe or two: say something only once it would have counted.
+          if (!reloading && streak >= failures) log(`runtime not answering while wrangler reloads the Worker (a file changed): giving it up to ${graceMs / 1000} s`);
+          reloading = streak >= failures;
+          return graceMs;
+        },
+        onUnresponsive: (detail) => supervisor.report('runtime', 'unresponsive', reloading ? `${detail}; the reload did not come back` : detail),
       });
     }
 

@@ -6,6 +6,7 @@
  * state folder: Durable Objects persist there; local queues are in memory and
  * are lost, as on any stop (docs/stack-notes.md).
  */
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { OFFLINE_WRANGLER_ENV, ROOT } from './local-env';
 import { groupMembers, startGroup, stopGroup, waitForHttp, type ManagedProcess } from './processes';
@@ -27,9 +28,21 @@ export interface RuntimePids {
   workerd: number[];
 }
 
+/**
+ * What wrangler dev watches and reloads the Worker for (the bundle's sources,
+ * its config, the local secrets, the built assets). While it reloads, its
+ * proxy holds every request: first while esbuild bundles, then while the new
+ * workerd starts; seconds on a busy machine, and in a tree several people
+ * edit at once, often.
+ */
+const RELOAD_DIRS = ['workers', 'durable-objects', 'domain', 'db', 'dist/web'];
+const RELOAD_FILES = new Set(['wrangler.toml', '.dev.vars']);
+
 export class Runtime {
   private current: ManagedProcess | undefined;
   private stopped = false;
+  private lastSourceChange = 0;
+  private watchers: FSWatcher[] = [];
   readonly healthUrl: string;
 
   constructor(
@@ -82,9 +95,42 @@ export class Runtime {
     await this.start('/healthz');
   }
 
+  /** Notes when a file wrangler reloads for changes (see reloadingLikely). */
+  watchSources(): void {
+    const note = () => void (this.lastSourceChange = Date.now());
+    const add = (target: string, recursive: boolean, filter?: (name: string) => boolean) => {
+      if (!existsSync(target)) return;
+      try {
+        const watcher = watch(target, { recursive }, (_event, name) => {
+          if (!filter || (name && filter(name.toString()))) note();
+        });
+        watcher.on('error', () => watcher.close());
+        watcher.unref();
+        this.watchers.push(watcher);
+      } catch {
+        // No watch (inotify limits): the probes just get no patience for reloads.
+      }
+    };
+    for (const dir of RELOAD_DIRS) add(path.join(ROOT, dir), true);
+    add(ROOT, false, (name) => RELOAD_FILES.has(name));
+  }
+
+  /**
+   * True when a file wrangler watches changed in the last `windowMs`: it is
+   * probably reloading the Worker, holding requests meanwhile, and is given
+   * time before we restart it. (Not so after a workerd crash: wrangler
+   * restarts its runtime by itself too, but as often as not that runtime
+   * never answers; see docs/stack-notes.md.)
+   */
+  reloadingLikely(windowMs: number): boolean {
+    return Date.now() - this.lastSourceChange < windowMs;
+  }
+
   async stop(): Promise<void> {
+    for (const watcher of this.watchers.splice(0)) watcher.close();
     this.stopped = true;
     if (this.current) await stopGroup(this.current);
+    this.current = undefined;
   }
 
   pids(): RuntimePids {

@@ -1,10 +1,15 @@
 /**
  * Supervision of what `npm start` runs (scripts/lib/platform.ts wires it):
- * when Postgres exits or the Workers runtime stops answering, say so and
- * start it again, at most `maxRestarts` times in `windowMs` per unit (5 in 10
- * minutes), waiting longer between quick repeats; past that, give up loudly
- * so the platform can stop everything. The policy is pure (a clock is passed
- * in) and tested in test/unit/supervisor.test.ts.
+ * when Postgres exits, or the Workers runtime exits or stops answering, say
+ * so and start it again, at most `maxRestarts` times in `windowMs` per unit
+ * (5 in 10 minutes), waiting longer between quick repeats; past that, give up
+ * loudly so the platform can stop everything. The policy is pure (a clock is
+ * passed in) and tested in test/unit/supervisor.test.ts.
+ *
+ * What counts as dead: Postgres' postmaster exited (its child process 'exit',
+ * at once; a paused one is left alone); wrangler dev exited; or GET /healthz
+ * failed 3 times in a row (probed every second, 1.5 s timeout), given 20 s
+ * instead while a file wrangler watches changed in the last 30 s (a reload).
  *
  * The handle `startPlatform()` returns (RunningPlatform), for the chaos suite
  * and anyone who kills processes by hand:
@@ -13,18 +18,26 @@
  *   postgres.stop() / start()  a deliberate outage: not restarted until start()
  *   restartPostgres()          graceful stop and start; not counted against the budget
  *   runtime.pids()             { wrangler, workerd: [...] }: the process group we started
+ *                              (wrangler's launcher pid; workerd found in that group via /proc)
  *   restartRuntime()           the whole wrangler group again; not counted either
  *   supervision.on(listener)   every SupervisorEvent as it happens; returns an unsubscribe
  *   supervision.waitFor({ unit, type }, timeoutMs)  the next matching event (rejects on timeout)
  *   supervision.state(unit)    'running' | 'restarting' | 'stopped' | 'gave-up'
  *   supervision.history()      every event so far
  *
+ * e.g. kill -9 every workerd and wait for the restart:
+ *   const back = platform.supervision.waitFor({ unit: 'runtime', type: 'restarted' }, 60_000);
+ *   for (const pid of platform.runtime.pids().workerd) process.kill(pid, 'SIGKILL');
+ *   await back;
+ * (Within 30 s of a source change the runtime gets the reload grace, and
+ * wrangler may bring it back by itself with no event: wait for the API then.)
+ *
  * Each event is also a log line ('[start] …' under npm start):
  *   died            postgres died (signal SIGKILL), restarting (1/5)
- *   unresponsive    runtime unresponsive (3 /healthz probes failed: …), restarting (1/5)
+ *   unresponsive    runtime unresponsive (3 probes failed over 3.0 s: no answer within 1500 ms), restarting (1/5)
  *   restart-failed  postgres restart failed: …
- *   restarted       postgres back after 1.4 s
- *   gave-up         runtime restarted 5 times in 10 min; giving up
+ *   restarted       postgres back after 1.0 s
+ *   gave-up         postgres: signal SIGKILL; already restarted 5 times in 10 min: giving up
  */
 
 export type UnitName = 'postgres' | 'runtime';
@@ -61,6 +74,9 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const minutes = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : seconds(ms));
+
 export type RestartDecision = { kind: 'restart'; attempt: number; delayMs: number } | { kind: 'give-up'; restarts: number };
 
 /** Restarts within the sliding window: the next one's wait, or the end of the budget. */
@@ -79,30 +95,46 @@ export class RestartBudget {
   }
 }
 
-/** Consecutive failed health probes; one success clears them. */
+/**
+ * Consecutive failed health probes; one success clears them. The unit is
+ * unresponsive after `threshold` failures in a row that also span
+ * `patienceMs` (given per probe: more while the unit is known to be busy
+ * coming back by itself).
+ */
 export class ProbeTracker {
   private failures = 0;
+  private since = 0;
+  private fired = false;
   private lastError = '';
 
   constructor(readonly threshold: number) {}
 
-  /** True when this result makes the unit unresponsive (once per streak). */
-  record(ok: boolean, error = ''): boolean {
+  /** True when this result makes the unit unresponsive (once per streak of failures). */
+  record(ok: boolean, now: number, error = '', patienceMs = 0): boolean {
     if (ok) {
-      this.failures = 0;
+      this.reset();
       return false;
     }
+    if (this.failures === 0) this.since = now;
     this.failures++;
     this.lastError = error;
-    return this.failures === this.threshold;
+    if (this.fired || this.failures < this.threshold || now - this.since < patienceMs) return false;
+    this.fired = true;
+    return true;
   }
 
   reset(): void {
     this.failures = 0;
+    this.fired = false;
   }
 
-  describe(): string {
-    return `${this.failures} probes failed: ${this.lastError}`;
+  /** Failures in a row so far. */
+  get streak(): number {
+    return this.failures;
+  }
+
+  describe(now: number): string {
+    return `${this.failures} probes failed over ${seconds(now - this.since)}: ${this.lastError}`;
   }
 }
 
@@ -126,9 +158,6 @@ export interface SupervisorOptions {
   onGiveUp?: (event: Extract<SupervisorEvent, { type: 'gave-up' }>) => void;
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const minutes = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : seconds(ms));
-
 export function describeEvent(e: SupervisorEvent): string {
   switch (e.type) {
     case 'died':
@@ -139,7 +168,7 @@ export function describeEvent(e: SupervisorEvent): string {
     case 'restarted':
       return `${e.unit} back after ${seconds(e.downtimeMs)}`;
     case 'gave-up':
-      return `${e.unit} ${e.detail}; restarted ${e.restarts} times in ${minutes(e.windowMs)}: giving up`;
+      return `${e.unit}: ${e.detail}; already restarted ${e.restarts} times in ${minutes(e.windowMs)}: giving up`;
   }
 }
 
@@ -269,7 +298,8 @@ export class Supervisor {
 /**
  * Probes a unit every `intervalMs` (from the start of one probe to the next)
  * while `active()` says it runs, and reports it unresponsive after
- * `failures` probes in a row failed. A probe must time out by itself.
+ * `failures` probes in a row failed over at least `patienceMs()`. A probe
+ * must time out by itself.
  */
 export function watchHealth(options: {
   probe: () => Promise<{ ok: boolean; error?: string }>;
@@ -277,6 +307,9 @@ export function watchHealth(options: {
   failures: number;
   active: () => boolean;
   onUnresponsive: (detail: string) => void;
+  /** Asked at each failure (with the streak it makes): how long an outage must last before it counts (default 0). */
+  patienceMs?: (streak: number) => number;
+  onHealthy?: () => void;
 }): { stop(): void } {
   const tracker = new ProbeTracker(options.failures);
   let stopped = false;
@@ -287,7 +320,12 @@ export function watchHealth(options: {
     else {
       const result = await options.probe().catch((e: unknown) => ({ ok: false, error: String(e) }));
       // A restart may have begun meanwhile: a stale failure must not count against the new process.
-      if (options.active() && tracker.record(result.ok, result.error)) options.onUnresponsive(tracker.describe());
+      if (options.active()) {
+        if (result.ok) options.onHealthy?.();
+        const now = Date.now();
+        const patience = result.ok ? 0 : (options.patienceMs?.(tracker.streak + 1) ?? 0);
+        if (tracker.record(result.ok, now, result.error, patience)) options.onUnresponsive(tracker.describe(now));
+      }
     }
     if (!stopped) timer = setTimeout(() => void tick(), Math.max(0, options.intervalMs - (Date.now() - started))).unref();
   };

@@ -55,12 +55,24 @@ describe('RestartBudget', () => {
 describe('ProbeTracker', () => {
   it('is unresponsive at the third failure in a row, once per streak; a success clears the streak', () => {
     const tracker = new ProbeTracker(3);
-    expect([false, false].map((ok) => tracker.record(ok, 'timeout'))).toEqual([false, false]);
-    expect(tracker.record(true)).toBe(false);
-    expect([false, false, false, false].map((ok) => tracker.record(ok, 'no answer within 1500 ms'))).toEqual([false, false, true, false]);
-    expect(tracker.describe()).toBe('4 probes failed: no answer within 1500 ms');
+    let t = 0;
+    const probe = (ok: boolean, error = 'no answer within 1500 ms') => tracker.record(ok, (t += 1_500), error);
+    expect([probe(false), probe(false), probe(true)]).toEqual([false, false, false]);
+    expect([probe(false), probe(false), probe(false), probe(false)]).toEqual([false, false, true, false]);
+    expect(tracker.describe(t)).toBe('4 probes failed over 4.5 s: no answer within 1500 ms');
     tracker.reset();
-    expect([false, false, false].map((ok) => tracker.record(ok))).toEqual([false, false, true]);
+    expect([probe(false), probe(false), probe(false)]).toEqual([false, false, true]);
+  });
+
+  it('waits out the patience asked for (wrangler busy replacing its runtime) before calling it unresponsive', () => {
+    const tracker = new ProbeTracker(3);
+    const at = [0, 1_500, 3_000, 10_000, 19_000, 20_500, 22_000];
+    expect(at.map((now) => tracker.record(false, now, 'ECONNREFUSED', 20_000))).toEqual([false, false, false, false, false, true, false]);
+    // Back before the patience ran out: nothing to report, and the next outage starts afresh.
+    const reload = new ProbeTracker(3);
+    expect([0, 1_500, 3_000, 4_500].map((now) => reload.record(false, now, 'no answer', 20_000))).toEqual([false, false, false, false]);
+    expect(reload.record(true, 6_000)).toBe(false);
+    expect([7_000, 8_500, 10_000].map((now) => reload.record(false, now))).toEqual([false, false, true]);
   });
 });
 
@@ -107,7 +119,7 @@ describe('Supervisor', () => {
     expect(lines[0]).toBe('postgres died (signal SIGKILL), restarting (1/5)');
     expect(lines[1]).toBe('postgres restart failed: FATAL: pre-existing shared memory block is still in use');
     expect(lines[2]).toBe('postgres died (restart failed: FATAL: pre-existing shared memory block is still in use), restarting (2/5)');
-    expect(lines.at(-1)).toBe('postgres restart failed: FATAL: pre-existing shared memory block is still in use; restarted 5 times in 10 min: giving up');
+    expect(lines.at(-1)).toBe('postgres: restart failed: FATAL: pre-existing shared memory block is still in use; already restarted 5 times in 10 min: giving up');
     // After giving up, nothing restarts it again.
     supervisor.report('postgres', 'died', 'signal SIGKILL');
     await settle();
