@@ -45,7 +45,7 @@ import { newId } from '../db/ids';
 import * as schema from '../db/schema/index';
 import { migrateDatabase } from '../scripts/lib/migrate';
 import { freePort, startPostgres } from '../scripts/lib/postgres';
-import { issueAccessToken } from '../workers/services/auth/tokens';
+import { benchSession, openBenchSessions, type BenchSession } from './lib/sessions';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
 
 const BENCH = 'orders-create';
@@ -75,6 +75,8 @@ interface Fixture {
   merchantId: string;
   productIds: string[];
   tokens: string[];
+  /** Opened in each phase's runtime once it is up (bench/lib/sessions.ts). */
+  sessions: BenchSession[];
 }
 
 export async function seed(url: string): Promise<Fixture> {
@@ -90,8 +92,8 @@ export async function seed(url: string): Promise<Fixture> {
     const userIds = Array.from({ length: CUSTOMERS }, () => newId('usr'));
     await db.insert(schema.users).values(userIds.map((id) => ({ id, role: 'customer' as const })));
     await db.insert(schema.userProfiles).values(userIds.map((id, i) => ({ userId: id, email: `bench-${i}-${id}@example.test`, name: `Customer ${i}`, phone: '+33600000000' })));
-    const tokens = await Promise.all(userIds.map(async (sub) => (await issueAccessToken(SECRETS.JWT_SIGNING_KEYS, { sub, role: 'customer' })).token));
-    return { merchantId, productIds, tokens };
+    const sessions = await Promise.all(userIds.map((sub) => benchSession(SECRETS.JWT_SIGNING_KEYS, { sub, role: 'customer' })));
+    return { merchantId, productIds, tokens: sessions.map((s) => s.token), sessions };
   } finally {
     await client.end();
   }
@@ -378,6 +380,7 @@ async function measurePhase(phase: Phase, fixture: Fixture, fakeUrl: string, out
     // that queues and re-sends every request (it exists for live reload) and
     // cost 2.3 ms of CPU and a queue per request; production has no such hop.
     const worker = server.getWorker();
+    await openBenchSessions(() => worker.getEnv(), fixture.sessions);
     const send: Send = (u, init) => worker.fetch(u, init as never) as unknown as Promise<Response>;
     const orders = (b: string, f: Fixture, i: number) => orderRequest(b, f, i, send);
     // Warm-up: the isolate, the JIT, Postgres' caches; its orders are not counted.

@@ -42,7 +42,7 @@ import { newId } from '../db/ids';
 import * as schema from '../db/schema/index';
 import { migrateDatabase } from '../scripts/lib/migrate';
 import { startPostgres } from '../scripts/lib/postgres';
-import { issueAccessToken } from '../workers/services/auth/tokens';
+import { benchSession, openBenchSessions, type BenchSession } from './lib/sessions';
 import { shardFor } from '../workers/shards';
 import { newOrderNumber } from '../domain/order';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
@@ -76,6 +76,8 @@ interface Fixture {
   cityId: string;
   driverTokens: { driverId: string; token: string }[];
   customerToken: string;
+  /** Opened in the runtime once it is up (bench/lib/sessions.ts). */
+  sessions: BenchSession[];
   orders: { id: string; pickup: { lat: number; lng: number }; dropoff: { lat: number; lng: number } }[];
   start: { lat: number; lng: number }[];
 }
@@ -109,9 +111,10 @@ async function seed(url: string): Promise<Fixture> {
         deliveryPin: '1234', trackingToken: randomBytes(16).toString('hex'),
       })),
     );
-    const driverTokens = await Promise.all(driverIds.map(async (driverId, i) => ({ driverId, token: (await issueAccessToken(SIGNING, { sub: userIds[i]!, role: 'driver', did: driverId })).token })));
-    const customerToken = (await issueAccessToken(SIGNING, { sub: customerId, role: 'customer' })).token;
-    return { cityId, driverTokens, customerToken, orders, start };
+    const driverSessions = await Promise.all(driverIds.map((driverId, i) => benchSession(SIGNING, { sub: userIds[i]!, role: 'driver', did: driverId })));
+    const driverTokens = driverSessions.map((s, i) => ({ driverId: driverIds[i]!, token: s.token }));
+    const customer = await benchSession(SIGNING, { sub: customerId, role: 'customer' });
+    return { cityId, driverTokens, customerToken: customer.token, orders, start, sessions: [...driverSessions, customer] };
   } finally {
     await client.end();
   }
@@ -200,6 +203,7 @@ export async function run(): Promise<BenchRow[]> {
     server = createTestHarness({ root: ROOT, workers: [{ configPath: CONFIG, prebuiltWorkerDir: outdir, vars: { APP_ENV: 'bench', PUBLIC_BASE_URL: 'https://bench.example' }, secrets: { JWT_SIGNING_KEYS: SIGNING } }] });
     const { url } = await server.listen();
     const connect = connectVia(server.getWorker() as never, url.origin);
+    await openBenchSessions(() => server!.getWorker().getEnv(), f.sessions);
     // The shard's RPC from Node, through Miniflare's proxy of the Worker's bindings.
     type ShardRpc = { stats(): Promise<unknown>; dispatch(request: unknown): Promise<unknown> };
     const env = (await server.getWorker().getEnv()) as unknown as { CITY_SHARD: { getByName(name: string): ShardRpc } };

@@ -4,6 +4,7 @@ import { log } from '../domain/log';
 export { CityShard } from '../durable-objects/city-shard/CityShard';
 export { RateLimiter } from '../durable-objects/rate-limiter/RateLimiter';
 export { MerchantFeed } from '../durable-objects/merchant-feed/MerchantFeed';
+export { AccountSessions } from '../durable-objects/account-sessions/AccountSessions';
 export { OrderCommands } from './order-commands';
 
 const app = createApp();

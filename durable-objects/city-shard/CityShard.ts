@@ -40,6 +40,7 @@ import { dispatchLogOf, snapshotOf, trackingOf, watcherGreeting, type DispatchLo
 import { ShardWriter } from './writer';
 import { closeFor, FrameGuard, SOCKET_CAPS, tooManySockets } from '../socket-limits';
 import { log } from '../../domain/log';
+import { SESSION_ENDED_CLOSE, SESSION_HEADERS, socketInSessions } from '../../domain/live-sessions';
 
 export interface ShardStats {
   drivers: number;
@@ -260,7 +261,15 @@ export class CityShard extends DurableObject<Env> {
         safeClose(old, CLOSE.replaced, 'replaced by a newer connection');
       }
       this.ctx.acceptWebSocket(server, [driverTag(driverId), 'drivers']);
-      const attachment: Attachment = { v: PROTOCOL_VERSION, role: 'driver', driverId, vehicle: isVehicle(vehicle) ? vehicle : 'car' };
+      const userId = request.headers.get(SESSION_HEADERS.userId);
+      const sid = request.headers.get(SESSION_HEADERS.sessionId);
+      const attachment: Attachment = {
+        v: PROTOCOL_VERSION,
+        role: 'driver',
+        driverId,
+        vehicle: isVehicle(vehicle) ? vehicle : 'car',
+        ...(userId && sid ? { userId, sid } : {}),
+      };
       server.serializeAttachment(attachment);
       this.sockets.add(server, attachment);
       this.step({ type: 'driver.connected', driverId, vehicle: attachment.vehicle });
@@ -345,6 +354,23 @@ export class CityShard extends DurableObject<Env> {
   }
 
   // ---- RPC: what the Worker calls ------------------------------------------------
+
+  /**
+   * The driver's sessions ended (logout, password change, erasure): their
+   * channel is closed with 4401 at once and the driver counts as gone, as if
+   * the phone had dropped the connection. Returns how many sockets closed.
+   */
+  endDriverSessions(driverId: string, userId: string, sessions: string[] | 'all', _reason: string): number {
+    let closed = 0;
+    for (const ws of [...this.sockets.ofDriver(driverId)]) {
+      const a = this.sockets.attachment(ws);
+      if (a?.role !== 'driver' || !socketInSessions(a, userId, sessions)) continue;
+      safeClose(ws, SESSION_ENDED_CLOSE.code, SESSION_ENDED_CLOSE.reason);
+      this.socketGone(ws);
+      closed++;
+    }
+    return closed;
+  }
 
   ping(): 'pong' {
     return 'pong';

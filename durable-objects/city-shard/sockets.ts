@@ -5,7 +5,10 @@
 import type { Vehicle } from './matching';
 import { PROTOCOL_VERSION } from './protocol';
 
-export type Attachment = { v: 1; role: 'driver'; driverId: string; vehicle: Vehicle } | { v: 1; role: 'watcher'; orderId: string };
+export type Attachment =
+  /** `userId`/`sid`: the session that opened the channel; its end closes it (ADR 0082). Absent on sockets opened before. */
+  | { v: 1; role: 'driver'; driverId: string; vehicle: Vehicle; userId?: string; sid?: string }
+  | { v: 1; role: 'watcher'; orderId: string };
 
 export const driverTag = (driverId: string) => `driver:${driverId}`;
 export const orderTag = (orderId: string) => `order:${orderId}`;

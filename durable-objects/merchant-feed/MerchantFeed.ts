@@ -5,6 +5,7 @@ import { missingEvents } from './order-log';
 import { FeedRepository } from './storage';
 import { closeFor, FrameGuard, SOCKET_CAPS, tooManySockets } from '../socket-limits';
 import { log } from '../../domain/log';
+import { SESSION_ENDED_CLOSE, SESSION_HEADERS, socketInSessions } from '../../domain/live-sessions';
 
 /** How often the alarm prunes events past the retention window. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
@@ -13,6 +14,18 @@ interface SocketAttachment {
   v: 1;
   merchantId: string;
   connectedAt: number;
+  /** The signed-in user and session that opened it (absent for an API key): ended sessions close it (ADR 0082). */
+  userId?: string;
+  sid?: string;
+}
+
+function attachmentOf(ws: WebSocket): SocketAttachment | null {
+  try {
+    const a = ws.deserializeAttachment() as SocketAttachment | null;
+    return a && a.v === 1 ? a : null;
+  } catch {
+    return null;
+  }
 }
 
 export interface FeedStats {
@@ -107,7 +120,9 @@ export class MerchantFeed extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
-    server.serializeAttachment({ v: 1, merchantId, connectedAt: Date.now() } satisfies SocketAttachment);
+    const userId = request.headers.get(SESSION_HEADERS.userId) ?? undefined;
+    const sid = request.headers.get(SESSION_HEADERS.sessionId) ?? undefined;
+    server.serializeAttachment({ v: 1, merchantId, connectedAt: Date.now(), ...(userId && sid ? { userId, sid } : {}) } satisfies SocketAttachment);
 
     // Catch-up runs with no await between reading the backlog and accepting the
     // socket, so no publish can slip in between: nothing missed, nothing twice.
@@ -121,6 +136,26 @@ export class MerchantFeed extends DurableObject<Env> {
     }
     this.trySend(server, { type: 'live', seq: latestSeq });
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * RPC from the Worker when sessions end (logout, password change, erasure,
+   * removal from the staff): their sockets are closed with 4401 at once.
+   * Returns how many were closed.
+   */
+  endSessions(userId: string, sessions: string[] | 'all', _reason: string): number {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = attachmentOf(ws);
+      if (!a || !socketInSessions(a, userId, sessions)) continue;
+      try {
+        ws.close(SESSION_ENDED_CLOSE.code, SESSION_ENDED_CLOSE.reason);
+        closed++;
+      } catch {
+        // Already closing.
+      }
+    }
+    return closed;
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

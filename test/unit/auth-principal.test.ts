@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { merchantAccess, type Principal } from '../../workers/services/auth/principal';
 
-const owner: Principal = { type: 'user', userId: 'usr_o', role: 'merchant', merchantId: 'mer_a', merchantRole: 'owner' };
+const owner: Principal = { type: 'user', userId: 'usr_o', role: 'merchant', merchantId: 'mer_a', merchantRole: 'owner', sessionId: 'fam_o' };
 const manager: Principal = { ...owner, userId: 'usr_m', merchantRole: 'manager' };
 const staff: Principal = { ...owner, userId: 'usr_s', merchantRole: 'staff' };
 const apiKey: Principal = { type: 'api_key', keyId: 'key_k', merchantId: 'mer_a', role: 'merchant' };
-const unattached: Principal = { type: 'user', userId: 'usr_u', role: 'merchant' };
-const customer: Principal = { type: 'user', userId: 'usr_c', role: 'customer' };
-const ops: Principal = { type: 'user', userId: 'usr_x', role: 'ops' };
+const unattached: Principal = { type: 'user', userId: 'usr_u', role: 'merchant', sessionId: 'fam_u' };
+const customer: Principal = { type: 'user', userId: 'usr_c', role: 'customer', sessionId: 'fam_c' };
+const ops: Principal = { type: 'user', userId: 'usr_x', role: 'ops', sessionId: 'fam_x' };
 
 describe('merchantAccess', () => {
   it('lets only the owner manage API keys and staff', () => {

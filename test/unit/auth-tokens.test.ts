@@ -65,9 +65,25 @@ describe('access tokens', () => {
   it('refuse a token for another audience or issuer, or with an unknown role', async () => {
     const secret = new TextEncoder().encode('a'.repeat(40));
     const sign = (c: Record<string, unknown>, iss: string, aud: string) =>
-      new SignJWT(c).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setIssuer(iss).setAudience(aud).setExpirationTime('5m').sign(secret);
+      new SignJWT(c).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setIssuer(iss).setAudience(aud).setIssuedAt().setExpirationTime('5m').sign(secret);
+    expect(await reason(verifyAccessToken(KEYS_V1, await sign(claims, 'delivery-platform', 'delivery-platform-api')))).toBe('accepted');
     expect(await reason(verifyAccessToken(KEYS_V1, await sign(claims, 'someone-else', 'delivery-platform-api')))).toBe('invalid');
     expect(await reason(verifyAccessToken(KEYS_V1, await sign(claims, 'delivery-platform', 'another-api')))).toBe('invalid');
     expect(await reason(verifyAccessToken(KEYS_V1, await sign({ ...claims, role: 'root' }, 'delivery-platform', 'delivery-platform-api')))).toBe('invalid');
+  });
+
+  it('refuse a token signed with the real key that lacks exp, iat, sid or sub, or claims more than 15 minutes of life (ADR 0082)', async () => {
+    const secret = new TextEncoder().encode('a'.repeat(40));
+    const now = Math.floor(Date.now() / 1000);
+    const full = { ...claims, iss: 'delivery-platform', aud: 'delivery-platform-api', iat: now, exp: now + 300 };
+    const sign = (c: Record<string, unknown>) => new SignJWT(c).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).sign(secret);
+    expect(await reason(verifyAccessToken(KEYS_V1, await sign(full)))).toBe('accepted');
+    for (const missing of ['exp', 'iat', 'sid', 'sub', 'iss', 'aud'] as const) {
+      const { [missing]: _gone, ...rest } = full;
+      expect(await reason(verifyAccessToken(KEYS_V1, await sign(rest))), missing).not.toBe('accepted');
+    }
+    expect(await reason(verifyAccessToken(KEYS_V1, await sign({ ...full, sid: '' })))).toBe('invalid');
+    expect(await reason(verifyAccessToken(KEYS_V1, await sign({ ...full, exp: now + 86_400 })))).toBe('invalid');
+    expect(await reason(verifyAccessToken(KEYS_V1, await sign({ ...full, iat: now + 120, exp: now + 400 })))).toBe('invalid');
   });
 });

@@ -37,7 +37,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { orders } from '../../db/schema/index';
 import { startSession } from '../../workers/services/auth/sessions';
-import { issueAccessToken } from '../../workers/services/auth/tokens';
+import { sessionToken } from './helpers/sessions';
 import { PASSWORD, createApiKey, createOps, register, registrationBody, testDb, uniqueEmail } from './auth-helpers';
 import { freshStaffMember, type World } from './authz-matrix.world';
 import { matrixDeadLetter, matrixDelivery, matrixDevice, matrixEndpoint, matrixWebhookBody } from './helpers/notification-matrix';
@@ -122,7 +122,7 @@ async function freshCallerOf({ world, role }: ResolveContext): Promise<string | 
       return (await register(role, world.cityId)).accessToken;
     case 'merchantStaff': {
       const userId = await freshStaffMember(world.owner);
-      return (await issueAccessToken(env.JWT_SIGNING_KEYS, { sub: userId, role: 'merchant', mid: world.owner.user.merchantId!, mrole: 'staff' })).token;
+      return sessionToken({ sub: userId, role: 'merchant', mid: world.owner.user.merchantId!, mrole: 'staff' });
     }
     case 'ops':
       return (await createOps()).accessToken;

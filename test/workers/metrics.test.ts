@@ -2,11 +2,10 @@ import { env, exports } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../workers/index';
-import { issueAccessToken } from '../../workers/services/auth/tokens';
+import { sessionToken } from './helpers/sessions';
 
 const call = (headers: Record<string, string> = {}) => exports.default.fetch(new Request('http://platform.test/metrics', { headers }));
-const tokenFor = async (role: 'customer' | 'ops') =>
-  (await issueAccessToken(env.JWT_SIGNING_KEYS, { sub: `usr_metrics${role}000000000`, role })).token;
+const tokenFor = (role: 'customer' | 'ops') => sessionToken({ sub: `usr_metrics${role}000000000`, role });
 
 describe('GET /metrics', () => {
   it('refuses anonymous callers (401) and non-operators (403)', async () => {

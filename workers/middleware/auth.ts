@@ -6,6 +6,52 @@ import { problems } from '../problem';
 import { API_KEY_PATTERN, hashApiKey } from '../services/auth/api-keys';
 import { merchantAccess, type MerchantCapability, type Principal, type UserRole } from '../services/auth/principal';
 import { InvalidTokenError, verifyAccessToken } from '../services/auth/tokens';
+import { sessionRegistryFrom, SessionRegistryUnavailableError, type SessionRegistry } from '../services/auth/session-registry';
+import { log } from '../../domain/log';
+
+/** The session registry of a request (ADR 0082). */
+export const sessionsOf = (c: { env: Pick<Env, 'ACCOUNT_SESSIONS'> }): SessionRegistry => sessionRegistryFrom(c.env);
+
+/** Turns a registry outage into a 503: an access token is never honoured unchecked. */
+export async function withSessions<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SessionRegistryUnavailableError) {
+      log.warn('session registry unavailable', { error: error.cause });
+      throw problems.unavailable('Sessions cannot be checked right now; try again shortly.', 2);
+    }
+    throw error;
+  }
+}
+
+const SESSION_ENDED: Record<string, string> = {
+  unknown: 'The session of this access token is not known; sign in again (or refresh).',
+  revoked: 'The session of this access token has ended; sign in again.',
+  expired: 'The session of this access token has expired; sign in again.',
+  account_erased: 'The account no longer exists.',
+};
+
+/**
+ * A verified access token is honoured only while its session is live: one
+ * call to the account's AccountSessions object (a primary-key read there).
+ */
+async function principalFromAccessToken(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0], token: string): Promise<Principal> {
+  let principal: Principal;
+  try {
+    principal = await verifyAccessToken(c.env.JWT_SIGNING_KEYS, token);
+  } catch (error) {
+    if (error instanceof InvalidTokenError) {
+      throw problems.unauthorized(error.reason === 'expired' ? 'The access token has expired.' : 'The access token is not valid.');
+    }
+    throw error;
+  }
+  if (principal.type !== 'user') throw problems.unauthorized('The access token is not valid.');
+  const { userId, sessionId } = principal;
+  const outcome = await withSessions(() => sessionsOf(c).check(userId, sessionId));
+  if (!outcome.live) throw problems.unauthorized(SESSION_ENDED[outcome.reason] ?? SESSION_ENDED.revoked);
+  return principal;
+}
 
 function bearerFrom(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -30,8 +76,9 @@ async function principalFromApiKey(c: Parameters<Parameters<typeof createMiddlew
 }
 
 /**
- * Resolves the caller, when credentials are present: a JWT access token or a
- * merchant API key in `Authorization: Bearer`. On WebSocket upgrades only,
+ * Resolves the caller, when credentials are present: a JWT access token (its
+ * session checked live, ADR 0082) or a merchant API key (checked not revoked)
+ * in `Authorization: Bearer`. On WebSocket upgrades only,
  * `?access_token=` is accepted too (browsers cannot set headers there, RFC 6750).
  * Bad credentials are a 401 even on public routes, so a client learns its token
  * is wrong instead of silently getting the anonymous view.
@@ -45,14 +92,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     if (API_KEY_PATTERN.test(token)) {
       c.set('principal', await principalFromApiKey(c, token));
     } else {
-      try {
-        c.set('principal', await verifyAccessToken(c.env.JWT_SIGNING_KEYS, token));
-      } catch (error) {
-        if (error instanceof InvalidTokenError) {
-          throw problems.unauthorized(error.reason === 'expired' ? 'The access token has expired.' : 'The access token is not valid.');
-        }
-        throw error;
-      }
+      c.set('principal', await principalFromAccessToken(c, token));
     }
   }
   await next();

@@ -6,7 +6,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { principalOf, requireAuth } from '../middleware/auth';
+import { principalOf, requireAuth, sessionsOf, withSessions } from '../middleware/auth';
 import { clientIp, limiterOf, rateLimit, throttled, withLimiter } from '../middleware/rate-limit';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
@@ -15,7 +15,9 @@ import { recordAudit, actorOf, SYSTEM_ACTOR } from '../services/audit';
 import { loadIdentity, loadUserView, type Identity } from '../services/auth/accounts';
 import { attemptLogin } from '../services/auth/login';
 import { registerAccount } from '../services/auth/registration';
-import { familyOfToken, revokeFamily, rotateRefreshToken, startSession } from '../services/auth/sessions';
+import { endSession } from '../services/auth/revocation';
+import { familyOfToken, revokeFamily, rotateRefreshToken, startSession, type IssuedRefreshToken } from '../services/auth/sessions';
+import { liveSocketCloser } from '../services/auth/socket-revocation';
 import { RULES } from '../services/auth/throttle';
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../services/auth/tokens';
 
@@ -77,7 +79,7 @@ const logout = createRoute({
   tags: ['Identity'],
   summary: 'Sign out: revoke the refresh-token family of this session',
   description:
-    'Who may call: a signed-in user (access token; an API key gets 403). Revokes the family the access token was issued in and, when a refresh token of the caller is given, its family too. The access token itself stays valid until it expires (at most 15 minutes).',
+    'Who may call: a signed-in user (access token; an API key gets 403). Ends the session the access token was issued in and, when a refresh token of the caller is given, its session too: their refresh tokens are revoked, every access token of those sessions is refused from the next request on (401), and the live sockets opened in them (merchant feed, driver channel) are closed with 4401.',
   middleware: [requireAuth()] as const,
   request: { body: { required: false, content: { 'application/json': { schema: LogoutBodySchema } } } },
   responses: {
@@ -98,9 +100,16 @@ async function tokensFor(c: Context<AppEnv>, identity: Identity, familyId: strin
   return { accessToken: token, tokenType: 'Bearer' as const, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
 }
 
-/** A new session: its first refresh token, an access token and the user, fetched side by side. */
-async function newSessionBody(c: Context<AppEnv>, identity: Identity, refresh: Promise<{ token: string; familyId: string }>) {
-  const [session, user] = await Promise.all([refresh, loadUserView(c.var.db(), identity)]);
+/** Opens the session in the account's registry (ADR 0082): its access tokens are honoured from now on. */
+async function openSession(c: Context<AppEnv>, userId: string, refresh: IssuedRefreshToken): Promise<IssuedRefreshToken> {
+  const opened = await withSessions(() => sessionsOf(c).open(userId, refresh.familyId, refresh.expiresAt));
+  if (!opened.opened) throw problems.unauthorized(opened.reason === 'account_erased' ? 'The account no longer exists.' : 'This session has ended; sign in again.');
+  return refresh;
+}
+
+/** A new session: its first refresh token (opened in the registry), an access token and the user, fetched side by side. */
+export async function newSessionBody(c: Context<AppEnv>, identity: Identity, refresh: Promise<IssuedRefreshToken>) {
+  const [session, user] = await Promise.all([refresh.then((r) => openSession(c, identity.userId, r)), loadUserView(c.var.db(), identity)]);
   if (!user) throw problems.unauthorized();
   return { user, ...(await tokensFor(c, identity, session.familyId)), refreshToken: session.token };
 }
@@ -138,6 +147,7 @@ export const authRoutes = createRouter()
     const outcome = await db.transaction(async (tx) => {
       const result = await rotateRefreshToken(tx, refreshToken);
       if (result.kind === 'reused') {
+        await withSessions(() => sessionsOf(c).revoke(result.userId, result.familyId, 'refresh_reuse'));
         await recordAudit(tx, {
           actor: SYSTEM_ACTOR,
           action: 'auth.refresh_reuse',
@@ -156,6 +166,13 @@ export const authRoutes = createRouter()
       await revokeFamily(db, outcome.refresh.familyId);
       throw problems.unauthorized('The account no longer exists.');
     }
+    // Extends the session in the registry, or adopts a family opened before it existed; a session
+    // the registry knows as revoked never comes back, whatever Postgres says.
+    const opened = await withSessions(() => sessionsOf(c).open(identity.userId, outcome.refresh.familyId, outcome.refresh.expiresAt));
+    if (!opened.opened) {
+      await revokeFamily(db, outcome.refresh.familyId);
+      throw problems.unauthorized('This session has ended; sign in again.');
+    }
     return c.json({ ...(await tokensFor(c, identity, outcome.refresh.familyId)), refreshToken: outcome.refresh.token }, 200);
   })
   .openapi(logout, async (c) => {
@@ -163,14 +180,18 @@ export const authRoutes = createRouter()
     if (principal.type !== 'user') throw problems.forbidden('API keys have no session to sign out of.');
     const body = c.req.valid('json');
     const db = c.var.db();
-    const families = new Set<string>();
-    if (principal.sessionId) families.add(principal.sessionId);
+    const families = new Set<string>([principal.sessionId]);
     if (body.refreshToken) {
       const family = await familyOfToken(db, body.refreshToken, principal.userId);
       if (family) families.add(family);
     }
+    const deps = { sessions: sessionsOf(c), sockets: liveSocketCloser(c.env, db) };
+    const holder = { userId: principal.userId, ...(principal.merchantId ? { merchantIds: [principal.merchantId] } : {}), ...(principal.driverId ? { driverId: principal.driverId } : {}) };
     let revoked = 0;
-    for (const family of families) revoked += await revokeFamily(db, family);
+    for (const family of families) {
+      await withSessions(() => endSession(deps, holder, family, 'logout'));
+      revoked += await revokeFamily(db, family);
+    }
     await recordAudit(db, {
       actor: actorOf(principal),
       action: 'auth.logout',

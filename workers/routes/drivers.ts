@@ -122,7 +122,9 @@ export const driverRoutes = createRouter()
     const driver = await driverOf(c);
     const position = lat !== undefined && lng !== undefined ? { lat, lng } : null;
     try {
-      return (await forwardDriverChannel(c.env, c.req.raw, driver, position)) as never;
+      const principal = principalOf(c);
+      const session = principal.type === 'user' ? { userId: principal.userId, sessionId: principal.sessionId } : undefined;
+      return (await forwardDriverChannel(c.env, c.req.raw, driver, position, session)) as never;
     } catch (error) {
       throw shardDown(error);
     }

@@ -13,6 +13,7 @@ import { Problem } from '../problem';
 import { MerchantIdParam } from '../schemas/catalog';
 import { merchantFeedStub } from '../services/merchant-feed';
 import { liveUpgrade } from '../services/live-sockets';
+import { SESSION_HEADERS } from '../../domain/live-sessions';
 
 const live = createRoute({
   method: 'get',
@@ -47,6 +48,13 @@ export const merchantLiveRoutes = createRouter().openapi(live, async (c) => {
   const headers = new Headers(c.req.raw.headers);
   headers.set('X-Merchant-Id', id);
   headers.delete('Authorization');
+  // Who opened it, so an ended session closes it (ADR 0082); never what the client sent under these names.
+  headers.delete(SESSION_HEADERS.userId);
+  headers.delete(SESSION_HEADERS.sessionId);
+  if (principal.type === 'user') {
+    headers.set(SESSION_HEADERS.userId, principal.userId);
+    headers.set(SESSION_HEADERS.sessionId, principal.sessionId);
+  }
   const url = new URL(c.req.url);
   url.searchParams.delete('access_token');
   return (await liveUpgrade(merchantFeedStub(c.env, id).fetch(new Request(url, { headers })))) as never;

@@ -5,7 +5,7 @@
  * {id} get 403; anyone acting for another merchant gets 404; other roles 403.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { assertMerchantAccess, principalOf, requireAuth } from '../middleware/auth';
+import { assertMerchantAccess, principalOf, requireAuth, sessionsOf, withSessions } from '../middleware/auth';
 import { clientIp } from '../middleware/rate-limit';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
@@ -13,6 +13,7 @@ import { pageQuery } from '../schemas/common';
 import { EmailSchema, PasswordSchema, PersonNameSchema, PhoneSchema } from '../schemas/identity';
 import { actorOf } from '../services/audit';
 import { addStaff, changeStaffRole, listStaff, removeStaff } from '../services/auth/staff';
+import { liveSocketCloser } from '../services/auth/socket-revocation';
 import { IdText } from '../schemas/text';
 
 const MerchantParam = z.object({
@@ -79,7 +80,7 @@ const change = createRoute({
   path: '/v1/merchants/{id}/staff/{userId}',
   tags: ['Identity'],
   summary: "Change a staff member's role",
-  description: `${who} The owner's own role cannot change (409). The member's sessions are revoked so the new role applies at the next sign-in. Audited (merchant.staff_role_change).`,
+  description: `${who} The owner's own role cannot change (409). Every session of the member ends at once (its access tokens get 401 from the next request, its live feed sockets close with 4401), so the new role applies at the next sign-in. Audited (merchant.staff_role_change).`,
   middleware: [requireAuth('merchant')] as const,
   request: {
     params: MemberParams,
@@ -96,7 +97,7 @@ const remove = createRoute({
   path: '/v1/merchants/{id}/staff/{userId}',
   tags: ['Identity'],
   summary: 'Remove a staff member',
-  description: `${who} The membership ends and the member's sessions are revoked; the account stays (it may still sign in, but acts for no business). The owner cannot be removed (409). Audited (merchant.staff_remove).`,
+  description: `${who} The membership ends and every session of the member ends at once (its access tokens get 401 from the next request, its live feed sockets close with 4401); the account stays (it may still sign in, but acts for no business). The owner cannot be removed (409). Audited (merchant.staff_remove).`,
   middleware: [requireAuth('merchant')] as const,
   request: { params: MemberParams },
   responses: {
@@ -128,7 +129,9 @@ export const merchantStaffRoutes = createRouter()
     const principal = principalOf(c);
     assertMerchantAccess(principal, id, 'staff');
     const { role } = c.req.valid('json');
-    const outcome = await changeStaffRole(c.var.db(), id, userId, role, { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId });
+    const db = c.var.db();
+    const revocation = { sessions: sessionsOf(c), sockets: liveSocketCloser(c.env, db) };
+    const outcome = await withSessions(() => changeStaffRole(db, id, userId, role, { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId }, revocation));
     if (outcome.kind === 'not_found') throw problems.notFound('No such member.');
     if (outcome.kind === 'owner') throw ownerProblem();
     return c.json(outcome.member, 200);
@@ -137,7 +140,9 @@ export const merchantStaffRoutes = createRouter()
     const { id, userId } = c.req.valid('param');
     const principal = principalOf(c);
     assertMerchantAccess(principal, id, 'staff');
-    const outcome = await removeStaff(c.var.db(), id, userId, { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId });
+    const db = c.var.db();
+    const revocation = { sessions: sessionsOf(c), sockets: liveSocketCloser(c.env, db) };
+    const outcome = await withSessions(() => removeStaff(db, id, userId, { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId }, revocation));
     if (outcome.kind === 'not_found') throw problems.notFound('No such member.');
     if (outcome.kind === 'owner') throw ownerProblem();
     return c.body(null, 204);

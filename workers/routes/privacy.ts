@@ -3,7 +3,8 @@
  * portability (Art. 15/20) and of erasure (Art. 17). See workers/services/privacy.ts.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { principalOf, requireAuth } from '../middleware/auth';
+import { principalOf, requireAuth, sessionsOf, withSessions } from '../middleware/auth';
+import { liveSocketCloser } from '../services/auth/socket-revocation';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { recordAudit, userActor } from '../services/audit';
@@ -32,7 +33,7 @@ const eraseMe = createRoute({
     'Who may call: any signed-in user, for itself only. Personal data is deleted or blanked; orders, payments and logs kept for legal reasons lose the link to the person. Refused with 409 while an order of the caller is in progress, or while the caller owns a business.',
   middleware: [requireAuth()] as const,
   responses: {
-    204: { description: 'Erased; every session of the account is revoked' },
+    204: { description: 'Erased; every session of the account has ended: its access tokens get 401 from the next request, its live sockets are closed with 4401' },
     ...problemResponses(401, 403, 409),
   },
 });
@@ -55,7 +56,7 @@ export const privacyRoutes = createRouter()
   .openapi(eraseMe, async (c) => {
     const principal = userIdOf(c);
     const db = c.var.db();
-    await erasePersonalData(db, principal.userId, c.env.PROOF_PHOTOS);
+    await withSessions(() => erasePersonalData(db, principal.userId, c.env.PROOF_PHOTOS, { sessions: sessionsOf(c), sockets: liveSocketCloser(c.env, db) }));
     // No personal data in the entry: the id now names nobody.
     await recordAudit(db, { actor: userActor(principal.userId, principal.role), action: 'account.erased', target: { type: 'user', id: principal.userId }, requestId: c.var.requestId });
     return c.body(null, 204);

@@ -21,6 +21,7 @@ import { distanceM } from '../../durable-objects/city-shard/geo';
 import { DEFAULT_POLICY, type Vehicle } from '../../durable-objects/city-shard/matching';
 import type { DispatchState, OrderStatus } from '../../durable-objects/city-shard/protocol';
 import { MAX_NEIGHBOURS, SHARD_HEADERS } from '../../durable-objects/city-shard/rpc';
+import { SESSION_HEADERS } from '../../domain/live-sessions';
 import { neighbourShards, shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../shards';
 
 const CITY_CACHE_MS = 5 * 60_000;
@@ -78,12 +79,25 @@ export type ShardEnv = Pick<Env, 'CITY_SHARD'>;
 export const shardAt = (env: ShardEnv, city: CityGeometry, position: LatLng | null) => shardStub(env, shardFor(city, position));
 
 /** Forwards a driver's WebSocket upgrade, untouched, to the shard of its position (the city centre when unknown). */
-export function forwardDriverChannel(env: ShardEnv, request: Request, driver: DriverProfile, position: LatLng | null): Promise<Response> {
+export function forwardDriverChannel(
+  env: ShardEnv,
+  request: Request,
+  driver: DriverProfile,
+  position: LatLng | null,
+  session?: { userId: string; sessionId: string },
+): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.delete('Authorization');
   headers.set(SHARD_HEADERS.role, 'driver');
   headers.set(SHARD_HEADERS.driverId, driver.driverId);
   headers.set(SHARD_HEADERS.vehicle, driver.vehicle);
+  // The session that opens it, so its end closes the channel (ADR 0082); never what the client sent.
+  headers.delete(SESSION_HEADERS.userId);
+  headers.delete(SESSION_HEADERS.sessionId);
+  if (session) {
+    headers.set(SESSION_HEADERS.userId, session.userId);
+    headers.set(SESSION_HEADERS.sessionId, session.sessionId);
+  }
   const url = new URL(request.url);
   url.searchParams.delete('access_token');
   return shardAt(env, driver.city, position).fetch(new Request(url, { headers }));

@@ -11,6 +11,9 @@ import { outbox, type NewOutboxMessage } from '../../db/schema/index';
 import type { Database } from '../../db/client';
 import type { OrderEventType, PaymentEventType } from '../../domain/order';
 
+/** Security notices to the account's owner, by email (ADR 0084). */
+export type AccountNoticeType = 'account.sign_in_failures' | 'account.password_changed';
+
 /** A transaction handle or the database: anything drizzle can insert with. */
 export type Executor = Pick<Database, 'insert'>;
 
@@ -18,12 +21,14 @@ export type OutboxTopic =
   | OrderEventType
   | PaymentEventType
   /** Internal: a notification failed for good after it was sent (Twilio's callback); try the next channel. */
-  | 'notification.fallback';
+  | 'notification.fallback'
+  /** Internal: security notices to an account's owner (services/notifications/account-notices.ts). */
+  | AccountNoticeType;
 
 export interface OutboxEvent {
   id: string;
   topic: OutboxTopic;
-  aggregateType: 'order' | 'payment' | 'notification';
+  aggregateType: 'order' | 'payment' | 'notification' | 'user';
   aggregateId: string;
   payload: Record<string, unknown>;
   createdAt: Date;

@@ -14,6 +14,7 @@ import {
   orderStatusEvents, passwordCredentials, payments, proofPhotos, refreshTokens, refunds, userProfiles, users,
 } from '../../db/schema/index';
 import { problems } from '../problem';
+import { endAccount, type RevocationDeps } from './auth/revocation';
 import { deleteProofPhotosOfCustomer } from './proof-photos/store';
 import { proofPhotoUrl } from './proof-photos/urls';
 
@@ -85,10 +86,11 @@ export async function exportPersonalData(db: Database, userId: string, publicBas
 
 /**
  * Erases the caller. Refused (409) while the account is needed for an order in progress or owns a business.
+ * Every session ends first, and for good once the data is gone (ADR 0082).
  * The delivery proof photos of the caller's orders go first (R2 objects, then their rows): an object store
  * cannot join the transaction, and a photo must not outlive a failed erasure.
  */
-export async function erasePersonalData(db: Database, userId: string, proofPhotos: R2Bucket): Promise<void> {
+export async function erasePersonalData(db: Database, userId: string, proofPhotos: R2Bucket, revocation: RevocationDeps): Promise<void> {
   const [driver] = await db.select({ id: drivers.id }).from(drivers).where(eq(drivers.userId, userId));
   const [open] = await db
     .select({ id: orders.id })
@@ -98,6 +100,11 @@ export async function erasePersonalData(db: Database, userId: string, proofPhoto
   if (open) throw problems.conflict('order-in-progress', 'An order of yours is still in progress; the account can be erased once it has ended.', { orderId: open.id });
   const [owner] = await db.select().from(merchantMembers).where(and(eq(merchantMembers.userId, userId), eq(merchantMembers.role, 'owner')));
   if (owner) throw problems.conflict('owner-of-business', 'You own a business on the platform: transfer or close it before erasing the account.');
+  const memberships = await db.select({ merchantId: merchantMembers.merchantId }).from(merchantMembers).where(eq(merchantMembers.userId, userId));
+  const holder = { userId, merchantIds: memberships.map((m) => m.merchantId), ...(driver ? { driverId: driver.id } : {}) };
+  // Access ends before anything is deleted (ADR 0082): no request of the account's sessions runs
+  // alongside its erasure, and one that cannot be refused (registry down) stops the erasure here.
+  await revocation.sessions.revokeAll(userId, 'erasure');
   await deleteProofPhotosOfCustomer(db, proofPhotos, userId);
 
   await db.transaction(async (tx) => {
@@ -122,4 +129,6 @@ export async function erasePersonalData(db: Database, userId: string, proofPhoto
     if (driver) await tx.update(drivers).set({ active: false }).where(eq(drivers.id, driver.id));
     await tx.update(users).set({ status: 'erased', erasedAt: new Date() }).where(and(eq(users.id, userId), notInArray(users.status, ['erased'])));
   });
+  // Then for good: any session opened meanwhile ends too, none opens again, and live sockets close.
+  await endAccount(revocation, holder);
 }

@@ -11,7 +11,7 @@ import { openDatabase } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { cities, drivers, merchantApiKeys, merchantMembers, merchants, orders, payments, products, userProfiles, users } from '../../../db/schema/index';
 import { generateApiKey, hashApiKey } from '../../../workers/services/auth/api-keys';
-import { issueAccessToken } from '../../../workers/services/auth/tokens';
+import { sessionToken } from './sessions';
 
 /**
  * One client on the test database for the whole test file: a client per call
@@ -57,13 +57,13 @@ export interface Customer {
 
 export async function createCustomer(name = 'Test Customer'): Promise<Customer> {
   const userId = await createUser('customer', name);
-  const { token } = await issueAccessToken(env.JWT_SIGNING_KEYS, { sub: userId, role: 'customer' });
+  const token = await sessionToken({ sub: userId, role: 'customer' });
   return { userId, token };
 }
 
 export async function createOps(): Promise<string> {
   const userId = await createUser('ops', 'Test Ops');
-  return (await issueAccessToken(env.JWT_SIGNING_KEYS, { sub: userId, role: 'ops' })).token;
+  return sessionToken({ sub: userId, role: 'ops' });
 }
 
 export interface TestMerchant {
@@ -87,7 +87,7 @@ export async function createMerchant(
     .insert(merchants)
     .values({ id: merchantId, cityId, name: `Shop ${merchantId.slice(-8)}`, kind: options.kind ?? 'restaurant', address: '1 Rue de Test', lat: location.lat, lng: location.lng, open: options.open ?? true, suspended: options.suspended ?? false });
   await db().insert(merchantMembers).values({ merchantId, userId: ownerId, role: 'owner' });
-  const ownerToken = (await issueAccessToken(env.JWT_SIGNING_KEYS, { sub: ownerId, role: 'merchant', mid: merchantId, mrole: 'owner' })).token;
+  const ownerToken = await sessionToken({ sub: ownerId, role: 'merchant', mid: merchantId, mrole: 'owner' });
   return {
     merchantId,
     cityId,
@@ -96,7 +96,7 @@ export async function createMerchant(
     async memberToken(role) {
       const userId = await createUser('merchant', role);
       await db().insert(merchantMembers).values({ merchantId, userId, role });
-      return (await issueAccessToken(env.JWT_SIGNING_KEYS, { sub: userId, role: 'merchant', mid: merchantId, mrole: role })).token;
+      return sessionToken({ sub: userId, role: 'merchant', mid: merchantId, mrole: role });
     },
     async apiKey() {
       const { key, prefix } = generateApiKey();
@@ -119,7 +119,7 @@ export async function createDriver(cityId: string): Promise<{ driverId: string; 
   const userId = await createUser('driver', 'Dana Driver');
   const driverId = newId('drv');
   await db().insert(drivers).values({ id: driverId, userId, cityId, vehicle: 'bike' });
-  const { token } = await issueAccessToken(env.JWT_SIGNING_KEYS, { sub: userId, role: 'driver', did: driverId });
+  const token = await sessionToken({ sub: userId, role: 'driver', did: driverId });
   return { driverId, token };
 }
 

@@ -24,7 +24,7 @@ import {
   users,
 } from '../../../db/schema/index';
 import worker from '../../../workers/index';
-import { issueAccessToken } from '../../../workers/services/auth/tokens';
+import { sessionToken } from './sessions';
 import type { EventEnvelope } from '../../../workers/services/events/envelope';
 
 /**
@@ -77,7 +77,7 @@ export async function createUser(
   await db().insert(userProfiles).values({ userId, email, name: options.name ?? `Test ${role}`, phone });
   if (options.prefs) await db().insert(notificationPreferences).values({ userId, ...options.prefs });
   for (const pushToken of options.pushTokens ?? []) await db().insert(devices).values({ id: newId('dev'), userId, pushToken, platform: 'android' });
-  const { token } = await issueAccessToken(env.JWT_SIGNING_KEYS, { sub: userId, role, ...claims });
+  const token = await sessionToken({ sub: userId, role, ...claims });
   return { userId, email, phone, token };
 }
 

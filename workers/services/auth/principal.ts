@@ -12,8 +12,8 @@ export type Principal =
       merchantRole?: MerchantStaffRole;
       /** Set for driver accounts. */
       driverId?: string;
-      /** The refresh-token family the access token was issued in (logout revokes it). */
-      sessionId?: string;
+      /** The refresh-token family the access token was issued in: checked live on every request (ADR 0082). */
+      sessionId: string;
     }
   | {
       /** A merchant server calling with an API key. */

@@ -3,7 +3,8 @@
  * The owner creates them with an initial password it hands over, and a
  * narrower role: `manager` or `staff` (see MERCHANT_CAPABILITIES). Nobody but
  * the owner manages staff, and the owner's own membership cannot be changed
- * or removed here. Every change is audited.
+ * or removed here (ownership moves with a transfer, services/merchants/ownership.ts).
+ * Every change is audited, and ends the member's sessions at once (ADR 0082).
  */
 import { and, asc, eq, gt, or } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
@@ -13,6 +14,7 @@ import { EmailTakenError, insertAccount } from './accounts';
 import { decodeCursor, encodeCursor } from './cursor';
 import { hashPassword } from './password';
 import type { MerchantStaffRole } from './principal';
+import { endAllSessions, type RevocationDeps } from './revocation';
 import { revokeAllSessions } from './sessions';
 
 export type StaffRole = Exclude<MerchantStaffRole, 'owner'>;
@@ -108,15 +110,25 @@ async function findMember(db: Pick<Database, 'select'>, merchantId: string, user
   return row;
 }
 
-export async function changeStaffRole(db: Database, merchantId: string, userId: string, role: StaffRole, audit: AuditContext): Promise<StaffChangeOutcome> {
+export async function changeStaffRole(
+  db: Database,
+  merchantId: string,
+  userId: string,
+  role: StaffRole,
+  audit: AuditContext,
+  revocation: RevocationDeps,
+): Promise<StaffChangeOutcome> {
   return db.transaction(async (tx) => {
     const member = await findMember(tx, merchantId, userId);
     if (!member) return { kind: 'not_found' as const };
     if (member.role === 'owner') return { kind: 'owner' as const };
     if (member.role !== role) {
       await tx.update(merchantMembers).set({ role }).where(and(eq(merchantMembers.merchantId, merchantId), eq(merchantMembers.userId, userId)));
-      // Sessions are revoked so the next token carries the new role (access tokens already out expire within 15 minutes).
+      // Every session ends at once (ADR 0082): the next sign-in carries the new role. Told before the
+      // commit, so a registry that cannot be reached rolls the change back (503) rather than leaving
+      // access tokens that still say the old role.
       await revokeAllSessions(tx, userId);
+      await endAllSessions(revocation, { userId, merchantIds: [merchantId] }, 'staff_role_changed');
       await recordAudit(tx, {
         ...audit,
         action: 'merchant.staff_role_change',
@@ -128,13 +140,21 @@ export async function changeStaffRole(db: Database, merchantId: string, userId: 
   });
 }
 
-export async function removeStaff(db: Database, merchantId: string, userId: string, audit: AuditContext): Promise<Exclude<StaffChangeOutcome, { kind: 'ok' }> | { kind: 'ok' }> {
+export async function removeStaff(
+  db: Database,
+  merchantId: string,
+  userId: string,
+  audit: AuditContext,
+  revocation: RevocationDeps,
+): Promise<Exclude<StaffChangeOutcome, { kind: 'ok' }> | { kind: 'ok' }> {
   return db.transaction(async (tx) => {
     const member = await findMember(tx, merchantId, userId);
     if (!member) return { kind: 'not_found' as const };
     if (member.role === 'owner') return { kind: 'owner' as const };
     await tx.delete(merchantMembers).where(and(eq(merchantMembers.merchantId, merchantId), eq(merchantMembers.userId, userId)));
     const revoked = await revokeAllSessions(tx, userId);
+    // The member's access tokens and feed sockets end now, not when they expire (ADR 0082).
+    await endAllSessions(revocation, { userId, merchantIds: [merchantId] }, 'staff_removed');
     await recordAudit(tx, {
       ...audit,
       action: 'merchant.staff_remove',

@@ -33,6 +33,8 @@ export const RULES = {
    * that order; the driver can still deliver with a proof photo.
    */
   deliveryPinFailuresPerOrder: { limit: 5, windowSeconds: 3600 },
+  /** Wrong current passwords when changing it, per signed-in user: a stolen access token does not become a password oracle. */
+  passwordChangeFailuresPerUser: { limit: 5, windowSeconds: 900 },
 } as const satisfies Record<string, WindowRule>;
 
 /** Failure counts at which a burst is written to the audit log (each crossed once per window). */
@@ -51,7 +53,7 @@ async function sha256Hex(text: string): Promise<string> {
  * The Durable Object name of a subject. Hashed, so object names (visible in
  * the dashboard and logs) carry no email address or IP.
  */
-export async function subjectName(kind: 'ip' | 'account' | 'order', value: string): Promise<string> {
+export async function subjectName(kind: 'ip' | 'account' | 'account_ip' | 'device' | 'user' | 'order', value: string): Promise<string> {
   return `${kind}:${await sha256Hex(`${kind}:${value}`)}`;
 }
 

@@ -45,8 +45,12 @@ export interface AccessClaims {
   mid?: string;
   mrole?: MerchantStaffRole;
   did?: string;
-  /** The refresh-token family (session) this token was issued in; logout revokes it. */
-  sid?: string;
+  /**
+   * The refresh-token family (session) this token was issued in. Required: every
+   * request checks it is still live (ADR 0082), so logout, erasure and staff
+   * removal end access at once.
+   */
+  sid: string;
 }
 
 export async function issueAccessToken(
@@ -75,7 +79,19 @@ export class InvalidTokenError extends Error {
 
 const ROLES: readonly UserRole[] = ['customer', 'merchant', 'driver', 'ops', 'admin'];
 
-/** Verifies signature, key id, issuer, audience and expiry; returns the principal. */
+/**
+ * Claims a token must carry, whoever signed it: a token signed with the real
+ * key but without `exp` (or without `sid`, which the per-request session check
+ * needs) is refused, not trusted for ever.
+ */
+const REQUIRED_CLAIMS = ['exp', 'iat', 'iss', 'aud', 'sub', 'sid'];
+
+/**
+ * Verifies signature, key id, algorithm, issuer, audience, expiry and issue
+ * time (not in the future, not older than a token's lifetime) and the
+ * required claims; returns the principal. Whether its session is still live
+ * is the auth middleware's second step.
+ */
 export async function verifyAccessToken(rawKeys: string, token: string, now?: number): Promise<Principal> {
   const keys = parseSigningKeys(rawKeys);
   try {
@@ -86,10 +102,21 @@ export async function verifyAccessToken(rawKeys: string, token: string, now?: nu
         if (!match) throw new InvalidTokenError('unknown_key');
         return match.key;
       },
-      { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], ...(now !== undefined ? { currentDate: new Date(now * 1000) } : {}) },
+      {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+        requiredClaims: REQUIRED_CLAIMS,
+        maxTokenAge: ACCESS_TOKEN_TTL_SECONDS,
+        ...(now !== undefined ? { currentDate: new Date(now * 1000) } : {}),
+      },
     );
     const role = payload.role as UserRole;
-    if (typeof payload.sub !== 'string' || !ROLES.includes(role)) throw new InvalidTokenError('invalid');
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || payload.sid.length === 0 || !ROLES.includes(role)) {
+      throw new InvalidTokenError('invalid');
+    }
+    // This issuer never signs a longer life; a token that claims one was not made here.
+    if (payload.exp! - payload.iat! > ACCESS_TOKEN_TTL_SECONDS) throw new InvalidTokenError('invalid');
     return {
       type: 'user',
       userId: payload.sub,
@@ -97,7 +124,7 @@ export async function verifyAccessToken(rawKeys: string, token: string, now?: nu
       ...(typeof payload.mid === 'string' ? { merchantId: payload.mid } : {}),
       ...(typeof payload.mrole === 'string' ? { merchantRole: payload.mrole as MerchantStaffRole } : {}),
       ...(typeof payload.did === 'string' ? { driverId: payload.did } : {}),
-      ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
+      sessionId: payload.sid,
     };
   } catch (error) {
     if (error instanceof InvalidTokenError) throw error;
