@@ -69,6 +69,8 @@ export const SECRETS = {
   JWT_SIGNING_KEYS: JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]),
   STRIPE_SECRET_KEY: `sk_test_bench_${randomBytes(8).toString('hex')}`,
   STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+  // Every order's PIN and tracking token are sealed under it (ADR 0083).
+  DATA_ENCRYPTION_KEYS: JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]),
 };
 
 interface Fixture {

@@ -71,6 +71,8 @@ const M_LNG = M_LAT * Math.cos((CENTER.lat * Math.PI) / 180);
 const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrangler'));
 const HARNESS = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version} via wrangler createTestHarness (deploy bundle${OBSERVABILITY ? '' : ', observability off'}), WebSockets from Node by dispatchFetch (no dev proxy), embedded Postgres`;
 const SIGNING = JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]);
+/** Orders' PINs and tracking tokens are sealed under it (ADR 0083). */
+const DATA_KEYS = JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]);
 
 interface Fixture {
   cityId: string;
@@ -200,7 +202,7 @@ export async function run(): Promise<BenchRow[]> {
     if (!OBSERVABILITY) writeFileSync(CONFIG, readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8').replace(/\[observability\]\nenabled = true/, '[observability]\nenabled = false'));
     bundleWorker(outdir);
     Object.assign(process.env, OFFLINE, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url });
-    server = createTestHarness({ root: ROOT, workers: [{ configPath: CONFIG, prebuiltWorkerDir: outdir, vars: { APP_ENV: 'bench', PUBLIC_BASE_URL: 'https://bench.example' }, secrets: { JWT_SIGNING_KEYS: SIGNING } }] });
+    server = createTestHarness({ root: ROOT, workers: [{ configPath: CONFIG, prebuiltWorkerDir: outdir, vars: { APP_ENV: 'bench', PUBLIC_BASE_URL: 'https://bench.example' }, secrets: { JWT_SIGNING_KEYS: SIGNING, DATA_ENCRYPTION_KEYS: DATA_KEYS } }] });
     const { url } = await server.listen();
     const connect = connectVia(server.getWorker() as never, url.origin);
     await openBenchSessions(() => server!.getWorker().getEnv(), f.sessions);

@@ -32,5 +32,7 @@ export default {
     sweep('payment reconciliation', async () => (await import('./services/payments/sweeps')).reconcilePaymentsNow(env, ctx));
     // Orders their merchant never accepts: escalated, then cancelled with a refund (ADR 0080).
     sweep('unaccepted orders', async () => (await import('./services/orders/unaccepted')).sweepUnacceptedOrdersNow(env, ctx));
+    // Secrets still in clear sealed, and (during a key rotation) rows under an older key sealed again (ADR 0083).
+    sweep('seal sweep', async () => (await import('./services/secrets/seal-sweep')).sealSweepNow(env));
   },
 } satisfies ExportedHandler<Env>;

@@ -32,14 +32,15 @@ export function localSecrets(): Record<string, string> {
   const file = path.join(DATA_DIR, 'local-secrets.json');
   if (existsSync(file)) {
     const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-    // Files from before the notification fakes hold '{}': give them a service account once.
-    if (!stored.FCM_SERVICE_ACCOUNT || stored.FCM_SERVICE_ACCOUNT === '{}') {
-      stored.FCM_SERVICE_ACCOUNT = generateServiceAccount().json;
+    // Files from before a secret existed get it once, and keep it from then on.
+    const added = missingSecrets(stored);
+    if (Object.keys(added).length > 0) {
+      Object.assign(stored, added);
       writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
     }
     return stored;
   }
-  const secrets = {
+  const generated: Record<string, string> = {
     JWT_SIGNING_KEYS: JSON.stringify([{ kid: `local-${randomBytes(4).toString('hex')}`, secret: randomBytes(32).toString('base64url') }]),
     STRIPE_SECRET_KEY: `sk_test_local_${randomBytes(12).toString('hex')}`,
     STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
@@ -49,9 +50,23 @@ export function localSecrets(): Record<string, string> {
     FCM_SERVICE_ACCOUNT: generateServiceAccount().json,
     EMAIL_API_TOKEN: randomBytes(16).toString('hex'),
   };
+  const secrets = { ...generated, ...missingSecrets(generated) };
   mkdirSync(DATA_DIR, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+/**
+ * Secrets added after local-secrets.json files were first written: generated
+ * for a file that lacks them. Files from before the notification fakes hold
+ * '{}' for FCM: they get a service account.
+ */
+function missingSecrets(stored: Record<string, string>): Record<string, string> {
+  const added: Record<string, string> = {};
+  if (!stored.FCM_SERVICE_ACCOUNT || stored.FCM_SERVICE_ACCOUNT === '{}') added.FCM_SERVICE_ACCOUNT = generateServiceAccount().json;
+  // ADR 0083: the data key that seals webhook secrets, PINs and tracking tokens.
+  if (!stored.DATA_ENCRYPTION_KEYS) added.DATA_ENCRYPTION_KEYS = JSON.stringify([{ kid: `local-${randomBytes(4).toString('hex')}`, secret: randomBytes(32).toString('base64url') }]);
+  return added;
 }
 
 /** wrangler dev reads secrets from .dev.vars (git-ignored). */

@@ -166,7 +166,7 @@ describe('V5.2.6 API7:2023 names are resolved: a public-looking name that points
     const [endpoint] = await db().insert(webhookEndpoints).values({ id, merchantId: merchant.merchantId, url: 'https://sneaky.example.com/h', events: ['*'], secret: generateWebhookSecret() }).returning();
     const fetcher = vi.fn(async () => new Response(null, { status: 204 }));
     const payload = { id: newId('obx'), type: 'order.placed', createdAt: new Date().toISOString(), data: {} };
-    const made = await attemptDelivery({ db: db(), localMode: false, resolve, fetch: fetcher as unknown as typeof fetch, scheduleRetry: async () => undefined }, endpoint!, payload, 1, 'event');
+    const made = await attemptDelivery({ db: db(), localMode: false, encryptionKeys: env.DATA_ENCRYPTION_KEYS, resolve, fetch: fetcher as unknown as typeof fetch, scheduleRetry: async () => undefined }, endpoint!, payload, 1, 'event');
     expect(fetcher).not.toHaveBeenCalled();
     expect(made).toMatchObject({ status: 'dead', error: expect.stringMatching(/^target refused/) });
   });

@@ -10,4 +10,6 @@ export const TEST_SECRETS = {
   TWILIO_AUTH_TOKEN: 'local-fake-twilio-auth-token',
   FCM_SERVICE_ACCOUNT: '{}',
   EMAIL_API_TOKEN: 'local-fake-email-token',
+  // ADR 0083: base64url of 32 bytes. The rotation tests build keyrings of their own.
+  DATA_ENCRYPTION_KEYS: JSON.stringify([{ kid: 'test-1', secret: 'dGVzdC1kYXRhLWtleS0xLTAxMjM0NTY3ODlhYmNkZWY' }]),
 } as const;

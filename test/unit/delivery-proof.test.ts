@@ -5,11 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../../workers/problem';
+import { sealDeliveryPin } from '../../workers/services/orders/codes';
 import { checkProof, isWrongPin } from '../../workers/services/orders/commands/delivery-proof';
 import { proofPhotoUrl } from '../../workers/services/proof-photos/urls';
+import { dataKeys } from '../../workers/services/secrets/data-keys';
+import { TEST_SECRETS } from '../support/secrets';
 
 const BASE = 'https://delivery.example.com';
-const order = { id: 'ord_1', deliveryPin: '4821', requiresPrescription: false };
+const order = { id: 'ord_1', requiresPrescription: false };
 const PHOTO = 'pph_0h3k9x2m4p6r8t0v2x4z';
 const idCheck = { documentType: 'passport' as const, birthYear: 1980 };
 
@@ -25,34 +28,45 @@ function refusal(run: () => void): { status: number; paths: string[] } {
 
 describe('checkProof', () => {
   it('accepts the right PIN, and a photo issued for this order', () => {
-    expect(() => checkProof(order, { pin: '4821' }, BASE)).not.toThrow();
-    expect(() => checkProof(order, { photoUrl: proofPhotoUrl(BASE, 'ord_1', PHOTO) }, BASE)).not.toThrow();
+    expect(() => checkProof(order, { pin: '4821' }, BASE, false)).not.toThrow();
+    expect(() => checkProof(order, { photoUrl: proofPhotoUrl(BASE, 'ord_1', PHOTO) }, BASE, false)).not.toThrow();
   });
 
   it('refuses a wrong PIN on json.pin', () => {
-    expect(refusal(() => checkProof(order, { pin: '0000' }, BASE))).toEqual({ status: 422, paths: ['json.pin'] });
+    expect(refusal(() => checkProof(order, { pin: '0000' }, BASE, true))).toEqual({ status: 422, paths: ['json.pin'] });
   });
 
   it('refuses a photo link of another order or another origin on json.photoUrl', () => {
-    expect(refusal(() => checkProof(order, { photoUrl: proofPhotoUrl(BASE, 'ord_2', PHOTO) }, BASE))).toEqual({ status: 422, paths: ['json.photoUrl'] });
-    expect(refusal(() => checkProof(order, { photoUrl: proofPhotoUrl('https://elsewhere.example', 'ord_1', PHOTO) }, BASE))).toEqual({ status: 422, paths: ['json.photoUrl'] });
+    expect(refusal(() => checkProof(order, { photoUrl: proofPhotoUrl(BASE, 'ord_2', PHOTO) }, BASE, false))).toEqual({ status: 422, paths: ['json.photoUrl'] });
+    expect(refusal(() => checkProof(order, { photoUrl: proofPhotoUrl('https://elsewhere.example', 'ord_1', PHOTO) }, BASE, false))).toEqual({ status: 422, paths: ['json.photoUrl'] });
   });
 
   it('asks for the ID check on a prescription order, whatever the proof', () => {
     const rx = { ...order, requiresPrescription: true };
-    expect(refusal(() => checkProof(rx, { pin: '4821' }, BASE))).toEqual({ status: 422, paths: ['json.idCheck'] });
-    expect(() => checkProof(rx, { pin: '4821', idCheck }, BASE)).not.toThrow();
+    expect(refusal(() => checkProof(rx, { pin: '4821' }, BASE, false))).toEqual({ status: 422, paths: ['json.idCheck'] });
+    expect(() => checkProof(rx, { pin: '4821', idCheck }, BASE, false)).not.toThrow();
   });
 
   it('reports a wrong PIN before a missing ID check', () => {
-    expect(refusal(() => checkProof({ ...order, requiresPrescription: true }, { pin: '1111' }, BASE)).paths).toEqual(['json.pin']);
+    expect(refusal(() => checkProof({ ...order, requiresPrescription: true }, { pin: '1111' }, BASE, true)).paths).toEqual(['json.pin']);
   });
 });
 
 describe('isWrongPin (the one refusal that keeps its attempt)', () => {
-  it('is true only for a PIN that is given and differs', () => {
-    expect(isWrongPin(order, { pin: '0000' })).toBe(true);
-    expect(isWrongPin(order, { pin: '4821' })).toBe(false);
-    expect(isWrongPin(order, { photoUrl: proofPhotoUrl(BASE, 'ord_1', PHOTO) })).toBe(false);
+  it('is true only for a PIN that is given and differs from the stored keyed hash', async () => {
+    const ring = await dataKeys(TEST_SECRETS.DATA_ENCRYPTION_KEYS);
+    const row = { id: 'ord_1', deliveryPin: null, ...(await sealDeliveryPin(ring, 'ord_1', '4821')) };
+    expect(await isWrongPin(ring, row, { pin: '0000' })).toBe(true);
+    expect(await isWrongPin(ring, row, { pin: '4821' })).toBe(false);
+    expect(await isWrongPin(ring, row, { photoUrl: proofPhotoUrl(BASE, 'ord_1', PHOTO) })).toBe(false);
+    // The hash of another order's PIN, even the same digits, does not match this order.
+    expect(await isWrongPin(ring, { ...row, id: 'ord_2' }, { pin: '4821' })).toBe(true);
+  });
+
+  it('compares a row not sealed yet with its plaintext column', async () => {
+    const ring = await dataKeys(TEST_SECRETS.DATA_ENCRYPTION_KEYS);
+    const legacy = { id: 'ord_1', deliveryPin: '4821', deliveryPinHash: null };
+    expect(await isWrongPin(ring, legacy, { pin: '4821' })).toBe(false);
+    expect(await isWrongPin(ring, legacy, { pin: '4822' })).toBe(true);
   });
 });

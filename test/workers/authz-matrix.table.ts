@@ -37,6 +37,8 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { orders } from '../../db/schema/index';
 import { startSession } from '../../workers/services/auth/sessions';
+import { openTrackingToken } from '../../workers/services/orders/codes';
+import { dataKeys } from '../../workers/services/secrets/data-keys';
 import { sessionToken } from './helpers/sessions';
 import { PASSWORD, createApiKey, createOps, register, registrationBody, testDb, uniqueEmail } from './auth-helpers';
 import { freshStaffMember, type World } from './authz-matrix.world';
@@ -105,8 +107,9 @@ export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<st
   // Orders are created in the status the route's allowed caller needs (helpers/order-matrix.ts).
   'orders/:id': (ctx) => matrixOrder(ctx),
   'track/:token': async (ctx) => {
-    const [row] = await testDb().select({ token: orders.trackingToken }).from(orders).where(eq(orders.id, await matrixOrder(ctx)));
-    return row!.token;
+    const [row] = await testDb().select().from(orders).where(eq(orders.id, await matrixOrder(ctx)));
+    // In clear as the helper wrote it, or sealed if the seal sweep got to it first (ADR 0083).
+    return openTrackingToken(await dataKeys(env.DATA_ENCRYPTION_KEYS), row!);
   },
   'products/:productId': (ctx) => freshMatrixProduct(ctx.params.id!),
   'proof-photos/:photoId': (ctx) => matrixProofPhoto(ctx.params.id!),

@@ -57,14 +57,16 @@ describe('merchant webhooks', () => {
     await callJson(`/v1/merchants/${m.merchantId}/webhooks/${hook.id}/deliveries`, { token: other.owner.token }, 404);
   });
 
-  it('accepts Idempotency-Key: a retried registration answers the first one, another body is 409', async () => {
+  it('accepts Idempotency-Key: a retried registration answers the first one (without its secret, ADR 0083), another body is 409', async () => {
     const m = await createMerchant();
     const key = crypto.randomUUID();
     const body = { url: `${RECEIVER}/hooks/idem`, events: ['order.placed'] };
     const headers = { 'Idempotency-Key': key };
-    const first = await callJson<{ id: string; secret: string }>(`/v1/merchants/${m.merchantId}/webhooks`, { token: m.owner.token, body, headers }, 201);
-    const again = await callJson<{ id: string; secret: string }>(`/v1/merchants/${m.merchantId}/webhooks`, { token: m.owner.token, body, headers }, 201);
-    expect(again.body).toEqual(first.body);
+    const first = await callJson<{ id: string; secret?: string }>(`/v1/merchants/${m.merchantId}/webhooks`, { token: m.owner.token, body, headers }, 201);
+    const again = await callJson<{ id: string; secret?: string }>(`/v1/merchants/${m.merchantId}/webhooks`, { token: m.owner.token, body, headers }, 201);
+    const { secret, ...endpoint } = first.body;
+    expect(secret).toMatch(/^whsec_/);
+    expect(again.body).toEqual(endpoint);
     await callJson(`/v1/merchants/${m.merchantId}/webhooks`, { token: m.owner.token, body: { ...body, events: ['*'] }, headers }, 409);
     expect(await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.merchantId, m.merchantId))).toHaveLength(1);
   });

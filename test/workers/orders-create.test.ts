@@ -52,7 +52,7 @@ describe('creating an order', () => {
     const { order, payment } = await json<CreatedOrder & { order: Record<string, unknown> }>(res);
     expect(res.headers.get('location')).toBe(`/v1/orders/${order.id}`);
     expect(order).toMatchObject({ status: 'pending_payment', dispatch: 'unassigned', merchantId: merchant.merchantId, source: 'customer', customer: { name: 'Zoé Client' } });
-    expect(order.deliveryPin).toBeUndefined(); // generated at placement, not before
+    expect(order.deliveryPin).toBeUndefined(); // shown from placement on, not before
 
     // Totals: integers, and the city's rules (base 199 + 60/km started metre, 10 % tax on items + delivery).
     const distanceM = order.distanceM as number;
@@ -209,8 +209,10 @@ describe('orders created by a merchant with an API key', () => {
     expect(created.payment).toBeUndefined();
     expect(created.order.deliveryPin).toBeUndefined(); // the merchant is never shown the PIN
     expect(await paymentRow(created.order.id)).toBeUndefined();
-    const [row] = await db().select({ pin: orders.deliveryPin, placedAt: orders.placedAt }).from(orders).where(eq(orders.id, created.order.id));
-    expect(row!.pin).toMatch(/^\d{4}$/);
+    const [row] = await db().select({ pin: orders.deliveryPin, pinHash: orders.deliveryPinHash, placedAt: orders.placedAt }).from(orders).where(eq(orders.id, created.order.id));
+    // The PIN exists, stored as a keyed hash (and sealed), never in clear (ADR 0083).
+    expect(row!.pin).toBeNull();
+    expect(row!.pinHash).toMatch(/^test-1\.[\w-]{43}$/);
     expect(row!.placedAt).not.toBeNull();
   });
 

@@ -12,6 +12,7 @@ import { isLocalMode } from '../env';
 import { classifyMessage, orderIdOf, type EventEnvelope, type ShardEventBody } from '../services/events/envelope';
 import { notifyFallback } from '../services/notifications/fallback';
 import { notifyForEvent, type NotifyDeps } from '../services/notifications/index';
+import { notifyAccountEvent } from '../services/notifications/account-notices';
 import { deliverEventToMerchant, handleWebhookRetry, type WebhookEventDeps } from '../services/webhooks/index';
 import { BatchAcknowledgements } from './acknowledgements';
 import { parkMessage } from './dead-letters';
@@ -46,6 +47,8 @@ const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Out
   // A shard that cannot be reached throws: the message is retried with backoff.
   async (event, deps) => void (await deps.shardBackstop?.(event)),
   async (event, deps) => void (await deps.feedBackstop?.(event)),
+  // Security notices to an account's owner (failed sign-ins, password changed): email only (ADR 0084).
+  (event, deps) => notifyAccountEvent(event, deps),
 ];
 
 /**
@@ -175,6 +178,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     capture: localMode,
     localMode,
     publicBaseUrl: env.PUBLIC_BASE_URL,
+    encryptionKeys: env.DATA_ENCRYPTION_KEYS,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     dispatchEffects: dispatchEffectsFor(env, db),
     shardBackstop: (event) => shardBackstop(env, db, event),

@@ -24,6 +24,7 @@ export async function runEventSweeps(env: Env): Promise<void> {
     sweepDueRetries({
       db: openDatabase(env.HYPERDRIVE.connectionString, { max: 2 }),
       localMode: isLocalMode(env),
+      encryptionKeys: env.DATA_ENCRYPTION_KEYS,
       scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     }),
     sweepExpiredProofPhotos(openDatabase(env.HYPERDRIVE.connectionString, { max: 2 }), env.PROOF_PHOTOS),

@@ -148,5 +148,5 @@ export const driverRoutes = createRouter()
     const driverId = principal.type === 'user' ? principal.driverId : undefined;
     if (!driverId) throw problems.forbidden('This account has no driver profile.');
     const page = await listOrders(c.var.db(), { scope: { driverId }, limit, ...(after ? { after } : {}) });
-    return c.json({ items: page.details.map((d) => orderView(d, 'driver', c.env.PUBLIC_BASE_URL)), nextCursor: page.nextCursor }, 200);
+    return c.json({ items: await Promise.all(page.details.map((d) => orderView(d, 'driver', c.env))), nextCursor: page.nextCursor }, 200);
   });

@@ -2,7 +2,7 @@
  * Idempotency-Key for simple creating POSTs (one transaction, nothing called
  * outside the database): the write and the stored answer commit together, so
  * a retry either replays the answer or runs again from scratch: never a
- * duplicate. POST /v1/orders, which also calls Stripe, drives the
+ * duplicate. A secret shown once is left out of what is stored (`replayBody`). POST /v1/orders, which also calls Stripe, drives the
  * idempotency service itself (routes/orders.ts).
  */
 import type { Context } from 'hono';
@@ -16,13 +16,20 @@ type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 export interface CreatedAnswer {
   status: number;
   body: unknown;
+  /**
+   * What a replay answers instead of `body`, when the first answer holds a
+   * secret shown once (a webhook's signing secret): the stored record never
+   * holds it (ADR 0083).
+   */
+  replayBody?: unknown;
   headers?: Record<string, string>;
 }
 
 function toResponse(answer: CreatedAnswer): { response: Response; stored: { status: number; body: string; headers: Record<string, string> } } {
   const body = JSON.stringify(answer.body);
   const headers = { 'Content-Type': 'application/json', ...answer.headers };
-  return { response: new Response(body, { status: answer.status, headers }), stored: { status: answer.status, body, headers } };
+  const stored = answer.replayBody === undefined ? body : JSON.stringify(answer.replayBody);
+  return { response: new Response(body, { status: answer.status, headers }), stored: { status: answer.status, body: stored, headers } };
 }
 
 export async function withIdempotency(

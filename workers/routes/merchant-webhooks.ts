@@ -12,6 +12,7 @@ import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { pageQuery } from '../schemas/common';
 import { WebhookCreatedSchema, WebhookDeliveryParams, WebhookDeliverySchema, WebhookEndpointParams, WebhookEndpointSchema, WebhookInput, WebhookParams, webhookEventDoc } from '../schemas/webhooks';
+import { dataKeys } from '../services/secrets/data-keys';
 import { replayDelivery } from '../services/webhooks/deliveries';
 import { createEndpoint, deleteEndpoint, deliveryView, endpointView, findDelivery, findEndpoint, listDeliveries, listEndpoints, MAX_ENDPOINTS_PER_MERCHANT } from '../services/webhooks/endpoints';
 import { checkWebhookTarget, dohResolver } from '../services/webhooks/url-policy';
@@ -39,7 +40,7 @@ const create = createRoute({
   path: '/v1/merchants/{id}/webhooks',
   tags: ['Merchant webhooks'],
   summary: 'Register a webhook endpoint (the signing secret is shown once)',
-  description: `${WHO} Outside local mode the URL must be https, without credentials, and neither it nor any address its name resolves to may be loopback, private, link-local, unique-local, CGNAT, multicast, reserved, NAT64 or an IPv4-mapped/-compatible form; wildcard-DNS names (nip.io, sslip.io, …) and names that spell such an address are refused too (422). The URL is checked again, its name resolved, before every delivery: nothing is sent to a target that fails the check or cannot be resolved then. At most ${MAX_ENDPOINTS_PER_MERCHANT} endpoints per merchant (409). Deliveries are signed per Standard Webhooks with the returned secret. Accepts Idempotency-Key (a retry with the same key and body answers the first registration, secret included).`,
+  description: `${WHO} Outside local mode the URL must be https, without credentials, and neither it nor any address its name resolves to may be loopback, private, link-local, unique-local, CGNAT, multicast, reserved, NAT64 or an IPv4-mapped/-compatible form; wildcard-DNS names (nip.io, sslip.io, …) and names that spell such an address are refused too (422). The URL is checked again, its name resolved, before every delivery: nothing is sent to a target that fails the check or cannot be resolved then. At most ${MAX_ENDPOINTS_PER_MERCHANT} endpoints per merchant (409). Deliveries are signed per Standard Webhooks with the returned secret, which is shown in this answer only: it is stored encrypted and never shown again. Accepts Idempotency-Key: a retry with the same key and body answers the endpoint first registered, without \`secret\` (\`Idempotent-Replayed: true\`); a merchant who lost the secret deletes the endpoint and registers another.`,
   middleware: [requireAuth('merchant')] as const,
   request: {
     params: WebhookParams,
@@ -47,7 +48,11 @@ const create = createRoute({
     body: { required: true, content: { 'application/json': { schema: WebhookInput } } },
   },
   responses: {
-    201: { description: 'Registered; keep the secret', content: { 'application/json': { schema: WebhookCreatedSchema } } },
+    201: {
+      description: 'Registered; keep the secret (absent when the answer is an Idempotency-Key replay)',
+      headers: { 'Idempotent-Replayed': { description: '`true` on a replay of the first registration, which carries no `secret`.', schema: { type: 'string' } } },
+      content: { 'application/json': { schema: WebhookCreatedSchema } },
+    },
     ...problemResponses(400, 401, 403, 404, 409, 415, 422, 503),
   },
 });
@@ -119,11 +124,14 @@ export const merchantWebhookRoutes = createRouter()
     const target = await checkWebhookTarget(input.url, { localMode: local, resolve: local ? null : dohResolver() });
     if (!target.ok && 'refused' in target) throw problems.validation([{ path: 'json.url', message: target.refused }]);
     if (!target.ok) log.warn('webhook registration: name not resolved now; deliveries will check it', { merchantId: id, reason: target.unresolved });
+    const keys = await dataKeys(c.env.DATA_ENCRYPTION_KEYS);
     // A raw Response, so a replay is the stored bytes (the typed c.json cannot express that).
     const response = await withIdempotency(c, principalOf(c), c.req.valid('header')['idempotency-key'], input, async (tx) => {
-      const created = await createEndpoint(tx, id, input);
+      const created = await createEndpoint(tx, keys, id, input);
       if (created === 'too_many') throw problems.conflict('too-many-webhooks', `A merchant may register at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints.`);
-      return { status: 201, body: { ...endpointView(created.endpoint), secret: created.secret }, headers: { 'Cache-Control': 'no-store' } };
+      const endpoint = endpointView(created.endpoint);
+      // Shown once: the Idempotency-Key record keeps the endpoint without its secret (ADR 0083).
+      return { status: 201, body: { ...endpoint, secret: created.secret }, replayBody: endpoint, headers: { 'Cache-Control': 'no-store' } };
     });
     return response as never;
   })
@@ -155,6 +163,7 @@ export const merchantWebhookRoutes = createRouter()
       {
         db: c.var.db(),
         localMode: isLocalMode(c.env),
+        encryptionKeys: c.env.DATA_ENCRYPTION_KEYS,
         scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(c.env.EVENTS, endpointId, eventId, delaySeconds),
       },
       endpoint,

@@ -109,40 +109,40 @@ export const orderStepRoutes = createRouter()
   .openapi(plainStep('accept'), async (c) => {
     const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
     const { detail } = await acceptOrder(commandContext(c), input);
-    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+    return c.json(await orderView(detail, viewer, c.env), 200);
   })
   .openapi(reasonStep('reject'), async (c) => {
     const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
     const { detail } = await rejectOrder(commandContext(c), { ...input, reason: c.req.valid('json')?.reason });
-    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+    return c.json(await orderView(detail, viewer, c.env), 200);
   })
   .openapi(plainStep('ready'), async (c) => {
     const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
     const { detail } = await markReady(commandContext(c), input);
-    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+    return c.json(await orderView(detail, viewer, c.env), 200);
   })
   .openapi(plainStep('arrived'), async (c) => {
     const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
     const { detail } = await driverArrived(commandContext(c), input);
-    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+    return c.json(await orderView(detail, viewer, c.env), 200);
   })
   .openapi(plainStep('pickup'), async (c) => {
     const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
     const { detail } = await pickUpOrder(commandContext(c), input);
-    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+    return c.json(await orderView(detail, viewer, c.env), 200);
   })
   .openapi(deliverStep, async (c) => {
     const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
     const { detail } = await deliverOrder(commandContext(c), { ...input, proof: c.req.valid('json'), limiter: limiterOf(c) });
-    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+    return c.json(await orderView(detail, viewer, c.env), 200);
   })
   .openapi(reasonStep('fail'), async (c) => {
     const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
     const { detail } = await failDelivery(commandContext(c), { ...input, reason: c.req.valid('json')?.reason });
-    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+    return c.json(await orderView(detail, viewer, c.env), 200);
   })
   .openapi(reasonStep('cancel'), async (c) => {
     const { viewer, input } = await stepCaller(c, c.req.valid('param').id);
     const { detail } = await cancelOrder(commandContext(c), { ...input, reason: c.req.valid('json')?.reason });
-    return c.json(orderView(detail, viewer, c.env.PUBLIC_BASE_URL), 200);
+    return c.json(await orderView(detail, viewer, c.env), 200);
   });

@@ -27,7 +27,9 @@ import { relationTo } from '../services/orders/access';
 import { clientSecretOf, placeOrder, type CommandContext } from '../services/orders/commands/index';
 import type { OrderCreator } from '../services/orders/create';
 import { decodeCursor } from '../services/orders/cursor';
-import { listOrders, loadOrderDetail, loadStatusEvents, type ListScope } from '../services/orders/repository';
+import { listOrders, loadOrder, loadOrderDetail, loadStatusEvents, type ListScope } from '../services/orders/repository';
+import { openTrackingToken, trackingUrl } from '../services/orders/codes';
+import { dataKeys } from '../services/secrets/data-keys';
 import { orderView, type OrderDetail } from '../services/orders/view';
 
 /** The client secret is not kept in the idempotency record (db/schema/payments.ts): fetched again on replay. */
@@ -50,10 +52,27 @@ function creatorOf(principal: Principal): OrderCreator {
   throw problems.forbidden(principal.role === 'merchant' ? 'Merchants create orders with their API key.' : 'Only customers and merchants create orders.');
 }
 
-async function restoreClientSecret(cx: CommandContext, stored: string): Promise<string> {
-  if (!stored.includes(CLIENT_SECRET_PLACEHOLDER)) return stored;
+/** Nor is the tracking link (its token is stored hashed and sealed, ADR 0083): opened again on replay. */
+const TRACKING_URL_PLACEHOLDER = JSON.stringify('{{order.tracking_url}}');
+
+/** The stored answer: the first one without its secrets, which a replay puts back (`restoreSecrets`). */
+function storedAnswer(text: string, secrets: { clientSecret?: string | undefined; trackingUrl: string }): string {
+  const withoutUrl = text.replace(JSON.stringify(secrets.trackingUrl), TRACKING_URL_PLACEHOLDER);
+  return secrets.clientSecret ? withoutUrl.replace(JSON.stringify(secrets.clientSecret), CLIENT_SECRET_PLACEHOLDER) : withoutUrl;
+}
+
+async function restoreSecrets(cx: CommandContext, stored: string): Promise<string> {
+  if (!stored.includes(CLIENT_SECRET_PLACEHOLDER) && !stored.includes(TRACKING_URL_PLACEHOLDER)) return stored;
   const orderId = (JSON.parse(stored) as { order: { id: string } }).order.id;
-  return stored.replace(CLIENT_SECRET_PLACEHOLDER, JSON.stringify(await clientSecretOf(cx, orderId)));
+  let text = stored;
+  if (text.includes(TRACKING_URL_PLACEHOLDER)) {
+    const order = await loadOrder(cx.db, orderId);
+    if (!order) throw problems.internal();
+    const token = await openTrackingToken(await dataKeys(cx.env.DATA_ENCRYPTION_KEYS), order);
+    text = text.replace(TRACKING_URL_PLACEHOLDER, JSON.stringify(trackingUrl(cx.env.PUBLIC_BASE_URL, token)));
+  }
+  if (text.includes(CLIENT_SECRET_PLACEHOLDER)) text = text.replace(CLIENT_SECRET_PLACEHOLDER, JSON.stringify(await clientSecretOf(cx, orderId)));
+  return text;
 }
 
 const commandContext = (c: Context<AppEnv>): CommandContext => ({ db: c.var.db(), env: c.env, ctx: c.executionCtx });
@@ -167,18 +186,16 @@ export const orderRoutes = createRouter()
     const ref = { scope: idempotencyScope(principal), key: c.req.valid('header')['idempotency-key'] };
     const claim = await claimKey(cx.db, ref, await requestHash('POST', '/v1/orders', body));
     // Raw Responses here and below: the exact stored bytes (typed c.json cannot express that).
-    if (claim.kind === 'replay') return replayResponse(claim, await restoreClientSecret(cx, claim.body)) as never;
+    if (claim.kind === 'replay') return replayResponse(claim, await restoreSecrets(cx, claim.body)) as never;
     try {
       // A retry after a failure further on (claim 'resume'): the order exists, the command finishes it.
       const { detail, payment } = await placeOrder(cx, { order: body, creator, idempotency: ref, resumeOrderId: claim.kind === 'resume' ? claim.resourceId : null });
       const clientSecret = payment?.clientSecret;
-      const payload = {
-        order: orderView(detail, creator.kind === 'customer' ? 'customer' : 'merchant', c.env.PUBLIC_BASE_URL),
-        ...(clientSecret ? { payment: { clientSecret, ...checkoutConfig(c.env) } } : {}),
-      };
+      const order = await orderView(detail, creator.kind === 'customer' ? 'customer' : 'merchant', c.env);
+      const payload = { order, ...(clientSecret ? { payment: { clientSecret, ...checkoutConfig(c.env) } } : {}) };
       const text = JSON.stringify(payload);
       const headers = { 'Content-Type': 'application/json', Location: `/v1/orders/${detail.order.id}` };
-      const stored = clientSecret ? text.replace(JSON.stringify(clientSecret), CLIENT_SECRET_PLACEHOLDER) : text;
+      const stored = storedAnswer(text, { clientSecret, trackingUrl: order.trackingUrl });
       // The intent id and the stored answer in one statement (one round trip).
       await completeKey(cx.db, ref, { status: 201, body: stored, headers }, payment?.recordIntent ? [payment.recordIntent] : []);
       return new Response(text, { status: 201, headers }) as never;
@@ -200,12 +217,12 @@ export const orderRoutes = createRouter()
     // Operators are party to no order: their tools read orders elsewhere.
     if (!scope) return c.json({ items: [], nextCursor: null }, 200);
     const page = await listOrders(c.var.db(), { scope, limit, ...(status ? { status } : {}), ...(after ? { after } : {}) });
-    return c.json({ items: page.details.map((d) => orderView(d, viewer, c.env.PUBLIC_BASE_URL)), nextCursor: page.nextCursor }, 200);
+    return c.json({ items: await Promise.all(page.details.map((d) => orderView(d, viewer, c.env))), nextCursor: page.nextCursor }, 200);
   })
   .openapi(get, async (c) => {
     const { detail, relation } = await visibleOrder(c.var.db(), principalOf(c), c.req.valid('param').id);
     c.header('Cache-Control', 'no-store');
-    return c.json(orderView(detail, relation.viewer, c.env.PUBLIC_BASE_URL), 200);
+    return c.json(await orderView(detail, relation.viewer, c.env), 200);
   })
   .openapi(events, async (c) => {
     const { id } = c.req.valid('param');

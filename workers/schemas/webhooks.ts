@@ -60,7 +60,14 @@ export const WebhookEndpointSchema = z
   .openapi('WebhookEndpoint');
 
 export const WebhookCreatedSchema = WebhookEndpointSchema.extend({
-  secret: z.string().openapi({ description: 'whsec_<base64>: shown once, keep it to verify signatures.', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+  secret: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        'whsec_<base64>: shown in the first answer only, keep it to verify signatures. Stored encrypted; an Idempotency-Key replay of the registration answers the endpoint without it.',
+      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    }),
 }).openapi('WebhookCreated');
 
 export const WebhookDeliverySchema = z

@@ -6,13 +6,14 @@
  * unguessable link (GET /v1/track/{token}), so it carries no personal data
  * beyond the driver's first name.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull, or } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { orders } from '../../db/schema/index';
 import { loadCityGeometry, orderTracking, shardOrderOf } from './city-shard-client';
 import { loadOrderDetail } from './orders/repository';
 import type { OrderDetail } from './orders/view';
-import { trackingUrl } from './orders/codes';
+import { hashTrackingToken, openTrackingToken, trackingUrl } from './orders/codes';
+import { dataKeys } from './secrets/data-keys';
 
 export interface TrackingAnswer {
   /** The human order number: the one in the customer's SMS and email (nothing personal). */
@@ -53,13 +54,22 @@ export async function trackingOf(env: Env, db: Database, detail: OrderDetail): P
     dispatch: order.dispatchState,
     ...(driver ? { driver } : {}),
     ...(typeof live?.etaSeconds === 'number' ? { eta: live.etaSeconds } : {}),
-    trackingUrl: trackingUrl(env.PUBLIC_BASE_URL, order.trackingToken),
+    trackingUrl: trackingUrl(env.PUBLIC_BASE_URL, await openTrackingToken(await dataKeys(env.DATA_ENCRYPTION_KEYS), order)),
   };
 }
 
-/** The order behind a tracking link, unless the link has expired (an hour after the order ended). */
+/**
+ * The order behind a tracking link, unless the link has expired (an hour
+ * after the order ended). Looked up by the token's SHA-256 (ADR 0083); a row
+ * written before the hash existed (an old Worker during a deploy) by its
+ * plaintext until the seal sweep has reached it.
+ */
 export async function orderByTrackingToken(db: Database, token: string, now = new Date()): Promise<OrderDetail | null> {
-  const [row] = await db.select({ id: orders.id, expiresAt: orders.trackingExpiresAt }).from(orders).where(eq(orders.trackingToken, token));
+  const hash = await hashTrackingToken(token);
+  const [row] = await db
+    .select({ id: orders.id, expiresAt: orders.trackingExpiresAt })
+    .from(orders)
+    .where(or(eq(orders.trackingTokenHash, hash), and(isNull(orders.trackingTokenHash), eq(orders.trackingToken, token))));
   if (!row || (row.expiresAt && row.expiresAt <= now)) return null;
   return loadOrderDetail(db, row.id);
 }

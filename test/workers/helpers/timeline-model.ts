@@ -356,6 +356,7 @@ function consumerDeps(hold: (label: string, send: () => Promise<unknown>) => voi
     capture: true,
     localMode: true,
     publicBaseUrl: env.PUBLIC_BASE_URL,
+    encryptionKeys: env.DATA_ENCRYPTION_KEYS,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     dispatchEffects: {
       async afterCommit(merchantId, events, order) {

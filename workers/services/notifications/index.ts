@@ -14,6 +14,9 @@ import { orderNumberOf } from './order-number';
 import { rulesFor, type Rule } from './rules';
 import { formatMoney, orderRef, reasonText, type Locale, type TemplateVars } from './templates/index';
 import { log } from '../../../domain/log';
+import { trackingUrl } from '../orders/codes';
+import { openOrderCodes } from '../orders/view';
+import { dataKeys } from '../secrets/data-keys';
 
 export interface NotifyDeps {
   db: Database;
@@ -21,13 +24,21 @@ export interface NotifyDeps {
   /** Local mode: keep a copy of every message for the dev outbox. */
   capture: boolean;
   publicBaseUrl: string;
+  /** DATA_ENCRYPTION_KEYS: the PIN and tracking token a customer's message carries are sealed at rest (ADR 0083). */
+  encryptionKeys: string;
   now?: () => number;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
-function varsFor(event: EventEnvelope, ctx: OrderContext, locale: Locale, publicBaseUrl: string, now: number): TemplateVars {
+/** The order's codes in clear, for its customer's messages only. */
+interface CustomerCodes {
+  pin: string | null;
+  trackingUrl: string;
+}
+
+function varsFor(event: EventEnvelope, ctx: OrderContext, locale: Locale, codes: CustomerCodes | null, now: number): TemplateVars {
   const { order } = ctx;
   const refundCents = num(event.data.refundedCents) ?? num(event.data.amountCents);
   const eta = num(event.data.etaSeconds);
@@ -38,8 +49,8 @@ function varsFor(event: EventEnvelope, ctx: OrderContext, locale: Locale, public
     orderRef: orderRef(orderNumberOf(event, order)),
     merchantName: ctx.merchantName,
     total: formatMoney(order.totalCents, order.currency, locale),
-    pin: order.deliveryPin,
-    trackingUrl: `${publicBaseUrl.replace(/\/+$/, '')}/track/${order.trackingToken}`,
+    ...(codes?.pin ? { pin: codes.pin } : {}),
+    ...(codes ? { trackingUrl: codes.trackingUrl } : {}),
     ...(ctx.driverFirstName ? { driverName: ctx.driverFirstName } : {}),
     ...(eta !== undefined ? { etaMinutes: Math.max(1, Math.round(eta / 60)) } : {}),
     ...(str(event.data.reason) ?? order.cancelReason ? { reason: reasonText((str(event.data.reason) ?? order.cancelReason)!, locale) } : {}),
@@ -47,6 +58,11 @@ function varsFor(event: EventEnvelope, ctx: OrderContext, locale: Locale, public
     ...(payout !== undefined ? { payout: formatMoney(payout, order.currency, locale) } : {}),
     ...(expiresAt ? { expiresInSeconds: Math.max(0, Math.round((Date.parse(expiresAt) - now) / 1000)) } : {}),
   };
+}
+
+async function customerCodes(deps: NotifyDeps, ctx: OrderContext): Promise<CustomerCodes> {
+  const { deliveryPin, trackingToken } = await openOrderCodes(await dataKeys(deps.encryptionKeys), ctx.order, true);
+  return { pin: deliveryPin, trackingUrl: trackingUrl(deps.publicBaseUrl, trackingToken) };
 }
 
 async function recipientsFor(db: Database, rule: Rule, event: EventEnvelope, ctx: OrderContext): Promise<Recipient[]> {
@@ -85,6 +101,8 @@ export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps, onl
   const ageSeconds = (now - Date.parse(event.createdAt)) / 1000;
   const expiresAt = str(event.data.expiresAt);
 
+  // Opened once, and only when a customer is among the audiences: nobody else's messages carry them.
+  const codes = rules.some((r) => r.audience === 'customer') ? await customerCodes(deps, ctx) : null;
   const jobs: Job[] = [];
   for (const rule of rules) {
     if (only && rule.template !== only.template) continue;
@@ -103,7 +121,7 @@ export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps, onl
         orderId: ctx.order.id,
         rule,
         recipient,
-        vars: varsFor(event, ctx, recipient.locale, deps.publicBaseUrl, now),
+        vars: varsFor(event, ctx, recipient.locale, rule.audience === 'customer' ? codes : null, now),
         ...(event.type === 'dispatch.offer'
           ? {
               pushData: { type: 'dispatch.offer', offerId: str(event.data.offerId) ?? '', expiresAt: expiresAt ?? '' },

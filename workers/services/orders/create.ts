@@ -11,7 +11,8 @@ import { cities, merchants, orderContacts, orderItems, orders, payments, product
 import { problems, type FieldError } from '../../problem';
 import { attachResourceSql, type IdempotencyRef } from '../idempotency';
 import { outboxInsert, type OutboxEvent } from '../outbox';
-import { newDeliveryPin, newTrackingToken } from './codes';
+import type { Keyring } from '../secrets/data-keys';
+import { newOrderCodes } from './codes';
 import { distanceMeters, MAX_ORDER_TOTAL_CENTS, priceOrder } from './pricing';
 import { newOrderNumber } from '../../../domain/order';
 import { eventInsert, outboxOf, type AppendedEvent, type EventActor } from './timeline';
@@ -65,7 +66,7 @@ export interface CreatedOrder {
   payment: Payment | null;
 }
 
-export async function createOrder(db: Database, input: CreateOrderInput, creator: OrderCreator, idempotency: IdempotencyRef, now = new Date()): Promise<CreatedOrder> {
+export async function createOrder(db: Database, ring: Keyring, input: CreateOrderInput, creator: OrderCreator, idempotency: IdempotencyRef, now = new Date()): Promise<CreatedOrder> {
   checkCreatorFields(input, creator);
 
   // One round trip: the merchant, its city, the customer's contact and the
@@ -135,9 +136,10 @@ export async function createOrder(db: Database, input: CreateOrderInput, creator
     pickupLng: merchant.lng,
     dropoffLat: input.dropoff.location.lat,
     dropoffLng: input.dropoff.location.lng,
-    // The column is NOT NULL; the PIN the customer sees is generated again at placement.
-    deliveryPin: newDeliveryPin(),
-    trackingToken: newTrackingToken(),
+    // The PIN (shown to the customer once placed) and the tracking token, hashed and sealed (ADR 0083).
+    deliveryPin: null,
+    trackingToken: null,
+    ...(await newOrderCodes(ring, orderId)),
     trackingExpiresAt: null,
     requiresPrescription: lines.some((l) => l.product.requiresPrescription),
     paidOffPlatform,

@@ -11,7 +11,6 @@ import type { Database } from '../../../db/client';
 import { orders, type NewOrder, type Order } from '../../../db/schema/index';
 import { problems } from '../../problem';
 import type { OutboxEvent } from '../outbox';
-import { newDeliveryPin } from './codes';
 import { loadOrder } from './repository';
 import { decideStep, isTerminal, statusEventType, type DispatchState, type OrderStatus, type OrderStep, type StepActor } from './state-machine';
 import { appendOrderEvent, nextSeq, type EventActor, type Tx } from './timeline';
@@ -25,8 +24,8 @@ export const TRACKING_GRACE_MS = 60 * 60 * 1000;
 /** Columns a status change sets besides the status itself. */
 function columnsFor(next: OrderStatus, previous: OrderStatus, at: Date, reason: string | null): Partial<NewOrder> {
   const set: Partial<NewOrder> = {};
-  // The delivery PIN is generated at placement, whatever the creation wrote.
-  if (next === 'placed' && previous !== 'placed') Object.assign(set, { placedAt: at, deliveryPin: newDeliveryPin() });
+  // The delivery PIN was made with the order (hashed and sealed, ADR 0083); it is shown from placement on.
+  if (next === 'placed' && previous !== 'placed') set.placedAt = at;
   if (next === 'delivered') set.deliveredAt = at;
   if (isTerminal(next)) set.trackingExpiresAt = new Date(at.getTime() + TRACKING_GRACE_MS);
   if ((next === 'cancelled' || next === 'rejected' || next === 'failed') && reason) set.cancelReason = reason;
@@ -83,7 +82,7 @@ export async function runOrderStep<T = undefined>(
   step: OrderStep,
   actor: StepActor,
   eventActor: EventActor,
-  options: { reason?: string | null; check?: (order: Order) => void; extra?: (tx: Tx, order: Order) => Promise<T> } = {},
+  options: { reason?: string | null; check?: (order: Order) => void | Promise<void>; extra?: (tx: Tx, order: Order) => Promise<T> } = {},
 ): Promise<StepResult<T>> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await loadOrder(db, orderId);
@@ -94,7 +93,7 @@ export async function runOrderStep<T = undefined>(
       const state = STATUS_ONLY.has(step) ? decision.current : `${decision.current} (dispatch ${decision.currentDispatch})`;
       throw problems.conflict('illegal-transition', `An order that is ${state} cannot be ${pastTense(step)}.`, { currentStatus: decision.current, currentDispatch: decision.currentDispatch });
     }
-    options.check?.(current);
+    await options.check?.(current);
     const result = await db.transaction(async (tx) => {
       const written = await writeTransition(tx, { current, step, next: decision.next, dispatch: decision.dispatch, actor: eventActor, reason: options.reason ?? null });
       if (!written) return null;

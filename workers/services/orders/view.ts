@@ -4,7 +4,8 @@
  * only once the order is placed (the PIN is generated at placement).
  */
 import type { Order, OrderContact, OrderItem } from '../../../db/schema/index';
-import { trackingUrl } from './codes';
+import { dataKeys, type Keyring } from '../secrets/data-keys';
+import { openDeliveryPin, openTrackingToken, trackingUrl } from './codes';
 import { snapshotOf, type OrderSnapshot } from './timeline';
 
 export type OrderViewer = 'customer' | 'merchant' | 'driver';
@@ -37,9 +38,25 @@ export interface PresentationParts {
   contact: OrderContact | null;
   driver: OrderDriverInfo | null;
   proof?: OrderProofInfo | null;
-  /** The PIN and tracking token are secrets of the order row, never in a snapshot. */
-  deliveryPin: string;
+  /**
+   * The PIN and tracking token are secrets of the order row, never in a
+   * snapshot; sealed at rest, opened by the caller (`openOrderCodes`). The
+   * PIN only when the viewer may see it (null otherwise).
+   */
+  deliveryPin: string | null;
   trackingToken: string;
+}
+
+/** What an order view needs of the environment: where links point, and the keys the codes are sealed under. */
+export type ViewEnv = Pick<Env, 'PUBLIC_BASE_URL' | 'DATA_ENCRYPTION_KEYS'>;
+
+/** The viewer sees the PIN: the order's customer, once the order is placed. */
+const seesPin = (viewer: OrderViewer, status: string) => viewer === 'customer' && status !== 'pending_payment';
+
+/** The order's codes in clear, the PIN only when `withPin` (it stays sealed otherwise). */
+export async function openOrderCodes(ring: Keyring, order: Order, withPin: boolean): Promise<Pick<PresentationParts, 'deliveryPin' | 'trackingToken'>> {
+  const [deliveryPin, trackingToken] = await Promise.all([withPin ? openDeliveryPin(ring, order) : null, openTrackingToken(ring, order)]);
+  return { deliveryPin, trackingToken };
 }
 
 /**
@@ -50,7 +67,7 @@ export interface PresentationParts {
  */
 export function presentOrder(snap: OrderSnapshot, parts: PresentationParts, viewer: OrderViewer, publicBaseUrl: string) {
   const { items, contact, driver, proof } = parts;
-  const showPin = viewer === 'customer' && snap.status !== 'pending_payment';
+  const pin = seesPin(viewer, snap.status) ? parts.deliveryPin : null;
   const erased = contact?.erasedAt ? null : contact;
   return {
     id: snap.id,
@@ -80,7 +97,7 @@ export function presentOrder(snap: OrderSnapshot, parts: PresentationParts, view
     customer: erased ? { name: erased.name, phone: erased.phone, ...(erased.email ? { email: erased.email } : {}) } : null,
     // The driver as of the event: the snapshot names who; the profile gives the name.
     ...(snap.driverId && driver && driver.id === snap.driverId ? { driver } : {}),
-    ...(showPin ? { deliveryPin: parts.deliveryPin } : {}),
+    ...(pin !== null ? { deliveryPin: pin } : {}),
     ...(proof && snap.status === 'delivered' ? { deliveryProof: { method: proof.method, photoUrl: proof.photoUrl, at: proof.at.toISOString() } } : {}),
     trackingUrl: trackingUrl(publicBaseUrl, parts.trackingToken),
     paidOffPlatform: snap.paidOffPlatform,
@@ -93,9 +110,10 @@ export function presentOrder(snap: OrderSnapshot, parts: PresentationParts, view
   };
 }
 
-export function orderView(detail: OrderDetail, viewer: OrderViewer, publicBaseUrl: string) {
+export async function orderView(detail: OrderDetail, viewer: OrderViewer, env: ViewEnv) {
   const { order } = detail;
-  return presentOrder(snapshotOf(order), { ...detail, deliveryPin: order.deliveryPin, trackingToken: order.trackingToken }, viewer, publicBaseUrl);
+  const codes = await openOrderCodes(await dataKeys(env.DATA_ENCRYPTION_KEYS), order, seesPin(viewer, order.status));
+  return presentOrder(snapshotOf(order), { ...detail, ...codes }, viewer, env.PUBLIC_BASE_URL);
 }
 
 export type OrderRepresentation = ReturnType<typeof presentOrder>;

@@ -16,6 +16,8 @@ import { newId } from '../../../db/ids';
 import { webhookDeliveries, webhookEndpoints, type WebhookDelivery, type WebhookEndpoint } from '../../../db/schema/index';
 import { dueNextHeld, holdFor, positionOf } from './ordering';
 import { nextRetryDelay } from './retry-schedule';
+import { dataKeys } from '../secrets/data-keys';
+import { webhookSecretOf } from './endpoints';
 import { signWebhook } from './signature';
 import { checkWebhookTarget, dohResolver, type Resolver } from './url-policy';
 
@@ -35,6 +37,8 @@ export interface WebhookPayload {
 export interface DeliveryDeps {
   db: Database;
   localMode: boolean;
+  /** DATA_ENCRYPTION_KEYS: the endpoint's signing secret is stored sealed (ADR 0083). */
+  encryptionKeys: string;
   /** Ask for `retryDelivery(endpointId, eventId)` to run in `delaySeconds`. */
   scheduleRetry(endpointId: string, eventId: string, delaySeconds: number): Promise<void>;
   fetch?: typeof fetch;
@@ -65,6 +69,32 @@ export async function attemptDelivery(
   return send(deps, endpoint, row);
 }
 
+/** One signed POST: the receiver's status code, and the error to record (null: it took it, 2xx). */
+async function post(deps: DeliveryDeps, url: string, signed: { id: string; timestamp: number; body: string; secret: string }): Promise<{ statusCode: number | null; error: string | null }> {
+  const { id, timestamp, body, secret } = signed;
+  try {
+    const res = await (deps.fetch ?? fetch)(url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+      headers: {
+        'Content-Type': 'application/json',
+        'User-Agent': 'delivery-platform-webhooks/1',
+        'Webhook-Id': id,
+        'Webhook-Timestamp': String(timestamp),
+        'Webhook-Signature': await signWebhook(secret, id, timestamp, body),
+      },
+      body,
+    });
+    // Read (and bound) the answer so the connection is released; its content is not kept.
+    await res.body?.cancel();
+    return { statusCode: res.status, error: res.status < 200 || res.status >= 300 ? `receiver answered ${res.status}` : null };
+  } catch (e) {
+    const name = (e as { name?: string }).name;
+    return { statusCode: null, error: name === 'TimeoutError' || name === 'AbortError' ? 'timed out' : `unreachable: ${(e as Error).message}`.slice(0, MAX_ERROR) };
+  }
+}
+
 /** POSTs the row's stored body and records the outcome on that row (the attempt it stands for). */
 async function send(deps: DeliveryDeps, endpoint: WebhookEndpoint, row: WebhookDelivery): Promise<WebhookDelivery | undefined> {
   const payload = row.payload as unknown as WebhookPayload;
@@ -74,7 +104,7 @@ async function send(deps: DeliveryDeps, endpoint: WebhookEndpoint, row: WebhookD
   const body = JSON.stringify(payload);
   const started = now();
   let statusCode: number | null = null;
-  let error: string | null = null;
+  let error: string | null;
   // Checked again before every attempt, names resolved (url-policy.ts): a name may point elsewhere since registration.
   const target = await checkWebhookTarget(endpoint.url, { localMode: deps.localMode, resolve: deps.resolve === undefined ? (deps.localMode ? null : dohResolver()) : deps.resolve });
   const refused = !target.ok && 'refused' in target ? target.refused : undefined;
@@ -84,28 +114,10 @@ async function send(deps: DeliveryDeps, endpoint: WebhookEndpoint, row: WebhookD
     error = `unreachable: ${target.unresolved}`.slice(0, MAX_ERROR);
   } else {
     const timestamp = Math.floor(started / 1000);
-    try {
-      const res = await (deps.fetch ?? fetch)(endpoint.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
-        headers: {
-          'Content-Type': 'application/json',
-          'User-Agent': 'delivery-platform-webhooks/1',
-          'Webhook-Id': payload.id,
-          'Webhook-Timestamp': String(timestamp),
-          'Webhook-Signature': await signWebhook(endpoint.secret, payload.id, timestamp, body),
-        },
-        body,
-      });
-      statusCode = res.status;
-      // Read (and bound) the answer so the connection is released; its content is not kept.
-      await res.body?.cancel();
-      if (res.status < 200 || res.status >= 300) error = `receiver answered ${res.status}`;
-    } catch (e) {
-      const name = (e as { name?: string }).name;
-      error = name === 'TimeoutError' || name === 'AbortError' ? 'timed out' : `unreachable: ${(e as Error).message}`.slice(0, MAX_ERROR);
-    }
+    // Sealed at rest (ADR 0083): a key removed too early fails here, and is retried like an outage.
+    const secret = await webhookSecretOf(await dataKeys(deps.encryptionKeys), endpoint).catch(() => null);
+    if (secret) ({ statusCode, error } = await post(deps, endpoint.url, { id: payload.id, timestamp, body, secret }));
+    else error = 'signing secret cannot be opened: is its data key still in DATA_ENCRYPTION_KEYS?';
   }
   const latencyMs = Math.max(0, Math.round(now() - started));
   if (!error) {

@@ -3,6 +3,7 @@ import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { webhookDeliveries, webhookEndpoints, type WebhookDelivery, type WebhookEndpoint } from '../../../db/schema/index';
+import { open, seal, type Keyring } from '../secrets/data-keys';
 import { generateWebhookSecret } from './signature';
 
 /** More endpoints than this per merchant is a mistake, not a need. */
@@ -28,9 +29,26 @@ export function deliveryView(d: WebhookDelivery) {
   };
 }
 
-/** Inside the caller's transaction (the Idempotency-Key record commits with it). */
+/** What a signing secret is sealed for: its own row (ADR 0083). */
+const secretPurpose = (endpointId: string) => `webhook_endpoints.secret:${endpointId}`;
+
+export const sealWebhookSecret = (ring: Keyring, endpointId: string, secret: string): Promise<string> => seal(ring, secretPurpose(endpointId), secret);
+
+/** The endpoint's signing secret in clear, to sign a delivery with (rows from before ADR 0083: their plaintext column). */
+export async function webhookSecretOf(ring: Keyring, endpoint: Pick<WebhookEndpoint, 'id' | 'secret' | 'secretSealed'>): Promise<string> {
+  if (endpoint.secretSealed) return open(ring, secretPurpose(endpoint.id), endpoint.secretSealed);
+  if (endpoint.secret) return endpoint.secret;
+  throw new Error(`webhook endpoint ${endpoint.id} has no secret`);
+}
+
+/**
+ * Inside the caller's transaction (the Idempotency-Key record commits with
+ * it). The secret is stored sealed; the one copy in clear is the caller's,
+ * to show once.
+ */
 export async function createEndpoint(
   tx: Pick<Database, 'execute' | 'select' | 'insert'>,
+  ring: Keyring,
   merchantId: string,
   input: { url: string; events: string[]; description?: string | undefined },
 ): Promise<{ endpoint: WebhookEndpoint; secret: string } | 'too_many'> {
@@ -38,11 +56,12 @@ export async function createEndpoint(
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`webhook_endpoints:${merchantId}`}))`);
   const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(webhookEndpoints).where(eq(webhookEndpoints.merchantId, merchantId));
   if (n >= MAX_ENDPOINTS_PER_MERCHANT) return 'too_many';
+  const id = newId('whk');
   const secret = generateWebhookSecret();
   const events = input.events.includes('*') ? ['*'] : [...new Set(input.events)];
   const [endpoint] = await tx
     .insert(webhookEndpoints)
-    .values({ id: newId('whk'), merchantId, url: input.url, events, secret, description: input.description ?? null })
+    .values({ id, merchantId, url: input.url, events, secretSealed: await sealWebhookSecret(ring, id, secret), description: input.description ?? null })
     .returning();
   return { endpoint: endpoint!, secret };
 }

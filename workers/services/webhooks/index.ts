@@ -24,7 +24,7 @@ export async function deliverEventToMerchant(event: EventEnvelope, deps: Webhook
   if (!orderId || !merchantId) return;
   const endpoints = await subscribedEndpoints(deps.db, merchantId, event.type);
   if (endpoints.length === 0) return;
-  const at = await orderAtEvent(deps.db, event, orderId, deps.publicBaseUrl);
+  const at = await orderAtEvent(deps.db, event, orderId, { PUBLIC_BASE_URL: deps.publicBaseUrl, DATA_ENCRYPTION_KEYS: deps.encryptionKeys });
   if (!at) return;
   // The order as of this event, and its seq at the top too (ADR 0045): built
   // once here; a delivery already recorded keeps the body it was first given.

@@ -19,7 +19,8 @@ import { PAYMENT_EVENT_TYPES } from '../../../domain/order';
 import type { EventEnvelope } from '../events/envelope';
 import { loadOrderDetail } from '../orders/repository';
 import { snapshotOf, type OrderSnapshot } from '../orders/timeline';
-import { presentOrder, type OrderDriverInfo, type OrderRepresentation } from '../orders/view';
+import { openOrderCodes, presentOrder, type OrderDriverInfo, type OrderRepresentation, type ViewEnv } from '../orders/view';
+import { dataKeys } from '../secrets/data-keys';
 
 /** Where an event sits in its order's timeline: a payment event sits right after the order event whose seq it carries. */
 export type TimelineKind = 'order' | 'payment';
@@ -57,18 +58,15 @@ async function driverOf(db: Database, driverId: string | null, current: OrderDri
 }
 
 /** The order as its merchant saw it at this event; undefined when the event is about no (existing) order. */
-export async function orderAtEvent(db: Database, event: EventEnvelope, orderId: string, publicBaseUrl: string): Promise<OrderAtEvent | undefined> {
+export async function orderAtEvent(db: Database, event: EventEnvelope, orderId: string, env: ViewEnv): Promise<OrderAtEvent | undefined> {
   const detail = await loadOrderDetail(db, orderId);
   if (!detail) return undefined;
   // An order event presents its own snapshot; a payment event (or an envelope
   // from before the timeline) the order's latest one.
   const snap = (kindOfEventType(event.type) === 'order' ? await snapshotOfEvent(db, orderId, event.data) : undefined) ?? snapshotOf(detail.order);
   const driver = await driverOf(db, snap.driverId, detail.driver);
-  const order = presentOrder(
-    snap,
-    { items: detail.items, contact: detail.contact, driver, proof: detail.proof ?? null, deliveryPin: detail.order.deliveryPin, trackingToken: detail.order.trackingToken },
-    'merchant',
-    publicBaseUrl,
-  );
+  // The merchant never sees the PIN: only the tracking token is opened.
+  const codes = await openOrderCodes(await dataKeys(env.DATA_ENCRYPTION_KEYS), detail.order, false);
+  const order = presentOrder(snap, { items: detail.items, contact: detail.contact, driver, proof: detail.proof ?? null, ...codes }, 'merchant', env.PUBLIC_BASE_URL);
   return { seq: snap.seq, order };
 }

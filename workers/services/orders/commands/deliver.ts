@@ -16,6 +16,7 @@ import { issuedPhotoId } from '../../proof-photos/urls';
 import { runOrderStep } from '../transitions';
 import type { Tx } from '../timeline';
 import { announce, detailAfter, type CommandContext, type StepInput, type StepOutcome } from './context';
+import { dataKeys } from '../../secrets/data-keys';
 import { checkProof, FOREIGN_PHOTO, isWrongPin, type DeliveryProof } from './delivery-proof';
 import { log } from '../../../../domain/log';
 
@@ -34,13 +35,14 @@ export interface DeliveredOutcome extends StepOutcome {
 export async function deliverOrder(cx: CommandContext, input: DeliverInput): Promise<DeliveredOutcome> {
   const { proof } = input;
   const base = cx.env.PUBLIC_BASE_URL;
+  const ring = await dataKeys(cx.env.DATA_ENCRYPTION_KEYS);
   const pin = proof.pin !== undefined && input.actor.step.kind === 'driver' ? await pinTry(input.limiter, input.orderId) : null;
   let wrongCode = false;
 
   const result = await runOrderStep(cx.db, input.orderId, 'deliver', input.actor.step, input.actor.event, {
-    check: (order) => {
-      wrongCode = isWrongPin(order, proof);
-      checkProof(order, proof, base);
+    check: async (order) => {
+      wrongCode = await isWrongPin(ring, order, proof);
+      checkProof(order, proof, base, wrongCode);
     },
     extra: (tx, order) => recordProof(tx, order, proof, base),
   }).catch(async (error: unknown) => {

@@ -13,6 +13,7 @@ import { paymentProvider, PaymentProviderRejectedError, PaymentProviderUnavailab
 import type { IdempotencyRef } from '../../idempotency';
 import { ensurePaymentIntent, paymentOfOrder } from '../../payments/payments';
 import type { OutboxEvent } from '../../outbox';
+import { dataKeys } from '../../secrets/data-keys';
 import { createOrder, type CreateOrderInput, type OrderCreator } from '../create';
 import { loadOrderDetail } from '../repository';
 import type { OrderDetail } from '../view';
@@ -52,7 +53,7 @@ export async function placeOrder(cx: CommandContext, input: PlaceOrderInput): Pr
     }
     const created = !detail;
     if (!detail) {
-      const fresh = await createOrder(cx.db, input.order, input.creator, input.idempotency);
+      const fresh = await createOrder(cx.db, await dataKeys(cx.env.DATA_ENCRYPTION_KEYS), input.order, input.creator, input.idempotency);
       ({ detail, payment, events } = fresh);
       announce(cx, detail.order, events);
     }
