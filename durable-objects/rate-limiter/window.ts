@@ -4,12 +4,28 @@
  * buckets of one subject (an IP, an account); each bucket is a list of hit
  * times. A request is allowed while fewer than `limit` hits fall inside the
  * last `windowSeconds`; when it is refused, Retry-After is the moment the
- * oldest hit that still counts leaves the window.
+ * oldest hit that still counts leaves the window. A rule may also ask for
+ * growing delays between hits (`delay`): refused until the newest hit is old
+ * enough, Retry-After being the time left.
  */
 
 export interface WindowRule {
   limit: number;
   windowSeconds: number;
+  /**
+   * Growing delays (ADR 0088): once `after` hits fall in the window, the next
+   * `consume`/`check` must wait `baseSeconds · 2^(hits − after)` seconds (at
+   * most `maxSeconds`) after the newest hit. Slows guessing to a crawl without
+   * ever locking anyone out for long.
+   */
+  delay?: { after: number; baseSeconds: number; maxSeconds: number };
+}
+
+/** Seconds a bucket with `hits` in its window must wait after its newest hit (0: none). */
+export function delaySeconds(rule: WindowRule, hits: number): number {
+  const d = rule.delay;
+  if (!d || hits < d.after) return 0;
+  return Math.min(d.maxSeconds, d.baseSeconds * 2 ** (hits - d.after));
 }
 
 /**
@@ -57,6 +73,20 @@ function retryAfterSeconds(hits: number[], rule: WindowRule, now: number): numbe
   return Math.max(1, Math.ceil((blocking + windowMs(rule) - now) / 1000));
 }
 
+/** Milliseconds still to wait because of the rule's growing delay (0 when none applies). */
+function delayLeftMs(hits: number[], rule: WindowRule, now: number): number {
+  const wait = delaySeconds(rule, hits.length);
+  const newest = hits[hits.length - 1];
+  if (wait === 0 || newest === undefined) return 0;
+  return Math.max(0, newest + wait * 1000 - now);
+}
+
+function refusal(hits: number[], rule: WindowRule, now: number): number {
+  const full = hits.length >= rule.limit ? retryAfterSeconds(hits, rule, now) : 0;
+  const delayed = delayLeftMs(hits, rule, now);
+  return Math.max(full, delayed > 0 ? Math.max(1, Math.ceil(delayed / 1000)) : 0);
+}
+
 /**
  * Applies a batch atomically (the Durable Object is single-threaded and this
  * function never awaits): when any `consume` or `check` is refused, nothing in
@@ -64,7 +94,8 @@ function retryAfterSeconds(hits: number[], rule: WindowRule, now: number): numbe
  */
 export function applyOps(store: HitStore, ops: readonly LimitOp[], now: number): LimitDecision[] {
   const current = ops.map((op) => store.hitsSince(op.bucket, now - windowMs(op.rule)));
-  const refused = ops.map((op, i) => (op.op === 'consume' || op.op === 'check') && current[i]!.length >= op.rule.limit);
+  const waits = ops.map((op, i) => (op.op === 'consume' || op.op === 'check' ? refusal(current[i]!, op.rule, now) : 0));
+  const refused = waits.map((w) => w > 0);
   const anyRefused = refused.some(Boolean);
 
   return ops.map((op, i) => {
@@ -76,7 +107,7 @@ export function applyOps(store: HitStore, ops: readonly LimitOp[], now: number):
         before: Math.min(hits.length, op.rule.limit),
         count: Math.min(hits.length, op.rule.limit),
         limit: op.rule.limit,
-        retryAfterSeconds: refused[i] ? retryAfterSeconds(hits, op.rule, now) : 0,
+        retryAfterSeconds: waits[i]!,
       };
     }
     let count = hits.length;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyOps, type HitStore, type LimitOp } from '../../durable-objects/rate-limiter/window';
+import { applyOps, delaySeconds, type HitStore, type LimitOp } from '../../durable-objects/rate-limiter/window';
 import { crossedThreshold } from '../../workers/services/auth/throttle';
 
 /** The same contract as the SQLite repository, in memory. */
@@ -67,5 +67,40 @@ describe('sliding window log', () => {
       if (t !== undefined) crossings.push(t);
     }
     expect(crossings).toEqual([10, 50, 100]);
+  });
+});
+
+describe('growing delays (ADR 0088)', () => {
+  const slow = { limit: 100, windowSeconds: 3600, delay: { after: 3, baseSeconds: 1, maxSeconds: 8 } };
+  const attempt = (store: MemoryStore, at: number) => applyOps(store, [{ bucket: 'f', rule: slow, op: 'consume' }], at)[0]!;
+
+  it('the first `after` failures are free; each later one waits twice as long after the newest, up to the cap', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 9].map((n) => delaySeconds(slow, n))).toEqual([0, 0, 0, 1, 2, 4, 8, 8]);
+    const store = new MemoryStore();
+    for (let i = 0; i < 3; i++) expect(attempt(store, i)).toMatchObject({ allowed: true });
+    expect(attempt(store, 500)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    expect(attempt(store, 1_002)).toMatchObject({ allowed: true, count: 4 });
+    expect(attempt(store, 2_000)).toMatchObject({ allowed: false, retryAfterSeconds: 2 });
+    expect(attempt(store, 3_002)).toMatchObject({ allowed: true, count: 5 });
+    // Refused attempts count nothing and do not push the delay further.
+    expect(attempt(store, 4_000)).toMatchObject({ allowed: false, retryAfterSeconds: 4 });
+    expect(attempt(store, 7_002)).toMatchObject({ allowed: true, count: 6 });
+  });
+
+  it('never locks for longer than the cap, however many failures are in the window', () => {
+    const store = new MemoryStore();
+    for (let i = 0; i < 60; i++) store.add('f', i * 10);
+    const d = attempt(store, 600);
+    expect(d.allowed).toBe(false);
+    expect(d.retryAfterSeconds).toBeLessThanOrEqual(8);
+    expect(attempt(store, 590 + 8_000)).toMatchObject({ allowed: true });
+  });
+
+  it('a refund (a success) takes a failure back, and the delay with it', () => {
+    const store = new MemoryStore();
+    for (let i = 0; i < 4; i++) store.add('f', i);
+    expect(attempt(store, 10)).toMatchObject({ allowed: false });
+    applyOps(store, [{ bucket: 'f', rule: slow, op: 'refund' }], 11);
+    expect(attempt(store, 12)).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
   });
 });

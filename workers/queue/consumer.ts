@@ -47,7 +47,7 @@ const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Out
   // A shard that cannot be reached throws: the message is retried with backoff.
   async (event, deps) => void (await deps.shardBackstop?.(event)),
   async (event, deps) => void (await deps.feedBackstop?.(event)),
-  // Security notices to an account's owner (failed sign-ins, password changed): email only (ADR 0084).
+  // Security notices to an account's owner (failed sign-ins, password changed): email only (ADR 0088).
   (event, deps) => notifyAccountEvent(event, deps),
 ];
 

@@ -10,7 +10,10 @@ import { principalOf, requireAuth, sessionsOf, withSessions } from '../middlewar
 import { clientIp, limiterOf, rateLimit, throttled, withLimiter } from '../middleware/rate-limit';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
-import { LoginBodySchema, LogoutBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from '../schemas/identity';
+import { LoginBodySchema, LoginSessionSchema, LogoutBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from '../schemas/identity';
+import { getCookie, setCookie } from 'hono/cookie';
+import { kickOutboxRelay } from '../services/outbox-relay';
+import { DEVICE_COOKIE, DEVICE_TOKEN_TTL_SECONDS } from '../services/auth/device-tokens';
 import { recordAudit, actorOf, SYSTEM_ACTOR } from '../services/audit';
 import { loadIdentity, loadUserView, type Identity } from '../services/auth/accounts';
 import { attemptLogin } from '../services/auth/login';
@@ -48,11 +51,12 @@ const login = createRoute({
   tags: ['Identity'],
   summary: 'Sign in with email and password',
   description:
-    'Who may call: anyone. An unknown email and a wrong password get the same 401 in the same time. Throttled per IP (attempts and failures) and per account (at most 100 failed sign-ins per hour), answered 429 with Retry-After.',
+    'Who may call: anyone. An unknown email and a wrong password get the same 401 in the same time. Throttled without ever locking the owner out (429 with Retry-After): at most 20 attempts a minute per IP; failures slow down, with delays that double, the (account, IP) pair that makes them (after 3, up to 15 min) and the IP (after 10, up to 5 min); an account-wide limit (after 10 failures an hour, delays up to 1 min, never more than about 75 failures an hour) applies only to devices that never signed in to the account. ' +
+    'A device that has signed in before sends back its `deviceToken` (body) or `device` cookie and is only limited by its own failures. The answer carries the device token (and sets the cookie: HttpOnly, Secure, SameSite=Strict, path /v1/auth). After 10 failures in an hour the account owner is told by email, once per window.',
   security: [],
   request: { body: jsonBody(LoginBodySchema, 'Credentials') },
   responses: {
-    200: { description: 'Signed in', content: { 'application/json': { schema: SessionSchema } } },
+    200: { description: 'Signed in', content: { 'application/json': { schema: LoginSessionSchema } } },
     ...problemResponses(400, 401, 413, 415, 422, 429, 503),
   },
 });
@@ -134,12 +138,23 @@ export const authRoutes = createRouter()
     }
   })
   .openapi(login, async (c) => {
-    const { email, password } = c.req.valid('json');
+    const { email, password, deviceToken } = c.req.valid('json');
     const db = c.var.db();
-    const outcome = await withLimiter(() => attemptLogin({ db, limiter: limiterOf(c), ip: clientIp(c), requestId: c.var.requestId }, email, password));
+    const outcome = await withLimiter(() =>
+      attemptLogin(
+        { db, limiter: limiterOf(c), ip: clientIp(c), requestId: c.var.requestId, signingKeys: c.env.JWT_SIGNING_KEYS, deviceToken: deviceToken ?? getCookie(c, DEVICE_COOKIE) },
+        email,
+        password,
+      ),
+    );
     if (outcome.kind === 'throttled') return throttled(outcome.retryAfterSeconds);
-    if (outcome.kind === 'invalid') throw problems.unauthorized(INVALID_LOGIN);
-    return c.json(await newSessionBody(c, outcome.identity, startSession(db, outcome.identity.userId)), 200);
+    if (outcome.kind === 'invalid') {
+      if (outcome.noticeQueued) kickOutboxRelay(c.env, c.executionCtx);
+      throw problems.unauthorized(INVALID_LOGIN);
+    }
+    const body = await newSessionBody(c, outcome.identity, startSession(db, outcome.identity.userId));
+    setCookie(c, DEVICE_COOKIE, outcome.device.token, { path: '/v1/auth', httpOnly: true, secure: true, sameSite: 'Strict', maxAge: DEVICE_TOKEN_TTL_SECONDS });
+    return c.json({ ...body, deviceToken: outcome.device.token }, 200);
   })
   .openapi(refresh, async (c) => {
     const { refreshToken } = c.req.valid('json');

@@ -15,6 +15,7 @@ import { changePassword } from '../services/auth/password-change';
 import { liveSocketCloser } from '../services/auth/socket-revocation';
 import { MAX_PASSWORD_LENGTH } from '../services/auth/password';
 import { newSessionBody } from './auth';
+import { kickOutboxRelay } from '../services/outbox-relay';
 
 const getMe = createRoute({
   method: 'get',
@@ -82,6 +83,7 @@ export const meRoutes = createRouter()
       case 'ok': {
         const identity = await loadIdentity(db, principal.userId);
         if (!identity || identity.status !== 'active') throw problems.unauthorized('The account no longer exists.');
+        kickOutboxRelay(c.env, c.executionCtx); // the owner's email about the change
         c.header('Cache-Control', 'no-store');
         return c.json(await newSessionBody(c, identity, Promise.resolve(outcome.refresh)), 200);
       }

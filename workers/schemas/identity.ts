@@ -58,7 +58,14 @@ export const RegisterBodySchema = z
   });
 
 export const LoginBodySchema = z
-  .object({ email: EmailSchema, password: z.string().min(1).max(MAX_PASSWORD_LENGTH) })
+  .object({
+    email: EmailSchema,
+    password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+    deviceToken: Text.max(2000).optional().openapi({
+      description:
+        'The `deviceToken` of an earlier sign-in on this device (apps; browsers send the `device` cookie instead). A device that has signed in before is not slowed by failures made elsewhere against the account.',
+    }),
+  })
   .openapi('Login');
 
 export const RefreshBodySchema = z
@@ -92,3 +99,9 @@ export const TokenPairSchema = z.object({
 });
 
 export const SessionSchema = TokenPairSchema.extend({ user: UserSchema }).openapi('Session');
+
+export const LoginSessionSchema = SessionSchema.extend({
+  deviceToken: z.string().openapi({
+    description: 'Marks this device as known to the account (180 days): send it back at the next sign-in (browsers get it as the HttpOnly `device` cookie too).',
+  }),
+}).openapi('LoginSession');

@@ -11,7 +11,7 @@ import { outbox, type NewOutboxMessage } from '../../db/schema/index';
 import type { Database } from '../../db/client';
 import type { OrderEventType, PaymentEventType } from '../../domain/order';
 
-/** Security notices to the account's owner, by email (ADR 0084). */
+/** Security notices to the account's owner, by email (ADR 0088). */
 export type AccountNoticeType = 'account.sign_in_failures' | 'account.password_changed';
 
 /** A transaction handle or the database: anything drizzle can insert with. */

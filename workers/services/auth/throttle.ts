@@ -1,5 +1,6 @@
 /**
- * Abuse limits on sign-in and sign-up (docs/decisions/0012-rate-limiting.md).
+ * Abuse limits on sign-in and sign-up (docs/decisions/0012-rate-limiting.md;
+ * sign-in throttling that cannot be turned into a lockout: 0088).
  * The counting happens in the RateLimiter Durable Object, one object per
  * subject; this module holds the policy (which buckets, which limits) and the
  * subject names, and talks to the objects through the narrow `Limiter`
@@ -17,10 +18,24 @@ export interface Limiter {
 export const RULES = {
   /** Any sign-in attempt from one IP: bounds the scrypt CPU one source can make us spend. */
   loginAttemptsPerIp: { limit: 20, windowSeconds: 60 },
-  /** Failed sign-ins from one IP, whatever the account: credential stuffing. */
-  loginFailuresPerIp: { limit: 100, windowSeconds: 3600 },
-  /** Failed sign-ins against one account, from anywhere: password guessing (issue 3: at most 100 per hour). */
-  loginFailuresPerAccount: { limit: 100, windowSeconds: 3600 },
+  /**
+   * Failed sign-ins from one IP, whatever the account (credential stuffing): 10 free, then growing
+   * delays (1 s, 2 s, 4 s … at most 5 min between failures), and never more than 100 an hour.
+   */
+  loginFailuresPerIp: { limit: 100, windowSeconds: 3600, delay: { after: 10, baseSeconds: 1, maxSeconds: 300 } },
+  /**
+   * Failed sign-ins against one account from one IP: 3 free, then delays doubling up to 15 minutes.
+   * Only that pair slows down: the owner, elsewhere, is not affected (ADR 0088).
+   */
+  loginFailuresPerAccountIp: { limit: 100, windowSeconds: 3600, delay: { after: 3, baseSeconds: 1, maxSeconds: 900 } },
+  /**
+   * Failed sign-ins against one account from devices it never signed in from, from anywhere
+   * (a botnet): 10 free, then delays doubling up to 1 minute — at most about 75 guesses an hour
+   * (ASVS V2.2.1 asks ≤ 100), while the owner waits a minute at worst and never on a known device.
+   */
+  loginFailuresPerAccount: { limit: 100, windowSeconds: 3600, delay: { after: 10, baseSeconds: 1, maxSeconds: 60 } },
+  /** Failed sign-ins with one known device's token (it could be stolen): 5 free, then delays up to 15 minutes. */
+  loginFailuresPerDevice: { limit: 100, windowSeconds: 3600, delay: { after: 5, baseSeconds: 1, maxSeconds: 900 } },
   /** Sign-ups from one IP: account farming, and email enumeration through 409. */
   registrationsPerIp: { limit: 20, windowSeconds: 3600 },
   /** Sign-up attempts for one email address. */
