@@ -37,6 +37,11 @@ export const merchants = pgTable(
     /** Set by operators; closes the merchant to new orders whatever `open` says. */
     suspended: boolean('suspended').notNull().default(false),
     prepMinutes: integer('prep_minutes').notNull().default(15),
+    /**
+     * Set once, by the owner's closure (POST /v1/merchants/{id}/close, ADR 0089): the business
+     * takes no more orders, has no members and no API keys; its orders stay for accounting.
+     */
+    closedAt: tstz('closed_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
