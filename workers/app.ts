@@ -17,6 +17,7 @@ import { privacyRoutes } from './routes/privacy';
 import { trackingRoutes } from './routes/tracking';
 import { merchantApiKeyRoutes } from './routes/merchant-api-keys';
 import { merchantStaffRoutes } from './routes/merchant-staff';
+import { merchantOwnershipRoutes } from './routes/merchant-ownership';
 import { metricsRoutes } from './routes/metrics';
 import { merchantRoutes } from './routes/merchants';
 import { catalogRoutes } from './routes/catalog';
@@ -56,6 +57,7 @@ export function createApp() {
   app.route('/', trackingRoutes);
   app.route('/', merchantApiKeyRoutes);
   app.route('/', merchantStaffRoutes);
+  app.route('/', merchantOwnershipRoutes);
   app.route('/', metricsRoutes);
   app.route('/', merchantRoutes);
   app.route('/', catalogRoutes);

@@ -158,6 +158,20 @@ export class MerchantFeed extends DurableObject<Env> {
     return closed;
   }
 
+  /** RPC when the business closes (ADR 0089): every socket, API keys' included, closes with 4401. */
+  closeAll(_reason: string): number {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(SESSION_ENDED_CLOSE.code, 'business closed');
+        closed++;
+      } catch {
+        // Already closing.
+      }
+    }
+    return closed;
+  }
+
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // Over 4 KiB: 1009; faster than the feed's rate: 1008.
     const refusal = this.frameGuard.admit(ws, 'feed', message, Date.now());

@@ -29,6 +29,11 @@
  *    returns the id of an own / other object for the role (create a fresh one
  *    when the call may change or delete it).
  *
+ *  - A route that changes or ends the caller itself or its business takes a
+ *    fresh caller (`.freshCaller(...)`) or, for the owner's own business, a
+ *    fresh business (`.freshOwnBusiness(...)`): the shared world must stay as
+ *    it is for the other lines (sessions end at once, ADR 0082).
+ *
  *  Roles: anonymous (no credentials) · customer · merchantOwner ·
  *  merchantStaff (role `staff`) · merchantApiKey · driver · ops.
  * ============================================================================
@@ -40,7 +45,7 @@ import { startSession } from '../../workers/services/auth/sessions';
 import { openTrackingToken } from '../../workers/services/orders/codes';
 import { dataKeys } from '../../workers/services/secrets/data-keys';
 import { sessionToken } from './helpers/sessions';
-import { PASSWORD, createApiKey, createOps, register, registrationBody, testDb, uniqueEmail } from './auth-helpers';
+import { PASSWORD, createApiKey, createOps, login, register, registrationBody, testDb, uniqueEmail } from './auth-helpers';
 import { freshStaffMember, type World } from './authz-matrix.world';
 import { matrixDeadLetter, matrixDelivery, matrixDevice, matrixEndpoint, matrixWebhookBody } from './helpers/notification-matrix';
 import { MATRIX_JPEG, MATRIX_PIN, freshMatrixProduct, matrixOrder, matrixOrderBody, matrixProofPhoto } from './helpers/order-matrix';
@@ -60,11 +65,27 @@ export interface ResolveContext {
   params: Record<string, string>;
 }
 
+/** A business of its own for one call: its owner's token and path params (`id`, and any the body needs). */
+export interface FreshBusiness {
+  token: string;
+  params: Record<string, string>;
+}
+
 export class Row {
   bodyOf?: (ctx: ResolveContext) => unknown;
   headersOf?: (ctx: ResolveContext) => Record<string, string>;
   callerOf?: (ctx: ResolveContext) => Promise<string | undefined>;
+  ownBusinessOf?: (ctx: ResolveContext) => Promise<FreshBusiness>;
   constructor(readonly cells: Readonly<Record<Role, Cell>>) {}
+  /**
+   * For routes that hand over or close the owner's own business: the owner's
+   * "own" call gets a fresh business (and owner) instead of merchant A, which
+   * every other line needs as it is. Its params are resolved before the path.
+   */
+  freshOwnBusiness(build: (ctx: ResolveContext) => Promise<FreshBusiness>): this {
+    this.ownBusinessOf = build;
+    return this;
+  }
   /** The request body, built for each call. */
   body(build: (ctx: ResolveContext) => unknown): this {
     this.bodyOf = build;
@@ -136,6 +157,42 @@ async function freshCallerOf({ world, role }: ResolveContext): Promise<string | 
   }
 }
 
+/**
+ * A second session of the world's account (or a fresh account), for rows that end
+ * the caller's session (logout): the world's own tokens must stay live for the other rows.
+ */
+async function secondSessionOf({ world, role }: ResolveContext): Promise<string | undefined> {
+  switch (role) {
+    case 'anonymous':
+      return undefined;
+    case 'merchantApiKey':
+      return world.apiKey.key; // refused: nothing changes
+    case 'customer':
+      return (await login(world.customer.email)).accessToken;
+    case 'merchantOwner':
+      return (await login(world.owner.email)).accessToken;
+    case 'merchantStaff':
+      return (await login(world.staff.email)).accessToken;
+    case 'driver':
+      return (await login(world.driver.email)).accessToken;
+    case 'ops':
+      return (await login(world.ops.email)).accessToken;
+  }
+}
+
+/** Fresh accounts of every role, the owner's included (a password change ends every session of its account). */
+async function freshAccountOf(ctx: ResolveContext): Promise<string | undefined> {
+  if (ctx.role === 'merchantOwner') return (await register('merchant', ctx.world.cityId)).accessToken;
+  return freshCallerOf(ctx);
+}
+
+/** A new business with one member of staff, for the owner's own call to hand over or close. */
+async function freshBusiness({ world }: ResolveContext): Promise<FreshBusiness> {
+  const owner = await register('merchant', world.cityId);
+  const memberId = await freshStaffMember(owner);
+  return { token: owner.accessToken, params: { id: owner.user.merchantId!, memberId } };
+}
+
 const ALL = (status: number) => row(status, status, status, status, status, status, status);
 
 // prettier-ignore
@@ -167,7 +224,11 @@ export const MATRIX: Record<string, Row> = {
   'POST /v1/auth/register':                     ALL(201).body(({ world }) => registrationBody('customer', world.cityId)),
   'POST /v1/auth/login':                        ALL(200).body(({ world }) => ({ email: world.customer.email, password: PASSWORD })),
   'POST /v1/auth/refresh':                      ALL(200).body(async ({ world }) => ({ refreshToken: (await startSession(testDb(), world.customer.user.id)).token })),
-  'POST /v1/auth/logout':                       row(401, 204,      204,         204,         403,         204,    204),
+  // Logout ends the caller's session at once (ADR 0082): a second session of each account signs out.
+  'POST /v1/auth/logout':                       row(401, 204,      204,         204,         403,         204,    204).freshCaller(secondSessionOf),
+  // Changing the password ends every session of the account: fresh accounts of each role.
+  'POST /v1/me/password':                       row(401, 200,      200,         200,         403,         200,    200)
+    .freshCaller(freshAccountOf).body(() => ({ currentPassword: PASSWORD, newPassword: 'matrix passphrase 2024' })),
   'GET /v1/me':                                 row(401, 200,      200,         200,         403,         200,    200),
   'GET /v1/me/export':                          row(401, 200,      200,         200,         403,         200,    200),
   // Erasure: an owner must hand over the business first (409); an API key is no person (403).
@@ -180,6 +241,11 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/merchants/:id/staff':                row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403),
   'PATCH /v1/merchants/:id/staff/:userId':      row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403).body(() => ({ role: 'manager' })),
   'DELETE /v1/merchants/:id/staff/:userId':     row(401, 403,      [204, 404],  [403, 404],  [403, 404],  403,    403),
+  // Handing over or closing a business (ADR 0089): the owner alone, on a business of its own made for the call.
+  'POST /v1/merchants/:id/ownership-transfer':  row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403)
+    .freshOwnBusiness(freshBusiness).body(({ params }) => ({ toUserId: params.memberId ?? 'usr_matrixnobody0000000', password: PASSWORD })),
+  'POST /v1/merchants/:id/close':               row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403)
+    .freshOwnBusiness(freshBusiness).body(() => ({ password: PASSWORD })),
 
   // Notifications, merchant webhooks, dead letters
   'GET /v1/me/notification-preferences':        row(401, 200,      200,         200,         403,         200,    200),

@@ -52,7 +52,8 @@ async function fillPath(template: string, ctx: ResolveContext): Promise<string> 
     const key = `${segments[i - 1]}/:${name}`;
     const resolve = PARAMS[key];
     if (!resolve) throw new Error(`No resolver for path parameter '${key}' (route ${template}): add one to PARAMS in authz-matrix.table.ts`);
-    const value = await resolve(ctx);
+    // A row's own business (Row.freshOwnBusiness) has set its params already.
+    const value = ctx.params[name] ?? (await resolve(ctx));
     ctx.params[name] = value;
     out.push(encodeURIComponent(value));
   }
@@ -71,10 +72,12 @@ async function runRow(world: World, key: string, entry: Row) {
     if (!hasParams && typeof cell !== 'number') throw new Error(`${key}: an [own, other] cell for ${role} on a route without an object`);
     for (const which of hasParams ? (['own', 'other'] as const) : (['own'] as const)) {
       const ctx: ResolveContext = { world, role, which, route: key, params: {} };
+      const business = entry.ownBusinessOf && role === 'merchantOwner' && which === 'own' ? await entry.ownBusinessOf(ctx) : undefined;
+      if (business) Object.assign(ctx.params, business.params);
       const path = await fillPath(template, ctx);
       const body = entry.bodyOf ? await entry.bodyOf(ctx) : undefined;
       const headers = entry.headersOf ? entry.headersOf(ctx) : undefined;
-      const token = entry.callerOf ? await entry.callerOf(ctx) : tokenOf(world, role);
+      const token = business ? business.token : entry.callerOf ? await entry.callerOf(ctx) : tokenOf(world, role);
       const res = await call(path, { method, ip: randomIp(), ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) });
       await res.arrayBuffer();
       const label = hasParams ? `${role} (${which})` : role;

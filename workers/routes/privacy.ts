@@ -30,7 +30,7 @@ const eraseMe = createRoute({
   tags: ['Your data'],
   summary: 'Erase the caller (GDPR Art. 17)',
   description:
-    'Who may call: any signed-in user, for itself only. Personal data is deleted or blanked; orders, payments and logs kept for legal reasons lose the link to the person. Refused with 409 while an order of the caller is in progress, or while the caller owns a business.',
+    'Who may call: any signed-in user, for itself only. Personal data is deleted or blanked; orders, payments and logs kept for legal reasons lose the link to the person. Refused with 409 while an order of the caller is in progress (`order-in-progress`), or while the caller owns a business (`owner-of-business`: hand it to a member with POST /v1/merchants/{id}/ownership-transfer, or close it with POST /v1/merchants/{id}/close, first).',
   middleware: [requireAuth()] as const,
   responses: {
     204: { description: 'Erased; every session of the account has ended: its access tokens get 401 from the next request, its live sockets are closed with 4401' },

@@ -99,7 +99,7 @@ export async function erasePersonalData(db: Database, userId: string, proofPhoto
     .limit(1);
   if (open) throw problems.conflict('order-in-progress', 'An order of yours is still in progress; the account can be erased once it has ended.', { orderId: open.id });
   const [owner] = await db.select().from(merchantMembers).where(and(eq(merchantMembers.userId, userId), eq(merchantMembers.role, 'owner')));
-  if (owner) throw problems.conflict('owner-of-business', 'You own a business on the platform: transfer or close it before erasing the account.');
+  if (owner) throw problems.conflict('owner-of-business', 'You own a business on the platform: hand it to a member (POST /v1/merchants/{id}/ownership-transfer) or close it (POST /v1/merchants/{id}/close) before erasing the account.', { merchantId: owner.merchantId });
   const memberships = await db.select({ merchantId: merchantMembers.merchantId }).from(merchantMembers).where(eq(merchantMembers.userId, userId));
   const holder = { userId, merchantIds: memberships.map((m) => m.merchantId), ...(driver ? { driverId: driver.id } : {}) };
   // Access ends before anything is deleted (ADR 0082): no request of the account's sessions runs

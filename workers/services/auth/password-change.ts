@@ -10,10 +10,11 @@ import type { Database } from '../../../db/client';
 import { passwordCredentials } from '../../../db/schema/index';
 import { recordAudit, type AuditContext } from '../audit';
 import { writeOutbox, outboxEvent } from '../outbox';
-import { hashPassword, verifyPassword, type StoredHash } from './password';
+import { hashPassword } from './password';
+import { reauthenticate } from './reauthenticate';
 import { endAllSessions, type RevocationDeps, type SocketHolder } from './revocation';
 import { revokeAllSessions, startSession, type IssuedRefreshToken } from './sessions';
-import { RULES, retryAfterOf, subjectName, type Limiter } from './throttle';
+import type { Limiter } from './throttle';
 
 export interface PasswordChangeContext {
   db: Database;
@@ -34,18 +35,8 @@ export async function changePassword(
   holder: SocketHolder,
   input: { currentPassword: string; newPassword: string },
 ): Promise<PasswordChangeOutcome> {
-  const subject = await subjectName('user', holder.userId);
-  const op = { bucket: 'password_change_fail', rule: RULES.passwordChangeFailuresPerUser };
-  // The slot is taken before the check (and given back on success): concurrent guesses cannot exceed the limit.
-  const gate = await ctx.limiter.apply(subject, [{ ...op, op: 'consume' }]);
-  const refused = retryAfterOf(gate);
-  if (refused > 0) return { kind: 'throttled', retryAfterSeconds: refused };
-
-  const [row] = await ctx.db.select().from(passwordCredentials).where(eq(passwordCredentials.userId, holder.userId));
-  if (!row) return { kind: 'no_password' };
-  const stored: StoredHash = { hash: row.hash, algorithm: row.algorithm, params: row.params as unknown as StoredHash['params'] };
-  if (!(await verifyPassword(input.currentPassword, stored))) return { kind: 'wrong_password' };
-  await ctx.limiter.apply(subject, [{ ...op, op: 'refund' }]);
+  const check = await reauthenticate(ctx, holder.userId, input.currentPassword);
+  if (check.kind !== 'ok') return check;
   if (input.newPassword === input.currentPassword) return { kind: 'same_password' };
 
   const fresh = await hashPassword(input.newPassword);

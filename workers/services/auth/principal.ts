@@ -35,10 +35,11 @@ export const actsForMerchant = (p: Principal, merchantId: string): boolean =>
  * staff accounts get a narrower role; an API key serves server-to-server
  * integrations. Nobody but the owner manages API keys or staff.
  */
-export type MerchantCapability = 'orders' | 'catalog' | 'webhooks' | 'profile' | 'api_keys' | 'staff';
+export type MerchantCapability = 'orders' | 'catalog' | 'webhooks' | 'profile' | 'api_keys' | 'staff' | 'ownership';
 
+/** `ownership`: hand the business over or close it (ADR 0089) — the owner's alone. */
 export const MERCHANT_CAPABILITIES: Readonly<Record<MerchantStaffRole | 'api_key', readonly MerchantCapability[]>> = {
-  owner: ['orders', 'catalog', 'webhooks', 'profile', 'api_keys', 'staff'],
+  owner: ['orders', 'catalog', 'webhooks', 'profile', 'api_keys', 'staff', 'ownership'],
   manager: ['orders', 'catalog', 'webhooks'],
   staff: ['orders'],
   api_key: ['orders', 'catalog'],

@@ -48,7 +48,7 @@ export const RULES = {
    * that order; the driver can still deliver with a proof photo.
    */
   deliveryPinFailuresPerOrder: { limit: 5, windowSeconds: 3600 },
-  /** Wrong current passwords when changing it, per signed-in user: a stolen access token does not become a password oracle. */
+  /** Wrong passwords when asked again (password change, ownership transfer, closure), per signed-in user: a stolen access token does not become a password oracle. */
   passwordChangeFailuresPerUser: { limit: 5, windowSeconds: 900 },
 } as const satisfies Record<string, WindowRule>;
 
