@@ -33,6 +33,7 @@ import { twilioWebhookRoutes } from './routes/webhooks-twilio';
 import { devOutboxRoutes } from './routes/dev-outbox';
 import { opsDeadLetterRoutes } from './routes/ops-dead-letters';
 import { opsOrderRoutes } from './routes/ops-orders';
+import { opsUserRoutes } from './routes/ops-users';
 
 export const API_VERSION = '1.0.0';
 
@@ -73,6 +74,7 @@ export function createApp() {
   app.route('/', devOutboxRoutes);
   app.route('/', opsDeadLetterRoutes);
   app.route('/', opsOrderRoutes);
+  app.route('/', opsUserRoutes);
 
   // What every route may answer through the shared middleware (edge characters, credentials, bodies).
   documentEdgeResponses(app);

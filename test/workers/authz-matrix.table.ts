@@ -125,6 +125,7 @@ export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<st
     return matrixDevice((which === 'own' && role in own ? own[role as keyof typeof own] : world.otherCustomer).user.id);
   },
   'dead-letters/:id': () => matrixDeadLetter(),
+  'users/:userId': async ({ world }) => (await register('customer', world.cityId)).user.id,
   // Orders are created in the status the route's allowed caller needs (helpers/order-matrix.ts).
   'orders/:id': (ctx) => matrixOrder(ctx),
   'track/:token': async (ctx) => {
@@ -262,6 +263,8 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/ops/dead-letters':                   row(401, 403,      403,         403,         403,         403,    200),
   'POST /v1/ops/dead-letters/:id/replay':       row(401, 403,      403,         403,         403,         403,    202),
   'GET /v1/ops/orders/awaiting-merchant':       row(401, 403,      403,         403,         403,         403,    200),
+  // Ends every session of an account (ADR 0082): a fresh customer each time, so the world's tokens stay live.
+  'DELETE /v1/ops/users/:userId/sessions':      row(401, 403,      403,         403,         403,         403,    200),
 
   // Merchants and catalog (issue 4): the owner changes its merchant, operators only suspend it
   'PATCH /v1/merchants/:id':                    row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    200)
