@@ -178,17 +178,20 @@ async function requestsFor(random: Random, method: string, template: string, op:
   const row = MATRIX[key];
   const role = allowedRole(row, template);
   const ctx: ResolveContext = { world, role, which: 'own', route: key, params: {} };
+  // Routes that hand over or close the owner's business get one of their own, as in the matrix (Row.freshOwnBusiness).
+  const business = row?.ownBusinessOf && role === 'merchantOwner' ? await row.ownBusinessOf(ctx) : undefined;
+  if (business) Object.assign(ctx.params, business.params);
   // Path objects as the matrix makes them, left to right (a resolver may read the params before it).
   const segments = template.split('/');
   for (let i = 0; i < segments.length; i++) {
     const m = /^\{(\w+)\}$/.exec(segments[i]!);
-    if (!m) continue;
+    if (!m || ctx.params[m[1]!] !== undefined) continue;
     const resolver = PARAMS[`${segments[i - 1]}/:${m[1]}`];
     ctx.params[m[1]!] = resolver ? await resolver(ctx) : `fuzz_${m[1]}_${Math.floor(random() * 1e9)}`;
   }
   // Callers that change themselves (DELETE /v1/me) or their session (logout) get a fresh account per request.
   const fresh = key === 'DELETE /v1/me' || key === 'POST /v1/auth/logout';
-  const caller = async () => (row?.callerOf ? row.callerOf(ctx) : fresh ? (await createCustomer()).token : tokenOf(role));
+  const caller = async () => (business ? business.token : row?.callerOf ? row.callerOf(ctx) : fresh ? (await createCustomer()).token : tokenOf(role));
   const baseBody = row?.bodyOf ? await row.bodyOf(ctx) : undefined;
   const baseHeaders = row?.headersOf ? row.headersOf(ctx) : {};
   const media = op.requestBody ? Object.keys(op.requestBody.content)[0]! : undefined;
