@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type Plugin, type ProxyOptions } from 'vite';
+import { defineConfig, loadEnv, type Plugin, type ProxyOptions } from 'vite';
+import { buildModeOf, demoAccounts, securityHeadersFile, tileOriginOf } from './scripts/lib/web-build.ts';
 
 /**
  * Ships Scalar's standalone API-reference bundle with our static assets, so
@@ -32,23 +33,31 @@ const toWorker: ProxyOptions = { target: WORKER_ORIGIN };
  * `vite preview` reuses `server.proxy`, so the built bundle can be exercised
  * against a running Worker as well.
  */
-export default defineConfig({
-  // <repo>/web, resolved from this file so the config works from any cwd.
-  root: fileURLToPath(new URL('./web', import.meta.url)),
-  plugins: [react(), vendorScalar()],
-  build: {
-    // Relative to `root`, i.e. <repo>/dist/web.
-    outDir: '../dist/web',
-    emptyOutDir: true,
-  },
-  server: {
-    proxy: {
-      // REST API and its WebSocket upgrades (partysocket rooms live under /v1).
-      '/v1': { ...toWorker, ws: true },
-      '/healthz': toWorker,
-      '/readyz': toWorker,
-      '/openapi.json': toWorker,
-      '/docs': toWorker,
+export default defineConfig(({ mode: viteMode }) => {
+  const root = fileURLToPath(new URL('./web', import.meta.url));
+  // `vite build` is a production build; `vite build --mode demo` is the local one npm start serves (ADR 0086).
+  const mode = buildModeOf(viteMode);
+  const tileOrigin = tileOriginOf(loadEnv(viteMode, root, 'VITE_').VITE_TILE_URL);
+  return {
+    // <repo>/web, resolved from this file so the config works from any cwd.
+    root,
+    plugins: [react(), vendorScalar(), securityHeadersFile(mode, tileOrigin)],
+    // The demo accounts exist in local builds only: a production bundle carries no demo password or email.
+    define: { __DEMO_ACCOUNTS__: JSON.stringify(mode === 'local' ? demoAccounts() : null) },
+    build: {
+      // Relative to `root`, i.e. <repo>/dist/web.
+      outDir: '../dist/web',
+      emptyOutDir: true,
     },
-  },
+    server: {
+      proxy: {
+        // REST API and its WebSocket upgrades (partysocket rooms live under /v1).
+        '/v1': { ...toWorker, ws: true },
+        '/healthz': toWorker,
+        '/readyz': toWorker,
+        '/openapi.json': toWorker,
+        '/docs': toWorker,
+      },
+    },
+  };
 });

@@ -1,7 +1,8 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import { createRouter, documentEdgeResponses } from './openapi';
 import { onError, notFound } from './errors';
 import { requestId } from './middleware/request-id';
+import { securityHeaders } from './middleware/security-headers';
+import { apiReferenceRoutes } from './routes/api-reference';
 import { bodyLimit } from './middleware/body-limit';
 import { inputCharacters } from './middleware/input-characters';
 import { database } from './middleware/database';
@@ -40,6 +41,8 @@ export const API_VERSION = '1.0.0';
 export function createApp() {
   const app = createRouter();
 
+  // Security headers on every answer of the Worker, errors included (ADR 0086).
+  app.use('*', securityHeaders);
   app.use('*', requestId);
   app.use('*', bodyLimit());
   // Control characters, lone surrogates and noncharacters stop here, for every route (ADR 0084).
@@ -96,21 +99,8 @@ export function createApp() {
     security: [{ bearer: [] }],
   }));
 
-  // The API reference UI is served from our own static assets (web build copies
-  // Scalar's standalone bundle), so /docs works offline and without a CDN.
-  // Nothing on the page may call out: system fonts, no hosted AI/MCP helpers.
-  app.get(
-    '/docs',
-    Scalar({
-      url: '/openapi.json',
-      pageTitle: 'Delivery platform API',
-      cdn: '/vendor/scalar/standalone.js',
-      withDefaultFonts: false,
-      showDeveloperTools: 'never',
-      agent: { disabled: true },
-      mcp: { disabled: true },
-    }),
-  );
+  // The API reference UI, from our own static assets and without inline script (routes/api-reference.ts).
+  app.route('/', apiReferenceRoutes);
 
   app.notFound(notFound);
   app.onError(onError);

@@ -132,7 +132,8 @@ export async function startPlatform(options: PlatformOptions): Promise<RunningPl
     if (seed) log(`demo city seeded (${seed.created} rows created, ${seed.reused} reused)`);
 
     if (options.build !== false) {
-      const build = spawnSync(path.join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+      // The demo build (ADR 0086): the Stripe fake allowed by its CSP, the demo accounts on the sign-in panels.
+      const build = spawnSync(path.join(ROOT, 'node_modules/.bin/vite'), ['build', '--mode', 'demo', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
       if (build.status !== 0) throw new Error('web build failed');
       log('web apps built into dist/web');
     }

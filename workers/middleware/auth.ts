@@ -8,6 +8,7 @@ import { merchantAccess, type MerchantCapability, type Principal, type UserRole 
 import { InvalidTokenError, verifyAccessToken } from '../services/auth/tokens';
 import { sessionRegistryFrom, SessionRegistryUnavailableError, type SessionRegistry } from '../services/auth/session-registry';
 import { log } from '../../domain/log';
+import { cookieAccessToken } from './session-cookies';
 
 /** The session registry of a request (ADR 0082). */
 export const sessionsOf = (c: { env: Pick<Env, 'ACCOUNT_SESSIONS'> }): SessionRegistry => sessionRegistryFrom(c.env);
@@ -80,6 +81,8 @@ async function principalFromApiKey(c: Parameters<Parameters<typeof createMiddlew
  * session checked live, ADR 0082) or a merchant API key (checked not revoked)
  * in `Authorization: Bearer`. On WebSocket upgrades only,
  * `?access_token=` is accepted too (browsers cannot set headers there, RFC 6750).
+ * Otherwise the web apps' session cookie of the app the request names
+ * (`X-Session-App`, or `?session=` on an upgrade), CSRF-checked (ADR 0087).
  * Bad credentials are a 401 even on public routes, so a client learns its token
  * is wrong instead of silently getting the anonymous view.
  */
@@ -88,6 +91,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (!token && c.req.header('upgrade')?.toLowerCase() === 'websocket') {
     token = c.req.query('access_token') || undefined;
   }
+  token ??= cookieAccessToken(c);
   if (token) {
     if (API_KEY_PATTERN.test(token)) {
       c.set('principal', await principalFromApiKey(c, token));

@@ -12,6 +12,9 @@ import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { LoginBodySchema, LoginSessionSchema, LogoutBodySchema, RefreshBodySchema, RegisterBodySchema, SessionSchema, TokenPairSchema } from '../schemas/identity';
 import { getCookie, setCookie } from 'hono/cookie';
+import { cookieRefreshToken, namedSessionApp } from '../middleware/session-cookies';
+import { SessionAppHeaders } from '../schemas/session';
+import { clearCookiesOnRefusal, sessionBody, withClearedCookies } from './session-answers';
 import { kickOutboxRelay } from '../services/outbox-relay';
 import { DEVICE_COOKIE, DEVICE_TOKEN_TTL_SECONDS } from '../services/auth/device-tokens';
 import { recordAudit, actorOf, SYSTEM_ACTOR } from '../services/audit';
@@ -30,15 +33,20 @@ const jsonBody = <T>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
 });
 
+/** How the sign-in answers name the web apps' cookie sessions (ADR 0087). */
+const COOKIE_SESSIONS =
+  ' Browsers of the web apps send `X-Session-App`: the session is then held in the HttpOnly cookies of the account’s app (`__Host-dp_<app>`, `__Secure-dp_<app>_refresh`; Secure, SameSite=Strict), a session of that app in this browser is ended, and the body carries no token (ADR 0087). Never cached (`Cache-Control: no-store`).';
+
 const register = createRoute({
   method: 'post',
   path: '/v1/auth/register',
   tags: ['Identity'],
   summary: 'Create a customer, merchant or driver account',
   description:
-    'Who may call: anyone (throttled per IP and per email). A merchant registration creates the business and its owner account; a driver registration creates the driver record. Operators cannot register (role ops/admin is a 422).',
+    'Who may call: anyone (throttled per IP and per email). A merchant registration creates the business and its owner account; a driver registration creates the driver record. Operators cannot register (role ops/admin is a 422).' +
+    COOKIE_SESSIONS,
   security: [],
-  request: { body: jsonBody(RegisterBodySchema, 'The account, by role') },
+  request: { headers: SessionAppHeaders, body: jsonBody(RegisterBodySchema, 'The account, by role') },
   responses: {
     201: { description: 'Registered and signed in', content: { 'application/json': { schema: SessionSchema } } },
     ...problemResponses(400, 401, 409, 413, 415, 422, 429, 503),
@@ -52,9 +60,10 @@ const login = createRoute({
   summary: 'Sign in with email and password',
   description:
     'Who may call: anyone. An unknown email and a wrong password get the same 401 in the same time. Throttled without ever locking the owner out (429 with Retry-After): at most 20 attempts a minute per IP; failures slow down, with delays that double, the (account, IP) pair that makes them (after 3, up to 15 min) and the IP (after 10, up to 5 min); an account-wide limit (after 10 failures an hour, delays up to 1 min, never more than about 75 failures an hour) applies only to devices that never signed in to the account. ' +
-    'A device that has signed in before sends back its `deviceToken` (body) or `device` cookie and is only limited by its own failures. The answer carries the device token (and sets the cookie: HttpOnly, Secure, SameSite=Strict, path /v1/auth). After 10 failures in an hour the account owner is told by email, once per window.',
+    'A device that has signed in before sends back its `deviceToken` (body) or `device` cookie and is only limited by its own failures. The answer carries the device token (and sets the cookie: HttpOnly, Secure, SameSite=Strict, path /v1/auth). After 10 failures in an hour the account owner is told by email, once per window.' +
+    COOKIE_SESSIONS,
   security: [],
-  request: { body: jsonBody(LoginBodySchema, 'Credentials') },
+  request: { headers: SessionAppHeaders, body: jsonBody(LoginBodySchema, 'Credentials') },
   responses: {
     200: { description: 'Signed in', content: { 'application/json': { schema: LoginSessionSchema } } },
     ...problemResponses(400, 401, 413, 415, 422, 429, 503),
@@ -67,10 +76,11 @@ const refresh = createRoute({
   tags: ['Identity'],
   summary: 'Exchange a refresh token for a new token pair',
   description:
-    'Who may call: anyone holding a refresh token. The token is single use: the answer carries its successor. Presenting a token that was already exchanged revokes its whole family (every session descended from that sign-in) and answers 401.',
+    'Who may call: anyone holding a refresh token. The token is single use: the answer carries its successor. Presenting a token that was already exchanged revokes its whole family (every session descended from that sign-in) and answers 401. ' +
+    'The web apps send no token but `X-Session-App`: the app’s refresh cookie is used, and both cookies are set again (a refusal clears them); the body then carries no token (ADR 0087). Never cached.',
   security: [],
-  middleware: [rateLimit({ bucket: 'refresh', rule: RULES.refreshesPerIp })] as const,
-  request: { body: jsonBody(RefreshBodySchema, 'The current refresh token') },
+  middleware: [rateLimit({ bucket: 'refresh', rule: RULES.refreshesPerIp }), clearCookiesOnRefusal] as const,
+  request: { headers: SessionAppHeaders, body: jsonBody(RefreshBodySchema, 'The current refresh token') },
   responses: {
     200: { description: 'A new pair', content: { 'application/json': { schema: TokenPairSchema.openapi('TokenPair') } } },
     ...problemResponses(400, 401, 413, 415, 422, 429, 503),
@@ -83,9 +93,10 @@ const logout = createRoute({
   tags: ['Identity'],
   summary: 'Sign out: revoke the refresh-token family of this session',
   description:
-    'Who may call: a signed-in user (access token; an API key gets 403). Ends the session the access token was issued in and, when a refresh token of the caller is given, its session too: their refresh tokens are revoked, every access token of those sessions is refused from the next request on (401), and the live sockets opened in them (merchant feed, driver channel) are closed with 4401.',
+    'Who may call: a signed-in user (access token; an API key gets 403). Ends the session the access token was issued in and, when a refresh token of the caller is given, its session too: their refresh tokens are revoked, every access token of those sessions is refused from the next request on (401), and the live sockets opened in them (merchant feed, driver channel) are closed with 4401. ' +
+    'The web apps (`X-Session-App`, authenticated by the app’s cookie): the refresh cookie’s session ends too, and both cookies are cleared (ADR 0087).',
   middleware: [requireAuth()] as const,
-  request: { body: { required: false, content: { 'application/json': { schema: LogoutBodySchema } } } },
+  request: { headers: SessionAppHeaders, body: { required: false, content: { 'application/json': { schema: LogoutBodySchema } } } },
   responses: {
     204: { description: 'Signed out' },
     ...problemResponses(400, 401, 403, 413, 415, 422),
@@ -134,7 +145,7 @@ export const authRoutes = createRouter()
       case 'unknown_city':
         throw problems.validation([{ path: `json.${outcome.path}`, message: 'No such city (see GET /v1/cities).' }]);
       case 'ok':
-        return c.json(await newSessionBody(c, outcome.identity, Promise.resolve(outcome.refresh)), 201);
+        return c.json(await sessionBody(c, await newSessionBody(c, outcome.identity, Promise.resolve(outcome.refresh)), outcome.identity.role, { replacing: true }), 201);
     }
   })
   .openapi(login, async (c) => {
@@ -154,10 +165,15 @@ export const authRoutes = createRouter()
     }
     const body = await newSessionBody(c, outcome.identity, startSession(db, outcome.identity.userId));
     setCookie(c, DEVICE_COOKIE, outcome.device.token, { path: '/v1/auth', httpOnly: true, secure: true, sameSite: 'Strict', maxAge: DEVICE_TOKEN_TTL_SECONDS });
-    return c.json({ ...body, deviceToken: outcome.device.token }, 200);
+    // The web apps keep the device token in its HttpOnly cookie only, like the session's tokens (ADR 0087).
+    const answer = await sessionBody(c, body, outcome.identity.role, { replacing: true });
+    return c.json(namedSessionApp(c) ? answer : { ...answer, deviceToken: outcome.device.token }, 200);
   })
   .openapi(refresh, async (c) => {
-    const { refreshToken } = c.req.valid('json');
+    // The web apps' refresh token is their cookie's (ADR 0087).
+    const refreshToken = c.req.valid('json').refreshToken ?? cookieRefreshToken(c);
+    if (!refreshToken && !namedSessionApp(c)) throw problems.validation([{ path: 'json.refreshToken', message: 'Required (the web apps name their app instead: X-Session-App).' }]);
+    if (!refreshToken) throw problems.unauthorized('No refresh cookie for this app: sign in again.');
     const db = c.var.db();
     const outcome = await db.transaction(async (tx) => {
       const result = await rotateRefreshToken(tx, refreshToken);
@@ -188,7 +204,7 @@ export const authRoutes = createRouter()
       await revokeFamily(db, outcome.refresh.familyId);
       throw problems.unauthorized('This session has ended; sign in again.');
     }
-    return c.json({ ...(await tokensFor(c, identity, outcome.refresh.familyId)), refreshToken: outcome.refresh.token }, 200);
+    return c.json(await sessionBody(c, { ...(await tokensFor(c, identity, outcome.refresh.familyId)), refreshToken: outcome.refresh.token }, identity.role, { replacing: false }), 200);
   })
   .openapi(logout, async (c) => {
     const principal = principalOf(c);
@@ -196,8 +212,10 @@ export const authRoutes = createRouter()
     const body = c.req.valid('json');
     const db = c.var.db();
     const families = new Set<string>([principal.sessionId]);
-    if (body.refreshToken) {
-      const family = await familyOfToken(db, body.refreshToken, principal.userId);
+    // The web apps' refresh token is their cookie's (ADR 0087).
+    const refreshToken = body.refreshToken ?? cookieRefreshToken(c);
+    if (refreshToken) {
+      const family = await familyOfToken(db, refreshToken, principal.userId);
       if (family) families.add(family);
     }
     const deps = { sessions: sessionsOf(c), sockets: liveSocketCloser(c.env, db) };
@@ -215,5 +233,5 @@ export const authRoutes = createRouter()
       requestId: c.var.requestId,
       metadata: { families: [...families], tokensRevoked: revoked },
     });
-    return c.body(null, 204);
+    return withClearedCookies(c, c.body(null, 204)) as never;
   });

@@ -21,6 +21,7 @@ import { listOrders } from '../services/orders/repository';
 import { orderView } from '../services/orders/view';
 import type { Context } from 'hono';
 import { log } from '../../domain/log';
+import { SessionAppQuery } from '../schemas/session';
 
 const LocationBatchSchema = z
   .object({ points: z.array(LocationPointSchema).min(1).max(MAX_POINTS_PER_BATCH) })
@@ -43,7 +44,7 @@ const live = createRoute({
   tags: ['Drivers'],
   summary: 'The driver’s live channel (WebSocket)',
   description:
-    'Who may call: drivers; other roles 403. Send `Upgrade: websocket` (browsers pass `?access_token=`). On every (re)connect the server sends `session {driverId, status, available, orderId}`, then the open `offer` or current `assignment` (or, once, `assignment.released` for an order taken away while the driver was gone), so a client resumes where it was. ' +
+    'Who may call: drivers; other roles 403. Send `Upgrade: websocket` (browsers pass `?access_token=`, or the web apps `?session=<app>` with their session cookie, whose upgrade must come from this site: ADR 0087). On every (re)connect the server sends `session {driverId, status, available, orderId}`, then the open `offer` or current `assignment` (or, once, `assignment.released` for an order taken away while the driver was gone), so a client resumes where it was. ' +
     'Driver → server: `location {lat, lng, heading?, speed?, accuracy?, at}`, `locations {points: [...]}` (several fixes in one frame), `availability {available}`, `offer.accept {offerId}`, `offer.decline {offerId, reason?}`. ' +
     'Server → driver: `offer {offerId, orderId, pickup, dropoff, payoutCents, expiresAt}`, `offer.expired {offerId}`, `assignment {orderId}`, `assignment.cancelled {orderId}`, `assignment.ping {orderId, silentSeconds, releaseAt}`, `assignment.released {orderId, reason, silentSeconds}`, `location.rejected {at, reason}`, `error {code, detail}`. ' +
     'An assigned driver not heard from (no fix, message or order step) for 2 minutes gets `assignment.ping` (and a push); any message answers it. Still silent at `releaseAt` (4 minutes, before pickup), the order goes to another driver and the driver gets `assignment.released` (reason `driver_unresponsive`; and a push); after pickup it stays with the driver and operators are alerted (`releaseAt` null). ' +
@@ -55,6 +56,7 @@ const live = createRoute({
       lat: z.coerce.number().min(-90).max(90).optional().openapi({ description: 'Where the driver is, to pick the shard of a split city (with lng).' }),
       lng: z.coerce.number().min(-180).max(180).optional(),
       access_token: z.string().optional().openapi({ description: 'For browsers, which cannot set headers on a WebSocket (RFC 6750).' }),
+      session: SessionAppQuery,
     }),
   },
   responses: {

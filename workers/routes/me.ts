@@ -15,6 +15,7 @@ import { changePassword } from '../services/auth/password-change';
 import { liveSocketCloser } from '../services/auth/socket-revocation';
 import { MAX_PASSWORD_LENGTH } from '../services/auth/password';
 import { newSessionBody } from './auth';
+import { sessionBody } from './session-answers';
 import { kickOutboxRelay } from '../services/outbox-relay';
 
 const getMe = createRoute({
@@ -85,7 +86,8 @@ export const meRoutes = createRouter()
         if (!identity || identity.status !== 'active') throw problems.unauthorized('The account no longer exists.');
         kickOutboxRelay(c.env, c.executionCtx); // the owner's email about the change
         c.header('Cache-Control', 'no-store');
-        return c.json(await newSessionBody(c, identity, Promise.resolve(outcome.refresh)), 200);
+        // The web apps (X-Session-App) get the new session in their cookies (ADR 0087).
+        return c.json(await sessionBody(c, await newSessionBody(c, identity, Promise.resolve(outcome.refresh)), identity.role, { replacing: false }), 200);
       }
     }
   })

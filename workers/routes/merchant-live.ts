@@ -1,7 +1,8 @@
 /**
  * GET (WebSocket) /v1/merchants/{id}/live: the merchant's order events, live.
  * Who may call: callers acting for {id} (owner, staff, its API key); another
- * merchant: 404; other roles: 403. Browsers pass `?access_token=`. The
+ * merchant: 404; other roles: 403. Browsers pass `?access_token=` (the web
+ * apps `?session=merchant` with their session cookie, ADR 0087). The
  * upgrade is forwarded untouched to the merchant's MerchantFeed Durable
  * Object, which holds the socket with the hibernation API. Reconnect with
  * `?since=<last seq seen>` to receive what was missed first.
@@ -14,6 +15,7 @@ import { MerchantIdParam } from '../schemas/catalog';
 import { merchantFeedStub } from '../services/merchant-feed';
 import { liveUpgrade } from '../services/live-sockets';
 import { SESSION_HEADERS } from '../../domain/live-sessions';
+import { SessionAppQuery } from '../schemas/session';
 
 const live = createRoute({
   method: 'get',
@@ -29,6 +31,7 @@ const live = createRoute({
     query: z.object({
       since: z.string().regex(/^\d{1,15}$/).optional().openapi({ description: 'The last `seq` the client saw.' }),
       access_token: z.string().optional().openapi({ description: 'For browsers, which cannot set headers on a WebSocket (RFC 6750).' }),
+      session: SessionAppQuery,
     }),
   },
   responses: {
@@ -48,6 +51,8 @@ export const merchantLiveRoutes = createRouter().openapi(live, async (c) => {
   const headers = new Headers(c.req.raw.headers);
   headers.set('X-Merchant-Id', id);
   headers.delete('Authorization');
+  // The web apps' session cookie authenticated the upgrade here; the object never needs it (ADR 0087).
+  headers.delete('Cookie');
   // Who opened it, so an ended session closes it (ADR 0082); never what the client sent under these names.
   headers.delete(SESSION_HEADERS.userId);
   headers.delete(SESSION_HEADERS.sessionId);

@@ -20,6 +20,7 @@ import { loadOrder } from '../services/orders/repository';
 import { liveUpgrade } from '../services/live-sockets';
 import { visibleOrder } from './orders';
 import { log as logger } from '../../domain/log';
+import { SessionAppQuery } from '../schemas/session';
 
 const CandidateSchema = z.object({
   driverId: z.string(),
@@ -68,12 +69,15 @@ const live = createRoute({
   tags: ['Orders'],
   summary: 'Live position, status and ETA of one order (WebSocket)',
   description:
-    'Who may call: as GET /v1/orders/{id} (its customer, merchant, assigned driver); anyone else 404. Send `Upgrade: websocket` (browsers pass `?access_token=`). On connect: the current `status`, and once a driver is assigned its last `location` and `eta`; then `status {orderId, status, dispatch, at, seq}` (each committed order event once, in seq order: `seq` is the event’s in GET /v1/orders/{id}/events; a client ignores a frame with a seq lower than one it has), `location {orderId, lat, lng, heading?, at}` and `eta {orderId, seconds, pickupSeconds?, at?}` as they change (positions and ETAs are coalesced: a slow client gets the latest). `{"type":"ping"}` is answered `{"type":"pong"}`. ' +
+    'Who may call: as GET /v1/orders/{id} (its customer, merchant, assigned driver); anyone else 404. Send `Upgrade: websocket` (browsers pass `?access_token=`, or the web apps `?session=<app>` with their session cookie, whose upgrade must come from this site: ADR 0087). On connect: the current `status`, and once a driver is assigned its last `location` and `eta`; then `status {orderId, status, dispatch, at, seq}` (each committed order event once, in seq order: `seq` is the event’s in GET /v1/orders/{id}/events; a client ignores a frame with a seq lower than one it has), `location {orderId, lat, lng, heading?, at}` and `eta {orderId, seconds, pickupSeconds?, at?}` as they change (positions and ETAs are coalesced: a slow client gets the latest). `{"type":"ping"}` is answered `{"type":"pong"}`. ' +
     'Limits: at most 20 connections per order (the 21st upgrade: 429 problem with Retry-After); a client frame over 4 KiB closes the socket with 1009, more than 5 frames a second (burst 20; exact pings excepted) with 1008.',
   middleware: [requireAuth('customer', 'merchant', 'driver')] as const,
   request: {
     params: OrderIdParam,
-    query: z.object({ access_token: z.string().optional().openapi({ description: 'For browsers, which cannot set headers on a WebSocket (RFC 6750).' }) }),
+    query: z.object({
+      access_token: z.string().optional().openapi({ description: 'For browsers, which cannot set headers on a WebSocket (RFC 6750).' }),
+      session: SessionAppQuery,
+    }),
   },
   responses: {
     101: { description: 'Switching Protocols: the channel' },

@@ -72,5 +72,7 @@ export const trackingRoutes = createRouter()
     if (!detail) throw problems.notFound('No such tracking link, or it has expired.');
     c.header('Cache-Control', 'no-store');
     c.header('Referrer-Policy', 'no-referrer');
+    // Like the tracking page (ADR 0086): a link's answer is nobody's to index.
+    c.header('X-Robots-Tag', 'noindex, nofollow, noarchive');
     return c.json(await trackingOf(c.env, db, detail), 200);
   });

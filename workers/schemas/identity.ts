@@ -69,7 +69,12 @@ export const LoginBodySchema = z
   .openapi('Login');
 
 export const RefreshBodySchema = z
-  .object({ refreshToken: Text.min(1).max(200).openapi({ example: 'rt_…' }) })
+  .object({
+    refreshToken: Text.min(1)
+      .max(200)
+      .optional()
+      .openapi({ example: 'rt_…', description: 'The current refresh token; left out by the web apps, whose refresh cookie is used (X-Session-App, ADR 0087).' }),
+  })
   .openapi('Refresh');
 
 export const LogoutBodySchema = z
@@ -91,17 +96,21 @@ export const UserSchema = z
   })
   .openapi('User');
 
+/** Absent from the body when the request named a web app (X-Session-App): the tokens are then in its cookies (ADR 0087). */
+const IN_COOKIES = 'Absent when the request names a web app (`X-Session-App`): the tokens are then set in that app’s HttpOnly cookies, never in the body.';
+
 export const TokenPairSchema = z.object({
-  accessToken: z.string().openapi({ description: `JWT (HS256), valid ${ACCESS_TOKEN_TTL_SECONDS / 60} minutes.` }),
-  refreshToken: z.string().openapi({ description: 'Opaque; single use: every refresh returns a new one.' }),
-  tokenType: z.literal('Bearer'),
-  expiresIn: z.number().int().openapi({ description: 'Seconds until the access token expires.', example: ACCESS_TOKEN_TTL_SECONDS }),
+  accessToken: z.string().optional().openapi({ description: `JWT (HS256), valid ${ACCESS_TOKEN_TTL_SECONDS / 60} minutes. ${IN_COOKIES}` }),
+  refreshToken: z.string().optional().openapi({ description: `Opaque; single use: every refresh returns a new one. ${IN_COOKIES}` }),
+  tokenType: z.literal('Bearer').optional().openapi({ description: IN_COOKIES }),
+  expiresIn: z.number().int().openapi({ description: 'Seconds until the access token (or its cookie) expires.', example: ACCESS_TOKEN_TTL_SECONDS }),
 });
 
 export const SessionSchema = TokenPairSchema.extend({ user: UserSchema }).openapi('Session');
 
 export const LoginSessionSchema = SessionSchema.extend({
-  deviceToken: z.string().openapi({
-    description: 'Marks this device as known to the account (180 days): send it back at the next sign-in (browsers get it as the HttpOnly `device` cookie too).',
+  deviceToken: z.string().optional().openapi({
+    description:
+      'Marks this device as known to the account (180 days): send it back at the next sign-in (browsers get it as the HttpOnly `device` cookie too). Absent for the web apps (`X-Session-App`), which keep it in that cookie only (ADR 0087).',
   }),
 }).openapi('LoginSession');

@@ -88,6 +88,8 @@ export function forwardDriverChannel(
 ): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.delete('Authorization');
+  // The web apps' session cookie authenticated the upgrade here; the object never needs it (ADR 0087).
+  headers.delete('Cookie');
   headers.set(SHARD_HEADERS.role, 'driver');
   headers.set(SHARD_HEADERS.driverId, driver.driverId);
   headers.set(SHARD_HEADERS.vehicle, driver.vehicle);
@@ -167,6 +169,8 @@ export function orderTracking(env: ShardEnv, city: CityGeometry, order: ShardOrd
 export function forwardOrderWatcher(env: ShardEnv, request: Request, city: CityGeometry, order: ShardOrder): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.delete('Authorization');
+  // The web apps' session cookie authenticated the upgrade here; the object never needs it (ADR 0087).
+  headers.delete('Cookie');
   headers.set(SHARD_HEADERS.role, 'watcher');
   headers.set(SHARD_HEADERS.orderId, order.id);
   const url = new URL(request.url);

@@ -62,7 +62,8 @@ export const HAS_TILES = TILE_URL !== undefined;
 
 function iconFor(marker: MapMarker): L.DivIcon {
   const heading = marker.heading ?? null;
-  const arrow = heading !== null && marker.kind.startsWith('driver') ? `<span class="dp-pin__heading" style="transform: rotate(${heading}deg)"></span>` : '';
+  // Rotated in `annotate`, through the CSSOM: a style attribute in markup is refused by the pages' CSP (ADR 0086).
+  const arrow = heading !== null && marker.kind.startsWith('driver') ? '<span class="dp-pin__heading"></span>' : '';
   return L.divIcon({
     className: `dp-pin dp-pin--${marker.kind}`,
     html: `${arrow}<span class="dp-pin__dot"></span>`,
@@ -78,6 +79,8 @@ function annotate(layer: L.Marker, marker: MapMarker): void {
   el.dataset.lat = marker.position.lat.toFixed(6);
   el.dataset.lng = marker.position.lng.toFixed(6);
   el.setAttribute('aria-label', marker.label);
+  const arrow = el.querySelector<HTMLElement>('.dp-pin__heading');
+  if (arrow && marker.heading !== null && marker.heading !== undefined) arrow.style.transform = `rotate(${marker.heading}deg)`;
 }
 
 export function LiveMap({ label, center, zoom = 14, markers, routes = [], fit = 'once', className, name }: LiveMapProps) {

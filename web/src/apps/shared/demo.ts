@@ -1,20 +1,18 @@
 /**
- * The demo accounts, offered on the sign-in panels only when the apps run on
- * this machine (loopback host): a production build never advertises them.
+ * The demo accounts, offered on the sign-in panels only in a local build
+ * (`vite build --mode demo`, what npm start serves) and only when the apps
+ * run on this machine (loopback host). The build defines them
+ * (scripts/lib/web-build.ts, ADR 0086): a production bundle has `null` here
+ * and carries neither the demo password nor the demo emails.
  */
-import { DEMO_CUSTOMER, DEMO_DRIVERS, DEMO_MERCHANTS, DEMO_OPS, DEMO_PASSWORD } from '../../../../scripts/lib/demo-city';
 import type { AppName } from './session';
+
+const ACCOUNTS: DemoAccounts | null = typeof __DEMO_ACCOUNTS__ === 'undefined' ? null : __DEMO_ACCOUNTS__;
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
-export const SHOW_DEMO = typeof window !== 'undefined' && LOOPBACK.test(window.location.hostname);
+export const SHOW_DEMO = ACCOUNTS !== null && typeof window !== 'undefined' && LOOPBACK.test(window.location.hostname);
 
-export const DEMO_SIGN_IN: Record<AppName, { label: string; email: string }[]> = {
-  merchant: DEMO_MERCHANTS.map((m) => ({ label: m.name, email: m.ownerEmail })),
-  // The last drivers: the simulator drives the first ones (see scripts/simulate.ts).
-  driver: DEMO_DRIVERS.slice(-3).map((d) => ({ label: d.name, email: d.email })),
-  customer: [{ label: DEMO_CUSTOMER.name, email: DEMO_CUSTOMER.email }],
-  ops: [{ label: DEMO_OPS.name, email: DEMO_OPS.email }],
-};
+export const DEMO_SIGN_IN: Record<AppName, { label: string; email: string }[]> = ACCOUNTS?.signIn ?? { merchant: [], driver: [], customer: [], ops: [] };
 
-export { DEMO_PASSWORD };
+export const DEMO_PASSWORD: string = ACCOUNTS?.password ?? '';

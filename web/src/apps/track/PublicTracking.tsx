@@ -19,7 +19,31 @@ import '../../components/app-ui.css';
 
 const POLL_MS = 3000;
 
+/**
+ * While the page is shown: not to be indexed, and its URL (the token) never
+ * sent as a referrer. The server says so too (X-Robots-Tag, Referrer-Policy
+ * on /track/*, ADR 0086); the apps share one index.html, hence these tags
+ * are added here, not in it.
+ */
+function usePrivatePage(): void {
+  useEffect(() => {
+    const tags = [
+      ['robots', 'noindex, nofollow, noarchive'],
+      ['referrer', 'no-referrer'],
+    ].map(([name, content]) => {
+      const meta = document.createElement('meta');
+      meta.name = name!;
+      meta.content = content!;
+      meta.dataset.trackingPage = '';
+      document.head.append(meta);
+      return meta;
+    });
+    return () => tags.forEach((meta) => meta.remove());
+  }, []);
+}
+
 export function PublicTracking({ token }: { token: string }) {
+  usePrivatePage();
   const [tracking, setTracking] = useState<Tracking | null>(null);
   /** When the last answer arrived (ms): its ETA holds then, and counts down until the next (ADR 0076). */
   const [receivedAt, setReceivedAt] = useState<number | null>(null);
@@ -32,7 +56,7 @@ export function PublicTracking({ token }: { token: string }) {
     let timer: ReturnType<typeof setTimeout> | null = null;
     const tick = async () => {
       try {
-        const t = await apiFetch<Tracking>(`/v1/track/${encodeURIComponent(token)}`, { headers: { Authorization: '' } });
+        const t = await apiFetch<Tracking>(`/v1/track/${encodeURIComponent(token)}`);
         if (stopped) return;
         setTracking(t);
         setReceivedAt(Date.now());
