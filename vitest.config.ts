@@ -63,6 +63,8 @@ export default defineConfig({
           // After the other projects: its web build rewrites dist/web, and on two cores
           // it must not share the CPU with the workerd suites to keep its timings.
           sequence: { groupOrder: 1 },
+          // One file at a time for the same reason (the journey, the production build check).
+          fileParallelism: false,
         },
       },
       {

@@ -4,7 +4,9 @@
  * test card, the merchant accepts and marks ready, a driver gets the offer,
  * accepts, picks up and hands over with the customer's PIN, while the
  * customer's map shows the driver moving and the status reaches delivered.
- * Operators see it on the city map. Screenshots of each app go to
+ * Operators see it on the city map. Every page is served with the security
+ * headers and fires no CSP violation, and the apps hold their sessions in
+ * HttpOnly cookies (ADR 0086, 0087). Screenshots of each app go to
  * test-results/screenshots/.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +16,7 @@ import type { RunningPlatform } from '../../scripts/lib/platform';
 import { driverMarker, signIn } from './support/apps';
 import { DESKTOP, launchChromium, openPage, PHONE, screenshot, type WatchedPage } from './support/browser';
 import { startTestPlatform } from './support/platform';
+import { expectPageHeaders, expectPrivateMarkup } from './support/security';
 
 const bistro = DEMO_MERCHANTS.find((m) => m.kind === 'restaurant')!;
 /** The customer's address: one of the app's sample addresses, ~400 m east of the bistro. */
@@ -143,8 +146,9 @@ describe('an order across the apps', () => {
     const trackingUrl = await customer.page.getByRole('link', { name: /\/track\// }).getAttribute('href');
     expect(trackingUrl).toMatch(new RegExp(`^${base}/track/[^/]+$`));
     const visitor = await open('public', PHONE);
-    await visitor.page.goto(trackingUrl!);
+    await expectPageHeaders(await visitor.page.goto(trackingUrl!), 'tracking');
     await visitor.page.getByRole('heading', { name: 'Track your delivery' }).waitFor();
+    await expectPrivateMarkup(visitor.page);
     await visitor.page.locator('main [role="status"] [data-status="preparing"]').waitFor({ timeout: 10_000 });
     expect(await visitor.page.locator('main [role="status"]').first().textContent()).toContain('Preparing');
     expect(await visitor.page.getByTestId('public-driver-name').count()).toBe(0);
@@ -190,8 +194,9 @@ describe('an order across the apps', () => {
     // first name, the driver on the map at the shop and the ETA, and nothing else about anyone.
     const trackingUrl = await customer.page.getByRole('link', { name: /\/track\// }).getAttribute('href');
     const publicPage = await open('public', PHONE);
-    await publicPage.page.goto(trackingUrl!);
+    await expectPageHeaders(await publicPage.page.goto(trackingUrl!), 'tracking');
     await publicPage.page.getByRole('heading', { name: 'Track your delivery' }).waitFor();
+    await expectPrivateMarkup(publicPage.page);
     await publicPage.page.locator('main [role="status"] [data-status="in_delivery"]').waitFor({ timeout: 10_000 });
     expect(await publicPage.page.locator('main [role="status"]').first().textContent()).toContain('On the way');
     await expect.poll(() => publicPage.page.getByTestId('public-driver-name').textContent(), { timeout: 10_000 }).toBe(DRIVER.name.split(' ')[0]);
@@ -297,7 +302,8 @@ describe('an order across the apps', () => {
     await screenshot(publicPage.page, 'public-tracking-delivered');
     await publicPage.context.close();
 
-    await merchant.page.goto(`${base}/merchant/orders/${orderId}`);
+    // A deep link of the single-page app (the assets' SPA fallback) carries the page headers too.
+    await expectPageHeaders(await merchant.page.goto(`${base}/merchant/orders/${orderId}`));
     await merchant.page.getByTestId('payment-status').waitFor();
     expect(await merchant.page.getByTestId('payment-status').textContent()).toBe('succeeded');
     // How the handover was proven: the customer's code (the photo taken at the door was not the proof).
@@ -306,6 +312,8 @@ describe('an order across the apps', () => {
     await screenshot(merchant.page, 'merchant-order-detail');
 
     expect(pages.flatMap((p) => p.errors)).toEqual([]);
+    // Not one CSP violation in any page of the journey, from each page's first script (ADR 0086).
+    expect(pages.flatMap((p) => p.cspViolations)).toEqual([]);
   }, 150_000);
 
   it('shows a cancelled order to the merchant with no live dispatch, no ETA and nobody looked for', async () => {
@@ -352,6 +360,7 @@ describe('an order across the apps', () => {
     await line.waitFor({ timeout: 15_000 });
     await nothingLive();
     expect(merchant.errors).toEqual([]);
+    expect(merchant.cspViolations).toEqual([]);
   }, 90_000);
 
   it('keeps a driver’s positions while the phone is offline and sends them when it is back', async () => {
@@ -385,6 +394,7 @@ describe('an order across the apps', () => {
       return live.drivers.some((d) => d.location && Math.abs(d.location.lat - last.latitude) < 1e-6 && Math.abs(d.location.lng - last.longitude) < 1e-6);
     }, { timeout: 15_000 }).toBe(true);
     expect(driver.errors).toEqual([]);
+    expect(driver.cspViolations).toEqual([]);
   }, 90_000);
 });
 

@@ -1,13 +1,16 @@
 /** What a person does in the apps, as test steps (by labels and roles, as a screen reader would find them). */
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../../scripts/lib/demo-city';
+import { expectCookieSession, expectPageHeaders } from './security';
 
+/** Signs in to an app, checking the page's security headers and, once signed in, that the session is in HttpOnly cookies only. */
 export async function signIn(page: Page, baseUrl: string, app: 'customer' | 'merchant' | 'driver' | 'ops', email: string): Promise<void> {
-  await page.goto(`${baseUrl}/${app}`);
+  await expectPageHeaders(await page.goto(`${baseUrl}/${app}`));
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await expectCookieSession(page, app);
 }
 
 /** The driver marker's position on the order map, as the map draws it. */

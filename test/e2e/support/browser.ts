@@ -25,10 +25,32 @@ export interface WatchedPage {
   context: BrowserContext;
   /** Uncaught exceptions in the page, and console errors other than failed requests. */
   errors: string[];
+  /** Every `securitypolicyviolation` the page's documents fired (ADR 0086): none is allowed. */
+  cspViolations: string[];
+}
+
+/**
+ * Listens for CSP violations in every document of the context, from before
+ * its first script: the listener is added by an init script, and each
+ * violation is reported through a binding, so a violation during a
+ * navigation is not lost with the page.
+ */
+async function watchCsp(context: BrowserContext, name: string, into: string[]): Promise<void> {
+  await context.exposeBinding('__dpCspViolation', (_source, v: { directive: string; blocked: string; source: string; sample: string }) => {
+    into.push(`${name}: ${v.directive} blocked ${v.blocked || '(inline)'} at ${v.source} ${v.sample}`.trim());
+  });
+  // Browser code, as text (this file is compiled for Node, without the DOM's types).
+  await context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) => {
+      window.__dpCspViolation?.({ directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile + ':' + e.lineNumber, sample: e.sample });
+    });`,
+  });
 }
 
 export async function openPage(browser: Browser, name: string, options: BrowserContextOptions): Promise<WatchedPage> {
   const context = await browser.newContext(options);
+  const cspViolations: string[] = [];
+  await watchCsp(context, name, cspViolations);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`${name}: ${e.message}`));
@@ -38,7 +60,7 @@ export async function openPage(browser: Browser, name: string, options: BrowserC
     const browserNetworkLog = /^(Failed to load resource|WebSocket connection to )/.test(m.text());
     if (m.type() === 'error' && !browserNetworkLog) errors.push(`${name}: ${m.text()}`);
   });
-  return { page, context, errors };
+  return { page, context, errors, cspViolations };
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -2,14 +2,14 @@
  * Minimal typed fetch wrapper for the platform API.
  *
  * - Sends/accepts JSON.
- * - Attaches `Authorization: Bearer <token>` when an access token is stored.
+ * - Sends no credentials of its own: the web apps' sessions are HttpOnly
+ *   cookies the browser sends, for the app a call names (`X-Session-App`,
+ *   added by apps/shared/session.ts; ADR 0087). No token is ever stored
+ *   where a script could read it.
  * - Turns every failure (HTTP error, network error, malformed body) into an
  *   {@link ApiProblem} carrying RFC 9457 problem-details fields, so UI code has
  *   a single error shape to render.
  */
-
-/** localStorage key holding the current access token. */
-export const ACCESS_TOKEN_KEY = 'dp.accessToken';
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -60,26 +60,6 @@ export function toApiProblem(error: unknown): ApiProblem {
     status: 0,
     detail: error instanceof Error ? error.message : String(error),
   });
-}
-
-// ---------------------------------------------------------------------------
-// Token storage (localStorage may be unavailable, e.g. in private mode).
-
-export function getAccessToken(): string | null {
-  try {
-    return window.localStorage.getItem(ACCESS_TOKEN_KEY);
-  } catch {
-    return null;
-  }
-}
-
-export function setAccessToken(token: string | null): void {
-  try {
-    if (token) window.localStorage.setItem(ACCESS_TOKEN_KEY, token);
-    else window.localStorage.removeItem(ACCESS_TOKEN_KEY);
-  } catch {
-    // Storage unavailable: the session simply will not persist.
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -160,14 +140,9 @@ export async function apiFetch<T>(path: string, init: ApiFetchInit = {}): Promis
     headers.set('Content-Type', 'application/json');
   }
 
-  const token = getAccessToken();
-  if (token && !headers.has('Authorization')) {
-    headers.set('Authorization', `Bearer ${token}`);
-  }
-
   let response: Response;
   try {
-    response = await fetch(path, { ...rest, headers, body: body ?? null });
+    response = await fetch(path, { credentials: 'same-origin', ...rest, headers, body: body ?? null });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiProblem({

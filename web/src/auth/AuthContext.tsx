@@ -1,12 +1,12 @@
 /**
  * Who is signed in, across the four apps, and the account actions the
- * sign-up / sign-in / account pages need. Tokens live in the per-app sessions
- * (apps/shared/session.ts: storage, single-flight refresh, logout); a sign-up
- * or sign-in made here is handed to the session of the account's own app.
+ * sign-up / sign-in / account pages need. Sessions are per app, in HttpOnly
+ * cookies (apps/shared/session.ts: single-flight refresh, logout; ADR
+ * 0087); a sign-up or sign-in made here is handed to the account's own app.
  */
 import { createContext, useCallback, useContext, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 import { apiFetch } from '../api/client';
-import { sessionFor, type AppName, type Role, type SessionUser } from '../apps/shared/session';
+import { SESSION_APP_HEADER, sessionFor, type AppName, type OpenedSession, type Role, type SessionUser } from '../apps/shared/session';
 
 export const APP_NAMES: readonly AppName[] = ['customer', 'merchant', 'driver', 'ops'];
 
@@ -57,27 +57,18 @@ interface AuthValue {
   signOut(app: AppName): Promise<void>;
 }
 
-interface OpenedSession {
-  user: SessionUser;
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-}
-
 /**
- * Hands a session the API just opened to the app it belongs to. Another
- * person signed in to that app on this browser is signed out first, so their
- * refresh-token family is revoked rather than left behind.
+ * Hands a session the API just opened to the app it belongs to. The API set
+ * it in that app's cookies (ADR 0087) and ended the session of whoever was
+ * signed in to that app on this browser, whose cookies these replace.
  */
-async function handOver(opened: OpenedSession): Promise<SignedIn> {
+function handOver(opened: OpenedSession): SignedIn {
   const app = appForRole(opened.user.role);
-  const session = sessionFor(app);
-  if (session.user && session.user.id !== opened.user.id) await session.signOut();
-  return { app, user: session.adopt(opened) };
+  return { app, user: sessionFor(app).adopt(opened) };
 }
 
-// An explicit empty Authorization keeps apiFetch from attaching some app's token.
-const ANONYMOUS = { Authorization: '' };
+/** Asks the API for a cookie session: any app's name will do, the cookies are the account's own app's. */
+const asApp = (app: AppName) => ({ [SESSION_APP_HEADER]: app });
 
 const AuthContext = createContext<AuthValue | null>(null);
 
@@ -100,13 +91,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [raw]);
 
   const signIn = useCallback(async (...args: [string, string] | [AppName, string, string]) => {
-    const [email, password] = args.length === 3 ? [args[1], args[2]] : args;
-    return handOver(await apiFetch<OpenedSession>('/v1/auth/login', { method: 'POST', json: { email, password }, headers: ANONYMOUS }));
+    const [from, email, password] = args.length === 3 ? args : (['customer', ...args] as const);
+    return handOver(await apiFetch<OpenedSession>('/v1/auth/login', { method: 'POST', json: { email, password }, headers: asApp(from) }));
   }, []) as AuthValue['signIn'];
 
   const register = useCallback(
     async (registration: Registration) =>
-      handOver(await apiFetch<OpenedSession>('/v1/auth/register', { method: 'POST', json: registration, headers: ANONYMOUS })),
+      handOver(await apiFetch<OpenedSession>('/v1/auth/register', { method: 'POST', json: registration, headers: asApp(appForRole(registration.role)) })),
     [],
   );
 

@@ -1,6 +1,6 @@
 /**
  * One live channel (API.md "Drivers and live channels") over partysocket:
- * reconnects with backoff, asks for a fresh access token and fresh query
+ * reconnects with backoff, asks for fresh credentials and fresh query
  * parameters (e.g. the merchant feed's `since`) on every attempt, detects a
  * dead connection with a heartbeat, and reports its state so the UI can show
  * it. Environment-neutral (browser and Node 22), so the simulator drives its
@@ -16,8 +16,13 @@ export interface LiveConnectionOptions {
   origin: string;
   /** Channel path, e.g. /v1/drivers/me/live. */
   path: string;
-  /** Called before each attempt: the token goes into `?access_token=` (RFC 6750). */
+  /** Called before each attempt: the token goes into `?access_token=` (RFC 6750). API clients (the simulator). */
   getToken?: () => Promise<string | null> | string | null;
+  /**
+   * Called before each attempt (the web apps): the app whose session cookie
+   * authenticates the upgrade, sent as `?session=` (ADR 0087); null: none.
+   */
+  getSession?: () => Promise<string | null> | string | null;
   /** Extra query parameters, computed before each attempt. */
   query?: () => Record<string, string | undefined>;
   onMessage: (data: string) => void;
@@ -51,7 +56,8 @@ export class LiveConnection {
       basePath: options.path.replace(/^\/+/, ''),
       query: async () => {
         const token = options.getToken ? await options.getToken() : null;
-        return { ...(options.query?.() ?? {}), ...(token ? { access_token: token } : {}) };
+        const session = options.getSession ? await options.getSession() : null;
+        return { ...(options.query?.() ?? {}), ...(token ? { access_token: token } : {}), ...(session ? { session } : {}) };
       },
       minReconnectionDelay: 500,
       maxReconnectionDelay: 10_000,

@@ -34,7 +34,10 @@ export type DriverEvent =
 
 export interface DriverChannelOptions {
   origin: string;
-  getToken: () => Promise<string | null>;
+  /** A bearer token for the upgrade (API clients: the simulator). */
+  getToken?: () => Promise<string | null>;
+  /** The app whose session cookie authenticates the upgrade (the driver app, ADR 0087). */
+  getSession?: () => Promise<string | null>;
   /** POST /v1/drivers/me/locations with `{ points }`. */
   uploadBatch: (points: LocationPoint[]) => Promise<UploadOutcome>;
   onEvent: (event: DriverEvent) => void;
@@ -74,7 +77,8 @@ export class DriverChannel {
     this.connection = new LiveConnection({
       origin: this.options.origin,
       path: '/v1/drivers/me/live',
-      getToken: this.options.getToken,
+      ...(this.options.getToken ? { getToken: this.options.getToken } : {}),
+      ...(this.options.getSession ? { getSession: this.options.getSession } : {}),
       // Where the driver is picks the shard of a split city.
       query: () => (this.lastPoint ? { lat: this.lastPoint.lat.toFixed(5), lng: this.lastPoint.lng.toFixed(5) } : {}),
       // Another device of the same driver took over: do not fight it.

@@ -5,7 +5,6 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { LiveConnection, type ConnectionState } from './connection';
-import { freshAccessToken } from './session-token';
 
 export interface LiveChannelOptions {
   /** Channel path, e.g. /v1/orders/ord_1/live; null keeps the channel closed. */
@@ -14,8 +13,8 @@ export interface LiveChannelOptions {
   onOpen?: (info: { reconnected: boolean }) => void;
   query?: () => Record<string, string | undefined>;
   finalCloseCodes?: readonly number[];
-  /** The access token for the upgrade; the shared one by default. */
-  getToken?: () => Promise<string | null>;
+  /** The app whose session cookie authenticates the upgrade, asked before each attempt (ADR 0087). */
+  getSession?: () => Promise<string | null>;
 }
 
 export interface LiveChannel {
@@ -48,7 +47,7 @@ export function useLiveChannel(options: LiveChannelOptions): LiveChannel {
     const conn = new LiveConnection({
       origin: window.location.origin,
       path,
-      getToken: () => (callbacks.current.getToken ?? freshAccessToken)(),
+      getSession: () => callbacks.current.getSession?.() ?? null,
       query: () => callbacks.current.query?.() ?? {},
       finalCloseCodes: callbacks.current.finalCloseCodes ?? [],
       onMessage: (data) => {

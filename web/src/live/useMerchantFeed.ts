@@ -20,7 +20,8 @@ export type FeedStatus = StatusMessage & { orderSeq?: number };
 
 interface MerchantFeedOptions {
   merchantId: string | null;
-  getToken: () => Promise<string | null>;
+  /** The app whose session cookie authenticates the feed (ADR 0087). */
+  getSession: () => Promise<string | null>;
   /** A status change; `live` is false while catching up after a reconnect. */
   onStatus: (message: FeedStatus, live: boolean) => void;
   /** The list must be reloaded (first connect, or missed events no longer kept). */
@@ -50,7 +51,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
-export function useMerchantFeed({ merchantId, getToken, onStatus, onResync }: MerchantFeedOptions): LiveChannel {
+export function useMerchantFeed({ merchantId, getSession, onStatus, onResync }: MerchantFeedOptions): LiveChannel {
   const seq = useRef<number | null>(merchantId ? loadSeq(merchantId) : null);
   const live = useRef(false);
   const handlers = useRef({ onStatus, onResync });
@@ -97,7 +98,7 @@ export function useMerchantFeed({ merchantId, getToken, onStatus, onResync }: Me
 
   return useLiveChannel({
     path: merchantId ? `/v1/merchants/${encodeURIComponent(merchantId)}/live` : null,
-    getToken,
+    getSession,
     onMessage,
     query: () => (seq.current !== null ? { since: String(seq.current) } : {}),
   });

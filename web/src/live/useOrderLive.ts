@@ -40,7 +40,7 @@ const TRAIL_LIMIT = 500;
 
 const INITIAL: OrderLiveState = { status: null, dispatch: null, statusAt: null, seq: null, driver: null, trail: [], etaSeconds: null, pickupEtaSeconds: null, etaAt: null, synced: 0 };
 
-export function useOrderLive(orderId: string | null, getToken: () => Promise<string | null>, enabled = true): OrderLiveState & { channel: LiveChannel } {
+export function useOrderLive(orderId: string | null, getSession: () => Promise<string | null>, enabled = true): OrderLiveState & { channel: LiveChannel } {
   const [state, setState] = useState<OrderLiveState>(INITIAL);
   const [forOrder, setForOrder] = useState(orderId);
   if (forOrder !== orderId) {
@@ -89,7 +89,7 @@ export function useOrderLive(orderId: string | null, getToken: () => Promise<str
 
   const channel = useLiveChannel({
     path: orderId && enabled ? `/v1/orders/${encodeURIComponent(orderId)}/live` : null,
-    getToken,
+    getSession,
     onMessage,
     onOpen: () => setState((s) => ({ ...s, synced: s.synced + 1 })),
   });

@@ -16,7 +16,7 @@ import type { DispatchState, Order, OrderEvent, OrderStatus } from '../shared/ty
 import { useAction, useSessionQuery } from '../shared/useSessionQuery';
 
 export function OrderTracking({ session, orderId }: { session: AppSession; orderId: string }) {
-  const live = useOrderLive(orderId, () => session.token());
+  const live = useOrderLive(orderId, () => session.live());
   const refreshKey = `${live.status ?? ''}:${live.dispatch ?? ''}:${live.synced}`;
   const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey, { keep: newerOrder });
   const events = useSessionQuery<{ items: OrderEvent[] }>(session, `/v1/orders/${encodeURIComponent(orderId)}/events`, refreshKey);

@@ -25,7 +25,7 @@ export function navigationUrl(to: LatLng): string {
 }
 
 export function JobPanel({ session, orderId, here, onFinished }: { session: AppSession; orderId: string; here: LocationPoint | null; onFinished: () => void }) {
-  const live = useOrderLive(orderId, () => session.token());
+  const live = useOrderLive(orderId, () => session.live());
   const refreshKey = `${live.status ?? ''}:${live.synced}`;
   const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey, { keep: newerOrder });
   const merchant = useSessionQuery<Merchant>(session, order.data ? `/v1/merchants/${encodeURIComponent(order.data.merchantId)}` : null);

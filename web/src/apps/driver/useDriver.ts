@@ -99,7 +99,7 @@ export function useDriver(session: AppSession) {
     };
     const ch = new DriverChannel({
       origin: window.location.origin,
-      getToken: () => session.token(),
+      getSession: () => session.live(),
       uploadBatch: upload,
       store: new LocalPointStore(),
       onEvent: (event) => {

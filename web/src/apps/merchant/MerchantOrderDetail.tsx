@@ -19,7 +19,7 @@ import { useSessionQuery } from '../shared/useSessionQuery';
 import { OrderActions } from './OrderActions';
 
 export function MerchantOrderDetail({ session, orderId }: { session: AppSession; orderId: string }) {
-  const live = useOrderLive(orderId, () => session.token());
+  const live = useOrderLive(orderId, () => session.live());
   // Every status change, and every reconnect, reloads the order and its history.
   const refreshKey = `${live.status ?? ''}:${live.dispatch ?? ''}:${live.synced}`;
   const order = useSessionQuery<Order>(session, `/v1/orders/${encodeURIComponent(orderId)}`, refreshKey, { keep: newerOrder });

@@ -100,7 +100,7 @@ export function OrdersBoard({ session, merchantId, onNewCount }: OrdersBoardProp
     [fetchOne, sound],
   );
 
-  const feed = useMerchantFeed({ merchantId, getToken: () => session.token(), onStatus, onResync: () => void load() });
+  const feed = useMerchantFeed({ merchantId, getSession: () => session.live(), onStatus, onResync: () => void load() });
 
   const all = [...orders.values()].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
   const newCount = all.filter((o) => o.status === 'placed').length;

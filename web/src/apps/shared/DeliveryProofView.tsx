@@ -5,8 +5,8 @@ import { formatDateTime } from './format';
 
 /**
  * How the handover was proven. A photo is served only with the caller's
- * credentials (it shows someone's door), so it is fetched with the session's
- * token and shown from a blob URL, never linked directly.
+ * credentials (it shows someone's door), so it is fetched with the app's
+ * session cookie and shown from a blob URL, never linked directly.
  */
 export function DeliveryProofView({ session, proof }: { session: AppSession; proof: NonNullable<Order['deliveryProof']> }) {
   const [src, setSrc] = useState<string | null>(null);
@@ -17,8 +17,7 @@ export function DeliveryProofView({ session, proof }: { session: AppSession; pro
     let cancelled = false;
     void (async () => {
       try {
-        const token = await session.token();
-        const res = await fetch(new URL(proof.photoUrl!).pathname, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        const res = await session.fetchRaw(new URL(proof.photoUrl!).pathname);
         if (!res.ok) throw new Error(String(res.status));
         objectUrl = URL.createObjectURL(await res.blob());
         if (!cancelled) setSrc(objectUrl);

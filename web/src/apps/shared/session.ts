@@ -1,10 +1,16 @@
 /**
  * One signed-in session per app (merchant, driver, customer, ops), so the
  * four apps can be open side by side in one browser as different people —
- * the way the demo is meant to be tried. Tokens come from the identity API
- * (POST /v1/auth/login, /refresh, /logout); the refresh is single-flight
- * across tabs (Web Locks) because a refresh token is single use and reusing
- * one revokes the whole family. See docs/decisions/0053.
+ * the way the demo is meant to be tried (ADR 0053).
+ *
+ * The tokens live in HttpOnly cookies the API sets (ADR 0087): no script
+ * here ever sees one. Every call names its app (`X-Session-App`), which is
+ * what makes the API use that app's cookie; a live channel names it with
+ * `?session=`. What is kept in `localStorage` is only who is signed in and
+ * when the access cookie expires, so the app refreshes a minute early and
+ * other tabs follow a sign-in or out. The refresh is single-flight across
+ * tabs (Web Locks): a refresh token is single use, and reusing one revokes
+ * the whole family (ADR 0011, 0082).
  */
 import { apiFetch, ApiProblem, toApiProblem, type ApiFetchInit } from '../../api/client';
 
@@ -23,18 +29,19 @@ export interface SessionUser {
 }
 
 interface StoredSession {
-  accessToken: string;
-  refreshToken: string;
-  /** ms since epoch when the access token expires. */
+  /** ms since epoch when the access cookie expires. */
   expiresAt: number;
   user: SessionUser;
 }
 
-interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
+/** What sign-in, sign-up and refresh answer when the session is held in cookies: no token. */
+export interface OpenedSession {
+  user: SessionUser;
   expiresIn: number;
 }
+
+/** The header that names the app whose session cookie a call uses. */
+export const SESSION_APP_HEADER = 'X-Session-App';
 
 const key = (app: AppName) => `dp.session.${app}`;
 /** Refresh a little before expiry, so a request never leaves with a token about to die. */
@@ -43,7 +50,10 @@ const EARLY_REFRESH_MS = 60_000;
 function read(app: AppName): StoredSession | null {
   try {
     const raw = window.localStorage.getItem(key(app));
-    return raw ? (JSON.parse(raw) as StoredSession) : null;
+    const parsed = raw ? (JSON.parse(raw) as Partial<StoredSession> & { accessToken?: unknown }) : null;
+    // A session stored by a version that kept tokens here is dropped: its tokens are not used any more.
+    if (!parsed || typeof parsed.expiresAt !== 'number' || !parsed.user || 'accessToken' in parsed) return null;
+    return { expiresAt: parsed.expiresAt, user: parsed.user };
   } catch {
     return null;
   }
@@ -59,11 +69,24 @@ function write(app: AppName, session: StoredSession | null): void {
   window.dispatchEvent(new CustomEvent('dp:session', { detail: app }));
 }
 
+/** Tokens of the old storage, wiped once: they must not stay readable by scripts. */
+function forgetStoredTokens(): void {
+  try {
+    window.localStorage.removeItem('dp.accessToken');
+    for (const app of ['merchant', 'driver', 'customer', 'ops'] as const) {
+      if (window.localStorage.getItem(key(app))?.includes('"accessToken"')) window.localStorage.removeItem(key(app));
+    }
+  } catch {
+    // No storage: nothing was kept.
+  }
+}
+
 export class AppSession {
   private memory: StoredSession | null;
   private refreshing: Promise<StoredSession | null> | null = null;
 
   constructor(readonly app: AppName) {
+    forgetStoredTokens();
     this.memory = read(app);
   }
 
@@ -71,56 +94,67 @@ export class AppSession {
     return (read(this.app) ?? this.memory)?.user ?? null;
   }
 
+  /** Headers naming this app's session cookie, merged into `init`'s. */
+  private headers(init?: HeadersInit): Headers {
+    const headers = new Headers(init);
+    headers.set(SESSION_APP_HEADER, this.app);
+    return headers;
+  }
+
   async signIn(email: string, password: string): Promise<SessionUser> {
-    const result = await apiFetch<TokenPair & { user: SessionUser }>('/v1/auth/login', { method: 'POST', json: { email, password }, headers: { Authorization: '' } });
-    this.store({ accessToken: result.accessToken, refreshToken: result.refreshToken, expiresAt: Date.now() + result.expiresIn * 1000, user: result.user });
+    const result = await apiFetch<OpenedSession>('/v1/auth/login', { method: 'POST', json: { email, password }, headers: this.headers() });
+    return this.adopt(result);
+  }
+
+  /** Takes over a session the identity API has just opened in this app's cookies (a sign-up, or the account pages' sign-in). */
+  adopt(result: OpenedSession): SessionUser {
+    this.store({ expiresAt: Date.now() + result.expiresIn * 1000, user: result.user });
     return result.user;
   }
 
-  /** Takes over a session the identity API has just opened (a sign-up, or the account pages' sign-in). */
-  adopt(result: TokenPair & { user: SessionUser }): SessionUser {
-    this.store({ accessToken: result.accessToken, refreshToken: result.refreshToken, expiresAt: Date.now() + result.expiresIn * 1000, user: result.user });
-    return result.user;
-  }
-
+  /** Ends the session at the API (which clears the cookies) and here. */
   async signOut(): Promise<void> {
     const current = read(this.app) ?? this.memory;
-    this.store(null);
     if (!current) return;
-    await apiFetch('/v1/auth/logout', {
-      method: 'POST',
-      json: { refreshToken: current.refreshToken },
-      headers: { Authorization: `Bearer ${current.accessToken}` },
-    }).catch(() => undefined);
+    await this.fetch('/v1/auth/logout', { method: 'POST', json: {} }).catch(() => undefined);
+    this.store(null);
   }
 
-  /** A valid access token (refreshed when close to expiry), or null when signed out. */
-  async token(): Promise<string | null> {
+  /**
+   * Makes sure the access cookie will outlive the next request (refreshing
+   * it a minute early) and answers whether the app is signed in.
+   */
+  async ready(): Promise<boolean> {
     const current = read(this.app) ?? this.memory;
-    if (!current) return null;
-    if (current.expiresAt - Date.now() > EARLY_REFRESH_MS) return current.accessToken;
-    const renewed = await this.refresh(current.refreshToken);
-    return renewed?.accessToken ?? null;
+    if (!current) return false;
+    if (current.expiresAt - Date.now() > EARLY_REFRESH_MS) return true;
+    return (await this.refresh(current.expiresAt)) !== null;
   }
 
-  /** apiFetch with this app's credentials; one refresh and retry on a 401. */
+  /** For a live channel, before each attempt: this app's name (`?session=`) once the cookie is fresh, or null when signed out. */
+  async live(): Promise<string | null> {
+    return (await this.ready()) ? this.app : null;
+  }
+
+  /** A raw request with this app's session cookie (an image, a download): no JSON handling. */
+  async fetchRaw(path: string, init: RequestInit = {}): Promise<Response> {
+    await this.ready();
+    return fetch(path, { ...init, headers: this.headers(init.headers), credentials: 'same-origin' });
+  }
+
+  /** apiFetch with this app's session cookie; one refresh and retry on a 401. */
   async fetch<T>(path: string, init: ApiFetchInit = {}): Promise<T> {
-    const attempt = async (token: string | null) => {
-      const headers = new Headers(init.headers);
-      // An explicit empty header keeps apiFetch from adding another app's token.
-      headers.set('Authorization', token ? `Bearer ${token}` : '');
-      return apiFetch<T>(path, { ...init, headers });
-    };
-    const token = await this.token();
+    const attempt = () => apiFetch<T>(path, { ...init, headers: this.headers(init.headers) });
+    const signedIn = await this.ready();
     try {
-      return await attempt(token);
+      return await attempt();
     } catch (error) {
       const problem = toApiProblem(error);
-      if (problem.status !== 401 || !token) throw error;
+      if (problem.status !== 401 || !signedIn) throw error;
       const current = read(this.app) ?? this.memory;
-      const renewed = current ? await this.refresh(current.refreshToken) : null;
+      const renewed = current ? await this.refresh(current.expiresAt) : null;
       if (!renewed) throw new ApiProblem({ type: 'about:blank', title: 'Signed out', status: 401, detail: 'Your session ended. Please sign in again.' });
-      return attempt(renewed.accessToken);
+      return attempt();
     }
   }
 
@@ -129,27 +163,27 @@ export class AppSession {
     write(this.app, session);
   }
 
-  private refresh(used: string): Promise<StoredSession | null> {
-    this.refreshing ??= this.refreshLocked(used).finally(() => {
+  private refresh(seenExpiry: number): Promise<StoredSession | null> {
+    this.refreshing ??= this.refreshLocked(seenExpiry).finally(() => {
       this.refreshing = null;
     });
     return this.refreshing;
   }
 
-  private async refreshLocked(used: string): Promise<StoredSession | null> {
+  private async refreshLocked(seenExpiry: number): Promise<StoredSession | null> {
     const run = async (): Promise<StoredSession | null> => {
       const current = read(this.app) ?? this.memory;
       if (!current) return null;
-      // Another tab refreshed while we waited for the lock: use its result.
-      if (current.refreshToken !== used && current.expiresAt - Date.now() > EARLY_REFRESH_MS) return current;
+      // Another tab refreshed while we waited for the lock: its cookies are ours too.
+      if (current.expiresAt !== seenExpiry && current.expiresAt - Date.now() > EARLY_REFRESH_MS) return current;
       try {
-        const pair = await apiFetch<TokenPair>('/v1/auth/refresh', { method: 'POST', json: { refreshToken: current.refreshToken }, headers: { Authorization: '' } });
-        const next = { ...current, accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresAt: Date.now() + pair.expiresIn * 1000 };
+        const renewed = await apiFetch<{ expiresIn: number }>('/v1/auth/refresh', { method: 'POST', json: {}, headers: this.headers() });
+        const next = { ...current, expiresAt: Date.now() + renewed.expiresIn * 1000 };
         this.store(next);
         return next;
       } catch (error) {
         const problem = toApiProblem(error);
-        // A network failure keeps the session for a later try; a refused token ends it.
+        // A network failure keeps the session for a later try; a refused refresh ends it (the API cleared the cookies).
         if (problem.status === 401 || problem.status === 422 || problem.status === 400) this.store(null);
         return null;
       }

@@ -43,7 +43,7 @@ export function DevOutboxPage() {
     if (filters.to) query.set('to', filters.to);
     const tick = async () => {
       try {
-        const page = await apiFetch<{ items: DevMessage[] }>(`/v1/dev/outbox?${query.toString()}`, { headers: { Authorization: '' } });
+        const page = await apiFetch<{ items: DevMessage[] }>(`/v1/dev/outbox?${query.toString()}`);
         if (stopped) return;
         setItems(page.items);
         setProblem(null);
