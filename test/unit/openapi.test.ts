@@ -4,7 +4,7 @@ import { createApp } from '../../workers/app';
 
 /** Routes that serve the documentation itself rather than the API. */
 // The API reference page and its configuration script (routes/api-reference.ts) are not API operations.
-const UNDOCUMENTED = new Set(['GET /docs', 'GET /docs/reference.js', 'GET /openapi.json']);
+const UNDOCUMENTED = new Set(['GET /docs', 'GET /docs/setup.js', 'GET /docs/reference.js', 'GET /openapi.json']);
 
 async function loadDocument() {
   const res = await createApp().request('http://platform.test/openapi.json');
