@@ -217,7 +217,7 @@ describe('CityShard live channels: watchers of an order', () => {
 describe('CityShard storage', () => {
   it('upgrades its SQLite schema in steps and keeps the first one as it shipped', async () => {
     const { stub } = freshShard();
-    expect((await stub.stats()).schemaVersion).toBe(3);
+    expect((await stub.stats()).schemaVersion).toBe(4);
     await runInDurableObject(stub, (_i: CityShard, state) => {
       const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray().map((r) => r.name);
       expect(tables).toEqual(expect.arrayContaining(['drivers', 'timers', 'fired_timers', 'driver_presence', 'dispatch_jobs', 'offers', 'dispatch_notes', 'breadcrumbs', 'event_outbox', 'shard_meta', 'remote_calls']));
