@@ -204,6 +204,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const stillOpen = await drain(full, runStart, options.drainSeconds * 1000);
     // A last pass of the sweeps over what the drain left (published but unconsumed events, deliveries due).
     await sleep(Math.max(0, settle - 30) * 1000);
+    // Merchant webhooks retried after a receiver outage arrive on their own schedule (5 s, 30 s, 2 min, …): wait for them, bounded.
+    const webhooksBy = Date.now() + options.drainSeconds * 1000;
+    for (;;) {
+      const [row] = await sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+         WHERE e.url LIKE '%/hooks/chaos-%' AND d.created_at >= ${runStart} AND d.status <> 'succeeded'`;
+      if (!row?.n || Date.now() >= webhooksBy) {
+        log(`webhook deliveries still pending: ${row?.n ?? 0}`);
+        break;
+      }
+      await sleep(5_000);
+    }
     const acks = new Map([...simulation.ledger.orders].map(([id, o]) => [id, o.createdAt]));
 
     const reports: FaultReport[] = [];
