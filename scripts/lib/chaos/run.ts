@@ -208,8 +208,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const webhooksBy = Date.now() + options.drainSeconds * 1000;
     for (;;) {
       const [row] = await sql<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         WHERE e.url LIKE '%/hooks/chaos-%' AND d.created_at >= ${runStart} AND d.status <> 'succeeded'`;
+        SELECT count(*)::int AS n FROM (
+          SELECT d.endpoint_id, d.event_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+           WHERE e.url LIKE '%/hooks/chaos-%' AND d.created_at >= ${runStart}
+           GROUP BY d.endpoint_id, d.event_id HAVING NOT bool_or(d.status = 'succeeded')) pending`;
       if (!row?.n || Date.now() >= webhooksBy) {
         log(`webhook deliveries still pending: ${row?.n ?? 0}`);
         break;
