@@ -24,7 +24,9 @@ test('no order lost, duplicated or stuck, no event lost or applied twice, no 500
   console.log(reportTable(result));
   const violations = [...result.reports.flatMap((r) => r.violations.map((v) => `${r.fault.name}: ${v}`)), ...result.whole.violations.map((v) => `whole run: ${v}`)];
   expect(violations).toEqual([]);
-  // The run saw real work: orders placed during every fault and events flowing.
-  for (const r of result.reports) expect(r.figures.ordersAcknowledged, r.fault.name).toBeGreaterThan(0);
+  // The run saw real work: requests during every fault, orders and events flowing (a kill's window
+  // is a few seconds long at 6 orders a minute, so not every window holds an order of its own).
+  for (const r of result.reports) expect(Object.values(r.duringFault).reduce((a, b) => a + b, 0), r.fault.name).toBeGreaterThan(0);
+  expect(result.whole.figures.ordersAcknowledged).toBeGreaterThan(5);
   expect(result.whole.figures.eventsCommitted).toBeGreaterThan(50);
 });

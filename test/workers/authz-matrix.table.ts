@@ -205,6 +205,8 @@ export const MATRIX: Record<string, Row> = {
   'GET /metrics':                               row(401, 403,      403,         403,         403,         403,    200),
   'GET /openapi.json':                          ALL(200),
   'GET /docs':                                  ALL(200),
+  'GET /docs/setup.js':                         ALL(200),
+  'GET /docs/reference.js':                     ALL(200),
   'GET /v1/cities':                             ALL(200),
   // Public merchant pages (API.md: "anyone")
   'GET /v1/merchants':                          ALL(200),

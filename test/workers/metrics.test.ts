@@ -28,6 +28,7 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^delivery_orders_awaiting_merchant\{stage="escalated"\} \d+$/m);
     expect(text).toMatch(/^delivery_orders_oldest_awaiting_merchant_seconds [\d.]+$/m);
     expect(text).toMatch(/^delivery_refunds_pending \d+$/m);
+    expect(text).toMatch(/^delivery_payments_awaiting_reconciliation \d+$/m);
     expect(text).toMatch(/^delivery_refunds_oldest_pending_seconds [\d.]+$/m);
   });
 

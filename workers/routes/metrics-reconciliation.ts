@@ -6,12 +6,14 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { deadlinesFrom } from '../../domain/deadlines';
 import { consumptionGauges, outboxDeadlineMs } from '../queue/redelivery';
 
 type Line = (name: string, value: number, labels?: Record<string, string>) => string;
 
 export async function reconciliationMetricLines(db: Pick<Database, 'execute'>, env: Pick<Env, 'RELIABILITY_DEADLINES'>, line: Line): Promise<string[]> {
-  const [outbox, orderRows, refundRows] = await Promise.all([
+  const reconcileAfter = deadlinesFrom(env.RELIABILITY_DEADLINES).paymentReconcileSeconds;
+  const [outbox, orderRows, refundRows, unpaidRows] = await Promise.all([
     consumptionGauges(db, outboxDeadlineMs(env)),
     // The partial index orders_placed_at_idx holds exactly these rows.
     db.execute<{ waiting: number; escalated: number; oldest: number | null }>(sql`
@@ -22,6 +24,11 @@ export async function reconciliationMetricLines(db: Pick<Database, 'execute'>, e
     db.execute<{ pending: number; oldest: number | null }>(
       sql`select count(*)::int as pending, extract(epoch from now() - min(created_at))::float8 as oldest from refunds where status = 'pending'`,
     ),
+    // Unpaid orders whose intent exists, past the reconciliation deadline: what the payment sweep re-reads from Stripe.
+    db.execute<{ due: number }>(sql`
+      select count(*)::int as due from orders o join payments p on p.order_id = o.id
+       where o.status = 'pending_payment' and p.provider_payment_id is not null
+         and o.created_at < now() - make_interval(secs => ${reconcileAfter})`),
   ]);
   const orders = orderRows[0];
   const refunds = refundRows[0];
@@ -47,5 +54,8 @@ export async function reconciliationMetricLines(db: Pick<Database, 'execute'>, e
     '# HELP delivery_refunds_oldest_pending_seconds Age of the oldest pending refund.',
     '# TYPE delivery_refunds_oldest_pending_seconds gauge',
     line('delivery_refunds_oldest_pending_seconds', Number(refunds?.oldest ?? 0)),
+    '# HELP delivery_payments_awaiting_reconciliation Unpaid orders with a PaymentIntent older than the reconciliation deadline (the payment sweep re-reads them from Stripe each minute).',
+    '# TYPE delivery_payments_awaiting_reconciliation gauge',
+    line('delivery_payments_awaiting_reconciliation', Number(unpaidRows[0]?.due ?? 0)),
   ];
 }
