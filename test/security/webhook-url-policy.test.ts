@@ -136,6 +136,12 @@ describe('V5.2.6 V12.6.1 API7:2023 server-side request forgery: the webhook URL 
   it('local mode keeps loopback and http for the fakes, never credentials', () => {
     expect(refuseWebhookUrl('http://127.0.0.1:8799/hooks/a', { localMode: true })).toBeUndefined();
     expect(refuseWebhookUrl('http://u:p@127.0.0.1/hooks', { localMode: true })).toBeDefined();
+    expect(refuseWebhookUrl('http://localhost:8799/hooks/a', { localMode: true })).toBeUndefined();
+    expect(refuseWebhookUrl('http://[::1]:8799/hooks/a', { localMode: true })).toBeUndefined();
+    // Found on npm start: a loopback or private address in disguise passed in local mode.
+    for (const disguised of ['http://[64:ff9b::7f00:1]/hook', 'http://[::127.0.0.1]/hook', 'http://[::ffff:10.0.0.1]/hook', 'http://[fec0::1]/hook', 'http://10.0.0.1/hook', 'http://127.0.0.1.nip.io/hook']) {
+      expect(refuseWebhookUrl(disguised, { localMode: true }), disguised).toBeDefined();
+    }
   });
 });
 

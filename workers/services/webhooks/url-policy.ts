@@ -59,6 +59,24 @@ function embeddedRefusal(host: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Local runs and tests: http, the plain loopback receivers (`localhost`,
+ * `127.x.x.x` written plainly, `[::1]`) and names of the local network are
+ * allowed; any other address that is not public — a loopback in disguise
+ * (`[::127.0.0.1]`, NAT64, octal, a rebinding name) or a private network —
+ * is refused as in production.
+ */
+function refuseLocalHost(hostname: string): string | undefined {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return undefined;
+  const literal = addressRefusal(host.replace(/^\[(.*)\]$/, '$1'));
+  if (literal) return `must not point at ${literal}`;
+  if (literal === null) return undefined;
+  if (REBINDING_SUFFIXES.some((s) => underSuffix(host, s))) return 'must not point at a wildcard-DNS or rebinding service';
+  const spelled = embeddedRefusal(host);
+  return spelled ? `must not point at ${spelled}` : undefined;
+}
+
 /** Why this host is refused (no resolution), or undefined. */
 export function refuseHost(hostname: string): string | undefined {
   const host = hostname.toLowerCase().replace(/\.$/, '');
@@ -83,7 +101,7 @@ export function refuseWebhookUrl(raw: string, options: { localMode: boolean }): 
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use https';
   if (url.username || url.password) return 'must not contain credentials';
-  if (options.localMode) return undefined;
+  if (options.localMode) return refuseLocalHost(url.hostname);
   if (url.protocol !== 'https:') return 'must use https';
   return refuseHost(url.hostname);
 }
