@@ -124,6 +124,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let sql: postgres.Sql | undefined;
   let tally: AnswerTally | undefined;
   let probe: ReturnType<typeof startProbe> | undefined;
+  // The suite kills and pauses its own Postgres: always the embedded one, even where DATABASE_URL names a server (GitHub's CI).
+  const externalDatabase = process.env.DATABASE_URL;
+  delete process.env.DATABASE_URL;
   try {
     const apiPort = await freePort();
     platform = await startPlatform({
@@ -248,6 +251,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await sql?.end({ timeout: 2 }).catch(() => undefined);
     await platform?.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
+    if (externalDatabase !== undefined) process.env.DATABASE_URL = externalDatabase;
   }
 }
 
