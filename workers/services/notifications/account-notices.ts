@@ -14,10 +14,9 @@ import { userProfiles, users } from '../../../db/schema/index';
 import { log } from '../../../domain/log';
 import type { AccountNoticeType } from '../outbox';
 import type { EventEnvelope } from '../events/envelope';
-import { asDeliveryError } from '../../providers/messaging/errors';
 import type { Senders } from '../../providers/messaging/types';
 import { captureMessage } from './dev-outbox';
-import { claimSend, recordAttempt } from './log';
+import { claimSend, recordAttempt, recordFailedAttempt } from './log';
 import { pickLocale, type Locale } from './templates/index';
 
 export const ACCOUNT_NOTICE_TYPES: readonly AccountNoticeType[] = ['account.sign_in_failures', 'account.password_changed'];
@@ -115,15 +114,7 @@ export async function notifyAccountEvent(event: EventEnvelope, deps: AccountNoti
     if (deps.capture) await captureMessage(deps.db, { channel: 'email', to: account.email.toLowerCase(), event: event.type, locale, subject, body: text, orderId: null });
     return { retry: false };
   } catch (error) {
-    const e = asDeliveryError(provider, error);
-    await recordAttempt(deps.db, claim.row, {
-      ok: false,
-      permanent: e.permanent,
-      provider,
-      ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
-      error: e.code ? `${e.message} [${e.code}]` : e.message,
-      latencyMs: Date.now() - started,
-    });
+    const e = await recordFailedAttempt(deps.db, claim.row, provider, error, started);
     if (e.permanent) log.warn('account notice failed for good', { eventId: event.id, type: event.type });
     return { retry: !e.permanent };
   }

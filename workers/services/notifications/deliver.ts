@@ -11,7 +11,7 @@ import { devices } from '../../../db/schema/index';
 import { DeliveryError, asDeliveryError } from '../../providers/messaging/errors';
 import type { Senders } from '../../providers/messaging/types';
 import { captureMessage } from './dev-outbox';
-import { claimSend, recordAttempt, recordSkipped, settledStatus, type SendKey } from './log';
+import { claimSend, recordAttempt, recordFailedAttempt, recordSkipped, settledStatus, type SendKey } from './log';
 import type { Recipient } from './recipients';
 import type { Channel, Rule } from './rules';
 import { render, type TemplateVars } from './templates/index';
@@ -121,15 +121,7 @@ async function sendOn(deps: DeliverDeps, job: Job, channel: Channel): Promise<Ch
     }
     return 'sent';
   } catch (error) {
-    const e = asDeliveryError(provider, error);
-    await recordAttempt(deps.db, claim.row, {
-      ok: false,
-      permanent: e.permanent,
-      provider,
-      ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
-      error: e.code ? `${e.message} [${e.code}]` : e.message,
-      latencyMs: Date.now() - started,
-    });
+    const e = await recordFailedAttempt(deps.db, claim.row, provider, error, started);
     return e.permanent ? 'failed' : 'retry';
   }
 }

@@ -8,6 +8,7 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { notificationAttempts, notificationLog, type NotificationLogEntry } from '../../../db/schema/index';
+import { asDeliveryError, type DeliveryError } from '../../providers/messaging/errors';
 import type { Channel } from './rules';
 
 /** Longer than any provider call (10 s timeout), so a live sender is never overtaken. */
@@ -107,6 +108,20 @@ export async function recordAttempt(db: Database, row: NotificationLogEntry, out
 }
 
 /** Not sent on purpose (opted out, no address, no device, stale); recorded once. */
+/** A provider call that threw, recorded as a failed attempt (permanent or to retry); the error as the provider's. */
+export async function recordFailedAttempt(db: Database, row: NotificationLogEntry, provider: string, error: unknown, startedAt: number): Promise<DeliveryError> {
+  const e = asDeliveryError(provider, error);
+  await recordAttempt(db, row, {
+    ok: false,
+    permanent: e.permanent,
+    provider,
+    ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
+    error: e.code ? `${e.message} [${e.code}]` : e.message,
+    latencyMs: Date.now() - startedAt,
+  });
+  return e;
+}
+
 export async function recordSkipped(db: Database, key: SendKey, details: { template: string; orderId: string | null; reason: string }): Promise<void> {
   await db
     .insert(notificationLog)
