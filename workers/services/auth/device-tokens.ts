@@ -12,7 +12,7 @@
  */
 import { SignJWT, jwtVerify } from 'jose';
 import { newId } from '../../../db/ids';
-import { parseSigningKeys } from './tokens';
+import { keyByKid, parseSigningKeys } from './tokens';
 
 export const DEVICE_TOKEN_TTL_SECONDS = 180 * 24 * 3600;
 export const DEVICE_COOKIE = 'device';
@@ -41,11 +41,7 @@ export async function knownDevice(rawKeys: string, token: string | undefined, ac
   try {
     const { payload } = await jwtVerify(
       token,
-      (header) => {
-        const match = keys.find((k) => k.kid === header.kid);
-        if (!match) throw new Error('unknown key');
-        return match.key;
-      },
+      keyByKid(keys),
       { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['sub', 'jti', 'exp', 'iat'] },
     );
     return payload.sub === accountSubject && typeof payload.jti === 'string' ? payload.jti : null;

@@ -86,6 +86,15 @@ const ROLES: readonly UserRole[] = ['customer', 'merchant', 'driver', 'ops', 'ad
  */
 const REQUIRED_CLAIMS = ['exp', 'iat', 'iss', 'aud', 'sub', 'sid'];
 
+/** jose's key lookup over the configured signing keys: the key named by the token's `kid`, or an unknown_key refusal. */
+export function keyByKid(keys: ReturnType<typeof parseSigningKeys>) {
+  return (header: { kid?: string | undefined }) => {
+    const match = keys.find((k) => k.kid === header.kid);
+    if (!match) throw new InvalidTokenError('unknown_key');
+    return match.key;
+  };
+}
+
 /**
  * Verifies signature, key id, algorithm, issuer, audience, expiry and issue
  * time (not in the future, not older than a token's lifetime) and the
@@ -97,11 +106,7 @@ export async function verifyAccessToken(rawKeys: string, token: string, now?: nu
   try {
     const { payload } = await jwtVerify(
       token,
-      (header) => {
-        const match = keys.find((k) => k.kid === header.kid);
-        if (!match) throw new InvalidTokenError('unknown_key');
-        return match.key;
-      },
+      keyByKid(keys),
       {
         issuer: ISSUER,
         audience: AUDIENCE,
