@@ -81,6 +81,19 @@ describe('the order number in messages', () => {
     }
   });
 
+  it('ends each email with a line for its recipient: only customers placed the order', () => {
+    for (const key of TEMPLATE_KEYS) {
+      for (const locale of ['en', 'fr'] as const) {
+        const footer = render(key, locale, vars).emailText.split('\n').at(-1)!;
+        const placedByReader = locale === 'en' ? 'an order you placed' : 'une commande que vous avez passée';
+        if (key.startsWith('customer.')) expect(footer, `${key} ${locale}`).toContain(placedByReader);
+        else expect(footer, `${key} ${locale}`).not.toContain(placedByReader);
+      }
+    }
+    expect(render('merchant.order.placed', 'en', vars).emailText).toMatch(/about an order placed with your shop\./);
+    expect(render('driver.dispatch.offer', 'en', vars).emailText).toMatch(/about a delivery offered or assigned to you\./);
+  });
+
   it('names merchant emails by the number in the subject', () => {
     for (const key of ['merchant.order.placed', 'merchant.order.cancelled'] as const) {
       expect(render(key, 'en', numbered).title).toContain(`#${number}`);

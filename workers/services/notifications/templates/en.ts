@@ -70,4 +70,9 @@ export const en: Catalog = {
   }),
 };
 
-export const enFooter = 'You receive this message about an order you placed. Manage notifications in your account settings.';
+/** The email's last line, by who receives it (the template key's first part). */
+export const enFooter = {
+  customer: 'You receive this message about an order you placed. Manage notifications in your account settings.',
+  merchant: 'You receive this message about an order placed with your shop. Manage notifications in your account settings.',
+  driver: 'You receive this message about a delivery offered or assigned to you. Manage notifications in your account settings.',
+} as const;

@@ -70,4 +70,9 @@ export const fr: Catalog = {
   }),
 };
 
-export const frFooter = 'Vous recevez ce message au sujet d’une commande. Gérez vos notifications dans les réglages de votre compte.';
+/** La dernière ligne de l’e-mail, selon qui le reçoit (la première partie de la clé du modèle). */
+export const frFooter = {
+  customer: 'Vous recevez ce message au sujet d’une commande que vous avez passée. Gérez vos notifications dans les réglages de votre compte.',
+  merchant: 'Vous recevez ce message au sujet d’une commande passée à votre commerce. Gérez vos notifications dans les réglages de votre compte.',
+  driver: 'Vous recevez ce message au sujet d’une livraison qui vous est proposée ou confiée. Gérez vos notifications dans les réglages de votre compte.',
+} as const;

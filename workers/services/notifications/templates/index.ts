@@ -9,7 +9,10 @@ import { LOCALES, type Catalog, type Locale, type Rendered, type TemplateKey, ty
 
 export { TEMPLATE_KEYS, LOCALES, type Locale, type Rendered, type TemplateKey, type TemplateVars } from './types';
 
-const CATALOGS: Record<Locale, { catalog: Catalog; footer: string; intl: string }> = {
+/** Who an email goes to: the template key's first part. */
+type Recipient = keyof typeof enFooter;
+
+const CATALOGS: Record<Locale, { catalog: Catalog; footer: Record<Recipient, string>; intl: string }> = {
   en: { catalog: en, footer: enFooter, intl: 'en-GB' },
   fr: { catalog: fr, footer: frFooter, intl: 'fr-FR' },
 };
@@ -46,5 +49,6 @@ export function reasonText(reason: string, locale: Locale): string {
 export function render(key: TemplateKey, locale: Locale, vars: TemplateVars): Rendered {
   const { catalog, footer } = CATALOGS[locale];
   const { title, body, details } = catalog[key](vars);
-  return { title, body, emailText: [body, details, '', '—', footer].filter((line) => line !== undefined).join('\n') };
+  const recipient = key.split('.', 1)[0] as Recipient;
+  return { title, body, emailText: [body, details, '', '—', footer[recipient]].filter((line) => line !== undefined).join('\n') };
 }
