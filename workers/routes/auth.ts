@@ -40,6 +40,7 @@ const COOKIE_SESSIONS =
 const register = createRoute({
   method: 'post',
   path: '/v1/auth/register',
+  operationId: 'registerUser',
   tags: ['Identity'],
   summary: 'Create a customer, merchant or driver account',
   description:
@@ -56,6 +57,7 @@ const register = createRoute({
 const login = createRoute({
   method: 'post',
   path: '/v1/auth/login',
+  operationId: 'logIn',
   tags: ['Identity'],
   summary: 'Sign in with email and password',
   description:
@@ -73,6 +75,7 @@ const login = createRoute({
 const refresh = createRoute({
   method: 'post',
   path: '/v1/auth/refresh',
+  operationId: 'refreshSession',
   tags: ['Identity'],
   summary: 'Exchange a refresh token for a new token pair',
   description:
@@ -90,6 +93,7 @@ const refresh = createRoute({
 const logout = createRoute({
   method: 'post',
   path: '/v1/auth/logout',
+  operationId: 'logOut',
   tags: ['Identity'],
   summary: 'Sign out: revoke the refresh-token family of this session',
   description:

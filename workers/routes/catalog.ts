@@ -53,6 +53,7 @@ const writers = 'Who may call: callers acting for {id} with the catalog capabili
 const list = createRoute({
   method: 'get',
   path: '/v1/merchants/{id}/products',
+  operationId: 'listProducts',
   tags: ['Catalog'],
   summary: 'A merchant’s catalog',
   description: 'Who may call: anyone. Alphabetical; `available=true` lists only what can be ordered now.',
@@ -67,6 +68,7 @@ const list = createRoute({
 const create = createRoute({
   method: 'post',
   path: '/v1/merchants/{id}/products',
+  operationId: 'createProduct',
   tags: ['Catalog'],
   summary: 'Add a product',
   description: `${writers} Accepts Idempotency-Key.`,
@@ -85,6 +87,7 @@ const create = createRoute({
 const patch = createRoute({
   method: 'patch',
   path: '/v1/merchants/{id}/products/{productId}',
+  operationId: 'updateProduct',
   tags: ['Catalog'],
   summary: 'Change a product (partial update)',
   description: writers,

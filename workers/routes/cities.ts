@@ -7,6 +7,7 @@ import { CitySchema } from '../schemas/common';
 const listCities = createRoute({
   method: 'get',
   path: '/v1/cities',
+  operationId: 'listCities',
   tags: ['Cities'],
   summary: 'Cities the platform serves',
   security: [],

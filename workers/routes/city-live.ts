@@ -53,6 +53,7 @@ const CityLiveSchema = z
 const live = createRoute({
   method: 'get',
   path: '/v1/cities/{id}/live',
+  operationId: 'getCityLive',
   tags: ['Cities'],
   summary: 'Live snapshot of a city (operators)',
   description: 'Who may call: ops and admin; other roles 403. Drivers online (available or busy, with position), open offers, orders nobody could be found for, and drivers gone silent with an order.',

@@ -14,6 +14,7 @@ import { Text } from '../schemas/text';
 const route = createRoute({
   method: 'get',
   path: '/v1/dev/outbox',
+  operationId: 'listDevOutbox',
   tags: ['Local mode only'],
   summary: 'Messages that would have been sent (local mode only)',
   description:

@@ -41,6 +41,7 @@ const IngestSummarySchema = z
 const live = createRoute({
   method: 'get',
   path: '/v1/drivers/me/live',
+  operationId: 'connectDriverChannel',
   tags: ['Drivers'],
   summary: 'The driver’s live channel (WebSocket)',
   description:
@@ -69,6 +70,7 @@ const live = createRoute({
 const upload = createRoute({
   method: 'post',
   path: '/v1/drivers/me/locations',
+  operationId: 'reportDriverLocations',
   tags: ['Drivers'],
   summary: 'Upload fixes recorded while the socket was down',
   description:
@@ -84,6 +86,7 @@ const upload = createRoute({
 const assignments = createRoute({
   method: 'get',
   path: '/v1/drivers/me/assignments',
+  operationId: 'listDriverAssignments',
   tags: ['Drivers'],
   summary: 'The driver’s current and recent orders, newest first',
   description: 'Who may call: drivers; other roles 403. The orders assigned to the calling driver, as the driver sees them (no delivery PIN), cursor-paginated.',

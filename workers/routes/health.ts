@@ -10,6 +10,7 @@ const READINESS_TIMEOUT_MS = 2_000;
 const healthz = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getHealth',
   tags: ['Operations'],
   summary: 'Liveness: the Worker answers',
   responses: {
@@ -23,6 +24,7 @@ const healthz = createRoute({
 const readyz = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'getReadiness',
   tags: ['Operations'],
   summary: 'Readiness: Postgres (through Hyperdrive) and the city shards answer',
   description:

@@ -21,6 +21,7 @@ import { kickOutboxRelay } from '../services/outbox-relay';
 const getMe = createRoute({
   method: 'get',
   path: '/v1/me',
+  operationId: 'getMe',
   tags: ['Identity'],
   summary: 'The signed-in user, with role and merchantId / driverId',
   description:
@@ -42,6 +43,7 @@ const PasswordChangeSchema = z
 const changeMyPassword = createRoute({
   method: 'post',
   path: '/v1/me/password',
+  operationId: 'changePassword',
   tags: ['Identity'],
   summary: "Change the caller's password; every session ends",
   description:

@@ -42,6 +42,7 @@ const who = 'Who may call: the merchant owner of {id}. Staff and API keys of {id
 const create = createRoute({
   method: 'post',
   path: '/v1/merchants/{id}/api-keys',
+  operationId: 'createApiKey',
   tags: ['Identity'],
   summary: 'Create an API key (shown once)',
   description: `${who} Audited (api_key.create).`,
@@ -62,6 +63,7 @@ const create = createRoute({
 const list = createRoute({
   method: 'get',
   path: '/v1/merchants/{id}/api-keys',
+  operationId: 'listApiKeys',
   tags: ['Identity'],
   summary: 'List API keys (prefixes only, never the keys)',
   description: who,
@@ -79,6 +81,7 @@ const list = createRoute({
 const revoke = createRoute({
   method: 'delete',
   path: '/v1/merchants/{id}/api-keys/{keyId}',
+  operationId: 'revokeApiKey',
   tags: ['Identity'],
   summary: 'Revoke an API key',
   description: `${who} Revoking a revoked key answers 204 again. Audited (api_key.revoke).`,

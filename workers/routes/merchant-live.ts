@@ -20,6 +20,7 @@ import { SessionAppQuery } from '../schemas/session';
 const live = createRoute({
   method: 'get',
   path: '/v1/merchants/{id}/live',
+  operationId: 'connectMerchantFeed',
   tags: ['Merchants'],
   summary: 'Live order feed (WebSocket)',
   description:

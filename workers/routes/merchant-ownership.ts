@@ -57,6 +57,7 @@ const ClosureSchema = z
 const transfer = createRoute({
   method: 'post',
   path: '/v1/merchants/{id}/ownership-transfer',
+  operationId: 'transferOwnership',
   tags: ['Merchants'],
   summary: 'Hand the business over to one of its members',
   description:
@@ -74,6 +75,7 @@ const transfer = createRoute({
 const close = createRoute({
   method: 'post',
   path: '/v1/merchants/{id}/close',
+  operationId: 'closeMerchant',
   tags: ['Merchants'],
   summary: 'Close the business for good',
   description:

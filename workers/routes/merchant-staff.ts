@@ -47,6 +47,7 @@ const who = 'Who may call: the merchant owner of {id}. Staff and API keys of {id
 const add = createRoute({
   method: 'post',
   path: '/v1/merchants/{id}/staff',
+  operationId: 'addStaffMember',
   tags: ['Identity'],
   summary: 'Add a staff account',
   description: `${who} The email must not belong to any account yet (409). Audited (merchant.staff_add).`,
@@ -61,6 +62,7 @@ const add = createRoute({
 const list = createRoute({
   method: 'get',
   path: '/v1/merchants/{id}/staff',
+  operationId: 'listStaffMembers',
   tags: ['Identity'],
   summary: 'List the members of a merchant (owner included)',
   description: who,
@@ -78,6 +80,7 @@ const list = createRoute({
 const change = createRoute({
   method: 'patch',
   path: '/v1/merchants/{id}/staff/{userId}',
+  operationId: 'updateStaffMember',
   tags: ['Identity'],
   summary: "Change a staff member's role",
   description: `${who} The owner's own role cannot change (409). Every session of the member ends at once (its access tokens get 401 from the next request, its live feed sockets close with 4401), so the new role applies at the next sign-in. Audited (merchant.staff_role_change).`,
@@ -95,6 +98,7 @@ const change = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/v1/merchants/{id}/staff/{userId}',
+  operationId: 'removeStaffMember',
   tags: ['Identity'],
   summary: 'Remove a staff member',
   description: `${who} The membership ends and every session of the member ends at once (its access tokens get 401 from the next request, its live feed sockets close with 4401); the account stays (it may still sign in, but acts for no business). The owner cannot be removed (409). Audited (merchant.staff_remove).`,

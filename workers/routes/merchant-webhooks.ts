@@ -38,6 +38,7 @@ async function endpointOf(c: Context<AppEnv>, merchantId: string, endpointId: st
 const create = createRoute({
   method: 'post',
   path: '/v1/merchants/{id}/webhooks',
+  operationId: 'createWebhook',
   tags: ['Merchant webhooks'],
   summary: 'Register a webhook endpoint (the signing secret is shown once)',
   description: `${WHO} Outside local mode the URL must be https, without credentials, and neither it nor any address its name resolves to may be loopback, private, link-local, unique-local, CGNAT, multicast, reserved, NAT64 or an IPv4-mapped/-compatible form; wildcard-DNS names (nip.io, sslip.io, …) and names that spell such an address are refused too (422). The URL is checked again, its name resolved, before every delivery: nothing is sent to a target that fails the check or cannot be resolved then. At most ${MAX_ENDPOINTS_PER_MERCHANT} endpoints per merchant (409). Deliveries are signed per Standard Webhooks with the returned secret, which is shown in this answer only: it is stored encrypted and never shown again. Accepts Idempotency-Key: a retry with the same key and body answers the endpoint first registered, without \`secret\` (\`Idempotent-Replayed: true\`); a merchant who lost the secret deletes the endpoint and registers another.`,
@@ -60,6 +61,7 @@ const create = createRoute({
 const list = createRoute({
   method: 'get',
   path: '/v1/merchants/{id}/webhooks',
+  operationId: 'listWebhooks',
   tags: ['Merchant webhooks'],
   summary: 'The merchant’s webhook endpoints (without secrets)',
   description: WHO,
@@ -74,6 +76,7 @@ const list = createRoute({
 const remove = createRoute({
   method: 'delete',
   path: '/v1/merchants/{id}/webhooks/{webhookId}',
+  operationId: 'deleteWebhook',
   tags: ['Merchant webhooks'],
   summary: 'Remove a webhook endpoint and its delivery log',
   description: WHO,
@@ -85,6 +88,7 @@ const remove = createRoute({
 const deliveries = createRoute({
   method: 'get',
   path: '/v1/merchants/{id}/webhooks/{webhookId}/deliveries',
+  operationId: 'listWebhookDeliveries',
   tags: ['Merchant webhooks'],
   summary: 'Delivery log: every attempt, newest first',
   description: `${WHO} Each attempt with its event, status code, latency and, when one is scheduled, the next retry. Filter one event with \`eventId\`.`,
@@ -102,6 +106,7 @@ const deliveries = createRoute({
 const replay = createRoute({
   method: 'post',
   path: '/v1/merchants/{id}/webhooks/{webhookId}/deliveries/{deliveryId}/replay',
+  operationId: 'replayWebhookDelivery',
   tags: ['Merchant webhooks'],
   summary: 'Send a delivery’s event again, now',
   description: `${WHO} One attempt, made before answering, with the same Webhook-Id and body as the original; it is not retried automatically if it fails. Answers the new attempt.`,

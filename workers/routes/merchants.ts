@@ -38,6 +38,7 @@ export function merchantView(m: Merchant) {
 const list = createRoute({
   method: 'get',
   path: '/v1/merchants',
+  operationId: 'listMerchants',
   tags: ['Merchants'],
   summary: 'Merchants taking orders, by city and kind',
   description: 'Who may call: anyone. Only merchants that are open and not suspended, alphabetically.',
@@ -58,6 +59,7 @@ const list = createRoute({
 const get = createRoute({
   method: 'get',
   path: '/v1/merchants/{id}',
+  operationId: 'getMerchant',
   tags: ['Merchants'],
   summary: 'A merchant’s public profile',
   description: 'Who may call: anyone.',
@@ -72,6 +74,7 @@ const get = createRoute({
 const patch = createRoute({
   method: 'patch',
   path: '/v1/merchants/{id}',
+  operationId: 'updateMerchant',
   tags: ['Merchants'],
   summary: 'Change a merchant (owner), or suspend / reinstate it (operators)',
   description:

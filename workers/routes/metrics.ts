@@ -37,6 +37,7 @@ function timingSafeEqualText(a: string, b: string): boolean {
 const metrics = createRoute({
   method: 'get',
   path: '/metrics',
+  operationId: 'getMetrics',
   tags: ['Operations'],
   summary: 'Prometheus metrics (ops/admin token, or the scrape token)',
   middleware: [metricsAccess] as const,

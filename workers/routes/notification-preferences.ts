@@ -22,6 +22,7 @@ function userIdOf(c: Context<AppEnv>): string {
 const getPrefs = createRoute({
   method: 'get',
   path: '/v1/me/notification-preferences',
+  operationId: 'getNotificationPreferences',
   tags: ['Your data'],
   summary: 'Your notification preferences',
   description: 'Who may call: any signed-in user. Order messages (transactional) and marketing are separate consents.',
@@ -35,6 +36,7 @@ const getPrefs = createRoute({
 const putPrefs = createRoute({
   method: 'put',
   path: '/v1/me/notification-preferences',
+  operationId: 'replaceNotificationPreferences',
   tags: ['Your data'],
   summary: 'Change your notification preferences',
   description: 'Who may call: any signed-in user. An invalid phone number (not E.164) or email address is 422 and changes nothing.',
@@ -49,6 +51,7 @@ const putPrefs = createRoute({
 const postDevice = createRoute({
   method: 'post',
   path: '/v1/me/devices',
+  operationId: 'registerDevice',
   tags: ['Your data'],
   summary: 'Register a device for push notifications',
   description:
@@ -65,6 +68,7 @@ const postDevice = createRoute({
 const deleteDevice = createRoute({
   method: 'delete',
   path: '/v1/me/devices/{deviceId}',
+  operationId: 'removeDevice',
   tags: ['Your data'],
   summary: 'Stop push notifications to a device (e.g. on sign-out)',
   description: 'Who may call: any signed-in user, for their own devices (another user’s: 404).',

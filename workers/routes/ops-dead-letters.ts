@@ -39,6 +39,7 @@ const view = (d: DeadLetter) => ({
 const list = createRoute({
   method: 'get',
   path: '/v1/ops/dead-letters',
+  operationId: 'listDeadLetters',
   tags: ['Operations'],
   summary: 'Parked queue messages, newest first',
   description: 'Who may call: ops and admin. `pending=true` lists only those not replayed yet.',
@@ -56,6 +57,7 @@ const list = createRoute({
 const replay = createRoute({
   method: 'post',
   path: '/v1/ops/dead-letters/{id}/replay',
+  operationId: 'replayDeadLetter',
   tags: ['Operations'],
   summary: 'Put a parked message back on its queue',
   description:

@@ -29,6 +29,7 @@ const AwaitingMerchantSchema = z
 const list = createRoute({
   method: 'get',
   path: '/v1/ops/orders/awaiting-merchant',
+  operationId: 'listOrdersAwaitingMerchant',
   tags: ['Operations'],
   summary: 'Placed orders their merchant has not accepted, escalated first',
   description:

@@ -21,6 +21,7 @@ import { liveSocketCloser } from '../services/auth/socket-revocation';
 const endSessions = createRoute({
   method: 'delete',
   path: '/v1/ops/users/{userId}/sessions',
+  operationId: 'endUserSessions',
   tags: ['Operations'],
   summary: 'End every session of an account at once',
   description:

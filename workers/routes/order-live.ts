@@ -66,6 +66,7 @@ const DispatchLogSchema = z
 const live = createRoute({
   method: 'get',
   path: '/v1/orders/{id}/live',
+  operationId: 'connectOrderChannel',
   tags: ['Orders'],
   summary: 'Live position, status and ETA of one order (WebSocket)',
   description:
@@ -89,6 +90,7 @@ const live = createRoute({
 const log = createRoute({
   method: 'get',
   path: '/v1/orders/{id}/dispatch',
+  operationId: 'getOrderDispatch',
   tags: ['Orders'],
   summary: 'The dispatch decision log of an order',
   description:

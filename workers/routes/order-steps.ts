@@ -71,9 +71,24 @@ const stepResponses = {
   ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
 };
 
+/** Each step's operationId in the OpenAPI document (verbNoun, stable). */
+const OPERATION_IDS: Record<OrderStep, string> = {
+  accept: 'acceptOrder',
+  reject: 'rejectOrder',
+  ready: 'markOrderReady',
+  arrived: 'reportDriverArrived',
+  pickup: 'pickUpOrder',
+  deliver: 'deliverOrder',
+  fail: 'failOrder',
+  cancel: 'cancelOrder',
+  paid: '',
+  payment_canceled: '',
+};
+
 const common = (step: OrderStep) => ({
   method: 'post' as const,
   path: `/v1/orders/{id}/${step}`,
+  operationId: OPERATION_IDS[step],
   tags: ['Orders'],
   summary: `Order step: ${step}`,
   description: stepDescription(step),

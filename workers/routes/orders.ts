@@ -80,6 +80,7 @@ const commandContext = (c: Context<AppEnv>): CommandContext => ({ db: c.var.db()
 const create = createRoute({
   method: 'post',
   path: '/v1/orders',
+  operationId: 'createOrder',
   tags: ['Orders'],
   summary: 'Place an order (priced on the server)',
   description:
@@ -107,6 +108,7 @@ const create = createRoute({
 const list = createRoute({
   method: 'get',
   path: '/v1/orders',
+  operationId: 'listOrders',
   tags: ['Orders'],
   summary: 'Orders the caller may see, newest first',
   description: 'Who may call: any signed-in caller. Customers see their orders, merchants (staff and API keys) their merchant’s, drivers their assignments. Cursor-paginated.',
@@ -121,6 +123,7 @@ const list = createRoute({
 const get = createRoute({
   method: 'get',
   path: '/v1/orders/{id}',
+  operationId: 'getOrder',
   tags: ['Orders'],
   summary: 'One order',
   description: 'Who may call: its customer (who also sees `deliveryPin` once placed), its merchant, its assigned driver. Anyone else: 404.',
@@ -135,6 +138,7 @@ const get = createRoute({
 const events = createRoute({
   method: 'get',
   path: '/v1/orders/{id}/events',
+  operationId: 'listOrderEvents',
   tags: ['Orders'],
   summary: 'Status history of an order, oldest first',
   description: 'Who may call: as GET /v1/orders/{id}.',

@@ -24,6 +24,7 @@ const PaymentSchema = z
 const get = createRoute({
   method: 'get',
   path: '/v1/orders/{id}/payment',
+  operationId: 'getOrderPayment',
   tags: ['Payments'],
   summary: 'The payment of an order',
   description: 'Who may call: the order’s customer or merchant. Its driver: 403; anyone else: 404. No online payment (paid off-platform): 404.',

@@ -13,6 +13,7 @@ import { erasePersonalData, exportPersonalData } from '../services/privacy';
 const exportMe = createRoute({
   method: 'get',
   path: '/v1/me/export',
+  operationId: 'exportMe',
   tags: ['Your data'],
   summary: 'Everything held about the caller (GDPR Art. 15/20), as JSON',
   description:
@@ -27,6 +28,7 @@ const exportMe = createRoute({
 const eraseMe = createRoute({
   method: 'delete',
   path: '/v1/me',
+  operationId: 'deleteMe',
   tags: ['Your data'],
   summary: 'Erase the caller (GDPR Art. 17)',
   description:

@@ -41,6 +41,7 @@ const PhotoParams = OrderIdParam.extend({
 const upload = createRoute({
   method: 'post',
   path: '/v1/orders/{id}/proof-photos',
+  operationId: 'uploadProofPhoto',
   tags: ['Orders'],
   summary: 'Upload a delivery proof photo',
   description:
@@ -58,6 +59,7 @@ const upload = createRoute({
 const fetchPhoto = createRoute({
   method: 'get',
   path: '/v1/orders/{id}/proof-photos/{photoId}',
+  operationId: 'getProofPhoto',
   tags: ['Orders'],
   summary: 'A delivery proof photo',
   description: 'Who may call: the order’s customer, merchant (its staff with order access, its API key), assigned driver, and operators; anyone else 404. Deleted photos (after 30 days, or erased): 404. Never cached.',

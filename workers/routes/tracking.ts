@@ -34,6 +34,7 @@ const TrackingSchema = z
 const byOrder = createRoute({
   method: 'get',
   path: '/v1/orders/{id}/tracking',
+  operationId: 'getOrderTracking',
   tags: ['Orders'],
   summary: 'Live tracking of an order',
   description: 'Who may call: the order’s customer, merchant or assigned driver; anyone else: 404.',
@@ -48,6 +49,7 @@ const byOrder = createRoute({
 const byToken = createRoute({
   method: 'get',
   path: '/v1/track/{token}',
+  operationId: 'getTracking',
   tags: ['Orders'],
   summary: 'Live tracking through the order’s tracking link',
   description: 'Who may call: anyone holding the link. No personal data beyond the driver’s first name. The link expires an hour after the order ends (404).',

@@ -18,6 +18,7 @@ import { log } from '../../domain/log';
 const receive = createRoute({
   method: 'post',
   path: '/v1/webhooks/stripe',
+  operationId: 'receiveStripeWebhook',
   tags: ['Payments'],
   summary: 'Stripe webhook endpoint',
   description:

@@ -46,6 +46,7 @@ const twilioSignature = createMiddleware<AppEnv>(async (c, next) => {
 const route = createRoute({
   method: 'post',
   path: '/v1/webhooks/twilio/status',
+  operationId: 'receiveTwilioStatus',
   tags: ['Webhooks (providers)'],
   summary: 'Twilio SMS delivery status callback',
   description:
