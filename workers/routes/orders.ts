@@ -27,7 +27,7 @@ import { relationTo } from '../services/orders/access';
 import { clientSecretOf, placeOrder, type CommandContext } from '../services/orders/commands/index';
 import type { OrderCreator } from '../services/orders/create';
 import { decodeCursor } from '../services/orders/cursor';
-import { listOrders, loadOrder, loadOrderDetail, loadStatusEvents, type ListScope } from '../services/orders/repository';
+import { listOrders, loadOrder, loadOrderDetail, loadStatusEvents, withRefunds, type ListScope } from '../services/orders/repository';
 import { openTrackingToken, trackingUrl } from '../services/orders/codes';
 import { dataKeys } from '../services/secrets/data-keys';
 import { orderView, type OrderDetail } from '../services/orders/view';
@@ -221,12 +221,14 @@ export const orderRoutes = createRouter()
     // Operators are party to no order: their tools read orders elsewhere.
     if (!scope) return c.json({ items: [], nextCursor: null }, 200);
     const page = await listOrders(c.var.db(), { scope, limit, ...(status ? { status } : {}), ...(after ? { after } : {}) });
-    return c.json({ items: await Promise.all(page.details.map((d) => orderView(d, viewer, c.env))), nextCursor: page.nextCursor }, 200);
+    const details = viewer === 'driver' ? page.details : await withRefunds(c.var.db(), page.details);
+    return c.json({ items: await Promise.all(details.map((d) => orderView(d, viewer, c.env))), nextCursor: page.nextCursor }, 200);
   })
   .openapi(get, async (c) => {
     const { detail, relation } = await visibleOrder(c.var.db(), principalOf(c), c.req.valid('param').id);
     c.header('Cache-Control', 'no-store');
-    return c.json(await orderView(detail, relation.viewer, c.env), 200);
+    const [shown] = relation.viewer === 'driver' ? [detail] : await withRefunds(c.var.db(), [detail]);
+    return c.json(await orderView(shown!, relation.viewer, c.env), 200);
   })
   .openapi(events, async (c) => {
     const { id } = c.req.valid('param');

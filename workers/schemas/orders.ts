@@ -88,6 +88,16 @@ export const OrderSchema = z
     paidOffPlatform: z.boolean(),
     requiresPrescription: z.boolean(),
     cancelReason: z.string().optional().openapi({ description: 'Why it ended: the words of whoever cancelled, rejected or failed it, or `merchant_unresponsive` when the platform cancelled an order its merchant never accepted.' }),
+    refund: z
+      .object({
+        status: z.enum(['pending', 'succeeded', 'failed']),
+        amountCents: z.number().int(),
+        currency: z.string().length(3),
+        updatedAt: z.string().openapi({ format: 'date-time' }),
+      })
+      .optional()
+      .openapi({ description: 'An order that ended before delivery and had been paid: the money given back, summed over its refunds (`pending` while the provider has not confirmed one, `failed` when none went through). Shown to the customer and the merchant, not to the driver.' }),
+    payoutCents: z.number().int().optional().openapi({ description: 'The driver’s view only, once assigned: what the driver is paid for this order — the amount its offer showed, committed with the assignment.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
     placedAt: z.string().nullable().openapi({ format: 'date-time' }),

@@ -1,10 +1,11 @@
 /** Reading orders: one order with what its view needs, and keyset-paginated lists. */
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { deliveryProofs, drivers, orderContacts, orderItems, orders, orderStatusEvents, userProfiles, type Order, type OrderItem } from '../../../db/schema/index';
+import { deliveryProofs, drivers, orderContacts, orderItems, orders, orderStatusEvents, payments, refunds, userProfiles, type Order, type OrderItem } from '../../../db/schema/index';
+import { isTerminal } from '../../../domain/order';
 import { encodeCursor, type Position } from './cursor';
 import type { OrderStatus } from './state-machine';
-import type { OrderDetail } from './view';
+import type { OrderDetail, OrderRefundInfo } from './view';
 
 type Reader = Pick<Database, 'select'>;
 
@@ -94,4 +95,36 @@ export async function loadStatusEvents(db: Reader, orderId: string) {
     .from(orderStatusEvents)
     .where(eq(orderStatusEvents.orderId, orderId))
     .orderBy(orderStatusEvents.seq);
+}
+
+/**
+ * Adds each ended order's refund (summed over its rows) to its detail. One
+ * query for a whole page, and none when no order in it has ended, so the read
+ * of a live order costs nothing more.
+ */
+export async function withRefunds(db: Reader, details: OrderDetail[]): Promise<OrderDetail[]> {
+  const ended = details.filter((d) => isTerminal(d.order.status) && d.order.status !== 'delivered').map((d) => d.order.id);
+  if (ended.length === 0) return details;
+  const rows = await db
+    .select({ orderId: payments.orderId, status: refunds.status, amountCents: refunds.amountCents, currency: refunds.currency, updatedAt: refunds.updatedAt })
+    .from(refunds)
+    .innerJoin(payments, eq(payments.id, refunds.paymentId))
+    .where(inArray(payments.orderId, ended));
+  const byOrder = new Map<string, OrderRefundInfo>();
+  for (const r of rows) {
+    const acc = byOrder.get(r.orderId);
+    const live = r.status === 'pending' || r.status === 'requires_action' || r.status === 'succeeded';
+    const next: OrderRefundInfo = acc ?? { status: 'failed', amountCents: 0, currency: r.currency, updatedAt: r.updatedAt };
+    if (live) next.amountCents += r.amountCents;
+    if (r.status === 'pending' || r.status === 'requires_action') next.status = 'pending';
+    else if (r.status === 'succeeded' && next.status !== 'pending') next.status = 'succeeded';
+    if (r.updatedAt > next.updatedAt) next.updatedAt = r.updatedAt;
+    byOrder.set(r.orderId, next);
+  }
+  // A failed refund shows what was to be given back.
+  for (const r of rows) {
+    const info = byOrder.get(r.orderId)!;
+    if (info.status === 'failed' && info.amountCents === 0) info.amountCents = rows.filter((x) => x.orderId === r.orderId).reduce((n, x) => n + x.amountCents, 0);
+  }
+  return details.map((d) => (byOrder.has(d.order.id) ? { ...d, refund: byOrder.get(d.order.id)! } : d));
 }

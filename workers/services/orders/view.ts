@@ -23,6 +23,19 @@ export interface OrderProofInfo {
   at: Date;
 }
 
+/**
+ * The money given back on an order that ended before delivery, summed over its
+ * refund rows: `pending` while any is still with the provider, `failed` when
+ * none went through (operators retry), else `succeeded`.
+ */
+export interface OrderRefundInfo {
+  status: 'pending' | 'succeeded' | 'failed';
+  amountCents: number;
+  currency: string;
+  /** When the last refund row changed (the provider's answer). */
+  updatedAt: Date;
+}
+
 export interface OrderDetail {
   order: Order;
   items: OrderItem[];
@@ -30,6 +43,8 @@ export interface OrderDetail {
   driver: OrderDriverInfo | null;
   /** Absent where the detail was built without reading it (a freshly created order has none). */
   proof?: OrderProofInfo | null;
+  /** Read only where shown (GET /v1/orders, /v1/orders/{id}) and only for an order that ended (repository.ts `withRefunds`). */
+  refund?: OrderRefundInfo | null;
 }
 
 /** What a presentation adds to a snapshot: rows that are not part of the order's own history. */
@@ -38,6 +53,7 @@ export interface PresentationParts {
   contact: OrderContact | null;
   driver: OrderDriverInfo | null;
   proof?: OrderProofInfo | null;
+  refund?: OrderRefundInfo | null;
   /**
    * The PIN and tracking token are secrets of the order row, never in a
    * snapshot; sealed at rest, opened by the caller (`openOrderCodes`). The
@@ -66,7 +82,7 @@ export async function openOrderCodes(ring: Keyring, order: Order, withPin: boole
  * what is shown: the delivery PIN only to the customer, once placed.
  */
 export function presentOrder(snap: OrderSnapshot, parts: PresentationParts, viewer: OrderViewer, publicBaseUrl: string) {
-  const { items, contact, driver, proof } = parts;
+  const { items, contact, driver, proof, refund } = parts;
   const pin = seesPin(viewer, snap.status) ? parts.deliveryPin : null;
   const erased = contact?.erasedAt ? null : contact;
   return {
@@ -103,6 +119,8 @@ export function presentOrder(snap: OrderSnapshot, parts: PresentationParts, view
     paidOffPlatform: snap.paidOffPlatform,
     requiresPrescription: snap.requiresPrescription,
     ...(snap.cancelReason ? { cancelReason: snap.cancelReason } : {}),
+    // Money matters of the order's parties, not of the driver.
+    ...(refund && viewer !== 'driver' ? { refund: { status: refund.status, amountCents: refund.amountCents, currency: refund.currency, updatedAt: refund.updatedAt.toISOString() } } : {}),
     createdAt: snap.createdAt,
     updatedAt: snap.updatedAt,
     placedAt: snap.placedAt,
@@ -113,7 +131,9 @@ export function presentOrder(snap: OrderSnapshot, parts: PresentationParts, view
 export async function orderView(detail: OrderDetail, viewer: OrderViewer, env: ViewEnv) {
   const { order } = detail;
   const codes = await openOrderCodes(await dataKeys(env.DATA_ENCRYPTION_KEYS), order, seesPin(viewer, order.status));
-  return presentOrder(snapshotOf(order), { ...detail, ...codes }, viewer, env.PUBLIC_BASE_URL);
+  const view = presentOrder(snapshotOf(order), { ...detail, ...codes }, viewer, env.PUBLIC_BASE_URL);
+  // What the driver is credited for this order: the payout its offer showed, committed with the assignment (ADR 0100).
+  return viewer === 'driver' && order.driverPayoutCents !== null ? { ...view, payoutCents: order.driverPayoutCents } : view;
 }
 
 export type OrderRepresentation = ReturnType<typeof presentOrder>;

@@ -1,8 +1,9 @@
 /**
  * Earnings of the day from GET /v1/drivers/me/assignments (current and recent
  * orders), or the driver's GET /v1/orders where that list is missing. The
- * payout is the assignment's `payoutCents` when the server gives it, else the
- * order's delivery fee.
+ * payout is the order's `payoutCents`: the amount the driver's offer showed,
+ * committed with the assignment (ADR 0100). Never the customer's delivery fee,
+ * which is not the driver's pay.
  */
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatMoney, formatTime, orderName, statusLabel } from '../shared/format';
@@ -39,7 +40,7 @@ export function Earnings({ session, refreshKey }: { session: AppSession; refresh
   if (list.status === 'error' && !list.data) return <ProblemAlert problem={list.problem} context="Could not load your deliveries" onRetry={list.reload} />;
   const items = list.data!.items;
   const today = items.filter((a) => a.status === 'delivered' && isToday(a.deliveredAt ?? a.assignedAt));
-  const payout = (a: Assignment) => a.payoutCents ?? a.totals?.deliveryFeeCents ?? 0;
+  const payout = (a: Assignment) => a.payoutCents ?? 0;
   const currency = today[0]?.currency ?? today[0]?.totals?.currency ?? items[0]?.currency ?? items[0]?.totals?.currency ?? 'EUR';
   const total = today.reduce((sum, a) => sum + payout(a), 0);
   return (
