@@ -38,6 +38,19 @@ import { opsUserRoutes } from './routes/ops-users';
 
 export const API_VERSION = '1.0.0';
 
+/** The document's description: what holds for every operation (docs/api.md says the same at more length). */
+const API_DESCRIPTION = [
+  'Orders, dispatch, live tracking and payments.',
+  '',
+  '**Operation names.** Every operation has an `operationId`: a camelCase verb and noun (`createOrder`, `getOrder`, `acceptOrder`, `listWebhookDeliveries`), unique in the document and stable: a generated client keeps its method names across versions. A new operation gets a new name; a name is never reused for another operation.',
+  '',
+  '**Errors** are RFC 9457 problem details (`application/problem+json`): the `Problem` schema names every extension member, docs/problems.md every `type` with its status and members.',
+  '',
+  '**Idempotency.** Every POST that creates something (201) accepts `Idempotency-Key` (1 to 255 printable ASCII characters); `POST /v1/orders` requires it. Keys are scoped to the caller (a user, or a merchant for all its API keys) and kept 24 hours. The same key with the same request (method, path, JSON body) answers the first answer again, byte for byte, with `Idempotent-Replayed: true`, and creates nothing more; the same key with another request is a 409 `idempotency-key-reused`; while the first request still runs, a 409 `idempotency-key-in-use` with Retry-After. Only successes are kept: a refused request may be fixed and sent again with the same key.',
+  '',
+  '**Retry-After.** Every 429 (`rate-limited`) and 503 (`dependency-unavailable`) carries `Retry-After` in integer seconds (at least 1): the earliest moment a retry can succeed. It is the only throttling header sent (no RateLimit-* headers); clients should wait at least that long, and back off further on repeated refusals.',
+].join('\n');
+
 export function createApp() {
   const app = createRouter();
 
@@ -87,13 +100,19 @@ export function createApp() {
     scheme: 'bearer',
     description: 'A JWT access token, or a merchant API key for server-to-server calls.',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The scrape token (METRICS_TOKEN) that Prometheus presents to GET /metrics.',
+  });
 
   app.doc31('/openapi.json', (c) => ({
     openapi: '3.1.0',
     info: {
       title: 'Delivery platform API',
       version: API_VERSION,
-      description: 'Orders, dispatch, live tracking and payments. Errors are RFC 9457 problem details.',
+      description: API_DESCRIPTION,
+      license: { name: 'Proprietary: all rights reserved', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: new URL(c.req.url).origin }],
     security: [{ bearer: [] }],

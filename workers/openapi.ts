@@ -2,27 +2,53 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
 import type { AppEnv } from './env';
 import { problems, type FieldError } from './problem';
+import { PROBLEM_TYPES } from './problem-types';
+
+const typesWith = (member: string) =>
+  PROBLEM_TYPES.filter((p) => p.members.includes(member))
+    .map((p) => `\`${p.slug}\``)
+    .join(', ');
 
 export const ProblemSchema = z
   .object({
     type: z.string().openapi({
       example: 'https://delivery.example.com/problems/validation-failed',
       description:
-        'A stable URI under https://delivery.example.com/problems/. The shared ones: `validation-failed` (422: fields in `errors`, including a control character, lone surrogate or noncharacter anywhere in the query or body), ' +
-        '`not-found` (404: also a path carrying such a character), `malformed-request` (400), `unauthorized` (401), `forbidden` (403), `body-too-large` (413), ' +
-        '`unsupported-media-type` (415: also a JSON or form body in a charset other than UTF-8), `rate-limited` (429, with Retry-After: also too many live connections), ' +
-        '`dependency-unavailable` (503, with Retry-After), `internal-error` (500, never with internals). Routes add their own, named in their descriptions (e.g. `idempotency-key-reused`, `illegal-transition`).',
+        'A stable URI: https://delivery.example.com/problems/ followed by one of ' +
+        PROBLEM_TYPES.map((p) => `\`${p.slug}\` (${p.statuses.join('/')})`).join(', ') +
+        '. docs/problems.md says when each is answered and which members it carries.',
     }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
     instance: z.string().optional(),
-    requestId: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    requestId: z.string().optional().openapi({ description: 'The request’s id (also the X-Request-Id header), for support.' }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: `Each invalid field (${typesWith('errors')}).` }),
+    currentStatus: z.string().optional().openapi({ description: `The order’s status when the request was refused (${typesWith('currentStatus')}).` }),
+    currentDispatch: z.string().optional().openapi({ description: `The order’s dispatch state when the step was refused (${typesWith('currentDispatch')}).` }),
+    orderId: z.string().optional().openapi({ description: `The order that stands in the way (${typesWith('orderId')}).` }),
+    orderIds: z.array(z.string()).optional().openapi({ description: `The orders that stand in the way (${typesWith('orderIds')}).` }),
+    openOrders: z.number().int().optional().openapi({ description: `How many orders are still open (${typesWith('openOrders')}).` }),
+    merchantId: z.string().optional().openapi({ description: `The business that stands in the way (${typesWith('merchantId')}).` }),
+    limit: z.number().int().optional().openapi({ description: `The limit reached (${typesWith('limit')}).` }),
+    accepted: z.array(z.string()).optional().openapi({ description: `The media types accepted (${typesWith('accepted')}).` }),
   })
-  .openapi('Problem');
+  .openapi('Problem', { description: 'An RFC 9457 problem. Members beyond type, title, status, detail and instance appear only with the types named in their descriptions (docs/problems.md).' });
 
-const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' as const, minimum: 1 } } };
+/**
+ * Retry-After is the only throttling header the API sends (no RateLimit-* or
+ * X-RateLimit-* headers): integer seconds, at least 1, on every 429 and 503
+ * and on 409 `idempotency-key-in-use`.
+ */
+const RETRY_AFTER = {
+  'Retry-After': {
+    description: 'Seconds (an integer, at least 1) to wait before trying again. The API sends no other rate-limit headers.',
+    schema: { type: 'integer' as const, minimum: 1 },
+  },
+};
 
 /** Response entries for the problems a route can answer, for its OpenAPI description. */
 export function problemResponses(...statuses: number[]) {
@@ -31,7 +57,7 @@ export function problemResponses(...statuses: number[]) {
     401: 'Missing or invalid credentials',
     403: 'Authenticated but not allowed',
     404: 'Not found, or not yours (also: a path carrying a control character or an invalid code point)',
-    409: 'Conflict with the current state',
+    409: 'Conflict with the current state (`idempotency-key-in-use` comes with Retry-After)',
     413: 'Body too large',
     415: 'Unsupported media type',
     422: 'Invalid fields (`validation-failed`, each field named in `errors`), including any string of the path, query or body that carries a control character, a lone surrogate or a noncharacter',
@@ -43,7 +69,7 @@ export function problemResponses(...statuses: number[]) {
       status,
       {
         description: descriptions[status] ?? 'Problem',
-        ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
+        ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : status === 409 ? { headers: { 'Retry-After': { ...RETRY_AFTER['Retry-After'], required: false } } } : {}),
         content: { 'application/problem+json': { schema: ProblemSchema } },
       },
     ]),

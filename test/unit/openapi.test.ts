@@ -21,6 +21,35 @@ describe('OpenAPI document', () => {
     expect(result.valid).toBe(true);
   });
 
+  it('names every operation: a unique, verbNoun camelCase operationId', async () => {
+    const doc = await loadDocument();
+    const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((op) => (op as { operationId?: string }).operationId));
+    expect(ids.length).toBeGreaterThan(60);
+    expect(ids.filter((id) => !id || !/^[a-z]+(?:[A-Z][a-z]+)+$/.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('marks the public routes public, documents Retry-After on every 429 and 503, and requires Idempotency-Key on POST /v1/orders', async () => {
+    const doc = (await loadDocument()) as unknown as {
+      security: unknown[];
+      paths: Record<string, Record<string, { security?: unknown[]; parameters?: Array<{ name: string; in: string; required?: boolean }>; responses: Record<string, { headers?: Record<string, unknown> }> }>>;
+    };
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    for (const [path, method] of [['/healthz', 'get'], ['/readyz', 'get'], ['/v1/auth/register', 'post'], ['/v1/auth/login', 'post'], ['/v1/auth/refresh', 'post'], ['/v1/track/{token}', 'get'], ['/v1/cities', 'get'], ['/v1/merchants', 'get']] as const) {
+      expect(doc.paths[path]?.[method]?.security, `${method} ${path}`).toEqual([]);
+    }
+    const withoutRetryAfter = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) =>
+        Object.entries(op.responses)
+          .filter(([status, response]) => (status === '429' || status === '503') && !response.headers?.['Retry-After'])
+          .map(([status]) => `${method} ${path} ${status}`),
+      ),
+    );
+    expect(withoutRetryAfter).toEqual([]);
+    const key = doc.paths['/v1/orders']?.post?.parameters?.find((p) => p.in === 'header' && p.name === 'idempotency-key');
+    expect(key?.required).toBe(true);
+  });
+
   it('describes every route the server answers, and nothing else', async () => {
     const app = createApp();
     const doc = await loadDocument();

@@ -12,6 +12,7 @@ const healthz = createRoute({
   path: '/healthz',
   operationId: 'getHealth',
   tags: ['Operations'],
+  security: [],
   summary: 'Liveness: the Worker answers',
   responses: {
     200: {
@@ -26,6 +27,7 @@ const readyz = createRoute({
   path: '/readyz',
   operationId: 'getReadiness',
   tags: ['Operations'],
+  security: [],
   summary: 'Readiness: Postgres (through Hyperdrive) and the city shards answer',
   description:
     "Postgres answers a query for a city, and the central shard of that city answers a ping; before any city exists, a probe object of the same namespace does.",

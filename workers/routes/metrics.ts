@@ -40,6 +40,7 @@ const metrics = createRoute({
   operationId: 'getMetrics',
   tags: ['Operations'],
   summary: 'Prometheus metrics (ops/admin token, or the scrape token)',
+  security: [{ bearer: [] }, { metricsToken: [] }],
   middleware: [metricsAccess] as const,
   responses: {
     200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } },

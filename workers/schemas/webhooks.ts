@@ -33,6 +33,7 @@ export const WebhookEventSchema = z
 export const webhookEventDoc = {
   method: 'post',
   path: 'order-event',
+  operationId: 'receiveOrderEvent',
   summary: 'What a registered endpoint receives, signed per Standard Webhooks',
   description: WEBHOOK_BODY_DESCRIPTION,
   request: { body: { content: { 'application/json': { schema: WebhookEventSchema } } } },
