@@ -24,8 +24,8 @@ export type LogFields = Record<string, unknown>;
 
 /** Keys whose values are logged (masked); everything else is "[redacted]". */
 export const LOGGABLE_FIELDS: ReadonlySet<string> = new Set([
-  // request
-  'requestId', 'method', 'route', 'status', 'durationMs',
+  // request, batch, run (docs/logging.md); `principal` is the caller's kind (a role), never who
+  'requestId', 'traceId', 'method', 'route', 'status', 'durationMs', 'principal', 'operation', 'queue', 'job', 'outcome',
   // ids of things (never of a secret)
   'id', 'orderId', 'merchantId', 'paymentId', 'intentId', 'refundId', 'eventId', 'messageId', 'keyId', 'cityId', 'driverId',
   'offerId', 'endpointId', 'deliveryId', 'photoId', 'userId', 'shard', 'to', 'call', 'scope',
@@ -161,6 +161,8 @@ export function redactFields(fields: LogFields): LogFields {
     else if (key === 'stack') out[key] = typeof value === 'string' ? maskText(frames(value), 1200) : REDACTED;
     // Numbers and booleans (counts, sizes, flags) say nothing about a person; strings and objects only under a listed key.
     else if (typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+    // A W3C trace id is 32 hex digits, which the token mask would hide; it identifies a request, never a person.
+    else if (key === 'traceId' && typeof value === 'string' && /^[\da-f]{32}$/.test(value)) out[key] = value;
     else out[key] = LOGGABLE_FIELDS.has(key) ? safeValue(value) : REDACTED;
   }
   return out;
@@ -174,7 +176,7 @@ const SINKS: Record<LogLevel, (line: string) => void> = {
 };
 
 function write(level: LogLevel, msg: string, fields: LogFields): void {
-  SINKS[level](JSON.stringify({ level, msg: maskText(msg), ...redactFields(fields) }));
+  SINKS[level](JSON.stringify({ timestamp: new Date().toISOString(), level, msg: maskText(msg), ...redactFields(fields) }));
 }
 
 export const log = {

@@ -1,6 +1,7 @@
 import { createRouter, documentEdgeResponses } from './openapi';
 import { onError, notFound } from './errors';
 import { requestId } from './middleware/request-id';
+import { observe } from './middleware/observe';
 import { securityHeaders } from './middleware/security-headers';
 import { apiReferenceRoutes } from './routes/api-reference';
 import { bodyLimit } from './middleware/body-limit';
@@ -57,6 +58,8 @@ export function createApp() {
   // Security headers on every answer of the Worker, errors included (ADR 0086).
   app.use('*', securityHeaders);
   app.use('*', requestId);
+  // One measurement and one log line per request, errors included (ADR 0090, docs/logging.md).
+  app.use('*', observe);
   app.use('*', bodyLimit());
   // Control characters, lone surrogates and noncharacters stop here, for every route (ADR 0084).
   app.use('*', inputCharacters);

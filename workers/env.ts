@@ -8,6 +8,10 @@ export interface AppVariables {
   db: () => Database;
   /** The authenticated caller, when credentials were given (see middleware/auth). */
   principal?: Principal;
+  /** The W3C trace id of this request: the caller's `traceparent`, or a fresh one (middleware/observe). */
+  traceId: string;
+  /** What onError answered a 5xx for; the request's one log line describes it (middleware/observe). */
+  failure?: { error: Error; unexpected: boolean };
 }
 
 export interface AppEnv {

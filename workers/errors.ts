@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { log } from '../domain/log';
 import type { AppEnv } from './env';
 import { Problem, problems, problemResponse } from './problem';
 
@@ -57,28 +56,15 @@ function toProblem(error: unknown): Problem {
   return problems.internal();
 }
 
-/** The route that answered, as declared (`/v1/track/:token`), never the path: a path may carry a token. */
-function routeOf(c: Context<AppEnv>): string {
-  const route = c.req.routePath;
-  return route && route !== '*' && route !== '/*' ? route : '(no route)';
-}
-
 /** The app's one error handler: every failure is an RFC 9457 problem, never a stack trace. */
 export function onError(error: Error, c: Context<AppEnv>): Response {
   const problem = toProblem(error);
   if (problem.status >= 500) {
     // Expected outages (a Problem such as 503) are logged without a stack; an
     // unexpected error keeps its stack frames in the log, never in the answer.
-    // The logger describes the error without its query's parameters (domain/log.ts).
-    const unexpected = !(error instanceof Problem);
-    log[unexpected ? 'error' : 'warn']('request failed', {
-      requestId: c.get('requestId'),
-      method: c.req.method,
-      route: routeOf(c),
-      status: problem.status,
-      error,
-      ...(unexpected ? { stack: error.stack } : {}),
-    });
+    // The request's one log line (middleware/observe) describes the error
+    // without its query's parameters (domain/log.ts).
+    c.set('failure', { error, unexpected: !(error instanceof Problem) });
   }
   const response = problemResponse(problem, c.req.path, { 'X-Request-Id': c.get('requestId') ?? '' });
   return response;
