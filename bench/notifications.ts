@@ -11,7 +11,7 @@
  * --outdir`), then started fresh for every sample by wrangler's test harness
  * (`createTestHarness` with `prebuiltWorkerDir`: Miniflare + workerd, no dev
  * proxy), requests from Node over loopback; the SMS goes to the Twilio fake
- * (test/fakes/twilio) started here. Time inside workerd does not advance
+ * (fakes/twilio) started here. Time inside workerd does not advance
  * during computation, so everything is timed from Node.
  *
  * `npm run bench -- notifications`; alone: `npx tsx bench/notifications.ts`.
@@ -23,7 +23,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestHarness, unstable_readConfig } from 'wrangler';
-import { startTwilioFake } from '../test/fakes/twilio/server';
+import { startTwilioFake } from '../fakes/twilio/server';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
 
 const BENCH = 'notifications';

@@ -13,7 +13,7 @@
  * (Miniflare + workerd, Durable Objects and Hyperdrive, without wrangler dev's
  * proxy, file watching or tail logging); the load generator sends real HTTP
  * requests from this Node process to the URL workerd listens on. Postgres:
- * a throwaway embedded Postgres 18. Stripe: the fake (test/fakes/stripe) in
+ * a throwaway embedded Postgres 18. Stripe: the fake (fakes/stripe) in
  * its own Node process. Two phases:
  *   direct  local Hyperdrive as wrangler provides it: every request opens its
  *           own Postgres connection (a backend start, a password check, cold
@@ -103,7 +103,7 @@ export async function seed(url: string): Promise<Fixture> {
 
 export async function startFake(): Promise<{ url: string; child: ChildProcess }> {
   const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
-  const child = spawn(tsx, [path.join(ROOT, 'test/fakes/stripe/main.ts')], {
+  const child = spawn(tsx, [path.join(ROOT, 'fakes/stripe/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, STRIPE_SECRET_KEY: SECRETS.STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: SECRETS.STRIPE_WEBHOOK_SECRET, STRIPE_FAKE_PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],

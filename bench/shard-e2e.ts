@@ -43,7 +43,7 @@ import * as schema from '../db/schema/index';
 import { migrateDatabase } from '../scripts/lib/migrate';
 import { startPostgres } from '../scripts/lib/postgres';
 import { benchSession, openBenchSessions, type BenchSession } from './lib/sessions';
-import { shardFor } from '../workers/shards';
+import { shardFor } from '../domain/shard-keys';
 import { newOrderNumber } from '../domain/order';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
 

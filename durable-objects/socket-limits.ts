@@ -15,7 +15,7 @@
  * The buckets live in memory: a hibernated object forgets them, which only
  * happens to an idle socket, so the limit still holds for a sending one.
  */
-import { MAX_FRAME_BYTES } from './city-shard/protocol';
+import { MAX_FRAME_BYTES } from '../domain/protocol/city-shard';
 
 export const SOCKET_CLOSE = {
   /** RFC 6455: a frame larger than the channel allows. */

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY } from '../../durable-objects/city-shard/matching';
 import type { IdSource } from '../../durable-objects/city-shard/model';
-import { parseDriverMessage, parseFixTime } from '../../durable-objects/city-shard/protocol';
+import { parseDriverMessage, parseFixTime } from '../../domain/protocol/city-shard';
 import { DriverIndex } from '../../durable-objects/city-shard/spatial';
 import { createState, reduce } from '../../durable-objects/city-shard/state';
 import { seededRandom } from '../../scripts/lib/seeded-random';

@@ -21,7 +21,7 @@ import type { RankedCandidate } from './matching';
 interface Base {
   /** Stable across retries: the consumer's idempotency key. */
   id: string;
-  /** The shard that decided (see workers/shards.ts). */
+  /** The shard that decided (see domain/shard-keys.ts). */
   shardKey: string;
   orderId: string;
   /** ISO time of the decision. */

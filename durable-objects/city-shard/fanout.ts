@@ -5,7 +5,7 @@
  * so a slow one only misses intermediate positions, and never delays the
  * drivers' ingest. Status messages are never coalesced and keep their order.
  */
-import type { ServerToWatcher } from './protocol';
+import type { ServerToWatcher } from '../../domain/protocol/city-shard';
 
 export interface WatcherSocket {
   send(data: string): void;

@@ -5,7 +5,7 @@
 import type { ShardEvent } from './events';
 import type { RemoteCall } from './remote-calls';
 import type { DispatchPolicy, RankedCandidate, Vehicle } from './matching';
-import type { DispatchState, DriverStatus, OrderStatus, ServerToDriver, ServerToWatcher } from './protocol';
+import type { DispatchState, DriverStatus, OrderStatus, ServerToDriver, ServerToWatcher } from '../../domain/protocol/city-shard';
 import type { DriverIndex } from './spatial';
 import type { LatLng } from './geo';
 

@@ -9,7 +9,7 @@ import type { ShardEvent } from './events';
 import { distanceM, type LatLng } from './geo';
 import { searchDrivers, type CandidateDriver, type DriverLookup } from './matching';
 import { iso, isMatchable, syncIndex, type DriverLive, type Effect, type IdSource, type Job, type Offer, type OfferStatus, type RelayedEvent, type ShardState } from './model';
-import type { DispatchState, OrderStatus } from './protocol';
+import type { DispatchState, OrderStatus } from '../../domain/protocol/city-shard';
 import { releaseCall, withdrawCall, withoutOpenOffers } from './remote-calls';
 import { startWatch, stopWatch } from './silence';
 
@@ -21,7 +21,7 @@ export interface DispatchRequest {
   /** The order's status when dispatch starts (what watchers are told). */
   orderStatus?: OrderStatus;
   offerTtlMs?: number;
-  /** Keys of the neighbouring shards within the largest search radius (workers/shards.ts); absent: none. */
+  /** Keys of the neighbouring shards within the largest search radius (domain/shard-keys.ts); absent: none. */
   neighbours?: string[];
 }
 

@@ -1,9 +1,9 @@
 /**
  * Memory rebuilt from SQLite after an eviction or a restart: the drivers and
  * the spatial index, the live jobs and their offers. The index's origin is
- * the shard's cell centre, read from its key (workers/shards.ts).
+ * the shard's cell centre, read from its key (domain/shard-keys.ts).
  */
-import { parseShardKey } from '../../workers/shards';
+import { parseShardKey } from '../../domain/shard-keys';
 import type { LatLng } from './geo';
 import { DEFAULT_POLICY, isVehicle } from './matching';
 import { isMatchable, type DriverLive, type ShardState } from './model';

@@ -3,12 +3,12 @@
  * Worker is trusted, but a shard outlives deploys, so inputs are checked.
  */
 import { z } from 'zod';
-import { DispatchStateSchema, LocationPointSchema, MAX_POINTS_PER_BATCH, OrderStatusSchema } from './protocol';
+import { DispatchStateSchema, LocationPointSchema, MAX_POINTS_PER_BATCH, OrderStatusSchema } from '../../domain/protocol/city-shard';
 
 const LatLngSchema = z.object({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) });
 export const VehicleSchema = z.enum(['bike', 'scooter', 'car']);
 const IdSchema = z.string().min(1).max(64);
-/** A shard key (workers/shards.ts builds them; the shard only passes them on). */
+/** A shard key (domain/shard-keys.ts builds them; the shard only passes them on). */
 const ShardKeySchema = z.string().min(1).max(200);
 /** Neighbours passed with a dispatch: the nearest cells first (workers/services/city-shard-client.ts caps them). */
 export const MAX_NEIGHBOURS = 48;

@@ -3,7 +3,7 @@
  * Attachments are small and versioned (ids only: the state lives in SQLite).
  */
 import type { Vehicle } from './matching';
-import { PROTOCOL_VERSION } from './protocol';
+import { PROTOCOL_VERSION } from '../../domain/protocol/city-shard';
 
 export type Attachment =
   /** `userId`/`sid`: the session that opened the channel; its end closes it (ADR 0082). Absent on sockets opened before. */

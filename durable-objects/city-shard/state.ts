@@ -41,7 +41,7 @@ import {
   type DispatchRequest,
   type DispatchView,
 } from './offers';
-import { assertNever, parseFixTime, type DispatchState, type DriverMessage, type LocationPoint, type OrderStatus } from './protocol';
+import { assertNever, parseFixTime, type DispatchState, type DriverMessage, type LocationPoint, type OrderStatus } from '../../domain/protocol/city-shard';
 import type { AnswerBody, AnswerResult, HostRequest, HostResult, ReleaseBody, RemoteCandidate, TripBody, WithdrawBody } from './remote-calls';
 import { deliverNotice, driverStepped, noticeSeen, releaseCommitted, releaseTimerFired, silenceTimerFired, type CommitReleaseOutcome } from './silence';
 import { tripProgress } from './trip';

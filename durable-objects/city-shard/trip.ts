@@ -9,7 +9,7 @@
 import { distanceM, type LatLng } from './geo';
 import { etaSeconds, type DispatchPolicy, type Vehicle } from './matching';
 import { iso, type Effect, type Job, type ShardState } from './model';
-import type { ServerToWatcher } from './protocol';
+import type { ServerToWatcher } from '../../domain/protocol/city-shard';
 
 /** An order in delivery is "arriving soon" (one notification) once its ETA or distance to the dropoff first drops under these. */
 export const ARRIVING_SOON_SECONDS = 180;

@@ -5,7 +5,7 @@
 import type { LatLng } from './geo';
 import type { RankedCandidate, Vehicle } from './matching';
 import { driverStatus, iso, type Job, type NoteDetail, type Offer, type ShardState } from './model';
-import type { DispatchState, DriverStatus, OrderStatus, ServerToWatcher } from './protocol';
+import type { DispatchState, DriverStatus, OrderStatus, ServerToWatcher } from '../../domain/protocol/city-shard';
 import { driverAlertsOf, type DriverAlert } from './silence';
 import type { NoteRow } from './storage';
 import { countedDown, etaMessage, onTheRoad, tripEta } from './trip';

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { DEFAULT_RETENTION, parseSince, planCatchUp } from './backlog';
-import { ClientMessageSchema, FEED_PROTOCOL_VERSION, FeedEventInputSchema, PING, PONG, type FeedEventInput, type ServerMessage, type StatusMessage } from './protocol';
+import { ClientMessageSchema, FEED_PROTOCOL_VERSION, FeedEventInputSchema, PING, PONG, type FeedEventInput, type ServerMessage, type StatusMessage } from '../../domain/protocol/merchant-feed';
 import { missingEvents } from './order-log';
 import { FeedRepository } from './storage';
 import { closeFor, FrameGuard, SOCKET_CAPS, tooManySockets } from '../socket-limits';

@@ -8,7 +8,7 @@ import { and, asc, eq, gt, lt } from 'drizzle-orm';
 import { openDatabase } from '../../db/client';
 import { orderStatusEvents } from '../../db/schema/index';
 import { statusEventType } from '../../domain/order';
-import type { FeedEventInput } from './protocol';
+import type { FeedEventInput } from '../../domain/protocol/merchant-feed';
 
 export async function missingEvents(connectionString: string, orderId: string, afterSeq: number, beforeSeq: number): Promise<FeedEventInput[]> {
   const rows = await openDatabase(connectionString)

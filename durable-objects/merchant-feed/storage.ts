@@ -3,7 +3,7 @@
  * sequence number. Durable, so catch-up works across evictions and restarts.
  */
 import type { RetentionPolicy } from './backlog';
-import type { FeedEventInput, StatusMessage } from './protocol';
+import type { FeedEventInput, StatusMessage } from '../../domain/protocol/merchant-feed';
 
 const SCHEMA_VERSION = 2;
 

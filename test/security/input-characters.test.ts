@@ -9,7 +9,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { products } from '../../db/schema/index';
-import { parseDriverMessage } from '../../durable-objects/city-shard/protocol';
+import { parseDriverMessage } from '../../domain/protocol/city-shard';
 import { NewOrderSchema } from '../../workers/schemas/orders';
 import { PASSWORD, call, callJson, createCity, register, registrationBody, testDb, uniqueEmail, type Account } from '../workers/auth-helpers';
 

@@ -1,8 +1,8 @@
 import type { TestProject } from 'vitest/node';
 import { startPostgres } from '../../scripts/lib/postgres';
 import { migrateDatabase } from '../../scripts/lib/migrate';
-import { startStripeFake } from '../fakes/stripe/index';
-import { startNotificationFakes } from '../fakes/notifications';
+import { startStripeFake } from '../../fakes/stripe/index';
+import { startNotificationFakes } from '../../fakes/notifications';
 import { TEST_SECRETS } from './secrets';
 
 

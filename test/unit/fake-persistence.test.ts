@@ -1,6 +1,6 @@
 /**
  * The provider fakes keep what they hold across a restart of `npm start`
- * (a state file each, test/fakes/shared/state-file.ts): a PaymentIntent paid
+ * (a state file each, fakes/shared/state-file.ts): a PaymentIntent paid
  * before the restart is refunded after it, an idempotent retry still replays,
  * an event whose delivery was cut short is delivered by the next run, and the
  * notification fakes still list what they received.
@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startNotificationFakes } from '../fakes/notifications';
-import { stateFile } from '../fakes/shared/state-file';
-import { startStripeFake } from '../fakes/stripe/index';
+import { startNotificationFakes } from '../../fakes/notifications';
+import { stateFile } from '../../fakes/shared/state-file';
+import { startStripeFake } from '../../fakes/stripe/index';
 
 const SECRET_KEY = 'sk_test_unit_persist_key';
 const WEBHOOK_SECRET = 'whsec_unit_persist_secret';

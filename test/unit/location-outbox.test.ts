@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocationOutbox, MemoryPointStore, type LocationPoint, type OutboxTransport, type UploadOutcome } from '../../web/src/live/location-outbox';
+import { LocationOutbox, MemoryPointStore, type LocationPoint, type OutboxTransport, type UploadOutcome } from '../../domain/live/location-outbox';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, s)).toISOString();
 const point = (s: number): LocationPoint => ({ lat: 48.85 + s / 1e5, lng: 2.35, at: at(s) });

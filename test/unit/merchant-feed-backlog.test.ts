@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSince, planCatchUp } from '../../durable-objects/merchant-feed/backlog';
-import { FeedEventInputSchema } from '../../durable-objects/merchant-feed/protocol';
+import { FeedEventInputSchema } from '../../domain/protocol/merchant-feed';
 
 describe('merchant feed catch-up', () => {
   it('replays exactly the events after `since` while they are all kept', () => {

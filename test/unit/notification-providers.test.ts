@@ -8,7 +8,7 @@ import { createFcmSender, clearFcmTokenCache, parseServiceAccount } from '../../
 import { createPostmarkSender } from '../../workers/providers/messaging/postmark';
 import { createTwilioSender } from '../../workers/providers/messaging/twilio';
 import { DeliveryError } from '../../workers/providers/messaging/errors';
-import { startNotificationFakes, type NotificationFakes } from '../fakes/notifications';
+import { startNotificationFakes, type NotificationFakes } from '../../fakes/notifications';
 
 let fakes: NotificationFakes;
 const twilio = { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: 'unit-twilio-token' };
@@ -64,7 +64,7 @@ describe('FCM HTTP v1', () => {
 
   it('is refused by the token endpoint when the JWT is signed with another key', async () => {
     clearFcmTokenCache();
-    const { generateServiceAccount } = await import('../fakes/fcm/service-account');
+    const { generateServiceAccount } = await import('../../fakes/fcm/service-account');
     const impostor = parseServiceAccount(generateServiceAccount().json)!;
     const sender = createFcmSender({ serviceAccount: { ...impostor, client_email: fakes.serviceAccount.clientEmail }, apiBase: fakes.fcm.url, tokenUrl: `${fakes.fcm.url}/token` });
     expect(await sender.send({ token: 'x', title: 't', body: 'b' }).catch((e: unknown) => e)).toMatchObject({ httpStatus: 400, code: 'invalid_grant', permanent: true });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { candidatesNear } from '../../durable-objects/city-shard/cross-shard';
 import { DEFAULT_POLICY } from '../../durable-objects/city-shard/matching';
 import type { Effect, ShardState } from '../../durable-objects/city-shard/model';
-import { ServerToDriverSchema } from '../../durable-objects/city-shard/protocol';
+import { ServerToDriverSchema } from '../../domain/protocol/city-shard';
 import type { RemoteCall } from '../../durable-objects/city-shard/remote-calls';
 import { createState, reduce, type ShardInput } from '../../durable-objects/city-shard/state';
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, etaSeconds } from '../../durable-objects/city-shard/matching';
 import type { Effect, Job } from '../../durable-objects/city-shard/model';
-import type { ServerToWatcher } from '../../durable-objects/city-shard/protocol';
+import type { ServerToWatcher } from '../../domain/protocol/city-shard';
 import { createState, reduce, type ShardInput } from '../../durable-objects/city-shard/state';
 import { countedDown } from '../../durable-objects/city-shard/trip';
 import { trackingOf, watcherGreeting } from '../../durable-objects/city-shard/views';

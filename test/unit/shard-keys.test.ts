@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CELL_KM, neighbourShards, parseShardKey, shardFor, shardsOfCity, shardStub, type CityGeometry } from '../../workers/shards';
+import { DEFAULT_CELL_KM, neighbourShards, parseShardKey, shardFor, shardsOfCity, shardStub, type CityGeometry } from '../../domain/shard-keys';
 
 const PARIS: CityGeometry = { id: 'cty_0paris0000000000000', center: { lat: 48.8566, lng: 2.3522 }, serviceRadiusKm: 12 };
 const M_LNG = 111_195 * Math.cos((PARIS.center.lat * Math.PI) / 180);

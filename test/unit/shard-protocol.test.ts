@@ -10,7 +10,7 @@ import {
   parseFixTime,
   parseDriverMessage,
   parseWatcherMessage,
-} from '../../durable-objects/city-shard/protocol';
+} from '../../domain/protocol/city-shard';
 import { seededRandom as rng } from '../../scripts/lib/seeded-random';
 
 const at = '2026-06-01T12:00:00.000Z';

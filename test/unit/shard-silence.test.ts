@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ShardEvent } from '../../durable-objects/city-shard/events';
 import { DEFAULT_POLICY } from '../../durable-objects/city-shard/matching';
 import type { Effect, ShardState, TimerKind } from '../../durable-objects/city-shard/model';
-import { ServerToDriverSchema, type ServerToDriver } from '../../durable-objects/city-shard/protocol';
+import { ServerToDriverSchema, type ServerToDriver } from '../../domain/protocol/city-shard';
 import { driverAlertsOf, withSilenceOverrides } from '../../durable-objects/city-shard/silence';
 import { createState, reduce, type ShardInput } from '../../durable-objects/city-shard/state';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ShardEvent } from '../../durable-objects/city-shard/events';
 import { DEFAULT_POLICY, type Vehicle } from '../../durable-objects/city-shard/matching';
 import type { Effect, ShardState, TimerKind } from '../../durable-objects/city-shard/model';
-import { ServerToDriverSchema, ServerToWatcherSchema, type ServerToDriver, type ServerToWatcher } from '../../durable-objects/city-shard/protocol';
+import { ServerToDriverSchema, ServerToWatcherSchema, type ServerToDriver, type ServerToWatcher } from '../../domain/protocol/city-shard';
 import { createState, reduce, type ShardInput } from '../../durable-objects/city-shard/state';
 
 const CENTER = { lat: 48.8566, lng: 2.3522 };

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStripeFake, type StripeFake } from '../fakes/stripe/index';
+import { startStripeFake, type StripeFake } from '../../fakes/stripe/index';
 
 const SECRET_KEY = 'sk_test_unit_fake_key';
 const WEBHOOK_SECRET = 'whsec_unit_fake_secret';

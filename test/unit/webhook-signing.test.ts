@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nextRetryDelay, RETRY_DELAYS_SECONDS } from '../../workers/services/webhooks/retry-schedule';
 import { generateWebhookSecret, signWebhook, verifyWebhook } from '../../workers/services/webhooks/signature';
 import { refuseWebhookUrl } from '../../workers/services/webhooks/url-policy';
-import { verifyStandardWebhook } from '../fakes/webhook-receiver/server';
+import { verifyStandardWebhook } from '../../fakes/webhook-receiver/server';
 
 describe('Standard Webhooks signatures', () => {
   // The example of the Standard Webhooks reference libraries.

@@ -11,7 +11,7 @@ import type { CityShard } from '../../durable-objects/city-shard/CityShard';
 import type { PeerShard } from '../../durable-objects/city-shard/link';
 import type { HostRequest } from '../../durable-objects/city-shard/remote-calls';
 import { dispatchOrder } from '../../workers/services/city-shard-client';
-import { shardFor, type CityGeometry } from '../../workers/shards';
+import { shardFor, type CityGeometry } from '../../domain/shard-keys';
 import { acceptingOrders, CENTER, east, type Stub } from './city-shard-helpers';
 
 /** 8 km cells: cell (0,0) spans 4 km either side of the centre, cell (0,1) the next 8 km east. */

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../../db/ids';
 import { REMOTE_GRACE_MS } from '../../durable-objects/city-shard/offers';
 import { dispatchOrder } from '../../workers/services/city-shard-client';
-import { neighbourShards, shardFor, type CityGeometry } from '../../workers/shards';
+import { neighbourShards, shardFor, type CityGeometry } from '../../domain/shard-keys';
 import { CENTER, east, onlineDriver, recordEvents, shiftClock, watchOrder } from './city-shard-helpers';
 import { BORDER_PICKUP_M, dispatchAt, hookPeers, offerRows, splitCity } from './city-shard-cross-helpers';
 

@@ -1,6 +1,6 @@
 /**
  * Helpers for the CityShard tests in workerd: unique shard keys (through
- * workers/shards.ts), WebSocket clients that queue what they receive, and
+ * domain/shard-keys.ts), WebSocket clients that queue what they receive, and
  * a hand on the object's clock and event sink.
  */
 import { env } from 'cloudflare:workers';
@@ -10,7 +10,7 @@ import { newId } from '../../db/ids';
 import type { CityShard } from '../../durable-objects/city-shard/CityShard';
 import { substituteOrderCommands, type AssignmentRequest, type OrderCommandsPort, type ReleaseRequest } from '../../durable-objects/city-shard/assignment-commits';
 import type { ShardEvent } from '../../durable-objects/city-shard/events';
-import { shardFor, type CityGeometry } from '../../workers/shards';
+import { shardFor, type CityGeometry } from '../../domain/shard-keys';
 
 export const CENTER = { lat: 48.8566, lng: 2.3522 };
 const M_LNG = 111_195 * Math.cos((CENTER.lat * Math.PI) / 180);

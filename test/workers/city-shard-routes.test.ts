@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { drivers } from '../../db/schema/index';
-import { shardFor } from '../../workers/shards';
+import { shardFor } from '../../domain/shard-keys';
 import { call, callJson, createCity, createOps, register, testDb, type Account } from './auth-helpers';
 import { CENTER, Client, east } from './city-shard-helpers';
 

@@ -1,7 +1,7 @@
 /**
  * Customer notifications end to end in workerd: the Worker's queue handler,
  * the real provider clients (twilio SDK, FCM HTTP v1 with jose, Postmark over
- * fetch) against the fakes in test/fakes, and the log in Postgres.
+ * fetch) against the fakes in fakes, and the log in Postgres.
  */
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';

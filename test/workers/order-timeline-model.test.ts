@@ -28,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { statusRank, isTerminal, type OrderStatus } from '../../domain/order';
 import type { CityShard } from '../../durable-objects/city-shard/CityShard';
 import { loadCityGeometry } from '../../workers/services/city-shard-client';
-import { shardFor } from '../../workers/shards';
+import { shardFor } from '../../domain/shard-keys';
 import { Client, type Message } from './city-shard-helpers';
 import {
   api, createCity, createCustomer, createDriver, createMerchant, createProduct, db, deliverWebhook, intentIdOf, json, orderBody, payOrder, placeOrder, stripeEvents,

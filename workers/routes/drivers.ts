@@ -8,7 +8,7 @@
  * - GET /v1/drivers/me/assignments: the driver's current and recent orders.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { LocationPointSchema, MAX_POINTS_PER_BATCH } from '../../durable-objects/city-shard/protocol';
+import { LocationPointSchema, MAX_POINTS_PER_BATCH } from '../../domain/protocol/city-shard';
 import type { AppEnv } from '../env';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { createRouter, problemResponses } from '../openapi';

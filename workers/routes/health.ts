@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { anyCityGeometry } from '../services/city-shard-client';
-import { PROBE_SHARD_NAME, shardFor, shardStub, type CityGeometry } from '../shards';
+import { PROBE_SHARD_NAME, shardFor, shardStub, type CityGeometry } from '../../domain/shard-keys';
 import { log } from '../../domain/log';
 
 const READINESS_TIMEOUT_MS = 2_000;

@@ -1,6 +1,6 @@
 /**
  * The Worker's side of the city shards: which shard serves a city position
- * (through workers/shards.ts, the one place keys are built) and the RPCs the
+ * (through domain/shard-keys.ts, the one place keys are built) and the RPCs the
  * routes and the orders domain call. No HTTP here.
  *
  * For the orders domain:
@@ -19,10 +19,10 @@ import type { Database } from '../../db/client';
 import { cities, drivers } from '../../db/schema/index';
 import { distanceM } from '../../durable-objects/city-shard/geo';
 import { DEFAULT_POLICY, type Vehicle } from '../../durable-objects/city-shard/matching';
-import type { DispatchState, OrderStatus } from '../../durable-objects/city-shard/protocol';
+import type { DispatchState, OrderStatus } from '../../domain/protocol/city-shard';
 import { MAX_NEIGHBOURS, SHARD_HEADERS } from '../../durable-objects/city-shard/rpc';
 import { SESSION_HEADERS } from '../../domain/live-sessions';
-import { neighbourShards, shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../shards';
+import { neighbourShards, shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../../domain/shard-keys';
 
 const CITY_CACHE_MS = 5 * 60_000;
 const cityCache = new Map<string, { city: CityGeometry; until: number }>();

@@ -2,7 +2,7 @@
  * The one call from the order lifecycle into dispatch. The merchant's
  * `accept` calls it after its commit, so a driver heads to the pickup while
  * the order is prepared (docs/architecture.md, main use case, step 3). It asks
- * the CityShard that owns the pickup position (workers/shards.ts) to run its
+ * the CityShard that owns the pickup position (domain/shard-keys.ts) to run its
  * offer loop. Idempotent on the shard's side (a known order is not dispatched
  * twice), so the `order.preparing` outbox event calls it again as a backstop
  * (services/orders/shard-backstop.ts, ADR 0048).

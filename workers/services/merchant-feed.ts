@@ -7,7 +7,7 @@
  * same events reach the EVENTS queue from the outbox with the same ids, and
  * the feed ignores an id (or an order seq) it has already sent.
  */
-import type { FeedEventInput } from '../../durable-objects/merchant-feed/protocol';
+import type { FeedEventInput } from '../../domain/protocol/merchant-feed';
 import type { EventEnvelope } from './events/envelope';
 import type { OutboxEvent } from './outbox';
 import { log } from '../../domain/log';

@@ -6,8 +6,8 @@
  * offers, read the order, say arrived, pick up, hand over with the PIN, take
  * a break with the app closed. Every answer goes back to the brain.
  */
-import { DriverChannel } from '../../../web/src/live/driver-channel';
-import type { ServerToDriver } from '../../../durable-objects/city-shard/protocol';
+import { DriverChannel } from '../../../domain/live/driver-channel';
+import type { ServerToDriver } from '../../../domain/protocol/city-shard';
 import { DriverBrain, type DriverCommand, type DriverInput, type OrderInfo } from './behaviour';
 import { HttpError, SimAccount } from './client';
 import type { SimContext } from './context';

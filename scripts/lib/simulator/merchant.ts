@@ -9,7 +9,7 @@
  * Status events of simulated orders go to the ledger (the summary line).
  */
 import { displayOrderNumber } from '../../../domain/order';
-import { LiveConnection } from '../../../web/src/live/connection';
+import { LiveConnection } from '../../../domain/live/connection';
 import { merchantPlan, type MerchantStep } from './behaviour';
 import { HttpError, SimAccount } from './client';
 import type { SimContext } from './context';

@@ -188,7 +188,7 @@ export async function fakePost(base: string, path: string, body: unknown, method
   if (!res.ok) throw new Error(`${base}${path}: ${res.status}`);
 }
 
-// ---- What the provider fakes received (test/fakes) ---------------------------------
+// ---- What the provider fakes received (fakes) ---------------------------------
 
 export interface FakeSms { sid: string; to: string; body: string; statusCallback: string | null }
 export interface FakeEmail { to: string; subject: string; textBody: string; messageStream: string }

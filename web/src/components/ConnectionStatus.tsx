@@ -1,4 +1,4 @@
-import type { ConnectionState } from '../live/connection';
+import type { ConnectionState } from '../../../domain/live/connection';
 import './app-ui.css';
 
 interface ConnectionStatusProps {

@@ -4,7 +4,7 @@
  * browser's online/offline events, and exposes the state for the UI.
  */
 import { useEffect, useRef, useState } from 'react';
-import { LiveConnection, type ConnectionState } from './connection';
+import { LiveConnection, type ConnectionState } from '../../../domain/live/connection';
 
 export interface LiveChannelOptions {
   /** Channel path, e.g. /v1/orders/ord_1/live; null keeps the channel closed. */

@@ -1,6 +1,6 @@
 /**
  * The merchant's live order feed (GET (WebSocket) /v1/merchants/{id}/live,
- * durable-objects/merchant-feed/protocol.ts). Every message carries the
+ * domain/protocol/merchant-feed.ts). Every message carries the
  * merchant's sequence number; each reconnect asks for `?since=<last seq>`, so
  * events that happened while the socket was down arrive first, in order.
  * When the server no longer keeps them all it says `resync` and the caller
@@ -8,7 +8,7 @@
  * of the page catches up too.
  */
 import { useCallback, useRef } from 'react';
-import type { StatusMessage } from '../../../durable-objects/merchant-feed/protocol';
+import type { StatusMessage } from '../../../domain/protocol/merchant-feed';
 import { useLiveChannel, type LiveChannel } from './useLiveChannel';
 
 /**

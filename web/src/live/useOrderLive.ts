@@ -6,7 +6,7 @@
  * the history (GET /v1/orders/{id}/events) each time the channel comes back.
  */
 import { useCallback, useState } from 'react';
-import { ServerToWatcherSchema } from '../../../durable-objects/city-shard/protocol';
+import { ServerToWatcherSchema } from '../../../domain/protocol/city-shard';
 import type { DispatchState, OrderStatus } from '../../../domain/order';
 import type { LatLng } from '../api/types';
 import { acceptsSeq, maxSeq, seqOf } from './order-seq';

@@ -1,7 +1,7 @@
 /**
  * What the platform needs from a payment provider, and nothing more. The
  * production implementation is Stripe (stripe.ts); tests run the same code
- * against the Stripe-compatible fake in test/fakes/stripe.
+ * against the Stripe-compatible fake in fakes/stripe.
  */
 
 export type ProviderIntentStatus =

@@ -6,7 +6,7 @@
 import type { Database } from '../../../db/client';
 import { loadDriverProfile } from '../city-shard-client';
 import { merchantFeedStub } from '../merchant-feed';
-import { shardStub, shardsOfCity } from '../../shards';
+import { shardStub, shardsOfCity } from '../../../domain/shard-keys';
 import type { LiveSocketCloser } from './revocation';
 
 export function liveSocketCloser(env: Pick<Env, 'MERCHANT_FEED' | 'CITY_SHARD'>, db: Database): LiveSocketCloser {

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import type { LatLng } from '../../api/types';
-import type { LocationPoint } from '../../live/driver-channel';
+import type { LocationPoint } from '../../../../domain/live/driver-channel';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { laterView, newerOrder } from '../../live/order-seq';
 import { useOrderLive } from '../../live/useOrderLive';

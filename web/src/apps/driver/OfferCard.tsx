@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { LatLng } from '../../api/types';
-import { offerSecondsLeft, type OfferMessage } from '../../live/driver-channel';
+import { offerSecondsLeft, type OfferMessage } from '../../../../domain/live/driver-channel';
 import { distanceM, formatDistance, formatMoney } from '../shared/format';
 
 interface OfferCardProps {

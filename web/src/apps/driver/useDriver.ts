@@ -5,9 +5,9 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { toApiProblem } from '../../api/client';
-import type { ConnectionState } from '../../live/connection';
-import { DriverChannel, type DriverSessionInfo, type LocationPoint, type OfferMessage } from '../../live/driver-channel';
-import type { PointStore, UploadOutcome } from '../../live/location-outbox';
+import type { ConnectionState } from '../../../../domain/live/connection';
+import { DriverChannel, type DriverSessionInfo, type LocationPoint, type OfferMessage } from '../../../../domain/live/driver-channel';
+import type { PointStore, UploadOutcome } from '../../../../domain/live/location-outbox';
 import type { AppSession } from '../shared/session';
 
 const STORE_KEY = 'dp.driver.outbox';

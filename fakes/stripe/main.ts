@@ -1,5 +1,5 @@
 /**
- * The Stripe fake as its own process: `tsx test/fakes/stripe/main.ts`, with
+ * The Stripe fake as its own process: `tsx fakes/stripe/main.ts`, with
  * STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, optional STRIPE_FAKE_PORT (0 =
  * any) and STRIPE_WEBHOOK_URL. Prints `listening <url>` once ready; stops on
  * SIGTERM/SIGINT. Used by the benchmarks, so the fake does not share an

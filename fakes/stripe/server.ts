@@ -237,7 +237,7 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
   /** `GET /`: what the fake holds, for a human running `npm start` (no secrets, no client secrets). */
   function summary() {
     return {
-      fake: 'Stripe-compatible test double (test/fakes/stripe)',
+      fake: 'Stripe-compatible test double (fakes/stripe)',
       webhookUrl: webhooks.url ?? null,
       paymentIntents: [...ledger.paymentIntents.values()].slice(-50).map((pi) => ({ id: pi.id, amount: pi.amount, currency: pi.currency, status: pi.status, orderId: pi.metadata.order_id ?? null, created: pi.created })),
       refunds: [...ledger.refunds.values()].slice(-50).map((r) => ({ id: r.id, amount: r.amount, paymentIntent: r.payment_intent, status: r.status })),

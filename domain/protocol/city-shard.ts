@@ -7,8 +7,8 @@
  */
 import { z } from 'zod';
 import { regexes } from 'zod/v4/core';
-import { DISPATCH_STATES, ORDER_STATUSES } from '../../domain/order';
-import { forbiddenCharacter } from '../../domain/text';
+import { DISPATCH_STATES, ORDER_STATUSES } from '../order';
+import { forbiddenCharacter } from '../text';
 
 export const PROTOCOL_VERSION = 1;
 /** Largest frame a client may send; larger closes the socket with 1009. */

@@ -6,7 +6,7 @@
  * 4242 4242 4242 4242 sees the order become `placed`. README: "Local payments".
  */
 import path from 'node:path';
-import type { LocalService } from '../../../scripts/lib/local-services';
+import type { LocalService } from '../shared/local-service';
 import { startStripeFake, type StripeFake } from './server';
 
 export const STRIPE_FAKE_DEFAULT_PORT = 12111;

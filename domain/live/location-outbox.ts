@@ -9,7 +9,7 @@
  * flushes), so the simulator and unit tests use the very same logic.
  * See docs/decisions/0052.
  */
-import { MAX_POINTS_PER_BATCH, type LocationPoint } from '../../../durable-objects/city-shard/protocol';
+import { MAX_POINTS_PER_BATCH, type LocationPoint } from '../protocol/city-shard';
 
 export type { LocationPoint };
 

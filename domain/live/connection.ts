@@ -7,7 +7,7 @@
  * drivers through exactly the code the driver app uses. See docs/decisions/0051.
  */
 import { PartySocket } from 'partysocket';
-import { PING_FRAME } from '../../../durable-objects/city-shard/protocol';
+import { PING_FRAME } from '../protocol/city-shard';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 

@@ -6,7 +6,7 @@
  * `?since=<last seq it saw>` is sent what it missed, in order, then live.
  */
 import { z } from 'zod';
-import { DISPATCH_STATES, ORDER_STATUSES } from '../../domain/order';
+import { DISPATCH_STATES, ORDER_STATUSES } from '../order';
 
 export const FEED_PROTOCOL_VERSION = 1;
 

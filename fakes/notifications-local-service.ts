@@ -8,7 +8,7 @@
  * account in .data/local-secrets.json (scripts/lib/local-env.ts).
  */
 import { createPublicKey } from 'node:crypto';
-import type { LocalService } from '../../scripts/lib/local-services';
+import type { LocalService } from './shared/local-service';
 import { startNotificationFakes, type NotificationFakes } from './notifications';
 
 export const NOTIFICATION_FAKES_DEFAULT_PORT = 12112;
@@ -30,7 +30,7 @@ export const notificationsLocalService: LocalService = {
       emailServerToken: ctx.secrets.EMAIL_API_TOKEN!,
       serviceAccount,
       twilioAutoCallback: true,
-      // What they received survives a restart of npm start (test/fakes/shared/state-file.ts).
+      // What they received survives a restart of npm start (fakes/shared/state-file.ts).
       ...(ctx.stateDir ? { stateDir: ctx.stateDir } : {}),
     };
     let fakes: NotificationFakes;

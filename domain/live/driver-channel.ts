@@ -14,7 +14,7 @@ import {
   type LocationPoint,
   type OfferMessage,
   type ServerToDriver,
-} from '../../../durable-objects/city-shard/protocol';
+} from '../protocol/city-shard';
 import { LiveConnection, type ConnectionState } from './connection';
 import { LocationOutbox, MemoryPointStore, type FlushResult, type PointStore, type UploadOutcome } from './location-outbox';
 
