@@ -79,6 +79,18 @@ export default defineConfig({
           sequence: { groupOrder: 2 },
         },
       },
+      {
+        // Prometheus rules (promtool) and a real Prometheus scraping the platform
+        // (ADR 0093, 0094); last, so its short load does not share the CPU.
+        test: {
+          name: 'observability',
+          environment: 'node',
+          include: ['test/observability/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 3 },
+        },
+      },
     ],
   },
 });

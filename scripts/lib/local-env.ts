@@ -38,6 +38,7 @@ export function localSecrets(): Record<string, string> {
       Object.assign(stored, added);
       writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
     }
+    writeMetricsTokenFile(stored);
     return stored;
   }
   const generated: Record<string, string> = {
@@ -53,7 +54,17 @@ export function localSecrets(): Record<string, string> {
   const secrets = { ...generated, ...missingSecrets(generated) };
   mkdirSync(DATA_DIR, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  writeMetricsTokenFile(secrets);
   return secrets;
+}
+
+/** The scrape token alone, for a local Prometheus (ops/prometheus/prometheus.yml reads it as credentials_file). */
+export const METRICS_TOKEN_FILE = path.join(DATA_DIR, 'metrics-token');
+
+function writeMetricsTokenFile(secrets: Record<string, string>): void {
+  const token = secrets.METRICS_TOKEN;
+  if (!token || (existsSync(METRICS_TOKEN_FILE) && readFileSync(METRICS_TOKEN_FILE, 'utf8') === token)) return;
+  writeFileSync(METRICS_TOKEN_FILE, token, { mode: 0o600 });
 }
 
 /**
@@ -66,6 +77,8 @@ function missingSecrets(stored: Record<string, string>): Record<string, string> 
   if (!stored.FCM_SERVICE_ACCOUNT || stored.FCM_SERVICE_ACCOUNT === '{}') added.FCM_SERVICE_ACCOUNT = generateServiceAccount().json;
   // ADR 0083: the data key that seals webhook secrets, PINs and tracking tokens.
   if (!stored.DATA_ENCRYPTION_KEYS) added.DATA_ENCRYPTION_KEYS = JSON.stringify([{ kid: `local-${randomBytes(4).toString('hex')}`, secret: randomBytes(32).toString('base64url') }]);
+  // The bearer token Prometheus scrapes /metrics with (issue 16; .dev.vars overrides wrangler.toml's empty var).
+  if (!stored.METRICS_TOKEN) added.METRICS_TOKEN = randomBytes(24).toString('base64url');
   return added;
 }
 
