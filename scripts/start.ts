@@ -72,8 +72,15 @@ async function main() {
     API reference      ${base}/docs
     OpenAPI document   ${base}/openapi.json
     Readiness          ${base}/readyz
+    Sent messages      ${base}/dev/outbox (every SMS, email and push, as the recipient got it; security notices too)
+    Metrics            ${base}/metrics (Bearer token: .data/metrics-token)
+    Prometheus         prometheus --config.file=ops/prometheus/prometheus.yml --storage.tsdb.path=.data/prometheus
+    Grafana            GF_PATHS_PROVISIONING=$PWD/ops/grafana/provisioning DELIVERY_DASHBOARDS=$PWD/ops/grafana/dashboards grafana-server
+                       (docs/runbook.md, "Prometheus and Grafana locally")
     Postgres           ${platform.databaseUrl.replace(/:[^:@/]+@/, ':****@')}
 ${extra.join('\n')}
+  wrangler's "Scheduled Workers are not automatically triggered" above is expected: the local
+  cron (scripts/lib/local-cron.ts) runs the Worker's scheduled handler every minute.
   Press Ctrl-C to stop everything.
 `);
   // The living demo city: simulated drivers, customers and merchants (needs the demo seed).
@@ -86,7 +93,11 @@ ${extra.join('\n')}
         sessionFile: path.join(DATA_DIR, 'simulator-sessions.json'),
         log: (line) => console.log(`[simulate] ${line}`),
       });
-      console.log(`  Simulating ${SIMULATION_DEFAULTS.drivers} drivers and ${SIMULATION_DEFAULTS.ordersPerMinute} orders a minute, driving ×${SIMULATION_DEFAULTS.speed}: open ${base}/ops (--no-simulate to turn off).\n`);
+      console.log(`  Simulating ${SIMULATION_DEFAULTS.drivers} drivers and ${SIMULATION_DEFAULTS.ordersPerMinute} orders a minute, driving ×${SIMULATION_DEFAULTS.speed}: open ${base}/ops.
+  The simulated drivers compete with people for every order, yours too: an order you place is
+  offered to the nearest free driver, often a simulated one. Drivers 18–20 are left for people.
+  To drive your own orders: npm start -- --no-simulate (no simulation), or after it
+  npm run simulate -- --drivers 3 --order-rate 1 (a smaller one; --help lists the knobs).\n`);
     } catch (error) {
       log(`simulator not started: ${error instanceof Error ? error.message : String(error)}`);
     }
