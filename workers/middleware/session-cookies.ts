@@ -90,8 +90,3 @@ export function setSessionCookies(c: Context<AppEnv>, app: SessionApp, tokens: {
   setCookie(c, accessCookieName(app), tokens.accessToken, { ...ATTRIBUTES, path: '/', maxAge: tokens.expiresIn });
   if (tokens.refreshToken) setCookie(c, refreshCookieName(app), tokens.refreshToken, { ...ATTRIBUTES, path: REFRESH_COOKIE_PATH, maxAge: tokens.refreshExpiresIn });
 }
-
-export function clearSessionCookies(c: Context<AppEnv>, app: SessionApp): void {
-  setCookie(c, accessCookieName(app), '', { ...ATTRIBUTES, path: '/', maxAge: 0 });
-  setCookie(c, refreshCookieName(app), '', { ...ATTRIBUTES, path: REFRESH_COOKIE_PATH, maxAge: 0 });
-}

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DISPATCH_STATES, ORDER_STATUSES } from '../../domain/order';
+import { IDEMPOTENCY_KEY_PATTERN } from '../services/idempotency';
 import { LatLngSchema } from './common';
 import { IdText, MultilineText, Text } from './text';
 
@@ -121,7 +122,7 @@ export const CreatedOrderSchema = z
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
-    .regex(/^[\x21-\x7e]{1,255}$/, '1 to 255 printable ASCII characters')
+    .regex(IDEMPOTENCY_KEY_PATTERN, '1 to 255 printable ASCII characters')
     .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'Required. The same key and body return the first answer; another body is a 409.' }),
 });
 

@@ -170,12 +170,6 @@ export async function relayPromptly(env: RelayEnv, delays: readonly number[] = P
 const STALE_AFTER_MS = 10_000;
 const inflight: { startedAt: number; again: boolean } = { startedAt: 0, again: false };
 
-/** For tests: forget any relay this isolate believes is running. */
-export function resetRelayCoalescing(): void {
-  inflight.startedAt = 0;
-  inflight.again = false;
-}
-
 async function relayWhileKicked(env: RelayEnv): Promise<void> {
   try {
     do {

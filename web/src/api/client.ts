@@ -47,10 +47,6 @@ export class ApiProblem extends Error {
   }
 }
 
-export function isApiProblem(error: unknown): error is ApiProblem {
-  return error instanceof ApiProblem;
-}
-
 /** Converts anything caught from {@link apiFetch} into an {@link ApiProblem}. */
 export function toApiProblem(error: unknown): ApiProblem {
   if (error instanceof ApiProblem) return error;

@@ -25,10 +25,6 @@ export type Principal =
 
 export const isOperator = (p: Principal): boolean => p.type === 'user' && (p.role === 'ops' || p.role === 'admin');
 
-/** True when the principal acts for this merchant (owner, staff or its API key). */
-export const actsForMerchant = (p: Principal, merchantId: string): boolean =>
-  p.role === 'merchant' && p.merchantId === merchantId;
-
 /**
  * What each kind of merchant caller may do for its business
  * (docs/decisions/0013-authorization-model.md). The owner does everything;

@@ -18,7 +18,6 @@ import { endAllSessions, type RevocationDeps } from './revocation';
 import { revokeAllSessions } from './sessions';
 
 export type StaffRole = Exclude<MerchantStaffRole, 'owner'>;
-export const STAFF_ROLES: readonly StaffRole[] = ['manager', 'staff'];
 
 export interface StaffMember {
   userId: string;

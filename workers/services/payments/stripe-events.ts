@@ -18,8 +18,6 @@ import type { PaymentSignal } from './lifecycle';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
-export const HANDLED_EVENT_TYPES = ['payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled', 'charge.refunded'] as const;
-
 export interface StripeEventOutcome {
   duplicate: boolean;
   /** Order events for the merchant feed, published after the commit. */
