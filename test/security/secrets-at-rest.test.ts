@@ -81,7 +81,7 @@ describe('V6.1.1 V6.4.1 API3:2023 webhook signing secrets: sealed at rest, shown
     expect(made?.status).toBe('succeeded');
     const request = sent[0]!;
     const timestamp = Number(request.headers.get('Webhook-Timestamp'));
-    expect(request.headers.get('Webhook-Signature')).toBe(await signWebhook(created.secret, payload.id, timestamp, await request.text()));
+    expect(request.headers.get('Webhook-Signature')).toBe(signWebhook(created.secret, payload.id, timestamp, await request.text()));
   });
 });
 
