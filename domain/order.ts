@@ -74,7 +74,7 @@ export const statusEventType = (status: OrderStatus): OrderEventType => (status 
 export const PAYMENT_EVENT_TYPES = ['payment.succeeded', 'payment.failed', 'payment.refunded'] as const;
 export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
 
-/** What a merchant may subscribe a webhook to (API.md, Merchant webhooks). */
+/** What a merchant may subscribe a webhook to (docs/api.md, Merchant webhooks). */
 export const WEBHOOK_EVENT_TYPES = [
   'order.created',
   'order.placed',

@@ -44,6 +44,7 @@ export const notificationsLocalService: LocalService = {
     }
     const { FCM_SERVICE_ACCOUNT: _secret, ...vars } = fakes.bindings;
     ctx.log(`merchant webhook receiver: POST ${fakes.webhooks.url}/hooks/<name>; GET ${fakes.webhooks.url}/_fake/received`);
-    return { name: 'notifications', vars, url: `${fakes.webhooks.url}/_fake/received`, stop: () => fakes.stop() };
+    // No banner link: the messages sent are read at the dev outbox ({api}/dev/outbox), which the banner names.
+    return { name: 'notifications', vars, stop: () => fakes.stop() };
   },
 };

@@ -1,5 +1,5 @@
 /**
- * One live channel (API.md "Drivers and live channels") over partysocket:
+ * One live channel (docs/api.md "Drivers and live channels") over partysocket:
  * reconnects with backoff, asks for fresh credentials and fresh query
  * parameters (e.g. the merchant feed's `since`) on every attempt, detects a
  * dead connection with a heartbeat, and reports its state so the UI can show

@@ -1,6 +1,6 @@
 /**
  * The live channels' wire protocol, version 1: every WebSocket message of
- * API.md "Drivers and live channels", validated on the way in. Shared by the
+ * docs/api.md "Drivers and live channels", validated on the way in. Shared by the
  * CityShard, the web apps and the simulator, so it imports nothing but zod
  * (no runtime types). A message may carry `v`; absent means 1, any other
  * value is refused with `unsupported_version`. See docs/decisions/0034.
@@ -123,7 +123,7 @@ export type OrderStatus = z.infer<typeof OrderStatusSchema>;
 export type DispatchState = z.infer<typeof DispatchStateSchema>;
 
 export const ServerToWatcherSchema = z.discriminatedUnion('type', [
-  /** `seq`: the order event's seq in Postgres (API.md v1.1); a client ignores a frame with a seq lower than one it has. */
+  /** `seq`: the order event's seq in Postgres (docs/api.md v1.1); a client ignores a frame with a seq lower than one it has. */
   z.object({ type: z.literal('status'), orderId: z.string(), status: OrderStatusSchema, dispatch: DispatchStateSchema, at: isoTime, seq: z.number().int().min(1).optional() }),
   z.object({ type: z.literal('location'), orderId: z.string(), lat: z.number(), lng: z.number(), heading: z.number().optional(), at: isoTime }),
   /**

@@ -24,7 +24,7 @@ export const FeedEventInputSchema = z.object({
   /** ISO 8601 time of the change. */
   at: z.string(),
   /**
-   * The order event's seq in Postgres (API.md v1.1): the feed sends one
+   * The order event's seq in Postgres (docs/api.md v1.1): the feed sends one
    * order's events in this order, drops one not newer than what it sent, and
    * fills a gap from the order's log. Absent from an older Worker.
    */
@@ -35,7 +35,7 @@ export const FeedEventInputSchema = z.object({
 export type FeedEventInput = z.infer<typeof FeedEventInputSchema>;
 
 /**
- * `status { orderId, status, dispatch, at }` of API.md, plus `seq` (the feed's
+ * `status { orderId, status, dispatch, at }` of docs/api.md, plus `seq` (the feed's
  * own, per merchant, for catch-up), the event name, and `orderSeq` with the
  * order as of that event (a client keeps the highest orderSeq per order).
  */

@@ -203,7 +203,7 @@ export interface ShardState {
   /**
    * The last committed event seq relayed to watchers of orders, job or not
    * (memory only, bounded): a repeated or older relay is not sent again. After
-   * an eviction a client's own seq check is what remains (API.md v1.1).
+   * an eviction a client's own seq check is what remains (docs/api.md v1.1).
    */
   relayedSeqs?: Map<string, RelayedEvent>;
 }

@@ -1,7 +1,7 @@
 /**
  * The living demo city's decisions (scripts/lib/simulator/behaviour.ts) run
  * step by step on a simulated clock against a small in-memory platform that
- * keeps the rules the real one enforces (API.md: order steps, PIN at the
+ * keeps the rules the real one enforces (docs/api.md: order steps, PIN at the
  * door, one open offer per driver, a driver freed when its order ends, moves
  * faster than 50 m/s refused). No timers, no network: the same seed gives the
  * same city.

@@ -208,7 +208,7 @@ export const MATRIX: Record<string, Row> = {
   'GET /docs/setup.js':                         ALL(200),
   'GET /docs/reference.js':                     ALL(200),
   'GET /v1/cities':                             ALL(200),
-  // Public merchant pages (API.md: "anyone")
+  // Public merchant pages (docs/api.md: "anyone")
   'GET /v1/merchants':                          ALL(200),
   'GET /v1/merchants/:id':                      ALL(200),
   'GET /v1/merchants/:id/products':             ALL(200),

@@ -1,5 +1,5 @@
 /**
- * Merchant webhooks derived from the order timeline (API.md v1.1, ADR 0045):
+ * Merchant webhooks derived from the order timeline (docs/api.md v1.1, ADR 0045):
  * each body is the order as GET /v1/orders/{id} shows it to the merchant AS OF
  * its event (the snapshot of order_status_events at that seq), and one
  * order's deliveries to one endpoint reach the receiver in seq order — when

@@ -23,7 +23,7 @@ import { emailsSentTo, fakePost, pushesSentTo, smsSentTo, uniquePhone, uniqueTok
 
 const RECEIVER = inject('webhookReceiverUrl');
 const MIN = 60_000;
-/** The merchant webhook events of a delivered order (API.md, Merchant webhooks). */
+/** The merchant webhook events of a delivered order (docs/api.md, Merchant webhooks). */
 const ORDER_EVENTS = ['order.created', 'payment.succeeded', 'order.placed', 'order.preparing', 'order.assigned', 'order.ready', 'order.in_delivery', 'order.delivered'];
 /** What the customer is told, on which channels (workers/services/notifications/rules.ts). */
 const CUSTOMER_MESSAGES = [

@@ -1,5 +1,5 @@
 /**
- * A model-based test of the order timeline (ADR 0075, API.md v1.1): random
+ * A model-based test of the order timeline (ADR 0075, docs/api.md v1.1): random
  * interleavings, from a seeded generator, of customer, merchant, driver,
  * shard and Stripe actions, with a lossy, duplicating, reordering delivery of
  * the shard's dispatch facts and of the outbox's queue messages

@@ -1,5 +1,5 @@
 /**
- * Merchant webhooks (API.md, Merchant webhooks). Who may call: the merchant's
+ * Merchant webhooks (docs/api.md, Merchant webhooks). Who may call: the merchant's
  * owner or a manager (capability `webhooks`); its staff and API keys: 403;
  * another merchant: 404; everyone else: 403.
  */

@@ -1,5 +1,5 @@
 /**
- * Lifecycle steps: POST /v1/orders/{id}/{step}. Who may call (API.md):
+ * Lifecycle steps: POST /v1/orders/{id}/{step}. Who may call (docs/api.md):
  * - accept, reject, ready: the order's merchant (any of its staff, its API key);
  * - arrived, pickup, deliver, fail: the order's assigned driver;
  * - cancel: its customer before `preparing`, its merchant before `in_delivery`.

@@ -1,5 +1,5 @@
 /**
- * The one rule for replacing an order's state in the browser (API.md v1.1):
+ * The one rule for replacing an order's state in the browser (docs/api.md v1.1):
  * every change of an order has a per-order `seq`; an app keeps the highest
  * `seq` it has seen and ignores anything lower. A REST read (GET
  * /v1/orders/{id} carries `seq`), an order-channel `status` frame (`seq`) and

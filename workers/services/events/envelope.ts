@@ -12,13 +12,13 @@
 import { WEBHOOK_EVENT_TYPES } from '../../../domain/order';
 
 /**
- * Event types merchants may subscribe to (API.md, Merchant webhooks): the
+ * Event types merchants may subscribe to (docs/api.md, Merchant webhooks): the
  * list of domain/order.ts, under the name the webhook code reads.
  */
 export const PUBLIC_EVENT_TYPES = WEBHOOK_EVENT_TYPES;
 export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
 
-/**
+/*
  * Internal types, never sent to merchants:
  * - `order.arriving_soon` `{ orderId, driverId, etaSeconds }`: the driver is a few minutes away
  *   (a city-shard fact, once per order, docs/decisions/0065).
@@ -32,7 +32,6 @@ export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
  *   heard from and is asked whether they are there, then told the order went to another
  *   driver (city-shard facts, docs/decisions/0079).
  */
-export const INTERNAL_EVENT_TYPES = ['order.arriving_soon', 'order.driver_arrived', 'dispatch.offer', 'dispatch.driver_ping', 'dispatch.released', 'webhook.retry', 'notification.fallback'] as const;
 
 export interface EventEnvelope<T extends string = string> {
   id: string;

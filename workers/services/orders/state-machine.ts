@@ -66,7 +66,7 @@ interface StepRule {
 }
 
 /**
- * The table of the contract (API.md, Orders): the merchant accepts, rejects
+ * The table of the contract (docs/api.md, Orders): the merchant accepts, rejects
  * and marks ready; the assigned driver arrives, picks up, delivers or fails;
  * the customer cancels before `preparing`, the merchant before `in_delivery`,
  * the platform an order still `placed` past its merchant's deadline.

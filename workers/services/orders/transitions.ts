@@ -18,7 +18,7 @@ import { appendOrderEvent, nextSeq, type EventActor, type Tx } from './timeline'
 export type { EventActor, EventActorType } from './timeline';
 export { orderEventPayload } from './timeline';
 
-/** After a terminal status the public tracking link lives one more hour (API.md). */
+/** After a terminal status the public tracking link lives one more hour (docs/api.md). */
 export const TRACKING_GRACE_MS = 60 * 60 * 1000;
 
 /** Columns a status change sets besides the status itself. */

@@ -1,5 +1,5 @@
 /**
- * The order as the API shows it (API.md, Orders), built from rows. Who looks
+ * The order as the API shows it (docs/api.md, Orders), built from rows. Who looks
  * decides what is shown: the delivery PIN only to the order's customer, and
  * only once the order is placed (the PIN is generated at placement).
  */
@@ -76,7 +76,7 @@ export async function openOrderCodes(ring: Keyring, order: Order, withPin: boole
 }
 
 /**
- * The one serializer of an order (API.md, Orders; versioned by the snapshot's
+ * The one serializer of an order (docs/api.md, Orders; versioned by the snapshot's
  * `v`): GET /v1/orders/{id} presents the current row, a merchant webhook and
  * the merchant feed present the snapshot of their event. Who looks decides
  * what is shown: the delivery PIN only to the customer, once placed.

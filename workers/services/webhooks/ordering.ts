@@ -1,5 +1,5 @@
 /**
- * Deliveries of one order to one endpoint go out in timeline order (API.md
+ * Deliveries of one order to one endpoint go out in timeline order (docs/api.md
  * v1.1, ADR 0045): a delivery waits while an earlier one of the same
  * (endpoint, order) is not yet delivered — still pending, failed and
  * retrying, or not even recorded yet because the queue handed the events over

@@ -1,5 +1,5 @@
 /**
- * Response shapes of the API the apps read (API.md, v1 and v1.1). Statuses
+ * Response shapes of the API the apps read (docs/api.md, v1 and v1.1). Statuses
  * and dispatch states come from domain/order.ts, so the apps, the server,
  * the shard and the simulator agree on one list.
  */

@@ -1,6 +1,6 @@
 /**
  * in_delivery → delivered, by the assigned driver, with proof of the
- * handover (API.md; docs/decisions/0012, 0070):
+ * handover (docs/api.md; docs/decisions/0012, 0070):
  * - exactly one of the customer's PIN or a photo uploaded for this order with
  *   POST /v1/orders/{id}/proof-photos (its URL; any other link is refused);
  * - an ID check for an order with a prescription product;
