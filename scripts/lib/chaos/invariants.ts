@@ -75,6 +75,38 @@ export async function drain(world: ChaosWorld, since: Date, timeoutMs: number): 
 }
 
 /**
+ * What the run still has in motion (0 everywhere: settled): orders not yet
+ * ended, outbox events not yet published or consumed, notifications being
+ * sent, merchant webhooks not yet delivered. What the invariants check once
+ * it is all 0; waiting on it replaces fixed waits for the backstops' deadlines.
+ */
+export async function pendingWork(world: ChaosWorld, since: Date): Promise<Record<'openOrders' | 'unpublishedEvents' | 'unconsumedEvents' | 'notificationsSending' | 'webhooksUndelivered', number>> {
+  const { sql } = world;
+  const terminal = new Set<string>(TERMINAL_STATUSES);
+  const openOrders = (await runOrders(world, { from: since, to: new Date(Date.now() + 60_000) })).filter((o) => !terminal.has(o.status)).length;
+  const [hasConsumed] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'outbox' AND column_name = 'consumed_at'`;
+  const [events] = hasConsumed?.n
+    ? await sql<{ unpublished: number; unconsumed: number }[]>`
+        SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished, count(*) FILTER (WHERE consumed_at IS NULL)::int AS unconsumed
+          FROM outbox WHERE created_at >= ${since}`
+    : await sql<{ unpublished: number; unconsumed: number }[]>`
+        SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished, 0 AS unconsumed FROM outbox WHERE created_at >= ${since}`;
+  const [sending] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM notification_log WHERE status = 'queued' AND created_at >= ${since}`;
+  const [webhooks] = await sql<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM (
+      SELECT d.endpoint_id, d.event_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+       WHERE e.url LIKE '%/hooks/chaos-%' AND d.created_at >= ${since}
+       GROUP BY d.endpoint_id, d.event_id HAVING NOT bool_or(d.status = 'succeeded')) pending`;
+  return {
+    openOrders,
+    unpublishedEvents: events?.unpublished ?? 0,
+    unconsumedEvents: events?.unconsumed ?? 0,
+    notificationsSending: sending?.n ?? 0,
+    webhooksUndelivered: webhooks?.n ?? 0,
+  };
+}
+
+/**
  * The invariants for what happened in one window (a fault's, or the whole
  * run's): orders created in it, events committed in it, webhooks of those
  * events. Notifications are counted for the window by when they were logged

@@ -18,7 +18,7 @@ import { freePort } from '../postgres';
 import { SimAccount, SimApi } from '../simulator/client';
 import { DEFAULTS as SIMULATION_DEFAULTS, startSimulation, type RunningSimulation } from '../simulator/index';
 import { faultNamed, goneOrder, type ChaosWorld, type Fault } from './faults';
-import { checkInvariants, drain, type Figures } from './invariants';
+import { checkInvariants, drain, pendingWork, type Figures } from './invariants';
 import { AnswerTally, formatStatuses } from './tally';
 
 /** Deadlines short enough for the backstops to act within a run (domain/deadlines.ts). */
@@ -41,10 +41,15 @@ export interface ChaosOptions {
   /** At most this long for the open orders to end after the last fault. */
   drainSeconds: number;
   ordersPerMinute: number;
+  /** Orders acknowledged before the first fault, so it strikes work in flight (default 4). */
+  warmUpOrders?: number;
   build: boolean;
   seed: number;
   log: (line: string) => void;
 }
+
+/** How long nothing may be pending before the checks: two sweep ticks (LOCAL_CRON_EVERY_SECONDS 5), over the queues' 1 s batches and the Stripe fake's 8 s delays. */
+const QUIET_SECONDS = 10;
 
 export interface FaultReport {
   fault: Fault;
@@ -67,6 +72,25 @@ export interface ChaosResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Every account of a run signs in from an address of its own (TEST-NET-2,
+ * RFC 5737, sent as CF-Connecting-IP), as each person's phone would: nobody
+ * waits for a sign-in budget shared by the whole simulated city (20 a minute
+ * per IP), which paced the simulation's start over a minute.
+ */
+function clientAddresses(): (email: string) => string {
+  const given = new Map<string, string>();
+  return (email) => {
+    const key = email.toLowerCase();
+    let address = given.get(key);
+    if (!address) {
+      address = `198.51.100.${(given.size % 254) + 1}`;
+      given.set(key, address);
+    }
+    return address;
+  };
+}
 
 /** A read that needs the database, every 250 ms: when it answers 2xx again, the platform has recovered. */
 function startProbe(account: SimAccount): { okAfter(t: number, timeoutMs: number): Promise<number | null>; stop(): void } {
@@ -98,8 +122,8 @@ function startProbe(account: SimAccount): { okAfter(t: number, timeoutMs: number
   };
 }
 
-async function registerWebhooks(baseUrl: string, receiver: string): Promise<void> {
-  const api = new SimApi(baseUrl, 30, undefined);
+async function registerWebhooks(baseUrl: string, receiver: string, clientAddress: (email: string) => string): Promise<void> {
+  const api = new SimApi(baseUrl, 30, undefined, clientAddress);
   for (const [i, m] of DEMO_MERCHANTS.entries()) {
     const owner = new SimAccount(api, m.ownerEmail, DEMO_PASSWORD);
     const me = await owner.call<{ merchantId?: string | null }>('/v1/me');
@@ -155,7 +179,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       },
       log,
     };
-    await registerWebhooks(baseUrl, world.fakes.receiver);
+    const clientAddress = clientAddresses();
+    await registerWebhooks(baseUrl, world.fakes.receiver, clientAddress);
     log('webhook endpoints registered for every demo merchant');
 
     tally = new AnswerTally(baseUrl);
@@ -177,12 +202,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       speed: 20,
       summaryEverySeconds: 30,
       seed: options.seed,
+      clientAddress,
       log: (line) => log(`simulate: ${line}`),
     });
     await simulation.ready;
     const full: ChaosWorld = { ...world, simulation };
-    const probeApi = new SimApi(baseUrl, 30, undefined);
+    const probeApi = new SimApi(baseUrl, 30, undefined, clientAddress);
     probe = startProbe(new SimAccount(probeApi, 'chaos-probe@demo.delivery', DEMO_PASSWORD, { role: 'customer', name: 'Chaos Probe' }));
+
+    // The first fault strikes work in flight: orders acknowledged and moving (polled, bounded).
+    const warmUp = options.warmUpOrders ?? 4;
+    const warmBy = Date.now() + 120_000;
+    while (simulation.ledger.orders.size < warmUp && Date.now() < warmBy) await sleep(250);
+    log(`everyone online, ${simulation.ledger.orders.size} orders acknowledged: faults begin`);
 
     const windows: { fault: Fault; startedAt: number; healedAt: number; endedAt: number; recoverySeconds: number | null }[] = [];
     for (const fault of faults) {
@@ -199,28 +231,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       windows.push({ fault, startedAt, healedAt, endedAt: Date.now(), recoverySeconds });
     }
 
-    // The backstops with deadlines (outbox consumption, payment reconciliation, a silent driver) act within their settle time.
+    // The backstops with deadlines (outbox consumption, payment reconciliation, a silent driver) and the
+    // merchant webhook retries act within the settle time: wait until nothing is left for them to do
+    // (polled every 2 s) and it stays so for a quiet spell, so late duplicates land before the checks.
     const settle = Math.max(0, ...faults.map((f) => f.settleSeconds ?? 0));
-    log(`no new orders; waiting for the open ones to end (settle ${settle} s, at most ${options.drainSeconds} s)`);
+    const quietMs = QUIET_SECONDS * 1000;
+    const settleBy = Date.now() + (settle + 2 * options.drainSeconds) * 1000;
+    log(`no new orders; waiting for the open ones to end and the sweeps to finish (at most ${settle + 2 * options.drainSeconds} s)`);
     simulation.pauseOrders();
-    await sleep(Math.min(settle, 30) * 1000);
-    const stillOpen = await drain(full, runStart, options.drainSeconds * 1000);
-    // A last pass of the sweeps over what the drain left (published but unconsumed events, deliveries due).
-    await sleep(Math.max(0, settle - 30) * 1000);
-    // Merchant webhooks retried after a receiver outage arrive on their own schedule (5 s, 30 s, 2 min, …): wait for them, bounded.
-    const webhooksBy = Date.now() + options.drainSeconds * 1000;
+    const settleStart = Date.now();
+    let quietSince: number | null = null;
+    let pending = await pendingWork(full, runStart);
     for (;;) {
-      const [row] = await sql<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM (
-          SELECT d.endpoint_id, d.event_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-           WHERE e.url LIKE '%/hooks/chaos-%' AND d.created_at >= ${runStart}
-           GROUP BY d.endpoint_id, d.event_id HAVING NOT bool_or(d.status = 'succeeded')) pending`;
-      if (!row?.n || Date.now() >= webhooksBy) {
-        log(`webhook deliveries still pending: ${row?.n ?? 0}`);
-        break;
-      }
-      await sleep(5_000);
+      const busy = Object.values(pending).some((n) => n > 0);
+      quietSince = busy ? null : (quietSince ?? Date.now());
+      if ((quietSince !== null && Date.now() - quietSince >= quietMs) || Date.now() >= settleBy) break;
+      await sleep(2_000);
+      pending = await pendingWork(full, runStart);
     }
+    log(`settled after ${((Date.now() - settleStart) / 1000).toFixed(0)} s; still pending: ${Object.entries(pending).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    const stillOpen = await drain(full, runStart, 0);
     const acks = new Map([...simulation.ledger.orders].map(([id, o]) => [id, o.createdAt]));
 
     const reports: FaultReport[] = [];

@@ -63,6 +63,14 @@ export class SimApi {
     readonly baseUrl: string,
     private readonly loginsPerMinute: number,
     private readonly sessionFile: string | undefined,
+    /**
+     * The client address an account signs in from (sent as `CF-Connecting-IP`,
+     * which wrangler dev passes on), as if each person were on a phone of
+     * their own: their sign-ins count against their own per-IP budget, so
+     * they are not paced. Undefined (npm start): everyone shares this
+     * machine's address and sign-ins are paced under its limit.
+     */
+    private readonly clientAddress?: (email: string) => string | undefined,
   ) {
     if (sessionFile && existsSync(sessionFile)) {
       try {
@@ -98,8 +106,9 @@ export class SimApi {
     return body as T;
   }
 
-  /** Waits for a sign-in slot: the simulator never spends the whole per-IP budget. */
-  private async loginSlot(): Promise<void> {
+  /** Waits for a sign-in slot: the simulator never spends the whole per-IP budget (an account with an address of its own has its own budget). */
+  private async loginSlot(address: string | undefined): Promise<void> {
+    if (address) return;
     const gap = 60_000 / Math.max(1, this.loginsPerMinute);
     const now = Date.now();
     const at = Math.max(now, this.nextLoginAt);
@@ -130,13 +139,15 @@ export class SimApi {
   async signIn(email: string, password: string, registration?: Record<string, unknown>): Promise<Session> {
     for (let attempt = 0; ; attempt++) {
       if (this.stopped) throw new Error('simulation stopped');
-      await this.loginSlot();
+      const address = this.clientAddress?.(email);
+      const headers: Record<string, string> = address ? { 'CF-Connecting-IP': address } : {};
+      await this.loginSlot(address);
       try {
-        const answer = await this.request<TokenAnswer>('/v1/auth/login', { json: { email, password }, anonymous: true });
+        const answer = await this.request<TokenAnswer>('/v1/auth/login', { json: { email, password }, anonymous: true, headers });
         return this.keep(email, answer);
       } catch (error) {
         if (error instanceof HttpError && error.status === 401 && registration) {
-          const answer = await this.request<TokenAnswer>('/v1/auth/register', { json: { ...registration, email, password }, anonymous: true });
+          const answer = await this.request<TokenAnswer>('/v1/auth/register', { json: { ...registration, email, password }, anonymous: true, headers });
           return this.keep(email, answer);
         }
         if (error instanceof HttpError && (error.status === 429 || error.status === 503) && attempt < 20) {

@@ -37,7 +37,7 @@ interface CityRow {
 }
 
 export async function startSimulation(options: SimulationOptions): Promise<RunningSimulation> {
-  const api = new SimApi(options.baseUrl, options.loginsPerMinute, options.sessionFile);
+  const api = new SimApi(options.baseUrl, options.loginsPerMinute, options.sessionFile, options.clientAddress);
   let stopped = false;
   const lastWarn = new Map<string, number>();
   const stats: SimStats = { offersAccepted: 0, offersDeclined: 0, fixesSent: 0, errors: 0, assignmentToReadMs: [], assignmentReadsRefused: 0 };

@@ -35,6 +35,8 @@ export interface SimulationOptions {
   sessionFile?: string | undefined;
   /** Sign-ins per minute the simulator allows itself (the API limits 20 per IP). */
   loginsPerMinute: number;
+  /** Each account's own client address (CF-Connecting-IP): its sign-ins are then not paced (the chaos suite; see SimApi). */
+  clientAddress?: ((email: string) => string | undefined) | undefined;
   /** Stop after this many seconds (0: run until stopped). */
   durationSeconds: number;
   /** Seconds between two summary lines (0: none). */
