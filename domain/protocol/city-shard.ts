@@ -76,6 +76,8 @@ export const OfferMessageSchema = z.object({
   dropoff: latLng,
   payoutCents: z.number().int().nonnegative(),
   expiresAt: isoTime,
+  /** Where to pick up, as the driver reads it (absent in offers of orders dispatched before it existed). */
+  shop: z.object({ name: z.string(), address: z.string() }).optional(),
 });
 export type OfferMessage = z.infer<typeof OfferMessageSchema>;
 

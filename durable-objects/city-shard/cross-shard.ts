@@ -133,7 +133,7 @@ export function candidatesNear(state: ShardState, q: CandidateQuery, now: number
 }
 
 export const hostedOfferMessage = (h: HostedOffer) =>
-  ({ type: 'offer', offerId: h.offerId, orderId: h.orderId, pickup: h.pickup, dropoff: h.dropoff, payoutCents: h.payoutCents, expiresAt: iso(h.expiresAt) }) as const;
+  ({ type: 'offer', offerId: h.offerId, orderId: h.orderId, pickup: h.pickup, dropoff: h.dropoff, payoutCents: h.payoutCents, expiresAt: iso(h.expiresAt), ...(h.shop ? { shop: h.shop } : {}) }) as const;
 
 /** Reserves the driver for another shard's offer and sends it, or refuses. Idempotent per offer id. */
 export function hostOffer(state: ShardState, req: HostRequest, now: number, ids: IdSource, effects: Effect[]): HostResult {

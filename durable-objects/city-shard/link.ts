@@ -141,6 +141,7 @@ export class ShardLink {
       pickup: job.pickup,
       dropoff: job.dropoff,
       payoutCents: job.payoutCents,
+      ...(job.shop ? { shop: job.shop } : {}),
       expiresAt: offer.expiresAt,
     };
     let result: HostResult;

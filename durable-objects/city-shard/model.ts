@@ -55,11 +55,19 @@ export interface DriverNotice {
   sentLive: boolean;
 }
 
+/** The pickup's shop as an offer names it. */
+export interface ShopInfo {
+  name: string;
+  address: string;
+}
+
 export interface Job {
   orderId: string;
   pickup: LatLng;
   dropoff: LatLng;
   payoutCents: number;
+  /** Absent in jobs saved before offers named the shop. */
+  shop?: ShopInfo;
   offerTtlMs: number;
   orderStatus: OrderStatus;
   dispatch: DispatchState;
@@ -181,6 +189,7 @@ export interface HostedOffer {
   pickup: LatLng;
   dropoff: LatLng;
   payoutCents: number;
+  shop?: ShopInfo;
   offeredAt: number;
   expiresAt: number;
   status: OfferStatus;

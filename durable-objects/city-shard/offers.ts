@@ -18,6 +18,7 @@ export interface DispatchRequest {
   pickup: LatLng;
   dropoff: LatLng;
   payoutCents: number;
+  shop?: Job['shop'];
   /** The order's status when dispatch starts (what watchers are told). */
   orderStatus?: OrderStatus;
   offerTtlMs?: number;
@@ -186,7 +187,7 @@ export function decide(state: ShardState, job: Job, remote: readonly CandidateDr
 }
 
 export const offerMessage = (offer: Offer, job: Job) =>
-  ({ type: 'offer', offerId: offer.offerId, orderId: job.orderId, pickup: job.pickup, dropoff: job.dropoff, payoutCents: job.payoutCents, expiresAt: iso(offer.expiresAt) }) as const;
+  ({ type: 'offer', offerId: offer.offerId, orderId: job.orderId, pickup: job.pickup, dropoff: job.dropoff, payoutCents: job.payoutCents, expiresAt: iso(offer.expiresAt), ...(job.shop ? { shop: job.shop } : {}) }) as const;
 
 export function resolve(state: ShardState, offer: Offer, status: Exclude<OfferStatus, 'pending'>, reason: string, now: number, effects: Effect[]): void {
   offer.status = status;
@@ -234,6 +235,7 @@ export function requestDispatch(state: ShardState, req: DispatchRequest, now: nu
     pickup: req.pickup,
     dropoff: req.dropoff,
     payoutCents: req.payoutCents,
+    ...(req.shop ? { shop: req.shop } : {}),
     offerTtlMs: req.offerTtlMs ?? state.policy.offerTtlMs,
     orderStatus: req.orderStatus ?? 'preparing',
     dispatch: 'unassigned',

@@ -21,7 +21,7 @@ export interface CandidateQuery {
 }
 
 /** Owner → the driver's shard: reserve this driver and offer it the order, or refuse. */
-export type HostRequest = Pick<HostedOffer, 'offerId' | 'orderId' | 'driverId' | 'ownerShard' | 'pickup' | 'dropoff' | 'payoutCents' | 'expiresAt'>;
+export type HostRequest = Pick<HostedOffer, 'offerId' | 'orderId' | 'driverId' | 'ownerShard' | 'pickup' | 'dropoff' | 'payoutCents' | 'expiresAt'> & Pick<Partial<HostedOffer>, 'shop'>;
 
 export type HostResult = { placed: true } | { placed: false; reason: string };
 

@@ -12,12 +12,15 @@ const IdSchema = z.string().min(1).max(64);
 const ShardKeySchema = z.string().min(1).max(200);
 /** Neighbours passed with a dispatch: the nearest cells first (workers/services/city-shard-client.ts caps them). */
 export const MAX_NEIGHBOURS = 48;
+const ShopSchema = z.object({ name: z.string().max(200), address: z.string().max(300) });
 
 export const DispatchRequestSchema = z.object({
   orderId: z.string().min(1).max(64),
   pickup: LatLngSchema,
   dropoff: LatLngSchema,
   payoutCents: z.number().int().min(0).max(1_000_000),
+  /** The pickup's shop as the offer names it. */
+  shop: ShopSchema.optional(),
   orderStatus: OrderStatusSchema.optional(),
   /** 5 s to 2 min; the policy's 20 s when absent. */
   offerTtlMs: z.number().int().min(5_000).max(120_000).optional(),
@@ -41,6 +44,7 @@ export const HostRequestSchema = z.object({
   pickup: LatLngSchema,
   dropoff: LatLngSchema,
   payoutCents: z.number().int().min(0).max(1_000_000),
+  shop: ShopSchema.optional(),
   expiresAt: z.number().int(),
 });
 

@@ -245,7 +245,7 @@ export class ShardRepository {
        VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, 0, '', '[]', ?, ?)
        ON CONFLICT (offer_id) DO UPDATE SET status = excluded.status, resolved_at = excluded.resolved_at, outcome_reason = excluded.outcome_reason, hosted = excluded.hosted`,
       h.offerId, h.orderId, h.driverId, h.status, h.offeredAt, h.expiresAt, h.resolvedAt, h.outcomeReason, h.ownerShard,
-      JSON.stringify({ pickup: h.pickup, dropoff: h.dropoff, payoutCents: h.payoutCents, answer: h.answer }),
+      JSON.stringify({ pickup: h.pickup, dropoff: h.dropoff, payoutCents: h.payoutCents, answer: h.answer, ...(h.shop ? { shop: h.shop } : {}) }),
     );
   }
 
@@ -260,7 +260,7 @@ export class ShardRepository {
       )
       .toArray()
       .map((r) => {
-        const x = JSON.parse(r.hosted) as Pick<HostedOffer, 'pickup' | 'dropoff' | 'payoutCents' | 'answer'>;
+        const x = JSON.parse(r.hosted) as Pick<HostedOffer, 'pickup' | 'dropoff' | 'payoutCents' | 'answer' | 'shop'>;
         return { offerId: r.offer_id, orderId: r.order_id, driverId: r.driver_id, ownerShard: r.owner_shard, status: r.status, offeredAt: r.offered_at, expiresAt: r.expires_at, resolvedAt: r.resolved_at, outcomeReason: r.outcome_reason, ...x };
       });
   }

@@ -4,7 +4,7 @@
  * adapts requests), so the behaviour is easy to read against Stripe's docs:
  * https://docs.stripe.com/payments/paymentintents/lifecycle
  */
-import { cardByNumber, cardNumberForPaymentMethod, type TestCard } from './cards';
+import { cardByNumber, cardNumberForPaymentMethod, EXPIRED_CARD, expiryPassed, type TestCard } from './cards';
 import { obj, str, type FormObject } from './form';
 import { nowSeconds, stripeId } from './ids';
 import {
@@ -19,6 +19,9 @@ import {
   type PaymentIntentObject,
   type RefundObject,
 } from './objects';
+
+/** A typed card whose expiry has passed (thrown by cardFor, answered by confirm). */
+class ExpiredCard extends Error {}
 
 export interface RequestContext {
   requestId: string;
@@ -136,10 +139,12 @@ export class StripeLedger {
 
   private cardFor(pi: PaymentIntentObject, params: FormObject): { paymentMethodId: string; card: TestCard } {
     const pmData = obj(params.payment_method_data);
-    const number = str(obj(pmData?.card)?.number);
+    const typed = obj(pmData?.card);
+    const number = str(typed?.number);
     if (number !== undefined) {
       const card = cardByNumber(number);
       if (!card) throw new StripeApiError(402, { type: 'card_error', code: 'incorrect_number', param: 'number', message: 'Your card number is incorrect.' });
+      if (expiryPassed(str(typed?.exp_month), str(typed?.exp_year))) throw new ExpiredCard();
       const paymentMethodId = stripeId('pm');
       this.paymentMethods.set(paymentMethodId, card);
       return { paymentMethodId, card };
@@ -170,7 +175,17 @@ export class StripeLedger {
         'payment_intent_unexpected_state',
       );
     }
-    const { paymentMethodId, card } = this.cardFor(pi, params);
+    let chosen: { paymentMethodId: string; card: TestCard };
+    try {
+      chosen = this.cardFor(pi, params);
+    } catch (error) {
+      if (!(error instanceof ExpiredCard)) throw error;
+      // As Stripe: the attempt fails on the intent (payment_failed, no charge), the answer is a 402 card_error.
+      const { code, declineCode, message, param, docUrl } = EXPIRED_CARD;
+      this.fail(pi, { type: 'card_error', code, decline_code: declineCode, message, param, doc_url: docUrl }, ctx);
+      throw new StripeApiError(402, { type: 'card_error', code, decline_code: declineCode, message, param, doc_url: docUrl, payment_intent: structuredClone(pi) });
+    }
+    const { paymentMethodId, card } = chosen;
     pi.payment_method = paymentMethodId;
     pi.last_payment_error = null;
     pi.next_action = null;

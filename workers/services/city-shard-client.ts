@@ -116,7 +116,13 @@ export function shardOrderOf(o: { id: string; pickupLat: number; pickupLng: numb
   return { id: o.id, pickup: { lat: o.pickupLat, lng: o.pickupLng }, dropoff: { lat: o.dropoffLat, lng: o.dropoffLng } };
 }
 
-/** What a driver is offered for an order, when the orders domain does not say: a base plus distance. */
+/**
+ * The one rule of driver pay (ADR 0100): a base plus distance. The shard offers
+ * it, the accepted offer's amount is committed to `orders.driver_payout_cents`
+ * with the assignment, and that column is what the driver is credited (the
+ * driver's order view shows it as `payoutCents`); a redispatch after a release
+ * recomputes it from the same rule.
+ */
 export function defaultPayoutCents(pickup: LatLng, dropoff: LatLng): number {
   return 300 + Math.round((distanceM(pickup, dropoff) / 1000) * 80);
 }
@@ -130,7 +136,7 @@ const SEARCH_REACH_M = DEFAULT_POLICY.radiiM[DEFAULT_POLICY.radiiM.length - 1] ?
  * their drivers are ranked with its own. With one cell per city (the default)
  * there are none, and the shard makes no RPC of its own.
  */
-export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrder & { payoutCents?: number; orderStatus?: OrderStatus }) {
+export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrder & { payoutCents?: number; orderStatus?: OrderStatus; shop?: { name: string; address: string } }) {
   const neighbours = neighbourShards(city, order.pickup, SEARCH_REACH_M).slice(0, MAX_NEIGHBOURS).map((s) => s.key);
   return shardAt(env, city, order.pickup).dispatch({
     orderId: order.id,
@@ -138,6 +144,7 @@ export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrd
     dropoff: order.dropoff,
     payoutCents: order.payoutCents ?? defaultPayoutCents(order.pickup, order.dropoff),
     orderStatus: order.orderStatus ?? 'preparing',
+    ...(order.shop ? { shop: order.shop } : {}),
     ...(neighbours.length > 0 ? { neighbours } : {}),
   });
 }

@@ -7,7 +7,9 @@
  * twice), so the `order.preparing` outbox event calls it again as a backstop
  * (services/orders/shard-backstop.ts, ADR 0048).
  */
+import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/client';
+import { merchants } from '../../db/schema/index';
 import { dispatchOrder, loadCityGeometry } from './city-shard-client';
 
 export interface DispatchRequest {
@@ -22,12 +24,20 @@ export interface DispatchRequest {
 
 export async function startDispatch(env: Pick<Env, 'CITY_SHARD' | 'HYPERDRIVE'>, order: DispatchRequest): Promise<void> {
   // Runs in waitUntil after the response: its own client, like any invocation.
-  const city = await loadCityGeometry(openDatabase(env.HYPERDRIVE.connectionString), order.cityId);
+  const db = openDatabase(env.HYPERDRIVE.connectionString);
+  const [city, shop] = await Promise.all([loadCityGeometry(db, order.cityId), shopOf(db, order.merchantId)]);
   if (!city) throw new Error(`startDispatch: unknown city ${order.cityId}`);
   await dispatchOrder(env, city, {
     id: order.id,
     pickup: order.pickup,
     dropoff: order.dropoff,
     ...(order.payoutCents ? { payoutCents: order.payoutCents } : {}),
+    ...(shop ? { shop } : {}),
   });
+}
+
+/** The pickup as the driver's offer names it: the shop's name and address (public on purpose, merchants.ts). */
+export async function shopOf(db: ReturnType<typeof openDatabase>, merchantId: string): Promise<{ name: string; address: string } | null> {
+  const [row] = await db.select({ name: merchants.name, address: merchants.address }).from(merchants).where(eq(merchants.id, merchantId));
+  return row ?? null;
 }

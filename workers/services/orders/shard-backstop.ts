@@ -17,6 +17,7 @@ import type { Database } from '../../../db/client';
 import { orders } from '../../../db/schema/index';
 import { dispatchOrder, loadCityGeometry, publishOrderStatus, shardOrderOf, type ShardEnv } from '../city-shard-client';
 import { orderIdOf, type EventEnvelope } from '../events/envelope';
+import { shopOf } from '../dispatch-client';
 import { ASSIGNABLE_STATUSES, type OrderStatus } from '../../../domain/order';
 
 /** Statuses in which the shard may assign a driver (domain/order.ts). */
@@ -37,7 +38,7 @@ export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnv
   const orderId = orderIdOf(event);
   if (!orderId) return 'none';
   const [o] = await db
-    .select({ id: orders.id, cityId: orders.cityId, status: orders.status, dispatchState: orders.dispatchState, seq: orders.seq, updatedAt: orders.updatedAt, pickupLat: orders.pickupLat, pickupLng: orders.pickupLng, dropoffLat: orders.dropoffLat, dropoffLng: orders.dropoffLng, payout: orders.driverPayoutCents })
+    .select({ id: orders.id, cityId: orders.cityId, status: orders.status, dispatchState: orders.dispatchState, seq: orders.seq, updatedAt: orders.updatedAt, pickupLat: orders.pickupLat, pickupLng: orders.pickupLng, dropoffLat: orders.dropoffLat, dropoffLng: orders.dropoffLng, payout: orders.driverPayoutCents, merchantId: orders.merchantId })
     .from(orders)
     .where(eq(orders.id, orderId));
   if (!o) return 'none';
@@ -46,7 +47,8 @@ export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnv
   const shardOrder = shardOrderOf(o);
   // From what Postgres says now, not from the event: a late event must not revive an order.
   const redispatch = wanted === 'dispatch' && DISPATCHABLE.has(o.status) && (o.dispatchState === 'unassigned' || o.dispatchState === 'offered');
-  if (redispatch) await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}) });
+  const shop = redispatch ? await shopOf(db, o.merchantId) : null;
+  if (redispatch) await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}), ...(shop ? { shop } : {}) });
   if (o.status === 'pending_payment') return 'none';
   await publishOrderStatus(env, city, shardOrder, o.status, o.dispatchState, { seq: o.seq, at: o.updatedAt });
   return redispatch ? 'dispatch' : 'status';

@@ -11,7 +11,7 @@ interface OfferCardProps {
   onDecline: () => void;
 }
 
-/** A dispatch offer: where, how far, the payout, and the seconds left to answer. */
+/** A dispatch offer: the shop and its address, how far, the payout (what the driver is credited), and the seconds left to answer. */
 export function OfferCard({ offer, currency, here, onAccept, onDecline }: OfferCardProps) {
   const [left, setLeft] = useState(() => offerSecondsLeft(offer));
   const [answered, setAnswered] = useState(false);
@@ -30,6 +30,11 @@ export function OfferCard({ offer, currency, here, onAccept, onDecline }: OfferC
   return (
     <section className="panel offer" aria-labelledby={`offer-${offer.offerId}`} data-offer-id={offer.offerId} role="alertdialog" aria-describedby={`offer-${offer.offerId}-desc`}>
       <h2 id={`offer-${offer.offerId}`}>New delivery offer</h2>
+      {offer.shop ? (
+        <p className="offer__pickup" data-testid="offer-shop">
+          Pickup at <strong>{offer.shop.name}</strong>, {offer.shop.address}
+        </p>
+      ) : null}
       <p id={`offer-${offer.offerId}-desc`} className="offer__facts">
         <span className="big-number">{formatMoney(offer.payoutCents, currency)}</span>
         {toPickup !== null ? <span>{formatDistance(toPickup)} to pickup · </span> : null}
