@@ -36,6 +36,8 @@ import { devOutboxRoutes } from './routes/dev-outbox';
 import { opsDeadLetterRoutes } from './routes/ops-dead-letters';
 import { opsOrderRoutes } from './routes/ops-orders';
 import { opsUserRoutes } from './routes/ops-users';
+import { opsDriverRoutes } from './routes/ops-drivers';
+import { discoveryRoutes } from './routes/discovery';
 
 export const API_VERSION = '1.0.0';
 
@@ -94,6 +96,8 @@ export function createApp() {
   app.route('/', opsDeadLetterRoutes);
   app.route('/', opsOrderRoutes);
   app.route('/', opsUserRoutes);
+  app.route('/', opsDriverRoutes);
+  app.route('/', discoveryRoutes);
 
   // What every route may answer through the shared middleware (edge characters, credentials, bodies).
   documentEdgeResponses(app);

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { searchVector } from './search';
 import { createdAt, currency, idColumn, updatedAt } from './columns';
 import { merchants } from './merchants';
 
@@ -21,11 +22,14 @@ export const products = pgTable(
     currency: currency(),
     available: boolean('available').notNull().default(true),
     requiresPrescription: boolean('requires_prescription').notNull().default(false),
+    /** Name and description, accents folded (ADR 0101): what dish search matches. */
+    searchVector: searchVector(sql`coalesce(name, '') || ' ' || coalesce(description, '')`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('products_merchant_idx').on(t.merchantId),
+    index('products_search_idx').using('gin', t.searchVector),
     check('products_price_non_negative', sql`${t.priceCents} >= 0`),
   ],
 );

@@ -19,6 +19,7 @@ import { cities } from './cities';
 import { createdAt, idColumn, tstz, updatedAt } from './columns';
 import { merchantKind, merchantStaffRole } from './enums';
 import { users } from './identity';
+import { searchVector } from './search';
 
 export const merchants = pgTable(
   'merchants',
@@ -42,11 +43,14 @@ export const merchants = pgTable(
      * takes no more orders, has no members and no API keys; its orders stay for accounting.
      */
     closedAt: tstz('closed_at'),
+    /** The name, accents folded (ADR 0101): what shop search matches. */
+    searchVector: searchVector(sql`coalesce(name, '')`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('merchants_city_kind_idx').on(t.cityId, t.kind),
+    index('merchants_search_idx').using('gin', t.searchVector),
     check('merchants_prep_minutes_non_negative', sql`${t.prepMinutes} >= 0`),
   ],
 );

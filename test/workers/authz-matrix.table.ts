@@ -74,6 +74,7 @@ export interface FreshBusiness {
 export class Row {
   bodyOf?: (ctx: ResolveContext) => unknown;
   headersOf?: (ctx: ResolveContext) => Record<string, string>;
+  queryOf?: (ctx: ResolveContext) => Record<string, string>;
   callerOf?: (ctx: ResolveContext) => Promise<string | undefined>;
   ownBusinessOf?: (ctx: ResolveContext) => Promise<FreshBusiness>;
   constructor(readonly cells: Readonly<Record<Role, Cell>>) {}
@@ -97,6 +98,11 @@ export class Row {
    */
   freshCaller(build: (ctx: ResolveContext) => Promise<string | undefined>): this {
     this.callerOf = build;
+    return this;
+  }
+  /** The query string the allowed caller sends (e.g. a required `q`), built for each call. */
+  query(build: (ctx: ResolveContext) => Record<string, string>): this {
+    this.queryOf = build;
     return this;
   }
   /** Request headers the allowed caller sends (e.g. Idempotency-Key), built for each call. */
@@ -212,6 +218,8 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/merchants':                          ALL(200),
   'GET /v1/merchants/:id':                      ALL(200),
   'GET /v1/merchants/:id/products':             ALL(200),
+  'GET /v1/merchants/:id/delivery-quote':       ALL(200).query(() => ({ lat: '48.857', lng: '2.352' })),
+  'GET /v1/search':                             ALL(200).query(() => ({ q: 'creme brulee' })),
   'GET /v1/cities/:id/live':                    row(401, 403,      403,         403,         403,         403,    200),
 
   // Drivers and live channels (the WebSocket route answers a plain request from its driver with 426)
@@ -265,6 +273,7 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/ops/dead-letters':                   row(401, 403,      403,         403,         403,         403,    200),
   'POST /v1/ops/dead-letters/:id/replay':       row(401, 403,      403,         403,         403,         403,    202),
   'GET /v1/ops/orders/awaiting-merchant':       row(401, 403,      403,         403,         403,         403,    200),
+  'GET /v1/ops/drivers':                        row(401, 403,      403,         403,         403,         403,    200).query(({ world }) => ({ cityId: world.cityId })),
   // Ends every session of an account (ADR 0082): a fresh customer each time, so the world's tokens stay live.
   'DELETE /v1/ops/users/:userId/sessions':      row(401, 403,      403,         403,         403,         403,    200),
 

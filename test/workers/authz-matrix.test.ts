@@ -74,7 +74,8 @@ async function runRow(world: World, key: string, entry: Row) {
       const ctx: ResolveContext = { world, role, which, route: key, params: {} };
       const business = entry.ownBusinessOf && role === 'merchantOwner' && which === 'own' ? await entry.ownBusinessOf(ctx) : undefined;
       if (business) Object.assign(ctx.params, business.params);
-      const path = await fillPath(template, ctx);
+      const query = entry.queryOf ? `?${new URLSearchParams(entry.queryOf(ctx))}` : '';
+      const path = (await fillPath(template, ctx)) + query;
       const body = entry.bodyOf ? await entry.bodyOf(ctx) : undefined;
       const headers = entry.headersOf ? entry.headersOf(ctx) : undefined;
       const token = business ? business.token : entry.callerOf ? await entry.callerOf(ctx) : tokenOf(world, role);
