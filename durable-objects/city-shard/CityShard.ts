@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { newId } from '../../db/ids';
-import { shardStub } from '../../domain/shard-keys';
+import { shardStub } from '../../workers/shards';
 import { AssignmentCommits, orderCommandsOf } from './assignment-commits';
 import { candidatesNear } from './cross-shard';
 import { QueueEventSink, type EventSink, type ShardEvent } from './events';
@@ -8,6 +8,7 @@ import { WatcherFanout } from './fanout';
 import { CALL_RETRY_MS, ShardLink, type PeerShard } from './link';
 import { isVehicle, type Vehicle } from './matching';
 import type { Effect, IdSource, ShardState, TimerKind } from './model';
+import { driverStatus } from './model';
 import { viewOf, type DispatchView } from './offers';
 import {
   CLOSE,
@@ -17,7 +18,7 @@ import {
   PONG_FRAME,
   PROTOCOL_VERSION,
   type ServerToDriver,
-} from '../../domain/protocol/city-shard';
+} from './protocol';
 import type { AnswerResult, HostResult, RemoteCandidate } from './remote-calls';
 import {
   AnswerBodySchema,
@@ -38,6 +39,7 @@ import { driverTag, orderTag, safeClose, sendError, SocketRegistry, type Attachm
 import { ShardRepository, type DriverRow, type DriverStateRow, type TimerRow } from './storage';
 import { dispatchLogOf, snapshotOf, trackingOf, watcherGreeting, type DispatchLog, type ShardSnapshot, type TrackingView } from './views';
 import { ShardWriter } from './writer';
+import { ShardMetrics, type ShardGauges } from './shard-metrics';
 import { closeFor, FrameGuard, SOCKET_CAPS, tooManySockets } from '../socket-limits';
 import { log } from '../../domain/log';
 import { SESSION_ENDED_CLOSE, SESSION_HEADERS, socketInSessions } from '../../domain/live-sessions';
@@ -98,6 +100,8 @@ export class CityShard extends DurableObject<Env> {
   peer: (shardKey: string) => PeerShard = (key) => shardStub(this.env, key) as unknown as PeerShard;
   private readonly link: ShardLink;
   private readonly commits: AssignmentCommits;
+  /** Fixes ingested, fix age at relay, gauges reported to the metrics aggregator (ADR 0090). */
+  private readonly shardMetrics: ShardMetrics;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -112,6 +116,7 @@ export class CityShard extends DurableObject<Env> {
       armAlarm: (at) => this.armAlarm(at),
       peer: (key) => this.peer(key),
     });
+    this.shardMetrics = new ShardMetrics(env, (p) => ctx.waitUntil(p));
     this.commits = new AssignmentCommits({
       state: () => this.state,
       step: (input) => void this.step(input),
@@ -164,7 +169,10 @@ export class CityShard extends DurableObject<Env> {
     else write();
     for (const e of effects) {
       if (e.type === 'send') this.sendToDriver(e.driverId, e.message);
-      else if (e.type === 'watchers') this.fanout.push(e.orderId, e.message, e.coalesce);
+      else if (e.type === 'watchers') {
+        if (e.message.type === 'location') this.shardMetrics.fixRelayed(e.message.at, now);
+        this.fanout.push(e.orderId, e.message, e.coalesce);
+      }
     }
     if (emitted) {
       earliestTimer = Math.min(earliestTimer, now + OUTBOX_RETRY_MS);
@@ -175,6 +183,7 @@ export class CityShard extends DurableObject<Env> {
     this.link.after(effects, called);
     this.commits.after(effects);
     if (earliestTimer !== Infinity) void this.armAlarm(earliestTimer);
+    this.shardMetrics.after(this.state.shardKey, now, () => this.gauges(now));
     return result;
   }
 
@@ -311,8 +320,13 @@ export class CityShard extends DurableObject<Env> {
         else {
           const m = parsed.message;
           this.ingest.frames++;
-          if (m.type === 'location') this.ingest.points++;
-          else if (m.type === 'locations') this.ingest.points += m.points.length;
+          if (m.type === 'location') {
+            this.ingest.points++;
+            this.shardMetrics.fixesIngested(this.state.shardKey, 1, m.at, Date.now());
+          } else if (m.type === 'locations') {
+            this.ingest.points += m.points.length;
+            this.shardMetrics.fixesIngested(this.state.shardKey, m.points.length, m.points.at(-1)?.at, Date.now());
+          }
           this.step({ type: 'driver.message', driverId: attachment.driverId, message: m });
         }
       } else {
@@ -376,6 +390,20 @@ export class CityShard extends DurableObject<Env> {
     return 'pong';
   }
 
+
+  /** What the shard reports to the metrics aggregator (every GAUGE_REPORT_MS at most). */
+  private gauges(now: number): ShardGauges {
+    let online = 0;
+    let available = 0;
+    for (const d of this.state.drivers.values()) {
+      const status = driverStatus(d, now, this.state.policy);
+      if (status !== 'offline') online++;
+      if (status === 'available') available++;
+    }
+    let openOffers = 0;
+    for (const o of this.state.offers.values()) if (o.status === 'pending') openOffers++;
+    return { driversOnline: online, driversAvailable: available, openOffers, sockets: this.sockets.counts };
+  }
 
   stats(): ShardStats {
     return {

@@ -11,6 +11,8 @@
  * same way and steps `release.committed`.
  */
 import { log } from '../../domain/log';
+import { METRICS } from '../../domain/metrics';
+import { metrics } from '../metrics-aggregator/port';
 import { withTimeout } from './link';
 import type { Effect, ShardState } from './model';
 import type { CommitOutcome } from './offers';
@@ -114,6 +116,9 @@ export class AssignmentCommits {
     const request: AssignmentRequest = { orderId, offerId: pending.offerId, driverId: pending.driverId, payoutCents: pending.payoutCents, at: new Date(pending.at).toISOString() };
     try {
       const answer = await withTimeout(this.host.port().commitAssignment(request), COMMIT_TIMEOUT_MS, 'the assignment commit');
+      // Time to assign (ADR 0090): from the shard's dispatch start of the order to the driver committed in Postgres.
+      const job = this.host.state().jobs.get(orderId);
+      if (answer.kind === 'assigned' && job) metrics.observe(METRICS.dispatchAssign, [], Math.max(0, Date.now() - job.createdAt) / 1000);
       this.host.step({ type: 'assignment.committed', orderId, offerId: pending.offerId, outcome: answer.kind, reason: answer.reason });
     } catch (error) {
       // Nothing is told to the driver; the alarm's assignment_commit timer asks again.

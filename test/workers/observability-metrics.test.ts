@@ -11,6 +11,8 @@ import { METRICS, MetricsRecorder } from '../../domain/metrics';
 import { aggregatorOf, flushMetricsNow } from '../../durable-objects/metrics-aggregator/port';
 import { observeBatch } from '../../workers/queue/observed';
 import { sessionToken } from './helpers/sessions';
+import { freshShard, onlineDriver } from './city-shard-helpers';
+import { shardLabels } from '../../durable-objects/city-shard/shard-metrics';
 
 let token: Promise<string> | undefined;
 const opsToken = () => (token ??= sessionToken({ sub: 'usr_obsmetrics00000000000', role: 'ops' }));
@@ -201,5 +203,26 @@ describe('queue batches', () => {
     expect(count(after, 'ack') - count(before, 'ack')).toBe(2);
     expect(count(after, 'retry') - count(before, 'retry')).toBe(1);
     expect(count(after, 'dead') - count(before, 'dead')).toBe(1);
+  });
+});
+
+describe('city shard metrics', () => {
+  it("reports the shard's gauges and counts its fixes under its city and cell", async () => {
+    const { stub, key } = freshShard();
+    const [city, shard] = shardLabels(key);
+    expect(city).toMatch(/^cty_/);
+    const driver = await onlineDriver(stub, `drv_obs${crypto.randomUUID().slice(0, 8)}`, 100);
+    let samples: Sample[] = [];
+    await expect
+      .poll(async () => {
+        samples = parseExposition(await scrape()).samples;
+        return find(samples, 'delivery_shard_fixes_total', { city, shard })?.value;
+      }, { timeout: 5_000, interval: 200 })
+      .toBe(1);
+    expect(find(samples, 'delivery_shard_drivers_online', { city, shard })?.value).toBe(1);
+    expect(find(samples, 'delivery_shard_sockets', { city, shard, kind: 'driver' })?.value).toBe(1);
+    expect(find(samples, 'delivery_shard_sockets', { city, shard, kind: 'watcher' })?.value).toBe(0);
+    expect(find(samples, 'delivery_shard_open_offers', { city, shard })?.value).toBe(0);
+    driver.close();
   });
 });

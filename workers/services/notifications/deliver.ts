@@ -15,6 +15,8 @@ import { claimSend, recordAttempt, recordFailedAttempt, recordSkipped, settledSt
 import type { Recipient } from './recipients';
 import type { Channel, Rule } from './rules';
 import { render, type TemplateVars } from './templates/index';
+import { METRICS } from '../../../domain/metrics';
+import { metrics } from '../../../durable-objects/metrics-aggregator/port';
 
 export interface DeliverDeps {
   db: Database;
@@ -35,6 +37,8 @@ export interface Job {
   /** Push extras: data for the app, and how long the push is worth delivering. */
   pushData?: Record<string, string>;
   pushTtlSeconds?: number;
+  /** When the event was created (its envelope's createdAt): the notification delay counts from it (ADR 0090). */
+  eventCreatedAt?: string;
 }
 
 export type ChannelResult = 'sent' | 'failed' | 'skipped' | 'retry';
@@ -108,6 +112,8 @@ async function sendOn(deps: DeliverDeps, job: Job, channel: Channel): Promise<Ch
       id = await sendPush(deps, job, text.title, text.body);
     }
     await recordAttempt(deps.db, claim.row, { ok: true, provider, providerMessageId: id, latencyMs: Date.now() - started });
+    const createdAt = job.eventCreatedAt ? Date.parse(job.eventCreatedAt) : NaN;
+    if (Number.isFinite(createdAt)) metrics.observe(METRICS.notificationDelay, [channel], Math.max(0, Date.now() - createdAt) / 1000);
     if (deps.capture) {
       await captureMessage(deps.db, {
         channel,

@@ -118,6 +118,7 @@ export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps, onl
       jobs.push({
         eventId: event.id,
         eventType: event.type,
+        eventCreatedAt: event.createdAt,
         orderId: ctx.order.id,
         rule,
         recipient,

@@ -10,6 +10,12 @@ import { newId } from '../../../db/ids';
 import { notificationAttempts, notificationLog, type NotificationLogEntry } from '../../../db/schema/index';
 import { asDeliveryError, type DeliveryError } from '../../providers/messaging/errors';
 import type { Channel } from './rules';
+import { METRICS } from '../../../domain/metrics';
+import { metrics } from '../../../durable-objects/metrics-aggregator/port';
+
+/** The `provider` label of a sender (docs/slo.md): the channel's provider as the contract names it. */
+const PROVIDER_LABELS: Readonly<Record<string, string>> = { twilio: 'twilio', fcm: 'fcm', postmark: 'email' };
+const providerLabel = (provider: string): string => PROVIDER_LABELS[provider] ?? provider;
 
 /** Longer than any provider call (10 s timeout), so a live sender is never overtaken. */
 export const LEASE_SECONDS = 60;
@@ -79,6 +85,7 @@ export interface AttemptOutcome {
 
 /** Records the attempt and settles the row: sent, failed for good, or back to queued for a retry. */
 export async function recordAttempt(db: Database, row: NotificationLogEntry, outcome: AttemptOutcome): Promise<void> {
+  metrics.inc(METRICS.providerRequests, [providerLabel(outcome.provider), outcome.ok ? 'ok' : 'error']);
   const status = outcome.ok ? 'sent' : outcome.permanent ? 'failed' : 'queued';
   await db
     .update(notificationLog)

@@ -19,6 +19,8 @@ import { nextRetryDelay } from './retry-schedule';
 import { dataKeys } from '../secrets/data-keys';
 import { webhookSecretOf } from './endpoints';
 import { signWebhook } from './signature';
+import { METRICS } from '../../../domain/metrics';
+import { metrics } from '../../../durable-objects/metrics-aggregator/port';
 import { checkWebhookTarget, dohResolver, type Resolver } from './url-policy';
 
 /**
@@ -82,7 +84,7 @@ async function post(deps: DeliveryDeps, url: string, signed: { id: string; times
         'User-Agent': 'delivery-platform-webhooks/1',
         'Webhook-Id': id,
         'Webhook-Timestamp': String(timestamp),
-        'Webhook-Signature': signWebhook(secret, id, timestamp, body),
+        'Webhook-Signature': await signWebhook(secret, id, timestamp, body),
       },
       body,
     });
@@ -120,6 +122,9 @@ async function send(deps: DeliveryDeps, endpoint: WebhookEndpoint, row: WebhookD
     else error = 'signing secret cannot be opened: is its data key still in DATA_ENCRYPTION_KEYS?';
   }
   const latencyMs = Math.max(0, Math.round(now() - started));
+  // ADR 0090: every POST made is a provider outcome; a 2xx (not a manual replay) is the event's delivery delay.
+  if (target.ok) metrics.inc(METRICS.providerRequests, ['webhook', error ? 'error' : 'ok']);
+  if (target.ok && !error && trigger !== 'replay') metrics.observe(METRICS.webhookDelay, [], Math.max(0, now() - Date.parse(payload.createdAt)) / 1000);
   if (!error) {
     const [done] = await deps.db.update(webhookDeliveries).set({ status: 'succeeded', statusCode, latencyMs, error: null, nextRetryAt: null }).where(eq(webhookDeliveries.id, row.id)).returning();
     await releaseBehind(deps, endpoint.id, payload);
