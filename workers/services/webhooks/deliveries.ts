@@ -84,7 +84,7 @@ async function post(deps: DeliveryDeps, url: string, signed: { id: string; times
         'User-Agent': 'delivery-platform-webhooks/1',
         'Webhook-Id': id,
         'Webhook-Timestamp': String(timestamp),
-        'Webhook-Signature': await signWebhook(secret, id, timestamp, body),
+        'Webhook-Signature': signWebhook(secret, id, timestamp, body),
       },
       body,
     });
