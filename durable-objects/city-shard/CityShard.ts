@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { newId } from '../../db/ids';
-import { shardStub } from '../../workers/shards';
+import { shardStub } from '../../domain/shard-keys';
 import { AssignmentCommits, orderCommandsOf } from './assignment-commits';
 import { candidatesNear } from './cross-shard';
 import { QueueEventSink, type EventSink, type ShardEvent } from './events';
@@ -18,7 +18,7 @@ import {
   PONG_FRAME,
   PROTOCOL_VERSION,
   type ServerToDriver,
-} from './protocol';
+} from '../../domain/protocol/city-shard';
 import type { AnswerResult, HostResult, RemoteCandidate } from './remote-calls';
 import {
   AnswerBodySchema,
