@@ -55,18 +55,30 @@ describe.runIf(havePrometheus)('a real Prometheus scrapes the platform', () => {
   let prom: RunningPrometheus | undefined;
   let simulation: RunningSimulation | undefined;
 
+  /** What beforeAll started, kept as promises: a timed-out hook must not leave them running (afterAll awaits and stops them). */
+  let starting: { platform?: Promise<RunningPlatform>; prom?: Promise<RunningPrometheus>; simulation?: Promise<RunningSimulation> } = {};
+
   beforeAll(async () => {
+    const t0 = Date.now();
+    const phases: string[] = [];
+    const phase = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const apiPort = await freePort();
     // `npm test` built the web apps before the tests; the platform's own secrets hold the scrape token (.data/metrics-token).
-    platform = await startPlatform({ apiPort, seed: true, build: false, output: 'ignore', supervise: false });
+    starting.platform = startPlatform({ apiPort, seed: true, build: false, output: 'ignore', supervise: false });
+    platform = await starting.platform;
+    phase('platform');
     expect(localSecrets().METRICS_TOKEN).toBeTruthy();
-    prom = await startPrometheus(testConfig(apiPort));
-    simulation = await startSimulation({
+    starting.prom = startPrometheus(testConfig(apiPort));
+    prom = await starting.prom;
+    phase('prometheus');
+    starting.simulation = startSimulation({
       ...SIMULATION_DEFAULTS,
       baseUrl: platform.baseUrl,
       stripeApiBase: platform.services.find((s) => s.vars.STRIPE_API_BASE)?.vars.STRIPE_API_BASE,
-      drivers: 3,
-      customers: 2,
+      // Few people, so few sign-ins (the simulator spaces them under the API's 20 a minute per IP).
+      drivers: 2,
+      customers: 1,
+      loginsPerMinute: 20,
       ordersPerMinute: 40,
       acceptDelaySeconds: 1,
       prepSeconds: 2,
@@ -79,14 +91,20 @@ describe.runIf(havePrometheus)('a real Prometheus scrapes the platform', () => {
       seed: 16,
       log: () => {},
     });
+    simulation = await starting.simulation;
     await simulation.ready;
+    phase('simulation ready');
     await sleep(LOAD_SECONDS * 1000);
-  }, 120_000);
+    phase('load');
+    console.log(`prometheus scrape test: ${phases.join(', ')}`);
+  }, 240_000);
 
   afterAll(async () => {
-    await simulation?.stop();
-    await prom?.stop();
-    await platform?.stop();
+    const settled = async <T,>(p: Promise<T> | undefined) => (p ? p.catch(() => undefined) : undefined);
+    await (await settled(starting.simulation))?.stop();
+    await (await settled(starting.prom))?.stop();
+    await (await settled(starting.platform))?.stop();
+    starting = {};
   }, 60_000);
 
   it('scrapes /metrics with the bearer token of the config', async () => {
