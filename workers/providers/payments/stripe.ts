@@ -6,6 +6,8 @@
  * reasons are in docs/decisions/0022-capture-at-placement.md.
  */
 import Stripe from 'stripe';
+import { METRICS } from '../../../domain/metrics';
+import { metrics } from '../../../durable-objects/metrics-aggregator/port';
 import {
   InvalidSignatureError,
   PaymentProviderRejectedError,
@@ -79,10 +81,14 @@ function translate(error: unknown): Error {
   return new PaymentProviderUnavailableError(`Stripe call failed: ${String(error)}`, { cause: error });
 }
 
+/** Every Stripe call: its outcome counted (delivery_provider_requests_total, ADR 0090), its error translated. */
 async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    const result = await fn();
+    metrics.inc(METRICS.providerRequests, ['stripe', 'ok']);
+    return result;
   } catch (error) {
+    metrics.inc(METRICS.providerRequests, ['stripe', 'error']);
     throw translate(error);
   }
 }
