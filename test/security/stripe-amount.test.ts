@@ -8,7 +8,6 @@
  */
 import { env } from 'cloudflare:workers';
 import { and, eq } from 'drizzle-orm';
-import Stripe from 'stripe';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { auditLog, orders, refunds } from '../../db/schema/index';
 import { paymentProvider } from '../../workers/providers/payments/index';
@@ -26,6 +25,7 @@ import {
   paymentRow,
   payWithCard,
   placeOrder,
+  signStripePayload,
   stripeEvents,
   stripeGet,
   type CreatedOrder,
@@ -51,8 +51,6 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const sign = (payload: string) => Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret: env.STRIPE_WEBHOOK_SECRET, cryptoProvider: Stripe.createSubtleCryptoProvider() });
-
 /** An order paid at the fake, and its genuine succeeded event (not delivered). */
 async function paidOrder(): Promise<{ created: CreatedOrder; event: { id: string; payload: string } }> {
   const created = await placeOrder(customer.token, orderBody(merchant.merchantId, [{ productId: dish, quantity: 1 }]));
@@ -67,7 +65,7 @@ async function altered(event: { payload: string }, change: Record<string, unknow
   body.id = `evt_altered_${crypto.randomUUID().replaceAll('-', '')}`;
   Object.assign(body.data.object, change);
   const payload = JSON.stringify(body);
-  return { id: body.id, payload, signature: await sign(payload) };
+  return { id: body.id, payload, signature: await signStripePayload(payload) };
 }
 
 const statusOf = async (id: string) => (await db().select({ status: orders.status, cancelReason: orders.cancelReason }).from(orders).where(eq(orders.id, id)))[0]!;
@@ -112,14 +110,14 @@ describe('V11.1.5 API10:2023 unsafe consumption of APIs: a Stripe payment of the
 
   it('the genuine event still places the order', async () => {
     const { created, event } = await paidOrder();
-    const res = await deliverWebhook({ payload: event.payload, signature: await sign(event.payload) });
+    const res = await deliverWebhook({ payload: event.payload, signature: await signStripePayload(event.payload) });
     expect((await json<{ effect: string }>(res)).effect).toBe('payment succeeded, order placed');
     expect((await statusOf(created.order.id)).status).toBe('placed');
   });
 
   it('a mismatched event for an order already paid in full changes nothing and is raised', async () => {
     const { created, event } = await paidOrder();
-    await deliverWebhook({ payload: event.payload, signature: await sign(event.payload) });
+    await deliverWebhook({ payload: event.payload, signature: await signStripePayload(event.payload) });
     const res = await deliverWebhook(await altered(event, { amount: 1, amount_received: 1 }));
     expect((await json<{ effect: string }>(res)).effect).toMatch(/already captured: unchanged/);
     expect((await statusOf(created.order.id)).status).toBe('placed');

@@ -5,69 +5,13 @@
  * timer may fire twice.
  */
 import { describe, expect, it } from 'vitest';
-import type { ShardEvent } from '../../durable-objects/city-shard/events';
 import { DEFAULT_POLICY } from '../../durable-objects/city-shard/matching';
-import type { Effect, ShardState, TimerKind } from '../../durable-objects/city-shard/model';
-import { ServerToDriverSchema, type ServerToDriver } from '../../domain/protocol/city-shard';
+import { ServerToDriverSchema } from '../../domain/protocol/city-shard';
 import { driverAlertsOf, withSilenceOverrides } from '../../durable-objects/city-shard/silence';
-import { createState, reduce, type ShardInput } from '../../durable-objects/city-shard/state';
+import { T0, east, iso, ShardHarness as Shard } from '../support/shard-harness';
 
-const CENTER = { lat: 48.8566, lng: 2.3522 };
-const T0 = 1_800_000_000_000;
 const PING = DEFAULT_POLICY.silencePingMs;
 const RELEASE = DEFAULT_POLICY.silenceReleaseMs;
-const M_LNG = 111_195 * Math.cos((CENTER.lat * Math.PI) / 180);
-const east = (m: number) => ({ lat: CENTER.lat, lng: CENTER.lng + m / M_LNG });
-const iso = (ms: number) => new Date(ms).toISOString();
-
-class Shard {
-  readonly state: ShardState = createState('cty_0test:0:0@48.8566,2.3522', CENTER, DEFAULT_POLICY);
-  private n = 0;
-  readonly ids = { offerId: () => `ofr_${++this.n}` };
-  effects: Effect[] = [];
-  all: Effect[] = [];
-
-  do<I extends ShardInput>(input: I, now: number) {
-    const step = reduce(this.state, input, now, this.ids);
-    this.effects = step.effects;
-    this.all.push(...step.effects);
-    return step.result;
-  }
-
-  online(driverId: string, m: number, now: number) {
-    this.do({ type: 'driver.connected', driverId, vehicle: 'scooter' }, now);
-    this.do({ type: 'driver.message', driverId, message: { type: 'availability', available: true } }, now);
-    this.move(driverId, m, now);
-  }
-
-  move(driverId: string, m: number, now: number) {
-    this.do({ type: 'driver.message', driverId, message: { type: 'location', ...east(m), at: iso(now) } }, now);
-  }
-
-  fire(kind: TimerKind, payload: string, now: number) {
-    this.do({ type: 'timer.fired', kind, payload }, now);
-  }
-
-  /** `driverId` accepts the open offer of `orderId` and Postgres confirms it. */
-  assign(orderId: string, driverId: string, now: number) {
-    const offer = this.state.offers.get(this.state.jobs.get(orderId)!.offerId!)!;
-    expect(offer.driverId).toBe(driverId);
-    this.do({ type: 'driver.message', driverId, message: { type: 'offer.accept', offerId: offer.offerId } }, now);
-    this.do({ type: 'assignment.committed', orderId, offerId: offer.offerId, outcome: 'assigned', reason: null }, now);
-  }
-
-  sentTo(driverId: string, effects = this.effects): ServerToDriver[] {
-    return effects.flatMap((e) => (e.type === 'send' && e.driverId === driverId ? [e.message] : []));
-  }
-
-  events(type: ShardEvent['type'], effects = this.all): ShardEvent[] {
-    return effects.flatMap((e) => (e.type === 'emit' && e.event.type === type ? [e.event] : []));
-  }
-
-  timer(id: string, effects = this.effects) {
-    return effects.find((e): e is Extract<Effect, { type: 'setTimer' }> => e.type === 'setTimer' && e.id === id);
-  }
-}
 
 /** d1 (near) holds ord_1, assigned at T0 and silent since; d2 (farther) is free and keeps sending fixes. */
 function assigned() {

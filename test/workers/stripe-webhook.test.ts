@@ -5,7 +5,6 @@
  */
 import { env } from 'cloudflare:workers';
 import { and, eq, sql } from 'drizzle-orm';
-import Stripe from 'stripe';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orders, orderStatusEvents, outbox, payments, processedWebhookEvents, refunds } from '../../db/schema/index';
 import {
@@ -24,6 +23,7 @@ import {
   paymentRow,
   payWithCard,
   placeOrder,
+  signStripePayload,
   stripeEvents,
   type CreatedOrder,
   type Customer,
@@ -53,23 +53,18 @@ async function processed(eventId: string) {
   return db().select().from(processedWebhookEvents).where(and(eq(processedWebhookEvents.provider, 'stripe'), eq(processedWebhookEvents.eventId, eventId)));
 }
 
-const sign = (payload: string, secret = env.STRIPE_WEBHOOK_SECRET) =>
-  Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret, cryptoProvider: Stripe.createSubtleCryptoProvider() });
-
 describe('signature', () => {
   it('refuses a bad, missing or stale signature and a tampered body with 400, changing nothing', async () => {
     const created = await newOrder();
     await payWithCard(created.payment!.clientSecret);
     const [succeeded] = await stripeEvents(intentOf(created), 'payment_intent.succeeded');
     const attempts: [string, Promise<Response>][] = [
-      ['wrong secret', sign(succeeded!.payload, 'whsec_someone_else').then((signature) => deliverWebhook({ payload: succeeded!.payload, signature }))],
+      ['wrong secret', signStripePayload(succeeded!.payload, { secret: 'whsec_someone_else' }).then((signature) => deliverWebhook({ payload: succeeded!.payload, signature }))],
       ['no header', deliverWebhook({ payload: succeeded!.payload, signature: '' })],
       ['tampered body', deliverWebhook({ payload: succeeded!.payload.replace('"amount": ', '"amount": 1'), signature: succeeded!.signature })],
       [
         'stale timestamp',
-        Stripe.webhooks
-          .generateTestHeaderStringAsync({ payload: succeeded!.payload, secret: env.STRIPE_WEBHOOK_SECRET, timestamp: Math.floor(Date.now() / 1000) - 3600, cryptoProvider: Stripe.createSubtleCryptoProvider() })
-          .then((signature) => deliverWebhook({ payload: succeeded!.payload, signature })),
+        signStripePayload(succeeded!.payload, { timestamp: Math.floor(Date.now() / 1000) - 3600 }).then((signature) => deliverWebhook({ payload: succeeded!.payload, signature })),
       ],
     ];
     for (const [name, attempt] of attempts) {
@@ -155,10 +150,10 @@ describe('effects', () => {
 
   it('acknowledges events it does not handle, and events about unknown payments', async () => {
     const foreign = JSON.stringify({ id: `evt_${crypto.randomUUID().replace(/-/g, '')}`, object: 'event', type: 'customer.created', data: { object: { id: 'cus_1' } } });
-    const res = await deliverWebhook({ payload: foreign, signature: await sign(foreign) });
+    const res = await deliverWebhook({ payload: foreign, signature: await signStripePayload(foreign) });
     expect(await json(res)).toMatchObject({ received: true, duplicate: false, effect: 'ignored' });
     const stranger = JSON.stringify({ id: `evt_${crypto.randomUUID().replace(/-/g, '')}`, object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_notours', object: 'payment_intent', metadata: {} } } });
-    expect(await json(await deliverWebhook({ payload: stranger, signature: await sign(stranger) }))).toMatchObject({ effect: 'unknown payment' });
+    expect(await json(await deliverWebhook({ payload: stranger, signature: await signStripePayload(stranger) }))).toMatchObject({ effect: 'unknown payment' });
   });
 });
 

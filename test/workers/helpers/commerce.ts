@@ -7,6 +7,7 @@
  */
 import { env, exports } from 'cloudflare:workers';
 import { eq, sql } from 'drizzle-orm';
+import Stripe from 'stripe';
 import { openDatabase } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { cities, drivers, merchantApiKeys, merchantMembers, merchants, orders, payments, products, userProfiles, users } from '../../../db/schema/index';
@@ -262,4 +263,18 @@ export async function injectStripeFault(options: { count: number; status?: numbe
 export async function stripeGet<T = Record<string, unknown>>(path: string): Promise<T> {
   const res = await fetch(`${stripeBase()}${path}`, { headers: { Authorization: `Bearer ${env.STRIPE_SECRET_KEY}` } });
   return (await res.json()) as T;
+}
+
+/**
+ * A Stripe-Signature for a payload, made the way Stripe makes it, with the
+ * Worker's webhook secret unless told otherwise; `timestamp` (seconds) makes
+ * a stale one. For events the fake never sent (forged, altered, replayed).
+ */
+export function signStripePayload(payload: string, options: { secret?: string; timestamp?: number } = {}): Promise<string> {
+  return Stripe.webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret: options.secret ?? env.STRIPE_WEBHOOK_SECRET,
+    ...(options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+    cryptoProvider: Stripe.createSubtleCryptoProvider(),
+  });
 }
