@@ -130,6 +130,7 @@ function sloSeries(slo: Slo, share: number, minutes: number): { series: string; 
   ];
   switch (slo.name) {
     case 'availability':
+      if (bad === 0) return [{ series: `delivery_http_requests_total{${SCRAPE},route="/v1/orders",method="POST",status="201"}`, values: counter(good) }];
       return [
         { series: `delivery_http_requests_total{${SCRAPE},route="/v1/orders",method="POST",status="201"}`, values: counter(good) },
         { series: `delivery_http_requests_total{${SCRAPE},route="/v1/orders",method="POST",status="500"}`, values: counter(bad) },
@@ -141,7 +142,7 @@ function sloSeries(slo: Slo, share: number, minutes: number): { series: string; 
     case 'dispatch':
       return histogram('delivery_dispatch_assign_seconds', '120', '');
     case 'tracking_freshness':
-      return histogram('delivery_tracking_fix_age_seconds', '2', ',city="paris",shard="paris"');
+      return histogram('delivery_tracking_fix_age_seconds', '5', '');
     case 'notification_delay':
       return histogram('delivery_notification_delay_seconds', '30', ',channel="sms"');
     case 'webhook_delay':
@@ -204,6 +205,12 @@ function sloTests(): Yaml[] {
       input_series: sloSeries(outbox, 1 / 40, 160),
       // Late minutes at 39, 79, 119, 159: at 154 the last was 35 minutes ago (no page), the slow windows still hold three.
       alert_rule_test: expect(outbox, 154, false, true),
+    },
+    {
+      name: 'availability without a single 5xx is a ratio of 0, not missing',
+      interval: '1m',
+      input_series: sloSeries(SLOS.find((slo) => slo.name === 'availability')!, 0, 10),
+      promql_expr_test: [{ expr: 'slo:sli_error:ratio_rate5m{slo="availability"}', eval_time: '5m', exp_samples: [{ labels: 'slo:sli_error:ratio_rate5m{slo="availability"}', value: 0 }] }],
     },
     {
       name: 'every SLO: errors within the budget alert nobody',
