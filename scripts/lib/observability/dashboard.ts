@@ -43,7 +43,7 @@ export const ROWS: { title: string; panels: PanelSpec[] }[] = [
         title: 'API availability (30 d)',
         kind: 'stat',
         unit: 'percentunit',
-        targets: [{ expr: `1 - sum(increase(delivery_http_requests_total{status=~"5..",${USER}}[30d])) / sum(increase(delivery_http_requests_total{${USER}}[30d]))`, legend: 'availability' }],
+        targets: [{ expr: `1 - (sum(increase(delivery_http_requests_total{status=~"5..",${USER}}[30d])) or vector(0)) / sum(increase(delivery_http_requests_total{${USER}}[30d]))`, legend: 'availability' }],
       },
       {
         title: 'Alerts firing',
