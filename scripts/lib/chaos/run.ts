@@ -41,12 +41,15 @@ export interface ChaosOptions {
   /** At most this long for the open orders to end after the last fault. */
   drainSeconds: number;
   ordersPerMinute: number;
-  /** Orders acknowledged before the first fault, so it strikes work in flight (default 4). */
+  /** Orders acknowledged before the first fault, so it strikes work in flight (default 4; waited for at most 30 s). */
   warmUpOrders?: number;
   build: boolean;
   seed: number;
   log: (line: string) => void;
 }
+
+/** At most this long after everyone is online for the first orders (the paced sign-ins of before took ~70 s, with orders placed meanwhile). */
+const WARM_UP_SECONDS = 30;
 
 /** How long nothing may be pending before the checks: two sweep ticks (LOCAL_CRON_EVERY_SECONDS 5), over the queues' 1 s batches and the Stripe fake's 8 s delays. */
 const QUIET_SECONDS = 10;
@@ -210,9 +213,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const probeApi = new SimApi(baseUrl, 30, undefined, clientAddress);
     probe = startProbe(new SimAccount(probeApi, 'chaos-probe@demo.delivery', DEMO_PASSWORD, { role: 'customer', name: 'Chaos Probe' }));
 
-    // The first fault strikes work in flight: orders acknowledged and moving (polled, bounded).
+    // The first fault strikes work in flight: orders acknowledged and moving (polled; at most 30 s).
     const warmUp = options.warmUpOrders ?? 4;
-    const warmBy = Date.now() + 120_000;
+    const warmBy = Date.now() + WARM_UP_SECONDS * 1000;
     while (simulation.ledger.orders.size < warmUp && Date.now() < warmBy) await sleep(250);
     log(`everyone online, ${simulation.ledger.orders.size} orders acknowledged: faults begin`);
 
