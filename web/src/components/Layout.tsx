@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { APPS } from '../apps';
 import { AccountNav } from '../auth/AccountNav';
 import { Link, usePathname } from '../router';
@@ -9,15 +9,19 @@ export const MAIN_ID = 'main-content';
  * Page chrome: skip link, banner with the primary navigation, main landmark
  * and footer. On client-side navigation, focus moves to the new page's
  * heading so screen-reader and keyboard users land on the new content.
+ * On a phone-sized screen the menu folds behind a "Menu" button (styles.css),
+ * so an app's own content (the driver's job and its next action) comes first.
  */
 export function Layout({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const mainRef = useRef<HTMLElement>(null);
   const previousPathname = useRef(pathname);
+  const [menuOpen, setMenuOpen] = useState(false);
 
   useEffect(() => {
     if (previousPathname.current === pathname) return;
     previousPathname.current = pathname;
+    setMenuOpen(false);
     const main = mainRef.current;
     if (!main) return;
     const heading = main.querySelector<HTMLElement>('h1');
@@ -36,8 +40,11 @@ export function Layout({ children }: { children: ReactNode }) {
             <span className="brand__mark" aria-hidden="true" />
             Delivery Platform
           </Link>
-          <nav aria-label="Primary" className="site-nav">
-            <ul>
+          <nav aria-label="Primary" className={`site-nav${menuOpen ? ' site-nav--open' : ''}`}>
+            <button type="button" className="site-nav__toggle" aria-expanded={menuOpen} aria-controls="site-nav-list" onClick={() => setMenuOpen((open) => !open)}>
+              Menu
+            </button>
+            <ul id="site-nav-list">
               <li>
                 <Link to="/">Home</Link>
               </li>

@@ -6,6 +6,7 @@ import { Link } from '../../router';
 import { distanceM, formatDistance } from '../shared/format';
 import type { Merchant, MerchantKind, Page } from '../shared/types';
 import { AddressPicker } from './AddressPicker';
+import { SearchResults } from './SearchResults';
 import { useDeliveryAddress } from './stores';
 
 const KINDS: { value: MerchantKind | ''; label: string }[] = [
@@ -19,6 +20,8 @@ const KINDS: { value: MerchantKind | ''; label: string }[] = [
 export function Browse() {
   const id = useId();
   const [kind, setKind] = useState<MerchantKind | ''>('');
+  const [typed, setTyped] = useState('');
+  const [q, setQ] = useState('');
   const [address] = useDeliveryAddress();
   const cities = useApiQuery<ListResponse<City>>('/v1/cities');
   const city = cities.status === 'success' ? (address ? nearestCity(cities.data.items, address.location) : cities.data.items[0]) : undefined;
@@ -28,6 +31,26 @@ export function Browse() {
     <section aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Order from shops near you</h2>
       <AddressPicker />
+      <form
+        role="search"
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQ(typed.trim());
+        }}
+      >
+        <div className="form-field">
+          <label htmlFor={`${id}-q`}>Search shops and dishes</label>
+          <input id={`${id}-q`} type="search" value={typed} maxLength={100} placeholder="e.g. crème brûlée" onChange={(e) => {
+            setTyped(e.target.value);
+            if (!e.target.value.trim()) setQ('');
+          }} />
+        </div>
+        <button type="submit" className="button" disabled={!typed.trim()}>
+          Search
+        </button>
+      </form>
+      {q ? <SearchResults q={q} cityId={city?.id} /> : null}
       <fieldset className="kind-filter">
         <legend className="visually-hidden">Kind of shop</legend>
         {KINDS.map((k) => (

@@ -1,5 +1,6 @@
 import { Link } from '../../router';
 import { formatMoney } from '../shared/format';
+import { DeliveryFee } from './DeliveryFee';
 import { cartCount, cartTotalCents, useCart } from './stores';
 
 export function CartPanel() {
@@ -29,7 +30,8 @@ export function CartPanel() {
             <span>Items</span>
             <strong>{formatMoney(cartTotalCents(cart), cart.currency)}</strong>
           </p>
-          <p className="muted">Delivery fee and tax are added at checkout.</p>
+          <DeliveryFee merchantId={cart.merchantId} />
+          <p className="muted">Tax is added at checkout.</p>
           <div className="button-row">
             <Link to="/customer/checkout" className="button">
               Go to checkout

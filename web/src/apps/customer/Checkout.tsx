@@ -25,6 +25,8 @@ export function Checkout({ session }: { session: AppSession }) {
   const [cart, setCart] = useCart();
   const [address] = useDeliveryAddress();
   const [instructions, setInstructions] = useState('');
+  // The address picker is open ("Change"): the order waits for the address being typed or chosen.
+  const [choosingAddress, setChoosingAddress] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   // The order and how to pay it survive a failed card, so paying again reuses them.
@@ -44,7 +46,7 @@ export function Checkout({ session }: { session: AppSession }) {
 
   async function placeOrder(event: FormEvent) {
     event.preventDefault();
-    if (!cart || !address) return;
+    if (!cart || !address || choosingAddress) return;
     setProblem(null);
     setBusy(true);
     try {
@@ -86,18 +88,19 @@ export function Checkout({ session }: { session: AppSession }) {
         {!placed ? (
           <form onSubmit={placeOrder} noValidate>
             {problem ? <ProblemAlert problem={problem} context="The order was not placed" /> : null}
-            <AddressPicker />
+            <AddressPicker onEditingChange={setChoosingAddress} />
             <div className="form-field">
               <label htmlFor={`${id}-instr`}>Instructions for the driver (optional)</label>
               <textarea id={`${id}-instr`} rows={2} maxLength={500} value={instructions} onChange={(e) => setInstructions(e.target.value)} />
             </div>
-            <button type="submit" className="button button--big button--wide" disabled={busy || !address} aria-describedby={`${id}-next`}>
+            <button type="submit" className="button button--big button--wide" disabled={busy || !address || choosingAddress} aria-describedby={`${id}-next`}>
               {busy ? 'Placing the order…' : 'Place order'}
             </button>
             <p id={`${id}-next`} className="hint muted">
               You pay on the next step; the order goes to the shop once it is paid.
             </p>
             {!address ? <p className="field-error">Choose a delivery address first.</p> : null}
+            {address && choosingAddress ? <p className="field-error">Confirm the delivery address first (or keep the one you had).</p> : null}
           </form>
         ) : (
           <>

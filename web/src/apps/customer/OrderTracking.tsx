@@ -6,13 +6,13 @@ import { formatEta } from '../../live/eta';
 import { useEtaCountdown } from '../../live/useEtaCountdown';
 import { useOrderLive } from '../../live/useOrderLive';
 import { Link } from '../../router';
-import { dispatchLabel, etaSeconds, isTerminal, orderName, statusLabel } from '../shared/format';
+import { dispatchLabel, etaSeconds, formatDateTime, formatMoney, isTerminal, orderName, statusLabel } from '../shared/format';
 import { OrderItemsTable } from '../shared/OrderItemsTable';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
-import type { DispatchState, Order, OrderEvent, OrderStatus } from '../shared/types';
+import type { DispatchState, Order, OrderEvent, OrderRefund, OrderStatus } from '../shared/types';
 import { useAction, useSessionQuery } from '../shared/useSessionQuery';
 
 export function OrderTracking({ session, orderId }: { session: AppSession; orderId: string }) {
@@ -68,6 +68,7 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
         </div>
       ) : null}
       {problem ? <ProblemAlert problem={problem} context="Not cancelled" /> : null}
+      {o.refund ? <RefundNotice refund={o.refund} /> : null}
       <div className="grid-2">
         <section className="panel" aria-labelledby="map-title">
           <h3 id="map-title">Map</h3>
@@ -104,6 +105,22 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
         </div>
       </div>
     </article>
+  );
+}
+
+/** The refund of an order that ended before delivery: how much, and where it stands. */
+export function RefundNotice({ refund }: { refund: OrderRefund }) {
+  const amount = formatMoney(refund.amountCents, refund.currency);
+  const text =
+    refund.status === 'succeeded'
+      ? `Refunded ${amount} on ${formatDateTime(refund.updatedAt)}. Your bank shows it within 5 to 10 business days.`
+      : refund.status === 'pending'
+        ? `Refund of ${amount} under way: your card is credited as soon as the payment provider confirms it.`
+        : `The refund of ${amount} has not gone through yet: our team retries it, nothing to do on your side.`;
+  return (
+    <p className={`notice${refund.status === 'failed' ? ' notice--warn' : ''}`} data-testid="refund" data-refund-status={refund.status}>
+      {text}
+    </p>
   );
 }
 

@@ -8,6 +8,7 @@ import { JobPanel } from './JobPanel';
 import { OfferCard } from './OfferCard';
 import { installDriverPwa } from './pwa';
 import { useDriver } from './useDriver';
+import './driver.css';
 
 /** The driver app (mobile first, installable): online/offline, offers, the current delivery, earnings. */
 export function DriverApp() {
@@ -35,7 +36,7 @@ function DriverHome({ session }: { session: AppSession }) {
   const available = state.session?.available ?? state.online;
 
   return (
-    <div className="driver">
+    <div className={`driver${state.offers.length > 0 || state.orderId ? ' driver--acting' : ''}`}>
       <section className="panel driver__status" aria-label="Your status">
         <div className="toolbar" style={{ marginBottom: 0 }}>
           <button

@@ -139,7 +139,10 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
               </a>
             </p>
           ) : null}
-          <div className="button-row">
+          <div className="button-row driver__next" data-testid="driver-next-action">
+            <p className="driver__next-label">
+              Delivery {orderName(o)} · pickup at {merchant.data?.name ?? 'the shop'}
+            </p>
             <button type="button" className="button button--secondary button--big" disabled={pending !== null || arrived} onClick={() => void step('arrived')}>
               {arrived ? 'Arrived ✓' : 'I have arrived'}
             </button>
@@ -239,9 +242,14 @@ function DeliverForm({ session, order, onDelivered }: { session: AppSession; ord
           </div>
         </fieldset>
       ) : null}
-      <button type="submit" className="button button--big button--wide" disabled={pending !== null || (method === 'pin' ? pin.length !== 4 : !photoUrl) || (needsId && birthYear.length !== 4)}>
-        {pending ? 'Confirming…' : 'Confirm delivery'}
-      </button>
+      <div className="driver__next" data-testid="driver-next-action">
+        <p className="driver__next-label">
+          Delivery {orderName(order)} · {order.dropoff.address ?? 'drop-off'}
+        </p>
+        <button type="submit" className="button button--big button--wide" disabled={pending !== null || (method === 'pin' ? pin.length !== 4 : !photoUrl) || (needsId && birthYear.length !== 4)}>
+          {pending ? 'Confirming…' : 'Confirm delivery'}
+        </button>
+      </div>
     </form>
   );
 }

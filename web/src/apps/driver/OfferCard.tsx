@@ -44,7 +44,11 @@ export function OfferCard({ offer, currency, here, onAccept, onDecline }: OfferC
         <progress max={total} value={left} aria-label="Time left to answer" />
         <span aria-live={left <= 5 ? 'assertive' : 'off'}>{expired ? 'Expired' : `${left} s left`}</span>
       </div>
-      <div className="button-row">
+      <div className="button-row driver__next" data-testid="driver-next-action">
+        <p className="driver__next-label">
+          Offer {formatMoney(offer.payoutCents, currency)}
+          {offer.shop ? ` · pickup at ${offer.shop.name}` : ''} · {expired ? 'expired' : `${left} s`}
+        </p>
         <button
           ref={acceptRef}
           type="button"

@@ -9,7 +9,7 @@ import { TERMINAL_STATUSES } from '../../../../domain/order';
 import { acceptsSeq, maxSeq, newerOrder, newerOrders, seqOf } from '../../live/order-seq';
 import { useMerchantFeed, type FeedStatus } from '../../live/useMerchantFeed';
 import { Link } from '../../router';
-import { dispatchLabel, formatMoney, formatTime, orderName } from '../shared/format';
+import { dispatchLabel, formatMoney, formatTime, isTerminal, orderName } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
 import type { Order, OrderStatus, Page } from '../shared/types';
@@ -167,6 +167,16 @@ export function OrdersBoard({ session, merchantId, onNewCount }: OrdersBoardProp
   );
 }
 
+/**
+ * The time next to the status: when an order ended (delivered, or cancelled,
+ * rejected, failed: its last change), else when it was placed.
+ */
+function cardTime(order: Order): string {
+  if (order.status === 'delivered' && order.deliveredAt) return formatTime(order.deliveredAt);
+  if (isTerminal(order.status)) return formatTime(order.updatedAt ?? order.deliveredAt ?? order.placedAt ?? order.createdAt);
+  return `placed ${formatTime(order.placedAt ?? order.createdAt)}`;
+}
+
 function OrderCard({ session, order, onChanged }: { session: AppSession; order: Order; onChanged: (o: Order) => void }) {
   const items = order.items.reduce((n, i) => n + i.quantity, 0);
   return (
@@ -175,7 +185,7 @@ function OrderCard({ session, order, onChanged }: { session: AppSession; order: 
         <Link to={`/merchant/orders/${order.id}`}>Order {orderName(order)}</Link>
       </h4>
       <p className="order-card__meta">
-        <StatusPill status={order.status} /> <span className="muted">{formatTime(order.placedAt ?? order.createdAt)}</span>
+        <StatusPill status={order.status} /> <span className="muted" data-testid="order-card-time">{cardTime(order)}</span>
       </p>
       <p className="order-card__meta">
         {items} item{items === 1 ? '' : 's'} · {formatMoney(order.totals.totalCents, order.totals.currency)}

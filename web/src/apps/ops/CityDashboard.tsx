@@ -16,6 +16,11 @@ const LATE_SECONDS = 60;
 export function CityDashboard({ session, city }: { session: AppSession; city: City }) {
   const live = useCityLive(session, city.id);
   const merchants = useSessionQuery<Page<Merchant>>(session, `/v1/merchants?cityId=${encodeURIComponent(city.id)}&limit=100`);
+  // Drivers by name and vehicle: the live snapshot names them by id only.
+  const roster = useSessionQuery<{ items: { id: string; name: string | null; vehicle: string }[] }>(session, `/v1/ops/drivers?cityId=${encodeURIComponent(city.id)}`);
+  const names = useMemo(() => new Map((roster.data?.items ?? []).map((d) => [d.id, d.name] as const)), [roster.data]);
+  /** "Dana Driver", or the short id while the roster loads (or for an erased account). */
+  const driverName = (id: string) => names.get(id) ?? `#${shortDriverId(id)}`;
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
@@ -31,11 +36,11 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
     for (const d of snap?.drivers ?? []) {
       if (!d.location) continue;
       const kind = d.status === 'busy' ? 'driver-busy' : d.status === 'available' ? 'driver-available' : 'driver-online';
-      list.push({ id: `d:${d.driverId}`, position: d.location, kind, label: `Driver ${shortDriverId(d.driverId)} (${d.vehicle}), ${d.status}${d.orderId ? `, order ${orderName({ id: d.orderId })}` : ''}`, heading: d.heading });
+      list.push({ id: `d:${d.driverId}`, position: d.location, kind, label: `Driver ${driverName(d.driverId)} (${d.vehicle}), ${d.status}${d.orderId ? `, order ${orderName({ id: d.orderId })}` : ''}`, heading: d.heading });
     }
     for (const u of snap?.unassignedOrders ?? []) list.push({ id: `o:${u.orderId}`, position: u.pickup, kind: 'order-unassigned', label: `Unassigned order ${orderName({ id: u.orderId })}` });
     return list;
-  }, [snap, merchants.data, merchants.status]);
+  }, [snap, merchants.data, merchants.status, names]);
 
   const stale = live.updatedAt !== null && now - live.updatedAt > 10_000;
   const counts = snap?.counts;
@@ -124,7 +129,7 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
               <ul className="plain-list stack" data-testid="driver-alerts">
                 {(snap?.driverAlerts ?? []).map((a) => (
                   <li key={`${a.kind}:${a.orderId}:${a.driverId}`} className={a.kind === 'released' ? '' : 'flagged'}>
-                    <Link to={`/ops/orders/${a.orderId}`}>Order {orderName({ id: a.orderId })}</Link> · driver {shortDriverId(a.driverId)}{' '}
+                    <Link to={`/ops/orders/${a.orderId}`}>Order {orderName({ id: a.orderId })}</Link> · driver {driverName(a.driverId)}{' '}
                     {a.kind === 'released' ? (
                       <>given to another driver at {formatTime(a.releasedAt!)} (silent since {formatTime(a.silentSince)})</>
                     ) : (
@@ -150,7 +155,7 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
               <ul className="plain-list">
                 {snap.openOffers.map((o) => (
                   <li key={o.offerId}>
-                    <Link to={`/ops/orders/${o.orderId}`}>Order {orderName({ id: o.orderId })}</Link> → driver {shortDriverId(o.driverId)}, {Math.max(0, Math.round((Date.parse(o.expiresAt) - now) / 1000))} s left
+                    <Link to={`/ops/orders/${o.orderId}`}>Order {orderName({ id: o.orderId })}</Link> → driver {driverName(o.driverId)}, {Math.max(0, Math.round((Date.parse(o.expiresAt) - now) / 1000))} s left
                   </li>
                 ))}
               </ul>
@@ -166,7 +171,7 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
                   .filter((d) => d.orderId)
                   .map((d) => (
                     <li key={d.driverId}>
-                      <Link to={`/ops/orders/${d.orderId}`}>Order {orderName({ id: d.orderId! })}</Link> · driver {shortDriverId(d.driverId)} ({d.vehicle})
+                      <Link to={`/ops/orders/${d.orderId}`}>Order {orderName({ id: d.orderId! })}</Link> · driver <span data-testid="ops-driver-name">{driverName(d.driverId)}</span> ({d.vehicle})
                     </li>
                   ))}
               </ul>

@@ -70,9 +70,22 @@ export interface Order {
   trackingUrl: string;
   requiresPrescription?: boolean;
   cancelReason?: string;
+  /** An order that ended before delivery and had been paid: the money given back (customer and merchant views). */
+  refund?: OrderRefund;
+  /** The driver's view: what the driver is credited for the order. */
+  payoutCents?: number;
   createdAt: string;
+  /** When the order last changed: for an order that ended, when it ended. */
+  updatedAt?: string;
   placedAt?: string | null;
   deliveredAt?: string | null;
+}
+
+export interface OrderRefund {
+  status: 'pending' | 'succeeded' | 'failed';
+  amountCents: number;
+  currency: string;
+  updatedAt: string;
 }
 
 export interface CreatedOrder {
