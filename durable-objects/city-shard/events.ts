@@ -17,6 +17,7 @@
  *   customer's arriving-soon notification, once per order.
  */
 import type { RankedCandidate } from './matching';
+import { log } from '../../domain/log';
 
 interface Base {
   /** Stable across retries: the consumer's idempotency key. */
@@ -99,5 +100,15 @@ export class QueueEventSink implements EventSink {
   async publish(events: readonly ShardEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.queue.sendBatch(events.map((event) => ({ body: { source: 'city-shard', event } })));
+    // One line per shard event published (docs/logging.md): what, where, which order and driver; ids only.
+    for (const event of events) {
+      log.info('shard event', {
+        event: event.type,
+        eventId: event.id,
+        shard: event.shardKey,
+        orderId: event.orderId,
+        ...('driverId' in event ? { driverId: event.driverId } : {}),
+      });
+    }
   }
 }
