@@ -204,7 +204,7 @@ function TestCardForm({ target, payLabel, onPaid }: { target: PaymentTarget; pay
       <fieldset className="panel">
         <legend>Card</legend>
         <p className="hint muted" id={`${id}-card-hint`}>
-          Test mode: use <code>4242 4242 4242 4242</code> (paid) or <code>4000 0000 0000 0002</code> (declined). Nothing is charged.
+          Test mode: use <code>4242 4242 4242 4242</code> (paid) or <code>4000 0000 0000 0002</code> (declined); a past expiry date (e.g. 01/20) is refused as Stripe refuses it. Nothing is charged.
         </p>
         <div className="form-field">
           <label htmlFor={`${id}-num`}>Card number</label>
