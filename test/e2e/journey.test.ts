@@ -25,6 +25,18 @@ const HOME = { label: '8 Rue de Turenne, 75004 Paris', lat: 48.8553, lng: 2.3634
 const DRIVER = DEMO_DRIVERS.at(-1)!;
 const DRIVER_EMAIL = DRIVER.email;
 const DRIVER_START = { latitude: bistro.location.lat + 0.002, longitude: bistro.location.lng + 0.001 };
+/** Typed at checkout over the chosen sample address (issue 15): the order carries it, with the sample's pin (no geocoder offline). */
+const TYPED_ADDRESS = '99 Avenue des Champs-Élysées, 75008 Paris';
+
+/** The element lies wholly inside the page's viewport: on screen without scrolling. */
+async function expectOnScreen(page: Page, what: string, box: { x: number; y: number; width: number; height: number } | null): Promise<void> {
+  const viewport = page.viewportSize()!;
+  expect(box, `${what}: not rendered`).not.toBeNull();
+  expect(box!.x, `${what}: left edge`).toBeGreaterThanOrEqual(0);
+  expect(box!.y, `${what}: top edge`).toBeGreaterThanOrEqual(0);
+  expect(box!.x + box!.width, `${what}: right edge (viewport ${viewport.width} px)`).toBeLessThanOrEqual(viewport.width);
+  expect(box!.y + box!.height, `${what}: bottom edge (viewport ${viewport.height} px)`).toBeLessThanOrEqual(viewport.height);
+}
 
 /**
  * What the public tracking page and the API behind it must never show: the customer's name, phone, email
@@ -34,7 +46,7 @@ async function expectNothingPersonal(page: Page, trackingUrl: string): Promise<v
   const [first, last] = DRIVER.name.split(' ') as [string, string];
   const forbidden = [
     DEMO_CUSTOMER.name, DEMO_CUSTOMER.name.split(' ')[0]!, DEMO_CUSTOMER.email, DEMO_CUSTOMER.phone, DEMO_CUSTOMER.phone.slice(3),
-    HOME.label.split(',')[0]!, 'Turenne',
+    HOME.label.split(',')[0]!, 'Turenne', TYPED_ADDRESS.split(',')[0]!,
     DRIVER.name, DRIVER.email, DRIVER.phone, DRIVER.phone.slice(3),
   ];
   const html = await page.content();
@@ -90,6 +102,9 @@ describe('an order across the apps', () => {
     await driver.page.getByRole('button', { name: 'Go online' }).click();
     await expect.poll(() => driver.page.getByText('Connection: Live').count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => driver.page.getByText('Sharing your position').count(), { timeout: 15_000 }).toBe(1);
+    // A 390 px phone: the site menu is folded behind its button, the app's content comes first.
+    expect(await driver.page.getByRole('button', { name: 'Menu' }).isVisible()).toBe(true);
+    expect(await driver.page.locator('#site-nav-list').isVisible()).toBe(false);
     await screenshot(driver.page, 'driver-online');
 
     // The customer chooses an address, two dishes, and pays with the test card.
@@ -100,14 +115,32 @@ describe('an order across the apps', () => {
     });
     await signIn(customer.page, base, 'customer', DEMO_CUSTOMER.email);
     await customer.page.getByLabel('Choose an address').selectOption({ label: HOME.label });
-    await customer.page.getByRole('link', { name: bistro.name }).click();
+    // Search, accents folded: typed without them, the dish is found and leads to its shop.
+    await customer.page.getByLabel('Search shops and dishes').fill('creme brulee');
+    await customer.page.getByRole('button', { name: 'Search', exact: true }).click();
+    const results = customer.page.getByTestId('search-results');
+    await results.waitFor({ timeout: 10_000 });
+    await results.locator('li', { hasText: bistro.name }).getByRole('link', { name: 'Crème brûlée' }).click();
+    await customer.page.getByRole('heading', { name: bistro.name }).waitFor();
+    // The delivery fee before checkout, and whether the shop is open.
+    expect(await customer.page.getByTestId('shop-open-state').textContent()).toContain('Open');
+    await expect.poll(() => customer.page.getByTestId('delivery-fee').first().textContent(), { timeout: 10_000 }).toMatch(/Delivery \(.+\)€\d+\.\d{2}/);
+    const feeShown = (await customer.page.getByTestId('delivery-fee').first().textContent())!.replace(/^.*€/, '€');
     await customer.page.getByRole('button', { name: 'Add Croque-monsieur to the cart' }).click();
     await customer.page.getByRole('button', { name: 'Add Crème brûlée to the cart' }).click();
     await screenshot(customer.page, 'customer-menu');
     await customer.page.getByRole('link', { name: 'Go to checkout' }).click();
+    // The address typed over the chosen one is the one delivered to (it was silently dropped: issue 15).
+    await customer.page.getByRole('button', { name: /^Change/ }).click();
+    expect(await customer.page.getByRole('button', { name: 'Place order', exact: true }).isEnabled()).toBe(false);
+    await customer.page.getByLabel('Your address').fill(TYPED_ADDRESS);
+    await customer.page.getByRole('button', { name: 'Deliver to this address' }).click();
     await customer.page.getByRole('button', { name: 'Place order', exact: true }).click();
     // Local run: the order's answer names the Stripe fake, so the test-card checkout (never Stripe.js, which cannot load offline).
     await customer.page.locator('form[data-checkout="test-card"]').waitFor({ timeout: 15_000 });
+    expect(await customer.page.getByTestId('delivery-address').textContent()).toBe(TYPED_ADDRESS);
+    // The fee the shop page showed is the one charged.
+    expect(await customer.page.locator('aside .cart__line', { hasText: 'Delivery' }).textContent()).toContain(feeShown);
     await customer.page.getByLabel('Card number').fill('4242 4242 4242 4242');
     await customer.page.getByLabel('CVC').fill('123');
     await screenshot(customer.page, 'customer-checkout');
@@ -169,16 +202,26 @@ describe('an order across the apps', () => {
     await offer.waitFor({ timeout: 30_000 });
     await expect.poll(() => offer.getByText(/\d+ s left/).count()).toBe(1);
     await screenshot(driver.page, 'driver-offer');
+    // The offer names the shop; on the 390 px phone its Accept button is on screen, wherever the page is scrolled.
+    expect(await offer.getByTestId('offer-shop').textContent()).toContain(bistro.name);
+    await driver.page.evaluate('window.scrollTo(0, 0)');
+    await expectOnScreen(driver.page, 'Accept (page top)', await offer.getByRole('button', { name: 'Accept' }).boundingBox());
+    await driver.page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+    await expectOnScreen(driver.page, 'Accept (page bottom)', await offer.getByRole('button', { name: 'Accept' }).boundingBox());
     await offer.getByRole('button', { name: 'Accept' }).click();
     const job = driver.page.locator(`section.job[data-order-id="${orderId}"]`);
     await job.waitFor({ timeout: 15_000 });
     await job.getByRole('button', { name: 'I have arrived' }).waitFor({ timeout: 15_000 });
+    await driver.page.evaluate('window.scrollTo(0, 0)');
+    await expectOnScreen(driver.page, 'Picked up', await job.getByRole('button', { name: 'Picked up' }).boundingBox());
     await screenshot(driver.page, 'driver-job-pickup');
 
     // Operators see the driver busy on the city map.
     const ops = await open('ops', DESKTOP);
     await signIn(ops.page, base, 'ops', 'ops@demo.delivery');
     await expect.poll(() => ops.page.locator('[data-map="city"] [data-kind="driver-busy"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    // By name, not by id.
+    await expect.poll(() => ops.page.getByTestId('ops-driver-name').first().textContent(), { timeout: 10_000 }).toBe(DRIVER.name);
     await screenshot(ops.page, 'ops-city-delivery-under-way');
 
     // The kitchen is done; the driver arrives, picks up.
@@ -189,6 +232,8 @@ describe('an order across the apps', () => {
     await expect.poll(() => pickedUp.isEnabled(), { timeout: 15_000 }).toBe(true);
     await pickedUp.click();
     await driver.page.getByLabel('Delivery code').waitFor({ timeout: 15_000 });
+    await driver.page.evaluate('window.scrollTo(0, 0)');
+    await expectOnScreen(driver.page, 'Confirm delivery', await driver.page.getByRole('button', { name: 'Confirm delivery' }).boundingBox());
 
     // The public tracking page behind the order's link, in a fresh browser (no sign-in): the status, the driver's
     // first name, the driver on the map at the shop and the ETA, and nothing else about anyone.
