@@ -25,6 +25,8 @@ export class MetricsStore {
   private readonly counters = new Map<string, number>();
   private readonly histograms = new Map<string, Histogram>();
   private readonly gauges = new Map<string, { at: number; samples: GaugeSample[] }>();
+  /** Label sets already checked: series repeat in every delta, the check runs once per series. */
+  private readonly checked = new Set<string>();
   /** Deltas merged and refused since this store was created (the aggregator's own health). */
   merged = 0;
   refused = 0;
@@ -33,7 +35,7 @@ export class MetricsStore {
     let refused = false;
     for (const [name, labels, inc] of delta.counters ?? []) {
       const metric = METRIC_BY_NAME.get(name);
-      if (metric?.type !== 'counter' || !validLabels(labels) || !(inc >= 0) || !Number.isFinite(inc)) {
+      if (metric?.type !== 'counter' || !this.valid(labels) || !(inc >= 0) || !Number.isFinite(inc)) {
         refused = true;
         continue;
       }
@@ -43,7 +45,7 @@ export class MetricsStore {
     for (const [name, labels, counts, sum, count] of delta.histograms ?? []) {
       const metric = METRIC_BY_NAME.get(name);
       const width = (metric?.buckets?.length ?? -1) + 1;
-      if (metric?.type !== 'histogram' || !validLabels(labels) || !Array.isArray(counts) || counts.length !== width || !Number.isFinite(sum) || !(count >= 0)) {
+      if (metric?.type !== 'histogram' || !this.valid(labels) || !Array.isArray(counts) || counts.length !== width || !Number.isFinite(sum) || !(count >= 0)) {
         refused = true;
         continue;
       }
@@ -59,6 +61,13 @@ export class MetricsStore {
     }
     if (refused) this.refused++;
     this.merged++;
+  }
+
+  private valid(labels: unknown): labels is string {
+    if (typeof labels === 'string' && this.checked.has(labels)) return true;
+    if (!validLabels(labels)) return false;
+    if (this.checked.size < 100_000) this.checked.add(labels);
+    return true;
   }
 
   /** Replaces what `source` reported before. */
