@@ -9,9 +9,10 @@
  *     the files run one at a time, as they always did on two cores, so no two
  *     files ever share a database at the same time (some count whole tables,
  *     e.g. "a refused order wrote nothing").
- *  2. e2e, then chaos, alone on the machine (one process; their groupOrder
- *     in vitest.config.ts): the browser journey's timings and the chaos
- *     suite's "recovery under 10 s" must not share the CPU.
+ *  2. every other project (e2e, chaos, observability, and any added later),
+ *     alone on the machine, one process, in their groupOrder (vitest.config.ts):
+ *     the browser journey's timings and the chaos suite's "recovery under
+ *     10 s" must not share the CPU.
  *
  * Then one report, test-results/vitest.json (every shard's and phase's
  * merged), and scripts/test-summary.ts's closing line. Exit code 1 when any
@@ -56,6 +57,8 @@ const COUNTS = [
   'numTodoTests',
 ] as const;
 
+/** The projects split into shards; every other project runs after them, alone. */
+const SHARDED = ['unit', 'workers', 'security'];
 const RESULTS = path.join(ROOT, 'test-results');
 const vitestBin = path.join(ROOT, 'node_modules/.bin/vitest');
 const extra = process.argv.slice(2);
@@ -112,7 +115,7 @@ const parts: string[] = [];
 const t0 = Date.now();
 
 // Phase 1: unit, workers, security.
-const fast = ['--project', 'unit', '--project', 'workers', '--project', 'security', '--maxWorkers', '1'];
+const fast = [...SHARDED.flatMap((name) => ['--project', name]), '--maxWorkers', '1'];
 let codes: number[];
 if (shards === 1) {
   const out = path.join(RESULTS, 'vitest-1.json');
@@ -130,15 +133,15 @@ if (shards === 1) {
 }
 const phase1 = (Date.now() - t0) / 1000;
 
-// Phase 2: e2e, then chaos, alone.
+// Phase 2: every other project (e2e, chaos, observability, …), alone, in their groupOrder.
 const t1 = Date.now();
-const out = path.join(RESULTS, 'vitest-e2e-chaos.json');
+const out = path.join(RESULTS, 'vitest-rest.json');
 parts.push(out);
-codes.push(await vitest(null, ['--project', 'e2e', '--project', 'chaos', `--outputFile.json=${out}`]));
+codes.push(await vitest(null, [...SHARDED.flatMap((name) => ['--project', `!${name}`]), `--outputFile.json=${out}`]));
 const phase2 = (Date.now() - t1) / 1000;
 
 const merged = merge(parts);
 if (merged) writeFileSync(path.join(RESULTS, 'vitest.json'), JSON.stringify(merged));
 for (const f of parts) rmSync(f, { force: true });
-console.log(`test:run: unit+workers+security ${phase1.toFixed(0)} s (${shards} shard${shards === 1 ? '' : 's'}), e2e+chaos ${phase2.toFixed(0)} s`);
+console.log(`test:run: ${SHARDED.join('+')} ${phase1.toFixed(0)} s (${shards} shard${shards === 1 ? '' : 's'}), the other projects ${phase2.toFixed(0)} s`);
 process.exit(codes.every((c) => c === 0) && merged?.success !== false ? 0 : 1);
