@@ -39,6 +39,8 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
+          // Every answer received through checkedFetch is checked against the OpenAPI document (ADR 0095).
+          setupFiles: ['test/support/openapi-contract.setup.ts'],
           testTimeout: 20_000,
         },
       },
@@ -49,6 +51,7 @@ export default defineConfig({
         test: {
           name: 'security',
           include: ['test/security/**/*.test.ts'],
+          setupFiles: ['test/support/openapi-contract.setup.ts'],
           testTimeout: 20_000,
         },
       },

@@ -61,6 +61,7 @@ export function problemResponses(...statuses: number[]) {
     413: 'Body too large',
     415: 'Unsupported media type',
     422: 'Invalid fields (`validation-failed`, each field named in `errors`), including any string of the path, query or body that carries a control character, a lone surrogate or a noncharacter',
+    500: 'An unexpected error (`internal-error`), logged; never with internals',
     429: 'Rate limited (see Retry-After)',
     503: 'A dependency is unavailable (see Retry-After)',
   };
@@ -82,13 +83,14 @@ export function problemResponses(...statuses: number[]) {
  * list them: 422 for a refused character in the query or body (ADR 0084),
  * 404 for one in a path parameter, 401 for bad credentials on any /v1 route
  * (middleware/auth.ts), and 400, 413 and 415 for a body that does not parse,
- * is too large or is not of the declared type.
+ * is too large or is not of the declared type; and 500, which any operation
+ * may answer (`internal-error`, never with internals).
  */
 export function documentEdgeResponses(app: Pick<OpenAPIHono<AppEnv>, 'openAPIRegistry'>): void {
   for (const def of app.openAPIRegistry.definitions) {
     if (def.type !== 'route') continue;
     const route = def.route;
-    const edge = [422];
+    const edge = [422, 500];
     if (route.path.startsWith('/v1/')) edge.push(401);
     if (/\{\w+\}/.test(route.path)) edge.push(404);
     if (route.request?.body) edge.push(400, 413, 415);

@@ -15,11 +15,12 @@
  * operation derives its own seed from it and its name, so a failure names
  * what to replay. About 1,400 requests in about 20 s on two cores.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom, type Random } from '../../scripts/lib/seeded-random';
 import { createApp } from '../../workers/app';
 import { randomIp } from '../workers/auth-helpers';
+import { checkedFetch } from '../support/openapi-contract';
 import { MATRIX, PARAMS, ROLES, type ResolveContext, type Role, type Row } from '../workers/authz-matrix.table';
 import { buildWorld, type World } from '../workers/authz-matrix.world';
 import { createCustomer } from '../workers/helpers/commerce';
@@ -115,7 +116,8 @@ async function send(method: string, req: Request, documented: Set<number>): Prom
   if (!headers.has('CF-Connecting-IP')) headers.set('CF-Connecting-IP', randomIp());
   const init: RequestInit = { method, headers };
   if (req.body !== undefined && method !== 'GET' && method !== 'HEAD') init.body = req.body;
-  const res = await exports.default.fetch(new Request(`http://platform.test${req.path}`, init));
+  // Also checked against the document: status, Content-Type and body schema (ADR 0095).
+  const res = await checkedFetch(new Request(`http://platform.test${req.path}`, init));
   stats.requests++;
   stats.statuses.set(res.status, (stats.statuses.get(res.status) ?? 0) + 1);
   if (res.webSocket) {

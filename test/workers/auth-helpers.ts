@@ -5,12 +5,13 @@
  * the edge), so tests do not share the per-IP sign-in and sign-up limits; pass
  * `ip` to pin one when a test is about those limits.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { openDatabase } from '../../db/client';
 import { newId } from '../../db/ids';
 import { cities } from '../../db/schema/index';
 import { createOperator } from '../../workers/services/auth/operators';
+import { checkedFetch } from '../support/openapi-contract';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -41,7 +42,7 @@ export function call(path: string, options: CallOptions = {}): Promise<Response>
     body = typeof options.body === 'string' || options.body instanceof Uint8Array ? options.body : JSON.stringify(options.body);
     if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
   }
-  return exports.default.fetch(new Request(`http://platform.test${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body }));
+  return checkedFetch(new Request(`http://platform.test${path}`, { method: options.method ?? (body ? 'POST' : 'GET'), headers, body }));
 }
 
 export async function callJson<T = Record<string, unknown>>(path: string, options: CallOptions = {}, expectStatus?: number): Promise<{ status: number; body: T; res: Response }> {

@@ -1,7 +1,7 @@
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { checkedFetch } from '../support/openapi-contract';
 
-const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://platform.test${path}`, init));
+const call = (path: string, init?: RequestInit) => checkedFetch(new Request(`http://platform.test${path}`, init));
 
 async function expectProblem(res: Response, status: number, slug: string) {
   expect(res.status).toBe(status);

@@ -5,7 +5,8 @@
  * Worker's own signing keys, and helpers to pay through the Stripe fake and
  * hand its signed webhooks to the Worker (which has no TCP port in tests).
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
+import { checkedFetch } from '../../support/openapi-contract';
 import { eq, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { openDatabase } from '../../../db/client';
@@ -146,7 +147,7 @@ export function api(path: string, options: ApiOptions = {}): Promise<Response> {
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
   }
-  return exports.default.fetch(new Request(`http://platform.test${path}`, { method: options.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body }));
+  return checkedFetch(new Request(`http://platform.test${path}`, { method: options.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body }));
 }
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
@@ -233,7 +234,7 @@ export async function stripeEvents(objectId: string, type?: string): Promise<Sig
 }
 
 export function deliverWebhook(event: Pick<SignedEvent, 'payload' | 'signature'>): Promise<Response> {
-  return exports.default.fetch(
+  return checkedFetch(
     new Request('http://platform.test/v1/webhooks/stripe', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': event.signature }, body: event.payload }),
   );
 }

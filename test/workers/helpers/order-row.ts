@@ -34,6 +34,8 @@ export function orderRow(parts: OrderRowParts, now = new Date()): NewOrder & { i
     dropoffLat: 48.86,
     dropoffLng: 2.34,
     trackingToken: randomBase32(32),
+    // As after its first event: a real order is created with seq 1, and the API documents seq ≥ 1.
+    seq: 1,
     placedAt: now,
     createdAt: now,
     updatedAt: now,
