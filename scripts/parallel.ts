@@ -21,7 +21,7 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 function run(name: string): Promise<boolean> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(npm, ['run', '--silent', name], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(npm, ['run', name], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     const out: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => out.push(b));
