@@ -12,7 +12,9 @@ import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
 import { pageQuery } from '../schemas/common';
 import { actorOf } from '../services/audit';
-import { createApiKey, listApiKeys, revokeApiKey } from '../services/auth/api-keys';
+import { insertApiKey, listApiKeys, revokeApiKey } from '../services/auth/api-keys';
+import { OptionalIdempotencyHeaders } from '../schemas/orders';
+import { withIdempotency } from './idempotent';
 import { IdText, Text } from '../schemas/text';
 
 const MerchantParam = z.object({
@@ -34,7 +36,10 @@ const ApiKeySchema = z
   .openapi('ApiKey');
 
 const CreatedApiKeySchema = ApiKeySchema.extend({
-  key: z.string().openapi({ description: 'The key itself. Shown once: only its hash is stored.', example: 'dpk_7f3k9x2m_…' }),
+  key: z
+    .string()
+    .optional()
+    .openapi({ description: 'The key itself. Shown in the first answer only: only its hash is stored, and an Idempotency-Key replay answers the key without it.', example: 'dpk_7f3k9x2m_…' }),
 }).openapi('CreatedApiKey');
 
 const who = 'Who may call: the merchant owner of {id}. Staff and API keys of {id}: 403; another merchant: 404; other roles: 403.';
@@ -45,10 +50,11 @@ const create = createRoute({
   operationId: 'createApiKey',
   tags: ['Identity'],
   summary: 'Create an API key (shown once)',
-  description: `${who} Audited (api_key.create).`,
+  description: `${who} Audited (api_key.create). Accepts Idempotency-Key: a retry with the same key and body answers the key first created, without \`key\` (\`Idempotent-Replayed: true\`), and creates no other; the same key with another body is a 409 \`idempotency-key-reused\`.`,
   middleware: [requireAuth('merchant')] as const,
   request: {
     params: MerchantParam,
+    headers: OptionalIdempotencyHeaders,
     body: {
       required: false,
       content: { 'application/json': { schema: z.object({ name: Text.trim().max(80).optional() }).openapi('NewApiKey') } },
@@ -56,7 +62,7 @@ const create = createRoute({
   },
   responses: {
     201: { description: 'The key, shown this once', content: { 'application/json': { schema: CreatedApiKeySchema } } },
-    ...problemResponses(400, 401, 403, 404, 413, 415, 422),
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
   },
 });
 
@@ -99,15 +105,15 @@ export const merchantApiKeyRoutes = createRouter()
     const principal = principalOf(c);
     assertMerchantAccess(principal, id, 'api_keys');
     if (principal.type !== 'user') throw problems.forbidden();
-    const body = c.req.valid('json');
-    const { view, key } = await createApiKey(
-      c.var.db(),
-      id,
-      { name: body.name, createdBy: principal.userId },
-      { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId },
-    );
-    c.header('Cache-Control', 'no-store');
-    return c.json({ ...view, key }, 201);
+    const body = c.req.valid('json') ?? {};
+    const audit = { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId };
+    const response = await withIdempotency(c, principal, c.req.valid('header')['idempotency-key'], body, async (tx) => {
+      const { view, key } = await insertApiKey(tx, id, { name: body.name, createdBy: principal.userId }, audit);
+      // Shown once: the Idempotency-Key record keeps the key's view without the key (as webhook secrets, ADR 0083).
+      return { status: 201, body: { ...view, key }, replayBody: view, headers: { 'Cache-Control': 'no-store' } };
+    });
+    // A raw Response, so a replay is the stored bytes (the typed c.json cannot express that).
+    return response as never;
   })
   .openapi(list, async (c) => {
     const { id } = c.req.valid('param');

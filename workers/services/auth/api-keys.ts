@@ -9,6 +9,7 @@ import type { Database } from '../../../db/client';
 import { newId, randomBase32 } from '../../../db/ids';
 import { merchantApiKeys } from '../../../db/schema/index';
 import { recordAudit, type AuditContext } from '../audit';
+import type { Db } from './accounts';
 import { decodeCursor, encodeCursor } from './cursor';
 
 export const API_KEY_PATTERN = /^dpk_[0-9a-z]{8}_[0-9a-z]{32}$/;
@@ -53,16 +54,24 @@ export async function createApiKey(
   input: { name?: string | undefined; createdBy: string },
   audit: AuditContext,
 ): Promise<{ view: ApiKeyView; key: string }> {
+  return db.transaction((tx) => insertApiKey(tx, merchantId, input, audit));
+}
+
+/** Creates the key and its audit row inside the caller's transaction (the route's Idempotency-Key one). */
+export async function insertApiKey(
+  tx: Db,
+  merchantId: string,
+  input: { name?: string | undefined; createdBy: string },
+  audit: AuditContext,
+): Promise<{ view: ApiKeyView; key: string }> {
   const { key, prefix } = generateApiKey();
   const keyHash = await hashApiKey(key);
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(merchantApiKeys)
-      .values({ id: newId('key'), merchantId, prefix, keyHash, name: input.name?.trim() || null, createdBy: input.createdBy })
-      .returning();
-    await recordAudit(tx, { ...audit, action: 'api_key.create', target: { type: 'api_key', id: row!.id }, metadata: { merchantId, prefix } });
-    return { view: toView(row!), key };
-  });
+  const [row] = await tx
+    .insert(merchantApiKeys)
+    .values({ id: newId('key'), merchantId, prefix, keyHash, name: input.name?.trim() || null, createdBy: input.createdBy })
+    .returning();
+  await recordAudit(tx, { ...audit, action: 'api_key.create', target: { type: 'api_key', id: row!.id }, metadata: { merchantId, prefix } });
+  return { view: toView(row!), key };
 }
 
 export async function listApiKeys(
