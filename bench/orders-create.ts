@@ -33,7 +33,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,6 +45,7 @@ import { newId } from '../db/ids';
 import * as schema from '../db/schema/index';
 import { migrateDatabase } from '../scripts/lib/migrate';
 import { freePort, startPostgres } from '../scripts/lib/postgres';
+import { descendantCpu } from './lib/proc-cpu';
 import { benchSession, openBenchSessions, type BenchSession } from './lib/sessions';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
 
@@ -101,11 +102,11 @@ export async function seed(url: string): Promise<Fixture> {
   }
 }
 
-export async function startFake(): Promise<{ url: string; child: ChildProcess }> {
+export async function startFake(extraEnv: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
   const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
   const child = spawn(tsx, [path.join(ROOT, 'fakes/stripe/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, STRIPE_SECRET_KEY: SECRETS.STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: SECRETS.STRIPE_WEBHOOK_SECRET, STRIPE_FAKE_PORT: '0' },
+    env: { ...process.env, STRIPE_SECRET_KEY: SECRETS.STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: SECRETS.STRIPE_WEBHOOK_SECRET, STRIPE_FAKE_PORT: '0', ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -122,7 +123,7 @@ export async function startFake(): Promise<{ url: string; child: ChildProcess }>
   return { url, child };
 }
 
-function bundleWorker(outdir: string): void {
+export function bundleWorker(outdir: string): void {
   const r = spawnSync(path.join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...OFFLINE, WRANGLER_LOG: 'error' } });
   if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed: ${r.stderr || r.stdout}`);
 }
@@ -220,53 +221,7 @@ function summarize(samples: Sample[], seconds: number) {
   };
 }
 
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/**
- * CPU time (ms) used so far by this process's descendants, by program:
- * workerd, postgres (the postmaster's own time plus that of every backend it
- * has reaped) and node (the Stripe fake). From /proc/<pid>/stat.
- */
-function descendantCpu(): Record<string, number> {
-  const procs: { pid: number; ppid: number; comm: string; ticks: number }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const fields = stat.slice(close + 2).split(' ');
-      // After the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
-      procs.push({ pid: Number(entry), ppid: Number(fields[1]), comm, ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
-    } catch {
-      // The process exited while we looked.
-    }
-  }
-  const children = new Map<number, typeof procs>();
-  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  const totals: Record<string, number> = {};
-  const walk = (pid: number) => {
-    for (const child of children.get(pid) ?? []) {
-      const kind = child.comm.startsWith('workerd')
-        ? 'workerd'
-        : child.comm.startsWith('postgres')
-          ? 'postgres'
-          : child.comm.startsWith('pgbouncer')
-            ? 'pgbouncer'
-            : child.comm.startsWith('node') || child.comm.startsWith('tsx')
-              ? 'node'
-              : 'other';
-      // A postgres backend's time reaches its parent's cutime when it exits; count live backends too.
-      totals[kind] = (totals[kind] ?? 0) + (child.ticks * 1000) / CLOCK_TICKS;
-      if (kind !== 'postgres') walk(child.pid);
-      else for (const backend of children.get(child.pid) ?? []) totals.postgres = (totals.postgres ?? 0) + (backend.ticks * 1000) / CLOCK_TICKS;
-    }
-  };
-  walk(process.pid);
-  return totals;
-}
-
-function pgbenchTps(adminUrl: string, database: string): { tps: number | null; note: string } {
+export function pgbenchTps(adminUrl: string, database: string): { tps: number | null; note: string } {
   const probe = spawnSync('pgbench', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     return { tps: null, note: 'pgbench is not installed: apt-get install -y postgresql-client (or postgresql-contrib)' };
@@ -296,7 +251,7 @@ interface Phase {
  * new connection costs no backend start, no password check and no cold
  * catalog cache. Runs as the `postgres` user (pgbouncer refuses root).
  */
-async function startPgbouncer(pgUrl: string): Promise<{ url: string; child: ChildProcess; dir: string } | { skipped: string }> {
+export async function startPgbouncer(pgUrl: string): Promise<{ url: string; child: ChildProcess; dir: string } | { skipped: string }> {
   const probe = spawnSync('pgbouncer', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return { skipped: 'pgbouncer is not installed (apt-get install -y pgbouncer): the pooled phase was skipped' };
   const u = new URL(pgUrl);

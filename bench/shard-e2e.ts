@@ -28,7 +28,6 @@
  * frames/s) overloads the local runtime, whose queue and memory then grow until
  * the phase takes many minutes to drain (docs/decisions/0039).
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -46,6 +45,7 @@ import { benchSession, openBenchSessions, type BenchSession } from './lib/sessio
 import { shardFor } from '../domain/shard-keys';
 import { newOrderNumber } from '../domain/order';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
+import { bundleWorker } from './orders-create';
 
 const BENCH = 'shard-e2e';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -64,17 +64,17 @@ const GOAL = { rate: 5_000, p99: 50 };
  */
 const OBSERVABILITY = process.env.BENCH_SHARD_OBSERVABILITY !== 'off';
 const CONFIG = OBSERVABILITY ? path.join(ROOT, 'wrangler.toml') : path.join(ROOT, `.bench-wrangler-${process.pid}.toml`);
-const CENTER = { lat: 48.8566, lng: 2.3522 };
+export const CENTER = { lat: 48.8566, lng: 2.3522 };
 const M_LAT = 111_195;
 const M_LNG = M_LAT * Math.cos((CENTER.lat * Math.PI) / 180);
 
 const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrangler'));
 const HARNESS = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version} via wrangler createTestHarness (deploy bundle${OBSERVABILITY ? '' : ', observability off'}), WebSockets from Node by dispatchFetch (no dev proxy), embedded Postgres`;
-const SIGNING = JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]);
+export const SIGNING = JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]);
 /** Orders' PINs and tracking tokens are sealed under it (ADR 0083). */
-const DATA_KEYS = JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]);
+export const DATA_KEYS = JSON.stringify([{ kid: 'bench', secret: randomBytes(32).toString('base64url') }]);
 
-interface Fixture {
+export interface Fixture {
   cityId: string;
   driverTokens: { driverId: string; token: string }[];
   customerToken: string;
@@ -86,7 +86,7 @@ interface Fixture {
 
 const at = (north: number, east: number) => ({ lat: CENTER.lat + north / M_LAT, lng: CENTER.lng + east / M_LNG });
 
-async function seed(url: string): Promise<Fixture> {
+export async function seed(url: string): Promise<Fixture> {
   const client = postgres(url, { max: 4, onnotice: () => {} });
   const db = drizzle(client, { schema });
   try {
@@ -181,10 +181,6 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T, i: number) =
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((item, k) => fn(item, i + k)));
 }
 
-function bundleWorker(outdir: string): void {
-  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...OFFLINE, WRANGLER_LOG: 'error' } });
-  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed: ${r.stderr || r.stdout}`);
-}
 
 type Stats = { ingest: { frames: number; points: number } };
 

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface BenchRow {
   bench: string;
+  /** A stable name for the row (e.g. `orders.worker_cpu_vs_healthz`), kept across runs so results can be compared. */
+  id?: string;
   metric: string;
   value: number | null;
   unit: string;
@@ -24,10 +26,10 @@ export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url)
 const fmt = (v: number | null) => (v === null ? 'n/a' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3));
 
 export function table(rows: readonly BenchRow[]): string {
-  const lines = ['| metric | value | unit | goal | pass | harness |', '|---|---:|---|---|---|---|'];
+  const lines = ['| id | metric | value | unit | goal | pass | harness |', '|---|---|---:|---|---|---|---|'];
   for (const r of rows) {
     const pass = r.pass === undefined ? '' : r.pass ? 'yes' : 'NO';
-    lines.push(`| ${r.metric}${r.note ? ` (${r.note})` : ''} | ${fmt(r.value)} | ${r.unit} | ${r.goal ?? ''} | ${pass} | ${r.harness} |`);
+    lines.push(`| ${r.id ?? ''} | ${r.metric}${r.note ? ` (${r.note})` : ''} | ${fmt(r.value)} | ${r.unit} | ${r.goal ?? ''} | ${pass} | ${r.harness} |`);
   }
   return lines.join('\n');
 }

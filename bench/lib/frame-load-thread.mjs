@@ -1,0 +1,111 @@
+/* global WebSocket, setInterval, clearInterval, performance */
+// A lean load generator for the shard's frame benchmark (bench/shard-frames.ts),
+// run as a worker thread so that the sockets, JSON and timers of the load are
+// not on the thread that measures: plain JavaScript (no TypeScript loader),
+// Node's own WebSocket client straight to the runtime's entry socket.
+//
+// workerData: { origin, role: 'drivers' | 'watchers', items: [...] }
+//   drivers:  items = [{ token, lat, lng }]; accepts every offer; posts
+//             { type: 'assignment', index, orderId }; on { cmd: 'load', fps,
+//             seconds } sends that many single-fix frames per second, spread
+//             over its drivers, then posts { type: 'sent', frames }.
+//   watchers: items = [{ path }]; records driver→watcher latency of every
+//             `location` frame (receive time − the fix's `at`); { cmd: 'reset' }
+//             and { cmd: 'report' } → { type: 'latencies', values }.
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { origin, role, items } = workerData;
+const wsOrigin = origin.replace(/^http/, 'ws');
+const sockets = [];
+let latencies = [];
+
+function open(path, onMessage) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${wsOrigin}${path}`);
+    const firstSession = [];
+    ws.addEventListener('message', (e) => {
+      const m = JSON.parse(String(e.data));
+      if (m.type === 'session' || m.type === 'status') firstSession.shift()?.();
+      onMessage(ws, m);
+    });
+    ws.addEventListener('open', () => resolve({ ws, next: () => new Promise((r) => firstSession.push(r)) }), { once: true });
+    ws.addEventListener('error', () => reject(new Error(`socket refused: ${path.replace(/access_token=[^&]+/, 'access_token=…')}`)), { once: true });
+  });
+}
+
+async function inBatches(list, size, fn) {
+  for (let i = 0; i < list.length; i += size) await Promise.all(list.slice(i, i + size).map((x, k) => fn(x, i + k)));
+}
+
+const position = items.map((d) => ({ lat: d.lat, lng: d.lng }));
+const lastAt = new Float64Array(items.length);
+
+function locationFrame(i) {
+  position[i].lat += (Math.random() - 0.5) * 0.0001;
+  position[i].lng += (Math.random() - 0.5) * 0.0001;
+  const t = Math.max(lastAt[i] + 1, Date.now());
+  lastAt[i] = t;
+  return `{"type":"location","lat":${position[i].lat},"lng":${position[i].lng},"speed":5,"at":"${new Date(t).toISOString()}"}`;
+}
+
+async function drivers() {
+  await inBatches(items, 50, async (d, i) => {
+    const s = await open(`/v1/drivers/me/live?access_token=${d.token}`, (ws, m) => {
+      if (m.type === 'offer') ws.send(JSON.stringify({ type: 'offer.accept', offerId: m.offerId }));
+      else if (m.type === 'assignment') parentPort.postMessage({ type: 'assignment', index: i, orderId: m.orderId });
+    });
+    sockets[i] = s.ws;
+    await s.next();
+    s.ws.send(JSON.stringify({ type: 'availability', available: true }));
+    s.ws.send(locationFrame(i));
+  });
+  // Like the apps, drivers keep reporting (a tenth of them each second) so none turns silent.
+  let turn = 0;
+  let busy = false;
+  setInterval(() => {
+    if (busy) return;
+    for (let k = 0; k < Math.ceil(items.length / 10); k++) {
+      const i = turn++ % items.length;
+      sockets[i].send(locationFrame(i));
+    }
+  }, 1_000);
+  let next = 0;
+  parentPort.on('message', (msg) => {
+    if (msg.cmd !== 'load') return;
+    busy = true;
+    const total = Math.round(msg.fps * msg.seconds);
+    let sent = 0;
+    const t0 = performance.now();
+    const timer = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * msg.fps));
+      for (; sent < due; sent++) {
+        const i = next++ % items.length;
+        sockets[i].send(locationFrame(i));
+      }
+      if (sent >= total) {
+        clearInterval(timer);
+        busy = false;
+        parentPort.postMessage({ type: 'sent', frames: sent, seconds: (performance.now() - t0) / 1000 });
+      }
+    }, 2);
+  });
+}
+
+async function watchers() {
+  await inBatches(items, 50, async (w) => {
+    const s = await open(w.path, (_ws, m) => {
+      if (m.type === 'location' && m.at) latencies.push(Date.now() - Date.parse(m.at));
+    });
+    sockets.push(s.ws);
+    await s.next();
+  });
+  parentPort.on('message', (msg) => {
+    if (msg.cmd === 'reset') latencies = [];
+    else if (msg.cmd === 'report') parentPort.postMessage({ type: 'latencies', values: latencies });
+  });
+}
+
+(role === 'drivers' ? drivers() : watchers()).then(
+  () => parentPort.postMessage({ type: 'ready' }),
+  (error) => parentPort.postMessage({ type: 'error', message: String(error?.stack ?? error) }),
+);

@@ -1,0 +1,60 @@
+/**
+ * CPU time (ms) used so far by this process's descendants, by program:
+ * workerd, postgres (the postmaster's own time plus that of every backend,
+ * live or reaped), pgbouncer, redis, node (fakes) and other. From
+ * /proc/<pid>/stat (utime + stime + cutime + cstime), so a benchmark reports
+ * each process's own CPU on a machine it shares.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+export type CpuByProgram = Record<string, number>;
+
+function kindOf(comm: string): string {
+  if (comm.startsWith('workerd')) return 'workerd';
+  if (comm.startsWith('postgres')) return 'postgres';
+  if (comm.startsWith('pgbouncer')) return 'pgbouncer';
+  if (comm.startsWith('redis')) return 'redis';
+  if (comm.startsWith('node') || comm.startsWith('tsx')) return 'node';
+  return 'other';
+}
+
+export function descendantCpu(root = process.pid): CpuByProgram {
+  const procs: { pid: number; ppid: number; comm: string; ticks: number }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      // After the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+      procs.push({ pid: Number(entry), ppid: Number(fields[1]), comm, ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
+    } catch {
+      // The process exited while we looked.
+    }
+  }
+  const children = new Map<number, typeof procs>();
+  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const totals: CpuByProgram = {};
+  const walk = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      const kind = kindOf(child.comm);
+      totals[kind] = (totals[kind] ?? 0) + (child.ticks * 1000) / CLOCK_TICKS;
+      // A postgres backend's time reaches its parent's cutime when it exits; count live backends too.
+      if (kind !== 'postgres') walk(child.pid);
+      else for (const backend of children.get(child.pid) ?? []) totals.postgres = (totals.postgres ?? 0) + (backend.ticks * 1000) / CLOCK_TICKS;
+    }
+  };
+  walk(root);
+  return totals;
+}
+
+/** CPU (ms) each program used between two readings. */
+export function cpuDelta(before: CpuByProgram, after: CpuByProgram): CpuByProgram {
+  const out: CpuByProgram = {};
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) out[k] = (after[k] ?? 0) - (before[k] ?? 0);
+  return out;
+}

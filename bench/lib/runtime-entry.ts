@@ -1,0 +1,88 @@
+/**
+ * The runtime's own entry socket under wrangler's createTestHarness. The URL
+ * listen() answers is wrangler dev's ProxyWorker (a Durable Object in a
+ * second workerd that re-sends every request and frame, for live reload);
+ * production has no such hop. A load generator in another process or thread
+ * cannot use Miniflare's dispatchFetch, so it connects to the entry socket of
+ * the workerd that runs the Worker: found here among this process's workerd
+ * descendants' listening TCP sockets (/proc/<pid>/fd → /proc/net/tcp), the one
+ * that answers GET /healthz with 200 and is not the proxy's.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  comm: string;
+}
+
+function procs(): Proc[] {
+  const out: Proc[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      out.push({ pid: Number(entry), comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(stat.slice(close + 2).split(' ')[1]) });
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** workerd processes below `root`. */
+export function workerdDescendants(root = process.pid): number[] {
+  const all = procs();
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const p of all.filter((q) => q.ppid === pid)) {
+      if (p.comm.startsWith('workerd')) found.push(p.pid);
+      walk(p.pid);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+export function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    return [];
+  }
+  const ports: number[] = [];
+  for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // local_address rem_address st … inode(9); st 0A = LISTEN.
+    if (f.length > 9 && f[3] === '0A' && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(':')[1]!, 16));
+  }
+  return ports;
+}
+
+/** The runtime workerd's pid and the origin of its entry socket. */
+export async function runtimeEntry(proxyUrl: URL): Promise<{ pid: number; origin: string }> {
+  const proxyPort = Number(proxyUrl.port);
+  for (const pid of workerdDescendants()) {
+    const ports = listeningPorts(pid);
+    if (ports.includes(proxyPort)) continue;
+    for (const port of ports) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(3_000) });
+        const body = await res.text();
+        if (res.status === 200 && body.includes('ok')) return { pid, origin: `http://127.0.0.1:${port}` };
+      } catch {
+        // not an HTTP entry (inspector, debug port)
+      }
+    }
+  }
+  throw new Error('no workerd entry socket answering /healthz was found');
+}

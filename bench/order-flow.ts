@@ -1,0 +1,641 @@
+/**
+ * The order's whole life against floors measured in the same run (issue 14):
+ * create (+ PaymentIntent), pay confirmation (Stripe's signed webhook),
+ * tracking read, merchant accept (dispatch, offer, the driver's accept and the
+ * committed assignment follow), ready, pickup, deliver — with the outbox
+ * relay, the queue consumers, the MerchantFeed and the shard all doing their
+ * real work.
+ *
+ * Rows (each with a stable id, its goal and pass/fail):
+ * 1. Worker CPU per order through `placed` (create, PaymentIntent, webhook,
+ *    relay, consumers, feed), and per accept/ready/pickup/deliver, as a ratio
+ *    to the CPU of one `GET /healthz` in the same runtime (the floor).
+ * 2. Postgres CPU per order through `placed` as a ratio to one pgbench TPC-B
+ *    transaction's Postgres CPU on the same server (the floor), and the
+ *    statements, rows written and execution time per order from
+ *    pg_stat_statements.
+ * 3. Sequential round trips to Postgres per critical operation, counted by a
+ *    proxy between the runtime and the pool (bench/lib/pg-proxy.ts), one
+ *    operation at a time.
+ * 4. Latency with the database 40 ms away: the same proxy adds 20 ms each way
+ *    after connection start-up; orders arrive open-loop at 12/s (1M orders a
+ *    day) and each goes through its whole life; p50/p99 per operation.
+ *
+ * Harness: the deploy bundle (`wrangler deploy --dry-run`) in wrangler's
+ * createTestHarness (Miniflare + workerd), requests by dispatchFetch straight
+ * into the runtime; Hyperdrive → proxy → pgbouncer (session pool, warm server
+ * connections, as Hyperdrive keeps them) → embedded Postgres with
+ * pg_stat_statements; the Stripe fake in its own process, its webhooks relayed
+ * into the runtime by this process; drivers on real WebSockets accepting the
+ * shard's offers. CPU from /proc per process.
+ *
+ * `npm run bench -- order-flow` (about 4 minutes). Knobs: BENCH_FLOW_ORDERS
+ * (orders per CPU phase, 150), BENCH_FLOW_RATE (12), BENCH_FLOW_SECONDS (30),
+ * BENCH_FLOW_RTT_MS (40), BENCH_FLOW_TRIPS (orders in the round-trip pass, 12).
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { createTestHarness } from 'wrangler';
+import { newId } from '../db/ids';
+import * as schema from '../db/schema/index';
+import { migrateDatabase } from '../scripts/lib/migrate';
+import { startPostgres } from '../scripts/lib/postgres';
+import { startNotificationFakes, type NotificationFakes } from '../fakes/notifications';
+import { bundleWorker, SECRETS, startFake, startPgbouncer } from './orders-create';
+import { startPgProxy, sequentialTrips, type PgProxy } from './lib/pg-proxy';
+import { cpuDelta, descendantCpu } from './lib/proc-cpu';
+import { percentile, table, writeResults, type BenchRow } from './lib/results';
+import { benchSession, openBenchSessions, type BenchSession } from './lib/sessions';
+import { ensureDebianTools } from './lib/system-tools';
+import { connectProfiler, type Profiler } from './lib/profile';
+import { runtimeEntry } from './lib/runtime-entry';
+
+const BENCH = 'order-flow';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OFFLINE = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true' };
+const ORDERS = Number(process.env.BENCH_FLOW_ORDERS ?? 150);
+const RATE = Number(process.env.BENCH_FLOW_RATE ?? 12);
+const OPEN_SECONDS = Number(process.env.BENCH_FLOW_SECONDS ?? 30);
+const RTT_MS = Number(process.env.BENCH_FLOW_RTT_MS ?? 40);
+const TRIP_ORDERS = Number(process.env.BENCH_FLOW_TRIPS ?? 12);
+const CONCURRENCY = 8;
+const CUSTOMERS = 200;
+/** Enough drivers for every order of a CPU phase to hold one at once. */
+const DRIVERS = ORDERS + 30;
+const CENTER = { lat: 48.8566, lng: 2.3522 };
+const M_LAT = 111_195;
+const M_LNG = M_LAT * Math.cos((CENTER.lat * Math.PI) / 180);
+const at = (north: number, east: number) => ({ lat: CENTER.lat + north / M_LAT, lng: CENTER.lng + east / M_LNG });
+
+const GOALS = {
+  workerRatio: 3,
+  pgRatio: 2,
+  roundTrips: 2,
+  readRoundTrips: 1,
+  createP99: 300,
+  stepP99: 150,
+  trackingP99: 100,
+};
+
+const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrangler'));
+const WORKERD = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version}`;
+const HARNESS = `${WORKERD} via createTestHarness (deploy bundle), dispatchFetch; Hyperdrive → proxy → pgbouncer (session) → embedded Postgres`;
+const progress = (line: string) => process.stderr.write(`order-flow: ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Op = 'create' | 'pay_confirmation' | 'tracking_read' | 'accept' | 'ready' | 'pickup' | 'deliver';
+const OPS: Op[] = ['create', 'pay_confirmation', 'tracking_read', 'accept', 'ready', 'pickup', 'deliver'];
+
+interface Fixture {
+  cityId: string;
+  merchantId: string;
+  productIds: string[];
+  merchantToken: string;
+  customers: string[];
+  drivers: { driverId: string; token: string; at: { lat: number; lng: number } }[];
+  sessions: BenchSession[];
+}
+
+async function seed(url: string): Promise<Fixture> {
+  const client = postgres(url, { max: 4, onnotice: () => {} });
+  const db = drizzle(client, { schema });
+  try {
+    const cityId = newId('cty');
+    await db.insert(schema.cities).values({ id: cityId, name: 'Bench City', centerLat: CENTER.lat, centerLng: CENTER.lng, currency: 'EUR', timezone: 'Europe/Paris', serviceRadiusKm: 12, deliveryBaseFeeCents: 199, deliveryPerKmCents: 60, taxRateBps: 1000 });
+    const merchantId = newId('mer');
+    const pickup = at(200, 300);
+    await db.insert(schema.merchants).values({ id: merchantId, cityId, name: 'Bench Bistro', kind: 'restaurant', address: '1 Rue du Banc', lat: pickup.lat, lng: pickup.lng });
+    const ownerId = newId('usr');
+    await db.insert(schema.users).values({ id: ownerId, role: 'merchant' });
+    await db.insert(schema.merchantMembers).values({ merchantId, userId: ownerId, role: 'owner' });
+    const productIds = Array.from({ length: 20 }, () => newId('prd'));
+    await db.insert(schema.products).values(productIds.map((id, i) => ({ id, merchantId, name: `Dish ${i}`, priceCents: 500 + 75 * i, currency: 'EUR' })));
+    const customerIds = Array.from({ length: CUSTOMERS }, () => newId('usr'));
+    await db.insert(schema.users).values(customerIds.map((id) => ({ id, role: 'customer' as const })));
+    await db.insert(schema.userProfiles).values(customerIds.map((id, i) => ({ userId: id, email: `flow-${i}-${id}@example.test`, name: `Customer ${i}`, phone: '+33600000000' })));
+    const driverUsers = Array.from({ length: DRIVERS }, () => newId('usr'));
+    const driverIds = Array.from({ length: DRIVERS }, () => newId('drv'));
+    await db.insert(schema.users).values(driverUsers.map((id) => ({ id, role: 'driver' as const })));
+    await db.insert(schema.drivers).values(driverIds.map((id, k) => ({ id, userId: driverUsers[k]!, cityId, vehicle: (['bike', 'scooter', 'car'] as const)[k % 3]! })));
+    const customerSessions = await Promise.all(customerIds.map((sub) => benchSession(SECRETS.JWT_SIGNING_KEYS, { sub, role: 'customer' })));
+    const driverSessions = await Promise.all(driverIds.map((did, k) => benchSession(SECRETS.JWT_SIGNING_KEYS, { sub: driverUsers[k]!, role: 'driver', did })));
+    const owner = await benchSession(SECRETS.JWT_SIGNING_KEYS, { sub: ownerId, role: 'merchant', mid: merchantId, mrole: 'owner' });
+    return {
+      cityId,
+      merchantId,
+      productIds,
+      merchantToken: owner.token,
+      customers: customerSessions.map((s) => s.token),
+      // Drivers around the shop (within 1.5 km), so each order can go to any of them.
+      drivers: driverIds.map((driverId, k) => ({ driverId, token: driverSessions[k]!.token, at: at(200 + ((k * 7919) % 3000) - 1500, 300 + ((k * 104_729) % 3000) - 1500) })),
+      sessions: [...customerSessions, ...driverSessions, owner],
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/** pg_stat_statements needs a preload: set it and restart the embedded server. */
+async function enableStatements(pg: Awaited<ReturnType<typeof startPostgres>>): Promise<string | null> {
+  if (!pg.server) return 'pg_stat_statements needs the embedded Postgres (DATABASE_URL names another server)';
+  const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`alter system set shared_preload_libraries = 'pg_stat_statements'`);
+  await admin.unsafe(`alter system set pg_stat_statements.track = 'all'`);
+  await admin.end();
+  await pg.server.stop();
+  await pg.server.start();
+  const db = postgres(pg.url, { max: 1, onnotice: () => {} });
+  await db.unsafe('create extension if not exists pg_stat_statements');
+  await db.end();
+  return null;
+}
+
+interface Sample {
+  op: Op;
+  ms: number;
+  start: number;
+  end: number;
+  status: number;
+}
+
+/** The part of a WebSocket the driver sockets use (Miniflare's, from dispatchFetch). */
+interface WebSocketLike {
+  send(data: string): void;
+  close(code?: number): void;
+  addEventListener(type: 'message', listener: (e: { data: unknown }) => void): void;
+}
+
+type WorkerHandle = { fetch(url: string, init?: RequestInit): Promise<unknown> };
+
+class Platform {
+  readonly samples: Sample[] = [];
+  /** Orders waiting for their payment webhook / their driver. */
+  private readonly paid = new Map<string, (r: { ms: number; start: number; end: number; status: number }) => void>();
+  private readonly assigned = new Map<string, (driverIndex: number) => void>();
+  private readonly early = new Map<string, number>();
+  private readonly sockets: WebSocketLike[] = [];
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  recording = true;
+
+  constructor(
+    private readonly worker: WorkerHandle,
+    private readonly base: string,
+    private readonly f: Fixture,
+    private readonly stripeBase: string,
+  ) {}
+
+  private async call(op: Op | null, method: string, p: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+    const start = performance.now();
+    const res = (await this.worker.fetch(`${this.base}${p}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })) as Response;
+    const text = await res.text();
+    const end = performance.now();
+    if (op && this.recording) this.samples.push({ op, ms: end - start, start, end, status: res.status });
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // Not JSON (a 204, a text answer).
+    }
+    return { status: res.status, json };
+  }
+
+  /** The Stripe fake's webhooks, relayed into the runtime (as Stripe reaches the Worker's route). */
+  async relayWebhook(body: Buffer, signature: string): Promise<number> {
+    const start = performance.now();
+    const res = (await this.worker.fetch(`${this.base}/v1/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body })) as Response;
+    await res.arrayBuffer();
+    const end = performance.now();
+    const event = JSON.parse(body.toString()) as { type: string; data: { object: { id: string } } };
+    if (event.type === 'payment_intent.succeeded') {
+      const sample = { ms: end - start, start, end, status: res.status };
+      if (this.recording) this.samples.push({ op: 'pay_confirmation', ...sample });
+      this.paid.get(event.data.object.id)?.(sample);
+      this.paid.delete(event.data.object.id);
+    }
+    return res.status;
+  }
+
+  async driversOnline(): Promise<void> {
+    for (let i = 0; i < this.f.drivers.length; i += 50) {
+      await Promise.all(
+        this.f.drivers.slice(i, i + 50).map(async (d, k) => {
+          const index = i + k;
+          const res = (await this.worker.fetch(`${this.base}/v1/drivers/me/live?access_token=${d.token}`, { headers: { Upgrade: 'websocket' } })) as { status: number; webSocket: (WebSocketLike & { accept(): void }) | null };
+          if (res.status !== 101 || !res.webSocket) throw new Error(`driver socket refused: ${res.status}`);
+          const ws = res.webSocket;
+          ws.accept();
+          this.sockets.push(ws);
+          const sessions: (() => void)[] = [];
+          ws.addEventListener('message', (e) => {
+            const m = JSON.parse(typeof e.data === 'string' ? e.data : Buffer.from(e.data as ArrayBuffer).toString()) as { type: string; offerId?: string; orderId?: string };
+            if (m.type === 'session') sessions.shift()?.();
+            else if (m.type === 'offer') ws.send(JSON.stringify({ type: 'offer.accept', offerId: m.offerId }));
+            else if (m.type === 'assignment' && m.orderId) {
+              const waiter = this.assigned.get(m.orderId);
+              if (waiter) {
+                this.assigned.delete(m.orderId);
+                waiter(index);
+              } else this.early.set(m.orderId, index);
+            }
+          });
+          const session = () => new Promise<void>((resolve) => sessions.push(resolve));
+          await session();
+          ws.send(JSON.stringify({ type: 'availability', available: true }));
+          ws.send(JSON.stringify({ type: 'location', ...d.at, at: new Date().toISOString() }));
+        }),
+      );
+    }
+    // Like the apps, drivers keep reporting so none turns silent.
+    let turn = 0;
+    this.keepAlive = setInterval(() => {
+      for (let k = 0; k < Math.ceil(this.sockets.length / 10); k++) {
+        const i = turn++ % this.sockets.length;
+        this.sockets[i]!.send(JSON.stringify({ type: 'location', ...this.f.drivers[i]!.at, at: new Date().toISOString() }));
+      }
+    }, 1_000);
+  }
+
+  driverFree(index: number): void {
+    this.sockets[index]?.send(JSON.stringify({ type: 'availability', available: true }));
+  }
+
+  closeSockets(): void {
+    clearInterval(this.keepAlive);
+    for (const ws of this.sockets) ws.close();
+  }
+
+  healthz = async (): Promise<number> => {
+    const res = (await this.worker.fetch(`${this.base}/healthz`)) as Response;
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  /** Create, pay (the fake's confirm, its webhook relayed), read the PIN: the order is `placed`. */
+  async place(i: number): Promise<{ orderId: string; customer: string; pin: string }> {
+    const customer = this.f.customers[i % this.f.customers.length]!;
+    const items = Array.from({ length: 1 + (i % 3) }, (_, k) => ({ productId: this.f.productIds[(i + k * 7) % this.f.productIds.length]!, quantity: 1 + ((i + k) % 3) }));
+    const dropoff = at(-800 + (i % 40) * 40, -600 + (i % 30) * 40);
+    const created = await this.call('create', 'POST', '/v1/orders', customer, { merchantId: this.f.merchantId, items, dropoff: { address: `${i} Rue de Rivoli, Paris`, location: dropoff } }, { 'Idempotency-Key': `flow-${i}-${randomBytes(6).toString('hex')}` });
+    if (created.status !== 201) throw new Error(`create answered ${created.status}: ${JSON.stringify(created.json).slice(0, 300)}`);
+    const order = created.json.order as { id: string };
+    const payment = created.json.payment as { clientSecret: string };
+    const intentId = payment.clientSecret.split('_secret_')[0]!;
+    const webhook = new Promise<{ status: number }>((resolve) => this.paid.set(intentId, resolve));
+    const confirm = await fetch(`${this.stripeBase}/v1/payment_intents/${intentId}/confirm`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ key: 'pk_test_local', client_secret: payment.clientSecret, 'payment_method_data[type]': 'card', 'payment_method_data[card][number]': '4242424242424242', 'payment_method_data[card][exp_month]': '12', 'payment_method_data[card][exp_year]': '2030', 'payment_method_data[card][cvc]': '123' }),
+    });
+    if (!confirm.ok) throw new Error(`confirm answered ${confirm.status}: ${(await confirm.text()).slice(0, 200)}`);
+    await confirm.arrayBuffer().catch(() => undefined);
+    const hook = await Promise.race([webhook, sleep(20_000).then(() => ({ status: -1 }))]);
+    if (hook.status !== 200) throw new Error(`the payment webhook for ${order.id} answered ${hook.status}`);
+    const view = await this.call(null, 'GET', `/v1/orders/${order.id}`, customer);
+    const pin = view.json.deliveryPin as string | undefined;
+    if (view.json.status !== 'placed' || !pin) throw new Error(`order ${order.id} is ${String(view.json.status)} after its payment webhook`);
+    return { orderId: order.id, customer, pin };
+  }
+
+  async track(orderId: string, customer: string): Promise<void> {
+    const r = await this.call('tracking_read', 'GET', `/v1/orders/${orderId}/tracking`, customer);
+    if (r.status !== 200) throw new Error(`tracking answered ${r.status}`);
+  }
+
+  /** Merchant accepts; the shard offers, a driver accepts, the assignment commits. Returns the driver's index. */
+  async accept(orderId: string): Promise<number> {
+    const driver = new Promise<number>((resolve) => {
+      const early = this.early.get(orderId);
+      if (early !== undefined) {
+        this.early.delete(orderId);
+        resolve(early);
+      } else this.assigned.set(orderId, resolve);
+    });
+    const r = await this.call('accept', 'POST', `/v1/orders/${orderId}/accept`, this.f.merchantToken);
+    if (r.status !== 200) throw new Error(`accept answered ${r.status}: ${JSON.stringify(r.json).slice(0, 300)}`);
+    const index = await Promise.race([driver, sleep(30_000).then(() => -1)]);
+    if (index < 0) throw new Error(`no driver assigned to ${orderId} within 30 s`);
+    return index;
+  }
+
+  async step(op: 'ready' | 'pickup' | 'deliver', orderId: string, token: string, body?: unknown): Promise<void> {
+    const r = await this.call(op, 'POST', `/v1/orders/${orderId}/${op === 'ready' ? 'ready' : op}`, token, body);
+    if (r.status !== 200) throw new Error(`${op} answered ${r.status}: ${JSON.stringify(r.json).slice(0, 300)}`);
+  }
+
+  driverToken(index: number): string {
+    return this.f.drivers[index]!.token;
+  }
+
+  /** The whole life of order i; `pause` runs between operations (the round-trip pass lets background work finish). */
+  async life(i: number, pause: () => Promise<void> = async () => {}): Promise<void> {
+    const { orderId, customer, pin } = await this.place(i);
+    await pause();
+    await this.track(orderId, customer);
+    await pause();
+    const driver = await this.accept(orderId);
+    await pause();
+    await this.step('ready', orderId, this.f.merchantToken);
+    await pause();
+    await this.step('pickup', orderId, this.driverToken(driver));
+    await pause();
+    await this.step('deliver', orderId, this.driverToken(driver), { pin });
+    this.driverFree(driver);
+    await pause();
+  }
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+/** Waits until every outbox event is published and acknowledged by its consumer (the order's background work is done). */
+async function drained(sql: postgres.Sql, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await sql<{ left: number }[]>`select count(*)::int as left from outbox where published_at is null or consumed_at is null`;
+    if (row!.left === 0) return;
+    if (Date.now() > deadline) throw new Error(`${row!.left} outbox events still unconsumed after ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+}
+
+interface StatementTotals {
+  calls: number;
+  writes: number;
+  rowsWritten: number;
+  execMs: number;
+}
+
+async function statementTotals(sql: postgres.Sql): Promise<StatementTotals> {
+  // Statements of the platform's database only (not pg_stat_statements' own, not this benchmark's reads of the outbox).
+  const [row] = await sql<{ calls: number; writes: number; rows_written: number; exec_ms: number }[]>`
+    select coalesce(sum(calls), 0)::float8 as calls,
+           coalesce(sum(calls) filter (where query ~* '^\\s*(insert|update|delete|with)'), 0)::float8 as writes,
+           coalesce(sum(rows) filter (where query ~* '^\\s*(insert|update|delete)'), 0)::float8 as rows_written,
+           coalesce(sum(total_exec_time), 0)::float8 as exec_ms
+      from pg_stat_statements s join pg_database d on d.oid = s.dbid
+     where d.datname = current_database()
+       and query not ilike '%pg_stat_statements%' and query not ilike '%from outbox where published_at is null or consumed_at is null%'`;
+  return { calls: row!.calls, writes: row!.writes, rowsWritten: row!.rows_written, execMs: row!.exec_ms };
+}
+
+/** Rows written per statement kind come from pg_stat_statements' `rows`; a data-modifying CTE reports its final select's rows, so count its inserts from the tables too. */
+async function tableWrites(sql: postgres.Sql): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::float8 as n from pg_stat_user_tables`;
+  return row!.n;
+}
+
+async function pgbenchFloor(pgUrl: string): Promise<{ msPerTx: number | null; tps: number | null; note: string }> {
+  const u = new URL(pgUrl);
+  const env = { ...process.env, PGHOST: u.hostname, PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGPASSWORD: decodeURIComponent(u.password) };
+  const admin = postgres(pgUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe('drop database if exists bench_flow_pgbench');
+  await admin.unsafe('create database bench_flow_pgbench');
+  await admin.end();
+  const init = spawnSync('pgbench', ['-i', '-s', '10', '-q', 'bench_flow_pgbench'], { encoding: 'utf8', env });
+  if (init.status !== 0) return { msPerTx: null, tps: null, note: `pgbench -i failed: ${(init.stderr || init.stdout).trim().slice(0, 200)}` };
+  const c0 = descendantCpu();
+  const r = spawnSync('pgbench', ['-c', '4', '-j', '2', '-T', '10', 'bench_flow_pgbench'], { encoding: 'utf8', env });
+  const c1 = descendantCpu();
+  const tx = /number of transactions actually processed: (\d+)/.exec(r.stdout);
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(r.stdout);
+  if (r.status !== 0 || !tx) return { msPerTx: null, tps: null, note: `pgbench failed: ${(r.stderr || r.stdout).trim().slice(0, 200)}` };
+  const pgMs = cpuDelta(c0, c1).postgres ?? 0;
+  return { msPerTx: pgMs / Number(tx[1]), tps: Number(tps?.[1] ?? NaN), note: `pgbench TPC-B-like, scale 10, -c 4 -j 2 -T 10: ${tx[1]} transactions, Postgres CPU ${pgMs.toFixed(0)} ms` };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+export async function run(): Promise<BenchRow[]> {
+  const tools = ensureDebianTools({ pgbouncer: 'pgbouncer', pgbench: 'postgresql-client' });
+  if (!tools.ok) throw new Error(`order-flow needs ${tools.reason}`);
+  const pg = await startPostgres({ database: 'bench_flow' });
+  const outdir = mkdtempSync(path.join(tmpdir(), 'bench-flow-'));
+  let fake: { url: string; child: ChildProcess } | undefined;
+  let notifications: NotificationFakes | undefined;
+  let bouncer: Awaited<ReturnType<typeof startPgbouncer>> | undefined;
+  let proxy: PgProxy | undefined;
+  let relay: Server | undefined;
+  let server: ReturnType<typeof createTestHarness> | undefined;
+  let platform: Platform | undefined;
+  const sql = () => postgres(pg.url, { max: 2, onnotice: () => {} });
+  const rows: BenchRow[] = [];
+  const row = (r: Omit<BenchRow, 'bench'>) => rows.push({ bench: BENCH, ...r });
+  try {
+    const statementsOff = await enableStatements(pg);
+    await migrateDatabase(pg.url);
+    const f = await seed(pg.url);
+    progress('seeded');
+    // The fake's webhooks land here and are relayed into the runtime.
+    const relayTo: { platform?: Platform } = {};
+    relay = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const signature = String(req.headers['stripe-signature'] ?? '');
+        void (relayTo.platform ? relayTo.platform.relayWebhook(body, signature) : Promise.resolve(503)).then(
+          (status) => res.writeHead(status).end(),
+          () => res.writeHead(502).end(),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => relay!.listen(0, '127.0.0.1', resolve));
+    const relayUrl = `http://127.0.0.1:${(relay.address() as { port: number }).port}/`;
+    fake = await startFake({ STRIPE_WEBHOOK_URL: relayUrl });
+    // SMS, email and push reach their fakes (in this process), so the events consumer acknowledges every event.
+    const providerSecrets = { TWILIO_ACCOUNT_SID: `AC${randomBytes(16).toString('hex')}`, TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'), EMAIL_API_TOKEN: randomBytes(16).toString('hex') };
+    notifications = await startNotificationFakes({ twilio: { accountSid: providerSecrets.TWILIO_ACCOUNT_SID, authToken: providerSecrets.TWILIO_AUTH_TOKEN }, emailServerToken: providerSecrets.EMAIL_API_TOKEN });
+    const { FCM_SERVICE_ACCOUNT, ...providerVars } = notifications.bindings;
+    bundleWorker(outdir);
+    bouncer = await startPgbouncer(pg.url);
+    if (!('url' in bouncer)) throw new Error(bouncer.skipped);
+    proxy = await startPgProxy(bouncer.url);
+    Object.assign(process.env, OFFLINE, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: proxy.url });
+    server = createTestHarness({
+      root: ROOT,
+      workers: [
+        {
+          configPath: path.join(ROOT, 'wrangler.toml'),
+          prebuiltWorkerDir: outdir,
+          vars: { APP_ENV: 'bench', STRIPE_API_BASE: fake.url, PUBLIC_BASE_URL: 'https://bench.example', ...providerVars },
+          secrets: { ...SECRETS, ...providerSecrets, FCM_SERVICE_ACCOUNT },
+        },
+      ],
+    });
+    const { url } = await server.listen();
+    const worker = server.getWorker();
+    await openBenchSessions(() => worker.getEnv(), f.sessions);
+    platform = new Platform(worker as unknown as WorkerHandle, url.origin, f, fake.url);
+    relayTo.platform = platform;
+    await platform.driversOnline();
+    progress(`${f.drivers.length} drivers online`);
+    const db = sql();
+    // BENCH_PROFILE=1: a CPU profile of the Worker's isolate per phase, printed (bench/lib/profile.ts).
+    let profiler: Profiler | null = null;
+    if (process.env.BENCH_PROFILE === '1') profiler = await connectProfiler((await runtimeEntry(url)).pid, 'delivery-platform');
+
+    // Warm-up: isolates, JIT, Postgres caches, the pool's connections.
+    platform.recording = false;
+    await pool(Array.from({ length: 16 }, (_, k) => k), 4, (i) => platform!.life(i));
+    await drained(db);
+    let nextOrder = 1_000;
+
+    // The floor: GET /healthz, the same clients, the same isolate.
+    const healthzMs = await (async () => {
+      const requests = 3_000;
+      const c0 = descendantCpu();
+      await pool(Array.from({ length: requests }, (_, k) => k), CONCURRENCY, async () => void (await platform!.healthz()));
+      return (cpuDelta(c0, descendantCpu()).workerd ?? 0) / requests;
+    })();
+    progress(`floor: ${healthzMs.toFixed(3)} ms of workerd CPU per GET /healthz`);
+
+    // 1 and 2: CPU per order through placed, then per step, each phase drained before the next.
+    const placed: { orderId: string; customer: string; pin: string; driver?: number }[] = [];
+    const phase = async (name: string, work: () => Promise<void>) => {
+      await drained(db);
+      if (!statementsOff) await db`select pg_stat_statements_reset()`;
+      const s0 = statementsOff ? null : await statementTotals(db);
+      const t0 = await tableWrites(db);
+      await profiler?.start();
+      const c0 = descendantCpu();
+      await work();
+      await drained(db);
+      const c1 = descendantCpu();
+      if (profiler) progress(`profile of ${name}:\n${(await profiler.stop(45)).join('\n')}`);
+      const t1 = await tableWrites(db);
+      const s1 = statementsOff ? null : await statementTotals(db);
+      return { cpu: cpuDelta(c0, c1), statements: s0 && s1 ? { calls: s1.calls - s0.calls, writes: s1.writes - s0.writes, execMs: s1.execMs - s0.execMs } : null, rowsWritten: t1 - t0, name };
+    };
+    const orderIds = Array.from({ length: ORDERS }, () => nextOrder++);
+    const place = await phase('place', () => pool(orderIds, CONCURRENCY, async (i) => void placed.push(await platform!.place(i))));
+    progress(`placed ${placed.length} orders`);
+    const accept = await phase('accept', () => pool(placed, CONCURRENCY, async (o) => void (o.driver = await platform!.accept(o.orderId))));
+    const ready = await phase('ready', () => pool(placed, CONCURRENCY, (o) => platform!.step('ready', o.orderId, f.merchantToken)));
+    const pickup = await phase('pickup', () => pool(placed, CONCURRENCY, (o) => platform!.step('pickup', o.orderId, platform!.driverToken(o.driver!))));
+    const deliver = await phase('deliver', () => pool(placed, CONCURRENCY, async (o) => {
+      await platform!.step('deliver', o.orderId, platform!.driverToken(o.driver!), { pin: o.pin });
+      platform!.driverFree(o.driver!);
+    }));
+    progress('CPU phases done');
+    const n = placed.length;
+    const cpuHarness = '/proc/<pid>/stat over the phase, until every outbox event is consumed';
+    for (const p of [place, accept, ready, pickup, deliver]) {
+      const ms = (p.cpu.workerd ?? 0) / n;
+      const ratio = ms / healthzMs;
+      const what = p.name === 'place' ? 'order through placed (create, PaymentIntent, webhook, relay, consumers, feed)' : p.name === 'accept' ? 'accept (with dispatch, offer, driver accept, committed assignment)' : p.name;
+      row({ id: p.name === 'place' ? 'orders.worker_cpu_vs_healthz' : `orders.worker_cpu_vs_healthz.${p.name}`, metric: `Worker CPU per ${what} ÷ GET /healthz (${ms.toFixed(2)} ms ÷ ${healthzMs.toFixed(3)} ms)`, value: round(ratio), unit: '×', goal: `≤ ${GOALS.workerRatio}×`, pass: ratio <= GOALS.workerRatio, harness: cpuHarness, note: `n=${n}` });
+    }
+    row({ id: 'orders.worker_cpu_healthz_ms', metric: 'floor: workerd CPU per GET /healthz', value: healthzMs, unit: 'ms', harness: cpuHarness });
+
+    // pgbench on the same server, nothing else running against it.
+    const floor = await pgbenchFloor(pg.url);
+    const pgPlace = (place.cpu.postgres ?? 0) / n;
+    if (floor.msPerTx !== null) {
+      const ratio = pgPlace / floor.msPerTx;
+      row({ id: 'orders.pg_cpu_vs_pgbench_tx', metric: `Postgres CPU per order through placed ÷ one pgbench TPC-B transaction (${pgPlace.toFixed(2)} ms ÷ ${floor.msPerTx.toFixed(3)} ms)`, value: round(ratio), unit: '×', goal: `≤ ${GOALS.pgRatio}×`, pass: ratio <= GOALS.pgRatio, harness: cpuHarness });
+    }
+    row({ id: 'orders.pgbench_tx_cpu_ms', metric: 'floor: Postgres CPU per pgbench TPC-B transaction', value: floor.msPerTx, unit: 'ms', harness: 'pgbench against the same embedded Postgres, /proc', note: floor.note });
+    for (const p of [accept, ready, pickup, deliver]) row({ id: `orders.pg_cpu_ms.${p.name}`, metric: `Postgres CPU per ${p.name}`, value: (p.cpu.postgres ?? 0) / n, unit: 'ms', harness: cpuHarness });
+    if (place.statements) {
+      row({ id: 'orders.pg_statements_per_order', metric: 'statements per order through placed (relay and consumers included)', value: place.statements.calls / n, unit: 'statements', harness: 'pg_stat_statements (calls)' });
+      row({ id: 'orders.pg_write_statements_per_order', metric: 'of which writing statements', value: place.statements.writes / n, unit: 'statements', harness: 'pg_stat_statements' });
+      row({ id: 'orders.pg_exec_ms_per_order', metric: 'statement execution time per order through placed', value: place.statements.execMs / n, unit: 'ms', harness: 'pg_stat_statements (total_exec_time)' });
+    } else row({ id: 'orders.pg_statements_per_order', metric: 'statements per order', value: null, unit: '', harness: 'pg_stat_statements', note: statementsOff ?? '' });
+    row({ id: 'orders.pg_rows_written_per_order', metric: 'rows written per order through placed (inserted + updated + deleted)', value: place.rowsWritten / n, unit: 'rows', harness: 'pg_stat_user_tables' });
+    for (const p of [accept, ready, pickup, deliver]) {
+      if (p.statements) row({ id: `orders.pg_statements.${p.name}`, metric: `statements per ${p.name} (background work included)`, value: p.statements.calls / n, unit: 'statements', harness: 'pg_stat_statements (calls)' });
+    }
+    for (const p of [place, accept, ready, pickup, deliver]) {
+      row({ id: `orders.other_cpu_ms.${p.name}`, metric: `pgbouncer + Stripe fake CPU per ${p.name} (not counted above)`, value: ((p.cpu.pgbouncer ?? 0) + (p.cpu.node ?? 0)) / n, unit: 'ms', harness: cpuHarness });
+    }
+
+    // 3: sequential round trips, one operation at a time, background work finished between them.
+    platform.samples.length = 0;
+    platform.recording = true;
+    const quiet = async () => {
+      await drained(db);
+      await sleep(150);
+    };
+    for (let k = 0; k < TRIP_ORDERS; k++) await platform.life(nextOrder++, quiet);
+    const tripSamples = [...platform.samples];
+    if (process.env.BENCH_PROXY_CAPTURE === '1') {
+      // What each operation sent, round trip by round trip (for profiling).
+      const dump = tripSamples.map((s) => ({ op: s.op, ms: s.ms, trips: proxy!.trips.filter((t) => t.sent >= s.start && t.sent <= s.end).map((t) => ({ conn: t.conn, at: +(t.sent - s.start).toFixed(1), ms: +(t.answered - t.sent).toFixed(1), messages: t.messages })) }));
+      writeFileSync(path.join(tmpdir(), 'order-flow-trips.json'), JSON.stringify(dump, null, 1));
+    }
+    for (const op of OPS) {
+      const counts = tripSamples.filter((s) => s.op === op).map((s) => sequentialTrips(proxy!.trips, s.start, s.end));
+      const worst = Math.max(...counts);
+      const goal = op === 'tracking_read' ? GOALS.readRoundTrips : GOALS.roundTrips;
+      row({ id: `orders.roundtrips.${op}`, metric: `sequential round trips to Postgres: ${op.replace('_', ' ')} (most of ${counts.length}; median ${percentile(counts, 50)})`, value: worst, unit: 'round trips', goal: `≤ ${goal}`, pass: worst <= goal, harness: 'TCP proxy between Hyperdrive and the pool (bench/lib/pg-proxy.ts), start-up excluded' });
+    }
+
+    // 4: the database 40 ms away, orders arriving open-loop at 12/s, each living its whole life.
+    proxy.setDelay(RTT_MS / 2);
+    platform.samples.length = 0;
+    const load0 = loadavg()[0]!;
+    const lives: Promise<void>[] = [];
+    let failures = 0;
+    const t0 = performance.now();
+    for (let k = 0; k < RATE * OPEN_SECONDS; k++) {
+      const due = t0 + (k * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      lives.push(platform.life(nextOrder++).catch((e: unknown) => {
+        failures++;
+        if (failures <= 3) progress(`a life failed: ${String(e)}`);
+      }));
+    }
+    await Promise.all(lives);
+    proxy.setDelay(0);
+    const latency = platform.samples;
+    const rttHarness = `${HARNESS}; proxy adds ${RTT_MS} ms round-trip time after start-up`;
+    for (const op of OPS) {
+      const ms = latency.filter((s) => s.op === op && s.status < 300).map((s) => s.ms);
+      const p99 = percentile(ms, 99);
+      const goal = op === 'create' ? GOALS.createP99 : op === 'tracking_read' ? GOALS.trackingP99 : GOALS.stepP99;
+      row({ id: `orders.rtt${RTT_MS}.${op}_p50_ms`, metric: `+${RTT_MS} ms RTT, ${RATE} orders/s: ${op.replace('_', ' ')} p50`, value: percentile(ms, 50), unit: 'ms', harness: rttHarness });
+      row({ id: `orders.rtt${RTT_MS}.${op}_p99_ms`, metric: `+${RTT_MS} ms RTT, ${RATE} orders/s: ${op.replace('_', ' ')} p99 (n=${ms.length})`, value: p99, unit: 'ms', goal: `≤ ${goal}`, pass: p99 <= goal, harness: rttHarness });
+    }
+    row({ id: `orders.rtt${RTT_MS}.lives_failed`, metric: `+${RTT_MS} ms RTT: orders that did not complete their life`, value: failures, unit: 'orders', goal: '0', pass: failures === 0, harness: rttHarness, note: `${RATE * OPEN_SECONDS} offered over ${OPEN_SECONDS} s` });
+    row({ id: 'orders.load_average', metric: 'load average (1 min) at the start of the latency phase', value: load0, unit: '', harness: 'os.loadavg()' });
+    profiler?.close();
+    await db.end();
+    return rows;
+  } finally {
+    platform?.closeSockets();
+    if (server) await server.close().catch(() => undefined);
+    await proxy?.close();
+    relay?.close();
+    if (bouncer && 'child' in bouncer) {
+      bouncer.child.kill('SIGTERM');
+      rmSync(bouncer.dir, { recursive: true, force: true });
+    }
+    fake?.child.kill('SIGTERM');
+    await notifications?.stop();
+    rmSync(outdir, { recursive: true, force: true });
+    await pg.stop();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = await run();
+  console.log(table(rows));
+  console.log(`written to ${writeResults(BENCH, rows)}`);
+}

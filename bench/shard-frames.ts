@@ -1,0 +1,197 @@
+/**
+ * What one location frame costs the runtime (issue 14, goal 5): workerd CPU
+ * per single-fix WebSocket frame into one city shard, socket plumbing
+ * included, over at least 100,000 frames, with the load generated in worker
+ * threads (bench/lib/frame-load-thread.mjs: plain `ws` sockets straight to the
+ * runtime's entry socket) so that neither the generator's JavaScript nor
+ * wrangler's dev proxy is on the measured path. Then driver → watcher latency
+ * at 5,000 single-fix frames/s.
+ *
+ * CPU is the runtime workerd process's own (/proc/<pid>/stat) from the first
+ * frame until the shard reports every frame handled, divided by the frames it
+ * handled (its `stats().ingest.frames`); the drivers' keep-alive fixes are
+ * frames too and are counted. The machine's two cores hold workerd, the
+ * generator threads and Postgres (idle here).
+ *
+ * `npm run bench -- shard-frames` (about 3 minutes). Knobs: BENCH_SHARD_DRIVERS
+ * (1,000), BENCH_SHARD_TRIPS (watched trips, 100), BENCH_FRAMES_CPU_FPS
+ * (frames/s of the CPU phase, 8,000), BENCH_FRAMES_CPU_SECONDS (15),
+ * BENCH_FRAMES_LATENCY_FPS (5,000), BENCH_FRAMES_LATENCY_SECONDS (15),
+ * BENCH_FRAMES_THREADS (generator threads, 2).
+ */
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { createTestHarness } from 'wrangler';
+import { migrateDatabase } from '../scripts/lib/migrate';
+import { startPostgres } from '../scripts/lib/postgres';
+import { shardFor } from '../domain/shard-keys';
+import { bundleWorker } from './orders-create';
+import { runtimeEntry } from './lib/runtime-entry';
+import { percentile, table, writeResults, type BenchRow } from './lib/results';
+import { openBenchSessions } from './lib/sessions';
+import { CENTER, DATA_KEYS, seed, SIGNING } from './shard-e2e';
+
+const BENCH = 'shard-frames';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OFFLINE = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true' };
+const CPU_FPS = Number(process.env.BENCH_FRAMES_CPU_FPS ?? 8_000);
+const CPU_SECONDS = Number(process.env.BENCH_FRAMES_CPU_SECONDS ?? 15);
+const LATENCY_FPS = Number(process.env.BENCH_FRAMES_LATENCY_FPS ?? 5_000);
+const LATENCY_SECONDS = Number(process.env.BENCH_FRAMES_LATENCY_SECONDS ?? 15);
+const THREADS = Number(process.env.BENCH_FRAMES_THREADS ?? 2);
+const GOAL = { cpuUs: 25, p99: 50 };
+const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrangler'));
+const HARNESS = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version} via createTestHarness (deploy bundle), WebSockets from ${THREADS} worker threads to the runtime's entry socket`;
+const progress = (line: string) => process.stderr.write(`shard-frames: ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const TICKS = 100;
+
+function ownCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
+}
+
+type Message = { type: string; [k: string]: unknown };
+
+class LoadThread {
+  readonly worker: Worker;
+  private readonly listeners: ((m: Message) => void)[] = [];
+  readonly ready: Promise<void>;
+
+  constructor(origin: string, role: 'drivers' | 'watchers', items: unknown[], onMessage: (m: Message) => void = () => {}) {
+    this.worker = new Worker(new URL('./lib/frame-load-thread.mjs', import.meta.url), { workerData: { origin, role, items } });
+    this.worker.on('message', (m: Message) => {
+      onMessage(m);
+      for (const l of [...this.listeners]) l(m);
+    });
+    this.ready = this.next('ready').then(() => undefined);
+  }
+
+  next(type: string, timeoutMs = 300_000): Promise<Message> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type} from the load thread`)), timeoutMs);
+      const l = (m: Message) => {
+        if (m.type === 'error') {
+          clearTimeout(timer);
+          reject(new Error(String(m.message)));
+        } else if (m.type === type) {
+          clearTimeout(timer);
+          this.listeners.splice(this.listeners.indexOf(l), 1);
+          resolve(m);
+        }
+      };
+      this.listeners.push(l);
+    });
+  }
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const pg = await startPostgres({ database: 'bench_frames' });
+  const outdir = mkdtempSync(path.join(tmpdir(), 'bench-frames-'));
+  let server: ReturnType<typeof createTestHarness> | undefined;
+  const threads: LoadThread[] = [];
+  let watchers: LoadThread | undefined;
+  const rows: BenchRow[] = [];
+  try {
+    await migrateDatabase(pg.url);
+    const f = await seed(pg.url);
+    bundleWorker(outdir);
+    Object.assign(process.env, OFFLINE, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url });
+    server = createTestHarness({ root: ROOT, workers: [{ configPath: path.join(ROOT, 'wrangler.toml'), prebuiltWorkerDir: outdir, vars: { APP_ENV: 'bench', PUBLIC_BASE_URL: 'https://bench.example' }, secrets: { JWT_SIGNING_KEYS: SIGNING, DATA_ENCRYPTION_KEYS: DATA_KEYS } }] });
+    const { url } = await server.listen();
+    const entry = await runtimeEntry(url);
+    progress(`runtime workerd pid ${entry.pid}, entry ${entry.origin}`);
+    await openBenchSessions(() => server!.getWorker().getEnv(), f.sessions);
+    type ShardRpc = { stats(): Promise<unknown>; dispatch(request: unknown): Promise<unknown> };
+    const env = (await server.getWorker().getEnv()) as unknown as { CITY_SHARD: { getByName(name: string): ShardRpc } };
+    const shard = env.CITY_SHARD.getByName(shardFor({ id: f.cityId, center: CENTER, serviceRadiusKm: 12 }, null).key);
+    const frames = async (): Promise<number> => (JSON.parse(JSON.stringify(await shard.stats())) as { ingest: { frames: number } }).ingest.frames;
+
+    // Drivers, split over the generator threads; assignments come back from them.
+    const assigned = new Map<string, number>();
+    const per = Math.ceil(f.driverTokens.length / THREADS);
+    for (let t = 0; t < THREADS; t++) {
+      const items = f.driverTokens.slice(t * per, (t + 1) * per).map((d, k) => ({ token: d.token, ...f.start[t * per + k]! }));
+      threads.push(new LoadThread(entry.origin, 'drivers', items, (m) => {
+        if (m.type === 'assignment') assigned.set(String(m.orderId), t * per + Number(m.index));
+      }));
+    }
+    await Promise.all(threads.map((t) => t.ready));
+    progress(`${f.driverTokens.length} drivers online`);
+    // Trips: each order's pickup is where its driver stands, so that driver wins it.
+    for (let i = 0; i < f.orders.length; i += 20) {
+      await Promise.all(f.orders.slice(i, i + 20).map((o) => shard.dispatch({ orderId: o.id, pickup: o.pickup, dropoff: o.dropoff, payoutCents: 500 })));
+    }
+    const deadline = Date.now() + 60_000;
+    while (assigned.size < f.orders.length && Date.now() < deadline) await sleep(100);
+    progress(`${assigned.size} trips assigned`);
+    watchers = new LoadThread(entry.origin, 'watchers', f.orders.map((o) => ({ path: `/v1/orders/${o.id}/live?access_token=${f.customerToken}` })));
+    await watchers.ready;
+    progress(`${f.orders.length} watchers connected`);
+
+    /** Offers `fps` frames/s for `seconds`, split over the threads; resolves once the shard has handled them all. */
+    const phase = async (fps: number, seconds: number) => {
+      const before = await frames();
+      const cpu0 = ownCpuMs(entry.pid);
+      const t0 = performance.now();
+      const sent = threads.map((t) => t.next('sent'));
+      for (const t of threads) t.worker.postMessage({ cmd: 'load', fps: fps / THREADS, seconds });
+      const results = await Promise.all(sent);
+      const offered = results.reduce((s, m) => s + Number(m.frames), 0);
+      const sentSeconds = (performance.now() - t0) / 1000;
+      let handled = (await frames()) - before;
+      const until = performance.now() + 60_000;
+      while (handled < offered && performance.now() < until) {
+        await sleep(50);
+        handled = (await frames()) - before;
+      }
+      const doneSeconds = (performance.now() - t0) / 1000;
+      return { offered, handled, cpuMs: ownCpuMs(entry.pid) - cpu0, sentSeconds, doneSeconds };
+    };
+
+    // Warm-up: the isolate's JIT and the sockets' buffers.
+    await phase(2_000, 5);
+    const load0 = loadavg()[0]!;
+    const cpu = await phase(CPU_FPS, CPU_SECONDS);
+    const us = (cpu.cpuMs * 1000) / cpu.handled;
+    progress(`${cpu.handled} frames, ${cpu.cpuMs.toFixed(0)} ms of workerd CPU: ${us.toFixed(1)} µs per frame`);
+    rows.push(
+      { bench: BENCH, id: 'shard.workerd_cpu_per_frame_us', metric: `workerd CPU per single-fix frame into one shard, socket plumbing included (${cpu.handled.toLocaleString('en-US')} frames at ${CPU_FPS.toLocaleString('en-US')}/s offered, handled in ${cpu.doneSeconds.toFixed(1)} s)`, value: us, unit: 'µs', goal: `≤ ${GOAL.cpuUs} µs`, pass: us <= GOAL.cpuUs && cpu.handled >= 100_000, harness: `${HARNESS}; /proc/<runtime pid>/stat` },
+      { bench: BENCH, id: 'shard.frames_per_core_second', metric: 'single-fix frames one core handles per second at that cost (1 s ÷ CPU per frame)', value: 1e6 / us, unit: 'frames/s', goal: '≥ 40,000', pass: 1e6 / us >= 40_000, harness: 'derived' },
+    );
+
+    await sleep(2_000);
+    watchers.worker.postMessage({ cmd: 'reset' });
+    const lat = await phase(LATENCY_FPS, LATENCY_SECONDS);
+    await sleep(500);
+    const reportP = watchers.next('latencies');
+    watchers.worker.postMessage({ cmd: 'report' });
+    const values = ((await reportP).values as number[]).filter((v) => Number.isFinite(v));
+    const keptUp = lat.handled >= lat.offered && lat.doneSeconds - lat.sentSeconds <= 1;
+    rows.push(
+      { bench: BENCH, id: 'shard.frames_latency.handled_per_s', metric: `single-fix frames/s handled by one shard (${LATENCY_FPS.toLocaleString('en-US')}/s offered)`, value: lat.handled / (keptUp ? lat.sentSeconds : lat.doneSeconds), unit: 'frames/s', goal: `≥ ${LATENCY_FPS.toLocaleString('en-US')}`, pass: keptUp, harness: HARNESS, note: `${lat.handled} of ${lat.offered} handled ${(lat.doneSeconds - lat.sentSeconds).toFixed(1)} s after the last was sent; ${((lat.cpuMs * 1000) / Math.max(1, lat.handled)).toFixed(1)} µs CPU per frame` },
+      { bench: BENCH, id: 'shard.driver_to_watcher_p50_ms', metric: `driver → watcher p50 at ${LATENCY_FPS.toLocaleString('en-US')} single-fix frames/s`, value: percentile(values, 50), unit: 'ms', harness: HARNESS, note: `${values.length} positions to ${f.orders.length} watchers` },
+      { bench: BENCH, id: 'shard.driver_to_watcher_p99_ms', metric: `driver → watcher p99 at ${LATENCY_FPS.toLocaleString('en-US')} single-fix frames/s`, value: percentile(values, 99), unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: percentile(values, 99) <= GOAL.p99, harness: HARNESS },
+      { bench: BENCH, id: 'shard.frames_load_average', metric: 'load average (1 min) at the start of the CPU phase', value: load0, unit: '', harness: 'os.loadavg()' },
+    );
+    return rows;
+  } finally {
+    await Promise.all([...threads, ...(watchers ? [watchers] : [])].map((t) => t.worker.terminate()));
+    const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => {}), sleep(15_000)]);
+    if (server) await bounded(server.close());
+    rmSync(outdir, { recursive: true, force: true });
+    await bounded(pg.stop());
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = await run();
+  console.log(table(rows));
+  console.log(`written to ${writeResults(BENCH, rows)}`);
+  process.exit(0);
+}
