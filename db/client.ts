@@ -14,7 +14,12 @@ export interface OpenOptions {
  * One client per request (a module-level client breaks across requests in workerd):
  * Hyperdrive pools the real connections, so opening one is cheap.
  * `fetch_types: false` saves a round trip; the schema uses no custom array types
- * that need OID lookup. No `schema` is given to drizzle: nothing uses its
+ * that need OID lookup. `prepare: false` sends each query as one unnamed
+ * Parse/Bind/Execute/Sync: with named statements postgres.js first sends
+ * Parse/Describe and waits for the answer, and a client that lives for one
+ * request never reuses what it prepared, so every query cost two round trips
+ * to the database instead of one (measured by bench/order-flow.ts's proxy;
+ * docs/capacity.md). No `schema` is given to drizzle: nothing uses its
  * relational query API (`db.query.*`), and building that config again for
  * every request's client cost about as much as the client itself (measured
  * 0.45 ms against 0.23 ms per client in Node).
@@ -23,6 +28,7 @@ export function openDatabase(connectionString: string, options: OpenOptions = {}
   const sql = postgres(connectionString, {
     max: options.max ?? 5,
     fetch_types: false,
+    prepare: false,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     onnotice: () => {},
   });

@@ -115,7 +115,7 @@ async function stepCaller(c: Context<AppEnv>, orderId: string): Promise<{ viewer
   const principal = principalOf(c);
   const { detail, relation } = await visibleOrder(c.var.db(), principal, orderId);
   if (relation.viewer === 'merchant') assertMerchantAccess(principal, detail.order.merchantId, 'orders');
-  return { viewer: relation.viewer, input: { orderId, actor: { step: relation.actor, event: eventActorOf(principal) } } };
+  return { viewer: relation.viewer, input: { orderId, actor: { step: relation.actor, event: eventActorOf(principal) }, known: detail } };
 }
 
 const commandContext = (c: Context<AppEnv>): CommandContext => ({ db: c.var.db(), env: c.env, ctx: c.executionCtx });

@@ -43,7 +43,8 @@ export function outboxEvent(
   return { id: newId('obx'), topic, aggregateType: aggregate.type, aggregateId: aggregate.id, payload, createdAt: at };
 }
 
-const rowsOf = (events: readonly OutboxEvent[]): NewOutboxMessage[] =>
+/** The rows of `events` as the outbox table stores them. */
+export const outboxRows = (events: readonly OutboxEvent[]): NewOutboxMessage[] =>
   events.map((e) => ({
     id: e.id,
     topic: e.topic,
@@ -55,10 +56,10 @@ const rowsOf = (events: readonly OutboxEvent[]): NewOutboxMessage[] =>
   }));
 
 /** The insert itself, for a caller that folds it into a larger statement (a CTE); at least one event. */
-export const outboxInsert = (db: Executor, events: readonly OutboxEvent[]) => db.insert(outbox).values(rowsOf(events));
+export const outboxInsert = (db: Executor, events: readonly OutboxEvent[]) => db.insert(outbox).values(outboxRows(events));
 
 /** Writes the events with the caller's transaction (pass `tx`, never the bare db, for a state change). */
 export async function writeOutbox(tx: Executor, events: readonly OutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.insert(outbox).values(rowsOf(events));
+  await tx.insert(outbox).values(outboxRows(events));
 }

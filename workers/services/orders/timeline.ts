@@ -9,12 +9,13 @@
  * derived from these rows, so a reader can always tell stale from new by
  * `seq` (docs/decisions/0075-one-order-timeline.md).
  */
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
-import { orders, orderStatusEvents, type Order } from '../../../db/schema/index';
+import { orders, orderStatusEvents, outbox as outboxTable, type Order } from '../../../db/schema/index';
 import type { ActorType, OrderEventType, OrderStatus } from '../../../domain/order';
-import { outboxEvent, writeOutbox, type OutboxEvent } from '../outbox';
+import { outboxEvent, outboxRows, writeOutbox, type OutboxEvent } from '../outbox';
 
 export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Writer = Pick<Database, 'insert'>;
@@ -101,7 +102,7 @@ export interface AppendedEvent {
   at: Date;
 }
 
-function eventRow(e: AppendedEvent) {
+export function eventRow(e: AppendedEvent) {
   return {
     id: newId('evt'),
     orderId: e.order.id,
@@ -129,4 +130,28 @@ export async function appendOrderEvent(tx: Writer, e: AppendedEvent): Promise<Ou
   await tx.insert(orderStatusEvents).values(eventRow(e));
   await writeOutbox(tx, [event]);
   return event;
+}
+
+/**
+ * `insert into <table> (…) select <row> from <guard> [union all …]`: rows
+ * inserted only when the CTE named `guard` returned a row (the conditional
+ * UPDATE of the same statement matched), so a change, its event and its
+ * outbox row are one statement — one round trip, atomic by itself — and a
+ * lost race writes nothing. Each value is cast to its column's type (a
+ * SELECT gives the server no column to infer a parameter's type from).
+ */
+export function guardedInsert(table: PgTable, rows: readonly Record<string, unknown>[], guard: string): SQL {
+  const columns = getTableColumns(table);
+  const keys = Object.keys(rows[0] ?? {}).filter((k) => columns[k] && rows.some((r) => r[k] !== undefined));
+  const names = keys.map((k) => sql.identifier(columns[k]!.name));
+  const selects = rows.map(
+    (row) => sql`select ${sql.join(keys.map((k) => (row[k] === undefined || row[k] === null ? sql`null::${sql.raw(columns[k]!.getSQLType())}` : sql`${sql.param(row[k], columns[k])}::${sql.raw(columns[k]!.getSQLType())}`)), sql`, `)} from ${sql.raw(guard)}`,
+  );
+  return sql`insert into ${table} (${sql.join(names, sql`, `)}) ${sql.join(selects, sql` union all `)}`;
+}
+
+/** The event and its outbox row as inserts guarded by `guard` (see guardedInsert), for a change written as one statement. */
+export function guardedEventWrites(e: AppendedEvent, guard: string): { event: OutboxEvent; writes: SQL[] } {
+  const event = outboxOf(e);
+  return { event, writes: [guardedInsert(orderStatusEvents, [eventRow(e)], guard), guardedInsert(outboxTable, outboxRows([event]), guard)] };
 }

@@ -6,14 +6,15 @@
  * against the new state: of two concurrent steps exactly one wins, the other
  * gets the 409 of the state it lost to.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../../../db/client';
 import { orders, type NewOrder, type Order } from '../../../db/schema/index';
 import { problems } from '../../problem';
 import type { OutboxEvent } from '../outbox';
 import { loadOrder } from './repository';
 import { decideStep, isTerminal, statusEventType, type DispatchState, type OrderStatus, type OrderStep, type StepActor } from './state-machine';
-import { appendOrderEvent, nextSeq, type EventActor, type Tx } from './timeline';
+import { guardedEventWrites, guardedInsert, nextSeq, type EventActor, type Tx } from './timeline';
 
 export type { EventActor, EventActorType } from './timeline';
 export { orderEventPayload } from './timeline';
@@ -43,23 +44,39 @@ export interface TransitionWrite {
   at?: Date;
 }
 
+/** A row another table gets in the same statement as the change (e.g. the delivery proof), only if the change is written. */
+export interface AlsoWrite {
+  table: PgTable;
+  rows: Record<string, unknown>[];
+}
+
 /**
- * Inside the caller's transaction: the conditional update (on `version`, so
- * any change since `current` was read, a dispatch fact included, makes it
- * match nothing), then the event with its seq and snapshot and the outbox row.
- * Returns null when the order changed since `current` was read.
+ * One statement (so one round trip, atomic by itself, in or out of a
+ * transaction): the conditional update (on `version`, so any change since
+ * `current` was read, a dispatch fact included, makes it match nothing), the
+ * event with its seq and snapshot, the outbox row and any `also` rows, each
+ * inserted only if the update matched (timeline.ts `guardedInsert`). The
+ * order after the change is `current` with what the update sets: the
+ * version predicate guarantees every other column is as read. Returns null
+ * when the order changed since `current` was read (nothing written).
  */
-export async function writeTransition(tx: Tx, w: TransitionWrite): Promise<{ order: Order; events: OutboxEvent[] } | null> {
+export async function writeTransition(db: Pick<Database, 'update' | 'execute'>, w: TransitionWrite, also: (after: Order) => AlsoWrite[] = () => []): Promise<{ order: Order; events: OutboxEvent[] } | null> {
   const at = w.at ?? new Date();
   const reason = w.reason ?? null;
-  const [order] = await tx
-    .update(orders)
-    .set({ status: w.next, ...(w.dispatch ? { dispatchState: w.dispatch } : {}), ...nextSeq(), updatedAt: at, ...columnsFor(w.next, w.current.status, at, reason) })
-    .where(and(eq(orders.id, w.current.id), eq(orders.version, w.current.version)))
-    .returning();
-  if (!order) return null;
+  const set = { status: w.next, ...(w.dispatch ? { dispatchState: w.dispatch } : {}), updatedAt: at, ...columnsFor(w.next, w.current.status, at, reason) };
+  const order: Order = { ...w.current, ...set, seq: w.current.seq + 1, version: w.current.version + 1 };
   const type = w.step === 'arrived' ? 'order.driver_arrived' : statusEventType(order.status);
-  const event = await appendOrderEvent(tx, { type, order, previous: w.current.status, actor: w.actor, reason, at });
+  const update = db
+    .update(orders)
+    .set({ ...set, ...nextSeq() })
+    .where(and(eq(orders.id, w.current.id), eq(orders.version, w.current.version)))
+    .returning({ id: orders.id });
+  const { event, writes } = guardedEventWrites({ type, order, previous: w.current.status, actor: w.actor, reason, at }, 'changed');
+  const parts = [...writes, ...also(order).filter((a) => a.rows.length > 0).map((a) => guardedInsert(a.table, a.rows, 'changed'))];
+  const rows = await db.execute<{ n: number }>(
+    sql`with changed as (${update.getSQL()}), ${sql.join(parts.map((p, i) => sql`${sql.raw(`w${i}`)} as (${p})`), sql`, `)} select count(*)::int as n from changed`,
+  );
+  if (Number(rows[0]?.n ?? 0) === 0) return null;
   return { order, events: [event] };
 }
 
@@ -82,10 +99,19 @@ export async function runOrderStep<T = undefined>(
   step: OrderStep,
   actor: StepActor,
   eventActor: EventActor,
-  options: { reason?: string | null; check?: (order: Order) => void | Promise<void>; extra?: (tx: Tx, order: Order) => Promise<T> } = {},
+  options: {
+    reason?: string | null;
+    check?: (order: Order) => void | Promise<void>;
+    /** Step-specific writes that need a transaction (reads, refunds): the change then runs in one, with them. */
+    extra?: (tx: Tx, order: Order) => Promise<T>;
+    /** Step-specific rows written in the change's own statement (no transaction needed). */
+    also?: (order: Order) => AlsoWrite[];
+    /** The order as the caller just read it (the route's access check): the first attempt decides on it instead of reading again. */
+    current?: Order;
+  } = {},
 ): Promise<StepResult<T>> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await loadOrder(db, orderId);
+    const current = attempt === 0 && options.current?.id === orderId ? options.current : await loadOrder(db, orderId);
     if (!current) throw problems.notFound('No such order.');
     const decision = decideStep({ status: current.status, dispatch: current.dispatchState, merchantId: current.merchantId, customerId: current.customerId, driverId: current.driverId }, step, actor);
     if (!decision.ok) {
@@ -94,12 +120,15 @@ export async function runOrderStep<T = undefined>(
       throw problems.conflict('illegal-transition', `An order that is ${state} cannot be ${pastTense(step)}.`, { currentStatus: decision.current, currentDispatch: decision.currentDispatch });
     }
     await options.check?.(current);
-    const result = await db.transaction(async (tx) => {
-      const written = await writeTransition(tx, { current, step, next: decision.next, dispatch: decision.dispatch, actor: eventActor, reason: options.reason ?? null });
-      if (!written) return null;
-      const extra = options.extra ? await options.extra(tx, written.order) : (undefined as T);
-      return { ...written, extra };
-    });
+    const write: TransitionWrite = { current, step, next: decision.next, dispatch: decision.dispatch, actor: eventActor, reason: options.reason ?? null };
+    const extraStep = options.extra;
+    const result = extraStep
+      ? await db.transaction(async (tx) => {
+          const written = await writeTransition(tx, write);
+          if (!written) return null;
+          return { ...written, extra: await extraStep(tx, written.order) };
+        })
+      : await writeTransition(db, write, options.also).then((written) => (written ? { ...written, extra: undefined as T } : null));
     if (result) return { order: result.order, previous: current, events: result.events, extra: result.extra };
   }
   throw problems.conflict('concurrent-update', 'The order kept changing while this step was applied; read it again and retry.');

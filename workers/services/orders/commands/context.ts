@@ -40,6 +40,13 @@ export interface CommandActor {
 export interface StepInput {
   orderId: string;
   actor: CommandActor;
+  /**
+   * The order with its detail as the caller just read it (a route's access
+   * check): the step decides on it first (a concurrent change still loses the
+   * conditional write and is decided again) and answers it with the new row,
+   * instead of reading the order twice more.
+   */
+  known?: OrderDetail | undefined;
 }
 
 /** Input of a step that may carry a free-text reason (reject, fail, cancel). */
@@ -60,6 +67,17 @@ export interface StepOutcome {
 /** Runs `afterOrderCommit` for a committed change (merchant feed, outbox relay kick, the shard's watchers). */
 export function announce(cx: CommandContext, order: Order, events: readonly OutboxEvent[]): void {
   afterOrderCommit(cx.env, cx.ctx, order.merchantId, events, order);
+}
+
+/**
+ * The order as it stands after the step: the caller's detail with the
+ * committed row when it gave one (a step changes only the order row, and
+ * items, contact and driver as read are those of the version the step was
+ * decided on), else read again.
+ */
+export async function detailOf(cx: CommandContext, input: StepInput, order: Order): Promise<OrderDetail> {
+  if (input.known && input.known.order.id === order.id && input.known.order.version === order.version - 1) return { ...input.known, order };
+  return detailAfter(cx, input.orderId);
 }
 
 /** The order as read after the step; it exists (the step just changed it), a vanished row is an internal error. */

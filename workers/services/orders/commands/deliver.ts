@@ -15,7 +15,7 @@ import { LimiterUnavailableError, RULES, subjectName, type Limiter, type LimitOp
 import { issuedPhotoId } from '../../proof-photos/urls';
 import { runOrderStep } from '../transitions';
 import type { Tx } from '../timeline';
-import { announce, detailAfter, type CommandContext, type StepInput, type StepOutcome } from './context';
+import { announce, detailOf, type CommandContext, type StepInput, type StepOutcome } from './context';
 import { dataKeys } from '../../secrets/data-keys';
 import { checkProof, FOREIGN_PHOTO, isWrongPin, type DeliveryProof } from './delivery-proof';
 import { log } from '../../../../domain/log';
@@ -44,7 +44,9 @@ export async function deliverOrder(cx: CommandContext, input: DeliverInput): Pro
       wrongCode = await isWrongPin(ring, order, proof);
       checkProof(order, proof, base, wrongCode);
     },
-    extra: (tx, order) => recordProof(tx, order, proof, base),
+    current: input.known?.order,
+    // A PIN needs no read: its proof row goes in the change's own statement. A photo is checked against the uploads in a transaction.
+    ...(proof.photoUrl === undefined ? { also: (order: Order) => [{ table: deliveryProofs, rows: [proofRow(order, proof)] }] } : { extra: (tx: Tx, order: Order) => recordProof(tx, order, proof, base) }),
   }).catch(async (error: unknown) => {
     // Only a wrong code keeps its slot: a refusal for another reason gives it back.
     if (pin && !wrongCode) await pin.giveBack();
@@ -52,7 +54,9 @@ export async function deliverOrder(cx: CommandContext, input: DeliverInput): Pro
   });
 
   announce(cx, result.order, result.events);
-  return { order: result.order, previous: result.previous, events: result.events, proof: { method: proof.pin !== undefined ? 'pin' : 'photo' }, detail: await detailAfter(cx, input.orderId) };
+  const method = proof.pin !== undefined ? ('pin' as const) : ('photo' as const);
+  const known = input.known && { ...input.known, proof: { method, photoUrl: proof.photoUrl ?? null, at: result.order.updatedAt } };
+  return { order: result.order, previous: result.previous, events: result.events, proof: { method }, detail: await detailOf(cx, { ...input, known }, result.order) };
 }
 
 /** Inside the step's transaction: the photo must be one uploaded for this order; then the proof row. */
@@ -62,14 +66,20 @@ async function recordProof(tx: Tx, order: Order, proof: DeliveryProof, publicBas
     const [photo] = photoId ? await tx.select({ id: proofPhotos.id }).from(proofPhotos).where(and(eq(proofPhotos.id, photoId), eq(proofPhotos.orderId, order.id))) : [];
     if (!photo) throw problems.validation([FOREIGN_PHOTO]);
   }
-  await tx.insert(deliveryProofs).values({
+  await tx.insert(deliveryProofs).values(proofRow(order, proof));
+}
+
+/** The proof row; its time is the delivery's (the order's updatedAt after the step). */
+function proofRow(order: Order, proof: DeliveryProof) {
+  return {
+    createdAt: order.updatedAt,
     orderId: order.id,
     driverId: order.driverId,
-    method: proof.pin !== undefined ? 'pin' : 'photo',
+    method: proof.pin !== undefined ? ('pin' as const) : ('photo' as const),
     photoUrl: proof.photoUrl ?? null,
     idDocumentType: proof.idCheck?.documentType ?? null,
     idBirthYear: proof.idCheck?.birthYear ?? null,
-  });
+  };
 }
 
 const PIN_LIMITER_DOWN = 'Delivery codes cannot be checked right now; try again shortly, or deliver with a photo.';

@@ -10,26 +10,26 @@ import { startDispatch } from '../../dispatch-client';
 import { planSettlement, settle, type Settlement } from '../../payments/payments';
 import type { OrderStep } from '../state-machine';
 import { runOrderStep } from '../transitions';
-import { announce, detailAfter, type CommandContext, type ReasonedStepInput, type StepInput, type StepOutcome } from './context';
+import { announce, detailAfter, detailOf, type CommandContext, type ReasonedStepInput, type StepInput, type StepOutcome } from './context';
 import { log } from '../../../../domain/log';
 
 /** A step with nothing of its own: decide, commit, announce, read back. */
 async function simpleStep(cx: CommandContext, step: OrderStep, input: ReasonedStepInput): Promise<StepOutcome> {
-  const result = await runOrderStep(cx.db, input.orderId, step, input.actor.step, input.actor.event, { reason: input.reason ?? null });
+  const result = await runOrderStep(cx.db, input.orderId, step, input.actor.step, input.actor.event, { reason: input.reason ?? null, current: input.known?.order });
   announce(cx, result.order, result.events);
-  return { order: result.order, previous: result.previous, events: result.events, detail: await detailAfter(cx, input.orderId) };
+  return { order: result.order, previous: result.previous, events: result.events, detail: await detailOf(cx, input, result.order) };
 }
 
 /** placed → preparing (its merchant). Starts dispatch after the commit; `order.preparing` in the outbox is the backstop. */
 export async function acceptOrder(cx: CommandContext, input: StepInput): Promise<StepOutcome> {
-  const result = await runOrderStep(cx.db, input.orderId, 'accept', input.actor.step, input.actor.event);
+  const result = await runOrderStep(cx.db, input.orderId, 'accept', input.actor.step, input.actor.event, { current: input.known?.order });
   announce(cx, result.order, result.events);
   cx.ctx.waitUntil(
     startDispatch(cx.env, dispatchRequestOf(result.order)).catch((error: unknown) =>
       log.error('startDispatch failed (order.preparing in the outbox is the backstop)', { orderId: result.order.id, error }),
     ),
   );
-  return { order: result.order, previous: result.previous, events: result.events, detail: await detailAfter(cx, input.orderId) };
+  return { order: result.order, previous: result.previous, events: result.events, detail: await detailOf(cx, input, result.order) };
 }
 
 const dispatchRequestOf = (o: Order) => ({
