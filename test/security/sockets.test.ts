@@ -8,17 +8,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Client, connectDriver, freshShard, watchOrder } from '../workers/city-shard-helpers';
-import { api, createCity, createCustomer, createMerchant, createProduct, orderBody, placeOrder, type Customer, type TestMerchant } from '../workers/helpers/commerce';
+import { api, createCity, createMerchant, createShop, orderBody, placeOrder, type Customer, type TestMerchant } from '../workers/helpers/commerce';
 
 let merchant: TestMerchant;
 let customer: Customer;
 let product: string;
 
 beforeAll(async () => {
-  const cityId = await createCity();
-  merchant = await createMerchant(cityId);
-  customer = await createCustomer();
-  product = await createProduct(merchant.merchantId, 1000);
+  ({ merchant, customer, product } = await createShop(1000));
 });
 
 async function upgradeThroughApi(path: string, token: string): Promise<Response> {

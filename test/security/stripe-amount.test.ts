@@ -13,24 +13,7 @@ import { auditLog, orders, refunds } from '../../db/schema/index';
 import { paymentProvider } from '../../workers/providers/payments/index';
 import { reconcilePendingPayments } from '../../workers/services/payments/reconcile';
 import {
-  createCity,
-  createCustomer,
-  createMerchant,
-  createProduct,
-  db,
-  deliverWebhook,
-  intentIdOf,
-  json,
-  orderBody,
-  paymentRow,
-  payWithCard,
-  placeOrder,
-  signStripePayload,
-  stripeEvents,
-  stripeGet,
-  type CreatedOrder,
-  type Customer,
-  type TestMerchant,
+  createShop, db, deliverWebhook, intentIdOf, json, orderBody, paymentRow, payWithCard, placeOrder, signStripePayload, stripeEvents, stripeGet, type CreatedOrder, type Customer, type TestMerchant,
 } from '../workers/helpers/commerce';
 
 let merchant: TestMerchant;
@@ -38,10 +21,7 @@ let customer: Customer;
 let dish: string;
 
 beforeAll(async () => {
-  const cityId = await createCity();
-  merchant = await createMerchant(cityId);
-  customer = await createCustomer();
-  dish = await createProduct(merchant.merchantId, 4000);
+  ({ merchant, customer, product: dish } = await createShop(4000));
 });
 
 let logged: string[] = [];

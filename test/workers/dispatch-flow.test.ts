@@ -14,8 +14,7 @@ import { shardBackstop } from '../../workers/services/orders/shard-backstop';
 import type { Client } from './city-shard-helpers';
 import { liveDriver as connectLiveDriver } from './helpers/live-driver';
 import {
-  api, createCity, createCustomer, createDriver, createMerchant, createProduct, db, json, orderBody, payOrder, placeOrder,
-  type Customer, type TestMerchant,
+  api, createDriver, createShop, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant,
 } from './helpers/commerce';
 
 let cityId: string;
@@ -25,10 +24,7 @@ let dish: string;
 const sockets: Client[] = [];
 
 beforeAll(async () => {
-  cityId = await createCity();
-  merchant = await createMerchant(cityId);
-  customer = await createCustomer();
-  dish = await createProduct(merchant.merchantId, 1200);
+  ({ cityId, merchant, customer, product: dish } = await createShop(1200));
 });
 
 afterAll(() => {

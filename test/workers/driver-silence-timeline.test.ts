@@ -16,7 +16,7 @@ import { DEFAULT_POLICY } from '../../durable-objects/city-shard/matching';
 import { applyDispatchFact } from '../../workers/services/orders/dispatch-facts';
 import { loadCityGeometry, shardAt } from '../../workers/services/city-shard-client';
 import { Client, shiftClock, type Stub } from './city-shard-helpers';
-import { api, createCity, createCustomer, createMerchant, createOps, createProduct, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
+import { api, createOps, createShop, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
 import { liveDriver } from './helpers/live-driver';
 import { fakeGet, uniqueToken, type FakePush } from './helpers/notification-world';
 
@@ -31,10 +31,7 @@ let opsToken: string;
 const sockets: Client[] = [];
 
 beforeAll(async () => {
-  cityId = await createCity();
-  merchant = await createMerchant(cityId);
-  customer = await createCustomer();
-  dish = await createProduct(merchant.merchantId, 1200);
+  ({ cityId, merchant, customer, product: dish } = await createShop(1200));
   opsToken = await createOps();
 });
 

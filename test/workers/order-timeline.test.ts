@@ -12,7 +12,7 @@ import { notificationLog, orderStatusEvents } from '../../db/schema/index';
 import { DISPATCH_STATES, statusRank } from '../../domain/order';
 import type { Client } from './city-shard-helpers';
 import { liveDriver as connectLiveDriver } from './helpers/live-driver';
-import { api, createCity, createCustomer, createMerchant, createProduct, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
+import { api, createShop, db, json, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
 import { createDriver as createDriverWithPhone, createMerchant as createNotificationMerchant, createOrder as createNotificationOrder, deliver, fakeGet, fakePost } from './helpers/notification-world';
 
 const RECEIVER = inject('webhookReceiverUrl');
@@ -25,10 +25,7 @@ let slowHook: string;
 const sockets: Client[] = [];
 
 beforeAll(async () => {
-  cityId = await createCity();
-  merchant = await createMerchant(cityId);
-  customer = await createCustomer();
-  dish = await createProduct(merchant.merchantId, 1200);
+  ({ cityId, merchant, customer, product: dish } = await createShop(1200));
   // Every delivery to this merchant's endpoint takes 12 s (a slow merchant server).
   const name = (slowHook = `slow-${crypto.randomUUID().slice(0, 8)}`);
   const res = await api(`/v1/merchants/${merchant.merchantId}/webhooks`, { method: 'POST', token: merchant.ownerToken, body: { url: `${RECEIVER}/hooks/${name}`, events: ['*'] } });

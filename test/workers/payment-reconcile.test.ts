@@ -10,17 +10,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { orders, orderStatusEvents, payments } from '../../db/schema/index';
 import { paymentProvider } from '../../workers/providers/payments/index';
 import { reconcilePendingPayments } from '../../workers/services/payments/reconcile';
-import { createCity, createCustomer, createMerchant, createProduct, db, deliverAll, intentIdOf, orderBody, payWithCard, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
+import { createShop, db, deliverAll, intentIdOf, orderBody, payWithCard, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
 
 let merchant: TestMerchant;
 let customer: Customer;
 let dish: string;
 
 beforeAll(async () => {
-  const cityId = await createCity();
-  merchant = await createMerchant(cityId);
-  customer = await createCustomer();
-  dish = await createProduct(merchant.merchantId, 1500);
+  ({ merchant, customer, product: dish } = await createShop(1500));
 });
 
 const logOf = (orderId: string) => db().select().from(orderStatusEvents).where(eq(orderStatusEvents.orderId, orderId)).orderBy(asc(orderStatusEvents.seq));

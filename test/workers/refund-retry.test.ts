@@ -12,16 +12,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { payments, refunds } from '../../db/schema/index';
 import { paymentProvider } from '../../workers/providers/payments/index';
 import { retryPendingRefunds } from '../../workers/services/payments/payments';
-import { api, createCity, createCustomer, createMerchant, createProduct, db, injectStripeFault, intentIdOf, orderBody, payOrder, placeOrder, stripeGet, type Customer, type TestMerchant } from './helpers/commerce';
+import { api, createShop, db, injectStripeFault, intentIdOf, orderBody, payOrder, placeOrder, stripeGet, type Customer, type TestMerchant } from './helpers/commerce';
 
 let merchant: TestMerchant;
 let customer: Customer;
 let dish: string;
 
 beforeAll(async () => {
-  merchant = await createMerchant(await createCity());
-  customer = await createCustomer();
-  dish = await createProduct(merchant.merchantId, 1200);
+  ({ merchant, customer, product: dish } = await createShop(1200));
 });
 
 /** A paid order cancelled while Stripe refused the refund call: our refund row is pending, Stripe has nothing. */

@@ -8,26 +8,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orders, orderStatusEvents, outbox, payments, processedWebhookEvents, refunds } from '../../db/schema/index';
 import {
-  api,
-  createCity,
-  createCustomer,
-  createMerchant,
-  createProduct,
-  db,
-  deliverAll,
-  deliverWebhook,
-  injectStripeFault,
-  intentIdOf,
-  json,
-  orderBody,
-  paymentRow,
-  payWithCard,
-  placeOrder,
-  signStripePayload,
-  stripeEvents,
-  type CreatedOrder,
-  type Customer,
-  type TestMerchant,
+  api, createShop, db, deliverAll, deliverWebhook, injectStripeFault, intentIdOf, json, orderBody, paymentRow, payWithCard, placeOrder, signStripePayload, stripeEvents, type CreatedOrder, type Customer, type TestMerchant,
 } from './helpers/commerce';
 
 let merchant: TestMerchant;
@@ -35,10 +16,7 @@ let customer: Customer;
 let product: string;
 
 beforeAll(async () => {
-  const cityId = await createCity();
-  merchant = await createMerchant(cityId);
-  customer = await createCustomer();
-  product = await createProduct(merchant.merchantId, 2200);
+  ({ merchant, customer, product } = await createShop(2200));
 });
 
 const newOrder = () => placeOrder(customer.token, orderBody(merchant.merchantId, [{ productId: product, quantity: 1 }]));

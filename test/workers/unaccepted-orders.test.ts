@@ -10,16 +10,14 @@ import { and, asc, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cities, notificationLog, orders, orderStatusEvents, outbox, payments, refunds } from '../../db/schema/index';
 import { sweepUnacceptedOrders, type UnacceptedOptions } from '../../workers/services/orders/unaccepted';
-import { api, createCity, createCustomer, createOps, json, createMerchant, createProduct, db, intentIdOf, orderBody, payOrder, placeOrder, stripeGet, type Customer, type TestMerchant } from './helpers/commerce';
+import { api, createCity, createMerchant, createOps, createProduct, createShop, db, intentIdOf, json, orderBody, payOrder, placeOrder, stripeGet, type Customer, type TestMerchant } from './helpers/commerce';
 
 let merchant: TestMerchant;
 let customer: Customer;
 let dish: string;
 
 beforeAll(async () => {
-  merchant = await createMerchant(await createCity());
-  customer = await createCustomer();
-  dish = await createProduct(merchant.merchantId, 1500);
+  ({ merchant, customer, product: dish } = await createShop(1500));
 });
 
 /** One sweep run with its own execution context, waited for (its announcements and refund included). */

@@ -279,3 +279,15 @@ export function signStripePayload(payload: string, options: { secret?: string; t
     cryptoProvider: Stripe.createSubtleCryptoProvider(),
   });
 }
+
+/**
+ * The world most order tests start from: a new city, a merchant in it with
+ * one product at `priceCents`, and a customer.
+ */
+export async function createShop(priceCents: number): Promise<{ cityId: string; merchant: TestMerchant; customer: Customer; product: string }> {
+  const cityId = await createCity();
+  const merchant = await createMerchant(cityId);
+  const customer = await createCustomer();
+  const product = await createProduct(merchant.merchantId, priceCents);
+  return { cityId, merchant, customer, product };
+}
