@@ -1,6 +1,6 @@
 /**
  * A simulated driver's hands: signs in, goes online over its WebSocket with
- * the very DriverChannel the driver app uses (web/src/live), reports a fix
+ * the very DriverChannel the driver app uses (domain/live), reports a fix
  * every couple of seconds (sent in batches over the socket, or POSTed while
  * it is down), and carries out what its {@link DriverBrain} decides: answer
  * offers, read the order, say arrived, pick up, hand over with the PIN, take
