@@ -9,7 +9,7 @@ describe('MetricsRecorder', () => {
     r.observe(METRICS.fixAge, [], 0.011);
     r.observe(METRICS.fixAge, [], 99);
     r.observe(METRICS.fixAge, [], Number.NaN);
-    const [[name, labels, counts, sum, count]] = r.take()!.histograms;
+    const [name, labels, counts, sum, count] = r.take()!.histograms[0]!;
     expect([name, labels]).toEqual(['delivery_tracking_fix_age_seconds', '']);
     expect(counts).toEqual([1, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
     expect(sum).toBeCloseTo(99.021);
