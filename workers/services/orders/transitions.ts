@@ -6,7 +6,7 @@
  * against the new state: of two concurrent steps exactly one wins, the other
  * gets the 409 of the state it lost to.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../../../db/client';
 import { orders, type NewOrder, type Order } from '../../../db/schema/index';
@@ -61,23 +61,34 @@ export interface AlsoWrite {
  * when the order changed since `current` was read (nothing written).
  */
 export async function writeTransition(db: Pick<Database, 'update' | 'execute'>, w: TransitionWrite, also: (after: Order) => AlsoWrite[] = () => []): Promise<{ order: Order; events: OutboxEvent[] } | null> {
+  const t = transitionParts(db, w, also);
+  const rows = await db.execute<{ n: number }>(sql`with ${t.ctes} select count(*)::int as n from ${sql.raw(t.guard)}`);
+  if (Number(rows[0]?.n ?? 0) === 0) return null;
+  return { order: t.order, events: t.events };
+}
+
+/**
+ * The CTEs of a transition for a caller that folds it into a larger
+ * statement (the Stripe webhook's fast path): `changed` is the conditional
+ * update (also conditioned on `when`, e.g. that the payment row was updated
+ * in the same statement), then the guarded inserts.
+ */
+export function transitionParts(db: Pick<Database, 'update'>, w: TransitionWrite, also: (after: Order) => AlsoWrite[] = () => [], when?: SQL) {
   const at = w.at ?? new Date();
   const reason = w.reason ?? null;
   const set = { status: w.next, ...(w.dispatch ? { dispatchState: w.dispatch } : {}), updatedAt: at, ...columnsFor(w.next, w.current.status, at, reason) };
   const order: Order = { ...w.current, ...set, seq: w.current.seq + 1, version: w.current.version + 1 };
   const type = w.step === 'arrived' ? 'order.driver_arrived' : statusEventType(order.status);
+  const guard = 'changed';
   const update = db
     .update(orders)
     .set({ ...set, ...nextSeq() })
-    .where(and(eq(orders.id, w.current.id), eq(orders.version, w.current.version)))
+    .where(and(eq(orders.id, w.current.id), eq(orders.version, w.current.version), when))
     .returning({ id: orders.id });
-  const { event, writes } = guardedEventWrites({ type, order, previous: w.current.status, actor: w.actor, reason, at }, 'changed');
-  const parts = [...writes, ...also(order).filter((a) => a.rows.length > 0).map((a) => guardedInsert(a.table, a.rows, 'changed'))];
-  const rows = await db.execute<{ n: number }>(
-    sql`with changed as (${update.getSQL()}), ${sql.join(parts.map((p, i) => sql`${sql.raw(`w${i}`)} as (${p})`), sql`, `)} select count(*)::int as n from changed`,
-  );
-  if (Number(rows[0]?.n ?? 0) === 0) return null;
-  return { order, events: [event] };
+  const { event, writes } = guardedEventWrites({ type, order, previous: w.current.status, actor: w.actor, reason, at }, guard);
+  const parts = [...writes, ...also(order).filter((a) => a.rows.length > 0).map((a) => guardedInsert(a.table, a.rows, guard))];
+  const ctes = sql.join([sql`${sql.raw(guard)} as (${update.getSQL()})`, ...parts.map((p, i) => sql`${sql.raw(`${guard}_w${i}`)} as (${p})`)], sql`, `);
+  return { order, events: [event], ctes, guard };
 }
 
 export interface StepResult<T> {

@@ -50,10 +50,10 @@ export async function ensurePaymentIntent(db: Database, provider: PaymentProvide
   return { intentId: intent.id, clientSecret: intent.clientSecret, record: recordIntentSql(db, payment.id, intent.id) };
 }
 
-const paymentEvent = (topic: 'payment.succeeded' | 'payment.failed' | 'payment.refunded', p: Payment) =>
+export const paymentEvent = (topic: 'payment.succeeded' | 'payment.failed' | 'payment.refunded', p: Payment) =>
   outboxEvent(topic, { type: 'payment', id: p.id }, { paymentId: p.id, orderId: p.orderId, status: p.status, amountCents: p.amountCents, refundedCents: p.refundedCents, currency: p.currency });
 
-const TOPIC: Record<PaymentSignal['kind'], 'payment.succeeded' | 'payment.failed' | 'payment.refunded' | null> = {
+export const TOPIC: Record<PaymentSignal['kind'], 'payment.succeeded' | 'payment.failed' | 'payment.refunded' | null> = {
   succeeded: 'payment.succeeded',
   failed: 'payment.failed',
   canceled: null,

@@ -6,15 +6,19 @@
  * back the id too, so Stripe's retry applies it. Order-independence comes
  * from the monotonic payment rules (lifecycle.ts) and the order state machine.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { orders, payments, processedWebhookEvents } from '../../../db/schema/index';
+import { orders, outbox, payments, processedWebhookEvents } from '../../../db/schema/index';
+import { outboxRows } from '../outbox';
+import { decideStep } from '../orders/state-machine';
+import { guardedInsert } from '../orders/timeline';
+import { transitionParts } from '../orders/transitions';
 import type { ProviderEvent } from '../../providers/payments/index';
 import type { OutboxEvent } from '../outbox';
 import { applyPaymentStep } from '../orders/commands/payment-steps';
 import { amountMismatch, refuseMismatchedPayment } from './amount-check';
-import { planSettlement, recordPaymentSignal, type Settlement } from './payments';
-import type { PaymentSignal } from './lifecycle';
+import { paymentEvent, planSettlement, recordPaymentSignal, type Settlement } from './payments';
+import { applyPaymentSignal, type PaymentSignal } from './lifecycle';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -82,6 +86,65 @@ function failureReasonOf(event: ProviderEvent): string | null {
 }
 
 export async function applyStripeEvent(db: Database, event: ProviderEvent): Promise<StripeEventOutcome> {
+  return (await placeByPayment(db, event)) ?? applyInTransaction(db, event);
+}
+
+/**
+ * The common case in two round trips (issue 14): `payment_intent.succeeded`
+ * for a known, open payment of the right amount whose order can be placed.
+ * One read (payment, order, whether the event was seen), then one statement
+ * that updates the payment only if it is still as read and the event unseen,
+ * records the event, writes the payment's and the order's outbox rows and
+ * places the order on its version — all or nothing: a final check divides by
+ * zero (aborting the statement) unless the payment and the order both
+ * changed. Anything else — a duplicate, an unknown payment, a wrong amount,
+ * an order that cannot be placed, a race — returns null and takes the
+ * transaction below, which decides every case with the rows locked.
+ */
+async function placeByPayment(db: Database, event: ProviderEvent): Promise<StripeEventOutcome | null> {
+  const signal = signalOf(event);
+  const intentId = intentIdOf(event);
+  if (signal?.kind !== 'succeeded' || !intentId) return null;
+  const [row] = await db
+    .select({
+      payment: payments,
+      order: orders,
+      seen: sql<boolean>`exists (select 1 from ${processedWebhookEvents} e where e.provider = 'stripe' and e.event_id = ${event.id})`,
+    })
+    .from(payments)
+    .innerJoin(orders, eq(orders.id, payments.orderId))
+    .where(eq(payments.providerPaymentId, intentId));
+  if (!row || row.seen || amountMismatch(event.object, row.payment)) return null;
+  const next = applyPaymentSignal(row.payment, signal);
+  const { order } = row;
+  const decision = decideStep({ status: order.status, dispatch: order.dispatchState, merchantId: order.merchantId, customerId: order.customerId, driverId: order.driverId }, 'paid', { kind: 'stripe' });
+  if (!next || next.status !== 'succeeded' || !decision.ok) return null;
+
+  const at = new Date();
+  const paid = { ...row.payment, status: next.status, refundedCents: next.refundedCents, failureReason: null, updatedAt: at };
+  const paymentEvents = [paymentEvent('payment.succeeded', paid)];
+  const pay = db
+    .update(payments)
+    .set({ status: paid.status, refundedCents: paid.refundedCents, failureReason: null, updatedAt: at })
+    .where(and(eq(payments.id, row.payment.id), eq(payments.status, row.payment.status), sql`not exists (select 1 from ${processedWebhookEvents} e where e.provider = 'stripe' and e.event_id = ${event.id})`))
+    .returning({ id: payments.id });
+  const t = transitionParts(db, { current: order, step: 'paid', next: decision.next, dispatch: decision.dispatch, actor: { type: 'stripe', id: event.id }, reason: null, at }, undefined, sql`exists (select 1 from pay)`);
+  try {
+    await db.execute(sql`with pay as (${pay.getSQL()}),
+      seen as (${guardedInsert(processedWebhookEvents, [{ provider: 'stripe', eventId: event.id, eventType: event.type, receivedAt: at }], 'pay')}),
+      pay_out as (${guardedInsert(outbox, outboxRows(paymentEvents), 'pay')}),
+      ${t.ctes}
+      select 1 / ((select count(*) from pay) = 1 and (select count(*) from ${sql.raw(t.guard)}) = 1)::int as applied`);
+  } catch (error) {
+    // 22012: the payment or the order changed since the read (nothing was written); 23505: the event was recorded meanwhile.
+    const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+    if (code === '22012' || code === '23505') return null;
+    throw error;
+  }
+  return { duplicate: false, orderEvents: [{ merchantId: order.merchantId, events: t.events }], settlement: { kind: 'none' }, effect: 'payment succeeded, order placed' };
+}
+
+async function applyInTransaction(db: Database, event: ProviderEvent): Promise<StripeEventOutcome> {
   return db.transaction(async (tx): Promise<StripeEventOutcome> => {
     const outcome: StripeEventOutcome = { duplicate: false, orderEvents: [], settlement: { kind: 'none' }, effect: 'ignored' };
     const fresh = await tx
