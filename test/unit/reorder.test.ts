@@ -3,7 +3,7 @@
  * today's prices where the shop still sells them, the rest named.
  */
 import { describe, expect, it } from 'vitest';
-import { reorderCart } from '../../web/src/apps/customer/reorder';
+import { reorderCart } from '../../web/src/apps/customer/reorder-cart';
 import type { Product } from '../../web/src/apps/shared/types';
 
 const product = (id: string, name: string, priceCents: number, available = true): Product =>
