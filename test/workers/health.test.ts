@@ -1,9 +1,11 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../workers/index';
+import { checkedFetch } from '../support/openapi-contract';
 
-const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://platform.test${path}`, init));
+// Checked against the OpenAPI document (ADR 0095).
+const call = (path: string, init?: RequestInit) => checkedFetch(new Request(`http://platform.test${path}`, init));
 
 describe('health and readiness', () => {
   it('answers /healthz with ok and a request id', async () => {

@@ -6,7 +6,8 @@
  * served to the order's parties and operators; the retention sweep and the
  * customer's erasure delete the object and its row.
  */
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
+import { checkedFetch } from '../support/openapi-contract';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deliveryProofs, orders, proofPhotos } from '../../db/schema/index';
@@ -66,14 +67,14 @@ function upload(orderId: string, body: BodyInit, options: { token?: string; cont
   const headers = new Headers(options.headers);
   if (options.token !== undefined) headers.set('Authorization', `Bearer ${options.token}`);
   if (options.contentType !== null) headers.set('Content-Type', options.contentType ?? 'image/jpeg');
-  return exports.default.fetch(new Request(`http://platform.test/v1/orders/${orderId}/proof-photos`, { method: 'POST', headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit));
+  return checkedFetch(new Request(`http://platform.test/v1/orders/${orderId}/proof-photos`, { method: 'POST', headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit));
 }
 
 const get = (path: string, token?: string) =>
-  exports.default.fetch(new Request(`http://platform.test${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} }));
+  checkedFetch(new Request(`http://platform.test${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} }));
 
 const deliver = (orderId: string, body: unknown, token = w.driver.token) =>
-  exports.default.fetch(
+  checkedFetch(
     new Request(`http://platform.test/v1/orders/${orderId}/deliver`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
   );
 
@@ -332,7 +333,7 @@ describe('deletion of proof photos', () => {
     const kept = await uploaded(theirs);
     const [row] = await rowsOf(mine);
 
-    const erase = await exports.default.fetch(new Request('http://platform.test/v1/me', { method: 'DELETE', headers: { Authorization: `Bearer ${leaving.token}` } }));
+    const erase = await checkedFetch(new Request('http://platform.test/v1/me', { method: 'DELETE', headers: { Authorization: `Bearer ${leaving.token}` } }));
     expect(erase.status).toBe(204);
 
     expect(await env.PROOF_PHOTOS.head(row!.objectKey)).toBeNull();
