@@ -580,10 +580,18 @@ export async function run(): Promise<BenchRow[]> {
       writeFileSync(path.join(tmpdir(), 'order-flow-trips.json'), JSON.stringify(dump, null, 1));
     }
     for (const op of OPS) {
-      const counts = tripSamples.filter((s) => s.op === op).map((s) => sequentialTrips(proxy!.trips, s.start, s.end));
-      const worst = Math.max(...counts);
+      const windows = tripSamples.filter((s) => s.op === op);
+      // The request's own connection (the one of its first query): background work it starts (the outbox relay's kick) and
+      // other requests meanwhile (the provider's other webhooks) use connections of their own and run beside it.
+      const own = windows.map((s) => {
+        const inside = proxy!.trips.filter((t) => t.sent >= s.start && t.sent <= s.end).sort((a, b) => a.sent - b.sent);
+        const conn = inside[0]?.conn;
+        return sequentialTrips(inside.filter((t) => t.conn === conn), s.start, s.end);
+      });
+      const all = windows.map((s) => sequentialTrips(proxy!.trips, s.start, s.end));
+      const worst = Math.max(...own);
       const goal = op === 'tracking_read' ? GOALS.readRoundTrips : GOALS.roundTrips;
-      row({ id: `orders.roundtrips.${op}`, metric: `sequential round trips to Postgres: ${op.replace('_', ' ')} (most of ${counts.length}; median ${percentile(counts, 50)})`, value: worst, unit: 'round trips', goal: `≤ ${goal}`, pass: worst <= goal, harness: 'TCP proxy between Hyperdrive and the pool (bench/lib/pg-proxy.ts), start-up excluded' });
+      row({ id: `orders.roundtrips.${op}`, metric: `sequential round trips to Postgres: ${op.replace('_', ' ')} (most of ${own.length}; with everything else on the wire meanwhile, merged: up to ${Math.max(...all)})`, value: worst, unit: 'round trips', goal: `≤ ${goal}`, pass: worst <= goal, harness: 'TCP proxy between Hyperdrive and the pool (bench/lib/pg-proxy.ts), start-up excluded, the request’s own connection' });
     }
 
     // 4: the database 40 ms away, orders arriving open-loop at 12/s, each living its whole life.

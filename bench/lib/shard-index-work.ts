@@ -153,27 +153,37 @@ export interface QueryFigures {
   timerOverheadUs: number;
 }
 
-/** Nearest-10 available within 3 km, from random points of the city. */
-export function measureQueries(cellM?: number, n = 100_000): QueryFigures {
+export interface QueryOptions {
+  /** Query these points, cycled, instead of n random ones (the same points Redis is asked about). */
+  points?: { lat: Float64Array; lng: Float64Array };
+  /** `nearest` (a fresh array of results, what matching calls) instead of `nearestInto` (reused buffers). */
+  allocating?: boolean;
+}
+
+/** Nearest-10 available within 3 km, from random points of the city (or `options.points`). */
+export function measureQueries(cellM?: number, n = 100_000, options: QueryOptions = {}): QueryFigures {
   const city = makeCity();
   const index = buildIndex(city, cellM, 1_000);
-  const q = makeQueries(n);
+  const q = options.points
+    ? { lat: Float64Array.from({ length: n }, (_, i) => options.points!.lat[i % options.points!.lat.length]!), lng: Float64Array.from({ length: n }, (_, i) => options.points!.lng[i % options.points!.lng.length]!) }
+    : makeQueries(n);
   const query = { k: K, radiusM: RADIUS_M, minSeenAt: 0 };
+  const ask = options.allocating ? (lat: number, lng: number) => index.nearest(lat, lng, query).length : (lat: number, lng: number) => index.nearestInto(lat, lng, query);
   let found = 0;
   // Warm up, then throughput without per-query timers.
-  for (let i = 0; i < 20_000; i++) found += index.nearestInto(q.lat[i]!, q.lng[i]!, query);
+  for (let i = 0; i < 20_000; i++) found += ask(q.lat[i % n]!, q.lng[i % n]!);
   const rates: number[] = [];
   for (let rep = 0; rep < 5; rep++) {
     found = 0;
     const t = performance.now();
-    for (let i = 0; i < n; i++) found += index.nearestInto(q.lat[i]!, q.lng[i]!, query);
+    for (let i = 0; i < n; i++) found += ask(q.lat[i]!, q.lng[i]!);
     rates.push(n / ((performance.now() - t) / 1000));
   }
   // Latency: each query timed on its own.
   const lat = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
-    index.nearestInto(q.lat[i]!, q.lng[i]!, query);
+    ask(q.lat[i]!, q.lng[i]!);
     lat[i] = Number(process.hrtime.bigint() - t0) / 1000;
   }
   const overhead = new Float64Array(10_000);
