@@ -242,5 +242,6 @@ describe('cross-shard matching, transitions', () => {
     expect(w.remoteAccepts).toBeGreaterThan(3);
     expect(w.remoteMisses).toBeGreaterThan(3);
     expect(w.accepted.size).toBeGreaterThan(10);
-  });
+    // 6,000 steps of pure CPU: about 2 s alone, more than vitest's 5 s default beside a second test shard on two cores.
+  }, 30_000);
 });

@@ -130,6 +130,8 @@ export async function createOrder(
       customerId: customer?.userId ?? null,
       driverId: options.driverId ?? null,
       status: options.status ?? 'placed',
+      // An order the API made has had at least its creation event (seq ≥ 1, as the API documents).
+      seq: 1,
       dispatchState: options.driverId ? 'assigned' : 'unassigned',
       source: customer ? 'customer' : 'merchant_api',
       subtotalCents: 2000,
