@@ -45,6 +45,6 @@ export const notificationsLocalService: LocalService = {
     const { FCM_SERVICE_ACCOUNT: _secret, ...vars } = fakes.bindings;
     ctx.log(`merchant webhook receiver: POST ${fakes.webhooks.url}/hooks/<name>; GET ${fakes.webhooks.url}/_fake/received`);
     // No banner link: the messages sent are read at the dev outbox ({api}/dev/outbox), which the banner names.
-    return { name: 'notifications', vars, stop: () => fakes.stop() };
+    return { name: 'notifications', vars, endpoints: { webhookReceiver: fakes.webhooks.url }, stop: () => fakes.stop() };
   },
 };

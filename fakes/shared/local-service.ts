@@ -23,6 +23,8 @@ export interface RunningLocalService {
   vars: Record<string, string>;
   /** Shown in the start banner, e.g. a dashboard of what the fake received. */
   url?: string;
+  /** Origins of what the service runs, for harnesses that drive it (not shown in the banner). */
+  endpoints?: Record<string, string>;
   stop(): Promise<void>;
 }
 

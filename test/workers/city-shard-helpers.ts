@@ -56,6 +56,8 @@ export class Client {
   private cursor = 0;
   private wake: (() => void) | null = null;
   readonly closed: Promise<{ code: number; reason: string }>;
+  /** When the close arrived (Date.now()), so a test can time it however late it looks. */
+  closedAt: number | null = null;
 
   constructor(readonly ws: WebSocket) {
     ws.accept();
@@ -63,7 +65,12 @@ export class Client {
       this.received.push(JSON.parse(e.data as string) as Message);
       this.wake?.();
     });
-    this.closed = new Promise((resolve) => ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })));
+    this.closed = new Promise((resolve) =>
+      ws.addEventListener('close', (e) => {
+        this.closedAt = Date.now();
+        resolve({ code: e.code, reason: e.reason });
+      }),
+    );
   }
 
   send(message: unknown): void {

@@ -178,7 +178,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         twilio: varOf('TWILIO_API_BASE')!,
         email: varOf('EMAIL_API_BASE')!,
         fcm: varOf('FCM_API_BASE')!,
-        receiver: receiverService!.url!.replace(/\/_fake\/received$/, ''),
+        receiver: receiverService!.endpoints!.webhookReceiver!,
       },
       log,
     };
