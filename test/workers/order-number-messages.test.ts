@@ -23,7 +23,7 @@ describe('the order number in messages', () => {
     const driver = await createDriver(m.cityId);
     const pushToken = uniqueToken('fcm-number');
     const customer = await createUser('customer', { locale: 'fr', pushTokens: [pushToken], prefs: { sms: true, email: true, push: true } });
-    const order = await createOrder(m, customer, { status: 'in_delivery', driverId: driver.driverId });
+    const order = await createOrder(m, customer, { status: 'in_delivery', driverId: driver.driverId, seq: 1 });
 
     const { body: seen } = await callJson<{ id: string; number: string }>(`/v1/orders/${order.orderId}`, { token: customer.token }, 200);
     expect(seen.number).toMatch(ORDER_NUMBER_PATTERN);

@@ -114,7 +114,7 @@ export interface TestOrder {
 export async function createOrder(
   m: MerchantWorld,
   customer: Person | null,
-  options: { status?: 'placed' | 'preparing' | 'ready' | 'in_delivery' | 'delivered' | 'cancelled'; driverId?: string; contact?: { name?: string; phone?: string; email?: string } } = {},
+  options: { status?: 'placed' | 'preparing' | 'ready' | 'in_delivery' | 'delivered' | 'cancelled'; driverId?: string; contact?: { name?: string; phone?: string; email?: string }; seq?: number } = {},
 ): Promise<TestOrder> {
   const orderId = newId('ord');
   const number = newOrderNumber();
@@ -130,8 +130,9 @@ export async function createOrder(
       customerId: customer?.userId ?? null,
       driverId: options.driverId ?? null,
       status: options.status ?? 'placed',
-      // An order the API made has had at least its creation event (seq ≥ 1, as the API documents).
-      seq: 1,
+      // Seq 0 by default: the ordering tests' first event is seq 1. A test that reads the order
+      // back through the API (seq ≥ 1 documented) gives the seq of its creation event.
+      seq: options.seq ?? 0,
       dispatchState: options.driverId ? 'assigned' : 'unassigned',
       source: customer ? 'customer' : 'merchant_api',
       subtotalCents: 2000,
