@@ -50,6 +50,7 @@ import { migrateDatabase } from '../scripts/lib/migrate';
 import { startPostgres } from '../scripts/lib/postgres';
 import { startNotificationFakes, type NotificationFakes } from '../fakes/notifications';
 import { bundleWorker, SECRETS, startFake, startPgbouncer } from './orders-create';
+import { at, CENTER } from './shard-e2e';
 import { startPgProxy, sequentialTrips, type PgProxy } from './lib/pg-proxy';
 import { cpuDelta, descendantCpu } from './lib/proc-cpu';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
@@ -70,10 +71,6 @@ const CONCURRENCY = 8;
 const CUSTOMERS = 200;
 /** Enough drivers for every order of a CPU phase to hold one at once. */
 const DRIVERS = ORDERS + 30;
-const CENTER = { lat: 48.8566, lng: 2.3522 };
-const M_LAT = 111_195;
-const M_LNG = M_LAT * Math.cos((CENTER.lat * Math.PI) / 180);
-const at = (north: number, east: number) => ({ lat: CENTER.lat + north / M_LAT, lng: CENTER.lng + east / M_LNG });
 
 const GOALS = {
   workerRatio: 3,
@@ -330,7 +327,7 @@ class Platform {
   }
 
   async step(op: 'ready' | 'pickup' | 'deliver', orderId: string, token: string, body?: unknown): Promise<void> {
-    const r = await this.call(op, 'POST', `/v1/orders/${orderId}/${op === 'ready' ? 'ready' : op}`, token, body);
+    const r = await this.call(op, 'POST', `/v1/orders/${orderId}/${op}`, token, body);
     if (r.status !== 200) throw new Error(`${op} answered ${r.status}: ${JSON.stringify(r.json).slice(0, 300)}`);
   }
 

@@ -84,7 +84,7 @@ export interface Fixture {
   start: { lat: number; lng: number }[];
 }
 
-const at = (north: number, east: number) => ({ lat: CENTER.lat + north / M_LAT, lng: CENTER.lng + east / M_LNG });
+export const at = (north: number, east: number) => ({ lat: CENTER.lat + north / M_LAT, lng: CENTER.lng + east / M_LNG });
 
 export async function seed(url: string): Promise<Fixture> {
   const client = postgres(url, { max: 4, onnotice: () => {} });

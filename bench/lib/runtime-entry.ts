@@ -9,40 +9,13 @@
  * that answers GET /healthz with 200 and is not the proxy's.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-
-interface Proc {
-  pid: number;
-  ppid: number;
-  comm: string;
-}
-
-function procs(): Proc[] {
-  const out: Proc[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      out.push({ pid: Number(entry), comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(stat.slice(close + 2).split(' ')[1]) });
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
+import { descendants } from '../../scripts/lib/chaos/procfs';
 
 /** workerd processes below `root`. */
 export function workerdDescendants(root = process.pid): number[] {
-  const all = procs();
-  const found: number[] = [];
-  const walk = (pid: number) => {
-    for (const p of all.filter((q) => q.ppid === pid)) {
-      if (p.comm.startsWith('workerd')) found.push(p.pid);
-      walk(p.pid);
-    }
-  };
-  walk(root);
-  return found;
+  return descendants(root)
+    .filter((p) => p.comm.startsWith('workerd'))
+    .map((p) => p.pid);
 }
 
 export function listeningPorts(pid: number): number[] {
