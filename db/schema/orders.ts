@@ -102,6 +102,17 @@ export const orders = pgTable(
      */
     escalatedAt: tstz('escalated_at'),
     deliveredAt: tstz('delivered_at'),
+    /**
+     * A scheduled order's delivery window (ADR 0108): placed and paid at
+     * once, held (status `placed`) until `release_at` (window start minus the
+     * merchant's prep time, fixed at creation), when the minute cron sets
+     * `released_at` and the merchant may accept it. All null for an order
+     * delivered as soon as possible.
+     */
+    scheduledStart: tstz('scheduled_start'),
+    scheduledEnd: tstz('scheduled_end'),
+    releaseAt: tstz('release_at'),
+    releasedAt: tstz('released_at'),
     /** Optimistic concurrency: `update ... where id = $1 and version = $2`. */
     version: integer('version').notNull().default(0),
     /**
@@ -132,6 +143,14 @@ export const orders = pgTable(
     index('orders_placed_at_idx')
       .on(t.placedAt)
       .where(sql`${t.status} = 'placed'`),
+    // The scheduled-release sweep (services/orders/scheduled.ts): held orders, earliest release first.
+    index('orders_release_due_idx')
+      .on(t.releaseAt)
+      .where(sql`${t.releaseAt} is not null and ${t.releasedAt} is null`),
+    check(
+      'orders_schedule_complete',
+      sql`(${t.scheduledStart} is null) = (${t.scheduledEnd} is null) and (${t.scheduledStart} is null) = (${t.releaseAt} is null) and (${t.scheduledEnd} is null or ${t.scheduledEnd} > ${t.scheduledStart})`,
+    ),
     check(
       'orders_amounts_non_negative',
       sql`${t.subtotalCents} >= 0 and ${t.deliveryFeeCents} >= 0 and ${t.taxCents} >= 0 and ${t.totalCents} >= 0`,
