@@ -3,7 +3,7 @@
  * Durable Object), a currency, a timezone and a price list. Orders snapshot
  * the fees they were charged, so editing a city never rewrites history.
  */
-import { check, doublePrecision, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, check, doublePrecision, integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { createdAt, currency, idColumn } from './columns';
 
@@ -29,12 +29,22 @@ export const cities = pgTable(
      */
     merchantEscalateAfterSeconds: integer('merchant_escalate_after_seconds').notNull().default(300),
     merchantAutoCancelAfterSeconds: integer('merchant_auto_cancel_after_seconds').notNull().default(900),
+    /**
+     * Batching (ADR 0105): the shard may offer a driver on an order a second
+     * one when the added detour stays under both bounds and both orders keep
+     * their promise (placement + `delivery_promise_minutes`).
+     */
+    batchingEnabled: boolean('batching_enabled').notNull().default(true),
+    batchMaxAddedDetourSeconds: integer('batch_max_added_detour_seconds').notNull().default(420),
+    batchMaxAddedDetourM: integer('batch_max_added_detour_m').notNull().default(2500),
+    deliveryPromiseMinutes: integer('delivery_promise_minutes').notNull().default(45),
     createdAt: createdAt(),
   },
   (t) => [
     check('cities_fees_non_negative', sql`${t.deliveryBaseFeeCents} >= 0 and ${t.deliveryPerKmCents} >= 0`),
     check('cities_tax_rate_range', sql`${t.taxRateBps} between 0 and 10000`),
     check('cities_radius_positive', sql`${t.serviceRadiusKm} > 0`),
+    check('cities_batch_bounds', sql`${t.batchMaxAddedDetourSeconds} >= 0 and ${t.batchMaxAddedDetourM} >= 0 and ${t.deliveryPromiseMinutes} > 0`),
     check(
       'cities_merchant_deadlines',
       sql`${t.merchantEscalateAfterSeconds} > 0 and ${t.merchantAutoCancelAfterSeconds} > ${t.merchantEscalateAfterSeconds}`,
