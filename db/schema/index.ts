@@ -31,3 +31,4 @@ export * from './idempotency';
 export * from './audit';
 export * from './notifications';
 export * from './webhooks';
+export * from './order-messages';
