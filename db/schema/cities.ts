@@ -3,8 +3,9 @@
  * Durable Object), a currency, a timezone and a price list. Orders snapshot
  * the fees they were charged, so editing a city never rewrites history.
  */
-import { boolean, check, doublePrecision, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, check, doublePrecision, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import type { FeeSchedule, ServiceZones } from '../../domain/zones/service-area';
 import { createdAt, currency, idColumn } from './columns';
 
 export const cities = pgTable(
@@ -22,6 +23,14 @@ export const cities = pgTable(
     deliveryPerKmCents: integer('delivery_per_km_cents').notNull(),
     /** Basis points: 1900 = 19 %. */
     taxRateBps: integer('tax_rate_bps').notNull().default(0),
+    /**
+     * Service zones, a GeoJSON FeatureCollection (delivery, pickup-only and
+     * no-go polygons, ADR 0110); null: the circle of `serviceRadiusKm` serves.
+     * Set by operators (PUT /v1/ops/cities/{id}/zones), validated there.
+     */
+    serviceZones: jsonb('service_zones').$type<ServiceZones>(),
+    /** Delivery fee by distance bands or by zone (ADR 0110); null: base fee plus the per-km rate. */
+    deliveryFeeSchedule: jsonb('delivery_fee_schedule').$type<FeeSchedule>(),
     /**
      * An order its merchant has not accepted this long after placement is
      * escalated (the merchant is told again, operators see it), and after the

@@ -11,10 +11,12 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
 } from 'drizzle-orm/pg-core';
+import type { OpeningHours } from '../../domain/opening-hours';
 import { cities } from './cities';
 import { createdAt, idColumn, tstz, updatedAt } from './columns';
 import { merchantKind, merchantStaffRole } from './enums';
@@ -39,6 +41,16 @@ export const merchants = pgTable(
     suspended: boolean('suspended').notNull().default(false),
     prepMinutes: integer('prep_minutes').notNull().default(15),
     /**
+     * Weekly hours in local time with dated exceptions (ADR 0111), read in
+     * `timezone` or else the city's; null: open around the clock (as `open` allows).
+     */
+    openingHours: jsonb('opening_hours').$type<OpeningHours>(),
+    /** IANA zone of the hours when the shop's differs from its city's. */
+    timezone: text('timezone'),
+    /** Busy mode: until then, the prep estimate is longer by `busyExtraMinutes` (the merchant app's toggle). */
+    busyUntil: tstz('busy_until'),
+    busyExtraMinutes: integer('busy_extra_minutes').notNull().default(15),
+    /**
      * Set once, by the owner's closure (POST /v1/merchants/{id}/close, ADR 0089): the business
      * takes no more orders, has no members and no API keys; its orders stay for accounting.
      */
@@ -52,6 +64,7 @@ export const merchants = pgTable(
     index('merchants_city_kind_idx').on(t.cityId, t.kind),
     index('merchants_search_idx').using('gin', t.searchVector),
     check('merchants_prep_minutes_non_negative', sql`${t.prepMinutes} >= 0`),
+    check('merchants_busy_extra_minutes_range', sql`${t.busyExtraMinutes} between 0 and 240`),
   ],
 );
 
