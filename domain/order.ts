@@ -53,6 +53,8 @@ export const ORDER_EVENT_TYPES = [
   'order.driver_arrived',
   /** Still `placed` past its city's deadline: the merchant is told again, operators see it (status unchanged). */
   'order.escalated',
+  /** A scheduled order's release time came: its merchant may accept it now (status unchanged; ADR 0108). */
+  'order.released',
   'order.in_delivery',
   'order.delivered',
   'order.cancelled',

@@ -75,11 +75,19 @@ export const isHeld = (order: { releaseAt: Date | string | null; releasedAt: Dat
  * "Scheduled for Fri 4 Dec, 19:00–19:30", in a time zone (the city's on the
  * server, the browser's own when none is given), for every app and message.
  */
-export function describeWindow(window: { start: Date | string; end: Date | string }, timeZone?: string, locale = 'en-GB'): string {
+export function describeWindow(window: { start: Date | string; end: Date | string }, timeZone?: string): string {
+  return `Scheduled for ${windowText(window, timeZone)}`;
+}
+
+/** "Fri 4 Dec, 19:00–19:30" (`fr-FR`: "ven. 4 déc., 19:00–19:30"), for messages that say the rest in their own language. */
+export function windowText(window: { start: Date | string; end: Date | string }, timeZone?: string, locale = 'en-GB'): string {
   const start = new Date(window.start);
   const end = new Date(window.end);
   const tz = timeZone ? { timeZone } : {};
   const day = new Intl.DateTimeFormat(locale, { weekday: 'short', day: 'numeric', month: 'short', ...tz }).format(start);
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', ...tz });
-  return `Scheduled for ${day}, ${time.format(start)}–${time.format(end)}`;
+  return `${day}, ${clockText(start, timeZone, locale)}–${clockText(end, timeZone, locale)}`;
 }
+
+/** "18:45" in a time zone. */
+export const clockText = (at: Date | string, timeZone?: string, locale = 'en-GB'): string =>
+  new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', ...(timeZone ? { timeZone } : {}) }).format(new Date(at));

@@ -37,6 +37,8 @@ export default {
     sweep('payment reconciliation', async () => (await import('./services/payments/sweeps')).reconcilePaymentsNow(env, ctx));
     // Orders their merchant never accepts: escalated, then cancelled with a refund (ADR 0080).
     sweep('unaccepted orders', async () => (await import('./services/orders/unaccepted')).sweepUnacceptedOrdersNow(env, ctx));
+    // Scheduled orders whose release time has come go to their merchant (ADR 0108).
+    sweep('scheduled releases', async () => (await import('./services/orders/scheduled')).releaseDueOrdersNow(env, ctx));
     // Secrets still in clear sealed, and (during a key rotation) rows under an older key sealed again (ADR 0083).
     sweep('seal sweep', async () => (await import('./services/secrets/seal-sweep')).sealSweepNow(env));
   },

@@ -28,6 +28,7 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
   t('wrong-password', [403], 'The password asked again (password change, ownership transfer, business closure) is wrong.'),
   t('not-found', [404], 'No such resource, or not yours; also a path carrying a refused character.'),
   t('illegal-transition', [409], 'The order’s current status (or dispatch state) does not allow this step.', ['currentStatus', 'currentDispatch']),
+  t('order-scheduled', [409], 'A scheduled order is held until its release time (window start − prep time); the merchant accepts it from then.', ['releaseAt']),
   t('concurrent-update', [409], 'The order kept changing while the step was applied; read it again and retry.'),
   t('idempotency-key-reused', [409], 'The Idempotency-Key was used before with a different request (method, path or body).'),
   t('idempotency-key-in-use', [409], 'A request with this Idempotency-Key is still running.', [], ['Retry-After']),

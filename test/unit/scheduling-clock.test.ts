@@ -5,7 +5,7 @@
  * that must release every held order exactly once, never before its time.
  */
 import { describe, expect, it } from 'vitest';
-import { checkWindow, describeWindow, dueReleases, isHeld, releaseTime, SCHEDULE_RULES, type HeldOrder } from '../../domain/scheduling';
+import { checkWindow, clockText, describeWindow, windowText, dueReleases, isHeld, releaseTime, SCHEDULE_RULES, type HeldOrder } from '../../domain/scheduling';
 
 const MIN = 60_000;
 const T0 = new Date('2026-12-04T10:00:00Z');
@@ -44,6 +44,8 @@ describe('which windows may be ordered', () => {
     const w = { start: '2026-12-04T18:00:00Z', end: '2026-12-04T18:30:00Z' };
     expect(describeWindow(w, 'Europe/Paris')).toBe('Scheduled for Fri 4 Dec, 19:00–19:30');
     expect(describeWindow(w, 'UTC')).toBe('Scheduled for Fri 4 Dec, 18:00–18:30');
+    expect(windowText(w, 'Europe/Paris', 'fr-FR')).toMatch(/^ven\.? 4 déc\.?, 19:00–19:30$/);
+    expect(clockText(w.start, 'America/New_York')).toBe('13:00');
   });
 
   it('holds an order until it is released', () => {

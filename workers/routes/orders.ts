@@ -86,7 +86,8 @@ const create = createRoute({
   description:
     'Who may call: customers; a merchant API key for its own merchant (give `customer`; `paid: true` for orders paid off-platform, placed at once). Other roles: 403. ' +
     'Idempotency-Key is required: the same key and body return the first answer byte for byte (`Idempotent-Replayed: true`); another body is a 409. ' +
-    'Validation (422, nothing written): the merchant exists, is open, and its city serves the dropoff; products belong to it and are available; quantities 1–99; at most 50 lines. ' +
+    'Validation (422, nothing written): the merchant exists, is open, and its city serves the dropoff; products belong to it and are available; quantities 1–99; at most 50 lines; a `scheduledFor` window within the scheduling rules (ADR 0108). ' +
+    'A scheduled order is paid and placed as any other, then held until its `scheduledFor.releaseAt`, when the minute cron releases it to the merchant (`order.released`). ' +
     'One transaction writes the order, its items, its first status event and its outbox row; a PaymentIntent is then opened with an idempotency key derived from the order id. ' +
     'If Stripe fails, the answer is 503 and the order stays pending_payment: a retry with the same Idempotency-Key completes it.',
   middleware: [requireAuth('customer', 'merchant')] as const,
@@ -153,7 +154,7 @@ const events = createRoute({
             items: z.array(
               z.object({
                 seq: z.number().int().min(1).openapi({ description: 'Per order: 1, 2, 3… without gaps, in the order the changes committed.' }),
-                type: z.string().nullable().openapi({ description: 'order.created, order.placed, order.assigned, order.dispatch_changed, order.driver_arrived, order.escalated (still placed past its city’s deadline: the merchant was told again; actor system), …; null on events older than the timeline.' }),
+                type: z.string().nullable().openapi({ description: 'order.created, order.placed, order.assigned, order.dispatch_changed, order.driver_arrived, order.escalated (still placed past its city’s deadline: the merchant was told again; actor system), order.released (a scheduled order went to its merchant; status unchanged; actor system), …; null on events older than the timeline.' }),
                 status: z.enum(ORDER_STATUS_VALUES),
                 dispatch: z.string().nullable(),
                 at: z.string().openapi({ format: 'date-time' }),

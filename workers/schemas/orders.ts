@@ -44,9 +44,31 @@ export const NewOrderSchema = z
       .optional()
       .openapi({ description: 'Merchants (API key) only: who the order is for.' }),
     paid: z.boolean().optional().openapi({ description: 'Merchants (API key) only: true when paid off-platform; the order is placed at once.' }),
+    scheduledFor: z
+      .object({
+        start: z.iso.datetime({ offset: true }).openapi({ description: 'When the delivery window opens.', example: '2026-12-05T18:00:00Z' }),
+        end: z.iso.datetime({ offset: true }).openapi({ description: 'When it closes.', example: '2026-12-05T18:30:00Z' }),
+      })
+      .strict()
+      .optional()
+      .openapi({
+        description:
+          'A later delivery window instead of as soon as possible (customers and merchant API keys). It starts at least 30 minutes and at least the shop’s prep time + 15 minutes from now, at most 7 days ahead, and lasts 15–120 minutes; otherwise 422. ' +
+          'The order is paid and placed as today, then held: the merchant may accept it from `releaseAt` (window start − prep time), when the platform releases it.',
+      }),
   })
   .strict()
   .openapi('NewOrder');
+
+/** A scheduled order's window and where it stands (ADR 0108). */
+export const ScheduledForSchema = z
+  .object({
+    start: z.string().openapi({ format: 'date-time' }),
+    end: z.string().openapi({ format: 'date-time' }),
+    releaseAt: z.string().openapi({ format: 'date-time', description: 'When the order goes to the merchant: window start − the shop’s prep time (fixed at order time).' }),
+    releasedAt: z.string().nullable().openapi({ format: 'date-time', description: 'When it was released (`order.released` event); null while held.' }),
+  })
+  .openapi('ScheduledFor');
 
 export const OrderSchema = z
   .object({
@@ -103,6 +125,7 @@ export const OrderSchema = z
     updatedAt: z.string().openapi({ format: 'date-time' }),
     placedAt: z.string().nullable().openapi({ format: 'date-time' }),
     deliveredAt: z.string().nullable().openapi({ format: 'date-time' }),
+    scheduledFor: ScheduledForSchema.optional().openapi({ description: 'Scheduled orders only: the delivery window. Held (status `placed`, the merchant cannot accept yet) until `releasedAt` is set.' }),
   })
   .openapi('Order');
 

@@ -14,6 +14,7 @@ import { orderNumberOf } from './order-number';
 import { rulesFor, type Rule } from './rules';
 import { formatMoney, orderRef, reasonText, type Locale, type TemplateVars } from './templates/index';
 import { log } from '../../../domain/log';
+import { clockText, windowText } from '../../../domain/scheduling';
 import { trackingUrl } from '../orders/codes';
 import { openOrderCodes } from '../orders/view';
 import { dataKeys } from '../secrets/data-keys';
@@ -57,8 +58,16 @@ function varsFor(event: EventEnvelope, ctx: OrderContext, locale: Locale, codes:
     ...(refundCents !== undefined ? { refund: formatMoney(refundCents, currency, locale) } : {}),
     ...(payout !== undefined ? { payout: formatMoney(payout, order.currency, locale) } : {}),
     ...(expiresAt ? { expiresInSeconds: Math.max(0, Math.round((Date.parse(expiresAt) - now) / 1000)) } : {}),
+    ...(order.scheduledStart && order.scheduledEnd
+      ? {
+          window: windowText({ start: order.scheduledStart, end: order.scheduledEnd }, ctx.timezone, INTL_LOCALES[locale]),
+          ...(order.releaseAt ? { releaseTime: clockText(order.releaseAt, ctx.timezone, INTL_LOCALES[locale]) } : {}),
+        }
+      : {}),
   };
 }
+
+const INTL_LOCALES: Record<Locale, string> = { en: 'en-GB', fr: 'fr-FR' };
 
 async function customerCodes(deps: NotifyDeps, ctx: OrderContext): Promise<CustomerCodes> {
   const { deliveryPin, trackingToken } = await openOrderCodes(await dataKeys(deps.encryptionKeys), ctx.order, true);

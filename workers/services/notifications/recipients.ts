@@ -7,6 +7,7 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import {
+  cities,
   devices,
   drivers,
   merchantMembers,
@@ -35,14 +36,17 @@ export interface Recipient {
 export interface OrderContext {
   order: Order;
   merchantName: string;
+  /** The city's IANA zone: a scheduled order's window is told in local time. */
+  timezone?: string;
   driverFirstName?: string;
 }
 
 export async function loadOrderContext(db: Database, orderId: string): Promise<OrderContext | undefined> {
   const [row] = await db
-    .select({ order: orders, merchantName: merchants.name })
+    .select({ order: orders, merchantName: merchants.name, timezone: cities.timezone })
     .from(orders)
     .innerJoin(merchants, eq(merchants.id, orders.merchantId))
+    .innerJoin(cities, eq(cities.id, orders.cityId))
     .where(eq(orders.id, orderId));
   if (!row) return undefined;
   let driverFirstName: string | undefined;
@@ -54,7 +58,7 @@ export async function loadOrderContext(db: Database, orderId: string): Promise<O
       .where(eq(drivers.id, row.order.driverId));
     driverFirstName = d?.name.split(/\s+/)[0] || undefined;
   }
-  return { order: row.order, merchantName: row.merchantName, ...(driverFirstName ? { driverFirstName } : {}) };
+  return { order: row.order, merchantName: row.merchantName, timezone: row.timezone, ...(driverFirstName ? { driverFirstName } : {}) };
 }
 
 async function accountRecipients(db: Database, userIds: string[], audience: Audience): Promise<Recipient[]> {

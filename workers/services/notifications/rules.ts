@@ -34,6 +34,11 @@ export const RULES: Readonly<Record<string, readonly Rule[]>> = {
   ],
   // Still not accepted past the city's first deadline (services/orders/unaccepted.ts): every channel, while it still waits.
   'order.escalated': [{ audience: 'merchant', template: 'merchant.order.escalated', policy: 'all', channels: MERCHANT, staleAfterSeconds: 900, onlyWhile: ['placed'] }],
+  // A scheduled order's release (ADR 0108): the shop is asked now, as for a new order; the customer hears it started.
+  'order.released': [
+    { audience: 'merchant', template: 'merchant.order.released', policy: 'all', channels: MERCHANT, staleAfterSeconds: 900, onlyWhile: ['placed'] },
+    { audience: 'customer', template: 'customer.order.released', policy: 'first', channels: PROGRESS, staleAfterSeconds: 3600, onlyWhile: ['placed'] },
+  ],
   'order.preparing': [{ audience: 'customer', template: 'customer.order.preparing', policy: 'first', channels: PROGRESS, staleAfterSeconds: 3600 }],
   'order.assigned': [{ audience: 'customer', template: 'customer.order.assigned', policy: 'first', channels: PROGRESS, staleAfterSeconds: 3600 }],
   'order.in_delivery': [{ audience: 'customer', template: 'customer.order.in_delivery', policy: 'all', channels: ALL }],

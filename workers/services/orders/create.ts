@@ -15,6 +15,7 @@ import type { Keyring } from '../secrets/data-keys';
 import { newOrderCodes } from './codes';
 import { distanceMeters, MAX_ORDER_TOTAL_CENTS, priceOrder } from './pricing';
 import { newOrderNumber } from '../../../domain/order';
+import { scheduleOf } from './schedule';
 import { eventInsert, outboxOf, type AppendedEvent, type EventActor } from './timeline';
 import type { OrderDetail } from './view';
 
@@ -24,6 +25,8 @@ export interface CreateOrderInput {
   dropoff: { address: string; location: { lat: number; lng: number }; instructions?: string | undefined };
   customer?: { name: string; phone: string; email?: string | undefined } | undefined;
   paid?: boolean | undefined;
+  /** A later delivery window (ADR 0108); absent: as soon as possible. */
+  scheduledFor?: { start: string; end: string } | undefined;
 }
 
 export type OrderCreator = { kind: 'customer'; userId: string } | { kind: 'merchant_api'; merchantId: string; keyId: string };
@@ -95,6 +98,8 @@ export async function createOrder(db: Database, ring: Keyring, input: CreateOrde
     throw invalid([{ path: 'json.dropoff.location', message: `The address is outside the area ${city.name} is served in.` }]);
   }
 
+  const schedule = scheduleOf(input.scheduledFor, merchant, now);
+
   const found = (typeof place.products === 'string' ? JSON.parse(place.products) : place.products) as ProductFacts[];
   const byId = new Map(found.map((p) => [p.id, p]));
   const errors: FieldError[] = [];
@@ -149,6 +154,7 @@ export async function createOrder(db: Database, ring: Keyring, input: CreateOrde
     placedAt: paidOffPlatform ? now : null,
     escalatedAt: null,
     deliveredAt: null,
+    ...schedule,
     version: 0,
     // The creation is the order's first event.
     seq: 1,

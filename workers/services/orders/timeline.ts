@@ -65,6 +65,10 @@ export function snapshotOf(order: Order) {
     updatedAt: order.updatedAt.toISOString(),
     placedAt: order.placedAt?.toISOString() ?? null,
     deliveredAt: order.deliveredAt?.toISOString() ?? null,
+    // Scheduled orders only (ADR 0108), so the snapshots of other orders keep their shape.
+    ...(order.scheduledStart && order.scheduledEnd && order.releaseAt
+      ? { scheduledFor: { start: order.scheduledStart.toISOString(), end: order.scheduledEnd.toISOString(), releaseAt: order.releaseAt.toISOString(), releasedAt: order.releasedAt?.toISOString() ?? null } }
+      : {}),
   };
 }
 export type OrderSnapshot = ReturnType<typeof snapshotOf>;

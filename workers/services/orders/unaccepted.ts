@@ -15,6 +15,8 @@
  * A merchant who accepts or rejects meanwhile wins the race (the commands'
  * conditional updates): the sweep's step is refused and counted as skipped.
  * Bounded: at most `limit` orders a run, oldest placement first.
+ * A scheduled order (ADR 0108) is not awaiting its merchant while held, and
+ * its deadlines count from its release (`released_at`), not its placement.
  */
 import { and, asc, eq, inArray, isNotNull, isNull, or, sql, type AnyColumn } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../../db/client';
@@ -41,9 +43,14 @@ export interface UnacceptedOptions {
 
 const SYSTEM = { step: { kind: 'system' as const }, event: { type: 'system' as const, id: null } };
 
-/** `placed_at` at least `seconds` before `now`. */
-const placedBefore = (now: Date, seconds: AnyColumn) =>
-  sql`${orders.placedAt} <= ${now.toISOString()}::timestamptz - make_interval(secs => ${seconds})`;
+/** When the merchant was first asked: the release of a scheduled order, else the placement. */
+const askedAt = sql`coalesce(${orders.releasedAt}, ${orders.placedAt})`;
+
+/** Asked at least `seconds` before `now`. */
+const placedBefore = (now: Date, seconds: AnyColumn) => sql`${askedAt} <= ${now.toISOString()}::timestamptz - make_interval(secs => ${seconds})`;
+
+/** Not a scheduled order still held. */
+const notHeld = or(isNull(orders.releaseAt), isNotNull(orders.releasedAt));
 
 /** The placed orders past their first deadline that still need something done, oldest first. */
 export async function dueUnacceptedOrders(db: Pick<Database, 'select'>, options: UnacceptedOptions = {}) {
@@ -56,6 +63,7 @@ export async function dueUnacceptedOrders(db: Pick<Database, 'select'>, options:
     .where(
       and(
         eq(orders.status, 'placed'),
+        notHeld,
         placedBefore(now, cities.merchantEscalateAfterSeconds),
         or(isNull(orders.escalatedAt), cancelDue),
         options.ids ? inArray(orders.id, [...options.ids]) : undefined,
@@ -76,7 +84,7 @@ export async function listAwaitingMerchant(db: Pick<Database, 'select'>, options
       merchantName: merchants.name,
       placedAt: orders.placedAt,
       escalatedAt: orders.escalatedAt,
-      autoCancelAt: sql<Date>`${orders.placedAt} + make_interval(secs => ${cities.merchantAutoCancelAfterSeconds})`.mapWith(orders.placedAt),
+      autoCancelAt: sql<Date>`${askedAt} + make_interval(secs => ${cities.merchantAutoCancelAfterSeconds})`.mapWith(orders.placedAt),
     })
     .from(orders)
     .innerJoin(cities, eq(cities.id, orders.cityId))
@@ -84,6 +92,7 @@ export async function listAwaitingMerchant(db: Pick<Database, 'select'>, options
     .where(
       and(
         eq(orders.status, 'placed'),
+        notHeld,
         options.cityId ? eq(orders.cityId, options.cityId) : undefined,
         options.escalatedOnly ? isNotNull(orders.escalatedAt) : undefined,
       ),

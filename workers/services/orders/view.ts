@@ -125,6 +125,7 @@ export function presentOrder(snap: OrderSnapshot, parts: PresentationParts, view
     updatedAt: snap.updatedAt,
     placedAt: snap.placedAt,
     deliveredAt: snap.deliveredAt,
+    ...(snap.scheduledFor ? { scheduledFor: snap.scheduledFor } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ const driver = (name?: string) => name ?? 'Your driver';
 export const en: Catalog = {
   'customer.order.placed': (v) => ({
     title: `Order ${v.orderRef} confirmed`,
-    body: `${v.merchantName} has your order ${v.orderRef}${v.total ? ` (${v.total})` : ''}. Your delivery code is ${v.pin}: give it to the driver at the door.`,
+    body: `${v.merchantName} has your order ${v.orderRef}${v.total ? ` (${v.total})` : ''}.${v.window ? ` Scheduled for ${v.window}.` : ''} Your delivery code is ${v.pin}: give it to the driver at the door.`,
     details: v.trackingUrl ? `Follow your order: ${v.trackingUrl}` : undefined,
   }),
   'customer.order.preparing': (v) => ({
@@ -40,13 +40,23 @@ export const en: Catalog = {
     title: 'Your delivery could not be completed',
     body: `We could not deliver your order ${v.orderRef} from ${v.merchantName}. Our support team will contact you.`,
   }),
+  'customer.order.released': (v) => ({
+    title: 'Your scheduled order is starting',
+    body: `${v.merchantName} now has your order ${v.orderRef} to prepare${v.window ? ` for ${v.window}` : ''}. It can no longer be cancelled free of charge once accepted.`,
+  }),
   'customer.payment.refunded': (v) => ({
     title: 'Refund issued',
     body: `${v.refund ?? 'Your payment'} for order ${v.orderRef} was refunded. It can take a few days to appear on your statement.`,
   }),
   'merchant.order.placed': (v) => ({
     title: `New order ${v.orderRef}`,
-    body: `New order ${v.orderRef}${v.total ? ` (${v.total})` : ''} for ${v.merchantName}. Open the merchant app to accept it.`,
+    body: v.window
+      ? `New scheduled order ${v.orderRef}${v.total ? ` (${v.total})` : ''} for ${v.merchantName}, for ${v.window}. You can accept it from ${v.releaseTime ?? 'its release'}.`
+      : `New order ${v.orderRef}${v.total ? ` (${v.total})` : ''} for ${v.merchantName}. Open the merchant app to accept it.`,
+  }),
+  'merchant.order.released': (v) => ({
+    title: `Scheduled order ${v.orderRef}: prepare it now`,
+    body: `Scheduled order ${v.orderRef}${v.total ? ` (${v.total})` : ''} for ${v.merchantName} is due${v.window ? ` ${v.window}` : ''}. Accept it in the merchant app and start preparing.`,
   }),
   'merchant.order.escalated': (v) => ({
     title: `Order ${v.orderRef} is still waiting`,

@@ -5,7 +5,7 @@ const livreur = (name?: string) => name ?? 'Votre livreur';
 export const fr: Catalog = {
   'customer.order.placed': (v) => ({
     title: `Commande ${v.orderRef} confirmée`,
-    body: `${v.merchantName} a bien reçu votre commande ${v.orderRef}${v.total ? ` (${v.total})` : ''}. Votre code de livraison est ${v.pin} : donnez-le au livreur à la porte.`,
+    body: `${v.merchantName} a bien reçu votre commande ${v.orderRef}${v.total ? ` (${v.total})` : ''}.${v.window ? ` Prévue pour ${v.window}.` : ''} Votre code de livraison est ${v.pin} : donnez-le au livreur à la porte.`,
     details: v.trackingUrl ? `Suivez votre commande : ${v.trackingUrl}` : undefined,
   }),
   'customer.order.preparing': (v) => ({
@@ -40,13 +40,23 @@ export const fr: Catalog = {
     title: 'La livraison n’a pas pu aboutir',
     body: `Nous n’avons pas pu livrer votre commande ${v.orderRef} de ${v.merchantName}. Notre service client va vous contacter.`,
   }),
+  'customer.order.released': (v) => ({
+    title: 'Votre commande programmée commence',
+    body: `${v.merchantName} a maintenant votre commande ${v.orderRef} à préparer${v.window ? ` pour ${v.window}` : ''}. Une fois acceptée, elle ne peut plus être annulée sans frais.`,
+  }),
   'customer.payment.refunded': (v) => ({
     title: 'Remboursement effectué',
     body: `${v.refund ?? 'Votre paiement'} pour la commande ${v.orderRef} a été remboursé. Il peut apparaître sur votre relevé sous quelques jours.`,
   }),
   'merchant.order.placed': (v) => ({
     title: `Nouvelle commande ${v.orderRef}`,
-    body: `Nouvelle commande ${v.orderRef}${v.total ? ` (${v.total})` : ''} pour ${v.merchantName}. Ouvrez l’application marchand pour l’accepter.`,
+    body: v.window
+      ? `Nouvelle commande programmée ${v.orderRef}${v.total ? ` (${v.total})` : ''} pour ${v.merchantName}, pour ${v.window}. Vous pourrez l’accepter à partir de ${v.releaseTime ?? 'sa libération'}.`
+      : `Nouvelle commande ${v.orderRef}${v.total ? ` (${v.total})` : ''} pour ${v.merchantName}. Ouvrez l’application marchand pour l’accepter.`,
+  }),
+  'merchant.order.released': (v) => ({
+    title: `Commande programmée ${v.orderRef} : à préparer maintenant`,
+    body: `La commande programmée ${v.orderRef}${v.total ? ` (${v.total})` : ''} pour ${v.merchantName} est attendue${v.window ? ` ${v.window}` : ''}. Acceptez-la dans l’application marchand et commencez la préparation.`,
   }),
   'merchant.order.escalated': (v) => ({
     title: `La commande ${v.orderRef} attend toujours`,

@@ -10,8 +10,10 @@ export const TEMPLATE_KEYS = [
   'customer.order.rejected',
   'customer.order.failed',
   'customer.payment.refunded',
+  'customer.order.released',
   'merchant.order.placed',
   'merchant.order.escalated',
+  'merchant.order.released',
   'merchant.order.cancelled',
   'driver.dispatch.offer',
   'driver.dispatch.ping',
@@ -37,6 +39,10 @@ export interface TemplateVars {
   etaMinutes?: number;
   reason?: string;
   expiresInSeconds?: number;
+  /** A scheduled order's delivery window in the city's time, e.g. "Fri 4 Dec, 19:00–19:30" (ADR 0108). */
+  window?: string;
+  /** When a scheduled order goes to the shop, e.g. "18:45". */
+  releaseTime?: string;
 }
 
 export interface Rendered {

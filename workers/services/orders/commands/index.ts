@@ -15,3 +15,4 @@ export { assignDriver, type AssignmentOutcome, type AssignmentRequest } from './
 export { releaseDriver, type ReleaseOutcome, type ReleaseRequest } from './release';
 export { applyPaymentStep, type PaymentStepInput } from './payment-steps';
 export { escalateOrder, type EscalationOutcome } from './escalate';
+export { releaseScheduledOrder, type ScheduledReleaseOutcome } from './release-scheduled';

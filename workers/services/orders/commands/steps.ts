@@ -12,6 +12,8 @@ import type { OrderStep } from '../state-machine';
 import { runOrderStep } from '../transitions';
 import { announce, detailAfter, detailOf, type CommandContext, type ReasonedStepInput, type StepInput, type StepOutcome } from './context';
 import { log } from '../../../../domain/log';
+import { isHeld } from '../../../../domain/scheduling';
+import { problems } from '../../../problem';
 
 /** A step with nothing of its own: decide, commit, announce, read back. */
 async function simpleStep(cx: CommandContext, step: OrderStep, input: ReasonedStepInput): Promise<StepOutcome> {
@@ -20,9 +22,12 @@ async function simpleStep(cx: CommandContext, step: OrderStep, input: ReasonedSt
   return { order: result.order, previous: result.previous, events: result.events, detail: await detailOf(cx, input, result.order) };
 }
 
-/** placed → preparing (its merchant). Starts dispatch after the commit; `order.preparing` in the outbox is the backstop. */
+/**
+ * placed → preparing (its merchant). Starts dispatch after the commit; `order.preparing` in the outbox is the backstop.
+ * A scheduled order still held is refused (409 `order-scheduled`): accepted early, it would be dispatched early (ADR 0108).
+ */
 export async function acceptOrder(cx: CommandContext, input: StepInput): Promise<StepOutcome> {
-  const result = await runOrderStep(cx.db, input.orderId, 'accept', input.actor.step, input.actor.event, { current: input.known?.order });
+  const result = await runOrderStep(cx.db, input.orderId, 'accept', input.actor.step, input.actor.event, { current: input.known?.order, check: refuseHeld });
   announce(cx, result.order, result.events);
   cx.ctx.waitUntil(
     startDispatch(cx.env, dispatchRequestOf(result.order)).catch((error: unknown) =>
@@ -30,6 +35,12 @@ export async function acceptOrder(cx: CommandContext, input: StepInput): Promise
     ),
   );
   return { order: result.order, previous: result.previous, events: result.events, detail: await detailOf(cx, input, result.order) };
+}
+
+function refuseHeld(order: Order): void {
+  if (order.status === 'placed' && order.releaseAt && isHeld(order)) {
+    throw problems.conflict('order-scheduled', `This order is scheduled; it can be accepted from ${order.releaseAt.toISOString()}, when it is released.`, { releaseAt: order.releaseAt.toISOString() });
+  }
 }
 
 const dispatchRequestOf = (o: Order) => ({
