@@ -15,14 +15,16 @@ import { announce, type CommandContext } from './context';
 
 export type ScheduledReleaseOutcome = { kind: 'released'; order: Order; events: OutboxEvent[] } | { kind: 'unchanged' };
 
+/** `now` decides whether the release time has come (a test moves it); the stamps are the wall clock's, as the outbox relays by them. */
 export async function releaseScheduledOrder(cx: CommandContext, input: { orderId: string; now?: Date }): Promise<ScheduledReleaseOutcome> {
-  const at = input.now ?? new Date();
+  const at = new Date();
+  const due = input.now ?? at;
   const committed = await cx.db.transaction(async (tx) => {
     const [order] = await tx
       .update(orders)
       // The merchant's deadlines (ADR 0080) count from the release, not from the payment days before.
       .set({ releasedAt: at, updatedAt: at, ...nextSeq() })
-      .where(and(eq(orders.id, input.orderId), eq(orders.status, 'placed'), isNotNull(orders.releaseAt), isNull(orders.releasedAt), lte(orders.releaseAt, at)))
+      .where(and(eq(orders.id, input.orderId), eq(orders.status, 'placed'), isNotNull(orders.releaseAt), isNull(orders.releasedAt), lte(orders.releaseAt, due)))
       .returning();
     if (!order) return null;
     const event = await appendOrderEvent(tx, { type: 'order.released', order, previous: 'placed', actor: { type: 'system', id: null }, at });
