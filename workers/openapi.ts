@@ -35,6 +35,7 @@ export const ProblemSchema = z
     merchantId: z.string().optional().openapi({ description: `The business that stands in the way (${typesWith('merchantId')}).` }),
     limit: z.number().int().optional().openapi({ description: `The limit reached (${typesWith('limit')}).` }),
     accepted: z.array(z.string()).optional().openapi({ description: `The media types accepted (${typesWith('accepted')}).` }),
+    releaseAt: z.string().optional().openapi({ format: 'date-time', description: `When the scheduled order is released to its merchant (${typesWith('releaseAt')}).` }),
   })
   .openapi('Problem', { description: 'An RFC 9457 problem. Members beyond type, title, status, detail and instance appear only with the types named in their descriptions (docs/problems.md).' });
 
