@@ -76,8 +76,8 @@ export function shardFor(city: CityGeometry, position: LatLng | null, cellKm = c
   return address(city, row, col, cellKm);
 }
 
-/** Distance in metres from a point to the rectangle of a cell (0 inside). */
-function distanceToCellM(city: CityGeometry, p: LatLng, row: number, col: number, cellKm: number): number {
+/** Distance in metres from a point to the rectangle of a cell (0 inside); driver handover's hysteresis uses it too (ADR 0122). */
+export function distanceToCellM(city: CityGeometry, p: LatLng, row: number, col: number, cellKm: number): number {
   const cellM = cellKm * 1000;
   const y = (p.lat - city.center.lat) * M_PER_DEG_LAT;
   const x = (p.lng - city.center.lng) * mPerDegLng(city.center.lat);

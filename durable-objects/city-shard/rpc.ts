@@ -26,6 +26,10 @@ export const DispatchRequestSchema = z.object({
   offerTtlMs: z.number().int().min(5_000).max(120_000).optional(),
   /** Neighbouring shards within the largest search radius of the pickup (ADR 0060); absent or empty: none. */
   neighbours: z.array(ShardKeySchema).max(MAX_NEIGHBOURS).optional(),
+  /** The city's batching settings (ADR 0105); absent: the order is never stacked. */
+  batching: z.object({ enabled: z.boolean(), maxAddedDetourSeconds: z.number().int().min(0).max(7_200), maxAddedDetourM: z.number().int().min(0).max(50_000) }).optional(),
+  /** Delivered by then (ms since the epoch), or late; absent: unknown. */
+  promisedBy: z.number().int().optional(),
 });
 
 // ---- shard to shard (cross-shard matching, ADR 0060; remote-calls.ts) ------------
@@ -67,16 +71,31 @@ export const ReleaseBodySchema = z.object({
   silentSeconds: z.number().int().nonnegative().max(86_400 * 7).optional(),
 });
 
+const PositionSchema = LatLngSchema.extend({
+  heading: z.number().nullable(),
+  speed: z.number().nullable(),
+  accuracy: z.number().nullable(),
+  at: z.number(),
+});
+
 export const TripBodySchema = z.object({
   orderId: IdSchema,
   driverId: IdSchema,
   vehicle: VehicleSchema,
-  position: LatLngSchema.extend({
-    heading: z.number().nullable(),
-    speed: z.number().nullable(),
-    accuracy: z.number().nullable(),
-    at: z.number(),
-  }),
+  position: PositionSchema,
+});
+
+/** A driver handed over from a neighbouring shard of the same city (ADR 0122, handover.ts). */
+export const HandoverPackageSchema = z.object({
+  driverId: IdSchema,
+  vehicle: VehicleSchema,
+  available: z.boolean(),
+  idleSince: z.number(),
+  flaggedPoints: z.number().int().nonnegative(),
+  position: PositionSchema,
+  orderId: IdSchema.nullable(),
+  orderShard: ShardKeySchema.nullable(),
+  from: ShardKeySchema,
 });
 
 export const OrderStatusUpdateSchema = z.object({
@@ -102,4 +121,6 @@ export const SHARD_HEADERS = {
   driverId: 'X-Driver-Id',
   vehicle: 'X-Driver-Vehicle',
   orderId: 'X-Watch-Order',
+  /** The driver's city geometry (JSON), so the shard can route a driver leaving its cell (ADR 0122). */
+  city: 'X-Shard-City',
 } as const;

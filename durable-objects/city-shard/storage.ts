@@ -194,6 +194,12 @@ export class ShardRepository {
     this.saveDriverPosition(d);
   }
 
+  /** A driver handed over to another shard (ADR 0122): its presence and position rows go. */
+  deleteDriver(driverId: string): void {
+    this.sql.exec('DELETE FROM driver_presence WHERE driver_id = ?', driverId);
+    this.sql.exec('DELETE FROM drivers WHERE driver_id = ?', driverId);
+  }
+
   /** The batched write of a moved driver: its position row only. */
   saveDriverPosition(d: Pick<DriverStateRow, 'driverId' | 'available' | 'position'>): void {
     const p = d.position;
