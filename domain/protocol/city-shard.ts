@@ -78,6 +78,28 @@ export const OfferMessageSchema = z.object({
   expiresAt: isoTime,
   /** Where to pick up, as the driver reads it (absent in offers of orders dispatched before it existed). */
   shop: z.object({ name: z.string(), address: z.string() }).optional(),
+  /**
+   * A stacked offer (ADR 0105): this order on top of the one the driver
+   * carries (`with`), the route through both (pickups before dropoffs), and
+   * the pay of both as they are credited. Absent: a single order.
+   */
+  batch: z
+    .object({
+      withOrderId: z.string(),
+      stops: z.array(z.object({ orderId: z.string(), kind: z.enum(['pickup', 'dropoff']) })).max(4),
+      totalPayoutCents: z.number().int().nonnegative(),
+      with: z
+        .object({
+          orderId: z.string(),
+          pickup: latLng,
+          dropoff: latLng,
+          payoutCents: z.number().int().nonnegative(),
+          pickedUp: z.boolean(),
+          shop: z.object({ name: z.string(), address: z.string() }).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 export type OfferMessage = z.infer<typeof OfferMessageSchema>;
 

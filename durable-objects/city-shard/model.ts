@@ -107,6 +107,19 @@ export interface Job {
   pendingRelease?: PendingRelease | null;
   /** Drivers released from this order for silence (the last few), for operators. */
   releases?: Release[];
+  /** The city's batching settings as dispatch passed them (ADR 0105); absent: this order is never stacked. */
+  batching?: JobBatching;
+  /** Delivered by then (ms) or late: placement + the city's promise; absent: unknown. */
+  promisedBy?: number | null;
+  /** The other order of the driver's batch (set on both, from the stacked order's acceptance on). */
+  batchWith?: string | null;
+}
+
+/** A city's batching settings (the `cities` row, migration 0011). */
+export interface JobBatching {
+  enabled: boolean;
+  maxAddedDetourSeconds: number;
+  maxAddedDetourM: number;
 }
 
 /** The assigned driver's silence: each one (from when it began) is pinged once, then released or alerted once. */
@@ -170,6 +183,13 @@ export interface Offer {
   candidates: RankedCandidate[];
   /** The shard holding the driver when it is not this one (the offer is placed through it). */
   driverShard?: string | null;
+  /** A stacked offer: the order the driver already carries, and the route the offer showed (ADR 0105). */
+  batch?: { withOrderId: string; stops: BatchStop[] } | null;
+}
+
+export interface BatchStop {
+  orderId: string;
+  kind: 'pickup' | 'dropoff';
 }
 
 /** What the driver (or the host's timer) said to an offer hosted for another shard. */
@@ -219,7 +239,7 @@ export interface ShardState {
 
 export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping' | 'assignment_commit' | 'driver_silence' | 'release_commit';
 
-export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status' | 'neighbours' | 'driver_silent' | 'driver_unresponsive' | 'release_refused';
+export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status' | 'neighbours' | 'driver_silent' | 'driver_unresponsive' | 'release_refused' | 'batch';
 
 /** What a decision-log note records, by kind (plain data: it crosses RPC). */
 export interface NoteDetail {
@@ -240,6 +260,8 @@ export interface NoteDetail {
   /** driver_silent, driver_unresponsive: how long the driver had not been heard from; after pickup (alert, no release). */
   silentSeconds?: number;
   afterPickup?: boolean;
+  /** batch: each carrier considered for stacking this order, and why it was (not) chosen (ADR 0105). */
+  batch?: { driverId: string; withOrderId: string; reason: string; detail: string; addedM?: number; addedSeconds?: number }[];
 }
 
 export type Effect =

@@ -7,11 +7,11 @@
  */
 import type { ShardEvent } from './events';
 import { distanceM, type LatLng } from './geo';
-import { searchDrivers, type CandidateDriver, type DriverLookup } from './matching';
-import { iso, isMatchable, syncIndex, type DriverLive, type Effect, type IdSource, type Job, type Offer, type OfferStatus, type RelayedEvent, type ShardState } from './model';
+import { searchDrivers, type CandidateDriver, type DriverLookup, type RankedCandidate } from './matching';
+import { iso, isMatchable, syncIndex, type DriverLive, type Effect, type IdSource, type Job, type JobBatching, type Offer, type OfferStatus, type ShardState } from './model';
 import type { DispatchState, OrderStatus } from '../../domain/protocol/city-shard';
-import { releaseCall, withdrawCall, withoutOpenOffers } from './remote-calls';
-import { startWatch, stopWatch } from './silence';
+import { withdrawCall, withoutOpenOffers } from './remote-calls';
+import { batchOfferPart, findBatch, linkBatch } from './batch-dispatch';
 
 export interface DispatchRequest {
   orderId: string;
@@ -24,6 +24,10 @@ export interface DispatchRequest {
   offerTtlMs?: number;
   /** Keys of the neighbouring shards within the largest search radius (domain/shard-keys.ts); absent: none. */
   neighbours?: string[];
+  /** The city's batching settings (ADR 0105); absent: never stacked. */
+  batching?: JobBatching;
+  /** When the order is promised by (ms); absent: unknown. */
+  promisedBy?: number;
 }
 
 export interface DispatchView {
@@ -51,7 +55,6 @@ export const COMMIT_RETRY_MS = 2_000;
 export const COMMIT_RETRY_MAX_MS = 30_000;
 export const retryTimerId = (orderId: string) => `retry:${orderId}`;
 
-const TERMINAL: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'rejected', 'failed']);
 const MAX_JOBS_PER_FREED_DRIVER = 10;
 /** A search waiting this long for its neighbours is started again (the retry timer is its backstop). */
 export const GATHER_STALE_MS = 5_000;
@@ -103,7 +106,9 @@ export function search(state: ShardState, job: Job, now: number, ids: IdSource, 
 /**
  * Ranks this shard's free drivers and `remote` ones (from neighbouring
  * shards) by the same score, and offers the job to the winner, or marks it
- * unassigned. A remote winner's offer is placed through its shard.
+ * unassigned. A remote winner's offer is placed through its shard. Before
+ * that, a driver already on a nearby order heading the same way may be
+ * offered this one stacked on it (batch-dispatch.ts, ADR 0105).
  */
 export function decide(state: ShardState, job: Job, remote: readonly CandidateDriver[], now: number, ids: IdSource, effects: Effect[]): void {
   if (job.gathering) job.gathering = null;
@@ -112,6 +117,15 @@ export function decide(state: ShardState, job: Job, remote: readonly CandidateDr
   for (const [driverId, ex] of Object.entries(job.excluded)) {
     if (ex.until > now) excluded.set(driverId, ex.why);
     else delete job.excluded[driverId];
+  }
+  const stacked = findBatch(state, job, excluded, now, effects);
+  if (stacked) {
+    const { driver, carrier, decision } = stacked;
+    const winner: RankedCandidate = { driverId: driver.driverId, vehicle: driver.vehicle, distanceM: Math.round(distanceM(driver.position!, job.pickup)), etaSeconds: 0, idleSeconds: 0, score: 0, rejectedBecause: null };
+    winner.etaSeconds = Math.round((decision.stops.find((s) => s.orderId === job.orderId && s.kind === 'pickup')!.eta - now) / 1000);
+    const batch = { withOrderId: carrier.orderId, stops: decision.stops.map((s) => ({ orderId: s.orderId, kind: s.kind })) };
+    placeOffer(state, job, winner, driver, { radiusM: 0, reason: `stacked on order ${carrier.orderId}: ${decision.detail}`, candidates: [winner], batch }, now, ids, effects);
+    return;
   }
   const searches = searchDrivers(state.index, lookupFor(state), job.pickup, excluded, now, state.policy, remote);
   const last = searches[searches.length - 1]!;
@@ -129,8 +143,12 @@ export function decide(state: ShardState, job: Job, remote: readonly CandidateDr
     effects.push({ type: 'saveJob', orderId: job.orderId });
     return;
   }
-  const winner = last.winner;
   const widened = searches.length > 1 ? `nobody free within ${searches[searches.length - 2]!.radiusM} m, widened to ${last.radiusM} m; ` : '';
+  placeOffer(state, job, last.winner, driver, { radiusM: last.radiusM, reason: widened + last.reason, candidates: last.candidates, batch: null }, now, ids, effects);
+}
+
+/** Offers the job to the chosen driver: this shard's (`driver`), or another shard's through it. */
+function placeOffer(state: ShardState, job: Job, winner: RankedCandidate, driver: DriverLive | undefined, why: Pick<Offer, 'radiusM' | 'reason' | 'candidates' | 'batch'>, now: number, ids: IdSource, effects: Effect[]): void {
   const offer: Offer = {
     offerId: ids.offerId(),
     orderId: job.orderId,
@@ -141,10 +159,9 @@ export function decide(state: ShardState, job: Job, remote: readonly CandidateDr
     expiresAt: now + job.offerTtlMs,
     resolvedAt: null,
     outcomeReason: null,
-    radiusM: last.radiusM,
-    reason: widened + last.reason,
-    candidates: last.candidates,
+    ...why,
   };
+  if (!offer.batch) delete offer.batch;
   state.offers.set(offer.offerId, offer);
   job.round = offer.round;
   job.offerId = offer.offerId;
@@ -155,7 +172,7 @@ export function decide(state: ShardState, job: Job, remote: readonly CandidateDr
     effects.push(
       { type: 'saveDriver', driverId: driver.driverId },
       { type: 'setTimer', id: offerTimerId(offer.offerId), kind: 'offer_expiry', fireAt: offer.expiresAt, payload: offer.offerId },
-      { type: 'send', driverId: driver.driverId, message: offerMessage(offer, job) },
+      { type: 'send', driverId: driver.driverId, message: offerMessage(offer, job, state) },
     );
   } else {
     // The driver's shard reserves the driver (or refuses), sends the offer and keeps its timer;
@@ -186,8 +203,19 @@ export function decide(state: ShardState, job: Job, remote: readonly CandidateDr
   effects.push({ type: 'saveJob', orderId: job.orderId });
 }
 
-export const offerMessage = (offer: Offer, job: Job) =>
-  ({ type: 'offer', offerId: offer.offerId, orderId: job.orderId, pickup: job.pickup, dropoff: job.dropoff, payoutCents: job.payoutCents, expiresAt: iso(offer.expiresAt), ...(job.shop ? { shop: job.shop } : {}) }) as const;
+/** The offer as the driver sees it; a stacked one names the order already carried and the route (batch-dispatch.ts). */
+export const offerMessage = (offer: Offer, job: Job, state?: ShardState) =>
+  ({
+    type: 'offer',
+    offerId: offer.offerId,
+    orderId: job.orderId,
+    pickup: job.pickup,
+    dropoff: job.dropoff,
+    payoutCents: job.payoutCents,
+    expiresAt: iso(offer.expiresAt),
+    ...(job.shop ? { shop: job.shop } : {}),
+    ...(offer.batch && state ? { batch: batchOfferPart(state, offer.batch, job) } : {}),
+  }) as const;
 
 export function resolve(state: ShardState, offer: Offer, status: Exclude<OfferStatus, 'pending'>, reason: string, now: number, effects: Effect[]): void {
   offer.status = status;
@@ -247,6 +275,8 @@ export function requestDispatch(state: ShardState, req: DispatchRequest, now: nu
     unassignedSince: null,
     endedAt: null,
     ...(req.neighbours?.length ? { neighbours: req.neighbours } : {}),
+    ...(req.batching ? { batching: req.batching } : {}),
+    ...(req.promisedBy !== undefined ? { promisedBy: req.promisedBy } : {}),
     // Events relayed before the job existed (the accept's relay may win the race with the dispatch call).
     timeline: state.relayedSeqs?.get(req.orderId) ?? null,
   };
@@ -285,7 +315,9 @@ export function acceptOffer(state: ShardState, driverId: string, offerId: string
   job.driverId = driverId;
   job.offerId = null;
   driver.offerId = null;
-  driver.orderId = job.orderId;
+  // A stacked order rides along: the driver's current order stays the one it carries.
+  if (offer.batch) linkBatch(state, job, offer.batch.withOrderId, effects);
+  else driver.orderId = job.orderId;
   syncIndex(state, driver);
   job.dispatch = 'assigned';
   effects.push(
@@ -315,37 +347,6 @@ function askForCommit(orderId: string, retryAt: number, effects: Effect[]): void
     { type: 'setTimer', id: commitTimerId(orderId), kind: 'assignment_commit', fireAt: retryAt, payload: orderId },
     { type: 'commitAssignment', orderId },
   );
-}
-
-export type CommitOutcome = 'assigned' | 'duplicate' | 'refused';
-
-/**
- * Postgres answered the commit of a pending assignment. Assigned (or already
- * assigned to this driver): now the driver hears `assignment`. Refused (the
- * order ended, or has another driver): the driver is told the offer is gone,
- * never that it was assigned, and the job ends.
- */
-export function assignmentCommitted(state: ShardState, orderId: string, offerId: string, outcome: CommitOutcome, reason: string | null, now: number, ids: IdSource, effects: Effect[]): void {
-  const job = state.jobs.get(orderId);
-  const pending = job?.pendingAssignment;
-  if (!job || !pending || pending.offerId !== offerId) return;
-  job.pendingAssignment = null;
-  effects.push({ type: 'clearTimer', id: commitTimerId(orderId) }, { type: 'saveJob', orderId });
-  const local = !job.driverShard;
-  if (outcome !== 'refused') {
-    if (local) effects.push({ type: 'send', driverId: pending.driverId, message: { type: 'assignment', orderId } });
-    startWatch(state, job, now, effects);
-    return;
-  }
-  const why = `assignment not saved: ${reason ?? 'refused'}`;
-  if (local) {
-    effects.push(
-      { type: 'send', driverId: pending.driverId, message: { type: 'offer.expired', offerId } },
-      { type: 'send', driverId: pending.driverId, message: { type: 'error', code: 'offer_closed', detail: 'The order is no longer available.' } },
-    );
-  }
-  effects.push({ type: 'note', orderId, kind: 'cancelled', detail: { reason: why } });
-  endJob(state, job, why, now, ids, effects, false);
 }
 
 /** The commit of a pending assignment did not answer in time: try again, backing off. */
@@ -417,97 +418,7 @@ export function retryTimerFired(state: ShardState, orderId: string, now: number,
   search(state, job, now, ids, effects);
 }
 
-/** Ends a job: its offer is withdrawn, its driver released (through its shard when it is another one). */
-function endJob(state: ShardState, job: Job, reason: string, now: number, ids: IdSource, effects: Effect[], cancelled: boolean): void {
-  job.endedAt = now;
-  stopWatch(job, effects);
-  if (job.pendingAssignment) {
-    job.pendingAssignment = null;
-    effects.push({ type: 'clearTimer', id: commitTimerId(job.orderId) });
-  }
-  if (job.gathering) job.gathering = null;
-  effects.push({ type: 'clearTimer', id: retryTimerId(job.orderId) }, { type: 'saveJob', orderId: job.orderId });
-  effects.push({ type: 'setTimer', id: 'housekeeping', kind: 'housekeeping', fireAt: now + HOUR_MS, payload: '' });
-  const offer = job.offerId ? state.offers.get(job.offerId) : undefined;
-  if (offer && offer.status === 'pending') {
-    resolve(state, offer, 'cancelled', reason, now, effects);
-    job.offerId = null;
-    const d = offer.driverShard ? undefined : state.drivers.get(offer.driverId);
-    if (offer.driverShard) effects.push(withdrawCall(offer, reason));
-    if (d) {
-      effects.push({ type: 'send', driverId: d.driverId, message: { type: 'offer.expired', offerId: offer.offerId } });
-      freeDriver(state, d, now, ids, effects, false);
-    }
-  }
-  if (job.driverId && job.driverShard) effects.push(releaseCall(job, cancelled));
-  const assigned = job.driverId && !job.driverShard ? state.drivers.get(job.driverId) : undefined;
-  if (assigned && assigned.orderId === job.orderId) freeDriver(state, assigned, now, ids, effects, true);
-}
-
 export const HOUR_MS = 3_600_000;
 
-/** The order was cancelled (or its assignment could not be persisted): the driver is told. */
-export function cancelDispatch(state: ShardState, orderId: string, reason: string, now: number, ids: IdSource, effects: Effect[]): DispatchView | null {
-  const job = state.jobs.get(orderId);
-  if (!job) return null;
-  if (job.endedAt !== null) return viewOf(job);
-  // A driver of another shard is told by its shard (the release call).
-  if (job.driverId && !job.driverShard) {
-    const pending = job.pendingAssignment;
-    // A driver still waiting for the commit was never told `assignment`: the offer is gone instead.
-    effects.push({ type: 'send', driverId: job.driverId, message: pending ? { type: 'offer.expired', offerId: pending.offerId } : { type: 'assignment.cancelled', orderId } });
-  }
-  effects.push({ type: 'note', orderId, kind: 'cancelled', detail: { reason } });
-  endJob(state, job, reason, now, ids, effects, true);
-  return viewOf(job);
-}
-
-/** Orders remembered by `relayedSeqs`; the oldest is forgotten first. */
-const RELAYED_SEQS_KEPT = 20_000;
-
-function rememberRelayed(state: ShardState, orderId: string, event: RelayedEvent): void {
-  const seqs = (state.relayedSeqs ??= new Map());
-  seqs.delete(orderId);
-  seqs.set(orderId, event);
-  if (seqs.size > RELAYED_SEQS_KEPT) seqs.delete(seqs.keys().next().value!);
-}
-
-/** Dispatch states the orders domain owns (driver steps); the others are the shard's own decisions. */
-const DOMAIN_DISPATCH: ReadonlySet<DispatchState> = new Set(['picked_up', 'dropped_off']);
-
-export interface CommittedEvent {
-  orderId: string;
-  status: OrderStatus;
-  dispatch: DispatchState | null;
-  /** The event's seq in Postgres; absent from an older Worker (then applied as before, without ordering). */
-  seq?: number | undefined;
-  at?: string | undefined;
-}
-
-/**
- * A committed order event, relayed by the orders domain (after the commit, and
- * again from the queue as a backstop): watchers are told, with its seq, only
- * when it is newer than what they were told; the job follows; a terminal
- * status releases the driver. A late or repeated event changes nothing.
- */
-export function orderStatusChanged(state: ShardState, e: CommittedEvent, now: number, ids: IdSource, effects: Effect[]): void {
-  const { orderId, status, dispatch } = e;
-  const job = state.jobs.get(orderId);
-  const at = e.at ?? iso(now);
-  const frame = { type: 'status' as const, orderId, status, dispatch: dispatch ?? job?.dispatch ?? 'unassigned', at, ...(e.seq !== undefined ? { seq: e.seq } : {}) };
-  if (e.seq !== undefined) {
-    // Told already (the commit's relay and the queue's backstop both arrive), or older: nothing to send.
-    if (e.seq <= Math.max(job?.timeline?.seq ?? 0, state.relayedSeqs?.get(orderId)?.seq ?? 0)) return;
-    rememberRelayed(state, orderId, { seq: e.seq, status, dispatch: frame.dispatch, at });
-  }
-  if (!job) {
-    if (dispatch) effects.push({ type: 'watchers', orderId, coalesce: false, message: frame });
-    return;
-  }
-  if (e.seq !== undefined) job.timeline = { seq: e.seq, status, dispatch: frame.dispatch, at };
-  job.orderStatus = status;
-  if (dispatch && DOMAIN_DISPATCH.has(dispatch)) job.dispatch = dispatch;
-  effects.push({ type: 'watchers', orderId, coalesce: false, message: frame });
-  effects.push({ type: 'saveJob', orderId }, { type: 'note', orderId, kind: 'status', detail: { status, dispatch: job.dispatch } });
-  if (TERMINAL.has(status) && job.endedAt === null) endJob(state, job, `order ${status}`, now, ids, effects, false);
-}
+// Moved to job-end.ts; re-exported so the shard's other modules keep one import.
+export { assignmentCommitted, cancelDispatch, endJob, orderStatusChanged, type CommitOutcome, type CommittedEvent } from './job-end';

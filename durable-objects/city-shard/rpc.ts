@@ -26,6 +26,10 @@ export const DispatchRequestSchema = z.object({
   offerTtlMs: z.number().int().min(5_000).max(120_000).optional(),
   /** Neighbouring shards within the largest search radius of the pickup (ADR 0060); absent or empty: none. */
   neighbours: z.array(ShardKeySchema).max(MAX_NEIGHBOURS).optional(),
+  /** The city's batching settings (ADR 0105); absent: the order is never stacked. */
+  batching: z.object({ enabled: z.boolean(), maxAddedDetourSeconds: z.number().int().min(0).max(7_200), maxAddedDetourM: z.number().int().min(0).max(50_000) }).optional(),
+  /** Delivered by then (ms since the epoch), or late; absent: unknown. */
+  promisedBy: z.number().int().optional(),
 });
 
 // ---- shard to shard (cross-shard matching, ADR 0060; remote-calls.ts) ------------

@@ -45,6 +45,7 @@ import { assertNever, parseFixTime, type DispatchState, type DriverMessage, type
 import type { AnswerBody, AnswerResult, HostRequest, HostResult, ReleaseBody, RemoteCandidate, TripBody, WithdrawBody } from './remote-calls';
 import { deliverNotice, driverStepped, noticeSeen, releaseCommitted, releaseTimerFired, silenceTimerFired, type CommitReleaseOutcome } from './silence';
 import { tripProgress } from './trip';
+import { ordersOf } from './batch-dispatch';
 import { DriverIndex } from './spatial';
 import type { LatLng } from './geo';
 
@@ -217,7 +218,7 @@ function connected(state: ShardState, driverId: string, vehicle: Vehicle, now: n
   deliverNotice(d, now, effects);
   const offer = d.offerId ? state.offers.get(d.offerId) : undefined;
   const offerJob = offer ? state.jobs.get(offer.orderId) : undefined;
-  if (offer && offerJob && offer.status === 'pending') effects.push({ type: 'send', driverId, message: offerMessage(offer, offerJob) });
+  if (offer && offerJob && offer.status === 'pending') effects.push({ type: 'send', driverId, message: offerMessage(offer, offerJob, state) });
   else resendHosted(state, d.offerId, effects);
   // An assignment Postgres has not confirmed yet is sent when it is (offers.ts assignmentCommitted).
   const confirmed = confirmedOrderOf(state, d);
@@ -367,8 +368,8 @@ function ingest(state: ShardState, d: DriverLive, points: readonly LocationPoint
 
 /** A driver on a trip (trip.ts): watchers, breadcrumbs, arriving soon. */
 function onTrip(state: ShardState, d: DriverLive, at: number, now: number, effects: Effect[]): void {
-  const job = state.jobs.get(d.orderId!);
-  if (job) tripProgress(state, job, d.driverId, d.vehicle, d.position!, at, now, effects);
+  // Both orders of a batch (batch-dispatch.ts): each keeps its own watchers and ETA.
+  for (const job of ordersOf(state, d)) tripProgress(state, job, d.driverId, d.vehicle, d.position!, at, now, effects);
 }
 
 function timerFired(state: ShardState, kind: TimerKind, payload: string, now: number, ids: IdSource, effects: Effect[]): void {

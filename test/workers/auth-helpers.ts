@@ -66,6 +66,7 @@ export async function createCity(name = `Testville ${crypto.randomUUID().slice(0
     serviceRadiusKm: 12,
     deliveryBaseFeeCents: 199,
     deliveryPerKmCents: 60,
+    batchingEnabled: false,
     taxRateBps: 1000,
   });
   return id;

@@ -16,6 +16,7 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import type { DispatchTerms } from './dispatch-terms';
 import { cities, drivers } from '../../db/schema/index';
 import { distanceM } from '../../durable-objects/city-shard/geo';
 import { DEFAULT_POLICY, type Vehicle } from '../../durable-objects/city-shard/matching';
@@ -138,7 +139,7 @@ const SEARCH_REACH_M = DEFAULT_POLICY.radiiM[DEFAULT_POLICY.radiiM.length - 1] ?
  * their drivers are ranked with its own. With one cell per city (the default)
  * there are none, and the shard makes no RPC of its own.
  */
-export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrder & { payoutCents?: number; orderStatus?: OrderStatus; shop?: { name: string; address: string } }) {
+export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrder & { payoutCents?: number; orderStatus?: OrderStatus; shop?: { name: string; address: string } } & Partial<DispatchTerms>) {
   const neighbours = neighbourShards(city, order.pickup, SEARCH_REACH_M).slice(0, MAX_NEIGHBOURS).map((s) => s.key);
   return shardAt(env, city, order.pickup).dispatch({
     orderId: order.id,
@@ -148,6 +149,8 @@ export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrd
     orderStatus: order.orderStatus ?? 'preparing',
     ...(order.shop ? { shop: order.shop } : {}),
     ...(neighbours.length > 0 ? { neighbours } : {}),
+    ...(order.batching ? { batching: order.batching } : {}),
+    ...(order.promisedBy !== undefined ? { promisedBy: order.promisedBy } : {}),
   });
 }
 

@@ -11,6 +11,7 @@ import { eq } from 'drizzle-orm';
 import { openDatabase } from '../../db/client';
 import { merchants } from '../../db/schema/index';
 import { dispatchOrder, loadCityGeometry } from './city-shard-client';
+import { dispatchTermsOf } from './dispatch-terms';
 
 export interface DispatchRequest {
   id: string;
@@ -25,7 +26,7 @@ export interface DispatchRequest {
 export async function startDispatch(env: Pick<Env, 'CITY_SHARD' | 'HYPERDRIVE'>, order: DispatchRequest): Promise<void> {
   // Runs in waitUntil after the response: its own client, like any invocation.
   const db = openDatabase(env.HYPERDRIVE.connectionString);
-  const [city, shop] = await Promise.all([loadCityGeometry(db, order.cityId), shopOf(db, order.merchantId)]);
+  const [city, shop, terms] = await Promise.all([loadCityGeometry(db, order.cityId), shopOf(db, order.merchantId), dispatchTermsOf(db, order.id)]);
   if (!city) throw new Error(`startDispatch: unknown city ${order.cityId}`);
   await dispatchOrder(env, city, {
     id: order.id,
@@ -33,6 +34,7 @@ export async function startDispatch(env: Pick<Env, 'CITY_SHARD' | 'HYPERDRIVE'>,
     dropoff: order.dropoff,
     ...(order.payoutCents ? { payoutCents: order.payoutCents } : {}),
     ...(shop ? { shop } : {}),
+    ...(terms ?? {}),
   });
 }
 

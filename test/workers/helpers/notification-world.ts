@@ -60,6 +60,7 @@ export async function createCity(): Promise<string> {
     serviceRadiusKm: 12,
     deliveryBaseFeeCents: 199,
     deliveryPerKmCents: 60,
+    batchingEnabled: false,
     taxRateBps: 1000,
   });
   return id;

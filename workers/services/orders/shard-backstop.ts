@@ -15,6 +15,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { orders } from '../../../db/schema/index';
+import { dispatchTermsOf } from '../dispatch-terms';
 import { dispatchOrder, loadCityGeometry, publishOrderStatus, shardOrderOf, type ShardEnv } from '../city-shard-client';
 import { orderIdOf, type EventEnvelope } from '../events/envelope';
 import { shopOf } from '../dispatch-client';
@@ -47,8 +48,8 @@ export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnv
   const shardOrder = shardOrderOf(o);
   // From what Postgres says now, not from the event: a late event must not revive an order.
   const redispatch = wanted === 'dispatch' && DISPATCHABLE.has(o.status) && (o.dispatchState === 'unassigned' || o.dispatchState === 'offered');
-  const shop = redispatch ? await shopOf(db, o.merchantId) : null;
-  if (redispatch) await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}), ...(shop ? { shop } : {}) });
+  const [shop, terms] = redispatch ? await Promise.all([shopOf(db, o.merchantId), dispatchTermsOf(db, o.id)]) : [null, null];
+  if (redispatch) await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}), ...(shop ? { shop } : {}), ...(terms ?? {}) });
   if (o.status === 'pending_payment') return 'none';
   await publishOrderStatus(env, city, shardOrder, o.status, o.dispatchState, { seq: o.seq, at: o.updatedAt });
   return redispatch ? 'dispatch' : 'status';
