@@ -6,6 +6,7 @@ import { formatMoney } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import type { CreatedOrder, Order } from '../shared/types';
 import { AddressPicker } from './AddressPicker';
+import { DeliveryTimeChooser, type ScheduledWindow } from './DeliveryTimeChooser';
 import { confirmCardPayment, type PaymentTarget } from './card-payment';
 import { checkoutModeOf, type CheckoutMode } from './checkout-mode';
 import { cartTotalCents, useCart, useDeliveryAddress } from './stores';
@@ -25,6 +26,7 @@ export function Checkout({ session }: { session: AppSession }) {
   const [cart, setCart] = useCart();
   const [address] = useDeliveryAddress();
   const [instructions, setInstructions] = useState('');
+  const [scheduledFor, setScheduledFor] = useState<ScheduledWindow | null>(null);
   // The address picker is open ("Change"): the order waits for the address being typed or chosen.
   const [choosingAddress, setChoosingAddress] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -57,6 +59,7 @@ export function Checkout({ session }: { session: AppSession }) {
           merchantId: cart.merchantId,
           items: cart.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
           dropoff: { address: address.address, location: address.location, ...(instructions.trim() ? { instructions: instructions.trim() } : {}) },
+          ...(scheduledFor ? { scheduledFor } : {}),
         },
       });
       if (!created.payment) {
@@ -93,6 +96,7 @@ export function Checkout({ session }: { session: AppSession }) {
               <label htmlFor={`${id}-instr`}>Instructions for the driver (optional)</label>
               <textarea id={`${id}-instr`} rows={2} maxLength={500} value={instructions} onChange={(e) => setInstructions(e.target.value)} />
             </div>
+            <DeliveryTimeChooser value={scheduledFor} onChange={setScheduledFor} />
             <button type="submit" className="button button--big button--wide" disabled={busy || !address || choosingAddress} aria-describedby={`${id}-next`}>
               {busy ? 'Placing the order…' : 'Place order'}
             </button>

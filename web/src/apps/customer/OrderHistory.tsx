@@ -5,6 +5,7 @@ import { Link, navigate } from '../../router';
 import { formatDateTime, formatMoney, orderName } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
+import { ScheduledFor } from '../shared/ScheduledFor';
 import type { Order, Page } from '../shared/types';
 import { useSessionQuery } from '../shared/useSessionQuery';
 import { reorder } from './reorder';
@@ -70,6 +71,7 @@ export function OrderHistory({ session }: { session: AppSession }) {
                   </span>
                 ) : null}
               </p>
+              <ScheduledFor order={o} compact />
               {o.status !== 'pending_payment' ? (
                 <button type="button" className="button button--secondary button--small" disabled={busy !== null} onClick={() => void again(o)} aria-label={`Reorder the items of order ${orderName(o)}`}>
                   {busy === o.id ? 'Filling the cart…' : 'Reorder'}

@@ -12,6 +12,7 @@ import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
+import { ScheduledFor } from '../shared/ScheduledFor';
 import type { DispatchState, Order, OrderEvent, OrderRefund, OrderStatus } from '../shared/types';
 import { useAction, useSessionQuery } from '../shared/useSessionQuery';
 
@@ -57,6 +58,7 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
       <p className="lead" role="status" aria-live="polite" data-testid="tracking-headline" data-eta-seconds={eta ?? undefined}>
         {headline(status, current.dispatch ?? live.dispatch, eta)}
       </p>
+      {status ? <ScheduledFor order={{ ...o, status }} /> : null}
       {o.deliveryPin && !ended ? (
         <div className="notice" aria-labelledby="pin-label">
           <p id="pin-label" style={{ margin: 0 }}>

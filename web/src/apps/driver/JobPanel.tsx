@@ -8,6 +8,7 @@ import { useOrderLive } from '../../live/useOrderLive';
 import { formatMoney, isTerminal, orderName, statusLabel } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
+import { ScheduledFor } from '../shared/ScheduledFor';
 import type { Merchant, Order } from '../shared/types';
 import { useAction, useSessionQuery } from '../shared/useSessionQuery';
 import { ProofPhotoCapture } from './ProofPhotoCapture';
@@ -90,6 +91,7 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
         </h2>
         <StatusPill status={status} />
       </div>
+      <ScheduledFor order={{ ...o, status }} compact />
       {problem ? <ProblemAlert problem={problem} context="That step did not go through" /> : null}
       {ended ? (
         <div className="notice notice--ok" role="status">

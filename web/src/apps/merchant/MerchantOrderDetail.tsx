@@ -14,6 +14,7 @@ import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
+import { ScheduledFor } from '../shared/ScheduledFor';
 import type { Order, OrderEvent, PaymentSummary } from '../shared/types';
 import { useSessionQuery } from '../shared/useSessionQuery';
 import { OrderActions } from './OrderActions';
@@ -52,6 +53,7 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
         <span className="spacer" />
         {!ended ? <ConnectionStatus state={live.channel.state} attempt={live.channel.attempt} online={live.channel.online} subject="Live position" /> : null}
       </div>
+      <ScheduledFor order={{ ...o, status }} />
       <OrderActions session={session} order={{ ...o, status }} onChanged={setLocal} />
       <div className="grid-2 section">
         <div className="stack">

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { orderName } from '../shared/format';
+import { isHeldOrder } from '../shared/ScheduledFor';
 import type { AppSession } from '../shared/session';
 import type { Order } from '../shared/types';
 import { useAction } from '../shared/useSessionQuery';
@@ -13,7 +14,8 @@ const LABEL: Record<Step, string> = { accept: 'Accept', reject: 'Reject', ready:
 export function stepsFor(order: Order): Step[] {
   switch (order.status) {
     case 'placed':
-      return ['accept', 'reject'];
+      // A scheduled order still held is accepted from its release (the API answers 409 before).
+      return isHeldOrder(order) ? ['reject'] : ['accept', 'reject'];
     case 'preparing':
       return ['ready', 'cancel'];
     case 'ready':

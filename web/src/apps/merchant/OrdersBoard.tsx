@@ -16,6 +16,7 @@ import type { Order, OrderStatus, Page } from '../shared/types';
 import { toApiProblem, type ApiProblem } from '../../api/client';
 import { audioReady, playChime, rememberSound, soundEnabledByUser, unlockAudio } from './chime';
 import { OrderActions } from './OrderActions';
+import { isHeldOrder, ScheduledFor } from '../shared/ScheduledFor';
 
 const COLUMNS: { title: string; statuses: OrderStatus[]; limit?: number }[] = [
   { title: 'New', statuses: ['placed'] },
@@ -103,7 +104,8 @@ export function OrdersBoard({ session, merchantId, onNewCount }: OrdersBoardProp
   const feed = useMerchantFeed({ merchantId, getSession: () => session.live(), onStatus, onResync: () => void load() });
 
   const all = [...orders.values()].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
-  const newCount = all.filter((o) => o.status === 'placed').length;
+  // Held scheduled orders are not new work yet: they count once released (ADR 0108).
+  const newCount = all.filter((o) => o.status === 'placed' && !isHeldOrder(o)).length;
   useEffect(() => {
     onNewCount(newCount);
     document.title = `${newCount > 0 ? `(${newCount}) ` : ''}Orders · Merchant console`;
@@ -197,6 +199,7 @@ function OrderCard({ session, order, onChanged }: { session: AppSession; order: 
           {order.driver?.name ? `: ${order.driver.name}` : ''}
         </p>
       ) : null}
+      <ScheduledFor order={order} compact />
       {order.requiresPrescription ? <p className="order-card__meta"><span className="badge badge--warn">Prescription</span></p> : null}
       <OrderActions session={session} order={order} onChanged={onChanged} compact />
     </article>

@@ -79,6 +79,8 @@ export interface Order {
   updatedAt?: string;
   placedAt?: string | null;
   deliveredAt?: string | null;
+  /** A scheduled order (ADR 0108): its delivery window; held until `releasedAt`. */
+  scheduledFor?: { start: string; end: string; releaseAt: string; releasedAt: string | null };
 }
 
 export interface OrderRefund {
