@@ -10,6 +10,8 @@ for (const [name, value] of Object.entries(TEST_SECRETS)) process.env[name] ??= 
 const workerd = () =>
   cloudflareTest(({ inject }) => ({
     wrangler: { configPath: './wrangler.toml' },
+    // The production entry with CityShard's test subclass (its seams and test RPCs; ADR 0115).
+    main: './test/support/worker-entry.ts',
     miniflare: {
       hyperdrives: { HYPERDRIVE: inject('databaseUrl') },
       bindings: { APP_ENV: 'test', PUBLIC_BASE_URL: 'http://127.0.0.1:8787', STRIPE_API_BASE: inject('stripeFakeUrl'), ...TEST_SECRETS, ...inject('notificationBindings') },

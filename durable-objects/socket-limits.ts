@@ -92,11 +92,21 @@ export class FrameGuard {
   }
 }
 
-/** Closes the socket as the refusal says (already closed: nothing to do). */
-export function closeFor(ws: WebSocket, refusal: Refusal): void {
+/** Closes the socket; one already closed needs nothing (false). */
+export function safeClose(ws: WebSocket, code: number, reason: string): boolean {
   try {
-    ws.close(refusal.code, refusal.reason);
+    ws.close(code, reason);
+    return true;
   } catch {
-    // Already closed.
+    return false;
+  }
+}
+
+/** Sends if the socket is still open; one closing concurrently is cleaned up by its close handler. */
+export function trySend(ws: WebSocket, body: string): void {
+  try {
+    ws.send(body);
+  } catch {
+    // Closing.
   }
 }

@@ -1,6 +1,7 @@
 import { METRICS, labelText } from '../../domain/metrics';
 import type { GaugeSample } from '../../domain/metrics-store';
 import { flushMetricsLater, metrics, reportGauges } from '../metrics-aggregator/port';
+import { driverStatus, type ShardState } from './model';
 
 /** A shard reports its gauges at most this often, after something happened in it. */
 export const GAUGE_REPORT_MS = 10_000;
@@ -73,4 +74,22 @@ export class ShardMetrics {
       // Measuring never fails the shard's work.
     }
   }
+}
+
+/** What the shard reports to the metrics aggregator (every GAUGE_REPORT_MS at most). */
+export function gaugesOf(state: ShardState, now: number, sockets: ShardGauges['sockets']): ShardGauges {
+  let online = 0;
+  let available = 0;
+  for (const d of state.drivers.values()) {
+    const status = driverStatus(d, now, state.policy);
+    if (status !== 'offline') online++;
+    if (status === 'available') available++;
+  }
+  return { driversOnline: online, driversAvailable: available, openOffers: openOffersOf(state), sockets };
+}
+
+export function openOffersOf(state: ShardState): number {
+  let open = 0;
+  for (const o of state.offers.values()) if (o.status === 'pending') open++;
+  return open;
 }

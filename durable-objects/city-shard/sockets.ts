@@ -30,14 +30,6 @@ export function sendError(ws: WebSocket, code: string, detail: string): void {
   }
 }
 
-export function safeClose(ws: WebSocket, code: number, reason: string): void {
-  try {
-    ws.close(code, reason);
-  } catch {
-    // Already closed.
-  }
-}
-
 /**
  * The shard's sockets by driver and by order, kept in memory so the hot path
  * never asks the runtime for them (`getWebSockets(tag)` builds a new array of

@@ -1,9 +1,9 @@
-import { DurableObject } from 'cloudflare:workers';
 import { DEFAULT_RETENTION, parseSince, planCatchUp } from './backlog';
 import { ClientMessageSchema, FEED_PROTOCOL_VERSION, FeedEventInputSchema, PING, PONG, type FeedEventInput, type ServerMessage, type StatusMessage } from '../../domain/protocol/merchant-feed';
 import { missingEvents } from './order-log';
 import { FeedRepository } from './storage';
-import { closeFor, FrameGuard, SOCKET_CAPS, tooManySockets } from '../socket-limits';
+import { HibernatingObject } from '../hibernating';
+import { safeClose, SOCKET_CAPS, tooManySockets, trySend, type Channel } from '../socket-limits';
 import { log } from '../../domain/log';
 import { SESSION_ENDED_CLOSE, SESSION_HEADERS, socketInSessions } from '../../domain/live-sessions';
 
@@ -43,19 +43,16 @@ export interface FeedStats {
  * hibernation API, so an idle merchant screen costs nothing; pings are
  * answered by the runtime without waking the object.
  */
-export class MerchantFeed extends DurableObject<Env> {
+export class MerchantFeed extends HibernatingObject {
   private readonly repo: FeedRepository;
   /** A cache only: lost on eviction, when the next publish asks storage again. */
   private alarmArmed = false;
   /** Publishes one at a time: a gap's fill awaits Postgres, and nothing may overtake it. */
   private publishing: Promise<unknown> = Promise.resolve();
-  /** Size and rate of what clients send (durable-objects/socket-limits.ts). */
-  frameGuard = new FrameGuard();
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, env, { ping: PING, pong: PONG });
     this.repo = new FeedRepository(ctx.storage.sql);
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     void ctx.blockConcurrencyWhile(async () => {
       this.repo.migrate();
     });
@@ -107,35 +104,29 @@ export class MerchantFeed extends DurableObject<Env> {
     return { events: this.repo.count(), latestSeq: this.repo.latestSeq(), oldestSeq: this.repo.oldestSeq(), sockets: this.ctx.getWebSockets().length };
   }
 
-  override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
-      return new Response('Expected a WebSocket upgrade', { status: 426 });
-    }
+  protected upgrade(request: Request): Response {
     const url = new URL(request.url);
     const merchantId = request.headers.get('X-Merchant-Id') ?? '';
     // One merchant's screens and integrations, not an unbounded number (the Worker answers 429 as a problem).
     if (this.ctx.getWebSockets().length >= SOCKET_CAPS.feedSocketsPerMerchant) {
       return tooManySockets(`At most ${SOCKET_CAPS.feedSocketsPerMerchant} live feed connections per merchant.`);
     }
-    const pair = new WebSocketPair();
-    const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server);
     const userId = request.headers.get(SESSION_HEADERS.userId) ?? undefined;
     const sid = request.headers.get(SESSION_HEADERS.sessionId) ?? undefined;
-    server.serializeAttachment({ v: 1, merchantId, connectedAt: Date.now(), ...(userId && sid ? { userId, sid } : {}) } satisfies SocketAttachment);
-
+    const attachment: SocketAttachment = { v: 1, merchantId, connectedAt: Date.now(), ...(userId && sid ? { userId, sid } : {}) };
     // Catch-up runs with no await between reading the backlog and accepting the
     // socket, so no publish can slip in between: nothing missed, nothing twice.
-    const latestSeq = this.repo.latestSeq();
-    this.trySend(server, { type: 'hello', v: FEED_PROTOCOL_VERSION, merchantId, seq: latestSeq });
-    const plan = planCatchUp(parseSince(url.searchParams.get('since')), { oldestSeq: this.repo.oldestSeq(), latestSeq });
-    if (plan.kind === 'replay') {
-      for (const body of this.repo.eventsAfter(plan.after, DEFAULT_RETENTION.maxEvents)) this.trySendRaw(server, body);
-    } else if (plan.kind === 'resync') {
-      this.trySend(server, { type: 'resync', seq: latestSeq, reason: plan.reason });
-    }
-    this.trySend(server, { type: 'live', seq: latestSeq });
-    return new Response(null, { status: 101, webSocket: client });
+    return this.accept([], attachment, (server) => {
+      const latestSeq = this.repo.latestSeq();
+      this.trySend(server, { type: 'hello', v: FEED_PROTOCOL_VERSION, merchantId, seq: latestSeq });
+      const plan = planCatchUp(parseSince(url.searchParams.get('since')), { oldestSeq: this.repo.oldestSeq(), latestSeq });
+      if (plan.kind === 'replay') {
+        for (const body of this.repo.eventsAfter(plan.after, DEFAULT_RETENTION.maxEvents)) trySend(server, body);
+      } else if (plan.kind === 'resync') {
+        this.trySend(server, { type: 'resync', seq: latestSeq, reason: plan.reason });
+      }
+      this.trySend(server, { type: 'live', seq: latestSeq });
+    });
   }
 
   /**
@@ -148,12 +139,7 @@ export class MerchantFeed extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       const a = attachmentOf(ws);
       if (!a || !socketInSessions(a, userId, sessions)) continue;
-      try {
-        ws.close(SESSION_ENDED_CLOSE.code, SESSION_ENDED_CLOSE.reason);
-        closed++;
-      } catch {
-        // Already closing.
-      }
+      if (safeClose(ws, SESSION_ENDED_CLOSE.code, SESSION_ENDED_CLOSE.reason)) closed++;
     }
     return closed;
   }
@@ -162,23 +148,17 @@ export class MerchantFeed extends DurableObject<Env> {
   closeAll(_reason: string): number {
     let closed = 0;
     for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.close(SESSION_ENDED_CLOSE.code, 'business closed');
-        closed++;
-      } catch {
-        // Already closing.
-      }
+      if (safeClose(ws, SESSION_ENDED_CLOSE.code, 'business closed')) closed++;
     }
     return closed;
   }
 
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // Over 4 KiB: 1009; faster than the feed's rate: 1008.
-    const refusal = this.frameGuard.admit(ws, 'feed', message, Date.now());
-    if (refusal) {
-      closeFor(ws, refusal);
-      return;
-    }
+  /** Over 4 KiB: 1009; faster than the feed's rate: 1008 (the base closes). */
+  protected channelOf(): Channel {
+    return 'feed';
+  }
+
+  protected onMessage(ws: WebSocket, message: string | ArrayBuffer): void {
     // Only pings are expected, and the runtime answers those; anything else is a client bug.
     let parsed: unknown;
     try {
@@ -191,22 +171,6 @@ export class MerchantFeed extends DurableObject<Env> {
     }
   }
 
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // Already closed (the runtime may have answered the close frame itself).
-    }
-  }
-
-  override async webSocketError(ws: WebSocket): Promise<void> {
-    try {
-      ws.close(1011, 'socket error');
-    } catch {
-      // Already gone.
-    }
-  }
-
   override async alarm(): Promise<void> {
     // Idempotent: pruning twice removes nothing more.
     this.repo.prune(DEFAULT_RETENTION, Date.now());
@@ -215,14 +179,6 @@ export class MerchantFeed extends DurableObject<Env> {
   }
 
   private trySend(ws: WebSocket, message: ServerMessage): void {
-    this.trySendRaw(ws, JSON.stringify(message));
-  }
-
-  private trySendRaw(ws: WebSocket, body: string): void {
-    try {
-      ws.send(body);
-    } catch {
-      // A socket closing concurrently; its close handler cleans up.
-    }
+    trySend(ws, JSON.stringify(message));
   }
 }

@@ -8,6 +8,7 @@ import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { newId } from '../../db/ids';
 import type { CityShard } from '../../durable-objects/city-shard/CityShard';
+import type { TestCityShard } from '../support/test-city-shard';
 import type { PeerShard } from '../../durable-objects/city-shard/link';
 import type { HostRequest } from '../../durable-objects/city-shard/remote-calls';
 import { dispatchOrder } from '../../workers/services/city-shard-client';
@@ -49,9 +50,8 @@ export interface PeerHooks {
 
 /** Wraps how a shard reaches its peers (until its next eviction). */
 export const hookPeers = (stub: Stub, hooks: PeerHooks) =>
-  runInDurableObject(stub, (instance: CityShard) => {
-    const real = instance.peer;
-    instance.peer = (key: string): PeerShard => {
+  runInDurableObject(stub, (instance: TestCityShard) => {
+    instance.wrapPeer((real) => (key: string): PeerShard => {
       const p = real(key);
       const note = (what: string) => hooks.calls?.push(`${what}:${key}`);
       return {
@@ -66,7 +66,7 @@ export const hookPeers = (stub: Stub, hooks: PeerHooks) =>
         releaseRemoteOrder: (b) => (note('releaseRemoteOrder'), p.releaseRemoteOrder(b)),
         remoteTripPosition: (b) => (note('remoteTripPosition'), p.remoteTripPosition(b)),
       };
-    };
+    });
   });
 
 /** The offers table of a shard: its own orders' offers and the ones it hosts for others. */

@@ -1,6 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { CityShard } from '../../durable-objects/city-shard/CityShard';
+import type { TestCityShard } from '../support/test-city-shard';
 import { freshShard, onlineDriver, order, recordEvents, shiftClock, type Client, type Stub } from './city-shard-helpers';
 
 const OFFER_TTL = 20_000;
@@ -198,13 +199,13 @@ describe('CityShard outbox to Postgres', () => {
     const { stub } = freshShard();
     const delivered: string[] = [];
     let fail = true;
-    await runInDurableObject(stub, (instance: CityShard) => {
-      instance.eventSink = {
+    await runInDurableObject(stub, (instance: TestCityShard) => {
+      instance.setEventSink({
         publish: async (batch) => {
           if (fail) throw new Error('queue unavailable');
           delivered.push(...batch.map((e) => e.type));
         },
-      };
+      });
     });
     const d = await onlineDriver(stub, 'drv_out', 100);
     await stub.dispatch(order('ord_out'));

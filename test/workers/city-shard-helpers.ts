@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { expect } from 'vitest';
 import { newId } from '../../db/ids';
-import type { CityShard } from '../../durable-objects/city-shard/CityShard';
+import type { TestCityShard } from '../support/test-city-shard';
 import { substituteOrderCommands, type AssignmentRequest, type OrderCommandsPort, type ReleaseRequest } from '../../durable-objects/city-shard/assignment-commits';
 import type { ShardEvent } from '../../durable-objects/city-shard/events';
 import { shardFor, type CityGeometry } from '../../domain/shard-keys';
@@ -141,15 +141,15 @@ export async function onlineDriver(stub: Stub, driverId: string, m: number, vehi
 
 /** Moves the object's clock (until its next eviction). */
 export const shiftClock = (stub: Stub, ms: number) =>
-  runInDurableObject(stub, (instance: CityShard) => {
-    instance.clock = () => Date.now() + ms;
+  runInDurableObject(stub, (instance: TestCityShard) => {
+    instance.setClock(() => Date.now() + ms);
   });
 
 /** Records what the shard publishes for Postgres (until its next eviction). */
 export async function recordEvents(stub: Stub): Promise<ShardEvent[]> {
   const events: ShardEvent[] = [];
-  await runInDurableObject(stub, (instance: CityShard) => {
-    instance.eventSink = { publish: async (batch) => void events.push(...batch) };
+  await runInDurableObject(stub, (instance: TestCityShard) => {
+    instance.setEventSink({ publish: async (batch) => void events.push(...batch) });
   });
   return events;
 }

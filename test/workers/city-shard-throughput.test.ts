@@ -8,7 +8,7 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { CityShard } from '../../durable-objects/city-shard/CityShard';
+import type { TestCityShard } from '../support/test-city-shard';
 import { FRAME_LIMITS, FrameGuard } from '../../durable-objects/socket-limits';
 import { connectDriver, east, freshShard, onlineDriver, order, watchOrder } from './city-shard-helpers';
 
@@ -29,10 +29,10 @@ describe('CityShard handler soak', () => {
       // Fixes after the trip driver's first one, over 1,000 s: the object's clock runs ahead so none is "in the future".
       const t0 = Date.now() + 1_000;
       const before = (await stub.stats()).ingest;
-      const last = await runInDurableObject(stub, async (instance: CityShard, state) => {
-        instance.clock = () => Date.now() + 1_100_000;
+      const last = await runInDurableObject(stub, async (instance: TestCityShard, state) => {
+        instance.setClock(() => Date.now() + 1_100_000);
         // 10,000 frames a socket with no time passing: the frame-rate limit is lifted (its own test is test/security/sockets).
-        instance.frameGuard = new FrameGuard({ ...FRAME_LIMITS, driver: { ...FRAME_LIMITS.driver, perSecond: Infinity, burst: Infinity } });
+        instance.setFrameGuard(new FrameGuard({ ...FRAME_LIMITS, driver: { ...FRAME_LIMITS.driver, perSecond: Infinity, burst: Infinity } }));
         const sockets = ids.map((id) => state.getWebSockets(`driver:${id}`)[0]!);
         const lastFix = new Map<string, { lng: number; at: number }>();
         for (let i = 0; i < FIXES / batch; i++) {

@@ -1,9 +1,8 @@
-import { env } from 'cloudflare:workers';
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { CityShard } from '../../durable-objects/city-shard/CityShard';
+import { testShards, type TestCityShard } from '../support/test-city-shard';
 
-const shard = (name: string) => env.CITY_SHARD.get(env.CITY_SHARD.idFromName(name));
+const shard = (name: string) => testShards().getByName(name);
 
 describe('CityShard skeleton', () => {
   it('keeps its live state across an eviction', async () => {
@@ -25,7 +24,7 @@ describe('CityShard skeleton', () => {
     await stub.schedule({ id: 'offer-1', kind: 'offer_expiry', fireAt: Date.now() + 60_000, payload: '{}' });
     await evictDurableObject(stub);
     // Move the timer into the past from inside the object, then run the alarm.
-    await runInDurableObject(stub, (instance: CityShard, state) => {
+    await runInDurableObject(stub, (instance: TestCityShard, state) => {
       state.storage.sql.exec('UPDATE timers SET fire_at = ?', Date.now() - 1);
       expect(instance).toBeDefined();
     });

@@ -12,6 +12,7 @@ import { asc, inArray, or, sql } from 'drizzle-orm';
 import { seededRandom } from '../../../scripts/lib/seeded-random';
 import { orders, orderStatusEvents, outbox } from '../../../db/schema/index';
 import type { CityShard } from '../../../durable-objects/city-shard/CityShard';
+import type { TestCityShard } from '../../support/test-city-shard';
 import type { EventSink, ShardEvent } from '../../../durable-objects/city-shard/events';
 import { isTerminal, statusRank, WEBHOOK_EVENT_TYPES, type DispatchState, type OrderStatus } from '../../../domain/order';
 import { handleMessage, type ConsumerDeps } from '../../../workers/queue/consumer';
@@ -256,9 +257,9 @@ export class Network {
   /** Puts the recorder in place (again, if the object was evicted and rebuilt with the real queue sink). */
   async capture(): Promise<void> {
     const sink = this.sink;
-    const replaced = await runInDurableObject(this.shard, (instance: CityShard) => {
-      if ((instance.eventSink as Partial<typeof sink>).model) return false;
-      instance.eventSink = sink;
+    const replaced = await runInDurableObject(this.shard, (instance: TestCityShard) => {
+      if ((instance.sink as Partial<typeof sink>).model) return false;
+      instance.setEventSink(sink);
       return true;
     });
     if (replaced) this.reinstalls++;
