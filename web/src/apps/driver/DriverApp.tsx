@@ -1,8 +1,9 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ConnectionStatus } from '../../components/ConnectionStatus';
 import { LiveMap, type MapMarker } from '../../components/LiveMap';
 import { AppFrame } from '../shared/AppFrame';
 import type { AppSession } from '../shared/session';
+import { BatchRoute } from './BatchRoute';
 import { Earnings } from './Earnings';
 import { JobPanel } from './JobPanel';
 import { OfferCard } from './OfferCard';
@@ -34,6 +35,11 @@ function DriverHome({ session }: { session: AppSession }) {
     return list;
   }, [here, state.offers]);
   const available = state.session?.available ?? state.online;
+  // Two orders carried (ADR 0105): the route says which one is next; its panel is the one on top.
+  const [nextOrderId, setNextOrderId] = useState<string | null>(null);
+  const stacked = state.stacked;
+  const active = stacked && state.orderId ? (nextOrderId === stacked.orderId ? stacked.orderId : state.orderId) : state.orderId;
+  const other = stacked && state.orderId ? (active === state.orderId ? stacked.orderId : state.orderId) : null;
 
   return (
     <div className={`driver${state.offers.length > 0 || state.orderId ? ' driver--acting' : ''}`}>
@@ -89,7 +95,16 @@ function DriverHome({ session }: { session: AppSession }) {
         <OfferCard key={offer.offerId} offer={offer} currency="EUR" here={here} onAccept={() => accept(offer.offerId)} onDecline={() => decline(offer.offerId, 'declined in the app')} />
       ))}
 
-      {state.orderId ? <JobPanel session={session} orderId={state.orderId} here={here} onFinished={finishedOrder} /> : null}
+      {stacked ? <BatchRoute session={session} stops={stacked.stops} here={here} onNext={(stop) => setNextOrderId(stop?.orderId ?? null)} /> : null}
+
+      {active ? <JobPanel key={active} session={session} orderId={active} here={here} onFinished={() => finishedOrder(active)} /> : null}
+
+      {other ? (
+        <details className="panel driver__other-job" data-testid="driver-other-job">
+          <summary>The other order on this trip</summary>
+          <JobPanel key={other} session={session} orderId={other} here={here} onFinished={() => finishedOrder(other)} />
+        </details>
+      ) : null}
 
       {state.orderId ? null : (
         <section className="panel" aria-labelledby="driver-map-title">

@@ -26,17 +26,22 @@ export function OfferCard({ offer, currency, here, onAccept, onDecline }: OfferC
   const toPickup = here ? distanceM(here, offer.pickup) : null;
   const trip = distanceM(offer.pickup, offer.dropoff);
   const expired = left <= 0;
+  const batch = offer.batch;
+  // What will be credited: a stacked offer's total is both orders' pay (ADR 0105).
+  const pay = batch ? batch.totalPayoutCents : offer.payoutCents;
 
   return (
     <section className="panel offer" aria-labelledby={`offer-${offer.offerId}`} data-offer-id={offer.offerId} role="alertdialog" aria-describedby={`offer-${offer.offerId}-desc`}>
-      <h2 id={`offer-${offer.offerId}`}>New delivery offer</h2>
+      <h2 id={`offer-${offer.offerId}`}>{batch ? 'Add a second order to your trip' : 'New delivery offer'}</h2>
+      {batch ? <StackedRoute offer={offer} currency={currency} /> : null}
       {offer.shop ? (
         <p className="offer__pickup" data-testid="offer-shop">
           Pickup at <strong>{offer.shop.name}</strong>, {offer.shop.address}
         </p>
       ) : null}
       <p id={`offer-${offer.offerId}-desc`} className="offer__facts">
-        <span className="big-number">{formatMoney(offer.payoutCents, currency)}</span>
+        <span className="big-number" data-testid="offer-pay">{formatMoney(pay, currency)}</span>
+        {batch ? <span>for both orders (this one {formatMoney(offer.payoutCents, currency)}) · </span> : null}
         {toPickup !== null ? <span>{formatDistance(toPickup)} to pickup · </span> : null}
         <span>{formatDistance(trip)} delivery</span>
       </p>
@@ -46,7 +51,7 @@ export function OfferCard({ offer, currency, here, onAccept, onDecline }: OfferC
       </div>
       <div className="button-row driver__next" data-testid="driver-next-action">
         <p className="driver__next-label">
-          Offer {formatMoney(offer.payoutCents, currency)}
+          {batch ? 'Two orders' : 'Offer'} {formatMoney(pay, currency)}
           {offer.shop ? ` · pickup at ${offer.shop.name}` : ''} · {expired ? 'expired' : `${left} s`}
         </p>
         <button
@@ -66,5 +71,26 @@ export function OfferCard({ offer, currency, here, onAccept, onDecline }: OfferC
         </button>
       </div>
     </section>
+  );
+}
+
+/** A stacked offer: the order carried and this one, and the route through both, pickups first. */
+function StackedRoute({ offer, currency }: { offer: OfferMessage; currency: string }) {
+  const batch = offer.batch!;
+  const name = (orderId: string) => (orderId === offer.orderId ? (offer.shop?.name ?? 'the new order') : (batch.with?.shop?.name ?? 'your current order'));
+  return (
+    <div className="offer__batch" data-testid="offer-batch">
+      <p style={{ margin: 0 }}>
+        You carry an order from <strong>{batch.with?.shop?.name ?? 'a shop'}</strong>
+        {batch.with ? ` (${formatMoney(batch.with.payoutCents, currency)})` : ''}. This one is from <strong>{offer.shop?.name ?? 'a nearby shop'}</strong>, heading the same way.
+      </p>
+      <ol className="offer__stops">
+        {batch.stops.map((s) => (
+          <li key={`${s.kind}:${s.orderId}`}>
+            {s.kind === 'pickup' ? 'Pick up at' : 'Drop off for'} {name(s.orderId)}
+          </li>
+        ))}
+      </ol>
+    </div>
   );
 }

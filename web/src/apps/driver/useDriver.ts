@@ -10,6 +10,9 @@ import { DriverChannel, type DriverSessionInfo, type LocationPoint, type OfferMe
 import type { PointStore, UploadOutcome } from '../../../../domain/live/location-outbox';
 import type { AppSession } from '../shared/session';
 
+/** One stop of a stacked route (the offer's `batch.stops`). */
+export type BatchStop = NonNullable<OfferMessage['batch']>['stops'][number];
+
 const STORE_KEY = 'dp.driver.outbox';
 
 /** Queued positions survive a reload or a crash of the tab (a PWA is killed often). */
@@ -43,6 +46,8 @@ export interface DriverState {
   session: DriverSessionInfo | null;
   offers: OfferMessage[];
   orderId: string | null;
+  /** A second order stacked on `orderId` (ADR 0105), and the route the accepted offer showed. */
+  stacked: { orderId: string; stops: BatchStop[] } | null;
   /** Points waiting to be sent. */
   pending: number;
   /** The shard has not heard from this driver and asks whether they are still there (ADR 0079). */
@@ -73,6 +78,7 @@ export function useDriver(session: AppSession) {
     session: null,
     offers: [],
     orderId: null,
+    stacked: null,
     pending: 0,
     ping: null,
     sentViaHttp: 0,
@@ -118,14 +124,27 @@ export function useDriver(session: AppSession) {
           setState((s) => {
             switch (m.type) {
               case 'session':
-                return { ...s, session: ch.session, orderId: m.orderId, offers: s.offers.filter((o) => Date.parse(o.expiresAt) > Date.now()) };
+                return {
+                  ...s,
+                  session: ch.session,
+                  orderId: m.orderId,
+                  // The shard names the order carried first; once that one ended, the stacked one is it.
+                  stacked: s.stacked && m.orderId && m.orderId !== s.stacked.orderId ? s.stacked : null,
+                  offers: s.offers.filter((o) => Date.parse(o.expiresAt) > Date.now()),
+                };
               case 'offer':
                 navigator.vibrate?.([200, 100, 200]);
                 return { ...s, offers: [...s.offers.filter((o) => o.offerId !== m.offerId), m] };
               case 'offer.expired':
                 return { ...s, offers: s.offers.filter((o) => o.offerId !== m.offerId) };
-              case 'assignment':
+              case 'assignment': {
+                // A stacked order rides along with the one carried: the route comes from its offer.
+                const batch = s.offers.find((o) => o.orderId === m.orderId)?.batch;
+                if (s.orderId && s.orderId !== m.orderId && batch?.withOrderId === s.orderId) {
+                  return { ...s, stacked: { orderId: m.orderId, stops: batch.stops }, offers: [], session: ch.session, notice: null, ping: null };
+                }
                 return { ...s, orderId: m.orderId, offers: [], session: ch.session, notice: null, ping: null };
+              }
               case 'assignment.ping':
                 navigator.vibrate?.([300, 100, 300]);
                 return { ...s, ping: { orderId: m.orderId, releaseAt: m.releaseAt } };
@@ -263,8 +282,13 @@ export function useDriver(session: AppSession) {
     setState((s) => ({ ...s, offers: s.offers.filter((o) => o.offerId !== offerId) }));
   }, []);
 
-  const finishedOrder = useCallback(() => {
-    setState((s) => ({ ...s, orderId: null }));
+  /** An order ended: with a stacked one the driver goes on to it. */
+  const finishedOrder = useCallback((orderId?: string) => {
+    setState((s) => {
+      if (s.stacked && orderId === s.stacked.orderId) return { ...s, stacked: null };
+      if (s.stacked && (orderId === undefined || orderId === s.orderId)) return { ...s, orderId: s.stacked.orderId, stacked: null };
+      return { ...s, orderId: null };
+    });
   }, []);
 
   /** The driver answers the shard's "are you still there?". */
