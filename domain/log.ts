@@ -32,6 +32,8 @@ export const LOGGABLE_FIELDS: ReadonlySet<string> = new Set([
   // what happened
   'event', 'eventType', 'type', 'template', 'channel', 'kind', 'effect', 'reason', 'code', 'closeCode', 'limit',
   'attempts', 'after', 'before', 'unanswered', 'deleted', 'checked', 'placed', 'cancelled', 'failed', 'count', 'seconds',
+  // schema objects the maintenance touched (services/partitions.ts): table and partition names
+  'table', 'partition', 'created', 'dropped', 'kept', 'moved',
   // money (amounts and currencies, never card data)
   'expectedCents', 'receivedCents', 'expectedCurrency', 'receivedCurrency',
 ]);

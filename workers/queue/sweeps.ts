@@ -5,12 +5,14 @@
  * and merchant webhook retries
  * whose delayed queue message never arrived; and the retention of delivery
  * proof photos (deleted 30 days after upload, a batch per run) and of the
- * short-lived rows in services/retention.ts (bounded batches per run).
+ * short-lived rows in services/retention.ts (bounded batches per run), and the
+ * time partitions: created ahead, dropped past their retention (services/partitions.ts).
  */
 import { openDatabase } from '../../db/client';
 import { isLocalMode } from '../env';
 import { relayOutboxBackstop } from '../services/outbox-relay';
 import { sweepExpiredProofPhotos } from '../services/proof-photos/store';
+import { maintainPartitions } from '../services/partitions';
 import { runRetentionSweep } from '../services/retention';
 import { sweepDueRetries } from '../services/webhooks/deliveries';
 import { redeliverUnconsumedNow } from './redelivery';
@@ -29,6 +31,7 @@ export async function runEventSweeps(env: Env): Promise<void> {
     }),
     sweepExpiredProofPhotos(openDatabase(env.HYPERDRIVE.connectionString, { max: 2 }), env.PROOF_PHOTOS),
     runRetentionSweep(openDatabase(env.HYPERDRIVE.connectionString, { max: 1 })),
+    maintainPartitions(openDatabase(env.HYPERDRIVE.connectionString, { max: 1 })),
   ]);
   for (const r of results) {
     if (r.status === 'rejected') log.error('event sweep failed', { error: r.reason });
