@@ -273,6 +273,7 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/ops/dead-letters':                   row(401, 403,      403,         403,         403,         403,    200),
   'POST /v1/ops/dead-letters/:id/replay':       row(401, 403,      403,         403,         403,         403,    202),
   'GET /v1/ops/orders/awaiting-merchant':       row(401, 403,      403,         403,         403,         403,    200),
+  'GET /v1/ops/orders/scheduled':               row(401, 403,      403,         403,         403,         403,    200),
   'GET /v1/ops/drivers':                        row(401, 403,      403,         403,         403,         403,    200).query(({ world }) => ({ cityId: world.cityId })),
   // Ends every session of an account (ADR 0082): a fresh customer each time, so the world's tokens stay live.
   'DELETE /v1/ops/users/:userId/sessions':      row(401, 403,      403,         403,         403,         403,    200),

@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { notificationLog, orders, orderStatusEvents, outbox, payments, refunds } from '../../db/schema/index';
 import { releaseDueOrders, type ReleaseOptions } from '../../workers/services/orders/scheduled';
 import { sweepUnacceptedOrders } from '../../workers/services/orders/unaccepted';
-import { api, createShop, db, json, newKey, orderBody, payOrder, placeOrder, stripeGet, type Customer, type TestMerchant } from './helpers/commerce';
+import { api, createOps, createShop, db, json, newKey, orderBody, payOrder, placeOrder, stripeGet, type Customer, type TestMerchant } from './helpers/commerce';
 import { emailsSentTo } from './helpers/notification-world';
 
 let merchant: TestMerchant;
@@ -85,6 +85,14 @@ describe('creating a scheduled order', () => {
     const early = await api(`/v1/orders/${row.id}/accept`, { method: 'POST', token: merchant.ownerToken });
     expect(early.status).toBe(409);
     expect(await json(early)).toMatchObject({ type: expect.stringContaining('/order-scheduled'), releaseAt });
+
+    // Operators see it among the held orders, with its release time; a merchant may not list them.
+    const ops = await createOps();
+    const listed = await json<{ items: { orderId: string; releaseAt: string; scheduledFor: { start: string } }[] }>(await api(`/v1/ops/orders/scheduled?cityId=${merchant.cityId}`, { token: ops }));
+    expect(listed.items.find((i) => i.orderId === row.id)).toMatchObject({ releaseAt, scheduledFor: { start: scheduledFor.start } });
+    expect((await api('/v1/ops/orders/scheduled', { token: merchant.ownerToken })).status).toBe(403);
+    const awaiting = await json<{ items: { orderId: string }[] }>(await api(`/v1/ops/orders/awaiting-merchant?cityId=${merchant.cityId}`, { token: ops }));
+    expect(awaiting.items.map((i) => i.orderId)).not.toContain(row.id);
 
     // Held orders are not "awaiting the merchant": its deadlines do not run while it is held.
     const ctx = createExecutionContext();

@@ -10,7 +10,7 @@
  */
 import { and, asc, eq, inArray, isNotNull, isNull, lte } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../../db/client';
-import { orders } from '../../../db/schema/index';
+import { merchants, orders } from '../../../db/schema/index';
 import { log } from '../../../domain/log';
 import { releaseScheduledOrder } from './commands/release-scheduled';
 import type { CommandContext } from './commands/index';
@@ -63,6 +63,26 @@ export async function releaseDueOrders(cx: CommandContext, options: ReleaseOptio
     }
   }
   return run;
+}
+
+/** What operators see (GET /v1/ops/orders/scheduled): held orders, next release first. */
+export function listHeldOrders(db: Pick<Database, 'select'>, options: { cityId?: string; limit: number }) {
+  return db
+    .select({
+      orderId: orders.id,
+      number: orders.number,
+      cityId: orders.cityId,
+      merchantId: orders.merchantId,
+      merchantName: merchants.name,
+      start: orders.scheduledStart,
+      end: orders.scheduledEnd,
+      releaseAt: orders.releaseAt,
+    })
+    .from(orders)
+    .innerJoin(merchants, eq(merchants.id, orders.merchantId))
+    .where(and(isNotNull(orders.releaseAt), isNull(orders.releasedAt), eq(orders.status, 'placed'), options.cityId ? eq(orders.cityId, options.cityId) : undefined))
+    .orderBy(asc(orders.releaseAt), asc(orders.id))
+    .limit(options.limit);
 }
 
 /** The cron's entry: one client for the run, a log line when it did anything. */

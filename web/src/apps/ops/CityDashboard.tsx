@@ -8,6 +8,7 @@ import type { AppSession } from '../shared/session';
 import type { Merchant, Page } from '../shared/types';
 import { useSessionQuery } from '../shared/useSessionQuery';
 import { AwaitingMerchantPanel } from './AwaitingMerchantPanel';
+import { ScheduledOrdersPanel } from './ScheduledOrdersPanel';
 import { useCityLive } from './useCityLive';
 
 /** Flag an order nobody has taken for longer than this. */
@@ -103,6 +104,7 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
         </section>
         <div className="stack">
           <AwaitingMerchantPanel session={session} cityId={city.id} now={now} />
+          <ScheduledOrdersPanel session={session} cityId={city.id} now={now} />
           <section className="panel" aria-labelledby="unassigned-title">
             <h2 id="unassigned-title">Unassigned orders</h2>
             {!snap || snap.unassignedOrders.length === 0 ? (
