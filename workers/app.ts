@@ -38,6 +38,8 @@ import { opsOrderRoutes } from './routes/ops-orders';
 import { opsUserRoutes } from './routes/ops-users';
 import { opsDriverRoutes } from './routes/ops-drivers';
 import { discoveryRoutes } from './routes/discovery';
+import { merchantHoursRoutes } from './routes/merchant-hours';
+import { opsZoneRoutes } from './routes/ops-zones';
 
 export const API_VERSION = '1.0.0';
 
@@ -98,6 +100,8 @@ export function createApp() {
   app.route('/', opsUserRoutes);
   app.route('/', opsDriverRoutes);
   app.route('/', discoveryRoutes);
+  app.route('/', merchantHoursRoutes);
+  app.route('/', opsZoneRoutes);
 
   // What every route may answer through the shared middleware (edge characters, credentials, bodies).
   documentEdgeResponses(app);

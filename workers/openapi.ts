@@ -36,6 +36,9 @@ export const ProblemSchema = z
     limit: z.number().int().optional().openapi({ description: `The limit reached (${typesWith('limit')}).` }),
     accepted: z.array(z.string()).optional().openapi({ description: `The media types accepted (${typesWith('accepted')}).` }),
     releaseAt: z.string().optional().openapi({ format: 'date-time', description: `When the scheduled order is released to its merchant (${typesWith('releaseAt')}).` }),
+    zone: z.object({ id: z.string(), name: z.string() }).optional().openapi({ description: `The service zone the drop-off lies in (${typesWith('zone')}).` }),
+    opensAt: z.string().datetime().nullable().optional().openapi({ description: `The shop’s next opening, null when none in the next two weeks (${typesWith('opensAt')}).` }),
+    timezone: z.string().optional().openapi({ description: `The IANA time zone the shop’s hours are read in (${typesWith('timezone')}).` }),
   })
   .openapi('Problem', { description: 'An RFC 9457 problem. Members beyond type, title, status, detail and instance appear only with the types named in their descriptions (docs/problems.md).' });
 

@@ -2,18 +2,21 @@
  * Finding something to order, before any order exists. Who may call: anyone
  * (no token needed), as the directory and catalogs they read from.
  * - GET /v1/search: shops and dishes by words, accents folded (ADR 0101).
- * - GET /v1/merchants/{id}/delivery-quote: the delivery fee to a point, priced
- *   as POST /v1/orders prices it (services/orders/pricing.ts), so the shop
- *   page and the cart show the fee the checkout will charge.
+ * - GET /v1/merchants/{id}/delivery-quote: the delivery terms to a point (fee,
+ *   zone, open or closed, prep and ETA), from the same services/delivery-terms.ts
+ *   POST /v1/orders prices and refuses with, so the shop page and the cart show
+ *   what the checkout will charge or refuse.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { cities, merchants } from '../../db/schema/index';
 import { createRouter, problemResponses } from '../openapi';
-import { problems } from '../problem';
+import { PROBLEM_BASE, problems } from '../problem';
 import { MerchantIdParam, MerchantSchema, ProductSchema } from '../schemas/catalog';
 import { IdText, Text } from '../schemas/text';
-import { deliveryFeeCents, distanceMeters } from '../services/orders/pricing';
+import { ZONE_KINDS } from '../../domain/zones/service-area';
+import { deliveryTerms, refusalOf } from '../services/delivery-terms';
+import { deliveryFeeCents } from '../services/orders/pricing';
 import { search } from '../services/search';
 import { productView } from './catalog';
 import { merchantView } from './merchants';
@@ -59,7 +62,7 @@ const quoteRoute = createRoute({
   tags: ['Merchants'],
   summary: 'The delivery fee from a shop to a point',
   description:
-    'Who may call: anyone. The fee POST /v1/orders would charge for a delivery from {id} to (`lat`, `lng`): the city’s base fee plus its rate per started kilometre of straight-line distance, before tax. `deliverable` is false when the point lies outside the city’s service area (an order there is refused with 422).',
+    'Who may call: anyone. The terms POST /v1/orders would apply to a delivery from {id} to (`lat`, `lng`) now: the fee by the city’s schedule (distance bands or zone; without one, the base fee plus the rate per started kilometre of straight-line distance), before tax; the service zone the point lies in; whether the shop is open by its hours and when it opens; the prep estimate (longer in busy mode) and an ETA. `deliverable` is false when the point is outside every delivery zone, in a pickup-only or no-go area, or past the schedule’s reach; `orderable` is false when an order would be refused, and `refusal` names the 422 problem type it would get (ADR 0110, 0111).',
   security: [],
   request: {
     params: MerchantIdParam,
@@ -78,6 +81,22 @@ const quoteRoute = createRoute({
               currency: z.string().length(3),
               deliverable: z.boolean(),
               acceptingOrders: z.boolean(),
+              zone: z
+                .object({ id: z.string(), name: z.string(), kind: z.enum(ZONE_KINDS) })
+                .nullable()
+                .openapi({ description: 'The zone the point lies in (the one that decides); null without zones or outside every zone.' }),
+              area: z.enum([...ZONE_KINDS, 'outside']).openapi({ description: 'What the point is to the city: delivered to, pickup-only, no-go or outside.' }),
+              openNow: z.boolean().openapi({ description: 'Open by its opening hours now.' }),
+              opensAt: z.string().datetime().nullable(),
+              opensAtLocal: z.object({ date: z.string(), time: z.string() }).nullable().openapi({ description: '`opensAt` in the shop’s time zone ("Opens at 11:00").' }),
+              closesAt: z.string().datetime().nullable(),
+              timezone: z.string(),
+              prepMinutes: z.number().int().openapi({ description: 'The prep estimate in force (busy mode included).' }),
+              busy: z.boolean(),
+              etaMinutes: z.number().int().openapi({ description: 'Prep plus the ride, counted from an order placed now (from the opening when closed).' }),
+              etaAt: z.string().datetime(),
+              orderable: z.boolean(),
+              refusal: z.string().nullable().openapi({ description: 'The problem type slug an order would be refused with (docs/problems.md), or null.' }),
             })
             .openapi('DeliveryQuote'),
         },
@@ -105,15 +124,34 @@ export const discoveryRoutes = createRouter()
     const [row] = await c.var.db().select({ merchant: merchants, city: cities }).from(merchants).innerJoin(cities, eq(cities.id, merchants.cityId)).where(eq(merchants.id, id));
     if (!row) throw problems.notFound('No such merchant.');
     const { merchant, city } = row;
-    const distanceM = distanceMeters({ lat: merchant.lat, lng: merchant.lng }, point);
+    const now = new Date();
+    const terms = deliveryTerms(city, merchant, point, now);
+    const refusal = terms.acceptingOrders ? refusalOf(terms, city, merchant) : null;
+    const { coverage, hours } = terms;
+    const zone = coverage.kind === 'outside' || !coverage.zone ? null : { id: coverage.zone.id, name: coverage.zone.properties.name, kind: coverage.zone.properties.kind };
+    const from = hours.open ? now : (hours.opensAt ?? now);
     return c.json(
       {
         merchantId: merchant.id,
-        distanceM,
-        deliveryFeeCents: deliveryFeeCents(city, distanceM),
+        distanceM: terms.distanceM,
+        // Kept an integer as before: where nothing is delivered, the per-km price (not charged: `deliverable` is false).
+        deliveryFeeCents: terms.deliveryFeeCents ?? deliveryFeeCents(city, terms.distanceM),
         currency: city.currency,
-        deliverable: distanceMeters({ lat: city.centerLat, lng: city.centerLng }, point) <= city.serviceRadiusKm * 1000,
-        acceptingOrders: merchant.open && !merchant.suspended && merchant.closedAt === null,
+        deliverable: coverage.kind === 'delivery' && terms.deliveryFeeCents !== null,
+        acceptingOrders: terms.acceptingOrders,
+        zone,
+        area: coverage.kind,
+        openNow: hours.open,
+        opensAt: hours.opensAt?.toISOString() ?? null,
+        opensAtLocal: hours.opensAtLocal,
+        closesAt: hours.closesAt?.toISOString() ?? null,
+        timezone: terms.timezone,
+        prepMinutes: terms.prepMinutes,
+        busy: terms.busy,
+        etaMinutes: terms.etaMinutes,
+        etaAt: new Date(from.getTime() + terms.etaMinutes * 60_000).toISOString(),
+        orderable: terms.acceptingOrders && refusal === null,
+        refusal: refusal ? refusal.type.slice(PROBLEM_BASE.length) : terms.acceptingOrders ? null : 'validation-failed',
       },
       200,
     );

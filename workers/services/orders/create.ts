@@ -13,7 +13,8 @@ import { attachResourceSql, type IdempotencyRef } from '../idempotency';
 import { outboxInsert, type OutboxEvent } from '../outbox';
 import type { Keyring } from '../secrets/data-keys';
 import { newOrderCodes } from './codes';
-import { distanceMeters, MAX_ORDER_TOTAL_CENTS, priceOrder } from './pricing';
+import { deliveryTerms, refusalOf } from '../delivery-terms';
+import { MAX_ORDER_TOTAL_CENTS, priceOrder } from './pricing';
 import { newOrderNumber } from '../../../domain/order';
 import { scheduleOf } from './schedule';
 import { eventInsert, outboxOf, type AppendedEvent, type EventActor } from './timeline';
@@ -93,10 +94,10 @@ export async function createOrder(db: Database, ring: Keyring, input: CreateOrde
   const { merchant, city } = place;
   if (!merchant.open || merchant.suspended) throw invalid([{ path: 'json.merchantId', message: `${merchant.name} is not taking orders right now.` }]);
 
-  const cityCenter = { lat: city.centerLat, lng: city.centerLng };
-  if (distanceMeters(cityCenter, input.dropoff.location) > city.serviceRadiusKm * 1000) {
-    throw invalid([{ path: 'json.dropoff.location', message: `The address is outside the area ${city.name} is served in.` }]);
-  }
+  // Zones, fee schedule and opening hours (ADR 0110, 0111): refused as the delivery quote says.
+  const terms = deliveryTerms(city, merchant, input.dropoff.location, now);
+  const refusal = refusalOf(terms, city, merchant);
+  if (refusal) throw refusal;
 
   const schedule = scheduleOf(input.scheduledFor, merchant, now);
 
@@ -112,8 +113,8 @@ export async function createOrder(db: Database, ring: Keyring, input: CreateOrde
   if (errors.length > 0) throw invalid(errors);
 
   const lines = input.items.map((item) => ({ product: byId.get(item.productId)!, quantity: item.quantity }));
-  const distanceM = distanceMeters({ lat: merchant.lat, lng: merchant.lng }, input.dropoff.location);
-  const totals = priceOrder(lines.map((l) => ({ unitPriceCents: l.product.priceCents, quantity: l.quantity })), city, distanceM);
+  const distanceM = terms.distanceM;
+  const totals = priceOrder(lines.map((l) => ({ unitPriceCents: l.product.priceCents, quantity: l.quantity })), city, distanceM, terms.deliveryFeeCents ?? undefined);
   if (totals.totalCents > MAX_ORDER_TOTAL_CENTS) throw invalid([{ path: 'json.items', message: `The order total exceeds the maximum of ${MAX_ORDER_TOTAL_CENTS} minor units.` }]);
 
   const paidOffPlatform = creator.kind === 'merchant_api' && input.paid === true;

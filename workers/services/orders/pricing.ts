@@ -65,14 +65,16 @@ export function taxCents(amountCents: number, taxRateBps: number): number {
   return Math.floor((amountCents * taxRateBps + 5_000) / 10_000);
 }
 
-export function priceOrder(lines: readonly PricedLine[], city: CityPricing, distanceM: number): OrderTotals {
+/** `scheduledFeeCents`: the fee the city's schedule gives (ADR 0110); absent, the base fee plus the per-km rate. */
+export function priceOrder(lines: readonly PricedLine[], city: CityPricing, distanceM: number, scheduledFeeCents?: number): OrderTotals {
   let subtotalCents = 0;
   for (const line of lines) {
     assertMinorUnits('unitPriceCents', line.unitPriceCents);
     if (!Number.isInteger(line.quantity) || line.quantity < 1) throw new RangeError(`quantity must be a positive integer, got ${line.quantity}`);
     subtotalCents += line.unitPriceCents * line.quantity;
   }
-  const delivery = deliveryFeeCents(city, distanceM);
+  if (scheduledFeeCents !== undefined) assertMinorUnits('scheduledFeeCents', scheduledFeeCents);
+  const delivery = scheduledFeeCents ?? deliveryFeeCents(city, distanceM);
   const tax = taxCents(subtotalCents + delivery, city.taxRateBps);
   return { subtotalCents, deliveryFeeCents: delivery, taxCents: tax, totalCents: subtotalCents + delivery + tax };
 }
