@@ -35,7 +35,8 @@ export interface HandoverPeer {
 
 export interface HandoverHost {
   state(): ShardState;
-  readonly repo: Pick<ShardRepository, 'getMeta' | 'setMeta' | 'saveJob' | 'deleteDriver'>;
+  /** A function: the adapter builds its repository after its fields. */
+  repo(): Pick<ShardRepository, 'getMeta' | 'setMeta' | 'saveJob' | 'deleteDriver'>;
   transaction(fn: () => void): void;
   clock(): number;
   peer(shardKey: string): HandoverPeer;
@@ -70,7 +71,7 @@ export class DriverHandover {
     if (this.cityOf() !== null && JSON.stringify(this.city) === header) return;
     try {
       this.city = JSON.parse(header) as CityGeometry;
-      this.host.repo.setMeta(CITY_META, header);
+      this.host.repo().setMeta(CITY_META, header);
     } catch {
       log.warn('handover: unreadable city header', { shard: this.host.state().shardKey });
     }
@@ -78,7 +79,7 @@ export class DriverHandover {
 
   private cityOf(): CityGeometry | null {
     if (this.city === undefined) {
-      const raw = this.host.repo.getMeta(CITY_META);
+      const raw = this.host.repo().getMeta(CITY_META);
       this.city = raw ? (JSON.parse(raw) as CityGeometry) : null;
     }
     return this.city;
@@ -122,9 +123,9 @@ export class DriverHandover {
     let job: Job | null = null;
     this.host.transaction(() => {
       job = releaseDriver(state, pkg, target);
-      this.host.repo.deleteDriver(pkg.driverId);
-      if (job) this.host.repo.saveJob(job);
-      this.host.repo.setMeta(INTENTS_META, JSON.stringify(intents));
+      this.host.repo().deleteDriver(pkg.driverId);
+      if (job) this.host.repo().saveJob(job);
+      this.host.repo().setMeta(INTENTS_META, JSON.stringify(intents));
     });
     this.left.set(pkg.driverId, this.host.clock() + LEFT_FOR_MS);
     return this.send(pkg.driverId, intents[pkg.driverId]!);
@@ -167,8 +168,8 @@ export class DriverHandover {
     this.left.delete(driverId);
     const { driver, job, changed } = adoptDriver(this.host.state(), intent.pkg, this.host.clock());
     this.host.transaction(() => {
-      if (job) this.host.repo.saveJob(job);
-      this.host.repo.setMeta(INTENTS_META, JSON.stringify(intents));
+      if (job) this.host.repo().saveJob(job);
+      this.host.repo().setMeta(INTENTS_META, JSON.stringify(intents));
     });
     if (changed) this.host.upserted(driver);
   }
@@ -176,11 +177,11 @@ export class DriverHandover {
   private settle(driverId: string): void {
     const intents = this.intents();
     delete intents[driverId];
-    this.host.repo.setMeta(INTENTS_META, JSON.stringify(intents));
+    this.host.repo().setMeta(INTENTS_META, JSON.stringify(intents));
   }
 
   private intents(): Record<string, Intent> {
-    const raw = this.host.repo.getMeta(INTENTS_META);
+    const raw = this.host.repo().getMeta(INTENTS_META);
     return raw ? (JSON.parse(raw) as Record<string, Intent>) : {};
   }
 
@@ -190,7 +191,7 @@ export class DriverHandover {
     this.left.delete(pkg.driverId);
     const { driver, job, changed } = adoptDriver(state, pkg, this.host.clock());
     if (!changed) return { adopted: false };
-    if (job) this.host.transaction(() => this.host.repo.saveJob(job));
+    if (job) this.host.transaction(() => this.host.repo().saveJob(job));
     this.counts.in++;
     // Saved (presence, position, order) by the shard's own transition, which also offers it orders waiting nearby.
     this.host.upserted(driver);

@@ -116,7 +116,7 @@ class Side {
   make(): DriverHandover {
     const host: HandoverHost = {
       state: () => this.state,
-      repo: { getMeta: (k) => this.meta.get(k) ?? null, setMeta: (k, v) => void this.meta.set(k, v), saveJob: () => {}, deleteDriver: () => {} },
+      repo: () => ({ getMeta: (k) => this.meta.get(k) ?? null, setMeta: (k, v) => void this.meta.set(k, v), saveJob: () => {}, deleteDriver: () => {} }),
       transaction: (fn) => fn(),
       clock: () => T0,
       peer: () => this.peer(),
