@@ -219,6 +219,10 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/merchants/:id':                      ALL(200),
   'GET /v1/merchants/:id/products':             ALL(200),
   'GET /v1/merchants/:id/delivery-quote':       ALL(200).query(() => ({ lat: '48.857', lng: '2.352' })),
+  // Opening hours and busy mode (ADR 0111): the hours are the owner's to set, busy mode whoever takes the orders
+  'GET /v1/merchants/:id/hours':                ALL(200),
+  'PUT /v1/merchants/:id/hours':                row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    403).body(() => ({ openingHours: null })),
+  'PUT /v1/merchants/:id/busy':                 row(401, 403,      [200, 404],  [200, 404],  [200, 404],  403,    403).body(() => ({ busy: false })),
   'GET /v1/search':                             ALL(200).query(() => ({ q: 'creme brulee' })),
   'GET /v1/cities/:id/live':                    row(401, 403,      403,         403,         403,         403,    200),
 
@@ -275,6 +279,9 @@ export const MATRIX: Record<string, Row> = {
   'GET /v1/ops/orders/awaiting-merchant':       row(401, 403,      403,         403,         403,         403,    200),
   'GET /v1/ops/orders/scheduled':               row(401, 403,      403,         403,         403,         403,    200),
   'GET /v1/ops/drivers':                        row(401, 403,      403,         403,         403,         403,    200).query(({ world }) => ({ cityId: world.cityId })),
+  // Service zones (ADR 0110): the world's city keeps no zones (null, null: as it was)
+  'GET /v1/ops/cities/:id/zones':               row(401, 403,      403,         403,         403,         403,    200),
+  'PUT /v1/ops/cities/:id/zones':               row(401, 403,      403,         403,         403,         403,    200).body(() => ({ zones: null, feeSchedule: null })),
   // Ends every session of an account (ADR 0082): a fresh customer each time, so the world's tokens stay live.
   'DELETE /v1/ops/users/:userId/sessions':      row(401, 403,      403,         403,         403,         403,    200),
 

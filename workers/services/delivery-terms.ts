@@ -37,7 +37,8 @@ export const isBusy = (merchant: Pick<Merchant, 'busyUntil'>, now: Date): boolea
 export const prepMinutesNow = (merchant: Pick<Merchant, 'prepMinutes' | 'busyUntil' | 'busyExtraMinutes'>, now: Date): number =>
   merchant.prepMinutes + (isBusy(merchant, now) ? merchant.busyExtraMinutes : 0);
 
-export function deliveryTerms(city: City, merchant: Merchant, dropoff: LatLng, now: Date): DeliveryTerms {
+/** `hoursAt`: when the shop must be open — now, or a scheduled order's window start (ADR 0108). */
+export function deliveryTerms(city: City, merchant: Merchant, dropoff: LatLng, now: Date, hoursAt: Date = now): DeliveryTerms {
   const distanceM = distanceMeters({ lat: merchant.lat, lng: merchant.lng }, dropoff);
   const coverage = coverageAt(dropoff, city.serviceZones, {
     center: { lat: city.centerLat, lng: city.centerLng },
@@ -51,7 +52,7 @@ export function deliveryTerms(city: City, merchant: Merchant, dropoff: LatLng, n
     distanceM,
     coverage,
     deliveryFeeCents: fee,
-    hours: openStateAt(merchant.openingHours, timezone, now),
+    hours: openStateAt(merchant.openingHours, timezone, Number.isNaN(hoursAt.getTime()) ? now : hoursAt),
     timezone,
     acceptingOrders: merchant.open && !merchant.suspended && merchant.closedAt === null,
     busy: isBusy(merchant, now),

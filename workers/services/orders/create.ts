@@ -94,8 +94,9 @@ export async function createOrder(db: Database, ring: Keyring, input: CreateOrde
   const { merchant, city } = place;
   if (!merchant.open || merchant.suspended) throw invalid([{ path: 'json.merchantId', message: `${merchant.name} is not taking orders right now.` }]);
 
-  // Zones, fee schedule and opening hours (ADR 0110, 0111): refused as the delivery quote says.
-  const terms = deliveryTerms(city, merchant, input.dropoff.location, now);
+  // Zones, fee schedule and opening hours (ADR 0110, 0111): refused as the delivery quote says;
+  // a scheduled order needs the shop open when its window starts, not now.
+  const terms = deliveryTerms(city, merchant, input.dropoff.location, now, input.scheduledFor ? new Date(input.scheduledFor.start) : now);
   const refusal = refusalOf(terms, city, merchant);
   if (refusal) throw refusal;
 
