@@ -7,6 +7,8 @@
  */
 import { OPEN_STATUSES, TERMINAL_STATUSES } from '../../../domain/order';
 import { CRUISE_MPS, Mover, randomPointNear, type Fix, type LatLng, type Random, type Vehicle } from './geo';
+import type { DriverCommand, DriverInput, DriverPhase, OrderInfo, RouteStop } from './driver-types';
+import { stackOn } from './stacking';
 
 /**
  * No simulated fix may look faster than this: the city shard refuses moves
@@ -30,88 +32,12 @@ export function nextOrderGapMs(rand: Random, perMinute: number): number {
   return Math.min(5 * 60_000, (-Math.log(1 - rand()) / perMinute) * 60_000);
 }
 
-// ---- merchants ---------------------------------------------------------------
-
-export interface MerchantTiming {
-  acceptDelaySeconds: number;
-  prepSeconds: number;
-  humanOrderGraceSeconds: number;
-  /** A simulated order still without a driver this long after it was placed is cancelled (0: never). */
-  giveUpAfterSeconds: number;
-}
-
-export type MerchantStep = 'accept' | 'ready' | 'cancel';
-
-const WITHOUT_DRIVER = new Set(['unassigned', 'offered']);
-
-/**
- * What a simulated merchant does about an order it sees in `status` (since
- * `sinceMs`, with `dispatch` when known): accept a simulated order after the
- * accept delay, a person's only after the grace period; mark ready after the
- * preparation time; give up on (cancel, which refunds) a simulated order no
- * driver came for, so a backlog cannot grow for ever. Null: leave it
- * (someone else's step, or people only).
- */
-export function merchantPlan(
-  order: { status: string; dispatch?: string | undefined; simulated: boolean; acceptedBySim: boolean; sinceMs: number },
-  now: number,
-  t: MerchantTiming,
-): { step: MerchantStep; delaySeconds: number } | null {
-  const grace = t.humanOrderGraceSeconds;
-  const age = Math.max(0, (now - order.sinceMs) / 1000);
-  if (order.status === 'placed') {
-    if (order.simulated) return { step: 'accept', delaySeconds: t.acceptDelaySeconds };
-    return grace > 0 ? { step: 'accept', delaySeconds: Math.max(0, grace - age) } : null;
-  }
-  if ((order.status === 'preparing' || order.status === 'ready') && order.simulated && t.giveUpAfterSeconds > 0 && order.dispatch && WITHOUT_DRIVER.has(order.dispatch) && age >= t.giveUpAfterSeconds) {
-    return { step: 'cancel', delaySeconds: 0 };
-  }
-  if (order.status === 'preparing') {
-    if (order.simulated || order.acceptedBySim) return { step: 'ready', delaySeconds: t.prepSeconds };
-    // Accepted by a person (or before a restart): ready anyway, later, so nothing stays stuck.
-    return grace > 0 ? { step: 'ready', delaySeconds: Math.max(t.prepSeconds, 2 * grace + t.prepSeconds - age) } : null;
-  }
-  return null;
-}
+// Merchants' decisions are in merchant-plan.ts (re-exported: one import for the shells and tests).
+export { merchantPlan, type MerchantStep, type MerchantTiming } from './merchant-plan';
 
 // ---- drivers -----------------------------------------------------------------
 
-export interface OrderInfo {
-  id: string;
-  status: string;
-  pickup?: { location: LatLng } | undefined;
-  dropoff: { location: LatLng };
-  requiresPrescription?: boolean | undefined;
-}
-
-export type DriverStepName = 'arrived' | 'pickup' | 'deliver' | 'fail';
-
-/** What reaches a driver: the live channel's messages, the time, and the answers to its own requests. */
-export type DriverInput =
-  | { type: 'offer'; offerId: string; orderId: string }
-  | { type: 'offer.expired'; offerId: string }
-  | { type: 'assignment'; orderId: string }
-  | { type: 'assignment.cancelled'; orderId: string }
-  /** On every (re)connect: the order the shard has the driver on. */
-  | { type: 'session'; orderId: string | null }
-  /** The answer to a `read`: the order, or the HTTP status that refused it (0: no answer). */
-  | { type: 'order'; orderId: string; order: OrderInfo | null; status: number }
-  /** The answer to a `step`: ok, or the HTTP status that refused it (0: no answer). */
-  | { type: 'step.done'; orderId: string; step: DriverStepName; ok: boolean; status: number };
-
-/** What a driver does; the shell carries it out and feeds the answer back. */
-export type DriverCommand =
-  | { type: 'answer'; offerId: string; accept: boolean; reason?: string }
-  | { type: 'read'; orderId: string }
-  /** `photo`: no code for this order, so a proof photo is uploaded first and its URL sent as `photoUrl`. */
-  | { type: 'step'; orderId: string; step: DriverStepName; body?: Record<string, unknown>; photo?: boolean }
-  /** A break: close the app (the shard sees the driver leave), and open it again later. */
-  | { type: 'go_offline' }
-  | { type: 'go_online' }
-  /** For the stats: the driver learnt of an assignment, picked up, delivered. */
-  | { type: 'note'; what: 'assigned' | 'picked_up' | 'delivered'; orderId: string };
-
-export type DriverPhase = 'idle' | 'assigned' | 'to_pickup' | 'at_pickup' | 'to_dropoff' | 'at_dropoff' | 'break';
+export type { DriverCommand, DriverInput, DriverPhase, DriverStepName, OrderInfo, RouteStop } from './driver-types';
 
 export interface DriverBehaviour {
   /** Time compression of driving (capped per vehicle, see {@link effectiveSpeedFactor}). */
@@ -122,6 +48,8 @@ export interface DriverBehaviour {
   breakRate: number;
   /** Length of a break, seconds (uniform between the two). */
   breakSeconds: readonly [number, number];
+  /** Accept a second order stacked on the one carried (the simulator's batching switch); default no. */
+  stacking?: boolean;
   /** The code the customer gives at the door (known for simulated customers' orders only). */
   pinFor: (orderId: string) => string | undefined;
 }
@@ -145,7 +73,11 @@ export class DriverBrain {
   deliveries = 0;
   readonly mover: Mover;
   readonly factor: number;
-  private offers: { offerId: string; answerAt: number }[] = [];
+  private offers: { offerId: string; orderId: string; answerAt: number; batch?: { withOrderId: string; stops: RouteStop[] } | undefined }[] = [];
+  /** Stops still to visit after the current one, when carrying two orders; the routes of stacked offers accepted. */
+  private route: RouteStop[] = [];
+  private readonly stackedRoutes = new Map<string, RouteStop[]>();
+  private readonly known = new Map<string, OrderInfo>();
   private pending = false;
   private nextActionAt = 0;
   private pauseUntil = 0;
@@ -187,7 +119,10 @@ export class DriverBrain {
     const due = this.offers.filter((o) => o.answerAt <= now);
     this.offers = this.offers.filter((o) => o.answerAt > now);
     for (const o of due) {
-      if (this.phase !== 'idle') out.push({ type: 'answer', offerId: o.offerId, accept: false, reason: 'busy' });
+      if (this.phase !== 'idle' && this.canStack(o)) {
+        this.stackedRoutes.set(o.orderId, o.batch!.stops);
+        out.push({ type: 'answer', offerId: o.offerId, accept: true });
+      } else if (this.phase !== 'idle') out.push({ type: 'answer', offerId: o.offerId, accept: false, reason: o.batch ? 'not stacking' : 'busy' });
       else if (this.rand() < this.b.declineRate) out.push({ type: 'answer', offerId: o.offerId, accept: false, reason: 'too far for me' });
       else out.push({ type: 'answer', offerId: o.offerId, accept: true });
     }
@@ -238,23 +173,25 @@ export class DriverBrain {
     switch (input.type) {
       case 'offer':
         // A person reads the offer first.
-        this.offers.push({ offerId: input.offerId, answerAt: now + 800 + this.rand() * 2_500 });
+        this.offers.push({ offerId: input.offerId, orderId: input.orderId, answerAt: now + 800 + this.rand() * 2_500, batch: input.batch });
         return [];
       case 'offer.expired':
         this.offers = this.offers.filter((o) => o.offerId !== input.offerId);
         return [];
       case 'assignment':
-        return input.orderId === this.orderId ? [] : this.assigned(input.orderId, now);
+        if (input.orderId === this.orderId || this.route.some((s) => s.orderId === input.orderId)) return [];
+        return this.stackedRoutes.has(input.orderId) && this.busy ? stackOn(this, input.orderId, now) : this.assigned(input.orderId, now);
       case 'session':
-        if (input.orderId && input.orderId !== this.orderId) return this.assigned(input.orderId, now);
+        // The shard names the order carried first; while carrying two, that may be the other one.
+        if (input.orderId && input.orderId !== this.orderId && !this.route.some((s) => s.orderId === input.orderId)) return this.assigned(input.orderId, now);
         if (!input.orderId && this.busy && this.orderId) {
           // The shard has the driver free: the order may have ended while the channel was down; its status decides.
           if (!this.pending) return this.request(now, { type: 'read', orderId: this.orderId });
         }
         return [];
       case 'assignment.cancelled':
-        if (input.orderId === this.orderId) this.becomeIdle(now);
-        return [];
+        this.route = this.route.filter((s) => s.orderId !== input.orderId);
+        return input.orderId === this.orderId ? this.dropCurrent(now) : [];
       case 'order':
         return input.orderId === this.orderId ? this.onOrder(input, now) : [];
       case 'step.done':
@@ -288,12 +225,58 @@ export class DriverBrain {
   }
 
   private becomeIdle(now: number): void {
+    this.route = [];
+    this.stackedRoutes.clear();
     this.phase = 'idle';
     this.orderId = null;
     this.order = null;
     this.pending = false;
     this.mover.stop();
     this.pauseUntil = now + 3_000;
+  }
+
+  /** A stacked offer this driver takes: on the order it carries, and not carrying two already. */
+  private canStack(o: { batch?: { withOrderId: string } | undefined }): boolean {
+    return !!this.b.stacking && !!o.batch && o.batch.withOrderId === this.orderId && this.route.length === 0 && this.busy;
+  }
+
+  /** Heads for a stop of the route: the order is read first (its status says pickup or dropoff). */
+  goTo(stop: RouteStop, now: number): DriverCommand[] {
+    this.orderId = stop.orderId;
+    this.order = this.known.get(stop.orderId) ?? null;
+    this.phase = 'assigned';
+    this.tries = 0;
+    this.mover.stop();
+    this.pending = false;
+    return this.request(now, { type: 'read', orderId: stop.orderId });
+  }
+
+  /** The current order is over (ended, or taken away): on to the route's next stop, or free. */
+  private dropCurrent(now: number): DriverCommand[] {
+    this.route = this.route.filter((s) => s.orderId !== this.orderId);
+    if (this.route.length > 0) return this.goTo(this.route.shift()!, now);
+    this.becomeIdle(now);
+    return [];
+  }
+
+  /** Where the driver is on its current order (for stacking): heading somewhere, or busy at a stop. */
+  get onTheRoad(): boolean {
+    return this.phase === 'to_pickup' || this.phase === 'to_dropoff';
+  }
+
+  get pickedUp(): boolean {
+    return this.phase === 'to_dropoff' || this.phase === 'at_dropoff';
+  }
+
+  /** Used by stackOn: the route of a stacked offer accepted, forgotten once taken. */
+  takeStackedRoute(orderId: string): RouteStop[] {
+    const stops = this.stackedRoutes.get(orderId) ?? [];
+    this.stackedRoutes.clear();
+    return stops;
+  }
+
+  setRoute(stops: RouteStop[]): void {
+    this.route = stops;
   }
 
   private retryIn(ms: number, now: number, max: number): boolean {
@@ -314,10 +297,8 @@ export class DriverBrain {
       return [];
     }
     this.order = order;
-    if (TERMINAL.has(order.status)) {
-      this.becomeIdle(now);
-      return [];
-    }
+    this.known.set(order.id, order);
+    if (TERMINAL.has(order.status)) return this.dropCurrent(now);
     switch (this.phase) {
       case 'assigned':
         this.tries = 0;
@@ -331,10 +312,7 @@ export class DriverBrain {
         else this.nextActionAt = now + 2_000;
         return [];
       case 'at_dropoff':
-        if (order.status !== 'in_delivery') {
-          this.becomeIdle(now);
-          return [];
-        }
+        if (order.status !== 'in_delivery') return this.dropCurrent(now);
         // A refused handover: try again a few times; then report the delivery failed, which ends the
         // order and frees the driver (going idle alone would leave the shard holding the driver busy).
         if (this.retryIn(3_000, now, DELIVER_RETRIES)) return [];
@@ -355,8 +333,10 @@ export class DriverBrain {
         return [];
       case 'pickup':
         if (input.ok) {
+          const note = { type: 'note', what: 'picked_up', orderId: input.orderId } as const;
+          if (this.route.length > 0) return [note, ...this.goTo(this.route.shift()!, now)];
           this.drive('to_dropoff', this.order!.dropoff.location);
-          return [{ type: 'note', what: 'picked_up', orderId: input.orderId }];
+          return [note];
         }
         if (gone) this.becomeIdle(now);
         else this.nextActionAt = now + 2_000;
@@ -365,6 +345,7 @@ export class DriverBrain {
         if (input.ok) {
           this.deliveries++;
           const orderId = input.orderId;
+          if (this.route.length > 0) return [{ type: 'note', what: 'delivered', orderId }, ...this.goTo(this.route.shift()!, now)];
           this.finish(now);
           return [{ type: 'note', what: 'delivered', orderId }, ...(this.phase === 'break' ? [{ type: 'go_offline' } as const] : [])];
         }
@@ -397,3 +378,4 @@ export class DriverBrain {
     }
   }
 }
+

@@ -38,6 +38,7 @@ export class SimDriver {
       declineRate: ctx.options.declineRate,
       breakRate: ctx.options.breakRate,
       breakSeconds: [60, 150],
+      stacking: ctx.options.batching,
       pinFor: (orderId) => ctx.pins.get(orderId),
     });
   }
@@ -113,7 +114,7 @@ export class SimDriver {
     let input: DriverInput | null = null;
     switch (m.type) {
       case 'offer':
-        input = { type: 'offer', offerId: m.offerId, orderId: m.orderId };
+        input = { type: 'offer', offerId: m.offerId, orderId: m.orderId, ...(m.batch ? { batch: { withOrderId: m.batch.withOrderId, stops: m.batch.stops } } : {}) };
         break;
       case 'offer.expired':
         input = { type: 'offer.expired', offerId: m.offerId };

@@ -18,6 +18,12 @@ export interface SimulationOptions {
   giveUpAfterSeconds: number;
   /** Share of offers a simulated driver declines (0..1). */
   declineRate: number;
+  /**
+   * Batching (ADR 0105): drivers take a second order stacked on the one they
+   * carry. Off: they decline stacked offers (a fair "off" also turns the
+   * city's `batching_enabled` off: scripts/batching-compare.ts does).
+   */
+  batching: boolean;
   /** Share of deliveries after which the driver takes a break: the app closed for 1 to 2.5 minutes (0..1). */
   breakRate: number;
   /**
@@ -54,6 +60,8 @@ export const DEFAULTS: Omit<SimulationOptions, 'baseUrl' | 'log'> = {
   humanOrderGraceSeconds: 45,
   giveUpAfterSeconds: 600,
   declineRate: 0.1,
+  // SIM_BATCHING=off turns it off for `npm start` and `npm run simulate` alike.
+  batching: process.env.SIM_BATCHING !== 'off',
   breakRate: 0.1,
   speed: 5,
   fixEveryMs: 2_000,
@@ -74,6 +82,7 @@ const FLAGS: Record<string, keyof SimulationOptions> = {
   '--human-order-grace': 'humanOrderGraceSeconds',
   '--give-up-after': 'giveUpAfterSeconds',
   '--decline-rate': 'declineRate',
+  '--batching': 'batching',
   '--break-rate': 'breakRate',
   '--speed': 'speed',
   '--fix-every-ms': 'fixEveryMs',
@@ -97,6 +106,8 @@ export const USAGE = `Usage: npm run simulate -- [options]
   --give-up-after S        merchants cancel a simulated order no driver took S s after it was placed,
                            0 = never (default ${DEFAULTS.giveUpAfterSeconds})
   --decline-rate P         share of offers declined, 0-1 (default ${DEFAULTS.declineRate})
+  --batching on|off        drivers take a second order stacked on the one they carry
+                           (default on; SIM_BATCHING=off)
   --break-rate P           share of deliveries followed by a 1-2.5 min break offline, 0-1 (default ${DEFAULTS.breakRate})
   --speed X                time compression of driving, 1 = real town speeds; capped per
                            vehicle so no fix looks faster than 40 m/s (default ${DEFAULTS.speed})
@@ -117,7 +128,10 @@ export function parseArgs(argv: string[], base: Omit<SimulationOptions, 'log'>):
     if (!key || value === undefined) throw new Error(`Unknown or incomplete option ${flag}\n${USAGE}`);
     i++;
     const current = (base as Record<string, unknown>)[key];
-    if (typeof current === 'number' || (current === undefined && key !== 'stripeApiBase' && key !== 'sessionFile' && key !== 'baseUrl')) {
+    if (typeof current === 'boolean') {
+      if (value !== 'on' && value !== 'off') throw new Error(`${flag} is on or off, got ${value}`);
+      out[key] = value === 'on';
+    } else if (typeof current === 'number' || (current === undefined && key !== 'stripeApiBase' && key !== 'sessionFile' && key !== 'baseUrl')) {
       const n = Number(value);
       if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a number >= 0, got ${value}`);
       out[key] = n;
