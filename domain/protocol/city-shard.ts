@@ -78,6 +78,8 @@ export const OfferMessageSchema = z.object({
   expiresAt: isoTime,
   /** Where to pick up, as the driver reads it (absent in offers of orders dispatched before it existed). */
   shop: z.object({ name: z.string(), address: z.string() }).optional(),
+  /** A scheduled order (ADR 0108): the customer's delivery window; the food is ready about its start. */
+  scheduledFor: z.object({ start: isoTime, end: isoTime }).optional(),
   /**
    * A stacked offer (ADR 0105): this order on top of the one the driver
    * carries (`with`), the route through both (pickups before dropoffs), and

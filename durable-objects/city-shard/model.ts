@@ -68,6 +68,8 @@ export interface Job {
   payoutCents: number;
   /** Absent in jobs saved before offers named the shop. */
   shop?: ShopInfo;
+  /** A scheduled order's window (ADR 0108), shown on the offer. */
+  scheduledFor?: { start: string; end: string };
   offerTtlMs: number;
   orderStatus: OrderStatus;
   dispatch: DispatchState;

@@ -28,6 +28,7 @@ export interface DispatchRequest {
   batching?: JobBatching;
   /** When the order is promised by (ms); absent: unknown. */
   promisedBy?: number;
+  scheduledFor?: Job['scheduledFor'];
 }
 
 export interface DispatchView {
@@ -214,6 +215,7 @@ export const offerMessage = (offer: Offer, job: Job, state?: ShardState) =>
     payoutCents: job.payoutCents,
     expiresAt: iso(offer.expiresAt),
     ...(job.shop ? { shop: job.shop } : {}),
+    ...(job.scheduledFor ? { scheduledFor: job.scheduledFor } : {}),
     ...(offer.batch && state ? { batch: batchOfferPart(state, offer.batch, job) } : {}),
   }) as const;
 
@@ -264,6 +266,7 @@ export function requestDispatch(state: ShardState, req: DispatchRequest, now: nu
     dropoff: req.dropoff,
     payoutCents: req.payoutCents,
     ...(req.shop ? { shop: req.shop } : {}),
+    ...(req.scheduledFor ? { scheduledFor: req.scheduledFor } : {}),
     offerTtlMs: req.offerTtlMs ?? state.policy.offerTtlMs,
     orderStatus: req.orderStatus ?? 'preparing',
     dispatch: 'unassigned',

@@ -30,6 +30,8 @@ export const DispatchRequestSchema = z.object({
   batching: z.object({ enabled: z.boolean(), maxAddedDetourSeconds: z.number().int().min(0).max(7_200), maxAddedDetourM: z.number().int().min(0).max(50_000) }).optional(),
   /** Delivered by then (ms since the epoch), or late; absent: unknown. */
   promisedBy: z.number().int().optional(),
+  /** A scheduled order's window (ADR 0108): the offer shows it. */
+  scheduledFor: z.object({ start: z.string().max(40), end: z.string().max(40) }).optional(),
 });
 
 // ---- shard to shard (cross-shard matching, ADR 0060; remote-calls.ts) ------------

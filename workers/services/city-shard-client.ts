@@ -151,6 +151,7 @@ export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrd
     ...(neighbours.length > 0 ? { neighbours } : {}),
     ...(order.batching ? { batching: order.batching } : {}),
     ...(order.promisedBy !== undefined ? { promisedBy: order.promisedBy } : {}),
+    ...(order.scheduledFor ? { scheduledFor: order.scheduledFor } : {}),
   });
 }
 

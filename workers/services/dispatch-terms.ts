@@ -11,6 +11,8 @@ import { cities, orders } from '../../db/schema/index';
 export interface DispatchTerms {
   batching: { enabled: boolean; maxAddedDetourSeconds: number; maxAddedDetourM: number };
   promisedBy?: number;
+  /** A scheduled order's window (ADR 0108), for the driver's offer. */
+  scheduledFor?: { start: string; end: string };
 }
 
 export async function dispatchTermsOf(db: Database, orderId: string): Promise<DispatchTerms | null> {
@@ -22,6 +24,7 @@ export async function dispatchTermsOf(db: Database, orderId: string): Promise<Di
       promiseMinutes: cities.deliveryPromiseMinutes,
       placedAt: orders.placedAt,
       createdAt: orders.createdAt,
+      scheduledStart: orders.scheduledStart,
       scheduledEnd: orders.scheduledEnd,
     })
     .from(orders)
@@ -29,5 +32,6 @@ export async function dispatchTermsOf(db: Database, orderId: string): Promise<Di
     .where(eq(orders.id, orderId));
   if (!row) return null;
   const promisedBy = row.scheduledEnd ? row.scheduledEnd.getTime() : (row.placedAt ?? row.createdAt).getTime() + row.promiseMinutes * 60_000;
-  return { batching: { enabled: row.enabled, maxAddedDetourSeconds: row.maxAddedDetourSeconds, maxAddedDetourM: row.maxAddedDetourM }, promisedBy };
+  const scheduledFor = row.scheduledStart && row.scheduledEnd ? { scheduledFor: { start: row.scheduledStart.toISOString(), end: row.scheduledEnd.toISOString() } } : {};
+  return { batching: { enabled: row.enabled, maxAddedDetourSeconds: row.maxAddedDetourSeconds, maxAddedDetourM: row.maxAddedDetourM }, promisedBy, ...scheduledFor };
 }

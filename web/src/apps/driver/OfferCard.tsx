@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { LatLng } from '../../api/types';
 import { offerSecondsLeft, type OfferMessage } from '../../../../domain/live/driver-channel';
 import { distanceM, formatDistance, formatMoney } from '../shared/format';
+import { clockText, describeWindow } from '../../../../domain/scheduling';
 
 interface OfferCardProps {
   offer: OfferMessage;
@@ -37,6 +38,11 @@ export function OfferCard({ offer, currency, here, onAccept, onDecline }: OfferC
       {offer.shop ? (
         <p className="offer__pickup" data-testid="offer-shop">
           Pickup at <strong>{offer.shop.name}</strong>, {offer.shop.address}
+        </p>
+      ) : null}
+      {offer.scheduledFor ? (
+        <p className="offer__pickup" data-testid="offer-scheduled">
+          <span className="badge">{describeWindow(offer.scheduledFor)}</span> · ready about {clockText(offer.scheduledFor.start)}
         </p>
       ) : null}
       <p id={`offer-${offer.offerId}-desc`} className="offer__facts">
