@@ -51,7 +51,6 @@ export type ServerMessage =
   | { type: 'error'; code: string; detail: string };
 
 export const ClientMessageSchema = z.discriminatedUnion('type', [z.object({ type: z.literal('ping') })]);
-export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
 /** The runtime answers this ping itself, without waking a hibernated object. */
 export const PING = '{"type":"ping"}';

@@ -27,7 +27,7 @@ function* sources(dir: string): Generator<string> {
 }
 
 /** Relative specifiers of static imports, re-exports and dynamic imports. */
-export function specifiers(text: string): string[] {
+function specifiers(text: string): string[] {
   const found: string[] = [];
   for (const m of text.matchAll(/(?:^|[\s;])(?:import|export)\s[^'"]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]|(?:^|[\s;])import\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/gm)) {
     found.push((m[1] ?? m[2] ?? m[3])!);
