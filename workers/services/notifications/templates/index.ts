@@ -22,10 +22,18 @@ export function pickLocale(tag: string | null | undefined): Locale {
   return (LOCALES as readonly string[]).includes(language ?? '') ? (language as Locale) : 'en';
 }
 
+/** Formatters by locale and currency: building one costs more than formatting with it (issue 14's profile). */
+const MONEY_FORMATS = new Map<string, { format: Intl.NumberFormat; digits: number }>();
+
 export function formatMoney(cents: number, currency: string, locale: Locale): string {
-  const format = new Intl.NumberFormat(CATALOGS[locale].intl, { style: 'currency', currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(cents / 10 ** digits);
+  const key = `${locale} ${currency}`;
+  let entry = MONEY_FORMATS.get(key);
+  if (!entry) {
+    const format = new Intl.NumberFormat(CATALOGS[locale].intl, { style: 'currency', currency });
+    entry = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+    MONEY_FORMATS.set(key, entry);
+  }
+  return entry.format.format(cents / 10 ** entry.digits);
 }
 
 /**
