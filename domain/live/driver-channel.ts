@@ -164,7 +164,7 @@ export class DriverChannel {
       if (message.available !== this.wantAvailable) this.connection?.send({ type: 'availability', available: this.wantAvailable });
     } else if (message.type === 'assignment' && this.session) {
       this.session = { ...this.session, orderId: message.orderId, status: 'busy' };
-    } else if ((message.type === 'assignment.cancelled' || message.type === 'assignment.released') && this.session?.orderId === message.orderId) {
+    } else if ((message.type === 'assignment.cancelled' || message.type === 'assignment.released' || message.type === 'assignment.reassigned') && this.session?.orderId === message.orderId) {
       this.session = { ...this.session, orderId: null };
     }
     this.options.onEvent({ type: 'message', message });

@@ -111,6 +111,21 @@ export type DriverStatus = z.infer<typeof DriverStatusSchema>;
 export const ErrorMessageSchema = z.object({ type: z.literal('error'), code: z.string(), detail: z.string() });
 export type ErrorMessage = z.infer<typeof ErrorMessageSchema>;
 
+/**
+ * Extension (ADR 0113): a new message in one of the order's threads. No body: the
+ * order channel is also open to parties of the other thread (and the merchant);
+ * each client reads what it may with GET /v1/orders/{id}/messages.
+ */
+export const ChatNudgeSchema = z.object({
+  type: z.literal('chat'),
+  orderId: z.string(),
+  thread: z.enum(['customer_driver', 'merchant_driver']),
+  messageId: z.string(),
+  senderRole: z.enum(['customer', 'merchant', 'driver']),
+  at: isoTime,
+});
+export type ChatNudge = z.infer<typeof ChatNudgeSchema>;
+
 export const ServerToDriverSchema = z.discriminatedUnion('type', [
   /** Extension: sent on every (re)connect, so a client resumes where it was. */
   z.object({
@@ -134,6 +149,11 @@ export const ServerToDriverSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('assignment.ping'), orderId: z.string(), silentSeconds: z.number().int().nonnegative(), releaseAt: isoTime.nullable() }),
   /** Extension (ADR 0079): the order was given to another driver after a silence; sent live, or after `session` on the next connect. */
   z.object({ type: z.literal('assignment.released'), orderId: z.string(), reason: z.enum(['driver_unresponsive']), silentSeconds: z.number().int().nonnegative() }),
+  /** Extension (ADR 0112): an operator gave the order to another driver; the app drops it. */
+  z.object({ type: z.literal('assignment.reassigned'), orderId: z.string() }),
+  /** Extension (ADR 0112): a message from operations, shown to the driver as it arrives (not stored). */
+  z.object({ type: z.literal('ops.message'), text: z.string(), at: isoTime }),
+  ChatNudgeSchema,
   /** Extension: the outcome of a location frame that was not fully applied. */
   z.object({ type: z.literal('location.rejected'), at: z.string(), reason: z.enum(['duplicate', 'out_of_order', 'implausible_jump', 'future', 'inaccurate']) }),
   z.object({ type: z.literal('pong') }),
@@ -157,6 +177,7 @@ export const ServerToWatcherSchema = z.discriminatedUnion('type', [
    * seconds hold (clients count down from it); `pickupSeconds`, to the pickup while the driver is on the way there.
    */
   z.object({ type: z.literal('eta'), orderId: z.string(), seconds: z.number().int().nonnegative(), pickupSeconds: z.number().int().nonnegative().optional(), at: isoTime.optional() }),
+  ChatNudgeSchema,
   z.object({ type: z.literal('pong') }),
   ErrorMessageSchema,
 ]);

@@ -16,6 +16,8 @@ import {
 } from './rpc';
 import { DriverHandover, HANDOVER_CLOSE, type HandoverPeer } from './handover-link';
 import { candidatesNear } from './cross-shard';
+import { checkOperatorAssign, type OperatorAssignment, type OperatorAssignResult } from './operator';
+import { ChatNudgeSchema } from '../../domain/protocol/city-shard';
 import { ShardCore } from './shard-core';
 import { openOffersOf } from './shard-metrics';
 import type { IngestSummary } from './state';
@@ -109,6 +111,7 @@ export class CityShard extends ShardCore {
   ping(): 'pong' {
     return 'pong';
   }
+
 
   stats(): ShardStats {
     return {
@@ -243,5 +246,30 @@ export class CityShard extends ShardCore {
     return { driverId, lat: p.lat, lng: p.lng, heading: p.heading, speed: p.speed, available: d.available, updatedAt: p.at };
   }
 
+  // ---- RPC: operators and order chat (ADR 0112, 0113; operator.ts) ----------------
 
+  /** Can the shard give this order to this driver? Asked before Postgres commits an operator's assignment. */
+  operatorCheck(orderId: string, driverId: string): OperatorAssignResult {
+    return checkOperatorAssign(this.state, String(orderId), String(driverId));
+  }
+
+  /** An operator's assignment Postgres committed: the previous driver drops the order, the chosen one gets it. */
+  operatorAssigned(assignment: OperatorAssignment): OperatorAssignResult {
+    return this.step({ type: 'operator.assigned', assignment: { orderId: String(assignment.orderId), driverId: String(assignment.driverId), at: String(assignment.at) } });
+  }
+
+  /** An operator set the driver offline: no more offers until they go online again. False: not known here. */
+  operatorOffline(driverId: string, reason: string): boolean {
+    return this.step({ type: 'operator.offline', driverId: String(driverId), reason: String(reason).slice(0, 200) });
+  }
+
+  /** An operator's message to a driver; false when no socket of theirs is open here. */
+  messageDriver(driverId: string, text: string): boolean {
+    return this.step({ type: 'operator.message', driverId: String(driverId), text: String(text).slice(0, 500) });
+  }
+
+  /** A chat message was stored: the order's watchers and its driver are nudged. */
+  chatPosted(nudge: unknown, driverId: string | null): void {
+    this.step({ type: 'chat.posted', nudge: ChatNudgeSchema.parse(nudge), driverId: driverId ? String(driverId) : null });
+  }
 }

@@ -241,7 +241,7 @@ export interface ShardState {
 
 export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping' | 'assignment_commit' | 'driver_silence' | 'release_commit';
 
-export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status' | 'neighbours' | 'driver_silent' | 'driver_unresponsive' | 'release_refused' | 'batch';
+export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status' | 'neighbours' | 'driver_silent' | 'driver_unresponsive' | 'release_refused' | 'operator_assigned' | 'batch';
 
 /** What a decision-log note records, by kind (plain data: it crosses RPC). */
 export interface NoteDetail {

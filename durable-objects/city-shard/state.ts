@@ -41,11 +41,12 @@ import {
   type DispatchRequest,
   type DispatchView,
 } from './offers';
-import { assertNever, parseFixTime, type DispatchState, type DriverMessage, type LocationPoint, type OrderStatus } from '../../domain/protocol/city-shard';
+import { assertNever, parseFixTime, type ChatNudge, type DispatchState, type DriverMessage, type LocationPoint, type OrderStatus } from '../../domain/protocol/city-shard';
 import type { AnswerBody, AnswerResult, HostRequest, HostResult, ReleaseBody, RemoteCandidate, TripBody, WithdrawBody } from './remote-calls';
 import { deliverNotice, driverStepped, noticeSeen, releaseCommitted, releaseTimerFired, silenceTimerFired, type CommitReleaseOutcome } from './silence';
 import { tripProgress } from './trip';
 import { ordersOf } from './batch-dispatch';
+import { chatPosted, operatorAssigned, operatorMessage, operatorOffline, type OperatorAssignment, type OperatorAssignResult } from './operator';
 import { DriverIndex } from './spatial';
 import type { LatLng } from './geo';
 
@@ -97,7 +98,13 @@ export type ShardInput =
   | { type: 'remote.host'; request: HostRequest }
   | { type: 'remote.answered'; offerId: string; status: OfferStatus }
   | { type: 'remote.withdraw'; body: WithdrawBody }
-  | { type: 'remote.release'; body: ReleaseBody };
+  | { type: 'remote.release'; body: ReleaseBody }
+  // Operators (ADR 0112; operator.ts): facts Postgres already holds.
+  | { type: 'operator.assigned'; assignment: OperatorAssignment }
+  | { type: 'operator.offline'; driverId: string; reason: string }
+  | { type: 'operator.message'; driverId: string; text: string }
+  /** A message was stored in one of the order's threads (ADR 0113): its parties on live channels are nudged. */
+  | { type: 'chat.posted'; nudge: ChatNudge; driverId: string | null };
 
 export interface ResultOf {
   'driver.connected': void;
@@ -119,6 +126,10 @@ export interface ResultOf {
   'remote.answered': void;
   'remote.withdraw': void;
   'remote.release': void;
+  'operator.assigned': OperatorAssignResult;
+  'operator.offline': boolean;
+  'operator.message': boolean;
+  'chat.posted': void;
 }
 
 export function createState(shardKey: string, origin: LatLng, policy: DispatchPolicy): ShardState {
@@ -188,6 +199,19 @@ function apply(state: ShardState, input: ShardInput, now: number, ids: IdSource,
       return withdrawHosted(state, input.body, now, ids, effects);
     case 'remote.release':
       return releaseRemoteOrder(state, input.body, now, ids, effects);
+    case 'operator.assigned':
+      return operatorAssigned(state, input.assignment, now, ids, effects);
+    case 'operator.offline': {
+      const d = state.drivers.get(input.driverId);
+      if (!d) return false;
+      operatorOffline(d, input.reason, now, effects);
+      setAvailability(state, d, false, now, ids, effects);
+      return true;
+    }
+    case 'operator.message':
+      return operatorMessage(state, input.driverId, input.text, now, effects);
+    case 'chat.posted':
+      return chatPosted(input.nudge, input.driverId, effects);
     default:
       return assertNever(input);
   }

@@ -34,11 +34,13 @@ export interface OrderLiveState {
   etaAt: number | null;
   /** Number of times the channel opened (first open and every reconnect). */
   synced: number;
+  /** Chat frames received (ADR 0113): a chat view reads its thread again when this changes. */
+  chatSeq: number;
 }
 
 const TRAIL_LIMIT = 500;
 
-const INITIAL: OrderLiveState = { status: null, dispatch: null, statusAt: null, seq: null, driver: null, trail: [], etaSeconds: null, pickupEtaSeconds: null, etaAt: null, synced: 0 };
+const INITIAL: OrderLiveState = { status: null, dispatch: null, statusAt: null, seq: null, driver: null, trail: [], etaSeconds: null, pickupEtaSeconds: null, etaAt: null, synced: 0, chatSeq: 0 };
 
 export function useOrderLive(orderId: string | null, getSession: () => Promise<string | null>, enabled = true): OrderLiveState & { channel: LiveChannel } {
   const [state, setState] = useState<OrderLiveState>(INITIAL);
@@ -78,6 +80,8 @@ export function useOrderLive(orderId: string | null, getSession: () => Promise<s
           }
           case 'eta':
             return { ...s, etaSeconds: m.seconds, pickupEtaSeconds: m.pickupSeconds ?? null, etaAt: etaSince(m.at, Date.now()) };
+          case 'chat':
+            return { ...s, chatSeq: s.chatSeq + 1 };
           case 'pong':
           case 'error':
             return s;

@@ -54,6 +54,8 @@ export interface DriverState {
   ping: { orderId: string; releaseAt: string | null } | null;
   sentViaHttp: number;
   notice: string | null;
+  /** Chat frames received (ADR 0113): the job's chat reads its threads again when this changes. */
+  chatSeq: number;
   geo: GeoState;
   networkOnline: boolean;
 }
@@ -83,6 +85,7 @@ export function useDriver(session: AppSession) {
     ping: null,
     sentViaHttp: 0,
     notice: null,
+    chatSeq: 0,
     geo: { status: 'idle', last: null },
     networkOnline: navigator.onLine,
   }));
@@ -158,6 +161,20 @@ export function useDriver(session: AppSession) {
                 };
               case 'assignment.cancelled':
                 return { ...s, orderId: s.orderId === m.orderId ? null : s.orderId, session: ch.session, notice: 'The order was cancelled: you are free for another one.' };
+              case 'assignment.reassigned':
+                return {
+                  ...s,
+                  orderId: s.orderId === m.orderId ? null : s.orderId,
+                  stacked: s.stacked?.orderId === m.orderId ? null : s.stacked,
+                  ping: null,
+                  session: ch.session,
+                  notice: 'An operator gave this order to another driver: you are free for another one.',
+                };
+              case 'ops.message':
+                navigator.vibrate?.([200, 100, 200]);
+                return { ...s, notice: `Operations: ${m.text}` };
+              case 'chat':
+                return { ...s, chatSeq: s.chatSeq + 1 };
               case 'error':
                 return { ...s, notice: m.detail };
               case 'location.rejected':
