@@ -464,6 +464,8 @@ export async function run(): Promise<BenchRow[]> {
     if (!('url' in bouncer)) throw new Error(bouncer.skipped);
     proxy = await startPgProxy(bouncer.url);
     Object.assign(process.env, OFFLINE, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: proxy.url });
+    // The harness opens the Worker's inspector only when asked (patches/wrangler+*.patch): the profiler below needs it.
+    if (process.env.BENCH_PROFILE === '1') process.env.WRANGLER_HARNESS_INSPECTOR_PORT ??= '9244';
     server = createTestHarness({
       root: ROOT,
       workers: [
@@ -514,9 +516,18 @@ export async function run(): Promise<BenchRow[]> {
       await work();
       await drained(db);
       const c1 = descendantCpu();
-      if (profiler) progress(`profile of ${name}:\n${(await profiler.stop(45)).join('\n')}`);
+      if (profiler) progress(`profile of ${name}:\n${(await profiler.stop(60, path.join(tmpdir(), `order-flow-${name}.cpuprofile`))).join('\n')}`);
       const t1 = await tableWrites(db);
       const s1 = statementsOff ? null : await statementTotals(db);
+      // BENCH_STATEMENTS=1: the phase's statements by calls, to see what an order costs Postgres.
+      if (process.env.BENCH_STATEMENTS === '1' && !statementsOff) {
+        const top = await db<{ calls: number; ms: number; query: string }[]>`
+          select calls::float8 as calls, total_exec_time::float8 as ms, regexp_replace(query, '\s+', ' ', 'g') as query
+            from pg_stat_statements s join pg_database d on d.oid = s.dbid
+           where d.datname = current_database() and query not ilike '%pg_stat_statements%'
+           order by calls desc limit 40`;
+        progress(`statements of ${name}:\n${top.map((t) => `${String(t.calls).padStart(6)} ${t.ms.toFixed(1).padStart(8)} ms  ${t.query.slice(0, 220)}`).join('\n')}`);
+      }
       return { cpu: cpuDelta(c0, c1), statements: s0 && s1 ? { calls: s1.calls - s0.calls, writes: s1.writes - s0.writes, execMs: s1.execMs - s0.execMs } : null, rowsWritten: t1 - t0, name };
     };
     const orderIds = Array.from({ length: ORDERS }, () => nextOrder++);

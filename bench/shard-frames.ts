@@ -137,6 +137,7 @@ export async function run(): Promise<BenchRow[]> {
     /** Offers `fps` frames/s for `seconds`, split over the threads; resolves once the shard has handled them all. */
     const phase = async (fps: number, seconds: number) => {
       const before = await frames();
+      progress(`phase ${fps}/s × ${seconds} s: ${before} frames so far`);
       const cpu0 = ownCpuMs(entry.pid);
       const t0 = performance.now();
       const sent = threads.map((t) => t.next('sent'));
@@ -145,6 +146,7 @@ export async function run(): Promise<BenchRow[]> {
       const offered = results.reduce((s, m) => s + Number(m.frames), 0);
       const sentSeconds = (performance.now() - t0) / 1000;
       let handled = (await frames()) - before;
+      progress(`sent ${offered} in ${sentSeconds.toFixed(1)} s; ${handled} handled`);
       const until = performance.now() + 60_000;
       while (handled < offered && performance.now() < until) {
         await sleep(50);
@@ -155,7 +157,8 @@ export async function run(): Promise<BenchRow[]> {
     };
 
     // Warm-up: the isolate's JIT and the sockets' buffers.
-    await phase(2_000, 5);
+    const warm = await phase(2_000, 5);
+    progress(`warm-up: ${warm.handled} of ${warm.offered} frames handled in ${warm.doneSeconds.toFixed(1)} s`);
     const load0 = loadavg()[0]!;
     const cpu = await phase(CPU_FPS, CPU_SECONDS);
     const us = (cpu.cpuMs * 1000) / cpu.handled;

@@ -12,6 +12,7 @@
 //   watchers: items = [{ path }]; records driver→watcher latency of every
 //             `location` frame (receive time − the fix's `at`); { cmd: 'reset' }
 //             and { cmd: 'report' } → { type: 'latencies', values }.
+import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { origin, role, items } = workerData;
@@ -29,7 +30,18 @@ function open(path, onMessage) {
       onMessage(ws, m);
     });
     ws.addEventListener('open', () => resolve({ ws, next: () => new Promise((r) => firstSession.push(r)) }), { once: true });
-    ws.addEventListener('error', () => reject(new Error(`socket refused: ${path.replace(/access_token=[^&]+/, 'access_token=…')}`)), { once: true });
+    ws.addEventListener('error', () => {
+      // Say why: the same upgrade over plain HTTP shows the runtime's answer.
+      const req = http.get(`${origin}${path}`, { headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' } });
+      const fail = (why) => reject(new Error(`socket refused: ${path.replace(/access_token=[^&]+/, 'access_token=…')}: ${why}`));
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => fail(`${res.statusCode} ${body.slice(0, 300)}`));
+      });
+      req.on('upgrade', () => fail('the upgrade succeeds over plain HTTP'));
+      req.on('error', (e) => fail(e.message));
+    }, { once: true });
   });
 }
 
