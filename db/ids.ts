@@ -42,6 +42,7 @@ export const ID_PREFIXES = {
   msg: 'local-mode captured message',
   req: 'request id',
   pph: 'delivery proof photo',
+  chm: 'order chat message',
 } as const;
 
 export type IdPrefix = keyof typeof ID_PREFIXES;

@@ -37,6 +37,8 @@ import { opsDeadLetterRoutes } from './routes/ops-dead-letters';
 import { opsOrderRoutes } from './routes/ops-orders';
 import { opsUserRoutes } from './routes/ops-users';
 import { opsDriverRoutes } from './routes/ops-drivers';
+import { opsActionRoutes } from './routes/ops-actions';
+import { orderMessageRoutes } from './routes/order-messages';
 import { discoveryRoutes } from './routes/discovery';
 import { merchantHoursRoutes } from './routes/merchant-hours';
 import { opsZoneRoutes } from './routes/ops-zones';
@@ -99,6 +101,8 @@ export function createApp() {
   app.route('/', opsOrderRoutes);
   app.route('/', opsUserRoutes);
   app.route('/', opsDriverRoutes);
+  app.route('/', opsActionRoutes);
+  app.route('/', orderMessageRoutes);
   app.route('/', discoveryRoutes);
   app.route('/', merchantHoursRoutes);
   app.route('/', opsZoneRoutes);

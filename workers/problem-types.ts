@@ -29,6 +29,8 @@ export const PROBLEM_TYPES: readonly ProblemType[] = [
   t('not-found', [404], 'No such resource, or not yours; also a path carrying a refused character.'),
   t('illegal-transition', [409], 'The order’s current status (or dispatch state) does not allow this step.', ['currentStatus', 'currentDispatch']),
   t('order-scheduled', [409], 'A scheduled order is held until its release time (window start − prep time); the merchant accepts it from then.', ['releaseAt']),
+  t('driver-unavailable', [409], 'An operator’s assignment the driver cannot take now: deactivated, not connected in the order’s area, holding another order (ADR 0112).', ['reason']),
+  t('chat-closed', [409], 'A chat message on an order without a driver yet, or one that ended (ADR 0113).', ['reason']),
   t('concurrent-update', [409], 'The order kept changing while the step was applied; read it again and retry.'),
   t('idempotency-key-reused', [409], 'The Idempotency-Key was used before with a different request (method, path or body).'),
   t('idempotency-key-in-use', [409], 'A request with this Idempotency-Key is still running.', [], ['Retry-After']),

@@ -10,6 +10,8 @@
  *   blank   order_contacts of the user's orders (erased_at = now()),
  *   delete  delivery_proofs and proof_photos of those orders (the photos'
  *           R2 objects first, outside the transaction),
+ *   delete  order_messages of those orders, and those the account sent as
+ *           a driver (ADR 0113),
  *   round   orders.dropoff_lat/lng to 3 decimals,
  *   null    audit_log.ip where actor_id = the user,
  *   update  users set status = 'erased', erased_at = now()  (row kept)

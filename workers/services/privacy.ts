@@ -10,7 +10,7 @@ import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { OPEN_STATUSES } from '../../domain/order';
 import {
-  auditLog, deliveryProofs, devices, drivers, merchantMembers, notificationPreferences, orderContacts, orderItems, orders,
+  auditLog, deliveryProofs, devices, drivers, merchantMembers, notificationPreferences, orderContacts, orderItems, orderMessages, orders,
   orderStatusEvents, passwordCredentials, payments, proofPhotos, refreshTokens, refunds, userProfiles, users,
 } from '../../db/schema/index';
 import { problems } from '../problem';
@@ -120,6 +120,9 @@ export async function erasePersonalData(db: Database, userId: string, proofPhoto
       .set({ name: null, phone: null, email: null, address: null, instructions: null, erasedAt: new Date() })
       .where(inArray(orderContacts.orderId, customerOrders));
     await tx.delete(deliveryProofs).where(inArray(deliveryProofs.orderId, customerOrders));
+    // Order chat (ADR 0113): every thread of the customer's orders, and what the account wrote as a driver.
+    await tx.delete(orderMessages).where(inArray(orderMessages.orderId, customerOrders));
+    if (driver) await tx.delete(orderMessages).where(eq(orderMessages.senderId, driver.id));
     // About 100 m: enough for statistics, not a home address.
     await tx
       .update(orders)

@@ -35,7 +35,9 @@ export type StepActor =
   | { kind: 'merchant'; merchantId: string }
   | { kind: 'driver'; driverId: string }
   | { kind: 'stripe' }
-  | { kind: 'system' };
+  | { kind: 'system' }
+  /** Ops or admin staff (ADR 0112): may cancel any order not yet delivered. */
+  | { kind: 'operator'; userId: string };
 
 export interface OrderFacts {
   status: OrderStatus;
@@ -87,6 +89,7 @@ export const STEP_RULES: Readonly<Record<OrderStep, StepRule>> = {
       merchant: ['pending_payment', 'placed', 'preparing', 'ready'],
       // An order its merchant never accepted (services/orders/unaccepted.ts).
       system: ['placed'],
+      operator: ['pending_payment', 'placed', 'preparing', 'ready', 'in_delivery'],
     },
     to: 'cancelled',
   },
@@ -103,6 +106,7 @@ export function isPartyTo(order: OrderFacts, actor: StepActor): boolean {
       return order.driverId !== null && order.driverId === actor.driverId;
     case 'stripe':
     case 'system':
+    case 'operator':
       return true;
     default: {
       const never: never = actor;
