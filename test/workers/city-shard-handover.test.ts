@@ -104,7 +104,7 @@ describe('driver handover across shards (ADR 0122)', () => {
     const eastKey = shardFor(city, east(8_000)).key;
     expect(west).not.toBe(eastKey);
     const base = Date.now() - 600_000;
-    const drivers = Array.from({ length: DRIVERS }, (_, i) => new SimDriver(newId('drv'), city));
+    const drivers = Array.from({ length: DRIVERS }, () => new SimDriver(newId('drv'), city));
     const pathOf = (i: number) =>
       Array.from({ length: FIXES }, (_, k): Fix => {
         // Each driver a little north of the last, all riding east 100 m per 10 s of device time.
