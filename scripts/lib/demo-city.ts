@@ -2,7 +2,16 @@
  * The demo city that `npm start` seeds: one city, a merchant of each kind with
  * products, 20 drivers, a customer and an operator. Plain data, so the seed,
  * the simulator and tests read the same facts.
+ *
+ * Zones and hours (ADR 0110, 0111): the city serves one delivery zone that
+ * holds its whole 12 km radius (so the demo delivers where it always did),
+ * with a no-go and a pickup-only area far from the shops; every shop is open
+ * around the clock (npm start works at any hour) except the bakery, whose
+ * real hours show the closed state ("Opens at 07:00"). The simulator leaves
+ * shops with hours alone.
  */
+import type { OpeningHours } from '../../domain/opening-hours';
+import type { ServiceZones } from '../../domain/zones/service-area';
 export const DEMO_PASSWORD = 'demo-password-2026';
 
 export const DEMO_CITY = {
@@ -26,7 +35,34 @@ export interface DemoMerchant {
   address: string;
   location: { lat: number; lng: number };
   products: { name: string; priceCents: number; requiresPrescription?: boolean }[];
+  /** Absent: open around the clock. */
+  openingHours?: OpeningHours;
 }
+
+/** A regular polygon of `corners` around a centre, `radiusKm` to each corner: [lng, lat] ring, closed. */
+function around(center: { lat: number; lng: number }, radiusKm: number, corners: number): [number, number][] {
+  const kmPerDegLat = 111.32;
+  const kmPerDegLng = kmPerDegLat * Math.cos((center.lat * Math.PI) / 180);
+  const ring = Array.from({ length: corners }, (_, i): [number, number] => {
+    const a = (2 * Math.PI * i) / corners;
+    return [Number((center.lng + (radiusKm * Math.cos(a)) / kmPerDegLng).toFixed(5)), Number((center.lat + (radiusKm * Math.sin(a)) / kmPerDegLat).toFixed(5))];
+  });
+  return [...ring, ring[0]!];
+}
+
+const box = (west: number, south: number, east: number, north: number): [number, number][] => [[west, south], [east, south], [east, north], [west, north], [west, south]];
+
+/** A 16-gon whose sides stay outside the 12 km circle: 12.3 km to the corners, 12.06 km (12.3 × cos 11.25°) to the middle of a side. */
+export const DEMO_ZONES: ServiceZones = {
+  type: 'FeatureCollection',
+  features: [
+    { type: 'Feature', id: 'paris', properties: { name: 'Paris and the inner suburbs', kind: 'delivery' }, geometry: { type: 'Polygon', coordinates: [around({ lat: 48.8566, lng: 2.3522 }, 12.3, 16)] } },
+    { type: 'Feature', id: 'bois-de-boulogne', properties: { name: 'Bois de Boulogne', kind: 'no_go' }, geometry: { type: 'Polygon', coordinates: [box(2.235, 48.853, 2.265, 48.875)] } },
+    { type: 'Feature', id: 'la-defense', properties: { name: 'La Défense esplanade', kind: 'pickup_only' }, geometry: { type: 'Polygon', coordinates: [box(2.228, 48.888, 2.25, 48.895)] } },
+  ],
+};
+
+const MORNINGS = [{ open: '07:00', close: '13:30' }];
 
 export const DEMO_MERCHANTS: DemoMerchant[] = [
   {
@@ -72,6 +108,24 @@ export const DEMO_MERCHANTS: DemoMerchant[] = [
       { name: 'Sérum physiologique x40', priceCents: 450 },
       { name: 'Amoxicilline 1 g x6', priceCents: 520, requiresPrescription: true },
     ],
+  },
+  {
+    ownerEmail: 'boulangerie@demo.delivery',
+    ownerName: 'Marc Lefèvre',
+    name: 'Boulangerie Saint-Paul',
+    kind: 'store',
+    address: '8 Rue Saint-Antoine, 75004 Paris',
+    location: { lat: 48.8542, lng: 2.3631 },
+    products: [
+      { name: 'Croissant au beurre', priceCents: 140 },
+      { name: 'Pain au chocolat', priceCents: 160 },
+      { name: 'Tarte aux pommes', priceCents: 1850 },
+    ],
+    // Mornings only, closed on Mondays and on Christmas Day.
+    openingHours: {
+      weekly: { tue: MORNINGS, wed: MORNINGS, thu: MORNINGS, fri: MORNINGS, sat: MORNINGS, sun: [{ open: '08:00', close: '13:00' }] },
+      exceptions: [{ date: '2026-12-25', intervals: [], note: 'Christmas Day' }],
+    },
   },
 ];
 

@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import * as schema from '../../db/schema/index';
 import { newId } from '../../db/ids';
 import { hashPassword } from '../../workers/services/auth/password';
-import { DEMO_CITY, DEMO_CUSTOMER, DEMO_DRIVERS, DEMO_MERCHANTS, DEMO_OPS, DEMO_PASSWORD } from './demo-city';
+import { DEMO_CITY, DEMO_CUSTOMER, DEMO_DRIVERS, DEMO_MERCHANTS, DEMO_OPS, DEMO_PASSWORD, DEMO_ZONES } from './demo-city';
 
 type Db = ReturnType<typeof drizzle<typeof schema>>;
 type Role = (typeof schema.userRole.enumValues)[number];
@@ -74,6 +74,8 @@ export async function seedDemoCity(url: string): Promise<SeedSummary> {
       count(true);
     } else count(false);
     const cityId = city!.id;
+    // The demo zones (ADR 0110), also on a city seeded before zones existed; an operator's zones are kept.
+    if (!city!.serviceZones) await db.update(schema.cities).set({ serviceZones: DEMO_ZONES }).where(eq(schema.cities.id, cityId));
 
     for (const m of DEMO_MERCHANTS) {
       const owner = await ensureUser(db, passwordHash, { email: m.ownerEmail, name: m.ownerName, role: 'merchant' });
@@ -82,7 +84,7 @@ export async function seedDemoCity(url: string): Promise<SeedSummary> {
       if (!merchant) {
         [merchant] = await db
           .insert(schema.merchants)
-          .values({ id: newId('mer'), cityId, name: m.name, kind: m.kind, address: m.address, lat: m.location.lat, lng: m.location.lng })
+          .values({ id: newId('mer'), cityId, name: m.name, kind: m.kind, address: m.address, lat: m.location.lat, lng: m.location.lng, openingHours: m.openingHours ?? null })
           .returning();
         count(true);
       } else count(false);

@@ -143,7 +143,10 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
 async function loadMerchants(api: SimApi, cityId: string): Promise<SimMerchantInfo[]> {
   const page = await api.request<{ items: { id: string; name: string; kind: string; location: { lat: number; lng: number } }[] }>(`/v1/merchants?cityId=${encodeURIComponent(cityId)}&limit=100`);
   const out: SimMerchantInfo[] = [];
+  // A shop with opening hours would close during a run (and refuse orders, 422): the simulator orders around the clock only.
+  const withHours = new Set(DEMO_MERCHANTS.filter((d) => d.openingHours).map((d) => d.name));
   for (const m of page.items) {
+    if (withHours.has(m.name)) continue;
     const products = await api.request<{ items: SimMerchantInfo['products'] }>(`/v1/merchants/${encodeURIComponent(m.id)}/products?limit=100`);
     out.push({ ...m, products: products.items });
   }

@@ -1,11 +1,13 @@
 /**
- * The delivery fee before checkout, from GET /v1/merchants/{id}/delivery-quote
- * to the chosen address: priced as the order will be (base fee plus the
- * city's rate per started kilometre, before tax), so the cart and the shop
- * page show what the checkout charges.
+ * The delivery fee and ETA before checkout, from GET /v1/merchants/{id}/delivery-quote
+ * to the chosen address: priced as the order will be (the city's fee schedule
+ * by distance or zone, ADR 0110), so the cart and the shop page show what the
+ * checkout charges, or why it would refuse (no-go or pickup-only area,
+ * outside the zones, shop closed by its hours).
  */
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { formatDistance, formatMoney } from '../shared/format';
+import { localTime, opensText } from '../shared/hours';
 import { useDeliveryAddress } from './stores';
 
 interface DeliveryQuote {
@@ -13,6 +15,14 @@ interface DeliveryQuote {
   deliveryFeeCents: number;
   currency: string;
   deliverable: boolean;
+  area: 'delivery' | 'pickup_only' | 'no_go' | 'outside';
+  zone: { name: string } | null;
+  openNow: boolean;
+  opensAtLocal: { date: string; time: string } | null;
+  timezone: string;
+  etaMinutes: number;
+  etaAt: string;
+  busy: boolean;
 }
 
 export function DeliveryFee({ merchantId }: { merchantId: string }) {
@@ -27,16 +37,30 @@ function Quote({ merchantId, lat, lng }: { merchantId: string; lat: number; lng:
   if (quote.status === 'error') return <p className="muted">The delivery fee is shown at checkout.</p>;
   const q = quote.data;
   if (!q.deliverable) {
+    const why =
+      q.area === 'no_go'
+        ? `${q.zone?.name ?? 'This area'} is not delivered to.`
+        : q.area === 'pickup_only'
+          ? `${q.zone?.name ?? 'This area'} is pickup-only: orders there are collected at the shop.`
+          : 'Your address is outside the area this city delivers to.';
     return (
       <p className="notice notice--warn" data-testid="delivery-fee">
-        Your address is outside the area this city delivers to.
+        {why}
       </p>
     );
   }
+  const eta = localTime(q.etaAt, q.timezone);
   return (
-    <p className="cart__line" data-testid="delivery-fee">
-      <span>Delivery ({formatDistance(q.distanceM)})</span>
-      <span>{formatMoney(q.deliveryFeeCents, q.currency)}</span>
-    </p>
+    <>
+      <p className="cart__line" data-testid="delivery-fee">
+        <span>Delivery ({formatDistance(q.distanceM)})</span>
+        <span>{formatMoney(q.deliveryFeeCents, q.currency)}</span>
+      </p>
+      <p className="muted" data-testid="delivery-eta">
+        {q.openNow
+          ? `Arrives in about ${q.etaMinutes} min (around ${eta})${q.busy ? ' · the shop is busy' : ''}`
+          : `${opensText(q.opensAtLocal, q.timezone)} · ordering opens then`}
+      </p>
+    </>
   );
 }

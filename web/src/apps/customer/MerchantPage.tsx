@@ -5,6 +5,7 @@ import { formatMoney } from '../shared/format';
 import type { Merchant, Page, Product } from '../shared/types';
 import { CartPanel } from './CartPanel';
 import { DeliveryFee } from './DeliveryFee';
+import { ShopHours } from './ShopHours';
 import { useCart, type Cart } from './stores';
 
 export function MerchantPage({ merchantId }: { merchantId: string }) {
@@ -37,14 +38,7 @@ export function MerchantPage({ merchantId }: { merchantId: string }) {
         </p>
         <h2 id="shop-title">{m.name}</h2>
         <p className="muted">{m.address}</p>
-        <p data-testid="shop-open-state">
-          {m.acceptingOrders === false ? (
-            <span className="badge badge--warn">Closed</span>
-          ) : (
-            <span className="badge">Open</span>
-          )}{' '}
-          {m.acceptingOrders === false ? 'This shop is not taking orders right now.' : `Taking orders${m.prepMinutes ? ` · ready in about ${m.prepMinutes} min` : ''}`}
-        </p>
+        <ShopHours merchantId={m.id} />
         <DeliveryFee merchantId={m.id} />
         {products.status === 'loading' ? <p role="status">Loading products…</p> : null}
         {products.status === 'error' ? <ProblemAlert problem={products.problem} context="Could not load products" onRetry={products.reload} /> : null}

@@ -4,6 +4,7 @@ import type { AppSession, SessionUser } from '../shared/session';
 import type { Merchant } from '../shared/types';
 import { useSessionQuery } from '../shared/useSessionQuery';
 import { ApiKeys } from './ApiKeys';
+import { BusyMode } from './BusyMode';
 import { CatalogEditor } from './CatalogEditor';
 import { MerchantOrderDetail } from './MerchantOrderDetail';
 import { OrdersBoard } from './OrdersBoard';
@@ -43,6 +44,7 @@ function MerchantScreens({ user, session, rest, onNewCount }: { user: SessionUse
           {merchant.data.acceptingOrders === false ? <strong> · not taking orders</strong> : null}
         </p>
       ) : null}
+      <BusyMode session={session} merchantId={merchantId} />
       {order ? (
         <MerchantOrderDetail session={session} orderId={decodeURIComponent(order[1]!)} />
       ) : rest === '/catalog' ? (
