@@ -13,13 +13,18 @@ import { listAwaitingMerchant } from '../services/orders/unaccepted';
 import { listHeldOrders } from '../services/orders/scheduled';
 import { IdText } from '../schemas/text';
 
+/** Which order, where: the fields both operator lists start with. */
+const OrderRefFields = {
+  orderId: z.string(),
+  number: z.string().openapi({ description: 'The order number people see (shown as #number).', example: 'K3X9QAT' }),
+  cityId: z.string(),
+  merchantId: z.string(),
+  merchantName: z.string(),
+};
+
 const AwaitingMerchantSchema = z
   .object({
-    orderId: z.string(),
-    number: z.string().openapi({ description: 'The order number people see (shown as #number).', example: 'K3X9QAT' }),
-    cityId: z.string(),
-    merchantId: z.string(),
-    merchantName: z.string(),
+    ...OrderRefFields,
     placedAt: z.string().openapi({ format: 'date-time' }),
     escalatedAt: z
       .string()
@@ -56,11 +61,7 @@ const list = createRoute({
 
 const HeldOrderSchema = z
   .object({
-    orderId: z.string(),
-    number: z.string().openapi({ description: 'The order number people see (shown as #number).', example: 'K3X9QAT' }),
-    cityId: z.string(),
-    merchantId: z.string(),
-    merchantName: z.string(),
+    ...OrderRefFields,
     scheduledFor: z.object({ start: z.string().openapi({ format: 'date-time' }), end: z.string().openapi({ format: 'date-time' }) }),
     releaseAt: z.string().openapi({ format: 'date-time', description: 'When the minute cron releases it to the merchant (window start − prep time). In the past: the cron is late (see the runbook).' }),
   })

@@ -1,7 +1,6 @@
-import { useEffect, useState } from 'react';
 import { formatDuration, orderName } from '../shared/format';
 import type { AppSession } from '../shared/session';
-import { useSessionQuery } from '../shared/useSessionQuery';
+import { usePolledQuery } from './usePolledQuery';
 
 /** GET /v1/ops/orders/awaiting-merchant */
 interface AwaitingMerchant {
@@ -13,19 +12,12 @@ interface AwaitingMerchant {
   autoCancelAt: string;
 }
 
-const REFRESH_MS = 30_000;
-
 /**
  * Placed orders their shop has not accepted, escalated ones first (ADR 0080):
  * an operator can call the shop before the platform cancels and refunds.
  */
 export function AwaitingMerchantPanel({ session, cityId, now }: { session: AppSession; cityId: string; now: number }) {
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const t = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
-    return () => clearInterval(t);
-  }, []);
-  const query = useSessionQuery<{ items: AwaitingMerchant[] }>(session, `/v1/ops/orders/awaiting-merchant?cityId=${encodeURIComponent(cityId)}`, tick);
+  const query = usePolledQuery<{ items: AwaitingMerchant[] }>(session, `/v1/ops/orders/awaiting-merchant?cityId=${encodeURIComponent(cityId)}`);
   const items = query.data?.items ?? [];
   return (
     <section className="panel" aria-labelledby="awaiting-merchant-title">

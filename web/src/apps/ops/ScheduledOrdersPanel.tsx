@@ -1,8 +1,7 @@
-import { useEffect, useState } from 'react';
 import { clockText, describeWindow } from '../../../../domain/scheduling';
 import { formatDuration, orderName } from '../shared/format';
 import type { AppSession } from '../shared/session';
-import { useSessionQuery } from '../shared/useSessionQuery';
+import { usePolledQuery } from './usePolledQuery';
 
 /** GET /v1/ops/orders/scheduled */
 interface HeldOrder {
@@ -13,20 +12,13 @@ interface HeldOrder {
   releaseAt: string;
 }
 
-const REFRESH_MS = 30_000;
-
 /**
  * Scheduled orders still held (ADR 0108), next release first: when each goes
  * to its shop. One whose release time has passed by more than two minutes
  * means the minute cron is late (runbook: scheduled orders not released).
  */
 export function ScheduledOrdersPanel({ session, cityId, now }: { session: AppSession; cityId: string; now: number }) {
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const t = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
-    return () => clearInterval(t);
-  }, []);
-  const query = useSessionQuery<{ items: HeldOrder[] }>(session, `/v1/ops/orders/scheduled?cityId=${encodeURIComponent(cityId)}`, tick);
+  const query = usePolledQuery<{ items: HeldOrder[] }>(session, `/v1/ops/orders/scheduled?cityId=${encodeURIComponent(cityId)}`);
   const items = query.data?.items ?? [];
   return (
     <section className="panel" aria-labelledby="scheduled-orders-title" data-testid="ops-scheduled">
