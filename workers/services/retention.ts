@@ -19,6 +19,8 @@ export interface RetentionRule {
   table: PgTable;
   /** How long a row is kept, for the docs and the log (the condition below is what counts). */
   keep: string;
+  /** The same in days, for the storage projection (`npm run capacity`). */
+  keepDays: number;
   expired(now: Date): SQL;
 }
 
@@ -30,6 +32,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     name: 'idempotency_keys',
     table: idempotencyKeys,
     keep: 'until expires_at (24 h after first use)',
+    keepDays: 1,
     expired: (now) => lt(idempotencyKeys.expiresAt, now),
   },
   {
@@ -37,6 +40,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     name: 'webhook_deliveries',
     table: webhookDeliveries,
     keep: '30 days',
+    keepDays: 30,
     expired: (now) => and(lt(webhookDeliveries.createdAt, before(now, 30)), isNull(webhookDeliveries.nextRetryAt))!,
   },
   {
@@ -44,6 +48,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     name: 'dev_messages',
     table: devMessages,
     keep: '7 days',
+    keepDays: 7,
     expired: (now) => lt(devMessages.at, before(now, 7)),
   },
   {
@@ -51,6 +56,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     name: 'processed_webhook_events',
     table: processedWebhookEvents,
     keep: '30 days',
+    keepDays: 30,
     expired: (now) => lt(processedWebhookEvents.receivedAt, before(now, 30)),
   },
   {
@@ -59,6 +65,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     name: 'outbox',
     table: outbox,
     keep: '7 days after publication (unpublished rows are never deleted)',
+    keepDays: 7,
     expired: (now) => and(isNotNull(outbox.publishedAt), lt(outbox.publishedAt, before(now, 7)))!,
   },
 ];

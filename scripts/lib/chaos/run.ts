@@ -82,7 +82,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * waits for a sign-in budget shared by the whole simulated city (20 a minute
  * per IP), which paced the simulation's start over a minute.
  */
-function clientAddresses(): (email: string) => string {
+export function clientAddresses(): (email: string) => string {
   const given = new Map<string, string>();
   return (email) => {
     const key = email.toLowerCase();
@@ -125,7 +125,7 @@ function startProbe(account: SimAccount): { okAfter(t: number, timeoutMs: number
   };
 }
 
-async function registerWebhooks(baseUrl: string, receiver: string, clientAddress: (email: string) => string): Promise<void> {
+export async function registerWebhooks(baseUrl: string, receiver: string, clientAddress: (email: string) => string): Promise<void> {
   const api = new SimApi(baseUrl, 30, undefined, clientAddress);
   for (const [i, m] of DEMO_MERCHANTS.entries()) {
     const owner = new SimAccount(api, m.ownerEmail, DEMO_PASSWORD);
