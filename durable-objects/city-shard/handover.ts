@@ -19,7 +19,7 @@
  */
 import { cellKmOf, distanceToCellM, parseShardKey, shardFor, type CityGeometry } from '../../domain/shard-keys';
 import type { Vehicle } from './matching';
-import { isMatchable, type DriverLive, type Job, type Position, type ShardState } from './model';
+import { isMatchable, newDriver, type DriverLive, type Job, type Position, type ShardState } from './model';
 
 /** How far past its own cell a driver must be before it is handed over (hysteresis along the border). */
 export const HANDOVER_MARGIN_M = 150;
@@ -106,20 +106,7 @@ export function releaseDriver(state: ShardState, pkg: HandoverPackage, target: s
 export function adoptDriver(state: ShardState, pkg: HandoverPackage, now: number): { driver: DriverLive; job: Job | null; changed: boolean } {
   const existing = state.drivers.get(pkg.driverId);
   if (existing?.position && existing.position.at >= pkg.position.at) return { driver: existing, job: null, changed: false };
-  const d: DriverLive = existing ?? {
-    driverId: pkg.driverId,
-    vehicle: pkg.vehicle,
-    available: false,
-    connected: false,
-    lastSeenAt: now,
-    idleSince: pkg.idleSince,
-    orderId: null,
-    orderShard: null,
-    offerId: null,
-    position: null,
-    flaggedPoints: 0,
-    suspect: null,
-  };
+  const d: DriverLive = existing ?? newDriver(pkg.driverId, pkg.vehicle, now);
   d.vehicle = pkg.vehicle;
   d.available = pkg.available;
   d.idleSince = pkg.idleSince;
