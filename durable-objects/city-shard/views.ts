@@ -19,6 +19,8 @@ export interface SnapshotDriver {
   updatedAt: string | null;
   orderId: string | null;
   offerId: string | null;
+  /** The second order the driver carries, stacked on `orderId` (ADR 0105); absent when none. */
+  batchOrderId?: string;
 }
 
 export interface ShardSnapshot {
@@ -32,6 +34,12 @@ export interface ShardSnapshot {
   unassignedOrders: { orderId: string; since: string; pickup: LatLng }[];
   /** Assigned drivers silent past the ping, and drivers an order was taken from in the last hour (ADR 0079). */
   driverAlerts: DriverAlert[];
+}
+
+function stackedOf(state: ShardState, d: { driverId: string; orderId: string | null }): { batchOrderId?: string } {
+  const job = d.orderId ? state.jobs.get(d.orderId) : undefined;
+  const other = job?.batchWith ? state.jobs.get(job.batchWith) : undefined;
+  return other && other.endedAt === null && other.driverId === d.driverId ? { batchOrderId: other.orderId } : {};
 }
 
 export function snapshotOf(state: ShardState, now: number, limit: number): ShardSnapshot {
@@ -50,6 +58,7 @@ export function snapshotOf(state: ShardState, now: number, limit: number): Shard
       updatedAt: d.position ? iso(d.position.at) : null,
       orderId: d.orderId,
       offerId: d.offerId,
+      ...stackedOf(state, d),
     });
   }
   const openOffers = [...state.offers.values()]

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../../durable-objects/city-shard/model';
+import { snapshotOf } from '../../durable-objects/city-shard/views';
 import { ShardHarness, T0, east } from '../support/shard-harness';
 
 const ON = { enabled: true, maxAddedDetourSeconds: 420, maxAddedDetourM: 2_500 };
@@ -67,6 +68,8 @@ describe('shard: batching', () => {
     expect(d1.orderId).toBe('ord_1');
     expect(s.state.jobs.get('ord_1')!.batchWith).toBe('ord_2');
     expect(s.state.jobs.get('ord_2')!.batchWith).toBe('ord_1');
+    // Operators' map names both orders the driver carries.
+    expect(snapshotOf(s.state, T0 + 12_000, 10).drivers.find((d) => d.driverId === 'd1')).toMatchObject({ orderId: 'ord_1', batchOrderId: 'ord_2' });
     // One fix: both orders' watchers see the driver.
     s.move('d1', 100, T0 + 20_000);
     expect(s.watchers('ord_1').map((m) => m.type)).toEqual(['location', 'eta']);
@@ -85,6 +88,7 @@ describe('shard: batching', () => {
     s.move('d1', 2_000, T0 + 70_000);
     expect(s.watchers('ord_2').map((m) => m.type)).toEqual(['location', 'eta']);
     expect(s.watchers('ord_1')).toEqual([]);
+    expect(snapshotOf(s.state, T0 + 70_000, 10).drivers.find((d) => d.driverId === 'd1')).not.toHaveProperty('batchOrderId');
     s.do({ type: 'order.status', orderId: 'ord_2', status: 'delivered', dispatch: 'dropped_off', seq: 6 }, T0 + 90_000);
     expect(d1.orderId).toBeNull();
   });

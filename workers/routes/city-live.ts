@@ -27,6 +27,7 @@ const CityLiveSchema = z
         updatedAt: z.string().nullable(),
         orderId: z.string().nullable(),
         offerId: z.string().nullable(),
+        batchOrderId: z.string().optional().openapi({ description: 'A second order the driver carries, stacked on `orderId` (batching, ADR 0105); absent when none.' }),
       }),
     ),
     truncated: z.boolean().openapi({ description: 'True when some online drivers were left out of `drivers` (5,000 per shard).' }),

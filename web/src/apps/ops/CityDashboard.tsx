@@ -37,7 +37,9 @@ export function CityDashboard({ session, city }: { session: AppSession; city: Ci
     for (const d of snap?.drivers ?? []) {
       if (!d.location) continue;
       const kind = d.status === 'busy' ? 'driver-busy' : d.status === 'available' ? 'driver-available' : 'driver-online';
-      list.push({ id: `d:${d.driverId}`, position: d.location, kind, label: `Driver ${driverName(d.driverId)} (${d.vehicle}), ${d.status}${d.orderId ? `, order ${orderName({ id: d.orderId })}` : ''}`, heading: d.heading });
+      // A batch shows on the map: the driver's label names both orders it carries (ADR 0105).
+      const carrying = d.orderId ? (d.batchOrderId ? `, batch of 2: orders ${orderName({ id: d.orderId })} + ${orderName({ id: d.batchOrderId })}` : `, order ${orderName({ id: d.orderId })}`) : '';
+      list.push({ id: `d:${d.driverId}`, position: d.location, kind, label: `Driver ${driverName(d.driverId)} (${d.vehicle}), ${d.status}${carrying}`, heading: d.heading });
     }
     for (const u of snap?.unassignedOrders ?? []) list.push({ id: `o:${u.orderId}`, position: u.pickup, kind: 'order-unassigned', label: `Unassigned order ${orderName({ id: u.orderId })}` });
     return list;

@@ -15,6 +15,8 @@ export interface CityLive {
     updatedAt: string | null;
     orderId: string | null;
     offerId: string | null;
+    /** A second order stacked on `orderId` (ADR 0105). */
+    batchOrderId?: string;
   }[];
   truncated: boolean;
   openOffers: { offerId: string; orderId: string; driverId: string; expiresAt: string }[];
