@@ -64,6 +64,7 @@ describe('a scheduled order', () => {
     expect(await scheduled.textContent()).toContain(`Scheduled for ${windowLabel}`);
     expect(await scheduled.getAttribute('data-held')).toBe('true');
     expect(await scheduled.textContent()).toContain('goes to the shop at');
+    expect(await customer.page.getByTestId('tracking-headline').textContent()).toContain('Paid and scheduled');
     await screenshot(customer.page, 'scheduled-customer-held');
 
     // The merchant sees it on the board, scheduled, held: no Accept, not counted as new.

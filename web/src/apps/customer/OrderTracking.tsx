@@ -12,7 +12,7 @@ import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
-import { ScheduledFor } from '../shared/ScheduledFor';
+import { isHeldOrder, ScheduledFor } from '../shared/ScheduledFor';
 import type { DispatchState, Order, OrderEvent, OrderRefund, OrderStatus } from '../shared/types';
 import { useAction, useSessionQuery } from '../shared/useSessionQuery';
 
@@ -56,7 +56,7 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
         {!ended ? <ConnectionStatus state={live.channel.state} attempt={live.channel.attempt} online={live.channel.online} subject="Live tracking" /> : null}
       </div>
       <p className="lead" role="status" aria-live="polite" data-testid="tracking-headline" data-eta-seconds={eta ?? undefined}>
-        {headline(status, current.dispatch ?? live.dispatch, eta)}
+        {status && isHeldOrder({ ...o, status }) ? 'Paid and scheduled. The shop gets your order in time to have it ready for your window.' : headline(status, current.dispatch ?? live.dispatch, eta)}
       </p>
       {status ? <ScheduledFor order={{ ...o, status }} /> : null}
       {o.deliveryPin && !ended ? (
