@@ -17,10 +17,11 @@ it('runs every sweep against an unreachable database without an uncaught error, 
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '* * * * *' }), down, ctx);
     await waitOnExecutionContext(ctx);
     const logged = errors.mock.calls.map((c) => (JSON.parse(String(c[0])) as { msg: string }).msg);
-    // The payment, order and seal sweeps fail whole, once each; the event sweeps log each of their parts (relay, redelivery, retries, photos, retention).
+    // The payment, order (unaccepted, scheduled releases) and seal sweeps fail whole, once each; the event sweeps log each of their parts (relay, redelivery, retries, photos, retention).
     expect(logged.filter((m) => m.endsWith('the next minute tries again')).sort()).toEqual([
       'payment reconciliation failed; the next minute tries again',
       'refund retry failed; the next minute tries again',
+      'scheduled releases failed; the next minute tries again',
       'seal sweep failed; the next minute tries again',
       'unaccepted orders failed; the next minute tries again',
     ]);
