@@ -12,7 +12,7 @@
  */
 import { DEFAULT_BATCH_RULES, evaluateBatch, type BatchDecision, type BatchOrder, type BatchRules } from './batching';
 import { distanceM } from './geo';
-import type { BatchStop, DriverLive, Effect, IdSource, Job, Offer, ShardState } from './model';
+import type { BatchStop, DriverLive, Effect, IdSource, Job, NoteDetail, Offer, ShardState } from './model';
 import { resolve, search } from './offers';
 
 export interface StackedChoice {
@@ -56,7 +56,7 @@ export function findBatch(state: ShardState, job: Job, excluded: ReadonlyMap<str
     if (job.round === 0 && job.unassignedSince === null) effects.push({ type: 'note', orderId: job.orderId, kind: 'batch', detail: { batch: [{ driverId: '', withOrderId: '', reason: 'batching_off', detail: 'batching is off in this city' }] } });
     return null;
   }
-  const considered: NonNullable<import('./model').NoteDetail['batch']> = [];
+  const considered: NonNullable<NoteDetail['batch']> = [];
   let best: StackedChoice | null = null;
   for (const carrier of state.jobs.values()) {
     if (!isCarrier(carrier, job)) continue;

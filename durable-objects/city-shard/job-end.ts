@@ -5,7 +5,7 @@
  * the driver carries a stacked order too, hands the driver on to that order
  * (batch-dispatch.ts, ADR 0105).
  */
-import { commitTimerId, event, freeDriver, HOUR_MS, resolve, retryTimerId, viewOf, type DispatchView } from './offers';
+import { commitTimerId, freeDriver, HOUR_MS, resolve, retryTimerId, viewOf, type DispatchView } from './offers';
 import { iso, type Effect, type IdSource, type Job, type RelayedEvent, type ShardState } from './model';
 import type { DispatchState, OrderStatus } from '../../domain/protocol/city-shard';
 import { releaseCall, withdrawCall } from './remote-calls';
