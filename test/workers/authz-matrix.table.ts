@@ -131,6 +131,7 @@ export const PARAMS: Record<string, (ctx: ResolveContext) => string | Promise<st
     return matrixDevice((which === 'own' && role in own ? own[role as keyof typeof own] : world.otherCustomer).user.id);
   },
   'dead-letters/:id': () => matrixDeadLetter(),
+  'drivers/:id': ({ world }) => world.driver.user.driverId!,
   'users/:userId': async ({ world }) => (await register('customer', world.cityId)).user.id,
   // Orders are created in the status the route's allowed caller needs (helpers/order-matrix.ts).
   'orders/:id': (ctx) => matrixOrder(ctx),
@@ -284,6 +285,14 @@ export const MATRIX: Record<string, Row> = {
   'PUT /v1/ops/cities/:id/zones':               row(401, 403,      403,         403,         403,         403,    200).body(() => ({ zones: null, feeSchedule: null })),
   // Ends every session of an account (ADR 0082): a fresh customer each time, so the world's tokens stay live.
   'DELETE /v1/ops/users/:userId/sessions':      row(401, 403,      403,         403,         403,         403,    200),
+  // Operators in control (ADR 0112). The operator's assign passes authorization and is refused with 409 because the
+  // matrix's drivers have no live connection; the real assignment is test/workers/ops-control.test.ts.
+  'POST /v1/ops/orders/:id/assign':             row(401, 403,      403,         403,         403,         403,    409)
+    .body(({ world, which }) => ({ driverId: (which === 'own' ? world.otherDriver : world.driver).user.driverId!, reason: 'matrix' })),
+  'POST /v1/ops/orders/:id/cancel':             row(401, 403,      403,         403,         403,         403,    200).body(() => ({ reason: 'matrix' })),
+  'POST /v1/ops/drivers/:id/offline':           row(401, 403,      403,         403,         403,         403,    200).body(() => ({ reason: 'matrix' })),
+  'POST /v1/ops/drivers/:id/messages':          row(401, 403,      403,         403,         403,         403,    200).body(() => ({ text: 'matrix' })),
+  'GET /v1/ops/orders/stuck':                   row(401, 403,      403,         403,         403,         403,    200).query(({ world }) => ({ cityId: world.cityId })),
 
   // Merchants and catalog (issue 4): the owner changes its merchant, operators only suspend it
   'PATCH /v1/merchants/:id':                    row(401, 403,      [200, 404],  [403, 404],  [403, 404],  403,    200)
@@ -314,6 +323,10 @@ export const MATRIX: Record<string, Row> = {
     .body(() => MATRIX_JPEG).headers(() => ({ 'Content-Type': 'image/jpeg' })),
   'GET /v1/orders/:id/proof-photos/:photoId':   row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [200, 404], 200),
   'POST /v1/orders/:id/cancel':                 row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [403, 404], 403),
+  // Order chat (ADR 0113): the order's parties only; operators are none
+  'GET /v1/orders/:id/messages':                row(401, [200, 404], [200, 404], [200, 404],  [200, 404],  [200, 404], 403),
+  'POST /v1/orders/:id/messages':               row(401, [201, 404], [201, 404], [201, 404],  [201, 404],  [201, 404], 403)
+    .body(({ role }) => (role === 'driver' ? { thread: 'customer_driver', body: 'matrix' } : { body: 'matrix' })),
   // Stripe proves itself with Stripe-Signature: anyone without one gets 400
   'POST /v1/webhooks/stripe':                   ALL(400).body(() => ({ id: 'evt_matrix', type: 'payment_intent.succeeded' })),
 };

@@ -21,8 +21,8 @@ import { operatorMessageDriver, operatorSetOffline } from '../services/ops/drive
 import { stuckOrders } from '../services/ops/stuck';
 
 const Reason = Text.trim().min(1).max(300).openapi({ description: 'Why: kept in the audit log.' });
-const orderParam = z.object({ orderId: IdText.openapi({ param: { name: 'orderId', in: 'path' } }) });
-const driverParam = z.object({ driverId: IdText.openapi({ param: { name: 'driverId', in: 'path' } }) });
+const orderParam = z.object({ id: IdText.openapi({ param: { name: 'id', in: 'path' } }) });
+const driverParam = z.object({ id: IdText.openapi({ param: { name: 'id', in: 'path' } }) });
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 const ok = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
 
@@ -31,7 +31,7 @@ const auditOf = (c: Context<AppEnv>): AuditContext => ({ actor: actorOf(principa
 
 const assign = createRoute({
   method: 'post',
-  path: '/v1/ops/orders/{orderId}/assign',
+  path: '/v1/ops/orders/{id}/assign',
   operationId: 'assignOrderToDriver',
   tags: ['Operations'],
   summary: 'Give an order to a chosen driver (assign or reassign)',
@@ -59,7 +59,7 @@ const assign = createRoute({
 
 const cancel = createRoute({
   method: 'post',
-  path: '/v1/ops/orders/{orderId}/cancel',
+  path: '/v1/ops/orders/{id}/cancel',
   operationId: 'cancelOrderAsOperator',
   tags: ['Operations'],
   summary: 'Cancel an order and refund it, in full or in part',
@@ -83,7 +83,7 @@ const cancel = createRoute({
 
 const offline = createRoute({
   method: 'post',
-  path: '/v1/ops/drivers/{driverId}/offline',
+  path: '/v1/ops/drivers/{id}/offline',
   operationId: 'setDriverOffline',
   tags: ['Operations'],
   summary: 'Set a driver offline',
@@ -99,7 +99,7 @@ const offline = createRoute({
 
 const message = createRoute({
   method: 'post',
-  path: '/v1/ops/drivers/{driverId}/messages',
+  path: '/v1/ops/drivers/{id}/messages',
   operationId: 'messageDriver',
   tags: ['Operations'],
   summary: 'Send a driver a message',
@@ -153,24 +153,24 @@ const stuck = createRoute({
 
 export const opsActionRoutes = createRouter()
   .openapi(assign, async (c) => {
-    const { orderId } = c.req.valid('param');
+    const { id: orderId } = c.req.valid('param');
     const body = c.req.valid('json');
     const r = await operatorAssign(cx(c), { orderId, driverId: body.driverId, reason: body.reason, audit: auditOf(c) });
     return c.json({ orderId, driverId: body.driverId, previousDriverId: r.previousDriverId, seq: r.order.seq, unchanged: r.unchanged, driverTold: r.unchanged || r.shard?.ok === true }, 200);
   })
   .openapi(cancel, async (c) => {
-    const { orderId } = c.req.valid('param');
+    const { id: orderId } = c.req.valid('param');
     const body = c.req.valid('json');
     const r = await operatorCancel(cx(c), { orderId, reason: body.reason, refundCents: body.refundCents, audit: auditOf(c) });
     return c.json({ orderId, status: r.order.status, seq: r.order.seq, refund: r.refund }, 200);
   })
   .openapi(offline, async (c) => {
-    const { driverId } = c.req.valid('param');
+    const { id: driverId } = c.req.valid('param');
     const r = await operatorSetOffline(cx(c), { driverId, reason: c.req.valid('json').reason, audit: auditOf(c) });
     return c.json({ driverId, wasOnline: r.wasOnline }, 200);
   })
   .openapi(message, async (c) => {
-    const { driverId } = c.req.valid('param');
+    const { id: driverId } = c.req.valid('param');
     const r = await operatorMessageDriver(cx(c), { driverId, text: c.req.valid('json').text, audit: auditOf(c) });
     return c.json({ driverId, ...r }, 200);
   })

@@ -29,12 +29,12 @@ const MessageSchema = z
     at: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('OrderMessage');
-const params = z.object({ orderId: IdText.openapi({ param: { name: 'orderId', in: 'path' } }) });
+const params = z.object({ id: IdText.openapi({ param: { name: 'id', in: 'path' } }) });
 const roles = ['customer', 'merchant', 'driver'] as const;
 
 const list = createRoute({
   method: 'get',
-  path: '/v1/orders/{orderId}/messages',
+  path: '/v1/orders/{id}/messages',
   operationId: 'listOrderMessages',
   tags: ['Orders'],
   summary: 'The order’s chat threads the caller takes part in',
@@ -50,7 +50,7 @@ const list = createRoute({
 
 const post = createRoute({
   method: 'post',
-  path: '/v1/orders/{orderId}/messages',
+  path: '/v1/orders/{id}/messages',
   operationId: 'postOrderMessage',
   tags: ['Orders'],
   summary: 'Write to the order’s driver, or as its driver',
@@ -85,14 +85,14 @@ function senderIdOf(p: Principal, viewer: 'customer' | 'merchant' | 'driver', me
 
 export const orderMessageRoutes = createRouter()
   .openapi(list, async (c) => {
-    const { orderId } = c.req.valid('param');
+    const { id: orderId } = c.req.valid('param');
     const party = await partyOf(c, orderId);
     const rows = await listMessages(c.var.db(), orderId, threadsOf(party.viewer), c.req.valid('query').limit);
     c.header('Cache-Control', 'no-store');
     return c.json({ items: rows.map((m) => viewOf(m, party.senderId)) }, 200);
   })
   .openapi(post, async (c) => {
-    const { orderId } = c.req.valid('param');
+    const { id: orderId } = c.req.valid('param');
     const body = c.req.valid('json');
     const party = await partyOf(c, orderId);
     const thread = threadToWrite(party.viewer, body.thread);

@@ -25,6 +25,8 @@ const STATUS_FOR_STEP: Record<string, 'placed' | 'preparing' | 'ready' | 'in_del
   deliver: 'in_delivery',
   fail: 'in_delivery',
   'proof-photos': 'in_delivery',
+  // An operator assigns an accepted order (ADR 0112).
+  assign: 'preparing',
 };
 
 /** A fresh order of merchant A, customer and driver of the world ("own"), or of merchant B and the others ("other"). */
