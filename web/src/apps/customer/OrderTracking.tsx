@@ -10,6 +10,7 @@ import { dispatchLabel, etaSeconds, formatDateTime, formatMoney, isTerminal, ord
 import { OrderItemsTable } from '../shared/OrderItemsTable';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
+import { OrderChat } from '../shared/OrderChat';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
 import { isHeldOrder, ScheduledFor } from '../shared/ScheduledFor';
@@ -59,6 +60,7 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
         {status && isHeldOrder({ ...o, status }) ? 'Paid and scheduled. The shop gets your order in time to have it ready for your window.' : headline(status, current.dispatch ?? live.dispatch, eta)}
       </p>
       {status ? <ScheduledFor order={{ ...o, status }} /> : null}
+      {o.driver ? <OrderChat session={session} orderId={o.id} thread="customer_driver" title="Chat with your driver" refreshKey={live.chatSeq} open={!ended} /> : null}
       {o.deliveryPin && !ended ? (
         <div className="notice" aria-labelledby="pin-label">
           <p id="pin-label" style={{ margin: 0 }}>

@@ -6,6 +6,7 @@ import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { laterView, newerOrder } from '../../live/order-seq';
 import { useOrderLive } from '../../live/useOrderLive';
 import { formatMoney, isTerminal, orderName, statusLabel } from '../shared/format';
+import { OrderChat } from '../shared/OrderChat';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
 import { ScheduledFor } from '../shared/ScheduledFor';
@@ -158,6 +159,9 @@ export function JobPanel({ session, orderId, here, onFinished }: { session: AppS
         </>
       )}
       {map}
+      {/* Chat with the customer and the shop (ADR 0113): no number is shown either way. */}
+      <OrderChat session={session} orderId={o.id} thread="customer_driver" title="Chat with the customer" refreshKey={live.chatSeq} open={!ended} />
+      <OrderChat session={session} orderId={o.id} thread="merchant_driver" title="Chat with the shop" refreshKey={live.chatSeq} open={!ended} />
     </section>
   );
 }

@@ -12,6 +12,7 @@ import { dispatchLabel, formatDateTime, formatMoney, orderName, statusLabel } fr
 import { OrderItemsTable } from '../shared/OrderItemsTable';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
+import { OrderChat } from '../shared/OrderChat';
 import type { AppSession } from '../shared/session';
 import { StatusPill } from '../shared/StatusPill';
 import { ScheduledFor } from '../shared/ScheduledFor';
@@ -55,6 +56,7 @@ export function MerchantOrderDetail({ session, orderId }: { session: AppSession;
       </div>
       <ScheduledFor order={{ ...o, status }} />
       <OrderActions session={session} order={{ ...o, status }} onChanged={setLocal} />
+      {o.driver ? <OrderChat session={session} orderId={o.id} thread="merchant_driver" title="Chat with the driver" refreshKey={live.chatSeq} open={!ended} /> : null}
       <div className="grid-2 section">
         <div className="stack">
           <section className="panel" aria-labelledby="map-title">

@@ -7,6 +7,8 @@ import { AppFrame } from '../shared/AppFrame';
 import { DispatchLogView } from '../shared/DispatchLogView';
 import { orderName } from '../shared/format';
 import { CityDashboard } from './CityDashboard';
+import { OrderControl } from './OrderControl';
+import { StuckPanel } from './StuckPanel';
 
 /** The operations dashboard: /ops (live city), /ops/orders/{id} (dispatch decision log). */
 export function OpsApp({ rest }: { rest: string }) {
@@ -16,6 +18,8 @@ export function OpsApp({ rest }: { rest: string }) {
   return (
     <AppFrame app="ops" title="Operations" intro="Every driver and every order in dispatch, live." roles={['ops', 'admin']}>
       {({ session }) => {
+        const list = cities.status === 'success' ? cities.data.items : [];
+        const city = list.find((c) => c.id === cityId) ?? list[0];
         if (order) {
           const orderId = decodeURIComponent(order[1]!);
           return (
@@ -24,14 +28,13 @@ export function OpsApp({ rest }: { rest: string }) {
                 <Link to="/ops">← City</Link>
               </p>
               <h2 id="dlog-title">Dispatch of order {orderName({ id: orderId })}</h2>
+              {city ? <OrderControl session={session} orderId={orderId} cityId={city.id} /> : null}
               <DispatchLogView session={session} orderId={orderId} />
             </section>
           );
         }
         if (cities.status === 'loading') return <p role="status">Loading cities…</p>;
         if (cities.status === 'error') return <ProblemAlert problem={cities.problem} context="Could not load cities" onRetry={cities.reload} />;
-        const list = cities.data.items;
-        const city = list.find((c) => c.id === cityId) ?? list[0];
         if (!city) return <p>No city is configured.</p>;
         return (
           <>
@@ -47,6 +50,7 @@ export function OpsApp({ rest }: { rest: string }) {
                 </select>
               </div>
             ) : null}
+            <StuckPanel session={session} cityId={city.id} />
             <CityDashboard key={city.id} session={session} city={city} />
           </>
         );
