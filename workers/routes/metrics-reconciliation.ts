@@ -15,12 +15,13 @@ export async function reconciliationMetricLines(db: Pick<Database, 'execute'>, e
   const reconcileAfter = deadlinesFrom(env.RELIABILITY_DEADLINES).paymentReconcileSeconds;
   const [outbox, orderRows, refundRows, unpaidRows] = await Promise.all([
     consumptionGauges(db, outboxDeadlineMs(env)),
-    // The partial index orders_placed_at_idx holds exactly these rows.
+    // The partial index orders_placed_at_idx holds these rows. A scheduled order still held
+    // (ADR 0108) is not awaiting its merchant, and one released waits from its release.
     db.execute<{ waiting: number; escalated: number; oldest: number | null }>(sql`
       select count(*) filter (where escalated_at is null)::int as waiting,
              count(*) filter (where escalated_at is not null)::int as escalated,
-             extract(epoch from now() - min(placed_at))::float8 as oldest
-        from orders where status = 'placed'`),
+             extract(epoch from now() - min(coalesce(released_at, placed_at)))::float8 as oldest
+        from orders where status = 'placed' and (release_at is null or released_at is not null)`),
     db.execute<{ pending: number; oldest: number | null }>(
       sql`select count(*)::int as pending, extract(epoch from now() - min(created_at))::float8 as oldest from refunds where status = 'pending'`,
     ),
