@@ -153,6 +153,11 @@ describe('the release by the minute cron', () => {
     const releaseEvent = (await outboxIdOf(row.id, 'order.released'))!;
     await expect.poll(() => sentFor(releaseEvent), { timeout: 10_000, interval: 200 }).toEqual(['customer.order.released/sms', 'merchant.order.released/email', 'merchant.order.released/sms']);
 
+    // Now it waits for the merchant, from its release (not its payment): deadlines and alerts count from there.
+    const ops = await createOps();
+    const awaiting = await json<{ items: { orderId: string; askedAt: string; placedAt: string }[] }>(await api(`/v1/ops/orders/awaiting-merchant?cityId=${merchant.cityId}`, { token: ops }));
+    expect(awaiting.items.find((i) => i.orderId === row.id)).toMatchObject({ askedAt: released.releasedAt!.toISOString(), placedAt: row.placedAt!.toISOString() });
+
     // Now the merchant accepts, and the order goes on as any other.
     const accepted = await api(`/v1/orders/${row.id}/accept`, { method: 'POST', token: merchant.ownerToken });
     expect(accepted.status).toBe(200);

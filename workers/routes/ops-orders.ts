@@ -26,6 +26,7 @@ const AwaitingMerchantSchema = z
   .object({
     ...OrderRefFields,
     placedAt: z.string().openapi({ format: 'date-time' }),
+    askedAt: z.string().openapi({ format: 'date-time', description: 'Since when the merchant has been asked: the placement, or a scheduled order’s release (ADR 0108); the deadlines count from it.' }),
     escalatedAt: z
       .string()
       .nullable()
@@ -97,6 +98,7 @@ export const opsOrderRoutes = createRouter().openapi(held, async (c) => {
       items: rows.map((r) => ({
         ...r,
         placedAt: r.placedAt!.toISOString(),
+        askedAt: (r.askedAt ?? r.placedAt!).toISOString(),
         escalatedAt: r.escalatedAt?.toISOString() ?? null,
         autoCancelAt: r.autoCancelAt.toISOString(),
       })),

@@ -76,8 +76,9 @@ export async function stuckOrders(cx: CommandContext, cityId: string, t: StuckTh
   const unassigned = waiting.map((o) => ({ orderId: o.orderId, number: o.number, merchantName: o.merchantName, status: o.status, dispatch: o.dispatch, waitingSince: o.since.toISOString(), ageSeconds: age(o.since, now) }));
   const alerts: StuckAlert[] = [];
   for (const o of awaiting) {
-    if (o.placedAt && now - o.placedAt.getTime() >= t.merchantMinutes * 60_000) {
-      alerts.push({ kind: 'no_merchant_answer', orderId: o.orderId, number: o.number, merchantName: o.merchantName, status: 'placed', driverId: null, since: o.placedAt.toISOString(), ageSeconds: age(o.placedAt, now) });
+    // A scheduled order waits for its merchant from its release, not its payment (ADR 0108).
+    if (o.askedAt && now - o.askedAt.getTime() >= t.merchantMinutes * 60_000) {
+      alerts.push({ kind: 'no_merchant_answer', orderId: o.orderId, number: o.number, merchantName: o.merchantName, status: 'placed', driverId: null, since: o.askedAt.toISOString(), ageSeconds: age(o.askedAt, now) });
     }
   }
   for (const o of unassigned) {

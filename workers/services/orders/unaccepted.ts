@@ -83,6 +83,8 @@ export async function listAwaitingMerchant(db: Pick<Database, 'select'>, options
       merchantId: orders.merchantId,
       merchantName: merchants.name,
       placedAt: orders.placedAt,
+      /** Since when the merchant has been asked: the release of a scheduled order (ADR 0108), else the placement. */
+      askedAt: sql<Date | null>`${askedAt}`.mapWith(orders.placedAt),
       escalatedAt: orders.escalatedAt,
       autoCancelAt: sql<Date>`${askedAt} + make_interval(secs => ${cities.merchantAutoCancelAfterSeconds})`.mapWith(orders.placedAt),
     })
