@@ -74,7 +74,6 @@ export type RemoteCall = { id: string; shardKey: string } & (
   | { kind: 'release'; body: ReleaseBody }
 );
 
-
 /** A neighbour's candidate as the owner ranks it: the same fields as its own drivers, plus the shard. */
 export type RemoteCandidate = CandidateDriver & { shardKey: string };
 

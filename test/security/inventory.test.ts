@@ -8,7 +8,7 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../workers/app';
-import worker from '../../workers/index';
+import worker from '../support/worker-entry';
 
 /** Hono's `/v1/orders/:id` as OpenAPI's `/v1/orders/{id}`. */
 const asOpenApi = (path: string) => path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}');

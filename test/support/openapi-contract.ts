@@ -2,9 +2,9 @@
  * Every response the workerd suites receive, checked against the OpenAPI
  * document the Worker serves (ADR 0095): its status must be documented for
  * the operation (method + path template) and a JSON body must match that
- * status's schema. `checkedFetch` is the suites' way in (auth-helpers' `call`
- * and the other request helpers use it); openapi-contract.setup.ts fails the
- * test that received a mismatch, naming operation, status, path and errors.
+ * status's schema. The test entry (worker-entry.ts) checks every answer its
+ * `fetch` gives; openapi-contract.setup.ts fails the test that received a
+ * mismatch, naming operation, status, path and errors.
  *
  * The validator is @cfworker/json-schema: it interprets schemas, where Ajv
  * compiles them with new Function, which workerd forbids.
@@ -123,9 +123,23 @@ export async function checkResponse(method: string, url: string, res: Response):
   return found(name, `body does not match the schema: ${errors || result.errors[0]?.error}`);
 }
 
-/** The Worker's fetch, with the answer checked against the document (mismatches collected for the running test). */
-export async function checkedFetch(request: Request): Promise<Response> {
-  const res = await exports.default.fetch(request);
+let checked = 0;
+
+/** How many answers of the Worker were checked so far (the suite's own test that none escapes). */
+export const checkedAnswers = (): number => checked;
+
+/**
+ * Checks an answer the Worker gave. test/support/worker-entry.ts calls it for
+ * every request its `fetch` serves, so every answer the workerd suites receive
+ * (through `exports.default`, `SELF`, or the entry's default imported) is checked;
+ * mismatches are collected for the running test.
+ */
+export async function recordAnswer(request: Request, res: Response): Promise<void> {
+  checked++;
   mismatches.push(...(await checkResponse(request.method, request.url, res)));
-  return res;
+}
+
+/** The Worker's fetch (its answer is checked by the test entry). */
+export function checkedFetch(request: Request): Promise<Response> {
+  return exports.default.fetch(request);
 }

@@ -7,7 +7,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import worker from '../../workers/index';
+import worker from '../support/worker-entry';
 import { createCity, createCustomer, createMerchant, createProduct, newKey, orderBody, type Customer } from './helpers/commerce';
 
 let customer: Customer;

@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import worker from '../../workers/index';
+import worker from '../support/worker-entry';
 import { callJson } from './auth-helpers';
 import { createMerchant, createOrder, createUser, deliver, envelope } from './helpers/notification-world';
 

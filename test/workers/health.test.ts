@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import worker from '../../workers/index';
+import worker from '../support/worker-entry';
 import { checkedFetch } from '../support/openapi-contract';
 
 // Checked against the OpenAPI document (ADR 0095).

@@ -9,7 +9,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
 import { webhookDeliveries, webhookEndpoints } from '../../db/schema/index';
-import worker from '../../workers/index';
+import worker from '../support/worker-entry';
 import { callJson } from './auth-helpers';
 import { createMerchant, createOrder, createUser, db, deliver, envelope, fakeGet, fakePost, type MerchantWorld } from './helpers/notification-world';
 

@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import worker from '../../workers/index';
+import worker from '../support/worker-entry';
 import { sessionToken } from './helpers/sessions';
 
 const call = (headers: Record<string, string> = {}) => exports.default.fetch(new Request('http://platform.test/metrics', { headers }));

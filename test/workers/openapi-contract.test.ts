@@ -1,5 +1,8 @@
+import { createExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { checkResponse } from '../support/openapi-contract';
+import { checkedAnswers, checkResponse } from '../support/openapi-contract';
+import worker from '../support/worker-entry';
 import { call, createCity } from './auth-helpers';
 
 const json = (status: number, body: unknown, type = 'application/json') => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': type } });
@@ -36,5 +39,12 @@ describe('the OpenAPI response check (ADR 0095)', () => {
     const [found] = await checkResponse('POST', 'http://platform.test/v1/cities', json(200, {}));
     expect(found?.problem).toMatch(/no operation/);
     expect(await checkResponse('POST', 'http://platform.test/v1/cities', json(404, {}, 'application/problem+json'))).toEqual([]);
+  });
+
+  it('checks every answer the Worker gives, however the test reached it (ADR 0116)', async () => {
+    const before = checkedAnswers();
+    await exports.default.fetch('http://platform.test/healthz');
+    await worker.fetch(new Request('http://platform.test/healthz'), env, createExecutionContext());
+    expect(checkedAnswers()).toBe(before + 2);
   });
 });

@@ -8,7 +8,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orderItems, orders, orderStatusEvents, outbox } from '../../db/schema/index';
-import worker from '../../workers/index';
+import worker from '../support/worker-entry';
 import {
   api,
   counts,
