@@ -103,11 +103,9 @@ export async function operatorAssign(cx: CommandContext, input: OperatorAssignIn
   });
   if (!committed) throw problems.conflict('concurrent-update', 'The order changed while it was being assigned; read it again and retry.');
   announce(cx, committed.assigned, [committed.event]);
-  let applied: OperatorAssignResult | null = null;
-  try {
-    applied = await shard.operatorAssigned({ orderId: order.id, driverId: input.driverId, at: committed.assigned.updatedAt.toISOString() });
-  } catch {
-    applied = null;
-  }
+  // Committed already: a shard that cannot be told now is caught up by the relay and the drivers' next connect.
+  const applied: OperatorAssignResult | null = await shard
+    .operatorAssigned({ orderId: order.id, driverId: input.driverId, at: committed.assigned.updatedAt.toISOString() })
+    .catch(() => null);
   return { order: committed.assigned, previousDriverId: order.driverId, unchanged: false, shard: applied };
 }
