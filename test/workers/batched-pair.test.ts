@@ -28,16 +28,6 @@ afterAll(() => {
   for (const s of sockets) s.close();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const step = (id: string, name: string, token: string, body?: unknown) => api(`/v1/orders/${id}/${name}`, { method: 'POST', token, ...(body !== undefined ? { body } : {}) });
 
 async function acceptedOrder(): Promise<string> {
@@ -48,11 +38,12 @@ async function acceptedOrder(): Promise<string> {
   return id;
 }
 
-const assignedTo = (orderId: string) =>
-  until(`${orderId} assigned in Postgres`, async () => {
-    const [row] = await db().select().from(orders).where(eq(orders.id, orderId));
-    return row?.driverId ? row : undefined;
-  });
+/** The order's row once Postgres has its driver (the assignment commits before the driver is told, ADR 0075). */
+async function assignedTo(orderId: string) {
+  const row = async () => (await db().select().from(orders).where(eq(orders.id, orderId)))[0];
+  await expect.poll(async () => (await row())?.driverId ?? null, { timeout: 8_000 }).not.toBeNull();
+  return (await row())!;
+}
 
 describe('a batched pair', () => {
   it('is offered on one stacked offer, accepted, and delivered by one driver with separate timelines', async () => {
@@ -78,10 +69,9 @@ describe('a batched pair', () => {
     const row2 = await assignedTo(second);
     expect(row2).toMatchObject({ driverId: driver.driverId, dispatchState: 'assigned', driverPayoutCents: offer2.payoutCents });
 
-    const stacked = await until('the stacked offer in the decision log', async () => {
-      const rows = await db().select().from(dispatchOffers).where(and(eq(dispatchOffers.orderId, second), like(dispatchOffers.reason, 'stacked on order %')));
-      return rows.some((r) => r.status === 'accepted') ? rows : undefined;
-    });
+    const stackedOffers = () => db().select().from(dispatchOffers).where(and(eq(dispatchOffers.orderId, second), like(dispatchOffers.reason, 'stacked on order %')));
+    await expect.poll(async () => (await stackedOffers()).some((r) => r.status === 'accepted'), { timeout: 8_000 }).toBe(true);
+    const stacked = await stackedOffers();
     expect(stacked[0]!.reason).toContain(first);
 
     // Both pickups, then both dropoffs, each with its own PIN.
