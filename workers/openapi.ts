@@ -29,6 +29,7 @@ export const ProblemSchema = z
       .openapi({ description: `Each invalid field (${typesWith('errors')}).` }),
     currentStatus: z.string().optional().openapi({ description: `The order’s status when the request was refused (${typesWith('currentStatus')}).` }),
     currentDispatch: z.string().optional().openapi({ description: `The order’s dispatch state when the step was refused (${typesWith('currentDispatch')}).` }),
+    reason: z.string().optional().openapi({ description: `Why, as a code (${typesWith('reason')}).` }),
     orderId: z.string().optional().openapi({ description: `The order that stands in the way (${typesWith('orderId')}).` }),
     orderIds: z.array(z.string()).optional().openapi({ description: `The orders that stand in the way (${typesWith('orderIds')}).` }),
     openOrders: z.number().int().optional().openapi({ description: `How many orders are still open (${typesWith('openOrders')}).` }),
