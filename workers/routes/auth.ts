@@ -26,6 +26,7 @@ import { familyOfToken, revokeFamily, rotateRefreshToken, startSession, type Iss
 import { liveSocketCloser } from '../services/auth/socket-revocation';
 import { RULES } from '../services/auth/throttle';
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../services/auth/tokens';
+import { routeResponse } from '../raw-response';
 
 const jsonBody = <T>(schema: T, description: string) => ({
   required: true,
@@ -237,5 +238,5 @@ export const authRoutes = createRouter()
       requestId: c.var.requestId,
       metadata: { families: [...families], tokensRevoked: revoked },
     });
-    return withClearedCookies(c, c.body(null, 204)) as never;
+    return routeResponse(logout, withClearedCookies(c, c.body(null, 204)));
   });

@@ -20,6 +20,7 @@ import { pageQuery } from '../schemas/common';
 import { OptionalIdempotencyHeaders } from '../schemas/orders';
 import { decodeKeyCursor, encodeKeyCursor } from '../services/orders/cursor';
 import { withIdempotency } from './idempotent';
+import { routeResponse } from '../raw-response';
 
 export function productView(p: Product) {
   return {
@@ -144,7 +145,7 @@ export const catalogRoutes = createRouter()
         .returning();
       return { status: 201, body: productView(row!), headers: { Location: `/v1/merchants/${id}/products/${row!.id}` } };
     });
-    return response as never;
+    return routeResponse(create, response);
   })
   .openapi(patch, async (c) => {
     const principal = principalOf(c);

@@ -22,6 +22,7 @@ import { orderView } from '../services/orders/view';
 import type { Context } from 'hono';
 import { log } from '../../domain/log';
 import { SessionAppQuery } from '../schemas/session';
+import { routeResponse } from '../raw-response';
 
 const LocationBatchSchema = z
   .object({ points: z.array(LocationPointSchema).min(1).max(MAX_POINTS_PER_BATCH) })
@@ -129,7 +130,7 @@ export const driverRoutes = createRouter()
     try {
       const principal = principalOf(c);
       const session = principal.type === 'user' ? { userId: principal.userId, sessionId: principal.sessionId } : undefined;
-      return (await forwardDriverChannel(c.env, c.req.raw, driver, position, session)) as never;
+      return routeResponse(live, await forwardDriverChannel(c.env, c.req.raw, driver, position, session));
     } catch (error) {
       throw shardDown(error);
     }

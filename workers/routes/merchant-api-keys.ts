@@ -16,6 +16,7 @@ import { insertApiKey, listApiKeys, revokeApiKey } from '../services/auth/api-ke
 import { OptionalIdempotencyHeaders } from '../schemas/orders';
 import { withIdempotency } from './idempotent';
 import { IdText, Text } from '../schemas/text';
+import { routeResponse } from '../raw-response';
 
 const MerchantParam = z.object({
   id: IdText.openapi({ param: { name: 'id', in: 'path' }, example: 'mer_0h3k9x2m4p6r8t0v2x4z' }),
@@ -113,7 +114,7 @@ export const merchantApiKeyRoutes = createRouter()
       return { status: 201, body: { ...view, key }, replayBody: view, headers: { 'Cache-Control': 'no-store' } };
     });
     // A raw Response, so a replay is the stored bytes (the typed c.json cannot express that).
-    return response as never;
+    return routeResponse(create, response);
   })
   .openapi(list, async (c) => {
     const { id } = c.req.valid('param');

@@ -16,6 +16,7 @@ import { merchantFeedStub } from '../services/merchant-feed';
 import { liveUpgrade } from '../services/live-sockets';
 import { SESSION_HEADERS } from '../../domain/live-sessions';
 import { SessionAppQuery } from '../schemas/session';
+import { routeResponse } from '../raw-response';
 
 const live = createRoute({
   method: 'get',
@@ -63,5 +64,5 @@ export const merchantLiveRoutes = createRouter().openapi(live, async (c) => {
   }
   const url = new URL(c.req.url);
   url.searchParams.delete('access_token');
-  return (await liveUpgrade(merchantFeedStub(c.env, id).fetch(new Request(url, { headers })))) as never;
+  return routeResponse(live, await liveUpgrade(merchantFeedStub(c.env, id).fetch(new Request(url, { headers }))));
 });

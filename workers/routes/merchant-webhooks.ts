@@ -21,6 +21,7 @@ import { scheduleWebhookRetry } from '../queue/retry-message';
 import { OptionalIdempotencyHeaders } from '../schemas/orders';
 import { withIdempotency } from './idempotent';
 import { Text } from '../schemas/text';
+import { routeResponse } from '../raw-response';
 
 const WHO = 'Who may call: the owner or a manager of {id}; its staff and API keys get 403, another merchant 404.';
 
@@ -138,7 +139,7 @@ export const merchantWebhookRoutes = createRouter()
       // Shown once: the Idempotency-Key record keeps the endpoint without its secret (ADR 0083).
       return { status: 201, body: { ...endpoint, secret: created.secret }, replayBody: endpoint, headers: { 'Cache-Control': 'no-store' } };
     });
-    return response as never;
+    return routeResponse(create, response);
   })
   .openapi(list, async (c) => {
     const { id } = c.req.valid('param');

@@ -21,6 +21,7 @@ import { liveUpgrade } from '../services/live-sockets';
 import { visibleOrder } from './orders';
 import { log as logger } from '../../domain/log';
 import { SessionAppQuery } from '../schemas/session';
+import { routeResponse } from '../raw-response';
 
 const CandidateSchema = z.object({
   driverId: z.string(),
@@ -123,7 +124,7 @@ export const orderLiveRoutes = createRouter()
       logger.error('order live: shard unreachable', { orderId: id, error });
       throw problems.unavailable('The city shard is not reachable.');
     }
-    return (await liveUpgrade(answer)) as never;
+    return routeResponse(live, await liveUpgrade(answer));
   })
   .openapi(log, async (c) => {
     const principal = principalOf(c);

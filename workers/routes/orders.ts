@@ -31,6 +31,7 @@ import { listOrders, loadOrder, loadOrderDetail, loadStatusEvents, withRefunds, 
 import { openTrackingToken, trackingUrl } from '../services/orders/codes';
 import { dataKeys } from '../services/secrets/data-keys';
 import { orderView, type OrderDetail } from '../services/orders/view';
+import { routeResponse } from '../raw-response';
 
 /** The client secret is not kept in the idempotency record (db/schema/payments.ts): fetched again on replay. */
 const CLIENT_SECRET_PLACEHOLDER = JSON.stringify('{{payment_intent.client_secret}}');
@@ -191,7 +192,7 @@ export const orderRoutes = createRouter()
     const ref = { scope: idempotencyScope(principal), key: c.req.valid('header')['idempotency-key'] };
     const claim = await claimKey(cx.db, ref, await requestHash('POST', '/v1/orders', body));
     // Raw Responses here and below: the exact stored bytes (typed c.json cannot express that).
-    if (claim.kind === 'replay') return replayResponse(claim, await restoreSecrets(cx, claim.body)) as never;
+    if (claim.kind === 'replay') return routeResponse(create, replayResponse(claim, await restoreSecrets(cx, claim.body)));
     try {
       // A retry after a failure further on (claim 'resume'): the order exists, the command finishes it.
       const { detail, payment } = await placeOrder(cx, { order: body, creator, idempotency: ref, resumeOrderId: claim.kind === 'resume' ? claim.resourceId : null });
@@ -203,7 +204,7 @@ export const orderRoutes = createRouter()
       const stored = storedAnswer(text, { clientSecret, trackingUrl: order.trackingUrl });
       // The intent id and the stored answer in one statement (one round trip).
       await completeKey(cx.db, ref, { status: 201, body: stored, headers }, payment?.recordIntent ? [payment.recordIntent] : []);
-      return new Response(text, { status: 201, headers }) as never;
+      return routeResponse(create, new Response(text, { status: 201, headers }));
     } catch (error) {
       await releaseKey(cx.db, ref);
       throw error;

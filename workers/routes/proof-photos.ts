@@ -19,6 +19,7 @@ import { proofPhotoPath, proofPhotoUrl } from '../services/proof-photos/urls';
 import { loadOrder } from '../services/orders/repository';
 import { visibleOrder } from './orders';
 import { IdText } from '../schemas/text';
+import { routeResponse } from '../raw-response';
 
 const binary = z.string().openapi({ type: 'string', format: 'binary' });
 const imageContent = Object.fromEntries(PROOF_PHOTO_TYPES.map((t) => [t, { schema: binary }]));
@@ -114,7 +115,7 @@ export const proofPhotoRoutes = createRouter()
     const photo = await findProofPhoto(db, id, photoId);
     const object = photo ? await c.env.PROOF_PHOTOS.get(photo.objectKey) : null;
     if (!photo || !object) throw problems.notFound('No such photo, or it has been deleted.');
-    return new Response(object.body, {
+    return routeResponse(fetchPhoto, new Response(object.body, {
       status: 200,
       headers: {
         'Content-Type': photo.contentType,
@@ -124,5 +125,5 @@ export const proofPhotoRoutes = createRouter()
         'Content-Security-Policy': "default-src 'none'; sandbox",
         'Content-Disposition': `inline; filename="${photo.id}.${photo.contentType.split('/')[1]}"`,
       },
-    }) as never;
+    }));
   });
