@@ -11,15 +11,14 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { newId } from '../../../db/ids';
 import { refunds, type Order } from '../../../db/schema/index';
-import { log } from '../../../domain/log';
 import { problems } from '../../problem';
-import { paymentProvider } from '../../providers/payments/index';
 import { recordAudit, type AuditContext } from '../audit';
 import { announce, type CommandContext } from '../orders/commands/context';
+import { settleAfterCommit } from '../orders/commands/steps';
 import { runOrderStep } from '../orders/transitions';
 import type { Tx } from '../orders/timeline';
 import { refundableCents } from '../payments/lifecycle';
-import { lockPaymentOfOrder, planSettlement, settle, type Settlement } from '../payments/payments';
+import { lockPaymentOfOrder, planSettlement, type Settlement } from '../payments/payments';
 
 export interface OperatorCancelInput {
   orderId: string;
@@ -75,12 +74,6 @@ export async function operatorCancel(cx: CommandContext, input: OperatorCancelIn
     },
   });
   announce(cx, result.order, result.events);
-  if (result.extra.kind !== 'none') {
-    try {
-      await settle(cx.db, paymentProvider(cx.env), result.extra);
-    } catch (error) {
-      log.warn('payment settlement deferred', { orderId: input.orderId, error });
-    }
-  }
+  await settleAfterCommit(cx, input.orderId, result.extra);
   return { order: result.order, previous: result.previous, refund: result.extra.kind === 'refund' ? { refundId: result.extra.refundId, amountCents: result.extra.amountCents } : null };
 }

@@ -83,14 +83,18 @@ async function endOrder(cx: CommandContext, step: 'reject' | 'cancel', input: Re
     extra: (tx, order) => planSettlement(tx, order.id, step === 'reject' ? 'merchant_rejected' : input.actor.step.kind === 'system' ? 'order_cancelled' : 'requested_by_customer'),
   });
   announce(cx, result.order, result.events);
-  if (result.extra.kind !== 'none') {
-    try {
-      await settle(cx.db, paymentProvider(cx.env), result.extra);
-    } catch (error) {
-      log.warn('payment settlement deferred', { orderId: input.orderId, error });
-    }
-  }
+  await settleAfterCommit(cx, input.orderId, result.extra);
   return { order: result.order, previous: result.previous, events: result.events, settlement: result.extra, detail: await detailAfter(cx, input.orderId) };
+}
+
+/** After the order's commit: ask the provider; a failure leaves the refund pending for the cron (the order is ended anyway). */
+export async function settleAfterCommit(cx: CommandContext, orderId: string, settlement: Settlement): Promise<void> {
+  if (settlement.kind === 'none') return;
+  try {
+    await settle(cx.db, paymentProvider(cx.env), settlement);
+  } catch (error) {
+    log.warn('payment settlement deferred', { orderId, error });
+  }
 }
 
 /** placed → rejected (its merchant); a captured payment is refunded. */
