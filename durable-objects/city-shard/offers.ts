@@ -11,7 +11,8 @@ import { searchDrivers, type CandidateDriver, type DriverLookup, type RankedCand
 import { iso, isMatchable, syncIndex, type DriverLive, type Effect, type IdSource, type Job, type JobBatching, type Offer, type OfferStatus, type ShardState } from './model';
 import type { DispatchState, OrderStatus } from '../../domain/protocol/city-shard';
 import { withdrawCall, withoutOpenOffers } from './remote-calls';
-import { batchOfferPart, findBatch, linkBatch } from './batch-dispatch';
+import { findBatch, linkBatch } from './batch-dispatch';
+import { placeOffer } from './offer-place';
 
 export interface DispatchRequest {
   orderId: string;
@@ -147,77 +148,6 @@ export function decide(state: ShardState, job: Job, remote: readonly CandidateDr
   const widened = searches.length > 1 ? `nobody free within ${searches[searches.length - 2]!.radiusM} m, widened to ${last.radiusM} m; ` : '';
   placeOffer(state, job, last.winner, driver, { radiusM: last.radiusM, reason: widened + last.reason, candidates: last.candidates, batch: null }, now, ids, effects);
 }
-
-/** Offers the job to the chosen driver: this shard's (`driver`), or another shard's through it. */
-function placeOffer(state: ShardState, job: Job, winner: RankedCandidate, driver: DriverLive | undefined, why: Pick<Offer, 'radiusM' | 'reason' | 'candidates' | 'batch'>, now: number, ids: IdSource, effects: Effect[]): void {
-  const offer: Offer = {
-    offerId: ids.offerId(),
-    orderId: job.orderId,
-    driverId: winner.driverId,
-    round: job.round + 1,
-    status: 'pending',
-    offeredAt: now,
-    expiresAt: now + job.offerTtlMs,
-    resolvedAt: null,
-    outcomeReason: null,
-    ...why,
-  };
-  if (!offer.batch) delete offer.batch;
-  state.offers.set(offer.offerId, offer);
-  job.round = offer.round;
-  job.offerId = offer.offerId;
-  job.unassignedSince = null;
-  if (driver) {
-    driver.offerId = offer.offerId;
-    syncIndex(state, driver);
-    effects.push(
-      { type: 'saveDriver', driverId: driver.driverId },
-      { type: 'setTimer', id: offerTimerId(offer.offerId), kind: 'offer_expiry', fireAt: offer.expiresAt, payload: offer.offerId },
-      { type: 'send', driverId: driver.driverId, message: offerMessage(offer, job, state) },
-    );
-  } else {
-    // The driver's shard reserves the driver (or refuses), sends the offer and keeps its timer;
-    // this timer is only the backstop for a shard that never reports back.
-    offer.driverShard = winner.shardKey!;
-    effects.push(
-      { type: 'setTimer', id: offerTimerId(offer.offerId), kind: 'offer_expiry', fireAt: offer.expiresAt + REMOTE_GRACE_MS, payload: offer.offerId },
-      { type: 'placeRemote', offerId: offer.offerId },
-    );
-  }
-  effects.push(
-    { type: 'saveOffer', offerId: offer.offerId },
-    { type: 'clearTimer', id: retryTimerId(job.orderId) },
-    event(state, 'dispatch.offered', offer.offerId, job.orderId, now, {
-      offerId: offer.offerId,
-      driverId: winner.driverId,
-      round: offer.round,
-      expiresAt: iso(offer.expiresAt),
-      payoutCents: job.payoutCents,
-      candidates: offer.candidates,
-      reason: offer.reason,
-      distanceM: winner.distanceM,
-      etaSeconds: winner.etaSeconds,
-      score: winner.score,
-    }),
-  );
-  job.dispatch = 'offered';
-  effects.push({ type: 'saveJob', orderId: job.orderId });
-}
-
-/** The offer as the driver sees it; a stacked one names the order already carried and the route (batch-dispatch.ts). */
-export const offerMessage = (offer: Offer, job: Job, state?: ShardState) =>
-  ({
-    type: 'offer',
-    offerId: offer.offerId,
-    orderId: job.orderId,
-    pickup: job.pickup,
-    dropoff: job.dropoff,
-    payoutCents: job.payoutCents,
-    expiresAt: iso(offer.expiresAt),
-    ...(job.shop ? { shop: job.shop } : {}),
-    ...(job.scheduledFor ? { scheduledFor: job.scheduledFor } : {}),
-    ...(offer.batch && state ? { batch: batchOfferPart(state, offer.batch, job) } : {}),
-  }) as const;
 
 export function resolve(state: ShardState, offer: Offer, status: Exclude<OfferStatus, 'pending'>, reason: string, now: number, effects: Effect[]): void {
   offer.status = status;
@@ -425,3 +355,4 @@ export const HOUR_MS = 3_600_000;
 
 // Moved to job-end.ts; re-exported so the shard's other modules keep one import.
 export { assignmentCommitted, cancelDispatch, endJob, orderStatusChanged, type CommitOutcome, type CommittedEvent } from './job-end';
+export { offerMessage } from './offer-place';
