@@ -128,6 +128,15 @@ export class SimDriver {
         this.ctx.warn('driver-released', `driver ${this.demo.email}: order ${m.orderId} given to another driver after ${m.silentSeconds} s of silence`);
         input = { type: 'assignment.cancelled', orderId: m.orderId };
         break;
+      case 'assignment.reassigned':
+        // An operator gave the order to someone else (ADR 0112): for the brain, gone like a cancelled one.
+        this.ctx.warn('driver-reassigned', `driver ${this.demo.email}: order ${m.orderId} reassigned by an operator`);
+        input = { type: 'assignment.cancelled', orderId: m.orderId };
+        break;
+      case 'chat':
+      case 'ops.message':
+        // A simulated driver reads no messages; the person's apps show them.
+        break;
       case 'assignment.ping':
         this.channel?.stillHere();
         break;
