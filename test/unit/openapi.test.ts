@@ -29,6 +29,20 @@ describe('OpenAPI document', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('takes an Idempotency-Key on every creating POST (201), but for the two a retry cannot duplicate', async () => {
+    const doc = (await loadDocument()) as unknown as {
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; responses: Record<string, unknown> }>>;
+    };
+    // Registering answers tokens that must never be stored for a replay, and the email's uniqueness turns a retry into a 409
+    // (the app then signs in); a push token registered twice is the same device (200 the second time).
+    const naturallyOnce = new Set(['/v1/auth/register', '/v1/me/devices']);
+    const creating = Object.entries(doc.paths).flatMap(([path, ops]) => (ops.post?.responses['201'] ? [path] : []));
+    expect(creating.length).toBeGreaterThan(5);
+    const withoutKey = creating.filter((path) => !naturallyOnce.has(path) && !doc.paths[path]!.post!.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'));
+    expect(withoutKey).toEqual([]);
+    expect(creating.filter((path) => naturallyOnce.has(path)).sort()).toEqual([...naturallyOnce].sort());
+  });
+
   it('marks the public routes public, documents Retry-After on every 429 and 503, and requires Idempotency-Key on POST /v1/orders', async () => {
     const doc = (await loadDocument()) as unknown as {
       security: unknown[];

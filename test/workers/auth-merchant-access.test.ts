@@ -63,6 +63,25 @@ describe('merchant API keys', () => {
 });
 
 describe('merchant staff', () => {
+  it('an Idempotency-Key retry answers the member first added, byte for byte, and adds no other account; another body is a 409', async () => {
+    const key = `staff-${crypto.randomUUID()}`;
+    const body = { email: uniqueEmail('retry'), password: PASSWORD, name: 'Retry Staff', role: 'staff' };
+    const first = await call(staffPath(owner), { token: owner.accessToken, body, headers: { 'Idempotency-Key': key } });
+    expect(first.status).toBe(201);
+    const firstText = await first.text();
+    const again = await call(staffPath(owner), { token: owner.accessToken, body, headers: { 'Idempotency-Key': key } });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(await again.text()).toBe(firstText);
+    const member = JSON.parse(firstText) as { userId: string };
+    expect(await auditActions(member.userId)).toEqual(['merchant.staff_add']);
+    const reused = await call(staffPath(owner), { token: owner.accessToken, body: { ...body, email: uniqueEmail('other') }, headers: { 'Idempotency-Key': key } });
+    expect(reused.status).toBe(409);
+    expect(((await reused.json()) as { type: string }).type).toContain('idempotency-key-reused');
+    const list = await callJson<{ items: { email: string }[] }>(staffPath(owner), { token: owner.accessToken }, 200);
+    expect(list.body.items.filter((m) => m.email === body.email)).toHaveLength(1);
+  });
+
   it('the owner adds staff with a narrower role; their token says so; audited', async () => {
     const staff = await addStaff(owner, 'staff');
     expect(staff.user).toMatchObject({ role: 'merchant', merchantId: owner.user.merchantId, merchantRole: 'staff' });

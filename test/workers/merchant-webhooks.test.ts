@@ -116,10 +116,16 @@ describe('merchant webhooks', () => {
     expect(JSON.stringify(got!.body)).not.toContain(order.pin);
 
     // Replay: one more attempt, same Webhook-Id.
-    const { body: replayed } = await callJson<Delivery>(`/v1/merchants/${m.merchantId}/webhooks/${hook.id}/deliveries/${log[0]!.id}/replay`, { token: m.owner.token, method: 'POST' }, 201);
+    const replayPath = `/v1/merchants/${m.merchantId}/webhooks/${hook.id}/deliveries/${log[0]!.id}/replay`;
+    const replayKey = `replay-${crypto.randomUUID()}`;
+    const { body: replayed } = await callJson<Delivery>(replayPath, { token: m.owner.token, method: 'POST', headers: { 'Idempotency-Key': replayKey } }, 201);
     expect(replayed).toMatchObject({ attempt: 5, trigger: 'replay', status: 'succeeded', statusCode: 204, eventId: event.id });
+    // The same Idempotency-Key again (a lost answer retried): the first attempt answered again, nothing sent.
+    const retried = await callJson<Delivery>(replayPath, { token: m.owner.token, method: 'POST', headers: { 'Idempotency-Key': replayKey } }, 201);
+    expect(retried.body).toEqual(replayed);
     const all = await received(hook.name);
     expect(all).toHaveLength(2);
+    expect((await logOf(m, hook.id)).map((d) => d.attempt)).toEqual([5, 4, 3, 2, 1]);
     expect(all.every((r) => r.webhookId === event.id && r.verified === true)).toBe(true);
   });
 

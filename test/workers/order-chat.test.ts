@@ -55,9 +55,16 @@ describe('order chat', () => {
     sockets.push(watcher);
 
     // Customer → driver: stored, and announced on both live channels without its text.
-    const sent = await say(orderId, customer.accessToken, { body: 'Ring twice please' });
+    const chatKey = `chat-${crypto.randomUUID()}`;
+    const sent = await api(`/v1/orders/${orderId}/messages`, { method: 'POST', token: customer.accessToken, body: { body: 'Ring twice please' }, headers: { 'Idempotency-Key': chatKey } });
     expect(sent.status).toBe(201);
-    expect(await json(sent)).toMatchObject({ thread: 'customer_driver', senderRole: 'customer', mine: true, body: 'Ring twice please' });
+    const sentText = await sent.text();
+    expect(JSON.parse(sentText)).toMatchObject({ thread: 'customer_driver', senderRole: 'customer', mine: true, body: 'Ring twice please' });
+    // A retry with the key (a phone that lost the answer) is the same message: replayed byte for byte, stored once.
+    const retried = await api(`/v1/orders/${orderId}/messages`, { method: 'POST', token: customer.accessToken, body: { body: 'Ring twice please' }, headers: { 'Idempotency-Key': chatKey } });
+    expect(retried.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(await retried.text()).toBe(sentText);
+    expect((await api(`/v1/orders/${orderId}/messages`, { method: 'POST', token: customer.accessToken, body: { body: 'Something else' }, headers: { 'Idempotency-Key': chatKey } })).status).toBe(409);
     const toDriver = await driver.socket.next('chat', 5_000);
     expect(toDriver).toMatchObject({ orderId, thread: 'customer_driver', senderRole: 'customer' });
     expect(toDriver).not.toHaveProperty('body');

@@ -197,6 +197,26 @@ describe('POST /v1/orders/{id}/proof-photos', () => {
     }
   });
 
+  it('an Idempotency-Key retry answers the photo first stored, byte for byte, and stores no other; another image with the key is a 409', async () => {
+    const orderId = await orderIn();
+    const key = `photo-${crypto.randomUUID()}`;
+    const first = await upload(orderId, JPEG, { token: w.driver.token, headers: { 'Idempotency-Key': key } });
+    expect(first.status).toBe(201);
+    const firstText = await first.text();
+    const again = await upload(orderId, JPEG, { token: w.driver.token, headers: { 'Idempotency-Key': key } });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(again.headers.get('Location')).toBe(first.headers.get('Location'));
+    expect(await again.text()).toBe(firstText);
+    const other = await upload(orderId, PNG, { token: w.driver.token, contentType: 'image/png', headers: { 'Idempotency-Key': key } });
+    expect(other.status).toBe(409);
+    const rows = await rowsOf(orderId);
+    expect(rows.map((r) => r.id)).toEqual([(JSON.parse(firstText) as Photo).id]);
+    // Only the one object is in R2 for the order.
+    const listed = await env.PROOF_PHOTOS.list({ prefix: rows[0]!.objectKey.slice(0, rows[0]!.objectKey.lastIndexOf('/') + 1) });
+    expect(listed.objects.map((o) => o.key)).toEqual([rows[0]!.objectKey]);
+  });
+
   it('holds at most 10 photos per order', async () => {
     const orderId = await orderIn();
     for (let i = 0; i < 10; i++) await uploaded(orderId);

@@ -55,3 +55,28 @@ export async function withIdempotency(
     throw error;
   }
 }
+
+/**
+ * Idempotency-Key for a creating POST whose work calls outside the database
+ * (POST …/deliveries/{id}/replay sends an HTTP request): the work runs after
+ * the claim and outside any transaction (no connection held across the call),
+ * then its answer is stored. If the Worker dies between the work and the
+ * store, a retry runs the work again once the lock times out; use it only
+ * where that is harmless (a replayed webhook carries the same Webhook-Id, so
+ * a receiver that deduplicates sees it once).
+ */
+export async function withIdempotentCall(c: Context<AppEnv>, principal: Principal, key: string | undefined, requestBody: unknown, run: () => Promise<CreatedAnswer>): Promise<Response> {
+  if (!key) return toResponse(await run()).response;
+  const db = c.var.db();
+  const ref: IdempotencyRef = { scope: idempotencyScope(principal), key };
+  const claim = await claimKey(db, ref, await requestHash(c.req.method, c.req.path, requestBody));
+  if (claim.kind === 'replay') return replayResponse(claim);
+  try {
+    const { response, stored } = toResponse(await run());
+    await completeKey(db, ref, stored);
+    return response;
+  } catch (error) {
+    await releaseKey(db, ref);
+    throw error;
+  }
+}

@@ -5,6 +5,9 @@
  * {id} get 403; anyone acting for another merchant gets 404; other roles 403.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { routeResponse } from '../raw-response';
+import { OptionalIdempotencyHeaders } from '../schemas/orders';
+import { withIdempotency } from './idempotent';
 import { assertMerchantAccess, principalOf, requireAuth, sessionsOf, withSessions } from '../middleware/auth';
 import { clientIp } from '../middleware/rate-limit';
 import { createRouter, problemResponses } from '../openapi';
@@ -50,9 +53,9 @@ const add = createRoute({
   operationId: 'addStaffMember',
   tags: ['Identity'],
   summary: 'Add a staff account',
-  description: `${who} The email must not belong to any account yet (409). Audited (merchant.staff_add).`,
+  description: `${who} The email must not belong to any account yet (409). Audited (merchant.staff_add). Accepts Idempotency-Key: a retry with the same key and body answers the member first added, byte for byte (\`Idempotent-Replayed: true\`); the same key with another body is a 409 \`idempotency-key-reused\`.`,
   middleware: [requireAuth('merchant')] as const,
-  request: { params: MerchantParam, body: { required: true, content: { 'application/json': { schema: NewStaffSchema } } } },
+  request: { params: MerchantParam, headers: OptionalIdempotencyHeaders, body: { required: true, content: { 'application/json': { schema: NewStaffSchema } } } },
   responses: {
     201: { description: 'The new member', content: { 'application/json': { schema: StaffMemberSchema } } },
     ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422),
@@ -117,9 +120,14 @@ export const merchantStaffRoutes = createRouter()
     const { id } = c.req.valid('param');
     const principal = principalOf(c);
     assertMerchantAccess(principal, id, 'staff');
-    const outcome = await addStaff(c.var.db(), id, c.req.valid('json'), { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId });
-    if (outcome.kind === 'email_taken') throw problems.conflict('email-taken', 'An account with this email already exists.');
-    return c.json(outcome.member, 201);
+    const body = c.req.valid('json');
+    // A raw Response, so a replay is the stored bytes (the password is only in the request's hash, never stored).
+    const response = await withIdempotency(c, principal, c.req.valid('header')['idempotency-key'], body, async (tx) => {
+      const outcome = await addStaff(tx, id, body, { actor: actorOf(principal), ip: clientIp(c), requestId: c.var.requestId });
+      if (outcome.kind === 'email_taken') throw problems.conflict('email-taken', 'An account with this email already exists.');
+      return { status: 201, body: outcome.member };
+    });
+    return routeResponse(add, response);
   })
   .openapi(list, async (c) => {
     const { id } = c.req.valid('param');

@@ -19,7 +19,7 @@ import { checkWebhookTarget, dohResolver } from '../services/webhooks/url-policy
 import { log } from '../../domain/log';
 import { scheduleWebhookRetry } from '../queue/retry-message';
 import { OptionalIdempotencyHeaders } from '../schemas/orders';
-import { withIdempotency } from './idempotent';
+import { withIdempotency, withIdempotentCall } from './idempotent';
 import { Text } from '../schemas/text';
 import { routeResponse } from '../raw-response';
 
@@ -110,12 +110,12 @@ const replay = createRoute({
   operationId: 'replayWebhookDelivery',
   tags: ['Merchant webhooks'],
   summary: 'Send a delivery’s event again, now',
-  description: `${WHO} One attempt, made before answering, with the same Webhook-Id and body as the original; it is not retried automatically if it fails. Answers the new attempt.`,
+  description: `${WHO} One attempt, made before answering, with the same Webhook-Id and body as the original; it is not retried automatically if it fails. Answers the new attempt. Accepts Idempotency-Key: a retry with the same key answers the attempt first made, byte for byte (\`Idempotent-Replayed: true\`), and sends nothing again.`,
   middleware: [requireAuth('merchant')] as const,
-  request: { params: WebhookDeliveryParams },
+  request: { params: WebhookDeliveryParams, headers: OptionalIdempotencyHeaders },
   responses: {
     201: { description: 'The new attempt', content: { 'application/json': { schema: WebhookDeliverySchema } } },
-    ...problemResponses(401, 403, 404, 503),
+    ...problemResponses(401, 403, 404, 409, 422, 503),
   },
 });
 
@@ -165,17 +165,20 @@ export const merchantWebhookRoutes = createRouter()
     const endpoint = await endpointOf(c, id, webhookId);
     const delivery = await findDelivery(c.var.db(), endpoint.id, deliveryId);
     if (!delivery) throw problems.notFound('No such delivery.');
-    const made = await replayDelivery(
-      {
-        db: c.var.db(),
-        localMode: isLocalMode(c.env),
-        encryptionKeys: c.env.DATA_ENCRYPTION_KEYS,
-        scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(c.env.EVENTS, endpointId, eventId, delaySeconds),
-      },
-      endpoint,
-      delivery,
-    );
-    return c.json(deliveryView(made), 201);
+    const response = await withIdempotentCall(c, principalOf(c), c.req.valid('header')['idempotency-key'], {}, async () => {
+      const made = await replayDelivery(
+        {
+          db: c.var.db(),
+          localMode: isLocalMode(c.env),
+          encryptionKeys: c.env.DATA_ENCRYPTION_KEYS,
+          scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(c.env.EVENTS, endpointId, eventId, delaySeconds),
+        },
+        endpoint,
+        delivery,
+      );
+      return { status: 201, body: deliveryView(made) };
+    });
+    return routeResponse(replay, response);
   });
 
 // What a registered endpoint receives: the document's `webhooks` entry (OpenAPI 3.1).

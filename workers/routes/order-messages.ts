@@ -14,9 +14,13 @@ import type { AppEnv } from '../env';
 import { problems } from '../problem';
 import { IdText, MultilineText } from '../schemas/text';
 import type { Principal } from '../services/auth/principal';
-import { listMessages, MAX_MESSAGE_CHARS, postMessage, threadsOf, threadToWrite, viewOf } from '../services/chat/messages';
+import { announceMessage, insertMessage, listMessages, MAX_MESSAGE_CHARS, threadsOf, threadToWrite, viewOf } from '../services/chat/messages';
+import type { OrderMessage } from '../../db/schema/index';
+import { OptionalIdempotencyHeaders } from '../schemas/orders';
+import { withIdempotency } from './idempotent';
 import { relationTo } from '../services/orders/access';
 import { loadOrder } from '../services/orders/repository';
+import { routeResponse } from '../raw-response';
 
 const ThreadSchema = z.enum(['customer_driver', 'merchant_driver']);
 const MessageSchema = z
@@ -54,10 +58,11 @@ const post = createRoute({
   operationId: 'postOrderMessage',
   tags: ['Orders'],
   summary: 'Write to the order’s driver, or as its driver',
-  description: `Who may call: as GET. The customer writes in customer_driver, the merchant in merchant_driver (\`thread\` may be omitted), the driver names the thread. At most ${MAX_MESSAGE_CHARS} characters. Refused with 409 \`chat-closed\` before a driver is assigned and once the order ended. No phone number is exchanged; see ADR 0113 for the masked call.`,
+  description: `Who may call: as GET. The customer writes in customer_driver, the merchant in merchant_driver (\`thread\` may be omitted), the driver names the thread. At most ${MAX_MESSAGE_CHARS} characters. Refused with 409 \`chat-closed\` before a driver is assigned and once the order ended. No phone number is exchanged; see ADR 0113 for the masked call. Accepts Idempotency-Key: a retry with the same key and body answers the message first stored, byte for byte (\`Idempotent-Replayed: true\`), and stores no other; the same key with another body is a 409 \`idempotency-key-reused\`.`,
   middleware: [requireAuth(...roles)] as const,
   request: {
     params,
+    headers: OptionalIdempotencyHeaders,
     body: { content: { 'application/json': { schema: z.object({ thread: ThreadSchema.optional(), body: MultilineText.trim().min(1).max(MAX_MESSAGE_CHARS) }).strict().openapi('NewOrderMessage') } }, required: true },
   },
   responses: {
@@ -96,6 +101,13 @@ export const orderMessageRoutes = createRouter()
     const body = c.req.valid('json');
     const party = await partyOf(c, orderId);
     const thread = threadToWrite(party.viewer, body.thread);
-    const message = await postMessage({ db: c.var.db(), env: c.env, ctx: c.executionCtx }, party.order, { thread, senderRole: party.viewer, senderId: party.senderId, body: body.body });
-    return c.json(viewOf(message, party.senderId), 201);
+    // Set inside the transaction (a closure TypeScript's narrowing does not follow).
+    let stored = null as OrderMessage | null;
+    // A raw Response, so a replay is the stored bytes; only a message stored by this request is announced.
+    const response = await withIdempotency(c, principalOf(c), c.req.valid('header')['idempotency-key'], body, async (tx) => {
+      stored = await insertMessage(tx, party.order, { thread, senderRole: party.viewer, senderId: party.senderId, body: body.body });
+      return { status: 201, body: viewOf(stored, party.senderId) };
+    });
+    if (stored) announceMessage({ db: c.var.db(), env: c.env, ctx: c.executionCtx }, party.order, stored);
+    return routeResponse(post, response);
   });

@@ -11,7 +11,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { assertMerchantAccess, principalOf, requireAuth } from '../middleware/auth';
 import { createRouter, problemResponses } from '../openapi';
 import { Problem, problems } from '../problem';
-import { OrderIdParam } from '../schemas/orders';
+import { OptionalIdempotencyHeaders, OrderIdParam } from '../schemas/orders';
+import { withIdempotency } from './idempotent';
 import { isOperator } from '../services/auth/principal';
 import { MAX_PROOF_PHOTO_BYTES, mediaTypeOf, PROOF_PHOTO_TYPES, sniffImageType } from '../services/proof-photos/image';
 import { findProofPhoto, storeProofPhoto } from '../services/proof-photos/store';
@@ -48,12 +49,13 @@ const upload = createRoute({
   description:
     'Who may call: the order’s assigned driver, while the order is in_delivery (otherwise 409 with currentStatus); its customer and merchant 403; anyone else 404. ' +
     `The body is the image itself: JPEG, PNG or WebP, recognised by its first bytes (anything else, or a Content-Type that contradicts them: 415), at most ${MAX_PROOF_PHOTO_BYTES} bytes (413). ` +
-    'At most 10 photos per order (409 too-many-photos). Photos are deleted 30 days after upload and when the customer erases their account.',
+    'At most 10 photos per order (409 too-many-photos). Photos are deleted 30 days after upload and when the customer erases their account. ' +
+    'Accepts Idempotency-Key: a retry of the same image with the same key answers the photo first stored, byte for byte (`Idempotent-Replayed: true`), and stores no other; the same key with another image is a 409 `idempotency-key-reused`.',
   middleware: [requireAuth('customer', 'merchant', 'driver')] as const,
-  request: { params: OrderIdParam, body: { required: true, content: { ...imageContent, 'application/octet-stream': { schema: binary } } } },
+  request: { params: OrderIdParam, headers: OptionalIdempotencyHeaders, body: { required: true, content: { ...imageContent, 'application/octet-stream': { schema: binary } } } },
   responses: {
     201: { description: 'Stored; `url` is what /deliver accepts as `photoUrl`', content: { 'application/json': { schema: ProofPhotoSchema } } },
-    ...problemResponses(401, 403, 404, 409, 413, 415, 503),
+    ...problemResponses(401, 403, 404, 409, 413, 415, 422, 503),
   },
 });
 
@@ -82,9 +84,6 @@ export const proofPhotoRoutes = createRouter()
     const { detail, relation } = await visibleOrder(db, principal, id);
     if (relation.viewer !== 'driver') throw problems.forbidden('Only the order’s assigned driver takes proof photos.');
     const order = detail.order;
-    if (order.status !== 'in_delivery') {
-      throw problems.conflict('order-not-in-delivery', `Proof photos are taken while the order is in delivery; it is ${order.status}.`, { currentStatus: order.status });
-    }
     const declared = mediaTypeOf(c.req.header('content-type'));
     if (declared !== 'application/octet-stream' && !(PROOF_PHOTO_TYPES as readonly string[]).includes(declared)) {
       throw unsupported(`Send the photo as image/jpeg, image/png or image/webp, not ${declared || 'no Content-Type'}.`);
@@ -95,12 +94,29 @@ export const proofPhotoRoutes = createRouter()
     const sniffed = sniffImageType(bytes);
     if (!sniffed) throw unsupported('The body is not a JPEG, PNG or WebP image.');
     if (declared !== 'application/octet-stream' && declared !== sniffed) throw unsupported(`The body is ${sniffed}, not ${declared} as declared.`);
-    const photo = await storeProofPhoto(db, c.env.PROOF_PHOTOS, { orderId: order.id, driverId: order.driverId, contentType: sniffed, bytes });
-    c.header('Location', proofPhotoPath(order.id, photo.id));
-    return c.json(
-      { id: photo.id, orderId: order.id, url: proofPhotoUrl(c.env.PUBLIC_BASE_URL, order.id, photo.id), contentType: sniffed, bytes: photo.bytes, createdAt: photo.createdAt.toISOString() },
-      201,
-    );
+    // What a retry is compared by: the image's digest, not its bytes.
+    const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+    let objectKey = null as string | null;
+    try {
+      const response = await withIdempotency(c, principal, c.req.valid('header')['idempotency-key'], { contentType: sniffed, sha256: digest }, async (tx) => {
+        // Checked here, after the key: a retry of an upload that was stored replays it even once the order moved on.
+        if (order.status !== 'in_delivery') {
+          throw problems.conflict('order-not-in-delivery', `Proof photos are taken while the order is in delivery; it is ${order.status}.`, { currentStatus: order.status });
+        }
+        const photo = await storeProofPhoto(tx, c.env.PROOF_PHOTOS, { orderId: order.id, driverId: order.driverId, contentType: sniffed, bytes });
+        objectKey = photo.objectKey;
+        return {
+          status: 201,
+          body: { id: photo.id, orderId: order.id, url: proofPhotoUrl(c.env.PUBLIC_BASE_URL, order.id, photo.id), contentType: sniffed, bytes: photo.bytes, createdAt: photo.createdAt.toISOString() },
+          headers: { Location: proofPhotoPath(order.id, photo.id) },
+        };
+      });
+      return routeResponse(upload, response);
+    } catch (error) {
+      // The row (or the key's record) did not commit: the object would name nothing.
+      if (objectKey) await c.env.PROOF_PHOTOS.delete(objectKey).catch(() => undefined);
+      throw error;
+    }
   })
   .openapi(fetchPhoto, async (c) => {
     const principal = principalOf(c);

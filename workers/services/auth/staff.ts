@@ -41,7 +41,8 @@ type MemberRow = { userId: string; email: string; name: string; phone: string | 
 const toMember = (row: MemberRow): StaffMember => ({ ...row, createdAt: row.createdAt.toISOString() });
 
 export async function addStaff(
-  db: Database,
+  /** The database, or the transaction an Idempotency-Key record commits with (the account is then a savepoint in it). */
+  db: Pick<Database, 'transaction'>,
   merchantId: string,
   input: { email: string; password: string; name: string; phone?: string | undefined; role: StaffRole },
   audit: AuditContext,

@@ -72,24 +72,31 @@ export async function listMessages(db: Pick<Database, 'select'>, orderId: string
     .limit(limit);
 }
 
-export async function postMessage(
-  cx: { db: Database; env: Pick<Env, 'CITY_SHARD'>; ctx: { waitUntil(p: Promise<unknown>): void } },
+/**
+ * Stores a message in `db` (the caller's transaction when an Idempotency-Key
+ * record commits with it). Announce it with `announceMessage` once committed.
+ */
+export async function insertMessage(
+  db: Pick<Database, 'insert'>,
   order: Order,
   input: { thread: Thread; senderRole: SenderRole; senderId: string; body: string },
 ): Promise<OrderMessage> {
   if (!order.driverId) throw problems.conflict('chat-closed', 'The order has no driver yet: chat opens once a driver is assigned.', { reason: 'no_driver' });
   if (isTerminal(order.status)) throw problems.conflict('chat-closed', `The order is ${order.status}: its chat is closed.`, { reason: 'order_ended' });
-  const [row] = await cx.db
+  const [row] = await db
     .insert(orderMessages)
     .values({ id: newId('chm'), orderId: order.id, thread: input.thread, senderRole: input.senderRole, senderId: input.senderId, body: input.body })
     .returning();
-  const message = row!;
+  return row!;
+}
+
+/** After the commit: a `chat` frame (without the text) on the live channels, best effort. */
+export function announceMessage(cx: { db: Database; env: Pick<Env, 'CITY_SHARD'>; ctx: { waitUntil(p: Promise<unknown>): void } }, order: Order, message: OrderMessage): void {
   cx.ctx.waitUntil(
     nudge(cx, order, message).catch((error: unknown) => {
       log.warn('chat: live nudge failed', { orderId: order.id, error });
     }),
   );
-  return message;
 }
 
 async function nudge(cx: { db: Database; env: Pick<Env, 'CITY_SHARD'> }, order: Order, m: OrderMessage): Promise<void> {

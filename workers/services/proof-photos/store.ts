@@ -19,7 +19,8 @@ export const PROOF_PHOTO_RETENTION_DAYS = 30;
 const objectKeyOf = (orderId: string, photoId: string) => `orders/${orderId}/${photoId}`;
 
 export async function storeProofPhoto(
-  db: Database,
+  /** The database, or the transaction an Idempotency-Key record commits with. */
+  db: Pick<Database, 'select' | 'insert'>,
   bucket: R2Bucket,
   photo: { orderId: string; driverId: string | null; contentType: ProofPhotoType; bytes: Uint8Array },
 ): Promise<ProofPhoto> {
