@@ -6,7 +6,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { principalOf, requireAuth } from '../middleware/auth';
 import { createRouter, problemResponses } from '../openapi';
 import { problems } from '../problem';
-import { OrderIdParam } from '../schemas/orders';
+import { DISPATCH_VALUES, ORDER_STATUS_VALUES, OrderIdParam } from '../schemas/orders';
 import { orderByTrackingToken, trackingOf } from '../services/tracking';
 import { visibleOrder } from './orders';
 import { Text } from '../schemas/text';
@@ -15,8 +15,8 @@ const TrackingSchema = z
   .object({
     number: z.string().openapi({ description: 'The order number shown as `#` + number in every message about the order.' }),
     seq: z.number().int().openapi({ description: 'The seq of the order’s latest event.' }),
-    status: z.string(),
-    dispatch: z.string(),
+    status: z.enum(ORDER_STATUS_VALUES),
+    dispatch: z.enum(DISPATCH_VALUES),
     driver: z
       .object({
         name: z.string().nullable().openapi({ description: 'First name only' }),

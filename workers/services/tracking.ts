@@ -6,6 +6,7 @@
  * unguessable link (GET /v1/track/{token}), so it carries no personal data
  * beyond the driver's first name.
  */
+import type { DispatchState, OrderStatus } from '../../domain/order';
 import { and, eq, isNull, or } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { orders } from '../../db/schema/index';
@@ -20,8 +21,8 @@ export interface TrackingAnswer {
   number: string;
   /** The seq of the order's latest event (ADR 0075). */
   seq: number;
-  status: string;
-  dispatch: string;
+  status: OrderStatus;
+  dispatch: DispatchState;
   driver?: { name: string | null; vehicle: string; location: { lat: number; lng: number } | null; heading: number | null; updatedAt: string | null };
   eta?: number;
   trackingUrl: string;

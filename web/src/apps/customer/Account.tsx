@@ -2,15 +2,11 @@ import { useEffect, useId, useState } from 'react';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import type { AppSession } from '../shared/session';
 import { useAction, useSessionQuery } from '../shared/useSessionQuery';
+import type * as Api from '../../api/schema.gen';
 
-interface Preferences {
-  sms: boolean;
-  email: boolean;
-  push: boolean;
-  marketing: boolean;
-}
+type Preferences = Api.NotificationPreferences;
 
-const LABELS: { key: keyof Preferences; label: string; hint: string }[] = [
+const LABELS: { key: 'sms' | 'email' | 'push' | 'marketing'; label: string; hint: string }[] = [
   { key: 'sms', label: 'Text messages', hint: 'Order updates and your delivery code by SMS.' },
   { key: 'email', label: 'Email', hint: 'Receipts and order updates by email.' },
   { key: 'push', label: 'Push notifications', hint: 'On devices where you allowed them.' },

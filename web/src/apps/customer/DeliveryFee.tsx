@@ -9,21 +9,9 @@ import { useApiQuery } from '../../hooks/useApiQuery';
 import { formatDistance, formatMoney } from '../shared/format';
 import { localTime, opensText } from '../shared/hours';
 import { useDeliveryAddress } from './stores';
+import type * as Api from '../../api/schema.gen';
 
-interface DeliveryQuote {
-  distanceM: number;
-  deliveryFeeCents: number;
-  currency: string;
-  deliverable: boolean;
-  area: 'delivery' | 'pickup_only' | 'no_go' | 'outside';
-  zone: { name: string } | null;
-  openNow: boolean;
-  opensAtLocal: { date: string; time: string } | null;
-  timezone: string;
-  etaMinutes: number;
-  etaAt: string;
-  busy: boolean;
-}
+type DeliveryQuote = Api.DeliveryQuote;
 
 export function DeliveryFee({ merchantId }: { merchantId: string }) {
   const [address] = useDeliveryAddress();

@@ -6,7 +6,7 @@ import { formatEta } from '../../live/eta';
 import { useEtaCountdown } from '../../live/useEtaCountdown';
 import { useOrderLive } from '../../live/useOrderLive';
 import { Link } from '../../router';
-import { dispatchLabel, etaSeconds, formatDateTime, formatMoney, isTerminal, orderName, statusLabel } from '../shared/format';
+import { dispatchLabel, formatDateTime, formatMoney, isTerminal, orderName, statusLabel } from '../shared/format';
 import { OrderItemsTable } from '../shared/OrderItemsTable';
 import { OrderLiveMap } from '../shared/OrderLiveMap';
 import { OrderTimeline } from '../shared/OrderTimeline';
@@ -32,7 +32,8 @@ export function OrderTracking({ session, orderId }: { session: AppSession; order
   // Afterwards the live channel brings changes; a slow look is the backstop while it is down.
   const ended = status !== null && isTerminal(status);
   // The shard's ETA counted down between the driver's fixes (live/eta.ts); none once the order has ended.
-  const eta = useEtaCountdown(ended, live.etaSeconds ?? etaSeconds(o?.eta ?? null), live.etaSeconds !== null ? live.etaAt : null);
+  // The order's own view carries no ETA (the Order schema): until the live channel gives one, none is shown.
+  const eta = useEtaCountdown(ended, live.etaSeconds, live.etaSeconds !== null ? live.etaAt : null);
   useEffect(() => {
     if (ended) return;
     const t = setInterval(order.reload, status === 'pending_payment' ? 2_000 : live.channel.state === 'open' ? 15_000 : 5_000);

@@ -6,12 +6,9 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { useApiQuery } from '../../hooks/useApiQuery';
 import { Link } from '../../router';
 import { formatMoney } from '../shared/format';
-import type { Merchant, Product } from '../shared/types';
+import type * as Api from '../../api/schema.gen';
 
-interface Results {
-  merchants: Merchant[];
-  products: (Product & { merchant: { id: string; name: string } })[];
-}
+type Results = Api.SearchResults;
 
 export function SearchResults({ q, cityId }: { q: string; cityId: string | undefined }) {
   const results = useApiQuery<Results>(`/v1/search?q=${encodeURIComponent(q)}${cityId ? `&cityId=${encodeURIComponent(cityId)}` : ''}&limit=20`);

@@ -9,16 +9,14 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { toApiProblem, type ApiProblem } from '../../api/client';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import type { AppSession } from '../shared/session';
+import type * as Api from '../../api/schema.gen';
 
 /** Longest side after scaling: plenty to see a parcel at a door, a few hundred KB as JPEG. */
 const MAX_SIDE = 1600;
 /** The API's cap (5 MiB); a photo that cannot be scaled is sent as it is only under it. */
 const MAX_BYTES = 5 * 1024 * 1024;
 
-interface UploadedPhoto {
-  id: string;
-  url: string;
-}
+type UploadedPhoto = Api.ProofPhoto;
 
 /** Scales the photo to MAX_SIDE as JPEG; the original when the browser cannot decode it (the API then says why). */
 export async function preparePhoto(file: Blob): Promise<Blob> {

@@ -2,17 +2,8 @@ import { useId, useState, type FormEvent } from 'react';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDateTime } from '../shared/format';
 import type { AppSession } from '../shared/session';
-import type { Page } from '../shared/types';
+import type { ApiKey, CreatedApiKey, Page } from '../shared/types';
 import { useAction, useSessionQuery } from '../shared/useSessionQuery';
-
-interface ApiKey {
-  id: string;
-  prefix: string;
-  name: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 export function ApiKeys({ session, merchantId }: { session: AppSession; merchantId: string }) {
   const base = `/v1/merchants/${encodeURIComponent(merchantId)}/api-keys`;
@@ -24,8 +15,9 @@ export function ApiKeys({ session, merchantId }: { session: AppSession; merchant
 
   async function create(event: FormEvent) {
     event.preventDefault();
-    const result = await run('create', () => session.fetch<ApiKey & { key: string }>(base, { method: 'POST', json: name.trim() ? { name: name.trim() } : {} }));
-    if (result) {
+    const result = await run('create', () => session.fetch<CreatedApiKey>(base, { method: 'POST', json: name.trim() ? { name: name.trim() } : {} }));
+    // `key` is absent only on an Idempotency-Key replay, which this form never sends.
+    if (result?.key) {
       setCreated({ key: result.key, name: result.name });
       setName('');
       keys.reload();

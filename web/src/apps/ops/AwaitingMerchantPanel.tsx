@@ -1,16 +1,10 @@
 import { formatDuration, orderName } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { usePolledQuery } from './usePolledQuery';
+import type * as Api from '../../api/schema.gen';
 
 /** GET /v1/ops/orders/awaiting-merchant */
-interface AwaitingMerchant {
-  orderId: string;
-  number: string;
-  merchantName: string;
-  placedAt: string;
-  escalatedAt: string | null;
-  autoCancelAt: string;
-}
+type AwaitingMerchant = Api.OrderAwaitingMerchant;
 
 /**
  * Placed orders their shop has not accepted, escalated ones first (ADR 0080):

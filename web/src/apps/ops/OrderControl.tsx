@@ -3,13 +3,9 @@ import { toApiProblem, type ApiProblem } from '../../api/client';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import type { AppSession } from '../shared/session';
 import { useSessionQuery } from '../shared/useSessionQuery';
+import type * as Api from '../../api/schema.gen';
 
-interface OpsDriver {
-  id: string;
-  name: string | null;
-  vehicle: string;
-  active: boolean;
-}
+type OpsDriver = Api.OpsDriver;
 
 
 /**

@@ -2,15 +2,10 @@ import { clockText, describeWindow } from '../../../../domain/scheduling';
 import { formatDuration, orderName } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { usePolledQuery } from './usePolledQuery';
+import type * as Api from '../../api/schema.gen';
 
 /** GET /v1/ops/orders/scheduled */
-interface HeldOrder {
-  orderId: string;
-  number: string;
-  merchantName: string;
-  scheduledFor: { start: string; end: string };
-  releaseAt: string;
-}
+type HeldOrder = Api.HeldScheduledOrder;
 
 /**
  * Scheduled orders still held (ADR 0108), next release first: when each goes

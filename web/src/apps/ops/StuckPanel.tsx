@@ -2,12 +2,10 @@ import { Link } from '../../router';
 import { formatDuration, orderName, shortDriverId } from '../shared/format';
 import type { AppSession } from '../shared/session';
 import { usePolledQuery } from './usePolledQuery';
+import type * as Api from '../../api/schema.gen';
 
 /** GET /v1/ops/orders/stuck (ADR 0112). */
-interface Stuck {
-  unassigned: { orderId: string; number: string; merchantName: string; status: string; ageSeconds: number }[];
-  alerts: { kind: 'no_merchant_answer' | 'no_driver_found' | 'driver_not_moving'; orderId: string; number: string; merchantName: string; driverId: string | null; ageSeconds: number | null }[];
-}
+type Stuck = Api.StuckOrders;
 
 const KIND: Record<Stuck['alerts'][number]['kind'], string> = {
   no_merchant_answer: 'no answer from the shop',

@@ -7,39 +7,9 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import { dispatchLabel, formatDistance, formatDuration, formatTime, shortDriverId } from './format';
 import type { AppSession } from './session';
 import { useSessionQuery } from './useSessionQuery';
+import type * as Api from '../../api/schema.gen';
 
-interface Candidate {
-  driverId: string;
-  vehicle?: string;
-  distanceM: number;
-  etaSeconds: number;
-  score: number;
-  rejectedBecause?: string | null;
-}
-
-interface DispatchOffer {
-  offerId: string;
-  driverId: string;
-  round?: number;
-  radiusM?: number;
-  offeredAt: string;
-  expiresAt?: string;
-  reason?: string;
-  candidates?: Candidate[];
-  status: string;
-  outcome?: string | null;
-  resolvedAt?: string | null;
-}
-
-export interface DispatchLog {
-  orderId: string;
-  dispatch: string;
-  driverId?: string | null;
-  startedAt?: string;
-  endedAt?: string | null;
-  offers: DispatchOffer[];
-  notes?: { at: string; kind: string; detail?: Record<string, unknown> }[];
-}
+export type DispatchLog = Api.DispatchLog;
 
 /** `ended`: the order has ended, so its dispatch state is history, not "looking for a driver" (ADR 0076). */
 export function DispatchLogView({ session, orderId, refreshKey, ended = false }: { session: AppSession; orderId: string; refreshKey?: unknown; ended?: boolean }) {
@@ -55,19 +25,17 @@ export function DispatchLogView({ session, orderId, refreshKey, ended = false }:
       <p>
         State: <strong>{ended ? 'ended' : dispatchLabel(data.dispatch)}</strong>
         {data.driverId ? <> · driver <code>{shortDriverId(data.driverId)}</code></> : null}
-        {data.startedAt ? <> · started {formatTime(data.startedAt)}</> : null}
       </p>
       {data.offers.length === 0 ? <p className="muted">No offer made yet{data.notes?.some((n) => n.kind.includes('no_driver') || n.kind.includes('none')) ? ': no driver available nearby' : ''}.</p> : null}
       <ol className="plain-list stack">
         {data.offers.map((offer, i) => (
           <li key={offer.offerId} className="panel">
             <h4 style={{ margin: 0 }}>
-              Offer {i + 1} to <code>{shortDriverId(offer.driverId)}</code>: {offer.status}
+              Offer {i + 1} to <code>{offer.driverId ? shortDriverId(offer.driverId) : 'a driver no longer known'}</code>: {offer.status}
               {offer.outcome ? ` (${offer.outcome})` : ''}
             </h4>
             <p className="muted" style={{ margin: 0 }}>
               {formatTime(offer.offeredAt)}
-              {offer.radiusM ? ` · search radius ${formatDistance(offer.radiusM)}` : ''}
               {offer.round ? ` · round ${offer.round}` : ''}
             </p>
             {offer.reason ? <p>Why this driver: {offer.reason}</p> : null}

@@ -4,17 +4,11 @@ import { ProblemAlert } from '../../components/ProblemAlert';
 import type { AppSession } from './session';
 import { useSessionQuery } from './useSessionQuery';
 import { formatTime } from './format';
+import type * as Api from '../../api/schema.gen';
 
 type Thread = 'customer_driver' | 'merchant_driver';
 
-interface ChatMessage {
-  id: string;
-  thread: Thread;
-  senderRole: 'customer' | 'merchant' | 'driver';
-  mine: boolean;
-  body: string;
-  at: string;
-}
+type ChatMessage = Api.OrderMessage;
 
 const WHO: Record<ChatMessage['senderRole'], string> = { customer: 'Customer', merchant: 'Shop', driver: 'Driver' };
 

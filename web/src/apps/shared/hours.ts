@@ -2,18 +2,8 @@
  * Words for a shop's hours (ADR 0111), shared by the customer's shop page and
  * the merchant console: "Opens at 07:00", "Opens Tuesday at 07:00".
  */
-export interface MerchantHours {
-  timezone: string;
-  openNow: boolean;
-  closesAt: string | null;
-  opensAt: string | null;
-  opensAtLocal: { date: string; time: string } | null;
-  acceptingOrders: boolean;
-  prepMinutesNow: number;
-  busy: boolean;
-  busyUntil: string | null;
-  busyExtraMinutes: number;
-}
+import type * as Api from '../../api/schema.gen';
+export type MerchantHours = Api.MerchantHours;
 
 /** The local time of an instant in the shop's zone, HH:MM. */
 export const localTime = (iso: string, timezone: string): string =>

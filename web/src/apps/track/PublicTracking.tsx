@@ -116,9 +116,10 @@ export function PublicTracking({ token }: { token: string }) {
               {tracking.driver.vehicle ? ` (${tracking.driver.vehicle})` : ''}
             </p>
           ) : null}
-          {/* Once the order has ended the map goes: the driver's last position and trail would point at the door. */}
+          {/* Once the order has ended the map goes: the driver's last position and trail would point at the door. The public
+              link carries no addresses (the Tracking schema): the map shows the driver alone. */}
           {ended ? null : (
-            <OrderLiveMap label="Map of the delivery" pickup={tracking.pickup?.location ?? null} dropoff={tracking.dropoff?.location ?? null} driver={driver} trail={trail} driverName={tracking.driver?.name ?? null} viewer="public" />
+            <OrderLiveMap label="Map of the delivery" pickup={null} dropoff={null} driver={driver} trail={trail} driverName={tracking.driver?.name ?? null} viewer="public" />
           )}
         </div>
       ) : !problem ? (
