@@ -287,8 +287,11 @@ export const MATRIX: Record<string, Row> = {
   'DELETE /v1/ops/users/:userId/sessions':      row(401, 403,      403,         403,         403,         403,    200),
   // Operators in control (ADR 0112). The operator's assign passes authorization and is refused with 409 because the
   // matrix's drivers have no live connection; the real assignment is test/workers/ops-control.test.ts.
-  'POST /v1/ops/orders/:id/assign':             row(401, 403,      403,         403,         403,         403,    409)
-    .body(({ world, which }) => ({ driverId: (which === 'own' ? world.otherDriver : world.driver).user.driverId!, reason: 'matrix' })),
+  // Operators may: the own order (driver: world.driver) asked to go to world.otherDriver, who never connects in the
+  // matrix, is a 409 driver-unavailable from the shard; the other order already has world.otherDriver: 200 unchanged.
+  // (world.driver may be online in the shard by then, depending on which rows ran first: never the target.)
+  'POST /v1/ops/orders/:id/assign':             row(401, 403,      403,         403,         403,         403,    [409, 200])
+    .body(({ world }) => ({ driverId: world.otherDriver.user.driverId!, reason: 'matrix' })),
   'POST /v1/ops/orders/:id/cancel':             row(401, 403,      403,         403,         403,         403,    200).body(() => ({ reason: 'matrix' })),
   'POST /v1/ops/drivers/:id/offline':           row(401, 403,      403,         403,         403,         403,    200).body(() => ({ reason: 'matrix' })),
   'POST /v1/ops/drivers/:id/messages':          row(401, 403,      403,         403,         403,         403,    200).body(() => ({ text: 'matrix' })),
