@@ -20,7 +20,7 @@ import {
   resendHosted,
   withdrawHosted,
 } from './cross-shard';
-import { distanceM } from './geo';
+import { COUNTER, judge, type IngestSummary } from './fixes';
 import { isVehicle, type DispatchPolicy, type Vehicle } from './matching';
 import { driverStatus, isMatchable, newDriver, syncIndex, type DriverLive, type Effect, type IdSource, type OfferStatus, type ShardState, type Step, type TimerKind } from './model';
 import {
@@ -50,30 +50,11 @@ import { chatPosted, operatorAssigned, operatorMessage, operatorOffline, type Op
 import { DriverIndex } from './spatial';
 import type { LatLng } from './geo';
 
-/** A fix more than this far in the device's future is refused. */
-export const MAX_CLOCK_SKEW_MS = 30_000;
-/** Fixes with a worse horizontal accuracy are not applied. */
-export const MAX_ACCURACY_M = 1_000;
-/** A move is implausible when it is longer than this and faster than MAX_SPEED. */
-export const JUMP_MIN_M = 300;
-export const MAX_SPEED_MPS = 50;
-/** Consecutive refused fixes that agree with each other re-anchor the driver (the old fix was the bad one). */
-export const REANCHOR_AFTER = 3;
 /** Ended jobs stay in memory this long, and in SQLite (the decision log) this long. */
 export const ENDED_JOB_MEMORY_MS = HOUR_MS;
 export const ENDED_JOB_STORAGE_MS = 24 * HOUR_MS;
 export { ARRIVING_SOON_M, ARRIVING_SOON_SECONDS } from './trip';
-
-export type RejectReason = 'duplicate' | 'out_of_order' | 'implausible_jump' | 'future' | 'inaccurate';
-
-export interface IngestSummary {
-  accepted: number;
-  duplicate: number;
-  outOfOrder: number;
-  implausibleJump: number;
-  future: number;
-  inaccurate: number;
-}
+export type { IngestSummary } from './fixes';
 
 export type ShardInput =
   | { type: 'driver.connected'; driverId: string; vehicle: Vehicle }
@@ -313,47 +294,6 @@ function setAvailability(state: ShardState, d: DriverLive, available: boolean, n
   effects.push(sessionOf(state, d, now));
   offerUnassignedTo(state, d, now, ids, effects);
 }
-
-/** Just over the metres per degree of latitude; a degree of longitude is never longer. */
-const M_PER_DEG = 111_196;
-
-function implausible(from: { lat: number; lng: number; at: number }, lat: number, lng: number, at: number): boolean {
-  // Cheap bound first: |Δlat| and |Δlng| in degrees × 111 km over-estimate the distance,
-  // so a small move (nearly every fix) needs no trigonometry.
-  const bound = (Math.abs(lat - from.lat) + Math.abs(lng - from.lng)) * M_PER_DEG;
-  if (bound <= JUMP_MIN_M) return false;
-  const d = distanceM(from, { lat, lng });
-  return d > JUMP_MIN_M && d / Math.max(1, (at - from.at) / 1000) > MAX_SPEED_MPS;
-}
-
-function judge(d: DriverLive, p: LocationPoint, at: number, now: number): RejectReason | null {
-  if (!Number.isFinite(at) || at > now + MAX_CLOCK_SKEW_MS) return 'future';
-  const prev = d.position;
-  if (prev && at === prev.at) return 'duplicate';
-  if (prev && at < prev.at) return 'out_of_order';
-  if (p.accuracy !== undefined && p.accuracy > MAX_ACCURACY_M) return 'inaccurate';
-  if (prev && implausible(prev, p.lat, p.lng, at)) {
-    const s = d.suspect;
-    if (s && at > s.at && !implausible(s, p.lat, p.lng, at)) {
-      s.count++;
-      s.lat = p.lat;
-      s.lng = p.lng;
-      s.at = at;
-    } else {
-      d.suspect = { lat: p.lat, lng: p.lng, at, count: 1 };
-    }
-    if (d.suspect!.count < REANCHOR_AFTER) return 'implausible_jump';
-  }
-  return null;
-}
-
-const COUNTER: Record<RejectReason, keyof IngestSummary> = {
-  duplicate: 'duplicate',
-  out_of_order: 'outOfOrder',
-  implausible_jump: 'implausibleJump',
-  future: 'future',
-  inaccurate: 'inaccurate',
-};
 
 /** Applies fixes oldest first; refused ones change nothing but the counters. */
 function ingest(state: ShardState, d: DriverLive, points: readonly LocationPoint[], now: number, ids: IdSource, effects: Effect[], replyOnSocket: boolean): IngestSummary {
