@@ -135,6 +135,14 @@ export const ServerToDriverSchema = z.discriminatedUnion('type', [
     status: DriverStatusSchema,
     available: z.boolean(),
     orderId: z.string().nullable(),
+    /**
+     * Extension (ADR 0105): the order stacked on `orderId` and the route
+     * through both; null: none. Absent from shards older than it.
+     */
+    stacked: z
+      .object({ orderId: z.string(), stops: z.array(z.object({ orderId: z.string(), kind: z.enum(['pickup', 'dropoff']) })).max(4) })
+      .nullable()
+      .optional(),
   }),
   OfferMessageSchema,
   z.object({ type: z.literal('offer.expired'), offerId: z.string() }),

@@ -107,6 +107,28 @@ export function ordersOf(state: ShardState, driver: DriverLive): Job[] {
 }
 
 /**
+ * For the session frame (ADR 0105): the order stacked on the one the driver
+ * carries and the route through both, so an app that reloads or reconnects
+ * finds the second order again. The route is the accepted offer's; once that
+ * offer is forgotten, the pickups still due, then the drop-offs.
+ */
+export function stackedOf(state: ShardState, driver: DriverLive): { orderId: string; stops: BatchStop[] } | null {
+  const jobs = ordersOf(state, driver);
+  const second = jobs[1];
+  if (!second) return null;
+  for (const o of state.offers.values()) {
+    if (o.orderId === second.orderId && o.status === 'accepted' && o.batch) return { orderId: second.orderId, stops: o.batch.stops };
+  }
+  return {
+    orderId: second.orderId,
+    stops: [
+      ...jobs.filter((j) => j.dispatch !== 'picked_up').map((j) => ({ orderId: j.orderId, kind: 'pickup' as const })),
+      ...jobs.map((j) => ({ orderId: j.orderId, kind: 'dropoff' as const })),
+    ],
+  };
+}
+
+/**
  * `job` ends while its driver holds it. With a live stacked partner the
  * driver moves on to it (true: not freed); a stacked offer resting on `job`
  * is withdrawn and its order searched again.

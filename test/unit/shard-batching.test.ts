@@ -70,6 +70,11 @@ describe('shard: batching', () => {
     expect(s.state.jobs.get('ord_2')!.batchWith).toBe('ord_1');
     // Operators' map names both orders the driver carries.
     expect(snapshotOf(s.state, T0 + 12_000, 10).drivers.find((d) => d.driverId === 'd1')).toMatchObject({ orderId: 'ord_1', batchOrderId: 'ord_2' });
+    // The driver's app reloads: the session names both orders and the route, not only the first.
+    s.do({ type: 'driver.connected', driverId: 'd1', vehicle: 'scooter' }, T0 + 12_500);
+    const session = s.sentTo('d1').filter((m) => m.type === 'session').at(-1);
+    expect(session).toMatchObject({ orderId: 'ord_1', stacked: { orderId: 'ord_2' } });
+    expect(session!.type === 'session' ? session!.stacked!.stops.map((x) => x.kind) : []).toEqual(['pickup', 'pickup', 'dropoff', 'dropoff']);
     // One fix: both orders' watchers see the driver.
     s.move('d1', 100, T0 + 20_000);
     expect(s.watchers('ord_1').map((m) => m.type)).toEqual(['location', 'eta']);
@@ -82,8 +87,10 @@ describe('shard: batching', () => {
     s.do({ type: 'order.status', orderId: 'ord_1', status: 'in_delivery', dispatch: 'picked_up', seq: 5 }, T0 + 30_000);
     s.do({ type: 'order.status', orderId: 'ord_2', status: 'in_delivery', dispatch: 'picked_up', seq: 5 }, T0 + 31_000);
     s.do({ type: 'order.status', orderId: 'ord_1', status: 'delivered', dispatch: 'dropped_off', seq: 6 }, T0 + 60_000);
-    // Not freed: on to the second order.
+    // Not freed: on to the second order, which the session now names alone.
     expect(d1.orderId).toBe('ord_2');
+    s.do({ type: 'driver.connected', driverId: 'd1', vehicle: 'scooter' }, T0 + 61_000);
+    expect(s.sentTo('d1').filter((m) => m.type === 'session').at(-1)).toMatchObject({ orderId: 'ord_2', stacked: null });
     expect(s.state.index.has('d1')).toBe(true);
     s.move('d1', 2_000, T0 + 70_000);
     expect(s.watchers('ord_2').map((m) => m.type)).toEqual(['location', 'eta']);

@@ -194,7 +194,7 @@ describe('shard state: dispatch', () => {
     s.do({ type: 'driver.disconnected', driverId: 'a' }, T0 + 1_000);
     s.do({ type: 'driver.connected', driverId: 'a', vehicle: 'scooter' }, T0 + 2_000);
     expect(s.sentTo('a')).toEqual([
-      { type: 'session', v: 1, driverId: 'a', status: 'busy', available: true, orderId: null },
+      { type: 'session', v: 1, driverId: 'a', status: 'busy', available: true, orderId: null, stacked: null },
       { type: 'offer', offerId: offer.offerId, orderId: 'ord_1', pickup: east(0), dropoff: east(2_000), payoutCents: 500, expiresAt: iso(offer.expiresAt) },
     ]);
     s.say('a', { type: 'availability', available: false }, T0 + 3_000);

@@ -8,7 +8,7 @@ describe('CityShard live channels: drivers', () => {
   it('opens with a session, keeps availability and position in the shard', async () => {
     const { stub } = freshShard();
     const c = await connectDriver(stub, 'drv_a', 'bike');
-    expect(await c.next()).toEqual({ type: 'session', v: 1, driverId: 'drv_a', status: 'online', available: false, orderId: null });
+    expect(await c.next()).toEqual({ type: 'session', v: 1, driverId: 'drv_a', status: 'online', available: false, orderId: null, stacked: null });
     c.send({ type: 'availability', available: true, v: 1 });
     expect(await c.next('session')).toMatchObject({ status: 'available', available: true });
     const at = new Date().toISOString();
@@ -87,7 +87,7 @@ describe('CityShard live channels: drivers', () => {
 
     await evictDurableObject(stub);
     const again = await connectDriver(stub, 'drv_r');
-    expect(await again.next()).toEqual({ type: 'session', v: 1, driverId: 'drv_r', status: 'busy', available: true, orderId: null });
+    expect(await again.next()).toEqual({ type: 'session', v: 1, driverId: 'drv_r', status: 'busy', available: true, orderId: null, stacked: null });
     expect(await again.next()).toEqual(offer);
     again.send({ type: 'offer.accept', offerId: offer.offerId });
     expect(await again.next('assignment')).toEqual({ type: 'assignment', orderId: 'ord_resume' });

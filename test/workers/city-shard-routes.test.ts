@@ -23,7 +23,7 @@ describe('GET (WebSocket) /v1/drivers/me/live', () => {
     const res = await call(`/v1/drivers/me/live?access_token=${driver.accessToken}`, { headers: { Upgrade: 'websocket' } });
     expect(res.status).toBe(101);
     const c = new Client(res.webSocket!);
-    expect(await c.next()).toEqual({ type: 'session', v: 1, driverId: driver.user.driverId, status: 'online', available: false, orderId: null });
+    expect(await c.next()).toEqual({ type: 'session', v: 1, driverId: driver.user.driverId, status: 'online', available: false, orderId: null, stacked: null });
     c.send({ type: 'availability', available: true });
     await c.next('session');
     // The shard of the driver's city holds it, with the vehicle from Postgres.

@@ -131,8 +131,9 @@ export function useDriver(session: AppSession) {
                   ...s,
                   session: ch.session,
                   orderId: m.orderId,
-                  // The shard names the order carried first; once that one ended, the stacked one is it.
-                  stacked: s.stacked && m.orderId && m.orderId !== s.stacked.orderId ? s.stacked : null,
+                  // The shard names the order carried first and the one stacked on it (so a reload finds both);
+                  // from an older shard without `stacked`: kept until the carried one ended and the stacked one is it.
+                  stacked: m.stacked !== undefined ? m.stacked : s.stacked && m.orderId && m.orderId !== s.stacked.orderId ? s.stacked : null,
                   offers: s.offers.filter((o) => Date.parse(o.expiresAt) > Date.now()),
                 };
               case 'offer':
