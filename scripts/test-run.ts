@@ -21,13 +21,21 @@
  *
  *   TEST_SHARDS=N   shards in phase 1 (default: the number of CPUs, at most 4;
  *                   1 runs phase 1 as one process, as before)
+ *
+ * Shards are balanced by time, not by count: test/durations.json holds each
+ * file's seconds from a recent run, and the files are dealt out longest
+ * first to the shard with the least so far (a file it does not list counts
+ * as the median). vitest's own `--shard` splits by count, which left one
+ * shard 130 s behind the other on two cores. `npm run test:durations`
+ * rewrites the file from the last run's test-results/vitest.json.
  *   Extra arguments are passed to every vitest process.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ROOT } from './lib/local-env';
+import { balancedShards } from './lib/test-shards';
 
 interface Report {
   numTotalTestSuites: number;
@@ -98,6 +106,21 @@ function vitest(label: string | null, args: string[]): Promise<number> {
   });
 }
 
+/** Every test file of a project folder (its vitest `include` is every `.test.ts` under test/<name>). */
+function testFiles(folder: string): string[] {
+  const dir = path.join(ROOT, 'test', folder);
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `test/${folder}/${f.split(path.sep).join('/')}`)
+    .sort();
+}
+
+function recordedSeconds(): Record<string, number> {
+  const file = path.join(ROOT, 'test/durations.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {};
+}
+
 function merge(files: string[]): Report | null {
   const reports = files.filter((f) => existsSync(f)).map((f) => JSON.parse(readFileSync(f, 'utf8')) as Report);
   if (reports.length === 0) return null;
@@ -122,12 +145,19 @@ if (shards === 1) {
   parts.push(out);
   codes = [await vitest(null, [...fast, `--outputFile.json=${out}`])];
 } else {
-  console.log(`test:run: unit, workers and security in ${shards} shards side by side (each its own Postgres, fakes and workerd)`);
+  // Filters given on the command line narrow the run: then vitest's own split by count.
+  const filtered = extra.some((a) => !a.startsWith('-'));
+  const dealt = filtered ? null : balancedShards(SHARDED.flatMap(testFiles), recordedSeconds(), shards);
+  console.log(
+    `test:run: unit, workers and security in ${shards} shards side by side (each its own Postgres, fakes and workerd)${dealt ? `, ${dealt.map((f) => f.length).join(' + ')} files balanced by test/durations.json` : ''}`,
+  );
   codes = await Promise.all(
     Array.from({ length: shards }, (_, i) => {
       const out = path.join(RESULTS, `vitest-${i + 1}.json`);
       parts.push(out);
-      return vitest(`${i + 1}/${shards}`, [...fast, `--shard=${i + 1}/${shards}`, `--outputFile.json=${out}`]);
+      // Whole paths as filters: each names one file (every path ends in .test.ts under its own folder).
+      const which = dealt ? dealt[i]! : [`--shard=${i + 1}/${shards}`];
+      return vitest(`${i + 1}/${shards}`, [...fast, `--outputFile.json=${out}`, ...which]);
     }),
   );
 }
