@@ -69,6 +69,13 @@ class LoadThread {
       onMessage(m);
       for (const l of [...this.listeners]) l(m);
     });
+    // A thread that dies (an exception in its timers) posts nothing more: say so instead of waiting out the timeout.
+    this.worker.on('error', (error) => {
+      for (const l of [...this.listeners]) l({ type: 'error', message: `${role} thread failed: ${error.stack ?? error.message}` });
+    });
+    this.worker.on('exit', (code) => {
+      for (const l of [...this.listeners]) l({ type: 'error', message: `${role} thread exited (code ${code})` });
+    });
     this.ready = this.next('ready').then(() => undefined);
   }
 
@@ -78,6 +85,7 @@ class LoadThread {
       const l = (m: Message) => {
         if (m.type === 'error') {
           clearTimeout(timer);
+          this.listeners.splice(this.listeners.indexOf(l), 1);
           reject(new Error(String(m.message)));
         } else if (m.type === type) {
           clearTimeout(timer);
