@@ -112,7 +112,7 @@ export function ordersOf(state: ShardState, driver: DriverLive): Job[] {
  * finds the second order again. The route is the accepted offer's; once that
  * offer is forgotten, the pickups still due, then the drop-offs.
  */
-export function stackedOf(state: ShardState, driver: DriverLive): { orderId: string; stops: BatchStop[] } | null {
+export function stackedSession(state: ShardState, driver: DriverLive): { orderId: string; stops: BatchStop[] } | null {
   const jobs = ordersOf(state, driver);
   const second = jobs[1];
   if (!second) return null;

@@ -70,6 +70,12 @@ export interface Job {
   shop?: ShopInfo;
   /** A scheduled order's window (ADR 0108), shown on the offer. */
   scheduledFor?: { start: string; end: string };
+  /**
+   * A scheduled order (ADR 0108) is offered to no driver before this time
+   * (ms): its window's start less the ride to the shop, so the driver arrives
+   * when the food is ready. Absent or past: searched at once.
+   */
+  heldUntil?: number | null;
   offerTtlMs: number;
   orderStatus: OrderStatus;
   dispatch: DispatchState;
@@ -241,7 +247,7 @@ export interface ShardState {
 
 export type TimerKind = 'offer_expiry' | 'dispatch_retry' | 'housekeeping' | 'assignment_commit' | 'driver_silence' | 'release_commit';
 
-export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status' | 'neighbours' | 'driver_silent' | 'driver_unresponsive' | 'release_refused' | 'operator_assigned' | 'batch';
+export type NoteKind = 'no_driver' | 'assigned' | 'cancelled' | 'status' | 'neighbours' | 'driver_silent' | 'driver_unresponsive' | 'release_refused' | 'operator_assigned' | 'batch' | 'held';
 
 /** What a decision-log note records, by kind (plain data: it crosses RPC). */
 export interface NoteDetail {
@@ -256,6 +262,8 @@ export interface NoteDetail {
   unanswered?: string[];
   /** cancelled */
   reason?: string;
+  /** held: when the first search runs (a scheduled order, ADR 0108) */
+  until?: string;
   /** status */
   status?: string;
   dispatch?: string;

@@ -88,7 +88,16 @@ const gatherIsFresh = (job: Job, now: number) => !!job.gathering && now - job.ga
  * shards in reach first asks them for their candidates (the `gather` effect,
  * answered by `dispatch.gathered`); otherwise it decides at once, with no RPC.
  */
+/**
+ * A scheduled order's first offer goes out this long before its window starts
+ * (ADR 0108): the ride to the shop with the offer's answer and the shop's
+ * handover, so the driver arrives about when the food is ready.
+ */
+export const SCHEDULED_OFFER_LEAD_MS = 10 * 60_000;
+
 export function search(state: ShardState, job: Job, now: number, ids: IdSource, effects: Effect[]): void {
+  // Held (a scheduled order before its time): the retry timer set at `heldUntil` searches then.
+  if (job.heldUntil && now < job.heldUntil) return;
   if (!job.neighbours?.length) {
     decide(state, job, [], now, ids, effects);
     return;
@@ -214,6 +223,16 @@ export function requestDispatch(state: ShardState, req: DispatchRequest, now: nu
     timeline: state.relayedSeqs?.get(req.orderId) ?? null,
   };
   state.jobs.set(job.orderId, job);
+  const heldUntil = req.scheduledFor ? Date.parse(req.scheduledFor.start) - SCHEDULED_OFFER_LEAD_MS : NaN;
+  if (heldUntil > now) {
+    job.heldUntil = heldUntil;
+    effects.push(
+      { type: 'note', orderId: job.orderId, kind: 'held', detail: { until: new Date(heldUntil).toISOString() } },
+      { type: 'setTimer', id: retryTimerId(job.orderId), kind: 'dispatch_retry', fireAt: heldUntil, payload: job.orderId },
+      { type: 'saveJob', orderId: job.orderId },
+    );
+    return viewOf(job);
+  }
   search(state, job, now, ids, effects);
   return viewOf(job);
 }

@@ -45,7 +45,7 @@ import { assertNever, parseFixTime, type ChatNudge, type DispatchState, type Dri
 import type { AnswerBody, AnswerResult, HostRequest, HostResult, ReleaseBody, RemoteCandidate, TripBody, WithdrawBody } from './remote-calls';
 import { deliverNotice, driverStepped, noticeSeen, releaseCommitted, releaseTimerFired, silenceTimerFired, type CommitReleaseOutcome } from './silence';
 import { tripProgress } from './trip';
-import { ordersOf, stackedOf } from './batch-dispatch';
+import { ordersOf, stackedSession } from './batch-dispatch';
 import { chatPosted, operatorAssigned, operatorMessage, operatorOffline, type OperatorAssignment, type OperatorAssignResult } from './operator';
 import { DriverIndex } from './spatial';
 import type { LatLng } from './geo';
@@ -232,7 +232,7 @@ function connected(state: ShardState, driverId: string, vehicle: Vehicle, now: n
 }
 
 function sessionOf(state: ShardState, d: DriverLive, now: number): Effect {
-  return { type: 'send', driverId: d.driverId, message: { type: 'session', v: 1, driverId: d.driverId, status: driverStatus(d, now, state.policy), available: d.available, orderId: confirmedOrderOf(state, d), stacked: stackedOf(state, d) } };
+  return { type: 'send', driverId: d.driverId, message: { type: 'session', v: 1, driverId: d.driverId, status: driverStatus(d, now, state.policy), available: d.available, orderId: confirmedOrderOf(state, d), stacked: stackedSession(state, d) } };
 }
 
 function driverMessage(state: ShardState, driverId: string, message: DriverMessage, now: number, ids: IdSource, effects: Effect[]): void {

@@ -65,7 +65,8 @@ export function snapshotOf(state: ShardState, now: number, limit: number): Shard
     .filter((o) => o.status === 'pending')
     .map((o) => ({ offerId: o.offerId, orderId: o.orderId, driverId: o.driverId, expiresAt: iso(o.expiresAt) }));
   const unassignedOrders = [...state.jobs.values()]
-    .filter((j) => j.endedAt === null && j.dispatch === 'unassigned' && j.offerId === null)
+    // A scheduled order held until its time (ADR 0108) is not waiting for a driver yet.
+    .filter((j) => j.endedAt === null && j.dispatch === 'unassigned' && j.offerId === null && !(j.heldUntil && now < j.heldUntil))
     .map((j) => ({ orderId: j.orderId, since: iso(j.unassignedSince ?? j.createdAt), pickup: j.pickup }));
   const online = counts.online + counts.available + counts.busy;
   return { shardKey: state.shardKey, at: iso(now), counts, drivers, truncated: online > drivers.length, openOffers, unassignedOrders, driverAlerts: driverAlertsOf(state, now) };

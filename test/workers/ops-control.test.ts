@@ -192,4 +192,22 @@ describe('GET /v1/ops/orders/stuck', () => {
     expect(queued?.ageSeconds).toBeGreaterThanOrEqual(590);
     expect(body.alerts).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'no_driver_found', orderId: waiting }), expect.objectContaining({ kind: 'no_merchant_answer', orderId: unanswered })]));
   });
+
+  it('does not count a scheduled order as waiting for a driver before its first offer is due (ADR 0108)', async () => {
+    const later = await paidOrder();
+    expect((await accept(later)).status).toBe(200);
+    // Accepted ten minutes ago, for a window an hour away: its first offer is due 50 minutes from now.
+    await db().update(orderStatusEvents).set({ at: sql`now() - interval '10 minutes'` }).where(and(eq(orderStatusEvents.orderId, later), eq(orderStatusEvents.type, 'order.preparing')));
+    await db()
+      .update(orders)
+      .set({ scheduledStart: sql`now() + interval '1 hour'`, scheduledEnd: sql`now() + interval '90 minutes'`, releaseAt: sql`now() - interval '10 minutes'`, releasedAt: sql`now() - interval '10 minutes'` })
+      .where(eq(orders.id, later));
+    const body = await json<{ unassigned: { orderId: string }[]; alerts: { orderId: string }[] }>(await api(`/v1/ops/orders/stuck?cityId=${cityId}&driverMinutes=5&merchantMinutes=5`, { token: opsToken }));
+    expect(body.unassigned.map((u) => u.orderId)).not.toContain(later);
+    expect(body.alerts.map((a) => a.orderId)).not.toContain(later);
+    // Once its window is near (start in 5 minutes: the offer was due 5 minutes ago), it waits like any other.
+    await db().update(orders).set({ scheduledStart: sql`now() + interval '5 minutes'` }).where(eq(orders.id, later));
+    const after = await json<{ unassigned: { orderId: string; ageSeconds: number }[] }>(await api(`/v1/ops/orders/stuck?cityId=${cityId}&driverMinutes=5&merchantMinutes=5`, { token: opsToken }));
+    expect(after.unassigned.find((u) => u.orderId === later)?.ageSeconds).toBeGreaterThanOrEqual(290);
+  });
 });

@@ -12,6 +12,7 @@
  */
 import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { merchants, orders } from '../../../db/schema/index';
+import { SCHEDULED_OFFER_LEAD_MS } from '../../../durable-objects/city-shard/offers';
 import type { SnapshotDriver } from '../../../durable-objects/city-shard/views';
 import { ASSIGNABLE_STATUSES } from '../../../domain/order';
 import { cityShards, loadCityGeometry } from '../city-shard-client';
@@ -49,8 +50,12 @@ export interface UnassignedEntry {
 }
 
 const LIMIT = 200;
-/** When an order began waiting for a driver: accepted, or last released from a silent driver (ADR 0079). */
-const waitingSince = sql<Date>`coalesce((select max(e.at) from order_status_events e where e.order_id = ${orders.id} and (e.type = 'order.preparing' or (e.type = 'order.dispatch_changed' and e.reason = 'driver_unresponsive'))), ${orders.updatedAt})`.mapWith(orders.updatedAt);
+/**
+ * When an order began waiting for a driver: accepted, or last released from a
+ * silent driver (ADR 0079); a scheduled order not before its first offer is
+ * due (its window's start less the shard's SCHEDULED_OFFER_LEAD_MS, ADR 0108).
+ */
+const waitingSince = sql<Date>`greatest(coalesce((select max(e.at) from order_status_events e where e.order_id = ${orders.id} and (e.type = 'order.preparing' or (e.type = 'order.dispatch_changed' and e.reason = 'driver_unresponsive'))), ${orders.updatedAt}), ${orders.scheduledStart} - make_interval(secs => ${SCHEDULED_OFFER_LEAD_MS / 1000}))`.mapWith(orders.updatedAt);
 
 const age = (since: Date, now: number) => Math.max(0, Math.round((now - since.getTime()) / 1000));
 
@@ -73,7 +78,8 @@ export async function stuckOrders(cx: CommandContext, cityId: string, t: StuckTh
       .limit(LIMIT),
     loadCityGeometry(cx.db, cityId),
   ]);
-  const unassigned = waiting.map((o) => ({ orderId: o.orderId, number: o.number, merchantName: o.merchantName, status: o.status, dispatch: o.dispatch, waitingSince: o.since.toISOString(), ageSeconds: age(o.since, now) }));
+  // A scheduled order whose first offer is not due yet is not waiting for a driver.
+  const unassigned = waiting.filter((o) => o.since.getTime() <= now).map((o) => ({ orderId: o.orderId, number: o.number, merchantName: o.merchantName, status: o.status, dispatch: o.dispatch, waitingSince: o.since.toISOString(), ageSeconds: age(o.since, now) }));
   const alerts: StuckAlert[] = [];
   for (const o of awaiting) {
     // A scheduled order waits for its merchant from its release, not its payment (ADR 0108).
