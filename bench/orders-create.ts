@@ -33,7 +33,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -124,6 +124,11 @@ export async function startFake(extraEnv: Record<string, string> = {}): Promise<
 }
 
 export function bundleWorker(outdir: string): void {
+  // wrangler.toml's assets directory must exist to bundle; a clean clone has no web build yet.
+  if (!existsSync(path.join(ROOT, 'dist/web/index.html'))) {
+    const built = spawnSync(path.join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('web build failed (needed for wrangler.toml assets)');
+  }
   const r = spawnSync(path.join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...OFFLINE, WRANGLER_LOG: 'error' } });
   if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed: ${r.stderr || r.stdout}`);
 }

@@ -18,7 +18,7 @@
  * BATCH_DRIVERS (8), BATCH_SPEED (10), BATCH_DRAIN_SECONDS (300). About
  * 8–12 minutes on two cores.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -63,7 +63,8 @@ async function phase(mode: 'on' | 'off', clientAddress: (email: string) => strin
     postgresDataDir: path.join(dir, 'postgres'),
     wranglerStateDir: path.join(dir, 'wrangler'),
     seed: true,
-    build: false,
+    // The web build once (the first phase, when a clean clone has none), not per phase.
+    build: !existsSync(path.join(process.cwd(), 'dist/web/index.html')),
     output: 'ignore',
     log: (line) => log(`platform ${mode}: ${line}`),
   });
