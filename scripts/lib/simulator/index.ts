@@ -94,12 +94,15 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
   // Orders arrive as a Poisson process at the configured rate.
   const inFlight = new Set<Promise<unknown>>();
   let ordersPaused = false;
+  // Arrivals draw from their own stream of the seed, so two runs with the same seed place orders at the same
+  // moments whatever the drivers and shops did meanwhile (the batching comparison, ADR 0105, compares such runs).
+  const arrivals = seededRandom(options.seed + 1);
   const orderLoop = async () => {
     if (options.ordersPerMinute <= 0) return;
     while (!stopped) {
-      await sleep(nextOrderGapMs(ctx.rand, options.ordersPerMinute));
+      await sleep(nextOrderGapMs(arrivals, options.ordersPerMinute));
       if (stopped) return;
-      const customer = readyCustomers[Math.floor(ctx.rand() * readyCustomers.length)];
+      const customer = readyCustomers[Math.floor(arrivals() * readyCustomers.length)];
       if (!customer || ordersPaused || inFlight.size >= 5) continue;
       const p = customer
         .placeOrder()
