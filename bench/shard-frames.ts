@@ -33,6 +33,7 @@ import { bundleWorker } from './orders-create';
 import { runtimeEntry } from './lib/runtime-entry';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
 import { openBenchSessions } from './lib/sessions';
+import { connectProfiler, type Profiler } from './lib/profile';
 import { CENTER, DATA_KEYS, seed, SIGNING } from './shard-e2e';
 
 const BENCH = 'shard-frames';
@@ -110,6 +111,8 @@ export async function run(): Promise<BenchRow[]> {
     const f = await seed(pg.url);
     bundleWorker(outdir);
     Object.assign(process.env, OFFLINE, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url });
+    // BENCH_PROFILE=1: the isolate's inspector (patches/wrangler+*.patch) for a CPU profile of the CPU phase.
+    if (process.env.BENCH_PROFILE === '1') process.env.WRANGLER_HARNESS_INSPECTOR_PORT ??= '9244';
     server = createTestHarness({ root: ROOT, workers: [{ configPath: path.join(ROOT, 'wrangler.toml'), prebuiltWorkerDir: outdir, vars: { APP_ENV: 'bench', PUBLIC_BASE_URL: 'https://bench.example' }, secrets: { JWT_SIGNING_KEYS: SIGNING, DATA_ENCRYPTION_KEYS: DATA_KEYS } }] });
     const { url } = await server.listen();
     const entry = await runtimeEntry(url);
@@ -168,7 +171,14 @@ export async function run(): Promise<BenchRow[]> {
     const warm = await phase(2_000, 5);
     progress(`warm-up: ${warm.handled} of ${warm.offered} frames handled in ${warm.doneSeconds.toFixed(1)} s`);
     const load0 = loadavg()[0]!;
+    let profiler: Profiler | null = null;
+    if (process.env.BENCH_PROFILE === '1') profiler = await connectProfiler(entry.pid, 'delivery-platform');
+    await profiler?.start();
     const cpu = await phase(CPU_FPS, CPU_SECONDS);
+    if (profiler) {
+      progress(`profile of the CPU phase:\n${(await profiler.stop(60, path.join(tmpdir(), 'shard-frames-cpu.cpuprofile'))).join('\n')}`);
+      profiler.close();
+    }
     const us = (cpu.cpuMs * 1000) / cpu.handled;
     progress(`${cpu.handled} frames, ${cpu.cpuMs.toFixed(0)} ms of workerd CPU: ${us.toFixed(1)} µs per frame`);
     rows.push(

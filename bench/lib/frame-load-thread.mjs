@@ -1,4 +1,4 @@
-/* global WebSocket, setInterval, clearInterval, performance */
+/* global WebSocket, setInterval, clearInterval, setTimeout, performance */
 // A lean load generator for the shard's frame benchmark (bench/shard-frames.ts),
 // run as a worker thread so that the sockets, JSON and timers of the load are
 // not on the thread that measures: plain JavaScript (no TypeScript loader),
