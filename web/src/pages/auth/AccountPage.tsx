@@ -10,18 +10,10 @@ import { PageHeading } from '../../components/PageHeading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { Link } from '../../router';
 import '../../components/app-ui.css';
+import type * as Api from '../../api/schema.gen';
 
-interface Me {
-  id: string;
-  role: string;
-  email: string;
-  name: string;
-  phone: string | null;
-  merchantId: string | null;
-  merchantRole: string | null;
-  driverId: string | null;
-  createdAt: string;
-}
+/** GET /v1/me. */
+type Me = Api.User;
 
 const ROLE_NAMES: Record<string, string> = { customer: 'Customer', merchant: 'Merchant', driver: 'Driver', ops: 'Operator', admin: 'Administrator' };
 

@@ -8,18 +8,9 @@ import { apiFetch, toApiProblem, type ApiProblem } from '../../api/client';
 import { PageHeading } from '../../components/PageHeading';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import '../../components/app-ui.css';
+import type * as Api from '../../api/schema.gen';
 
-interface DevMessage {
-  id: string;
-  channel: 'sms' | 'email' | 'push';
-  to: string;
-  event: string;
-  locale: string;
-  subject?: string;
-  body: string;
-  orderId?: string;
-  at: string;
-}
+type DevMessage = Api.DevMessage;
 
 const POLL_MS = 2000;
 const CHANNEL_LABEL: Record<DevMessage['channel'], string> = { sms: 'SMS', email: 'Email', push: 'Push' };
