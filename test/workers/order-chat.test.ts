@@ -97,6 +97,15 @@ describe('order chat', () => {
     expect((await api(`/v1/orders/${orderId}/cancel`, { method: 'POST', token: merchant.ownerToken, body: { reason: 'out of stock' } })).status).toBe(200);
     expect(await json(await say(orderId, customer.accessToken, { body: 'why?' }))).toMatchObject({ reason: 'order_ended' });
     expect(await db().select().from(orderMessages).where(eq(orderMessages.orderId, orderId))).toHaveLength(3);
+    // The customer's data export (GDPR Art. 15) holds their thread with the driver, both sides, and not the shop's.
+    const exported = await json<{ orders: { id: string; messages: { thread: string; from: string; mine: boolean; body: string }[] }[] }>(await api('/v1/me/export', { token: customer.accessToken }));
+    expect(exported.orders.find((o) => o.id === orderId)!.messages.map((m) => [m.from, m.mine, m.body])).toEqual([
+      ['customer', true, 'Ring twice please'],
+      ['driver', false, 'On my way, 5 min'],
+    ]);
+    // The driver's export holds what the driver wrote.
+    const driverExport = await json<{ orders: { id: string; messages: { body: string }[] }[] }>(await api('/v1/me/export', { token: driver.token }));
+    expect(driverExport.orders.find((o) => o.id === orderId)!.messages.map((m) => m.body)).toEqual(['On my way, 5 min']);
     expect((await call('/v1/me', { method: 'DELETE', token: customer.accessToken })).status).toBe(204);
     expect(await db().select().from(orderMessages).where(eq(orderMessages.orderId, orderId))).toHaveLength(0);
   });

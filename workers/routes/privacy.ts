@@ -17,7 +17,7 @@ const exportMe = createRoute({
   tags: ['Your data'],
   summary: 'Everything held about the caller (GDPR Art. 15/20), as JSON',
   description:
-    'Who may call: any signed-in user, for itself only. Answered as a download (Content-Disposition). Holds the profile, notification preferences, devices, driver and merchant roles, orders (items, own delivery contact, status history, own payment, how the handover was proven, delivery photos with their URLs), refunds and sign-in activity.',
+    'Who may call: any signed-in user, for itself only. Answered as a download (Content-Disposition). Holds the profile, notification preferences, devices, driver and merchant roles, orders (items, own delivery contact, status history, own payment, how the handover was proven, delivery photos with their URLs, the order’s chat: a customer’s thread with the driver, a driver’s own messages), refunds and sign-in activity.',
   middleware: [requireAuth()] as const,
   responses: {
     200: { description: 'The export', content: { 'application/json': { schema: z.object({ exportedAt: z.string(), user: z.object({ id: z.string(), role: z.string() }).passthrough() }).passthrough() } } },

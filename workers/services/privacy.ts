@@ -6,7 +6,7 @@
  *   orders, payments and logs kept for legal reasons stay, and the user id they
  *   carry then names nobody.
  */
-import { and, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { OPEN_STATUSES } from '../../domain/order';
 import {
@@ -36,7 +36,7 @@ export async function exportPersonalData(db: Database, userId: string, publicBas
     .orderBy(desc(orders.createdAt))
     .limit(10_000);
   const ids = orderRows.map((o) => o.id);
-  const [items, contacts, history, paymentRows, proofs, photos] = ids.length
+  const [items, contacts, history, paymentRows, proofs, photos, messages] = ids.length
     ? await Promise.all([
         db.select().from(orderItems).where(inArray(orderItems.orderId, ids)),
         db.select().from(orderContacts).where(inArray(orderContacts.orderId, ids)),
@@ -44,8 +44,9 @@ export async function exportPersonalData(db: Database, userId: string, publicBas
         db.select().from(payments).where(inArray(payments.orderId, ids)),
         db.select().from(deliveryProofs).where(inArray(deliveryProofs.orderId, ids)),
         db.select().from(proofPhotos).where(inArray(proofPhotos.orderId, ids)),
+        db.select().from(orderMessages).where(inArray(orderMessages.orderId, ids)).orderBy(asc(orderMessages.createdAt), asc(orderMessages.id)),
       ])
-    : [[], [], [], [], [], []];
+    : [[], [], [], [], [], [], []];
   const refundRows = paymentRows.length ? await db.select().from(refunds).where(inArray(refunds.paymentId, paymentRows.map((p) => p.id))) : [];
   const activity = await db.select().from(auditLog).where(eq(auditLog.actorId, userId)).orderBy(desc(auditLog.at)).limit(1_000);
   return {
@@ -77,6 +78,10 @@ export async function exportPersonalData(db: Database, userId: string, publicBas
         proofPhotos: photos
           .filter((p) => p.orderId === o.id)
           .map((p) => ({ url: proofPhotoUrl(publicBaseUrl, o.id, p.id), contentType: p.contentType, bytes: p.bytes, takenAt: p.createdAt })),
+        // The order's chat (ADR 0113): the customer's thread with the driver, both sides; a driver's own messages.
+        messages: messages
+          .filter((m) => m.orderId === o.id && (own ? m.thread === 'customer_driver' : driver !== undefined && m.senderId === driver.id))
+          .map((m) => ({ thread: m.thread, from: m.senderRole, mine: own ? m.senderRole === 'customer' : true, body: m.body, at: m.createdAt })),
       };
     }),
     refunds: refundRows,
