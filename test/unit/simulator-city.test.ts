@@ -470,6 +470,9 @@ describe('simulator knobs', () => {
   it('merchants accept simulated orders after the accept delay and people’s after the grace period', () => {
     const now = 100_000;
     expect(merchantPlan({ status: 'placed', simulated: true, acceptedBySim: false, sinceMs: now }, now, TIMING)).toEqual({ step: 'accept', delaySeconds: 5 });
+    // A scheduled order (ADR 0108) is prepared to be ready at its window's start, not at once.
+    expect(merchantPlan({ status: 'preparing', simulated: true, acceptedBySim: true, sinceMs: now, readyBy: now + 600_000 }, now, TIMING)).toEqual({ step: 'ready', delaySeconds: 600 });
+    expect(merchantPlan({ status: 'preparing', simulated: true, acceptedBySim: true, sinceMs: now, readyBy: now - 60_000 }, now, TIMING)).toEqual({ step: 'ready', delaySeconds: TIMING.prepSeconds });
     expect(merchantPlan({ status: 'placed', simulated: false, acceptedBySim: false, sinceMs: now - 30_000 }, now, TIMING)).toEqual({ step: 'accept', delaySeconds: 15 });
     expect(merchantPlan({ status: 'placed', simulated: false, acceptedBySim: false, sinceMs: now }, now, { ...TIMING, humanOrderGraceSeconds: 0 })).toBeNull();
     expect(merchantPlan({ status: 'preparing', simulated: false, acceptedBySim: true, sinceMs: now }, now, TIMING)).toEqual({ step: 'ready', delaySeconds: 20 });

@@ -23,12 +23,21 @@ const WITHOUT_DRIVER = new Set(['unassigned', 'offered']);
  * (someone else's step, or people only).
  */
 export function merchantPlan(
-  order: { status: string; dispatch?: string | undefined; simulated: boolean; acceptedBySim: boolean; sinceMs: number },
+  order: {
+    status: string;
+    dispatch?: string | undefined;
+    simulated: boolean;
+    acceptedBySim: boolean;
+    sinceMs: number;
+    /** A scheduled order's window start (ms, ADR 0108): a shop prepares it to be ready then, not at once. */
+    readyBy?: number | undefined;
+  },
   now: number,
   t: MerchantTiming,
 ): { step: MerchantStep; delaySeconds: number } | null {
   const grace = t.humanOrderGraceSeconds;
   const age = Math.max(0, (now - order.sinceMs) / 1000);
+  const prep = Math.max(t.prepSeconds, order.readyBy !== undefined ? (order.readyBy - now) / 1000 : 0);
   if (order.status === 'placed') {
     if (order.simulated) return { step: 'accept', delaySeconds: t.acceptDelaySeconds };
     return grace > 0 ? { step: 'accept', delaySeconds: Math.max(0, grace - age) } : null;
@@ -37,9 +46,9 @@ export function merchantPlan(
     return { step: 'cancel', delaySeconds: 0 };
   }
   if (order.status === 'preparing') {
-    if (order.simulated || order.acceptedBySim) return { step: 'ready', delaySeconds: t.prepSeconds };
+    if (order.simulated || order.acceptedBySim) return { step: 'ready', delaySeconds: prep };
     // Accepted by a person (or before a restart): ready anyway, later, so nothing stays stuck.
-    return grace > 0 ? { step: 'ready', delaySeconds: Math.max(t.prepSeconds, 2 * grace + t.prepSeconds - age) } : null;
+    return grace > 0 ? { step: 'ready', delaySeconds: Math.max(prep, 2 * grace + t.prepSeconds - age) } : null;
   }
   return null;
 }

@@ -22,6 +22,8 @@ interface OrderRow {
   dispatch?: string;
   placedAt?: string | null;
   createdAt: string;
+  /** A scheduled order's window (ADR 0108). */
+  scheduledFor?: { start: string } | null;
 }
 
 export class SimMerchant {
@@ -87,18 +89,26 @@ export class SimMerchant {
     for (const status of ['placed', 'preparing', 'ready']) {
       try {
         const page = await this.account.call<{ items: OrderRow[] }>(`/v1/orders?status=${status}&limit=100`);
-        for (const o of page.items) this.consider(o.id, o.status, o.placedAt ?? o.createdAt, o.dispatch);
+        for (const o of page.items) this.consider(o.id, o.status, o.placedAt ?? o.createdAt, o.dispatch, o.scheduledFor);
       } catch (error) {
         this.ctx.warn(`merchant-sweep-${this.email}`, `merchant ${this.email}: ${String(error)}`);
       }
     }
   }
 
-  private consider(orderId: string, status: string, since: string, dispatch?: string): void {
+  private consider(orderId: string, status: string, since: string, dispatch?: string, scheduledFor?: OrderRow['scheduledFor']): void {
     if (this.timers.has(orderId)) return;
     const sinceMs = Date.parse(since);
+    const readyBy = scheduledFor ? Date.parse(scheduledFor.start) : NaN;
     const plan = merchantPlan(
-      { status, dispatch, simulated: this.ctx.simOrders.has(orderId), acceptedBySim: this.mine.has(orderId), sinceMs: Number.isFinite(sinceMs) ? sinceMs : Date.now() },
+      {
+        status,
+        dispatch,
+        simulated: this.ctx.simOrders.has(orderId),
+        acceptedBySim: this.mine.has(orderId),
+        sinceMs: Number.isFinite(sinceMs) ? sinceMs : Date.now(),
+        ...(Number.isFinite(readyBy) ? { readyBy } : {}),
+      },
       Date.now(),
       this.ctx.options,
     );
@@ -131,7 +141,7 @@ export class SimMerchant {
       } else if (step === 'accept') {
         this.mine.add(orderId);
         this.ctx.ledger.accepted(orderId, Date.now());
-        this.consider(orderId, order.status, new Date().toISOString());
+        this.consider(orderId, order.status, new Date().toISOString(), undefined, order.scheduledFor);
       } else this.mine.delete(orderId);
     } catch (error) {
       // 409: someone (a person in the console) took the step first.
