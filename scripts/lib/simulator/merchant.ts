@@ -141,6 +141,12 @@ export class SimMerchant {
       } else if (step === 'accept') {
         this.mine.add(orderId);
         this.ctx.ledger.accepted(orderId, Date.now());
+        // The feed's `preparing` may have come before this answer and planned `ready` without the window:
+        // a scheduled order is planned again from the answer, which carries it.
+        if (order.scheduledFor) {
+          clearTimeout(this.timers.get(orderId));
+          this.timers.delete(orderId);
+        }
         this.consider(orderId, order.status, new Date().toISOString(), undefined, order.scheduledFor);
       } else this.mine.delete(orderId);
     } catch (error) {
