@@ -21,6 +21,7 @@ import { loadOrder } from '../services/orders/repository';
 import { visibleOrder } from './orders';
 import { IdText } from '../schemas/text';
 import { routeResponse } from '../raw-response';
+import { sha256Hex } from '../services/digest';
 
 const binary = z.string().openapi({ type: 'string', format: 'binary' });
 const imageContent = Object.fromEntries(PROOF_PHOTO_TYPES.map((t) => [t, { schema: binary }]));
@@ -95,7 +96,7 @@ export const proofPhotoRoutes = createRouter()
     if (!sniffed) throw unsupported('The body is not a JPEG, PNG or WebP image.');
     if (declared !== 'application/octet-stream' && declared !== sniffed) throw unsupported(`The body is ${sniffed}, not ${declared} as declared.`);
     // What a retry is compared by: the image's digest, not its bytes.
-    const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+    const digest = await sha256Hex(bytes);
     let objectKey = null as string | null;
     try {
       const response = await withIdempotency(c, principal, c.req.valid('header')['idempotency-key'], { contentType: sniffed, sha256: digest }, async (tx) => {

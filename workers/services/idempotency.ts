@@ -19,6 +19,7 @@ import { idempotencyKeys } from '../../db/schema/index';
 import { Problem, problems } from '../problem';
 import type { Principal } from './auth/principal';
 import { log } from '../../domain/log';
+import { sha256Hex } from './digest';
 
 export const KEY_TTL_MS = 24 * 60 * 60 * 1000;
 export const LOCK_TIMEOUT_MS = 30_000;
@@ -51,9 +52,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export async function requestHash(method: string, path: string, body: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`);
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`);
 }
 
 const whereKey = (ref: IdempotencyRef) => and(eq(idempotencyKeys.scope, ref.scope), eq(idempotencyKeys.key, ref.key));

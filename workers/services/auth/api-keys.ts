@@ -11,6 +11,7 @@ import { merchantApiKeys } from '../../../db/schema/index';
 import { recordAudit, type AuditContext } from '../audit';
 import type { Db } from './accounts';
 import { decodeCursor, encodeCursor } from './cursor';
+import { sha256Hex } from '../digest';
 
 export const API_KEY_PATTERN = /^dpk_[0-9a-z]{8}_[0-9a-z]{32}$/;
 
@@ -21,8 +22,7 @@ export function generateApiKey(): { key: string; prefix: string } {
 }
 
 export async function hashApiKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(key);
 }
 
 // ---------------------------------------------------------------------------

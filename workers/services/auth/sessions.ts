@@ -9,6 +9,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { newId } from '../../../db/ids';
 import { refreshTokens } from '../../../db/schema/index';
 import type { Db } from './accounts';
+import { sha256Hex } from '../digest';
 
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 const TOKEN_PREFIX = 'rt_';
@@ -24,8 +25,7 @@ export function generateRefreshToken(): string {
 }
 
 export async function hashRefreshToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(token);
 }
 
 export interface IssuedRefreshToken {

@@ -7,6 +7,7 @@
  * interface so the login logic can be tested with a fake.
  */
 import type { LimitDecision, LimitOp, WindowRule } from '../../../durable-objects/rate-limiter/window';
+import { sha256Hex } from '../digest';
 
 export type { LimitDecision, LimitOp, WindowRule };
 
@@ -57,11 +58,6 @@ export const BURST_THRESHOLDS = [10, 50, 100] as const;
 
 export function crossedThreshold(decision: Pick<LimitDecision, 'before' | 'count'>): number | undefined {
   return BURST_THRESHOLDS.find((t) => decision.before < t && decision.count >= t);
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**

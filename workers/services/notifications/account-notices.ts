@@ -18,6 +18,7 @@ import type { Senders } from '../../providers/messaging/types';
 import { captureMessage } from './dev-outbox';
 import { claimSend, recordAttempt, recordFailedAttempt } from './log';
 import { pickLocale, type Locale } from './templates/index';
+import { sha256Hex } from '../digest';
 
 export const ACCOUNT_NOTICE_TYPES: readonly AccountNoticeType[] = ['account.sign_in_failures', 'account.password_changed'];
 const isAccountNotice = (type: string): type is AccountNoticeType => (ACCOUNT_NOTICE_TYPES as readonly string[]).includes(type);
@@ -70,11 +71,6 @@ export function renderAccountNotice(type: AccountNoticeType, locale: Locale, var
   return { subject, text: `${text}\n\n—\n${FOOTER[locale]}` };
 }
 
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 export interface AccountNoticeDeps {
   db: Database;
   senders: Senders;
@@ -97,7 +93,7 @@ export async function notifyAccountEvent(event: EventEnvelope, deps: AccountNoti
   const claim = await claimSend(deps.db, { eventId: event.id, channel: 'email', userId }, {
     template: event.type,
     orderId: null,
-    recipientHash: await sha256(account.email.toLowerCase()),
+    recipientHash: await sha256Hex(account.email.toLowerCase()),
     provider,
   });
   if (claim.kind === 'busy') return { retry: true };

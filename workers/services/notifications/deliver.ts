@@ -17,6 +17,7 @@ import type { Channel, Rule } from './rules';
 import { render, type TemplateVars } from './templates/index';
 import { METRICS } from '../../../domain/metrics';
 import { metrics } from '../../../durable-objects/metrics-aggregator/port';
+import { sha256Hex } from '../digest';
 
 export interface DeliverDeps {
   db: Database;
@@ -49,11 +50,6 @@ function unusableBecause(r: Recipient, channel: Channel): string | undefined {
   if (channel === 'email' && !r.email) return 'no email address';
   if (channel === 'push' && r.devices.length === 0) return 'no registered device';
   return undefined;
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function addressOf(r: Recipient, channel: Channel): string {
@@ -94,7 +90,7 @@ async function sendOn(deps: DeliverDeps, job: Job, channel: Channel): Promise<Ch
   const claim = await claimSend(deps.db, key, {
     template: job.rule.template,
     orderId: job.orderId,
-    recipientHash: await sha256(addressOf(job.recipient, channel)),
+    recipientHash: await sha256Hex(addressOf(job.recipient, channel)),
     provider,
   });
   if (claim.kind === 'busy') return 'retry';

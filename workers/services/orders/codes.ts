@@ -18,6 +18,7 @@
 import { randomBase32 } from '../../../db/ids';
 import type { Order } from '../../../db/schema/index';
 import { keyedHash, open, sameSecret, seal, verifyKeyedHash, type Keyring } from '../secrets/data-keys';
+import { sha256Hex } from '../digest';
 
 /** 4 uniformly random digits; rejection sampling keeps "0000".."9999" unbiased. */
 export function newDeliveryPin(): string {
@@ -40,8 +41,7 @@ export const trackingPurpose = (orderId: string) => `orders.tracking_token:${ord
 
 /** SHA-256 of a tracking token, hex: what GET /v1/track/{token} looks the order up by. */
 export async function hashTrackingToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(token);
 }
 
 /** The columns an order's codes are stored in. */
