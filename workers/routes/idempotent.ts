@@ -32,6 +32,24 @@ function toResponse(answer: CreatedAnswer): { response: Response; stored: { stat
   return { response: new Response(body, { status: answer.status, headers }), stored: { status: answer.status, body: stored, headers } };
 }
 
+/**
+ * The key's part both helpers share: claim it for this request (a replay
+ * answers the stored bytes, another body is a 409), run `work`, which stores
+ * the answer under the key, and give the claim back if the work fails.
+ */
+async function underKey(c: Context<AppEnv>, principal: Principal, key: string, requestBody: unknown, work: (ref: IdempotencyRef) => Promise<Response>): Promise<Response> {
+  const db = c.var.db();
+  const ref: IdempotencyRef = { scope: idempotencyScope(principal), key };
+  const claim = await claimKey(db, ref, await requestHash(c.req.method, c.req.path, requestBody));
+  if (claim.kind === 'replay') return replayResponse(claim);
+  try {
+    return await work(ref);
+  } catch (error) {
+    await releaseKey(db, ref);
+    throw error;
+  }
+}
+
 export async function withIdempotency(
   c: Context<AppEnv>,
   principal: Principal,
@@ -41,19 +59,13 @@ export async function withIdempotency(
 ): Promise<Response> {
   const db = c.var.db();
   if (!key) return toResponse(await db.transaction(run)).response;
-  const ref: IdempotencyRef = { scope: idempotencyScope(principal), key };
-  const claim = await claimKey(db, ref, await requestHash(c.req.method, c.req.path, requestBody));
-  if (claim.kind === 'replay') return replayResponse(claim);
-  try {
-    return await db.transaction(async (tx) => {
+  return underKey(c, principal, key, requestBody, (ref) =>
+    db.transaction(async (tx) => {
       const { response, stored } = toResponse(await run(tx));
       await completeKey(tx, ref, stored);
       return response;
-    });
-  } catch (error) {
-    await releaseKey(db, ref);
-    throw error;
-  }
+    }),
+  );
 }
 
 /**
@@ -67,16 +79,9 @@ export async function withIdempotency(
  */
 export async function withIdempotentCall(c: Context<AppEnv>, principal: Principal, key: string | undefined, requestBody: unknown, run: () => Promise<CreatedAnswer>): Promise<Response> {
   if (!key) return toResponse(await run()).response;
-  const db = c.var.db();
-  const ref: IdempotencyRef = { scope: idempotencyScope(principal), key };
-  const claim = await claimKey(db, ref, await requestHash(c.req.method, c.req.path, requestBody));
-  if (claim.kind === 'replay') return replayResponse(claim);
-  try {
+  return underKey(c, principal, key, requestBody, async (ref) => {
     const { response, stored } = toResponse(await run());
-    await completeKey(db, ref, stored);
+    await completeKey(c.var.db(), ref, stored);
     return response;
-  } catch (error) {
-    await releaseKey(db, ref);
-    throw error;
-  }
+  });
 }
