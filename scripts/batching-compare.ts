@@ -24,6 +24,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { clientAddresses } from './lib/chaos/run';
 import { startPlatform, type RunningPlatform } from './lib/platform';
+import { ROOT } from './lib/local-env';
 import { freePort } from './lib/postgres';
 import { DEFAULTS as SIMULATION_DEFAULTS, startSimulation, type RunningSimulation } from './lib/simulator/index';
 import { sleep } from './lib/simulator/context';
@@ -64,7 +65,7 @@ async function phase(mode: 'on' | 'off', clientAddress: (email: string) => strin
     wranglerStateDir: path.join(dir, 'wrangler'),
     seed: true,
     // The web build once (the first phase, when a clean clone has none), not per phase.
-    build: !existsSync(path.join(process.cwd(), 'dist/web/index.html')),
+    build: !existsSync(path.join(ROOT, 'dist/web/index.html')),
     output: 'ignore',
     log: (line) => log(`platform ${mode}: ${line}`),
   });

@@ -84,17 +84,17 @@ export function event<T extends ShardEvent['type']>(state: ShardState, type: T, 
 const gatherIsFresh = (job: Job, now: number) => !!job.gathering && now - job.gathering.at < GATHER_STALE_MS;
 
 /**
- * Searches drivers for a job without a live offer. A pickup with neighbouring
- * shards in reach first asks them for their candidates (the `gather` effect,
- * answered by `dispatch.gathered`); otherwise it decides at once, with no RPC.
- */
-/**
  * A scheduled order's first offer goes out this long before its window starts
  * (ADR 0108): the ride to the shop with the offer's answer and the shop's
  * handover, so the driver arrives about when the food is ready.
  */
 export const SCHEDULED_OFFER_LEAD_MS = 10 * 60_000;
 
+/**
+ * Searches drivers for a job without a live offer. A pickup with neighbouring
+ * shards in reach first asks them for their candidates (the `gather` effect,
+ * answered by `dispatch.gathered`); otherwise it decides at once, with no RPC.
+ */
 export function search(state: ShardState, job: Job, now: number, ids: IdSource, effects: Effect[]): void {
   // Held (a scheduled order before its time): the retry timer set at `heldUntil` searches then.
   if (job.heldUntil && now < job.heldUntil) return;
