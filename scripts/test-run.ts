@@ -77,9 +77,16 @@ function shardCount(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
+/** The last lines each labelled process printed, repeated at the end for one that failed (CI shows a run's tail). */
+const TAIL_LINES = 40;
+const tails = new Map<string, string[]>();
+const exits = new Map<string, string>();
+
 /** One vitest process; its lines prefixed with `label` when it shares the terminal with others. */
 function vitest(label: string | null, args: string[]): Promise<number> {
   return new Promise((resolve) => {
+    const tail: string[] = [];
+    if (label) tails.set(label, tail);
     const child = spawn(vitestBin, ['run', ...args, ...extra], { cwd: ROOT, stdio: label ? ['ignore', 'pipe', 'pipe'] : 'inherit', env: process.env });
     if (label) {
       for (const [stream, out] of [
@@ -91,7 +98,11 @@ function vitest(label: string | null, args: string[]): Promise<number> {
         stream!.on('data', (chunk: string) => {
           const lines = (rest + chunk).split('\n');
           rest = lines.pop() ?? '';
-          for (const line of lines) out.write(`[${label}] ${line}\n`);
+          for (const line of lines) {
+            out.write(`[${label}] ${line}\n`);
+            tail.push(line);
+          }
+          tail.splice(0, tail.length - TAIL_LINES);
         });
         stream!.on('end', () => {
           if (rest) out.write(`[${label}] ${rest}\n`);
@@ -102,7 +113,10 @@ function vitest(label: string | null, args: string[]): Promise<number> {
       console.error(`[${label ?? 'vitest'}] could not start vitest: ${error.message}`);
       resolve(1);
     });
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('close', (code, signal) => {
+      if (label) exits.set(label, signal ? `killed by ${signal}` : `exit code ${code}`);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 
@@ -169,6 +183,16 @@ const out = path.join(RESULTS, 'vitest-rest.json');
 parts.push(out);
 codes.push(await vitest(null, [...SHARDED.flatMap((name) => ['--project', `!${name}`]), `--outputFile.json=${out}`]));
 const phase2 = (Date.now() - t1) / 1000;
+
+// A shard that failed: how it ended, whether it wrote a report (none: it died or its
+// global setup failed before any test ran) and its last lines, here at the end.
+for (const [i, code] of codes.entries()) {
+  if (code === 0 || i >= parts.length - 1) continue;
+  const label = shards === 1 ? null : `${i + 1}/${shards}`;
+  const report = existsSync(parts[i]!);
+  console.log(`\ntest:run: shard ${label ?? '1/1'} failed (${label ? exits.get(label) : `exit code ${code}`}), ${report ? 'report written' : 'NO report: its tests are missing from the counts below'}`);
+  if (label) for (const line of tails.get(label) ?? []) console.log(`  [${label}] ${line}`);
+}
 
 const merged = merge(parts);
 if (merged) writeFileSync(path.join(RESULTS, 'vitest.json'), JSON.stringify(merged));

