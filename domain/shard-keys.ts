@@ -20,8 +20,8 @@ export interface CityGeometry {
   /** Radius the city serves (its cells cover at least this). */
   serviceRadiusKm: number;
   /**
-   * Cell size for this geometry, overriding `CITY_CELL_KM`. Production
-   * geometries (from Postgres) never set it; tests split a city with it.
+   * Width of the city's cells in km (Postgres `cities.cell_km`); absent: one
+   * 40 km cell, so the city is one shard.
    */
   cellKm?: number;
 }
@@ -44,13 +44,11 @@ const mPerDegLng = (lat: number) => M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 1
 const round5 = (v: number) => Math.round(v * 1e5) / 1e5;
 
 /**
- * Cell size per city. Splitting a city is an operations decision (it moves
- * live state), so it is code reviewed here rather than a runtime setting.
+ * The one place a city's cell size is read: its own (`cities.cell_km`, set to
+ * split a busy city — it moves live state, so by the runbook's procedure,
+ * never by an API), else one cell.
  */
-export const CITY_CELL_KM: Readonly<Record<string, number>> = {};
-
-/** The one place a city's cell size is read: the geometry's override, else the reviewed table, else one cell. */
-export const cellKmOf = (city: Pick<CityGeometry, 'id' | 'cellKm'>): number => city.cellKm ?? CITY_CELL_KM[city.id] ?? DEFAULT_CELL_KM;
+export const cellKmOf = (city: Pick<CityGeometry, 'cellKm'>): number => city.cellKm ?? DEFAULT_CELL_KM;
 
 function address(city: CityGeometry, row: number, col: number, cellKm: number): ShardAddress {
   const cellM = cellKm * 1000;

@@ -47,12 +47,20 @@ export const cities = pgTable(
     batchMaxAddedDetourSeconds: integer('batch_max_added_detour_seconds').notNull().default(420),
     batchMaxAddedDetourM: integer('batch_max_added_detour_m').notNull().default(2500),
     deliveryPromiseMinutes: integer('delivery_promise_minutes').notNull().default(45),
+    /**
+     * Width of the city's shard cells (domain/shard-keys.ts, ADR 0031); null:
+     * one 40 km cell, a single shard. Set to split a busy city (runbook,
+     * "Splitting and merging a city"): it moves live state, so it is changed
+     * by a reviewed migration or that procedure, never by an API.
+     */
+    cellKm: doublePrecision('cell_km'),
     createdAt: createdAt(),
   },
   (t) => [
     check('cities_fees_non_negative', sql`${t.deliveryBaseFeeCents} >= 0 and ${t.deliveryPerKmCents} >= 0`),
     check('cities_tax_rate_range', sql`${t.taxRateBps} between 0 and 10000`),
     check('cities_radius_positive', sql`${t.serviceRadiusKm} > 0`),
+    check('cities_cell_km_range', sql`${t.cellKm} is null or ${t.cellKm} between 1 and 40`),
     check('cities_batch_bounds', sql`${t.batchMaxAddedDetourSeconds} >= 0 and ${t.batchMaxAddedDetourM} >= 0 and ${t.deliveryPromiseMinutes} > 0`),
     check(
       'cities_merchant_deadlines',

@@ -8,7 +8,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function snap(parts: Partial<Pick<CityLive, 'drivers' | 'openOffers' | 'unassignedOrders'>>): CityLive {
   return { cityId: 'cty_1', at: iso(T0), shards: [], counts: { online: 0, available: 0, busy: 0, offline: 0 }, truncated: false, drivers: [], openOffers: [], unassignedOrders: [], driverAlerts: [], ...parts };
 }
-const busy = (driverId: string, orderId: string) => ({ driverId, status: 'busy' as const, vehicle: 'bike' as const, location: null, heading: null, updatedAt: null, orderId, offerId: null });
+const busy = (driverId: string, orderId: string) => ({ driverId, status: 'busy' as const, vehicle: 'bike' as const, location: null, heading: null, updatedAt: null, orderId, offerId: null, shard: 'cty_test:0:0@0,0' });
 const waiting = (orderId: string, sinceMs: number) => ({ orderId, since: iso(sinceMs), pickup: { lat: 0, lng: 0 } });
 
 describe('operations rates measured from snapshots', () => {

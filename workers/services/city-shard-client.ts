@@ -26,6 +26,12 @@ import { SESSION_HEADERS } from '../../domain/live-sessions';
 import { neighbourShards, shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../../domain/shard-keys';
 
 const CITY_CACHE_MS = 5 * 60_000;
+const GEOMETRY = { id: cities.id, lat: cities.centerLat, lng: cities.centerLng, radius: cities.serviceRadiusKm, cellKm: cities.cellKm };
+
+/** A city row's geometry; a city split into cells (`cell_km`) carries its cell size, so every shard key follows it. */
+function geometryOf(row: { id: string; lat: number; lng: number; radius: number; cellKm: number | null }): CityGeometry {
+  return { id: row.id, center: { lat: row.lat, lng: row.lng }, serviceRadiusKm: row.radius, ...(row.cellKm === null ? {} : { cellKm: row.cellKm }) };
+}
 const cityCache = new Map<string, { city: CityGeometry; until: number }>();
 
 /**
@@ -37,11 +43,11 @@ export async function loadCityGeometry(db: Database, cityId: string): Promise<Ci
   const hit = cityCache.get(cityId);
   if (hit && hit.until > Date.now()) return hit.city;
   const [row] = await db
-    .select({ id: cities.id, lat: cities.centerLat, lng: cities.centerLng, radius: cities.serviceRadiusKm })
+    .select(GEOMETRY)
     .from(cities)
     .where(eq(cities.id, cityId));
   if (!row) return null;
-  const city = { id: row.id, center: { lat: row.lat, lng: row.lng }, serviceRadiusKm: row.radius };
+  const city = geometryOf(row);
   cityCache.set(cityId, { city, until: Date.now() + CITY_CACHE_MS });
   return city;
 }
@@ -49,11 +55,11 @@ export async function loadCityGeometry(db: Database, cityId: string): Promise<Ci
 /** One city's geometry (the first by id), uncached: the readiness probe's Postgres query and its shard. */
 export async function anyCityGeometry(db: Database): Promise<CityGeometry | null> {
   const [row] = await db
-    .select({ id: cities.id, lat: cities.centerLat, lng: cities.centerLng, radius: cities.serviceRadiusKm })
+    .select(GEOMETRY)
     .from(cities)
     .orderBy(cities.id)
     .limit(1);
-  return row ? { id: row.id, center: { lat: row.lat, lng: row.lng }, serviceRadiusKm: row.radius } : null;
+  return row ? geometryOf(row) : null;
 }
 
 export interface DriverProfile {

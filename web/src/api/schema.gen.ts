@@ -186,6 +186,8 @@ export type CityLive = {
     offerId: string | null;
     /** A second order the driver carries, stacked on `orderId` (batching, ADR 0105); absent when none. */
     batchOrderId?: string;
+    /** The key of the shard holding the driver: one of `shards` (a city split into cells has several; drivers move between them as they ride, ADR 0122). */
+    shard: string;
   }[];
   /** True when some online drivers were left out of `drivers` (5,000 per shard). */
   truncated: boolean;

@@ -1,0 +1,2 @@
+ALTER TABLE "cities" ADD COLUMN "cell_km" double precision;--> statement-breakpoint
+ALTER TABLE "cities" ADD CONSTRAINT "cities_cell_km_range" CHECK ("cities"."cell_km" is null or "cities"."cell_km" between 1 and 40);
