@@ -82,6 +82,8 @@ export default defineConfig({
           testTimeout: 20 * 60_000,
           hookTimeout: 60_000,
           sequence: { groupOrder: 2 },
+          // Each file runs a whole platform: one at a time.
+          fileParallelism: false,
         },
       },
       {

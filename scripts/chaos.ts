@@ -10,6 +10,9 @@
  *   npm run chaos -- --only a,b         these faults (names below)
  *   npm run chaos -- --short            the CI subset
  *   npm run chaos -- --no-build         reuse dist/web
+ *   npm run chaos -- --cell-km 3        in a city split into 3 km cells (ADR 0125):
+ *                                       drivers handed over between shards as they
+ *                                       ride, each checked in one shard at its last fix
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,12 +37,16 @@ const result = await runChaos({
   ordersPerMinute: Number(value('--order-rate') ?? 6),
   build: !argv.includes('--no-build'),
   seed: Number(value('--seed') ?? 7),
+  ...(value('--cell-km') ? { cellKm: Number(value('--cell-km')) } : {}),
   log,
 });
 const table = reportTable(result);
 console.log(`\n${table}\n`);
 for (const r of result.reports) for (const v of r.violations) console.log(`  ${r.fault.name}: ${v}`);
 for (const v of result.whole.violations) console.log(`  whole run: ${v}`);
+const split = result.placement
+  ? `\n\nSplit city: ${result.placement.shards} shards, ${result.placement.handovers} handovers seen by the driver apps (${result.placement.handoversWithOrder} carrying an order), ${result.placement.violations.length} drivers misplaced at the end.`
+  : '';
 const out = path.join(ROOT, 'bench/results/chaos.md');
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(
@@ -47,7 +54,7 @@ writeFileSync(
   `# Chaos run (${new Date().toISOString()}, ${((Date.now() - t0) / 60_000).toFixed(1)} min)\n\n` +
     `\`npm run chaos -- ${argv.join(' ')}\` — ${result.passed ? 'every fault passed' : 'FAILED'}\n\n` +
     result.reports.map((r) => `- **${r.fault.name}**: ${r.fault.what}`).join('\n') +
-    `\n\n${table}\n`,
+    `\n\n${table}${split}\n`,
 );
 console.log(`chaos: ${result.passed ? 'passed' : 'FAILED'} (${((Date.now() - t0) / 60_000).toFixed(1)} min); table in ${path.relative(ROOT, out)}`);
 process.exit(result.passed ? 0 : 1);

@@ -19,6 +19,7 @@ import { SimAccount, SimApi } from '../simulator/client';
 import { DEFAULTS as SIMULATION_DEFAULTS, startSimulation, type RunningSimulation } from '../simulator/index';
 import { faultNamed, goneOrder, type ChaosWorld, type Fault } from './faults';
 import { checkInvariants, drain, pendingWork, type Figures } from './invariants';
+import { checkDriverPlacement, splitCities, type Placement } from './split';
 import { AnswerTally, formatStatuses } from './tally';
 
 /** Deadlines short enough for the backstops to act within a run (domain/deadlines.ts). */
@@ -45,6 +46,13 @@ export interface ChaosOptions {
   warmUpOrders?: number;
   build: boolean;
   seed: number;
+  /**
+   * Split the city into cells this wide (`cities.cell_km`, ADR 0125) before
+   * anyone comes online: the faults then strike a city of many shards, drivers
+   * are handed over between them as they ride (ADR 0122), and the end checks
+   * that each driver is in exactly one shard at its last fix. Absent: one shard.
+   */
+  cellKm?: number;
   log: (line: string) => void;
 }
 
@@ -71,6 +79,8 @@ export interface FaultReport {
 export interface ChaosResult {
   reports: FaultReport[];
   whole: { figures: Figures; violations: string[]; internalErrors: number; answers: Record<string, number> };
+  /** A split city's end check (options.cellKm); null: one shard. */
+  placement: Placement | null;
   passed: boolean;
 }
 
@@ -168,6 +178,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     });
     const baseUrl = platform.baseUrl;
     sql = postgres(platform.databaseUrl, { max: 2, onnotice: () => {} });
+    // The runbook's split: the cell size, then a runtime restart so no isolate keeps the one-shard geometry.
+    const splitCity = options.cellKm ? await splitCities(sql, options.cellKm) : null;
+    if (splitCity) {
+      await platform.restartRuntime();
+      log(`city split into ${options.cellKm} km cells`);
+    }
     const varOf = (name: string) => platform!.services.find((s) => s.vars[name])?.vars[name];
     const receiverService = platform.services.find((s) => s.name === 'notifications');
     const world: Omit<ChaosWorld, 'simulation'> = {
@@ -272,11 +288,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       reports.push({ fault: w.fault, startedAt: w.startedAt, healedAt: w.healedAt, endedAt: to, duringFault: tally.byStatus(w.startedAt, Math.max(recoveredAt, w.healedAt) + 1), recoverySeconds: w.recoverySeconds, internalErrors, figures: verdict.figures, violations });
     }
     const whole = await checkInvariants(full, { from: runStart, to: new Date() }, acks, stillOpen, true);
+    const placement = splitCity ? await checkDriverPlacement({ baseUrl, sql, simulation, city: splitCity, clientAddress, log }) : null;
+    if (placement) whole.violations.push(...placement.violations.map((v) => `split city: ${v}`));
     const wholeErrors = tally.internalErrors(runStart.getTime()).length;
     if (wholeErrors > 0) whole.violations.push(`${wholeErrors} answers 500 in the whole run`);
     log(`simulation at the end: ${simulation.summary()}`);
     const passed = whole.violations.length === 0 && reports.every((r) => r.violations.length === 0);
-    return { reports, whole: { ...whole, internalErrors: wholeErrors, answers: tally.byStatus(runStart.getTime(), Date.now()) }, passed };
+    return { reports, whole: { ...whole, internalErrors: wholeErrors, answers: tally.byStatus(runStart.getTime(), Date.now()) }, placement, passed };
   } finally {
     probe?.stop();
     await simulation?.stop().catch(() => undefined);

@@ -21,6 +21,10 @@ export interface SimStats {
   assignmentToReadMs: number[];
   /** Reads of a just-assigned order the API refused (404/403) before one succeeded: 0 when every party agrees. */
   assignmentReadsRefused: number;
+  /** Sockets a shard closed with 4002 (the driver rode into another shard's cell and was handed over, ADR 0122). */
+  handovers: number;
+  /** Of those, the ones that moved a driver carrying an order (the order stays with its shard and follows the driver). */
+  handoversWithOrder: number;
 }
 
 /** What every simulated actor shares. */

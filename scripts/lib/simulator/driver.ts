@@ -22,6 +22,8 @@ export class SimDriver {
   readonly brain: DriverBrain;
   private loop: ReturnType<typeof setInterval> | null = null;
   private online = false;
+  /** The last fix handed to the channel (what the shard should end up holding once it is sent). */
+  lastFix: { lat: number; lng: number; at: string } | null = null;
   /** When the socket said `assignment`, by order, until the first successful read (the stats). */
   private readonly assignedAt = new Map<string, number>();
 
@@ -58,9 +60,14 @@ export class SimDriver {
   }
 
   async stop(): Promise<void> {
+    this.freeze();
+    await this.goOffline();
+  }
+
+  /** No more ticks: the driver stands still with the app open (its socket and queued fixes go on). */
+  freeze(): void {
     if (this.loop) clearInterval(this.loop);
     this.loop = null;
-    await this.goOffline();
   }
 
   private goOnline(): void {
@@ -80,6 +87,10 @@ export class SimDriver {
       flushEveryMs: this.ctx.options.flushEveryMs,
       onEvent: (event) => {
         if (event.type === 'message') this.onMessage(event.message);
+        else if (event.type === 'state' && event.state === 'reconnecting' && event.closeCode === 4002) {
+          this.ctx.stats.handovers++;
+          if (this.brain.busy) this.ctx.stats.handoversWithOrder++;
+        }
         else if (event.type === 'flushed') this.ctx.stats.fixesSent += event.result.viaSocket + event.result.viaHttp;
       },
     });
@@ -96,8 +107,10 @@ export class SimDriver {
 
   private report(): void {
     const f = this.brain.fix();
-    if (!f || !this.online) return;
-    this.channel?.report({ lat: f.position.lat, lng: f.position.lng, heading: f.heading, speed: Math.min(100, f.speed), accuracy: 5, at: new Date().toISOString() });
+    if (!f || !this.online || !this.channel) return;
+    const at = new Date().toISOString();
+    this.channel.report({ lat: f.position.lat, lng: f.position.lng, heading: f.heading, speed: Math.min(100, f.speed), accuracy: 5, at });
+    this.lastFix = { lat: f.position.lat, lng: f.position.lng, at };
   }
 
   private tick(): void {

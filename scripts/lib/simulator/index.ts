@@ -27,6 +27,12 @@ export interface RunningSimulation {
   ready: Promise<void>;
   /** No new orders from now on; merchants and drivers carry on with the open ones (the chaos suite's drain). */
   pauseOrders(): void;
+  /**
+   * Every driver stands still from now on: no new fix, the app still open (the
+   * socket stays, queued fixes are still sent). The split-city check (chaos/split.ts) compares
+   * each driver's last fix with what the shards hold.
+   */
+  freezeDrivers(): void;
   stop(): Promise<void>;
 }
 
@@ -40,7 +46,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
   const api = new SimApi(options.baseUrl, options.loginsPerMinute, options.sessionFile, options.clientAddress);
   let stopped = false;
   const lastWarn = new Map<string, number>();
-  const stats: SimStats = { offersAccepted: 0, offersDeclined: 0, fixesSent: 0, errors: 0, assignmentToReadMs: [], assignmentReadsRefused: 0 };
+  const stats: SimStats = { offersAccepted: 0, offersDeclined: 0, fixesSent: 0, errors: 0, assignmentToReadMs: [], assignmentReadsRefused: 0, handovers: 0, handoversWithOrder: 0 };
   const ledger = new SimLedger();
 
   const cities = await api.request<{ items: CityRow[] }>('/v1/cities');
@@ -140,7 +146,7 @@ export async function startSimulation(options: SimulationOptions): Promise<Runni
     return stopping;
   };
 
-  return { stats, ledger, summary, drivers, ready: ready.then(() => undefined), pauseOrders: () => void (ordersPaused = true), stop };
+  return { stats, ledger, summary, drivers, ready: ready.then(() => undefined), pauseOrders: () => void (ordersPaused = true), freezeDrivers: () => drivers.forEach((d) => d.freeze()), stop };
 }
 
 async function loadMerchants(api: SimApi, cityId: string): Promise<SimMerchantInfo[]> {
