@@ -107,8 +107,8 @@ export async function run(): Promise<BenchRow[]> {
     let deleted = 0;
     const sweep = await walBytes(sql, async () => {
       for (;;) {
-        const rows = await sql.unsafe(`with doomed as (select ctid from outbox_plain where published_at is not null and published_at < $1 limit ${BATCH} for update skip locked)
-                                       delete from outbox_plain where ctid in (select ctid from doomed) returning 1`, [new Date(dayEnd.getTime() + 1000).toISOString()]);
+        const rows = await sql.unsafe(`with doomed as (select tableoid, ctid from outbox_plain where published_at is not null and published_at < $1 limit ${BATCH} for update skip locked)
+                                       delete from outbox_plain where (tableoid, ctid) in (select tableoid, ctid from doomed) returning 1`, [new Date(dayEnd.getTime() + 1000).toISOString()]);
         deleted += rows.length;
         if (rows.length < BATCH) break;
       }

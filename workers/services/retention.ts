@@ -79,13 +79,19 @@ export interface RetentionOptions {
   rules?: readonly RetentionRule[];
 }
 
-/** Deletes at most `limit` expired rows of one rule; answers how many. */
+/**
+ * Deletes at most `limit` expired rows of one rule; answers how many. A row
+ * is named by (tableoid, ctid): on a partitioned table (the outbox, ADR 0119;
+ * webhook deliveries, ADR 0126) a ctid is only unique within one partition,
+ * and `ctid in (…)` alone deleted the rows at the same place in every other
+ * partition too — recent, unexpired ones.
+ */
 export async function pruneBatch(db: Database, rule: RetentionRule, now: Date, limit: number): Promise<number> {
   const rows = await db.execute(sql`
     with doomed as (
-      select ctid from ${rule.table} where ${rule.expired(now)} limit ${limit} for update skip locked
+      select tableoid, ctid from ${rule.table} where ${rule.expired(now)} limit ${limit} for update skip locked
     )
-    delete from ${rule.table} where ctid in (select ctid from doomed) returning 1`);
+    delete from ${rule.table} where (tableoid, ctid) in (select tableoid, ctid from doomed) returning 1`);
   return rows.length;
 }
 
