@@ -50,6 +50,14 @@ export const webhookDeliveries = pgTable(
     /** The Webhook-Id header: the same on every attempt, receivers dedupe by it. */
     eventId: text('event_id').notNull(),
     eventType: text('event_type').notNull(),
+    /**
+     * When the event happened (the payload's `createdAt`): the partition key
+     * (daily partitions, migration 0016, ADR 0126). Every attempt of an event
+     * computes the same value from the same payload, so the attempts share a
+     * partition and the unique key below still makes two racing consumers
+     * conflict.
+     */
+    eventAt: tstz('event_at').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     attempt: integer('attempt').notNull().default(1),
     /** What made this attempt: the event itself, a scheduled retry, or a manual replay. */
@@ -65,8 +73,9 @@ export const webhookDeliveries = pgTable(
   (t) => [
     index('webhook_deliveries_endpoint_created_idx').on(t.endpointId, t.createdAt.desc().nullsFirst()),
     // One row per attempt number: two consumers racing on the same event
-    // cannot both make attempt n (the loser's insert conflicts).
-    uniqueIndex('webhook_deliveries_endpoint_event_attempt_uq').on(t.endpointId, t.eventId, t.attempt),
+    // cannot both make attempt n (the loser's insert conflicts). The partition
+    // key is part of it (Postgres requires it), and is the same for both.
+    uniqueIndex('webhook_deliveries_endpoint_event_attempt_uq').on(t.endpointId, t.eventId, t.attempt, t.eventAt),
     // The retry sweep: only rows still waiting for another attempt.
     index('webhook_deliveries_retry_idx')
       .on(t.nextRetryAt)

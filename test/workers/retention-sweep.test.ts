@@ -25,7 +25,7 @@ async function seed() {
   await db().insert(webhookEndpoints).values({ id: endpointId, merchantId: m.merchantId, url: 'https://example.test/hook', events: ['*'], secret: 'whsec_dGVzdA==' });
   const delivery = (createdAt: Date, nextRetryAt: Date | null = null) => {
     const id = newId('whd');
-    return { id, endpointId, eventId: newId('obx'), eventType: 'order.placed', payload: {}, status: 'failed' as const, createdAt, nextRetryAt };
+    return { id, endpointId, eventId: newId('obx'), eventType: 'order.placed', eventAt: createdAt, payload: {}, status: 'failed' as const, createdAt, nextRetryAt };
   };
   const deliveries = { old: delivery(ago(31 * DAY)), oldRetrying: delivery(ago(31 * DAY), new Date(Date.now() + 60_000)), recent: delivery(ago(DAY)) };
   await db().insert(webhookDeliveries).values(Object.values(deliveries));

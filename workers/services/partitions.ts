@@ -47,6 +47,18 @@ export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
   },
   // Kept for ever (ids only, IPs erased by privacy.ts): partitions keep its indexes small and ready to archive.
   { table: 'audit_log', column: 'at', period: 'month', ahead: 2 },
+  {
+    // One row per attempt, ~19 KB per order (ADR 0126): by the event's time, so an event's attempts share a day.
+    table: 'webhook_deliveries',
+    column: 'event_at',
+    period: 'day',
+    ahead: 7,
+    retention: {
+      keepDays: 30,
+      keep: '30 days after the event (a partition with an attempt still waiting to retry, or made in the last 30 days, is kept)',
+      blockers: (cutoff) => sql`next_retry_at is not null or created_at >= ${cutoff.toISOString()}::timestamptz`,
+    },
+  },
 ];
 
 /** The first instant of the period that holds `at`, in UTC. */

@@ -29,7 +29,7 @@ export async function matrixDelivery(endpointId: string): Promise<string> {
   const id = newId('whd');
   const eventId = newId('obx');
   const payload = { id: eventId, type: 'order.placed', createdAt: new Date().toISOString(), data: { order: { id: 'ord_matrix' } } };
-  await db().insert(webhookDeliveries).values({ id, endpointId, eventId, eventType: 'order.placed', payload, attempt: 1, status: 'succeeded', statusCode: 204 });
+  await db().insert(webhookDeliveries).values({ id, endpointId, eventId, eventType: 'order.placed', eventAt: new Date(payload.createdAt), payload, attempt: 1, status: 'succeeded', statusCode: 204 });
   return id;
 }
 

@@ -54,6 +54,17 @@ type Trigger = 'event' | 'retry' | 'replay';
 
 const MAX_ERROR = 300;
 
+/**
+ * The partition key of an event's attempts (ADR 0126): the event's own time,
+ * from its payload, so every attempt and every racing consumer computes the
+ * same value. A payload without a readable time (never written by this code)
+ * gets the epoch: still the same for every attempt.
+ */
+export function eventAtOf(payload: Pick<WebhookPayload, 'createdAt'>): Date {
+  const at = Date.parse(payload.createdAt);
+  return new Date(Number.isFinite(at) ? at : 0);
+}
+
 /** Makes attempt `attempt`; undefined when another consumer already made it. */
 export async function attemptDelivery(
   deps: DeliveryDeps,
@@ -64,7 +75,7 @@ export async function attemptDelivery(
 ): Promise<WebhookDelivery | undefined> {
   const [row] = await deps.db
     .insert(webhookDeliveries)
-    .values({ id: newId('whd'), endpointId: endpoint.id, eventId: payload.id, eventType: payload.type, payload: payload as unknown as Record<string, unknown>, attempt, trigger, status: 'pending' })
+    .values({ id: newId('whd'), endpointId: endpoint.id, eventId: payload.id, eventType: payload.type, eventAt: eventAtOf(payload), payload: payload as unknown as Record<string, unknown>, attempt, trigger, status: 'pending' })
     .onConflictDoNothing()
     .returning();
   if (!row) return undefined;
@@ -193,6 +204,7 @@ export async function deliverFirst(deps: DeliveryDeps, endpoint: WebhookEndpoint
       endpointId: endpoint.id,
       eventId: payload.id,
       eventType: payload.type,
+      eventAt: eventAtOf(payload),
       payload: payload as unknown as Record<string, unknown>,
       attempt: 1,
       trigger: 'event',
