@@ -112,11 +112,13 @@ export class SimMerchant {
       Date.now(),
       this.ctx.options,
     );
-    if (plan) this.schedule(orderId, plan.delaySeconds, plan.step);
+    // A scheduled order is timed to be ready at its window's start: never early (the driver is sent to
+    // arrive then, ADR 0108), a little late at worst; the rest of a shop's steps vary by ±20 %.
+    if (plan) this.schedule(orderId, plan.delaySeconds, plan.step, plan.step === 'ready' && Number.isFinite(readyBy));
   }
 
-  private schedule(orderId: string, delaySeconds: number, step: MerchantStep): void {
-    const jitter = 0.8 + this.ctx.rand() * 0.4;
+  private schedule(orderId: string, delaySeconds: number, step: MerchantStep, notEarly = false): void {
+    const jitter = notEarly ? 1 + this.ctx.rand() * 0.05 : 0.8 + this.ctx.rand() * 0.4;
     this.timers.set(
       orderId,
       setTimeout(() => void this.take(orderId, step), Math.max(0, delaySeconds * 1000 * jitter)),
