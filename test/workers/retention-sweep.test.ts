@@ -41,7 +41,9 @@ async function seed() {
     { provider: tag, eventId: 'evt_old', receivedAt: ago(31 * DAY) },
     { provider: tag, eventId: 'evt_recent', receivedAt: ago(DAY) },
   ]);
-  const row = (createdAt: Date, publishedAt: Date | null) => ({ id: newId('obx'), topic: 'order.placed', aggregateType: 'order', aggregateId: tag, payload: {}, createdAt, publishedAt, nextAttemptAt: createdAt });
+  // Published events were consumed too (as they are once their handlers ran): an unconsumed one is the
+  // redelivery backstop's, which the same cron run locks and republishes, and the sweep then skips it.
+  const row = (createdAt: Date, publishedAt: Date | null) => ({ id: newId('obx'), topic: 'order.placed', aggregateType: 'order', aggregateId: tag, payload: {}, createdAt, publishedAt, consumedAt: publishedAt, nextAttemptAt: createdAt });
   const events = { published: row(ago(9 * DAY), ago(8 * DAY)), unpublished: row(ago(30 * DAY), null), recent: row(ago(2 * DAY), ago(2 * DAY)) };
   await db().insert(outbox).values(Object.values(events));
   return { tag, deliveries, messages, events };
