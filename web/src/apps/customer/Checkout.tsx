@@ -96,7 +96,7 @@ export function Checkout({ session }: { session: AppSession }) {
               <label htmlFor={`${id}-instr`}>Instructions for the driver (optional)</label>
               <textarea id={`${id}-instr`} rows={2} maxLength={500} value={instructions} onChange={(e) => setInstructions(e.target.value)} />
             </div>
-            <DeliveryTimeChooser value={scheduledFor} onChange={setScheduledFor} />
+            <DeliveryTimeChooser merchantId={cart.merchantId} value={scheduledFor} onChange={setScheduledFor} />
             <button type="submit" className="button button--big button--wide" disabled={busy || !address || choosingAddress} aria-describedby={`${id}-next`}>
               {busy ? 'Placing the order…' : 'Place order'}
             </button>

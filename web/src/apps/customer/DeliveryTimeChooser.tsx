@@ -1,47 +1,30 @@
-import { useId, useMemo, useState } from 'react';
-import { SCHEDULE_RULES, windowText } from '../../../../domain/scheduling';
+import { useEffect, useId, useMemo, useState } from 'react';
+import { openStateAt } from '../../../../domain/opening-hours';
+import { windowText } from '../../../../domain/scheduling';
+import { useApiQuery } from '../../hooks/useApiQuery';
+import type { MerchantHours } from '../shared/hours';
+import { deliverySlots, type ScheduledWindow } from './delivery-slots';
 
-export interface ScheduledWindow {
-  start: string;
-  end: string;
-}
-
-const MIN = 60_000;
-const SLOT_MINUTES = 30;
-/** Slots start this long from now at the soonest: the server's rule is 30 min and the shop's prep time + 15 (ADR 0108). */
-const LEAD_MINUTES = 60;
-const FIRST_HOUR = 8;
-const LAST_START_HOUR = 22;
-
-/** The 30-minute windows offered, grouped by day, in the browser's time zone, within the scheduling rules. */
-export function deliverySlots(now: Date): { day: string; slots: ScheduledWindow[] }[] {
-  const earliest = now.getTime() + LEAD_MINUTES * MIN;
-  const latest = now.getTime() + SCHEDULE_RULES.maxAheadDays * 24 * 60 * MIN;
-  const days: { day: string; slots: ScheduledWindow[] }[] = [];
-  for (let d = 0; d <= SCHEDULE_RULES.maxAheadDays; d++) {
-    const day = new Date(now);
-    day.setDate(day.getDate() + d);
-    const slots: ScheduledWindow[] = [];
-    for (let minutes = FIRST_HOUR * 60; minutes <= LAST_START_HOUR * 60; minutes += SLOT_MINUTES) {
-      const start = new Date(day.getFullYear(), day.getMonth(), day.getDate(), 0, minutes);
-      if (start.getTime() < earliest || start.getTime() > latest) continue;
-      slots.push({ start: start.toISOString(), end: new Date(start.getTime() + SLOT_MINUTES * MIN).toISOString() });
-    }
-    if (slots.length > 0) days.push({ day: day.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long' }), slots });
-  }
-  return days;
-}
+export type { ScheduledWindow } from './delivery-slots';
 
 /**
  * When to deliver: as soon as possible, or a 30-minute window later (up to
  * 7 days ahead). The order is paid now either way; a scheduled one goes to
  * the shop at the window's start minus its prep time.
  */
-export function DeliveryTimeChooser({ value, onChange }: { value: ScheduledWindow | null; onChange: (w: ScheduledWindow | null) => void }) {
+export function DeliveryTimeChooser({ merchantId, value, onChange }: { merchantId: string; value: ScheduledWindow | null; onChange: (w: ScheduledWindow | null) => void }) {
   const id = useId();
   const [now] = useState(() => new Date());
-  const days = useMemo(() => deliverySlots(now), [now]);
+  // The shop's hours (ADR 0111): windows starting while it is closed are not offered. Until they are
+  // known (or if they cannot be read) every window is offered and the API has the last word.
+  const hours = useApiQuery<MerchantHours>(`/v1/merchants/${encodeURIComponent(merchantId)}/hours`);
+  const shop = hours.status === 'success' ? hours.data : null;
+  const days = useMemo(() => deliverySlots(now, shop ? (start) => openStateAt(shop.openingHours, shop.timezone, start).open : undefined), [now, shop]);
   const first = days[0]?.slots[0] ?? null;
+  // A window chosen before the hours arrived that the shop turns out to be closed for: the first open one instead.
+  useEffect(() => {
+    if (value && !days.some((d) => d.slots.some((s) => s.start === value.start))) onChange(first);
+  }, [days, value, first, onChange]);
   return (
     <fieldset className="form-field" data-testid="delivery-time">
       <legend>Delivery time</legend>
