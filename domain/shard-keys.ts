@@ -50,6 +50,11 @@ const round5 = (v: number) => Math.round(v * 1e5) / 1e5;
  */
 export const cellKmOf = (city: Pick<CityGeometry, 'cellKm'>): number => city.cellKm ?? DEFAULT_CELL_KM;
 
+/** A city row's geometry (`cities`: id, centre, service radius, `cell_km`); a split city carries its cell size, so every key follows it. */
+export function cityGeometry(row: { id: string; lat: number; lng: number; radius: number; cellKm: number | null }): CityGeometry {
+  return { id: row.id, center: { lat: row.lat, lng: row.lng }, serviceRadiusKm: row.radius, ...(row.cellKm === null ? {} : { cellKm: row.cellKm }) };
+}
+
 function address(city: CityGeometry, row: number, col: number, cellKm: number): ShardAddress {
   const cellM = cellKm * 1000;
   const center = {

@@ -17,7 +17,7 @@
  * shard. They stay where they are — matched, tracked and relayed exactly as
  * before — and are handed over at their first fix after it ends.
  */
-import { cellKmOf, distanceToCellM, parseShardKey, shardFor, type CityGeometry } from '../../domain/shard-keys';
+import { cellKmOf, distanceToCellM, parseShardKey, shardFor, type CityGeometry, type LatLng } from '../../domain/shard-keys';
 import type { Vehicle } from './matching';
 import { isMatchable, newDriver, type DriverLive, type Job, type Position, type ShardState } from './model';
 
@@ -44,15 +44,26 @@ export type HandoverDecision =
   | { kind: 'defer'; target: string; why: string }
   | { kind: 'go'; target: string; pkg: HandoverPackage };
 
+/**
+ * The shard a driver at `position`, held by `shardKey`, belongs to instead —
+ * or null while it belongs where it is: inside its cell or within
+ * HANDOVER_MARGIN_M of it, or on a shard of another city or cell size (an
+ * old shard of a re-split city routes nobody).
+ */
+export function handoverTarget(city: CityGeometry | null, shardKey: string, position: LatLng | null): string | null {
+  const own = parseShardKey(shardKey);
+  if (!city || !own || own.cityId !== city.id || !position) return null;
+  const cellKm = cellKmOf(city);
+  if (cellKm !== own.cellKm) return null;
+  if (distanceToCellM(city, position, own.row, own.col, cellKm) <= HANDOVER_MARGIN_M) return null;
+  const target = shardFor(city, position, cellKm).key;
+  return target === shardKey ? null : target;
+}
+
 /** Where this driver belongs, and whether it can go there now. */
 export function decideHandover(state: ShardState, city: CityGeometry | null, d: DriverLive): HandoverDecision {
-  const own = parseShardKey(state.shardKey);
-  if (!city || !own || own.cityId !== city.id || !d.position) return { kind: 'stay' };
-  const cellKm = cellKmOf(city);
-  if (cellKm !== own.cellKm) return { kind: 'stay' };
-  if (distanceToCellM(city, d.position, own.row, own.col, cellKm) <= HANDOVER_MARGIN_M) return { kind: 'stay' };
-  const target = shardFor(city, d.position, cellKm).key;
-  if (target === state.shardKey) return { kind: 'stay' };
+  const target = handoverTarget(city, state.shardKey, d.position);
+  if (target === null || !d.position) return { kind: 'stay' };
   if (d.offerId !== null) return { kind: 'defer', target, why: 'open offer' };
   let orderShard: string | null = null;
   if (d.orderId !== null) {

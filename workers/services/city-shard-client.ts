@@ -23,15 +23,11 @@ import { DEFAULT_POLICY, type Vehicle } from '../../durable-objects/city-shard/m
 import type { DispatchState, OrderStatus } from '../../domain/protocol/city-shard';
 import { MAX_NEIGHBOURS, SHARD_HEADERS } from '../../durable-objects/city-shard/rpc';
 import { SESSION_HEADERS } from '../../domain/live-sessions';
-import { neighbourShards, shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../../domain/shard-keys';
+import { cityGeometry, neighbourShards, shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../../domain/shard-keys';
 
 const CITY_CACHE_MS = 5 * 60_000;
+/** The columns of a city's geometry, as `cityGeometry` reads them. */
 const GEOMETRY = { id: cities.id, lat: cities.centerLat, lng: cities.centerLng, radius: cities.serviceRadiusKm, cellKm: cities.cellKm };
-
-/** A city row's geometry; a city split into cells (`cell_km`) carries its cell size, so every shard key follows it. */
-function geometryOf(row: { id: string; lat: number; lng: number; radius: number; cellKm: number | null }): CityGeometry {
-  return { id: row.id, center: { lat: row.lat, lng: row.lng }, serviceRadiusKm: row.radius, ...(row.cellKm === null ? {} : { cellKm: row.cellKm }) };
-}
 const cityCache = new Map<string, { city: CityGeometry; until: number }>();
 
 /**
@@ -47,7 +43,7 @@ export async function loadCityGeometry(db: Database, cityId: string): Promise<Ci
     .from(cities)
     .where(eq(cities.id, cityId));
   if (!row) return null;
-  const city = geometryOf(row);
+  const city = cityGeometry(row);
   cityCache.set(cityId, { city, until: Date.now() + CITY_CACHE_MS });
   return city;
 }
@@ -59,7 +55,7 @@ export async function anyCityGeometry(db: Database): Promise<CityGeometry | null
     .from(cities)
     .orderBy(cities.id)
     .limit(1);
-  return row ? geometryOf(row) : null;
+  return row ? cityGeometry(row) : null;
 }
 
 export interface DriverProfile {

@@ -7,8 +7,8 @@
  * (HANDOVER_MARGIN_M) — at exactly that last fix.
  */
 import type postgres from 'postgres';
-import { distanceToCellM, parseShardKey, shardFor, type CityGeometry } from '../../../domain/shard-keys';
-import { HANDOVER_MARGIN_M } from '../../../durable-objects/city-shard/handover';
+import { cityGeometry, type CityGeometry } from '../../../domain/shard-keys';
+import { handoverTarget } from '../../../durable-objects/city-shard/handover';
 import { DEMO_OPS, DEMO_PASSWORD } from '../demo-city';
 import { SimAccount, SimApi } from '../simulator/client';
 import { DEFAULTS as SIMULATION_DEFAULTS, type RunningSimulation } from '../simulator/index';
@@ -17,10 +17,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sets every city's cell size (the demo has one city); the caller restarts the runtime so no isolate keeps the old geometry. */
 export async function splitCities(sql: postgres.Sql, cellKm: number): Promise<CityGeometry> {
-  const [city] = await sql<{ id: string; lat: number; lng: number; radius: number }[]>`
-    UPDATE cities SET cell_km = ${cellKm} RETURNING id, center_lat AS lat, center_lng AS lng, service_radius_km AS radius`;
+  const [city] = await sql<{ id: string; lat: number; lng: number; radius: number; cellKm: number | null }[]>`
+    UPDATE cities SET cell_km = ${cellKm} RETURNING id, center_lat AS lat, center_lng AS lng, service_radius_km AS radius, cell_km AS "cellKm"`;
   if (!city) throw new Error('no city to split: seed the demo city first');
-  return { id: city.id, center: { lat: city.lat, lng: city.lng }, serviceRadiusKm: city.radius, cellKm };
+  // The geometry as the Worker reads it from the same row (loadCityGeometry).
+  return cityGeometry(city);
 }
 
 export interface Placement {
@@ -79,10 +80,9 @@ export async function checkDriverPlacement(options: {
     if (!location || Math.abs(location.lat - fix.lat) > 1e-7 || Math.abs(location.lng - fix.lng) > 1e-7) {
       violations.push(`${driver.demo.email}: its shard holds ${JSON.stringify(location)}, its last fix was ${fix.lat},${fix.lng} (a fix lost)`);
     }
-    const home = shardFor(city, fix).key;
-    const own = parseShardKey(shard);
-    const outside = own ? distanceToCellM(city, fix, own.row, own.col, cellKm) : Infinity;
-    if (shard !== home && outside > HANDOVER_MARGIN_M) violations.push(`${driver.demo.email}: in ${shard}, ${Math.round(outside)} m outside its cell; its fix belongs to ${home}`);
+    // The shards' own rule (handover.ts): in its cell, or its previous one within the border margin.
+    const belongs = handoverTarget(city, shard, fix);
+    if (belongs !== null) violations.push(`${driver.demo.email}: in ${shard}, its last fix belongs to ${belongs}`);
   }
   const placement = {
     shards: live.shards.length,

@@ -60,9 +60,24 @@ const MAX_ERROR = 300;
  * same value. A payload without a readable time (never written by this code)
  * gets the epoch: still the same for every attempt.
  */
-export function eventAtOf(payload: Pick<WebhookPayload, 'createdAt'>): Date {
+function eventAtOf(payload: Pick<WebhookPayload, 'createdAt'>): Date {
   const at = Date.parse(payload.createdAt);
   return new Date(Number.isFinite(at) ? at : 0);
+}
+
+/** A new attempt's row: the one place an attempt's identity (endpoint, event, attempt, event time) is written. */
+function attemptRow(endpoint: WebhookEndpoint, payload: WebhookPayload, attempt: number, trigger: Trigger) {
+  return {
+    id: newId('whd'),
+    endpointId: endpoint.id,
+    eventId: payload.id,
+    eventType: payload.type,
+    eventAt: eventAtOf(payload),
+    payload: payload as unknown as Record<string, unknown>,
+    attempt,
+    trigger,
+    status: 'pending' as const,
+  };
 }
 
 /** Makes attempt `attempt`; undefined when another consumer already made it. */
@@ -75,7 +90,7 @@ export async function attemptDelivery(
 ): Promise<WebhookDelivery | undefined> {
   const [row] = await deps.db
     .insert(webhookDeliveries)
-    .values({ id: newId('whd'), endpointId: endpoint.id, eventId: payload.id, eventType: payload.type, eventAt: eventAtOf(payload), payload: payload as unknown as Record<string, unknown>, attempt, trigger, status: 'pending' })
+    .values(attemptRow(endpoint, payload, attempt, trigger))
     .onConflictDoNothing()
     .returning();
   if (!row) return undefined;
@@ -199,19 +214,7 @@ export async function deliverFirst(deps: DeliveryDeps, endpoint: WebhookEndpoint
   }
   const [held] = await deps.db
     .insert(webhookDeliveries)
-    .values({
-      id: newId('whd'),
-      endpointId: endpoint.id,
-      eventId: payload.id,
-      eventType: payload.type,
-      eventAt: eventAtOf(payload),
-      payload: payload as unknown as Record<string, unknown>,
-      attempt: 1,
-      trigger: 'event',
-      status: 'pending',
-      error: hold.reason,
-      nextRetryAt: new Date(hold.recheckAt),
-    })
+    .values({ ...attemptRow(endpoint, payload, 1, 'event'), error: hold.reason, nextRetryAt: new Date(hold.recheckAt) })
     .onConflictDoNothing()
     .returning();
   if (held) await deps.scheduleRetry(endpoint.id, payload.id, (hold.recheckAt - now) / 1000);
