@@ -11,7 +11,7 @@ import { devices } from '../../../db/schema/index';
 import { DeliveryError, asDeliveryError } from '../../providers/messaging/errors';
 import type { Senders } from '../../providers/messaging/types';
 import { captureMessage } from './dev-outbox';
-import { claimSend, recordAttempt, recordFailedAttempt, recordSkipped, settledStatus, type SendKey } from './log';
+import { claimSend, recordAttempt, recordFailedAttempt, recordSkipped, type SendKey } from './log';
 import type { Recipient } from './recipients';
 import type { Channel, Rule } from './rules';
 import { render, type TemplateVars } from './templates/index';
@@ -154,8 +154,7 @@ export async function runJob(deps: DeliverDeps, job: Job): Promise<{ retry: bool
   for (const channel of rule.channels) {
     if (unusableBecause(recipient, channel)) continue;
     tried = true;
-    const settled = await settledStatus(deps.db, { eventId: job.eventId, channel, userId: recipient.userId });
-    if (settled === 'failed' || settled === 'skipped') continue;
+    // A channel already settled as failed or skipped answers so from its claim (no provider call): the next one is tried.
     const result = await sendOn(deps, job, channel);
     if (result === 'sent') return { retry: false };
     if (result === 'retry') return { retry: true };

@@ -68,11 +68,6 @@ export async function claimSend(
   return { kind: 'settled', status: current.status };
 }
 
-export async function settledStatus(db: Database, key: SendKey): Promise<NotificationLogEntry['status'] | undefined> {
-  const [row] = await db.select({ status: notificationLog.status }).from(notificationLog).where(keyWhere(key));
-  return row?.status;
-}
-
 export interface AttemptOutcome {
   ok: boolean;
   permanent?: boolean;
@@ -87,7 +82,8 @@ export interface AttemptOutcome {
 export async function recordAttempt(db: Database, row: NotificationLogEntry, outcome: AttemptOutcome): Promise<void> {
   metrics.inc(METRICS.providerRequests, [providerLabel(outcome.provider), outcome.ok ? 'ok' : 'error']);
   const status = outcome.ok ? 'sent' : outcome.permanent ? 'failed' : 'queued';
-  await db
+  // One statement (one round trip, one implicit transaction): the row settled and its attempt recorded.
+  const settle = db
     .update(notificationLog)
     .set({
       status,
@@ -97,7 +93,7 @@ export async function recordAttempt(db: Database, row: NotificationLogEntry, out
       leasedUntil: null,
     })
     .where(eq(notificationLog.id, row.id));
-  await db
+  const attempt = db
     .insert(notificationAttempts)
     .values({
       id: newId('nta'),
@@ -112,6 +108,7 @@ export async function recordAttempt(db: Database, row: NotificationLogEntry, out
       latencyMs: outcome.latencyMs,
     })
     .onConflictDoNothing();
+  await db.execute(sql`with settled as (${settle.getSQL()}) ${attempt.getSQL()}`);
 }
 
 /** Not sent on purpose (opted out, no address, no device, stale); recorded once. */

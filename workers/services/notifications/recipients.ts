@@ -4,7 +4,7 @@
  * between the event and its delivery is honoured: an erased user has no
  * profile, preferences or devices left, and is simply not reachable.
  */
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import {
   cities,
@@ -41,53 +41,53 @@ export interface OrderContext {
   driverFirstName?: string;
 }
 
+/** One query: the order, its merchant's name, its city's zone and its driver's name. */
 export async function loadOrderContext(db: Database, orderId: string): Promise<OrderContext | undefined> {
   const [row] = await db
-    .select({ order: orders, merchantName: merchants.name, timezone: cities.timezone })
+    .select({ order: orders, merchantName: merchants.name, timezone: cities.timezone, driverName: userProfiles.name })
     .from(orders)
     .innerJoin(merchants, eq(merchants.id, orders.merchantId))
     .innerJoin(cities, eq(cities.id, orders.cityId))
+    .leftJoin(drivers, eq(drivers.id, orders.driverId))
+    .leftJoin(userProfiles, eq(userProfiles.userId, drivers.userId))
     .where(eq(orders.id, orderId));
   if (!row) return undefined;
-  let driverFirstName: string | undefined;
-  if (row.order.driverId) {
-    const [d] = await db
-      .select({ name: userProfiles.name })
-      .from(drivers)
-      .innerJoin(userProfiles, eq(userProfiles.userId, drivers.userId))
-      .where(eq(drivers.id, row.order.driverId));
-    driverFirstName = d?.name.split(/\s+/)[0] || undefined;
-  }
+  const driverFirstName = (row.order.driverId && row.driverName?.split(/\s+/)[0]) || undefined;
   return { order: row.order, merchantName: row.merchantName, timezone: row.timezone, ...(driverFirstName ? { driverFirstName } : {}) };
 }
 
-async function accountRecipients(db: Database, userIds: string[], audience: Audience): Promise<Recipient[]> {
-  if (userIds.length === 0) return [];
+/**
+ * The active accounts `which` selects, with their profile, preferences and
+ * push devices, in one query (the devices as a JSON column).
+ */
+async function accountRecipients(db: Database, which: SQL, audience: Audience): Promise<Recipient[]> {
   const rows = await db
-    .select({ user: users, profile: userProfiles, prefs: notificationPreferences })
+    .select({
+      user: users,
+      profile: userProfiles,
+      prefs: notificationPreferences,
+      devices: sql<unknown>`(select coalesce(json_agg(json_build_object('id', d.id, 'token', d.push_token) order by d.created_at), '[]'::json)
+        from ${devices} d where d.user_id = ${users.id})`,
+    })
     .from(users)
     .leftJoin(userProfiles, eq(userProfiles.userId, users.id))
     .leftJoin(notificationPreferences, eq(notificationPreferences.userId, users.id))
-    .where(and(inArray(users.id, userIds), eq(users.status, 'active')));
-  const deviceRows = await db
-    .select({ id: devices.id, userId: devices.userId, token: devices.pushToken })
-    .from(devices)
-    .where(inArray(devices.userId, userIds));
-  return rows.map(({ user, profile, prefs }) => ({
+    .where(and(which, eq(users.status, 'active')));
+  return rows.map(({ user, profile, prefs, devices: list }) => ({
     userId: user.id,
     audience,
     locale: pickLocale(user.locale),
     allows: { sms: prefs?.sms ?? true, email: prefs?.email ?? true, push: prefs?.push ?? true },
     phone: prefs?.phone ?? profile?.phone ?? null,
     email: prefs?.emailAddress ?? profile?.email ?? null,
-    devices: deviceRows.filter((d) => d.userId === user.id).map((d) => ({ id: d.id, token: d.token })),
+    devices: (typeof list === 'string' ? JSON.parse(list) : list) as { id: string; token: string }[],
   }));
 }
 
 export async function customerOf(db: Database, order: Order): Promise<Recipient[]> {
   const [contact] = await db.select().from(orderContacts).where(and(eq(orderContacts.orderId, order.id), isNull(orderContacts.erasedAt)));
   if (order.customerId) {
-    const [account] = await accountRecipients(db, [order.customerId], 'customer');
+    const [account] = await accountRecipients(db, eq(users.id, order.customerId), 'customer');
     if (!account) return [];
     // An account without a phone can still be texted at the number given for this order.
     return [{ ...account, phone: account.phone ?? contact?.phone ?? null, email: account.email ?? contact?.email ?? null }];
@@ -109,14 +109,13 @@ export async function customerOf(db: Database, order: Order): Promise<Recipient[
 
 /** Owners and managers: staff see orders live in the app, they are not paged. */
 export async function merchantStaffOf(db: Database, merchantId: string): Promise<Recipient[]> {
-  const members = await db
+  const managers = db
     .select({ userId: merchantMembers.userId })
     .from(merchantMembers)
     .where(and(eq(merchantMembers.merchantId, merchantId), inArray(merchantMembers.role, ['owner', 'manager'])));
-  return accountRecipients(db, members.map((m) => m.userId), 'merchant');
+  return accountRecipients(db, inArray(users.id, managers), 'merchant');
 }
 
 export async function driverRecipient(db: Database, driverId: string): Promise<Recipient[]> {
-  const [driver] = await db.select({ userId: drivers.userId }).from(drivers).where(eq(drivers.id, driverId));
-  return driver ? accountRecipients(db, [driver.userId], 'driver') : [];
+  return accountRecipients(db, inArray(users.id, db.select({ userId: drivers.userId }).from(drivers).where(eq(drivers.id, driverId))), 'driver');
 }
