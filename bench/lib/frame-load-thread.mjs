@@ -7,8 +7,14 @@
 // workerData: { origin, role: 'drivers' | 'watchers', items: [...] }
 //   drivers:  items = [{ token, lat, lng }]; accepts every offer; posts
 //             { type: 'assignment', index, orderId }; on { cmd: 'load', fps,
-//             seconds } sends that many single-fix frames per second, spread
-//             over its drivers, then posts { type: 'sent', frames }.
+//             seconds, frame? } sends that many frames per second, spread
+//             over its drivers, then posts { type: 'sent', frames }. `frame`
+//             is 'location' (a single fix, the default) or a fixed text frame
+//             (the floors: the bare ping the runtime answers by itself, or a
+//             versioned ping the object answers), or 'locations:N' (N fixes
+//             of one driver per frame); { cmd: 'pongs' } →
+//             { type: 'pongs', count, rejected } counts the pongs and the
+//             fixes the shard refused (location.rejected) so far.
 //   watchers: items = [{ path }]; records driver→watcher latency of every
 //             `location` frame (receive time − the fix's `at`); { cmd: 'reset' }
 //             and { cmd: 'report' } → { type: 'latencies', values }.
@@ -19,6 +25,8 @@ const { origin, role, items } = workerData;
 const wsOrigin = origin.replace(/^http/, 'ws');
 const sockets = [];
 let latencies = [];
+let pongs = 0;
+let rejected = 0;
 
 function open(path, onMessage) {
   return new Promise((resolve, reject) => {
@@ -73,10 +81,27 @@ function locationFrame(i) {
   return `{"type":"location","lat":${position[i].lat},"lng":${position[i].lng},"speed":5,"at":"${new Date(t).toISOString()}"}`;
 }
 
+// A phone that buffers: `n` fixes of one driver, `spacingMs` apart up to now (a driver's next
+// batch comes after the last fix of this one), moving at a plausible pace.
+function locationsFrame(i, n, spacingMs) {
+  const base = Date.now();
+  const points = [];
+  for (let k = 0; k < n; k++) {
+    position[i].lat += (Math.random() - 0.5) * 0.00001;
+    position[i].lng += (Math.random() - 0.5) * 0.00001;
+    const t = Math.max(lastAt[i] + 1, base - (n - 1 - k) * spacingMs);
+    lastAt[i] = t;
+    points.push({ lat: position[i].lat, lng: position[i].lng, speed: 5, at: new Date(t).toISOString() });
+  }
+  return JSON.stringify({ type: 'locations', points });
+}
+
 async function drivers() {
   await inBatches(items, 50, async (d, i) => {
     const s = await openRetrying(`/v1/drivers/me/live?access_token=${d.token}`, (ws, m) => {
-      if (m.type === 'offer') ws.send(JSON.stringify({ type: 'offer.accept', offerId: m.offerId }));
+      if (m.type === 'pong') pongs++;
+      else if (m.type === 'location.rejected') rejected++;
+      else if (m.type === 'offer') ws.send(JSON.stringify({ type: 'offer.accept', offerId: m.offerId }));
       else if (m.type === 'assignment') parentPort.postMessage({ type: 'assignment', index: i, orderId: m.orderId });
     });
     sockets[i] = s.ws;
@@ -96,7 +121,13 @@ async function drivers() {
   }, 1_000);
   let next = 0;
   parentPort.on('message', (msg) => {
+    if (msg.cmd === 'pongs') parentPort.postMessage({ type: 'pongs', count: pongs, rejected });
     if (msg.cmd !== 'load') return;
+    const batch = /^locations:(\d+)$/.exec(msg.frame ?? '');
+    const fixed = msg.frame && msg.frame !== 'location' && !batch ? msg.frame : null;
+    // A driver's frames come items.length / fps seconds apart: its batch's fixes fill that time.
+    const spacingMs = batch ? Math.floor((1000 * items.length) / msg.fps / Number(batch[1])) : 0;
+    const frameOf = (i) => fixed ?? (batch ? locationsFrame(i, Number(batch[1]), spacingMs) : locationFrame(i));
     busy = true;
     const total = Math.round(msg.fps * msg.seconds);
     let sent = 0;
@@ -105,7 +136,7 @@ async function drivers() {
       const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * msg.fps));
       for (; sent < due; sent++) {
         const i = next++ % items.length;
-        sockets[i].send(locationFrame(i));
+        sockets[i].send(frameOf(i));
       }
       if (sent >= total) {
         clearInterval(timer);
