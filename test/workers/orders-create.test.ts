@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { orderItems, orders, orderStatusEvents, outbox } from '../../db/schema/index';
+import { idempotencyKeys, orderItems, orders, orderStatusEvents, outbox } from '../../db/schema/index';
 import worker from '../support/worker-entry';
 import {
   api,
@@ -117,6 +117,30 @@ describe('Idempotency-Key', () => {
     expect(res.status).toBe(409);
     expect((await json<{ type: string }>(res)).type).toMatch(/idempotency-key-reused$/);
     expect(await counts()).toEqual(before);
+  });
+
+  // The key is claimed in the same statement as the order's lookup (ADR 0104): what the lookup finds must not
+  // decide the answer when the key is not this request's, and a refusal must release only a claim of its own.
+  it('a key held by another request in flight: a body naming no merchant is a 409, and the held claim is kept', async () => {
+    const key = newKey();
+    const scope = `user:${customer.userId}`;
+    const now = new Date();
+    await db().insert(idempotencyKeys).values({ scope, key, requestHash: 'another request', lockedAt: now, createdAt: now, expiresAt: new Date(now.getTime() + 86_400_000) });
+    const res = await api('/v1/orders', { token: customer.token, idempotencyKey: key, body: orderBody('mer_00000000000000000000', [{ productId: burger, quantity: 1 }]) });
+    expect(res.status).toBe(409);
+    expect((await json<{ type: string }>(res)).type).toMatch(/idempotency-key-reused$/);
+    const [held] = await db().select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+    expect(held?.requestHash).toBe('another request');
+    expect(held?.lockedAt?.getTime()).toBe(now.getTime());
+  });
+
+  it('a refused body with a new key leaves no claim behind, so the key can be used again once the body is fixed', async () => {
+    const key = newKey();
+    const refused = await api('/v1/orders', { token: customer.token, idempotencyKey: key, body: orderBody('mer_00000000000000000000', [{ productId: burger, quantity: 1 }]) });
+    expect(refused.status).toBe(422);
+    expect(await db().select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, `user:${customer.userId}`), eq(idempotencyKeys.key, key)))).toHaveLength(0);
+    const fixed = await api('/v1/orders', { token: customer.token, idempotencyKey: key, body: orderBody(merchant.merchantId, [{ productId: burger, quantity: 1 }]) });
+    expect(fixed.status).toBe(201);
   });
 
   it('two requests with one key at the same time: one order, the other waits its turn (409 in progress) or gets the replay', async () => {

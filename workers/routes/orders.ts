@@ -22,9 +22,9 @@ import { problems } from '../problem';
 import { pageQuery } from '../schemas/common';
 import { CreatedOrderSchema, IdempotencyHeaders, NewOrderSchema, ORDER_STATUS_VALUES, OrderIdParam, OrderSchema } from '../schemas/orders';
 import type { Principal } from '../services/auth/principal';
-import { claimKey, completeKey, idempotencyScope, releaseKey, replayResponse, requestHash } from '../services/idempotency';
+import { claimKey, completeKey, idempotencyScope, KeyNotClaimed, releaseKey, replayResponse, requestHash, type FoldedClaim } from '../services/idempotency';
 import { relationTo } from '../services/orders/access';
-import { clientSecretOf, placeOrder, type CommandContext } from '../services/orders/commands/index';
+import { clientSecretOf, placeOrder, type CommandContext, type PlacedOrder } from '../services/orders/commands/index';
 import type { OrderCreator } from '../services/orders/create';
 import { decodeCursor } from '../services/orders/cursor';
 import { listOrders, loadOrder, loadOrderDetail, loadStatusEvents, withRefunds, type ListScope } from '../services/orders/repository';
@@ -190,12 +190,24 @@ export const orderRoutes = createRouter()
     const body = c.req.valid('json');
     const cx = commandContext(c);
     const ref = { scope: idempotencyScope(principal), key: c.req.valid('header')['idempotency-key'] };
-    const claim = await claimKey(cx.db, ref, await requestHash('POST', '/v1/orders', body));
-    // Raw Responses here and below: the exact stored bytes (typed c.json cannot express that).
-    if (claim.kind === 'replay') return routeResponse(create, replayResponse(claim, await restoreSecrets(cx, claim.body)));
+    const hash = await requestHash('POST', '/v1/orders', body);
+    // A new key (the common case) is claimed in the order's first statement (ADR 0104); `taken` says
+    // whether this request holds it, so that only a claim of its own is released if it fails.
+    const folded: FoldedClaim = { ref, hash, taken: false };
     try {
-      // A retry after a failure further on (claim 'resume'): the order exists, the command finishes it.
-      const { detail, payment } = await placeOrder(cx, { order: body, creator, idempotency: ref, resumeOrderId: claim.kind === 'resume' ? claim.resourceId : null });
+      let placed: PlacedOrder;
+      try {
+        placed = await placeOrder(cx, { order: body, creator, idempotency: ref, claim: folded });
+      } catch (error) {
+        if (!(error instanceof KeyNotClaimed)) throw error;
+        const claim = await claimKey(cx.db, ref, hash);
+        // Raw Responses here and below: the exact stored bytes (typed c.json cannot express that).
+        if (claim.kind === 'replay') return routeResponse(create, replayResponse(claim, await restoreSecrets(cx, claim.body)));
+        folded.taken = true;
+        // A retry after a failure further on (claim 'resume'): the order exists, the command finishes it.
+        placed = await placeOrder(cx, { order: body, creator, idempotency: ref, resumeOrderId: claim.kind === 'resume' ? claim.resourceId : null });
+      }
+      const { detail, payment } = placed;
       const clientSecret = payment?.clientSecret;
       const order = await orderView(detail, creator.kind === 'customer' ? 'customer' : 'merchant', c.env);
       const payload = { order, ...(clientSecret ? { payment: { clientSecret, ...checkoutConfig(c.env) } } : {}) };
@@ -206,7 +218,7 @@ export const orderRoutes = createRouter()
       await completeKey(cx.db, ref, { status: 201, body: stored, headers }, payment?.recordIntent ? [payment.recordIntent] : []);
       return routeResponse(create, new Response(text, { status: 201, headers }));
     } catch (error) {
-      await releaseKey(cx.db, ref);
+      if (folded.taken) await releaseKey(cx.db, ref);
       throw error;
     }
   })

@@ -63,13 +63,17 @@ const inProgress = () =>
   });
 
 /** Claims the key for this request, or says what to do instead (replay, resume, 409). */
-export async function claimKey(db: Database, ref: IdempotencyRef, hash: string, now = new Date()): Promise<Claim> {
-  const expiresAt = new Date(now.getTime() + KEY_TTL_MS);
-  const inserted = await db
+/** A new key's row, locked by the request that claims it. */
+const claimInsert = (db: Database, ref: IdempotencyRef, hash: string, now: Date) =>
+  db
     .insert(idempotencyKeys)
-    .values({ scope: ref.scope, key: ref.key, requestHash: hash, lockedAt: now, createdAt: now, expiresAt })
+    .values({ scope: ref.scope, key: ref.key, requestHash: hash, lockedAt: now, createdAt: now, expiresAt: new Date(now.getTime() + KEY_TTL_MS) })
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
+
+export async function claimKey(db: Database, ref: IdempotencyRef, hash: string, now = new Date()): Promise<Claim> {
+  const expiresAt = new Date(now.getTime() + KEY_TTL_MS);
+  const inserted = await claimInsert(db, ref, hash, now);
   if (inserted.length > 0) return { kind: 'new' };
 
   const [row] = await db.select().from(idempotencyKeys).where(whereKey(ref));
@@ -99,6 +103,31 @@ export async function claimKey(db: Database, ref: IdempotencyRef, hash: string, 
     .returning({ resourceId: idempotencyKeys.resourceId });
   if (resumed.length === 0) throw inProgress();
   return { kind: 'resume', resourceId: resumed[0]!.resourceId };
+}
+
+/**
+ * The common case of `claimKey` (a key never seen) as a CTE, for the first
+ * statement of a request that also reads what it needs (one round trip
+ * instead of two; ADR 0104). `taken` says, once that statement ran, whether
+ * this request holds the key; when it does not, the caller answers through
+ * `claimKey` (replay, resume, 409), having used nothing it read.
+ */
+export interface FoldedClaim {
+  ref: IdempotencyRef;
+  hash: string;
+  /** Set true once the statement carrying the claim has run and the key is this request's. */
+  taken: boolean;
+}
+
+/** The key is another request's, or was used before: `claimKey` decides what to answer. */
+export class KeyNotClaimed extends Error {
+  constructor() {
+    super('the Idempotency-Key was not new: claim it the long way');
+  }
+}
+
+export function claimCte(db: Database, claim: FoldedClaim, now = new Date()) {
+  return db.$with('idempotency_claim', { key: sql<string>`key` }).as(claimInsert(db, claim.ref, claim.hash, now).getSQL());
 }
 
 /** Records what this attempt created: run it in the same statement or transaction that creates it. */

@@ -9,7 +9,7 @@ import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { cities, merchants, orderContacts, orderItems, orders, payments, products, userProfiles, type Order, type Payment } from '../../../db/schema/index';
 import { problems, type FieldError } from '../../problem';
-import { attachResourceSql, type IdempotencyRef } from '../idempotency';
+import { attachResourceSql, claimCte, KeyNotClaimed, type FoldedClaim, type IdempotencyRef } from '../idempotency';
 import { outboxInsert, type OutboxEvent } from '../outbox';
 import type { Keyring } from '../secrets/data-keys';
 import { newOrderCodes } from './codes';
@@ -70,14 +70,31 @@ export interface CreatedOrder {
   payment: Payment | null;
 }
 
-export async function createOrder(db: Database, ring: Keyring, input: CreateOrderInput, creator: OrderCreator, idempotency: IdempotencyRef, now = new Date()): Promise<CreatedOrder> {
+/**
+ * `claim`: the request's Idempotency-Key, claimed in the same statement as the
+ * lookup (ADR 0104); when the key is not new, KeyNotClaimed is thrown before
+ * anything read is used. Absent when the caller claimed the key already.
+ */
+export async function createOrder(
+  db: Database,
+  ring: Keyring,
+  input: CreateOrderInput,
+  creator: OrderCreator,
+  idempotency: IdempotencyRef,
+  now = new Date(),
+  claim?: FoldedClaim,
+): Promise<CreatedOrder> {
   checkCreatorFields(input, creator);
 
-  // One round trip: the merchant, its city, the customer's contact and the
-  // products asked for (as JSON), so the pricing has everything it needs.
+  // One round trip: the key's claim, the merchant, its city, the customer's
+  // contact and the products asked for (as JSON), so the pricing has
+  // everything it needs. From a one-row source, so that the claim's outcome
+  // comes back even when the merchant does not exist.
   const ids = input.items.map((i) => i.productId);
-  const [place] = await db
+  const claimed = claim ? claimCte(db, claim, now) : null;
+  const [place] = await (claimed ? db.with(claimed) : db)
     .select({
+      claimed: claimed ? sql<boolean>`exists (select 1 from ${claimed})` : sql<boolean>`true`,
       merchant: merchants,
       city: cities,
       profile: { name: userProfiles.name, phone: userProfiles.phone, email: userProfiles.email },
@@ -86,11 +103,15 @@ export async function createOrder(db: Database, ring: Keyring, input: CreateOrde
           'available', p.available, 'requiresPrescription', p.requires_prescription)), '[]'::json)
         from ${products} p where p.merchant_id = ${merchants.id} and p.id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}))`,
     })
-    .from(merchants)
-    .innerJoin(cities, eq(cities.id, merchants.cityId))
-    .leftJoin(userProfiles, eq(userProfiles.userId, creator.kind === 'customer' ? creator.userId : ''))
-    .where(eq(merchants.id, input.merchantId));
-  if (!place) throw invalid([{ path: 'json.merchantId', message: 'No such merchant.' }]);
+    .from(sql`(select 1) as one`)
+    .leftJoin(merchants, eq(merchants.id, input.merchantId))
+    .leftJoin(cities, eq(cities.id, merchants.cityId))
+    .leftJoin(userProfiles, eq(userProfiles.userId, creator.kind === 'customer' ? creator.userId : ''));
+  if (claim) {
+    if (!place?.claimed) throw new KeyNotClaimed();
+    claim.taken = true;
+  }
+  if (!place?.merchant || !place.city) throw invalid([{ path: 'json.merchantId', message: 'No such merchant.' }]);
   const { merchant, city } = place;
   if (!merchant.open || merchant.suspended) throw invalid([{ path: 'json.merchantId', message: `${merchant.name} is not taking orders right now.` }]);
 

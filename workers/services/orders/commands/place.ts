@@ -10,7 +10,7 @@ import type { SQL } from 'drizzle-orm';
 import type { Payment } from '../../../../db/schema/index';
 import { Problem, problems } from '../../../problem';
 import { paymentProvider, PaymentProviderRejectedError, PaymentProviderUnavailableError } from '../../../providers/payments/index';
-import type { IdempotencyRef } from '../../idempotency';
+import type { FoldedClaim, IdempotencyRef } from '../../idempotency';
 import { ensurePaymentIntent, paymentOfOrder } from '../../payments/payments';
 import type { OutboxEvent } from '../../outbox';
 import { dataKeys } from '../../secrets/data-keys';
@@ -26,6 +26,8 @@ export interface PlaceOrderInput {
   idempotency: IdempotencyRef;
   /** The order an earlier try of the same request created: finished instead of created again. */
   resumeOrderId?: string | null | undefined;
+  /** The key, claimed in the creating lookup's statement (a new key's common case; KeyNotClaimed otherwise). */
+  claim?: FoldedClaim;
 }
 
 export interface PlacedOrder {
@@ -53,7 +55,7 @@ export async function placeOrder(cx: CommandContext, input: PlaceOrderInput): Pr
     }
     const created = !detail;
     if (!detail) {
-      const fresh = await createOrder(cx.db, await dataKeys(cx.env.DATA_ENCRYPTION_KEYS), input.order, input.creator, input.idempotency);
+      const fresh = await createOrder(cx.db, await dataKeys(cx.env.DATA_ENCRYPTION_KEYS), input.order, input.creator, input.idempotency, new Date(), input.claim);
       ({ detail, payment, events } = fresh);
       announce(cx, detail.order, events);
     }
