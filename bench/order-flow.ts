@@ -23,8 +23,8 @@
  *
  * Harness: the deploy bundle (`wrangler deploy --dry-run`) in wrangler's
  * createTestHarness (Miniflare + workerd), requests by dispatchFetch straight
- * into the runtime; Hyperdrive → proxy → pgbouncer (session pool, warm server
- * connections, as Hyperdrive keeps them) → embedded Postgres with
+ * into the runtime; Hyperdrive → proxy → pgbouncer (transaction pool, warm
+ * server connections, as Hyperdrive keeps them) → embedded Postgres with
  * pg_stat_statements; the Stripe fake in its own process, its webhooks relayed
  * into the runtime by this process; drivers on real WebSockets accepting the
  * shard's offers. CPU from /proc per process.
@@ -84,7 +84,7 @@ const GOALS = {
 
 const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrangler'));
 const WORKERD = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version}`;
-const HARNESS = `${WORKERD} via createTestHarness (deploy bundle), dispatchFetch; Hyperdrive → proxy → pgbouncer (session) → embedded Postgres`;
+const HARNESS = `${WORKERD} via createTestHarness (deploy bundle), dispatchFetch; Hyperdrive → proxy → pgbouncer (transaction pool) → embedded Postgres`;
 const progress = (line: string) => process.stderr.write(`order-flow: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -463,7 +463,8 @@ export async function run(): Promise<BenchRow[]> {
     notifications = await startNotificationFakes({ twilio: { accountSid: providerSecrets.TWILIO_ACCOUNT_SID, authToken: providerSecrets.TWILIO_AUTH_TOKEN }, emailServerToken: providerSecrets.EMAIL_API_TOKEN });
     const { FCM_SERVICE_ACCOUNT, ...providerVars } = notifications.bindings;
     bundleWorker(outdir);
-    bouncer = await startPgbouncer(pg.url);
+    // Transaction pooling, as Hyperdrive's pooler does (its docs: "operates in transaction mode").
+    bouncer = await startPgbouncer(pg.url, 'transaction');
     if (!('url' in bouncer)) throw new Error(bouncer.skipped);
     proxy = await startPgProxy(bouncer.url);
     Object.assign(process.env, OFFLINE, { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: proxy.url });

@@ -256,7 +256,13 @@ interface Phase {
  * new connection costs no backend start, no password check and no cold
  * catalog cache. Runs as the `postgres` user (pgbouncer refuses root).
  */
-export async function startPgbouncer(pgUrl: string): Promise<{ url: string; child: ChildProcess; dir: string } | { skipped: string }> {
+/**
+ * pgbouncer in front of `pgUrl`. `session` (this benchmark's pooled phase): a server connection per
+ * client, reset with DISCARD ALL when the client leaves. `transaction` (the order flow): a server
+ * connection per transaction and no reset, as Hyperdrive's pooler works; the Worker's unnamed
+ * statements (ADR 0104) need nothing kept between transactions.
+ */
+export async function startPgbouncer(pgUrl: string, mode: 'session' | 'transaction' = 'session'): Promise<{ url: string; child: ChildProcess; dir: string } | { skipped: string }> {
   const probe = spawnSync('pgbouncer', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return { skipped: 'pgbouncer is not installed (apt-get install -y pgbouncer): the pooled phase was skipped' };
   const u = new URL(pgUrl);
@@ -275,7 +281,7 @@ export async function startPgbouncer(pgUrl: string): Promise<{ url: string; chil
       'unix_socket_dir =',
       'auth_type = trust',
       `auth_file = ${path.join(dir, 'users.txt')}`,
-      'pool_mode = session',
+      `pool_mode = ${mode}`,
       'server_reset_query = DISCARD ALL',
       // Session mode holds a server connection per client connection (pgbouncer 1.18
       // cannot keep postgres.js's prepared statements in transaction mode, which
