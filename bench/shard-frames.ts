@@ -126,7 +126,51 @@ class LoadThread {
   }
 }
 
-/** Workerd CPU per location frame into an empty Durable Object (its own Miniflare; nothing else running in it). */
+/** What the driver threads have counted so far: pongs received (the runtime's own answers never reach the shard) and fixes the shard refused. */
+async function threadCounts(threads: LoadThread[]): Promise<{ pongs: number; rejected: number }> {
+  const replies = threads.map((t) => t.next('pongs'));
+  for (const t of threads) t.worker.postMessage({ cmd: 'pongs' });
+  const all = await Promise.all(replies);
+  return { pongs: all.reduce((s, m) => s + Number(m.count), 0), rejected: all.reduce((s, m) => s + Number(m.rejected), 0) };
+}
+
+interface PhaseResult {
+  offered: number;
+  handled: number;
+  /** The runtime's CPU from the first frame until all were counted. */
+  cpuMs: number;
+  sentSeconds: number;
+  doneSeconds: number;
+}
+
+/**
+ * Offers `fps` frames/s of `frame` for `seconds`, split over the threads, and
+ * resolves once `count` has grown by every frame offered (or 60 s after the
+ * last was sent), with the CPU the runtime `pid` spent meanwhile.
+ */
+async function loadPhase(threads: LoadThread[], pid: number, count: () => Promise<number>, fps: number, seconds: number, frame = 'location'): Promise<PhaseResult> {
+  const before = await count();
+  progress(`phase ${frame} ${fps}/s × ${seconds} s: ${before} counted so far`);
+  const cpu0 = ownCpuMs(pid);
+  const t0 = performance.now();
+  const sent = threads.map((t) => t.next('sent'));
+  for (const t of threads) t.worker.postMessage({ cmd: 'load', fps: fps / THREADS, seconds, frame });
+  const offered = (await Promise.all(sent)).reduce((s, m) => s + Number(m.frames), 0);
+  const sentSeconds = (performance.now() - t0) / 1000;
+  let handled = (await count()) - before;
+  progress(`sent ${offered} in ${sentSeconds.toFixed(1)} s; ${handled} handled`);
+  const until = performance.now() + 60_000;
+  while (handled < offered && performance.now() < until) {
+    await sleep(50);
+    handled = (await count()) - before;
+  }
+  return { offered, handled, cpuMs: ownCpuMs(pid) - cpu0, sentSeconds, doneSeconds: (performance.now() - t0) / 1000 };
+}
+
+/** Workerd CPU per frame counted in a phase. */
+const cpuUsPerFrame = (p: PhaseResult) => (p.cpuMs * 1000) / Math.max(1, p.handled);
+
+/** Workerd CPU per location frame into an empty Durable Object (its own harness and runtime; nothing else running in it). */
 async function emptyObjectFloor(): Promise<{ us: number; handled: number; offered: number }> {
   const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8'))![1]!;
   const empty = await startEmptyObject(compatibilityDate);
@@ -137,22 +181,9 @@ async function emptyObjectFloor(): Promise<{ us: number; handled: number; offere
     const per = Math.ceil(start.length / THREADS);
     for (let t = 0; t < THREADS; t++) threads.push(new LoadThread(entry.origin, 'drivers', start.slice(t * per, (t + 1) * per)));
     await Promise.all(threads.map((t) => t.ready));
-    const measure = async (fps: number, seconds: number) => {
-      const before = await empty.frames();
-      const cpu0 = ownCpuMs(entry.pid);
-      const sent = threads.map((t) => t.next('sent'));
-      for (const t of threads) t.worker.postMessage({ cmd: 'load', fps: fps / THREADS, seconds });
-      const offered = (await Promise.all(sent)).reduce((s, m) => s + Number(m.frames), 0);
-      let handled = (await empty.frames()) - before;
-      const until = performance.now() + 60_000;
-      while (handled < offered && performance.now() < until) {
-        await sleep(50);
-        handled = (await empty.frames()) - before;
-      }
-      return { us: ((ownCpuMs(entry.pid) - cpu0) * 1000) / Math.max(1, handled), handled, offered };
-    };
-    await measure(2_000, 5); // warm-up
-    const floor = await measure(CPU_FPS, FLOOR_SECONDS);
+    await loadPhase(threads, entry.pid, empty.frames, 2_000, 5); // warm-up
+    const phase = await loadPhase(threads, entry.pid, empty.frames, CPU_FPS, FLOOR_SECONDS);
+    const floor = { us: cpuUsPerFrame(phase), handled: phase.handled, offered: phase.offered };
     progress(`empty object: ${floor.us.toFixed(1)} µs per location frame (${floor.handled}/${floor.offered})`);
     return floor;
   } finally {
@@ -210,38 +241,9 @@ export async function run(): Promise<BenchRow[]> {
     await watchers.ready;
     progress(`${f.orders.length} watchers connected`);
 
-    /** Pongs the driver sockets have received so far (the runtime's own answers are not seen by the shard). */
-    const pongs = async (): Promise<number> => {
-      const counts = threads.map((t) => t.next('pongs'));
-      for (const t of threads) t.worker.postMessage({ cmd: 'pongs' });
-      return (await Promise.all(counts)).reduce((s, m) => s + Number(m.count), 0);
-    };
-
-    /**
-     * Offers `fps` frames/s for `seconds`, split over the threads; resolves once all are handled:
-     * counted by the shard, or for the runtime's own ping by the pongs that came back.
-     */
-    const phase = async (fps: number, seconds: number, frame = 'location') => {
-      const count = frame === RUNTIME_PING ? pongs : frames;
-      const before = await count();
-      progress(`phase ${frame === 'location' ? 'location' : frame} ${fps}/s × ${seconds} s: ${before} counted so far`);
-      const cpu0 = ownCpuMs(entry.pid);
-      const t0 = performance.now();
-      const sent = threads.map((t) => t.next('sent'));
-      for (const t of threads) t.worker.postMessage({ cmd: 'load', fps: fps / THREADS, seconds, frame });
-      const results = await Promise.all(sent);
-      const offered = results.reduce((s, m) => s + Number(m.frames), 0);
-      const sentSeconds = (performance.now() - t0) / 1000;
-      let handled = (await count()) - before;
-      progress(`sent ${offered} in ${sentSeconds.toFixed(1)} s; ${handled} handled`);
-      const until = performance.now() + 60_000;
-      while (handled < offered && performance.now() < until) {
-        await sleep(50);
-        handled = (await count()) - before;
-      }
-      const doneSeconds = (performance.now() - t0) / 1000;
-      return { offered, handled, cpuMs: ownCpuMs(entry.pid) - cpu0, sentSeconds, doneSeconds };
-    };
+    /** A phase into the shard, counted by the shard, or for the runtime's own ping by the pongs that came back. */
+    const pongs = async () => (await threadCounts(threads)).pongs;
+    const phase = (fps: number, seconds: number, frame = 'location') => loadPhase(threads, entry.pid, frame === RUNTIME_PING ? pongs : frames, fps, seconds, frame);
 
     // Warm-up: the isolate's JIT and the sockets' buffers.
     const warm = await phase(2_000, 5);
@@ -260,10 +262,8 @@ export async function run(): Promise<BenchRow[]> {
     const BATCH_FPS = CPU_FPS / 2;
     const batched = await phase(BATCH_FPS, FLOOR_SECONDS, `locations:${BATCH}`);
     await sleep(1_000);
-    const floorUs = (p: typeof floorRuntime) => (p.cpuMs * 1000) / Math.max(1, p.handled);
-    const refused = await Promise.all(threads.map((t) => { const m = t.next('pongs'); t.worker.postMessage({ cmd: 'pongs' }); return m; }));
-    progress(`batched: ${floorUs(batched).toFixed(1)} µs per frame of ${BATCH} fixes (${batched.handled}/${batched.offered}); fixes refused by the shard so far: ${refused.reduce((s, m) => s + Number(m.rejected), 0)}`);
-    progress(`floors: runtime ping ${floorUs(floorRuntime).toFixed(1)} µs (${floorRuntime.handled}/${floorRuntime.offered}), object ping ${floorUs(floorObject).toFixed(1)} µs (${floorObject.handled}/${floorObject.offered})`);
+    progress(`batched: ${cpuUsPerFrame(batched).toFixed(1)} µs per frame of ${BATCH} fixes (${batched.handled}/${batched.offered}); fixes refused by the shard so far: ${(await threadCounts(threads)).rejected}`);
+    progress(`floors: runtime ping ${cpuUsPerFrame(floorRuntime).toFixed(1)} µs (${floorRuntime.handled}/${floorRuntime.offered}), object ping ${cpuUsPerFrame(floorObject).toFixed(1)} µs (${floorObject.handled}/${floorObject.offered})`);
     let profiler: Profiler | null = null;
     if (process.env.BENCH_PROFILE === '1') profiler = await connectProfiler(entry.pid, 'delivery-platform');
     await profiler?.start();
@@ -276,13 +276,13 @@ export async function run(): Promise<BenchRow[]> {
     progress(`${cpu.handled} frames, ${cpu.cpuMs.toFixed(0)} ms of workerd CPU: ${us.toFixed(1)} µs per frame`);
     rows.push(
       { bench: BENCH, id: 'shard.workerd_cpu_per_frame_us', metric: `workerd CPU per single-fix frame into one shard, socket plumbing included (${cpu.handled.toLocaleString('en-US')} frames at ${CPU_FPS.toLocaleString('en-US')}/s offered, handled in ${cpu.doneSeconds.toFixed(1)} s)`, value: us, unit: 'µs', goal: `≤ ${GOAL.cpuUs} µs`, pass: us <= GOAL.cpuUs && cpu.handled >= 100_000, harness: `${HARNESS}; /proc/<runtime pid>/stat` },
-      { bench: BENCH, id: 'shard.floor.runtime_ping_cpu_us', metric: `floor: workerd CPU per bare ping frame the runtime answers itself, no JavaScript (the socket plumbing; ${floorRuntime.handled.toLocaleString('en-US')} of ${floorRuntime.offered.toLocaleString('en-US')} answered at ${CPU_FPS.toLocaleString('en-US')}/s)`, value: floorUs(floorRuntime), unit: 'µs', harness: `${HARNESS}; /proc/<runtime pid>/stat` },
-      { bench: BENCH, id: 'shard.floor.object_ping_cpu_us', metric: `floor: workerd CPU per ping the shard answers (handler woken, guard, parse, reducer step, pong; ${floorObject.handled.toLocaleString('en-US')} of ${floorObject.offered.toLocaleString('en-US')} at ${CPU_FPS.toLocaleString('en-US')}/s)`, value: floorUs(floorObject), unit: 'µs', harness: `${HARNESS}; /proc/<runtime pid>/stat` },
+      { bench: BENCH, id: 'shard.floor.runtime_ping_cpu_us', metric: `floor: workerd CPU per bare ping frame the runtime answers itself, no JavaScript (the socket plumbing; ${floorRuntime.handled.toLocaleString('en-US')} of ${floorRuntime.offered.toLocaleString('en-US')} answered at ${CPU_FPS.toLocaleString('en-US')}/s)`, value: cpuUsPerFrame(floorRuntime), unit: 'µs', harness: `${HARNESS}; /proc/<runtime pid>/stat` },
+      { bench: BENCH, id: 'shard.floor.object_ping_cpu_us', metric: `floor: workerd CPU per ping the shard answers (handler woken, guard, parse, reducer step, pong; ${floorObject.handled.toLocaleString('en-US')} of ${floorObject.offered.toLocaleString('en-US')} at ${CPU_FPS.toLocaleString('en-US')}/s)`, value: cpuUsPerFrame(floorObject), unit: 'µs', harness: `${HARNESS}; /proc/<runtime pid>/stat` },
       { bench: BENCH, id: 'shard.floor.empty_object_frame_cpu_us', metric: `floor: workerd CPU per single-fix frame into an empty Durable Object that only counts it (same runtime build, threads and sockets; ${emptyFloor.handled.toLocaleString('en-US')} of ${emptyFloor.offered.toLocaleString('en-US')} at ${CPU_FPS.toLocaleString('en-US')}/s)`, value: emptyFloor.us, unit: 'µs', harness: `${HARNESS}; bench/lib/empty-object.ts; /proc/<runtime pid>/stat` },
       { bench: BENCH, id: 'shard.frame_vs_empty_object', metric: `CPU per single-fix frame ÷ the same frame into an empty Durable Object (${us.toFixed(0)} µs ÷ ${emptyFloor.us.toFixed(0)} µs)`, value: us / emptyFloor.us, unit: '×', harness: 'derived' },
-      { bench: BENCH, id: 'shard.frame_vs_runtime_ping', metric: `CPU per single-fix frame ÷ the runtime's own ping (${us.toFixed(0)} µs ÷ ${floorUs(floorRuntime).toFixed(0)} µs)`, value: us / floorUs(floorRuntime), unit: '×', harness: 'derived' },
-      { bench: BENCH, id: 'shard.frame_vs_object_ping', metric: `CPU per single-fix frame ÷ a ping the shard answers (${us.toFixed(0)} µs ÷ ${floorUs(floorObject).toFixed(0)} µs)`, value: us / floorUs(floorObject), unit: '×', harness: 'derived' },
-      { bench: BENCH, id: `shard.workerd_cpu_per_fix_batched${BATCH}_us`, metric: `workerd CPU per fix when phones send ${BATCH} fixes per \`locations\` frame (${BATCH_FPS.toLocaleString('en-US')} frames/s, ${batched.handled.toLocaleString('en-US')} of ${batched.offered.toLocaleString('en-US')} frames handled)`, value: floorUs(batched) / BATCH, unit: 'µs', note: 'not the goal’s single-fix frame: what buffering on the phone would buy', harness: `${HARNESS}; /proc/<runtime pid>/stat` },
+      { bench: BENCH, id: 'shard.frame_vs_runtime_ping', metric: `CPU per single-fix frame ÷ the runtime's own ping (${us.toFixed(0)} µs ÷ ${cpuUsPerFrame(floorRuntime).toFixed(0)} µs)`, value: us / cpuUsPerFrame(floorRuntime), unit: '×', harness: 'derived' },
+      { bench: BENCH, id: 'shard.frame_vs_object_ping', metric: `CPU per single-fix frame ÷ a ping the shard answers (${us.toFixed(0)} µs ÷ ${cpuUsPerFrame(floorObject).toFixed(0)} µs)`, value: us / cpuUsPerFrame(floorObject), unit: '×', harness: 'derived' },
+      { bench: BENCH, id: `shard.workerd_cpu_per_fix_batched${BATCH}_us`, metric: `workerd CPU per fix when phones send ${BATCH} fixes per \`locations\` frame (${BATCH_FPS.toLocaleString('en-US')} frames/s, ${batched.handled.toLocaleString('en-US')} of ${batched.offered.toLocaleString('en-US')} frames handled)`, value: cpuUsPerFrame(batched) / BATCH, unit: 'µs', note: 'not the goal’s single-fix frame: what buffering on the phone would buy', harness: `${HARNESS}; /proc/<runtime pid>/stat` },
       { bench: BENCH, id: 'shard.frames_per_core_second', metric: 'single-fix frames one core handles per second at that cost (1 s ÷ CPU per frame)', value: 1e6 / us, unit: 'frames/s', goal: '≥ 40,000', pass: 1e6 / us >= 40_000, harness: 'derived' },
     );
 

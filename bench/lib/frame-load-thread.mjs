@@ -73,12 +73,18 @@ async function inBatches(list, size, fn) {
 const position = items.map((d) => ({ lat: d.lat, lng: d.lng }));
 const lastAt = new Float64Array(items.length);
 
-function locationFrame(i) {
-  position[i].lat += (Math.random() - 0.5) * 0.0001;
-  position[i].lng += (Math.random() - 0.5) * 0.0001;
-  const t = Math.max(lastAt[i] + 1, Date.now());
+// Driver i's next fix: a random step of up to ±step/2 degrees each way, at `at` (or just after its last fix).
+function nextFix(i, step, at) {
+  position[i].lat += (Math.random() - 0.5) * step;
+  position[i].lng += (Math.random() - 0.5) * step;
+  const t = Math.max(lastAt[i] + 1, at);
   lastAt[i] = t;
-  return `{"type":"location","lat":${position[i].lat},"lng":${position[i].lng},"speed":5,"at":"${new Date(t).toISOString()}"}`;
+  return { lat: position[i].lat, lng: position[i].lng, at: new Date(t).toISOString() };
+}
+
+function locationFrame(i) {
+  const fix = nextFix(i, 0.0001, Date.now());
+  return `{"type":"location","lat":${fix.lat},"lng":${fix.lng},"speed":5,"at":"${fix.at}"}`;
 }
 
 // A phone that buffers: `n` fixes of one driver, `spacingMs` apart up to now (a driver's next
@@ -87,11 +93,8 @@ function locationsFrame(i, n, spacingMs) {
   const base = Date.now();
   const points = [];
   for (let k = 0; k < n; k++) {
-    position[i].lat += (Math.random() - 0.5) * 0.00001;
-    position[i].lng += (Math.random() - 0.5) * 0.00001;
-    const t = Math.max(lastAt[i] + 1, base - (n - 1 - k) * spacingMs);
-    lastAt[i] = t;
-    points.push({ lat: position[i].lat, lng: position[i].lng, speed: 5, at: new Date(t).toISOString() });
+    const fix = nextFix(i, 0.00001, base - (n - 1 - k) * spacingMs);
+    points.push({ lat: fix.lat, lng: fix.lng, speed: 5, at: fix.at });
   }
   return JSON.stringify({ type: 'locations', points });
 }
