@@ -34,3 +34,12 @@ export function openDatabase(connectionString: string, options: OpenOptions = {}
   });
   return drizzle(sql) as Database;
 }
+
+/**
+ * A `json` column of a query (a `json_agg` subquery, say). With
+ * `fetch_types: false` postgres.js may hand it over as its text rather than
+ * parsed; this gives the value either way.
+ */
+export function jsonColumn<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}

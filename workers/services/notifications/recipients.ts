@@ -5,7 +5,7 @@
  * profile, preferences or devices left, and is simply not reachable.
  */
 import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../../../db/client';
+import { jsonColumn, type Database } from '../../../db/client';
 import {
   cities,
   devices,
@@ -80,7 +80,7 @@ async function accountRecipients(db: Database, which: SQL, audience: Audience): 
     allows: { sms: prefs?.sms ?? true, email: prefs?.email ?? true, push: prefs?.push ?? true },
     phone: prefs?.phone ?? profile?.phone ?? null,
     email: prefs?.emailAddress ?? profile?.email ?? null,
-    devices: (typeof list === 'string' ? JSON.parse(list) : list) as { id: string; token: string }[],
+    devices: jsonColumn<{ id: string; token: string }[]>(list),
   }));
 }
 

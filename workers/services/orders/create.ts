@@ -5,7 +5,7 @@
  * Refusals are 422 problems with field paths and write nothing.
  */
 import { eq, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../../../db/client';
+import { jsonColumn, type Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { cities, merchants, orderContacts, orderItems, orders, payments, products, userProfiles, type Order, type Payment } from '../../../db/schema/index';
 import { problems, type FieldError } from '../../problem';
@@ -123,7 +123,7 @@ export async function createOrder(
 
   const schedule = scheduleOf(input.scheduledFor, merchant, now);
 
-  const found = (typeof place.products === 'string' ? JSON.parse(place.products) : place.products) as ProductFacts[];
+  const found = jsonColumn<ProductFacts[]>(place.products);
   const byId = new Map(found.map((p) => [p.id, p]));
   const errors: FieldError[] = [];
   input.items.forEach((item, i) => {

@@ -1,6 +1,6 @@
 /** Reading orders: one order with what its view needs, and keyset-paginated lists. */
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../../../db/client';
+import { jsonColumn, type Database } from '../../../db/client';
 import { deliveryProofs, drivers, orderContacts, orderItems, orders, orderStatusEvents, payments, refunds, userProfiles, type Order, type OrderItem } from '../../../db/schema/index';
 import { isTerminal } from '../../../domain/order';
 import { encodeCursor, type Position } from './cursor';
@@ -67,7 +67,7 @@ const itemsColumn = sql<OrderItem[] | string>`(select coalesce(json_agg(json_bui
 export async function loadOrderDetail(db: Reader, id: string): Promise<OrderDetail | null> {
   const [row] = await detailQuery(db, { items: itemsColumn }).where(eq(orders.id, id));
   if (!row) return null;
-  const items = typeof row.items === 'string' ? (JSON.parse(row.items) as OrderItem[]) : row.items;
+  const items = jsonColumn<OrderItem[]>(row.items);
   return toDetail(row, items);
 }
 
