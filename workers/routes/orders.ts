@@ -193,7 +193,7 @@ export const orderRoutes = createRouter()
     const hash = await requestHash('POST', '/v1/orders', body);
     // A new key (the common case) is claimed in the order's first statement (ADR 0104); `taken` says
     // whether this request holds it, so that only a claim of its own is released if it fails.
-    const folded: FoldedClaim = { ref, hash, taken: false };
+    const folded: FoldedClaim = { hash, taken: false };
     try {
       let placed: PlacedOrder;
       try {

@@ -62,7 +62,6 @@ const inProgress = () =>
     headers: { 'Retry-After': '1' },
   });
 
-/** Claims the key for this request, or says what to do instead (replay, resume, 409). */
 /** A new key's row, locked by the request that claims it. */
 const claimInsert = (db: Database, ref: IdempotencyRef, hash: string, now: Date) =>
   db
@@ -71,6 +70,7 @@ const claimInsert = (db: Database, ref: IdempotencyRef, hash: string, now: Date)
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
 
+/** Claims the key for this request, or says what to do instead (replay, resume, 409). */
 export async function claimKey(db: Database, ref: IdempotencyRef, hash: string, now = new Date()): Promise<Claim> {
   const expiresAt = new Date(now.getTime() + KEY_TTL_MS);
   const inserted = await claimInsert(db, ref, hash, now);
@@ -113,7 +113,7 @@ export async function claimKey(db: Database, ref: IdempotencyRef, hash: string, 
  * `claimKey` (replay, resume, 409), having used nothing it read.
  */
 export interface FoldedClaim {
-  ref: IdempotencyRef;
+  /** The request's hash (`requestHash`); the key is the caller's IdempotencyRef. */
   hash: string;
   /** Set true once the statement carrying the claim has run and the key is this request's. */
   taken: boolean;
@@ -126,8 +126,8 @@ export class KeyNotClaimed extends Error {
   }
 }
 
-export function claimCte(db: Database, claim: FoldedClaim, now = new Date()) {
-  return db.$with('idempotency_claim', { key: sql<string>`key` }).as(claimInsert(db, claim.ref, claim.hash, now).getSQL());
+export function claimCte(db: Database, ref: IdempotencyRef, claim: FoldedClaim, now = new Date()) {
+  return db.$with('idempotency_claim', { key: sql<string>`key` }).as(claimInsert(db, ref, claim.hash, now).getSQL());
 }
 
 /** Records what this attempt created: run it in the same statement or transaction that creates it. */

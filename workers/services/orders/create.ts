@@ -91,7 +91,7 @@ export async function createOrder(
   // everything it needs. From a one-row source, so that the claim's outcome
   // comes back even when the merchant does not exist.
   const ids = input.items.map((i) => i.productId);
-  const claimed = claim ? claimCte(db, claim, now) : null;
+  const claimed = claim ? claimCte(db, idempotency, claim, now) : null;
   const [place] = await (claimed ? db.with(claimed) : db)
     .select({
       claimed: claimed ? sql<boolean>`exists (select 1 from ${claimed})` : sql<boolean>`true`,
