@@ -141,6 +141,25 @@ describe('merchant webhooks', () => {
     expect(got.map((r) => r.body.type)).toEqual(['order.delivered']);
   });
 
+  it('one batch reads a merchant’s endpoints once: each endpoint still gets only its own event types, and one deleted before the next batch gets nothing more', async () => {
+    const m = await createMerchant();
+    const placedOnly = await register(m, ['order.placed']);
+    const everything = await register(m, ['*']);
+    const first = await createOrder(m, null, { status: 'delivered', contact: { phone: '+33600000001' } });
+    const second = await createOrder(m, null, { status: 'delivered', contact: { phone: '+33600000001' } });
+    await deliver(QUEUE, [
+      { body: envelope('order.placed', { orderId: first.orderId }) },
+      { body: envelope('order.delivered', { orderId: first.orderId }) },
+      { body: envelope('order.placed', { orderId: second.orderId }) },
+    ]);
+    expect((await received(placedOnly.name)).map((r) => r.body.type).sort()).toEqual(['order.placed', 'order.placed']);
+    expect((await received(everything.name)).map((r) => r.body.type).sort()).toEqual(['order.delivered', 'order.placed', 'order.placed']);
+
+    await callJson(`/v1/merchants/${m.merchantId}/webhooks/${everything.id}`, { method: 'DELETE', token: m.owner.token }, 204);
+    await deliver(QUEUE, [{ body: envelope('order.delivered', { orderId: second.orderId }) }]);
+    expect(await received(everything.name)).toHaveLength(3);
+  });
+
   it('gives up after the 24-hour window: the attempt is dead, not scheduled', async () => {
     const m = await createMerchant();
     const hook = await register(m);

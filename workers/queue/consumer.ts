@@ -183,6 +183,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     dispatchEffects: dispatchEffectsFor(env, db),
     shardBackstop: (event) => shardBackstop(env, db, event),
     feedBackstop: (event) => republishToMerchantFeed(env, event),
+    endpointMemo: new Map(),
   };
   // What was consumed and what goes round again, written once for the batch (ADR 0078).
   const acks = new BatchAcknowledgements();

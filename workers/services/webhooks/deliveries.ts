@@ -187,17 +187,32 @@ async function releaseBehind(deps: DeliveryDeps, endpointId: string, payload: We
 }
 
 /** Endpoints of the merchant subscribed to this event type (or to `*`). */
-export async function subscribedEndpoints(db: Database, merchantId: string, eventType: string): Promise<WebhookEndpoint[]> {
-  return db
-    .select()
-    .from(webhookEndpoints)
-    .where(
-      and(
-        eq(webhookEndpoints.merchantId, merchantId),
-        eq(webhookEndpoints.active, true),
-        sql`(${webhookEndpoints.events} @> array[${eventType}]::text[] or ${webhookEndpoints.events} @> array['*']::text[])`,
-      ),
-    );
+/** A batch's memo of merchants' active endpoints (workers/queue/consumer.ts: one per message batch). */
+export type EndpointMemo = Map<string, Promise<WebhookEndpoint[]>>;
+
+/**
+ * The merchant's active endpoints subscribed to `eventType`. With a memo (one
+ * queue batch), Postgres is asked once per merchant per batch rather than once
+ * per event: a batch lives seconds, and an endpoint registered or switched
+ * off meanwhile is seen by the next batch (a retry always reads its endpoint
+ * afresh, retryDelivery).
+ */
+export async function subscribedEndpoints(db: Database, merchantId: string, eventType: string, memo?: EndpointMemo): Promise<WebhookEndpoint[]> {
+  let active = memo?.get(merchantId);
+  if (!active) {
+    // `.then` runs the query once and gives a real promise (a drizzle query runs again on every await).
+    active = db
+      .select()
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.merchantId, merchantId), eq(webhookEndpoints.active, true)))
+      .then((rows) => rows);
+    if (memo) {
+      memo.set(merchantId, active);
+      // A failed read is not remembered: the next event of the batch asks again.
+      active.catch(() => memo.delete(merchantId));
+    }
+  }
+  return (await active).filter((e) => e.events.includes(eventType) || e.events.includes('*'));
 }
 
 /**

@@ -8,12 +8,14 @@
 import type { Database } from '../../../db/client';
 import { isPublicEventType, orderIdOf, type EventEnvelope } from '../events/envelope';
 import { loadOrder } from '../orders/repository';
-import { deliverFirst, retryDelivery, subscribedEndpoints, type DeliveryDeps, type WebhookPayload } from './deliveries';
+import { deliverFirst, retryDelivery, subscribedEndpoints, type DeliveryDeps, type EndpointMemo, type WebhookPayload } from './deliveries';
 import { orderAtEvent } from './order-snapshot';
 
 export interface WebhookEventDeps extends DeliveryDeps {
   db: Database;
   publicBaseUrl: string;
+  /** The consumer batch's memo of merchants' endpoints (absent: asked per event). */
+  endpointMemo?: EndpointMemo;
 }
 
 export async function deliverEventToMerchant(event: EventEnvelope, deps: WebhookEventDeps): Promise<void> {
@@ -22,7 +24,7 @@ export async function deliverEventToMerchant(event: EventEnvelope, deps: Webhook
   // Order events name their merchant; a payment event's is the order's.
   const merchantId = typeof event.data.merchantId === 'string' ? event.data.merchantId : orderId ? (await loadOrder(deps.db, orderId))?.merchantId : undefined;
   if (!orderId || !merchantId) return;
-  const endpoints = await subscribedEndpoints(deps.db, merchantId, event.type);
+  const endpoints = await subscribedEndpoints(deps.db, merchantId, event.type, deps.endpointMemo);
   if (endpoints.length === 0) return;
   const at = await orderAtEvent(deps.db, event, orderId, { PUBLIC_BASE_URL: deps.publicBaseUrl, DATA_ENCRYPTION_KEYS: deps.encryptionKeys });
   if (!at) return;
