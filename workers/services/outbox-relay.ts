@@ -168,10 +168,20 @@ export async function relayPromptly(env: RelayEnv, delays: readonly number[] = P
  * counts as running.
  */
 const STALE_AFTER_MS = 10_000;
+/**
+ * How long a started relay waits before its first claim, so that commits of
+ * the isolate's other requests a few milliseconds later ride in the same
+ * round (one connection, one claim, one mark) instead of each costing a round
+ * of their own: the outbox's linger, as a producer's batching window. Short
+ * against what consumers do with an event (notifications, webhooks, the
+ * feed's backstop); measured in bench/order-flow.ts (docs/capacity.md).
+ */
+export const RELAY_LINGER_MS = 10;
 const inflight: { startedAt: number; again: boolean } = { startedAt: 0, again: false };
 
 async function relayWhileKicked(env: RelayEnv): Promise<void> {
   try {
+    await sleep(RELAY_LINGER_MS);
     do {
       inflight.again = false;
       await relayPromptly(env);
