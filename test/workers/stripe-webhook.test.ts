@@ -127,9 +127,12 @@ describe('effects', () => {
   });
 
   it('acknowledges events it does not handle, and events about unknown payments', async () => {
-    const foreign = JSON.stringify({ id: `evt_${crypto.randomUUID().replace(/-/g, '')}`, object: 'event', type: 'customer.created', data: { object: { id: 'cus_1' } } });
+    const foreignId = `evt_${crypto.randomUUID().replace(/-/g, '')}`;
+    const foreign = JSON.stringify({ id: foreignId, object: 'event', type: 'customer.created', data: { object: { id: 'cus_1' } } });
     const res = await deliverWebhook({ payload: foreign, signature: await signStripePayload(foreign) });
     expect(await json(res)).toMatchObject({ received: true, duplicate: false, effect: 'ignored' });
+    // Nothing to deduplicate: an event without an effect is not written down.
+    expect(await processed(foreignId)).toHaveLength(0);
     const stranger = JSON.stringify({ id: `evt_${crypto.randomUUID().replace(/-/g, '')}`, object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_notours', object: 'payment_intent', metadata: {} } } });
     expect(await json(await deliverWebhook({ payload: stranger, signature: await signStripePayload(stranger) }))).toMatchObject({ effect: 'unknown payment' });
   });

@@ -86,6 +86,10 @@ function failureReasonOf(event: ProviderEvent): string | null {
 }
 
 export async function applyStripeEvent(db: Database, event: ProviderEvent): Promise<StripeEventOutcome> {
+  // An event the platform does not act on (`payment_intent.created`, `charge.succeeded`, anything unknown)
+  // is acknowledged without touching Postgres: recording it only served to deduplicate an effect it does
+  // not have (issue 14: it cost a transaction, two per order, for each of these Stripe sends).
+  if (!signalOf(event)) return { duplicate: false, orderEvents: [], settlement: { kind: 'none' }, effect: 'ignored' };
   return (await placeByPayment(db, event)) ?? applyInTransaction(db, event);
 }
 
