@@ -526,7 +526,7 @@ export async function run(): Promise<BenchRow[]> {
       // BENCH_STATEMENTS=1: the phase's statements by calls, to see what an order costs Postgres.
       if (process.env.BENCH_STATEMENTS === '1' && !statementsOff) {
         const top = await db<{ calls: number; ms: number; query: string }[]>`
-          select calls::float8 as calls, total_exec_time::float8 as ms, regexp_replace(query, '\s+', ' ', 'g') as query
+          select calls::float8 as calls, total_exec_time::float8 as ms, regexp_replace(query, '\\s+', ' ', 'g') as query
             from pg_stat_statements s join pg_database d on d.oid = s.dbid
            where d.datname = current_database() and query not ilike '%pg_stat_statements%'
            order by calls desc limit 40`;
