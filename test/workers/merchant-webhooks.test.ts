@@ -160,6 +160,19 @@ describe('merchant webhooks', () => {
     expect(await received(everything.name)).toHaveLength(3);
   });
 
+  it('a payment event reaches the order’s merchant, whether the event names the merchant (as written since issue 14) or only the order', async () => {
+    const m = await createMerchant();
+    const other = await createMerchant();
+    const hook = await register(m, ['payment.succeeded']);
+    const elsewhere = await register(other, ['payment.succeeded']);
+    const order = await createOrder(m, null, { status: 'placed', contact: { phone: '+33600000001' } });
+    const named = envelope('payment.succeeded', { orderId: order.orderId, merchantId: m.merchantId, status: 'succeeded' });
+    const unnamed = envelope('payment.succeeded', { orderId: order.orderId, status: 'succeeded' });
+    await deliver(QUEUE, [{ body: named }, { body: unnamed }]);
+    expect((await received(hook.name)).map((r) => r.webhookId).sort()).toEqual([named.id, unnamed.id].sort());
+    expect(await received(elsewhere.name)).toHaveLength(0);
+  });
+
   it('gives up after the 24-hour window: the attempt is dead, not scheduled', async () => {
     const m = await createMerchant();
     const hook = await register(m);

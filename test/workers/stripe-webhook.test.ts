@@ -73,8 +73,10 @@ describe('effects', () => {
     const placedEvents = await db().select().from(orderStatusEvents).where(and(eq(orderStatusEvents.orderId, created.order.id), eq(orderStatusEvents.status, 'placed')));
     expect(placedEvents).toHaveLength(1);
     expect(placedEvents[0]).toMatchObject({ actorType: 'stripe', actorId: succeeded!.id });
-    const topics = (await db().select({ topic: outbox.topic }).from(outbox).where(sql`${outbox.aggregateId} in (${created.order.id}, ${(await paymentRow(created.order.id))!.id})`)).map((r) => r.topic).sort();
-    expect(topics).toEqual(['order.created', 'order.placed', 'payment.succeeded']);
+    const rows = await db().select({ topic: outbox.topic, payload: outbox.payload }).from(outbox).where(sql`${outbox.aggregateId} in (${created.order.id}, ${(await paymentRow(created.order.id))!.id})`);
+    expect(rows.map((r) => r.topic).sort()).toEqual(['order.created', 'order.placed', 'payment.succeeded']);
+    // The payment's event names the order's merchant, so its webhook consumer needs no read to find them.
+    expect(rows.find((r) => r.topic === 'payment.succeeded')!.payload).toMatchObject({ orderId: created.order.id, merchantId: created.order.merchantId, status: 'succeeded' });
   });
 
   it('a declined card records the failure and keeps the order pending; another card then places it', async () => {

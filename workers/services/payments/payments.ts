@@ -50,8 +50,9 @@ export async function ensurePaymentIntent(db: Database, provider: PaymentProvide
   return { intentId: intent.id, clientSecret: intent.clientSecret, record: recordIntentSql(db, payment.id, intent.id) };
 }
 
-export const paymentEvent = (topic: 'payment.succeeded' | 'payment.failed' | 'payment.refunded', p: Payment) =>
-  outboxEvent(topic, { type: 'payment', id: p.id }, { paymentId: p.id, orderId: p.orderId, status: p.status, amountCents: p.amountCents, refundedCents: p.refundedCents, currency: p.currency });
+/** With the order's merchant when the caller has it: the merchant-webhook consumer then needs no read to find whom to tell. */
+export const paymentEvent = (topic: 'payment.succeeded' | 'payment.failed' | 'payment.refunded', p: Payment, merchantId?: string) =>
+  outboxEvent(topic, { type: 'payment', id: p.id }, { paymentId: p.id, orderId: p.orderId, ...(merchantId ? { merchantId } : {}), status: p.status, amountCents: p.amountCents, refundedCents: p.refundedCents, currency: p.currency });
 
 export const TOPIC: Record<PaymentSignal['kind'], 'payment.succeeded' | 'payment.failed' | 'payment.refunded' | null> = {
   succeeded: 'payment.succeeded',

@@ -126,7 +126,7 @@ async function placeByPayment(db: Database, event: ProviderEvent): Promise<Strip
 
   const at = new Date();
   const paid = { ...row.payment, status: next.status, refundedCents: next.refundedCents, failureReason: null, updatedAt: at };
-  const paymentEvents = [paymentEvent('payment.succeeded', paid)];
+  const paymentEvents = [paymentEvent('payment.succeeded', paid, order.merchantId)];
   const pay = db
     .update(payments)
     .set({ status: paid.status, refundedCents: paid.refundedCents, failureReason: null, updatedAt: at })
