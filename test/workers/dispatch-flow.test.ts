@@ -124,6 +124,33 @@ describe('dispatch from accept to delivered', () => {
   });
 });
 
+describe('offer facts name their city by the deciding shard', () => {
+  const shardKey = () => `${cityId}:0:0@48.8566,2.3522`;
+  const offered = (orderId: string, driverId: string, key: string) => ({
+    id: `fact-o-${orderId}`, shardKey: key, orderId, at: new Date().toISOString(), type: 'dispatch.offered' as const, offerId: `ofr-o-${orderId}`, driverId, round: 1,
+    expiresAt: new Date(Date.now() + 30_000).toISOString(), payoutCents: 450, candidates: [], reason: 'nearest', distanceM: 300, etaSeconds: 60, score: 1,
+  });
+
+  it('records the offer in the city of the shard key, and an offer resolved later, without reading the order for it', async () => {
+    const driver = await createDriver(cityId);
+    // Paid, never accepted: the shard never hears of it (so it is offered to no driver of a later test).
+    const orderId = await paidOrder();
+    const fact = offered(orderId, driver.driverId, shardKey());
+    await applyDispatchFact(db(), fact);
+    await applyDispatchFact(db(), { id: `fact-r-${orderId}`, shardKey: shardKey(), orderId, at: new Date().toISOString(), type: 'dispatch.offer_resolved', offerId: fact.offerId, driverId: driver.driverId, status: 'declined', outcomeReason: 'declined by the driver' });
+    const [offer] = await db().select().from(dispatchOffers).where(eq(dispatchOffers.id, fact.offerId));
+    expect(offer).toMatchObject({ cityId, orderId, driverId: driver.driverId, status: 'declined', payoutCents: 450 });
+  });
+
+  it('an offer for an order this database does not know records nothing and does not fail the message', async () => {
+    const driver = await createDriver(cityId);
+    const ghost = `ord_ghost${crypto.randomUUID().slice(0, 8)}`;
+    await applyDispatchFact(db(), offered(ghost, driver.driverId, shardKey()));
+    await applyDispatchFact(db(), { id: `fact-r-${ghost}`, shardKey: shardKey(), orderId: ghost, at: new Date().toISOString(), type: 'dispatch.offer_resolved', offerId: `ofr-o-${ghost}`, driverId: driver.driverId, status: 'expired', outcomeReason: 'expired' });
+    expect(await db().select().from(dispatchOffers).where(eq(dispatchOffers.orderId, ghost))).toHaveLength(0);
+  });
+});
+
 describe('the queue backstop for lost calls into the shard (services/orders/shard-backstop.ts)', () => {
   const event = (type: string, orderId: string) => ({ id: `evt-${type}-${orderId}`, type, createdAt: new Date().toISOString(), data: { orderId } });
   /** The merchant's accept committed, but its call into the shard (waitUntil) was lost. */

@@ -20,6 +20,7 @@ import type { DispatchFact } from '../../../durable-objects/city-shard/events';
 import { ASSIGNABLE_STATUSES, isTerminal, type DispatchState } from '../../../domain/order';
 import type { OutboxEvent } from '../outbox';
 import { appendOrderEvent, nextSeq, type Tx } from './timeline';
+import { parseShardKey } from '../../../domain/shard-keys';
 
 /** What happens outside Postgres once a fact is committed. */
 export interface DispatchFactEffects {
@@ -83,12 +84,37 @@ async function moveDispatch(tx: Tx, orderId: string, to: DispatchState, from: Di
   return { order, event: await appendOrderEvent(tx, { type: 'order.dispatch_changed', order, previous: order.status, actor: { type: 'system', id: null }, reason, at: new Date() }) };
 }
 
+/**
+ * The order's city for its offer rows: named by the deciding shard's own key
+ * (a shard only dispatches orders of its city, domain/shard-keys.ts), so no
+ * read; a key that is not a shard key (a test's, an older fact's) reads it.
+ * Null: an order this database does not know.
+ */
+async function cityOfFact(db: Database, fact: DispatchFact): Promise<string | null> {
+  const fromKey = parseShardKey(fact.shardKey)?.cityId;
+  if (fromKey) return fromKey;
+  const [order] = await db.select({ cityId: orders.cityId }).from(orders).where(eq(orders.id, fact.orderId));
+  return order?.cityId ?? null;
+}
+
+/** 23503 from the offer's foreign key: the order is not in this database (nothing to record). */
+async function unlessUnknownOrder<T>(write: Promise<T>): Promise<T | null> {
+  try {
+    return await write;
+  } catch (error) {
+    const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+    if (code === '23503') return null;
+    throw error;
+  }
+}
+
 export async function applyDispatchFact(db: Database, fact: DispatchFact, effects?: DispatchFactEffects): Promise<void> {
   switch (fact.type) {
     case 'dispatch.offered': {
-      const [order] = await db.select({ cityId: orders.cityId }).from(orders).where(eq(orders.id, fact.orderId));
-      if (!order) return; // an order this database does not know: nothing to record
-      const moved = await db.transaction(async (tx) => {
+      const cityId = await cityOfFact(db, fact);
+      if (!cityId) return; // an order this database does not know: nothing to record
+      const order = { cityId };
+      const moved = await unlessUnknownOrder(db.transaction(async (tx) => {
         await tx
           .insert(dispatchOffers)
           .values({
@@ -113,21 +139,28 @@ export async function applyDispatchFact(db: Database, fact: DispatchFact, effect
             set: { candidates: sql`excluded.candidates`, reason: sql`excluded.reason`, score: sql`excluded.score`, distanceM: sql`excluded.distance_m`, etaSeconds: sql`excluded.eta_seconds`, payoutCents: sql`excluded.payout_cents`, round: sql`excluded.round` },
           });
         return moveDispatch(tx, fact.orderId, 'offered', ['unassigned'], null);
-      });
+      }));
       if (moved) await effects?.afterCommit(moved.order.merchantId, [moved.event], moved.order);
       return;
     }
     case 'dispatch.offer_resolved': {
-      const [order] = await db.select({ cityId: orders.cityId }).from(orders).where(eq(orders.id, fact.orderId));
-      if (!order) return;
+      const cityId = await cityOfFact(db, fact);
+      if (!cityId) return;
       const at = new Date(fact.at);
-      await db
-        .insert(dispatchOffers)
-        .values({ id: fact.offerId, orderId: fact.orderId, cityId: order.cityId, driverId: fact.driverId, status: fact.status, outcomeReason: fact.outcomeReason, offeredAt: at, expiresAt: at, resolvedAt: at })
-        .onConflictDoUpdate({ target: dispatchOffers.id, set: { status: fact.status, outcomeReason: fact.outcomeReason, resolvedAt: at } });
+      await unlessUnknownOrder(
+        db
+          .insert(dispatchOffers)
+          .values({ id: fact.offerId, orderId: fact.orderId, cityId, driverId: fact.driverId, status: fact.status, outcomeReason: fact.outcomeReason, offeredAt: at, expiresAt: at, resolvedAt: at })
+          .onConflictDoUpdate({ target: dispatchOffers.id, set: { status: fact.status, outcomeReason: fact.outcomeReason, resolvedAt: at } })
+          .then(() => undefined),
+      );
       return;
     }
     case 'dispatch.accepted': {
+      // The queue's backstop of the shard's own commit (ADR 0075), which has almost always landed:
+      // one plain read says so, where the commit's transaction would take four statements to find it.
+      const [now] = await db.select({ driverId: orders.driverId }).from(orders).where(eq(orders.id, fact.orderId));
+      if (now && now.driverId === fact.driverId) return;
       const outcome = await commitAssignment(db, fact);
       if (outcome.kind === 'assigned') await effects?.afterCommit(outcome.order.merchantId, outcome.events, outcome.order);
       // Only an order that ended drops its dispatch: one still open is being dispatched (another driver, or offered again).
