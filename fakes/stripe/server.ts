@@ -34,6 +34,8 @@ export interface StripeFakeOptions {
   host?: string;
   /** Retry schedule of webhook deliveries. */
   webhookRetry?: { maxAttempts?: number; baseDelayMs?: number };
+  /** Webhook deliveries in flight at once (default 1, in order; fakes/stripe/webhooks.ts). */
+  webhookConcurrency?: number;
   /** A JSON file that keeps the fake's state across restarts (npm start); omitted = memory only. */
   stateFile?: string;
   log?: (line: string) => void;
@@ -90,7 +92,7 @@ const redact = (key: string) => `${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.
 export async function startStripeFake(options: StripeFakeOptions): Promise<StripeFake> {
   let state: StateFile<unknown> | undefined;
   const changed = () => state?.changed();
-  const webhooks = new WebhookSender(options.webhookUrl, options.webhookSecret, { ...options.webhookRetry, onAttempt: changed });
+  const webhooks = new WebhookSender(options.webhookUrl, options.webhookSecret, { ...options.webhookRetry, onAttempt: changed, ...(options.webhookConcurrency ? { concurrency: options.webhookConcurrency } : {}) });
   // Every change of the ledger emits an event: the one place to note that the state file is due.
   const ledger = new StripeLedger((event: EventObject) => {
     webhooks.enqueue(event);

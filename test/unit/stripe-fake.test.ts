@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeFake, type StripeFake } from '../../fakes/stripe/index';
+import { newEvent } from '../../fakes/stripe/objects';
+import { WebhookSender } from '../../fakes/stripe/webhooks';
 
 const SECRET_KEY = 'sk_test_unit_fake_key';
 const WEBHOOK_SECRET = 'whsec_unit_fake_secret';
@@ -167,5 +169,64 @@ describe('Stripe fake: webhooks', () => {
     expect(data.map((d) => d.type)).toEqual(['payment_intent.created']);
     const event = stripe.webhooks.constructEvent(data[0]!.payload, data[0]!.signature, WEBHOOK_SECRET);
     expect((event.data.object as { id: string }).id).toBe(pi.id);
+  });
+});
+
+describe('Stripe fake: webhook senders', () => {
+  /** A receiver that holds every request until told, and counts how many it holds at once. */
+  async function holdingReceiver() {
+    const held: (() => void)[] = [];
+    const bodies: string[] = [];
+    let most = 0;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString('utf8'));
+        held.push(() => res.writeHead(200).end('{}'));
+        most = Math.max(most, held.length);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+      held,
+      bodies,
+      most: () => most,
+      release: () => held.splice(0).forEach((answer) => answer()),
+      close: () => new Promise<void>((r) => server.close(() => r())),
+    };
+  }
+  const events = (n: number) => Array.from({ length: n }, (_, i) => newEvent('payment_intent.created', { id: `pi_${i}`, object: 'payment_intent' }, { id: null, idempotency_key: null }));
+
+  it('sends one at a time, in order, by default', async () => {
+    const receiver = await holdingReceiver();
+    const sender = new WebhookSender(receiver.url, WEBHOOK_SECRET);
+    for (const e of events(3)) sender.enqueue(e);
+    for (let k = 0; k < 3; k++) {
+      await expect.poll(() => receiver.held.length).toBe(1);
+      receiver.release();
+    }
+    await expect.poll(() => receiver.bodies.length).toBe(3);
+    expect(receiver.most()).toBe(1);
+    expect(receiver.bodies.map((b) => (JSON.parse(b) as { data: { object: { id: string } } }).data.object.id)).toEqual(['pi_0', 'pi_1', 'pi_2']);
+    await expect.poll(() => sender.pending()).toEqual([]);
+    await receiver.close();
+  });
+
+  it('with a concurrency, keeps that many deliveries in flight (as Stripe, which promises no order) and still sends every event once', async () => {
+    const receiver = await holdingReceiver();
+    const sender = new WebhookSender(receiver.url, WEBHOOK_SECRET, { concurrency: 4 });
+    for (const e of events(10)) sender.enqueue(e);
+    await expect.poll(() => receiver.held.length).toBe(4);
+    expect(sender.pending()).toHaveLength(10);
+    while (receiver.bodies.length < 10 || receiver.held.length > 0) {
+      receiver.release();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(receiver.most()).toBe(4);
+    expect(new Set(receiver.bodies.map((b) => (JSON.parse(b) as { id: string }).id)).size).toBe(10);
+    await expect.poll(() => sender.pending()).toEqual([]);
+    await receiver.close();
   });
 });
