@@ -7,7 +7,7 @@
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { deadLetters, dispatchOffers, notificationLog } from '../../db/schema/index';
+import { deadLetters, dispatchOffers, notificationLog, orderContacts } from '../../db/schema/index';
 import { createDriver, createMerchant, createOrder, createUser, db, deliver, envelope, fakeGet, uniqueToken } from './helpers/notification-world';
 
 const QUEUE = 'delivery-events';
@@ -96,6 +96,16 @@ describe('customers', () => {
     const sms = await smsTo(phone);
     expect(sms).toHaveLength(1);
     expect(sms[0]!.body).toContain(`Your delivery code is ${order.pin}`);
+  });
+
+  it('without an account and whose contact was erased are not reached at all (the contact comes with the order’s one read)', async () => {
+    const m = await createMerchant();
+    const phone = `+3361${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+    const order = await createOrder(m, null, { contact: { phone, name: 'Walk-in' } });
+    await db().update(orderContacts).set({ erasedAt: new Date() }).where(eq(orderContacts.orderId, order.orderId));
+    await deliver(QUEUE, [{ body: envelope('order.placed', { orderId: order.orderId }) }]);
+    expect(await smsTo(phone)).toHaveLength(0);
+    expect((await db().select().from(notificationLog).where(eq(notificationLog.orderId, order.orderId))).filter((r) => r.status !== 'skipped' && r.userId === null)).toHaveLength(0);
   });
 
   it('are told of a refund with its amount, by email first', async () => {

@@ -77,7 +77,7 @@ async function customerCodes(deps: NotifyDeps, ctx: OrderContext): Promise<Custo
 async function recipientsFor(db: Database, rule: Rule, event: EventEnvelope, ctx: OrderContext): Promise<Recipient[]> {
   switch (rule.audience) {
     case 'customer':
-      return customerOf(db, ctx.order);
+      return customerOf(db, ctx.order, ctx.contact);
     case 'merchant': {
       // A merchant is not told about a cancellation it made itself.
       const actor = event.data.actor as { type?: unknown } | undefined;

@@ -18,6 +18,7 @@ import {
   userProfiles,
   users,
   type Order,
+  type OrderContact,
 } from '../../../db/schema/index';
 import type { Audience } from './rules';
 import { pickLocale, type Locale } from './templates/index';
@@ -35,25 +36,28 @@ export interface Recipient {
 
 export interface OrderContext {
   order: Order;
+  /** The contact given for the order (null: none, or erased). */
+  contact: OrderContact | null;
   merchantName: string;
   /** The city's IANA zone: a scheduled order's window is told in local time. */
   timezone?: string;
   driverFirstName?: string;
 }
 
-/** One query: the order, its merchant's name, its city's zone and its driver's name. */
+/** One query: the order, its contact (unless erased), its merchant's name, its city's zone and its driver's name. */
 export async function loadOrderContext(db: Database, orderId: string): Promise<OrderContext | undefined> {
   const [row] = await db
-    .select({ order: orders, merchantName: merchants.name, timezone: cities.timezone, driverName: userProfiles.name })
+    .select({ order: orders, contact: orderContacts, merchantName: merchants.name, timezone: cities.timezone, driverName: userProfiles.name })
     .from(orders)
     .innerJoin(merchants, eq(merchants.id, orders.merchantId))
     .innerJoin(cities, eq(cities.id, orders.cityId))
+    .leftJoin(orderContacts, and(eq(orderContacts.orderId, orders.id), isNull(orderContacts.erasedAt)))
     .leftJoin(drivers, eq(drivers.id, orders.driverId))
     .leftJoin(userProfiles, eq(userProfiles.userId, drivers.userId))
     .where(eq(orders.id, orderId));
   if (!row) return undefined;
   const driverFirstName = (row.order.driverId && row.driverName?.split(/\s+/)[0]) || undefined;
-  return { order: row.order, merchantName: row.merchantName, timezone: row.timezone, ...(driverFirstName ? { driverFirstName } : {}) };
+  return { order: row.order, contact: row.contact, merchantName: row.merchantName, timezone: row.timezone, ...(driverFirstName ? { driverFirstName } : {}) };
 }
 
 /**
@@ -84,8 +88,8 @@ async function accountRecipients(db: Database, which: SQL, audience: Audience): 
   }));
 }
 
-export async function customerOf(db: Database, order: Order): Promise<Recipient[]> {
-  const [contact] = await db.select().from(orderContacts).where(and(eq(orderContacts.orderId, order.id), isNull(orderContacts.erasedAt)));
+/** The order's customer; `contact` is the order's contact as loadOrderContext read it (null: none or erased). */
+export async function customerOf(db: Database, order: Order, contact: OrderContact | null): Promise<Recipient[]> {
   if (order.customerId) {
     const [account] = await accountRecipients(db, eq(users.id, order.customerId), 'customer');
     if (!account) return [];
