@@ -204,4 +204,25 @@ describe('the send lease', () => {
     await recordAttempt(db(), second.row, { ok: true, provider: 'twilio', providerMessageId: 'SM1', latencyMs: 5 });
     expect(await claimSend(db(), key, details)).toEqual({ kind: 'settled', status: 'sent' });
   });
+
+  it('a several-channel job claims its channels and records its skips in one statement; again, it claims nothing and the skips stay one', async () => {
+    const { claimAll, claimSend } = await import('../../workers/services/notifications/log');
+    const user = await createUser('customer');
+    const eventId = envelope('order.placed', {}).id;
+    const sends = [
+      { channel: 'email' as const, recipientHash: 'he', provider: 'postmark' },
+      { channel: 'sms' as const, recipientHash: 'hs', provider: 'twilio' },
+    ];
+    const skips = [{ channel: 'push' as const, reason: 'no registered device' }];
+    const first = await claimAll(db(), { eventId, userId: user.userId }, 'customer.order.placed', null, sends, skips);
+    expect(first.get('email')).toMatchObject({ status: 'queued', attempt: 1, recipientHash: 'he' });
+    expect(first.get('sms')).toMatchObject({ status: 'queued', attempt: 1, recipientHash: 'hs' });
+    const again = await claimAll(db(), { eventId, userId: user.userId }, 'customer.order.placed', null, sends, skips);
+    expect([...again.values()]).toEqual([null, null]);
+    const rows = await db().select().from(notificationLog).where(eq(notificationLog.eventId, eventId));
+    expect(rows.map((r) => `${r.channel}:${r.status}`).sort()).toEqual(['email:queued', 'push:skipped', 'sms:queued']);
+    // The redelivery's sender finds the rows leased by the first: busy, never a second send.
+    const details = { template: 'customer.order.placed', orderId: null, recipientHash: 'he', provider: 'postmark' };
+    expect((await claimSend(db(), { eventId, channel: 'email', userId: user.userId }, details, again.get('email'))).kind).toBe('busy');
+  });
 });

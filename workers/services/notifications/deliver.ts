@@ -7,11 +7,11 @@
  */
 import { inArray } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { devices } from '../../../db/schema/index';
+import { devices, type NotificationLogEntry } from '../../../db/schema/index';
 import { DeliveryError, asDeliveryError } from '../../providers/messaging/errors';
 import type { Senders } from '../../providers/messaging/types';
 import { captureMessage } from './dev-outbox';
-import { claimSend, recordAttempt, recordFailedAttempt, recordSkipped, type SendKey } from './log';
+import { claimAll, claimSend, recordAttempt, recordFailedAttempt, recordSkipped, type SendKey } from './log';
 import type { Recipient } from './recipients';
 import type { Channel, Rule } from './rules';
 import { render, type TemplateVars } from './templates/index';
@@ -84,15 +84,12 @@ async function sendPush(deps: DeliverDeps, job: Job, title: string, body: string
   throw lastError ?? new DeliveryError('fcm', 'no device', true);
 }
 
-async function sendOn(deps: DeliverDeps, job: Job, channel: Channel): Promise<ChannelResult> {
+/** `fresh`: the caller already inserted the channel's row (claimAll): the row, or null when it existed. */
+async function sendOn(deps: DeliverDeps, job: Job, channel: Channel, fresh?: { row: NotificationLogEntry | null; recipientHash: string }): Promise<ChannelResult> {
   const key: SendKey = { eventId: job.eventId, channel, userId: job.recipient.userId };
   const provider = deps.senders[channel].provider;
-  const claim = await claimSend(deps.db, key, {
-    template: job.rule.template,
-    orderId: job.orderId,
-    recipientHash: await sha256Hex(addressOf(job.recipient, channel)),
-    provider,
-  });
+  const details = { template: job.rule.template, orderId: job.orderId, recipientHash: fresh?.recipientHash ?? (await sha256Hex(addressOf(job.recipient, channel))), provider };
+  const claim = await claimSend(deps.db, key, details, fresh ? fresh.row : undefined);
   if (claim.kind === 'busy') return 'retry';
   if (claim.kind === 'settled') return claim.status === 'sent' || claim.status === 'delivered' ? 'sent' : claim.status === 'failed' ? 'failed' : 'skipped';
 
@@ -136,15 +133,21 @@ export async function runJob(deps: DeliverDeps, job: Job): Promise<{ retry: bool
 
   if (rule.policy === 'all') {
     // Every allowed channel is used, so a channel that fails for good has its
-    // fallback already: the others carry the same message.
-    let retry = false;
-    for (const channel of rule.channels) {
+    // fallback already: the others carry the same message. Their rows are
+    // claimed, and the unusable ones recorded skipped, in one statement.
+    const skips = rule.channels.flatMap((channel) => {
       const reason = unusableBecause(recipient, channel);
-      if (reason) {
-        await skip(channel, reason);
-        continue;
-      }
-      if ((await sendOn(deps, job, channel)) === 'retry') retry = true;
+      return reason ? [{ channel, reason }] : [];
+    });
+    const sends = await Promise.all(
+      rule.channels
+        .filter((channel) => !skips.some((s) => s.channel === channel))
+        .map(async (channel) => ({ channel, recipientHash: await sha256Hex(addressOf(recipient, channel)), provider: deps.senders[channel].provider })),
+    );
+    const claimed = await claimAll(deps.db, { eventId: job.eventId, userId: recipient.userId }, rule.template, job.orderId, sends, skips);
+    let retry = false;
+    for (const send of sends) {
+      if ((await sendOn(deps, job, send.channel, { row: claimed.get(send.channel) ?? null, recipientHash: send.recipientHash })) === 'retry') retry = true;
     }
     return { retry };
   }

@@ -40,16 +40,22 @@ const keyWhere = (k: SendKey) =>
 
 const lease = sql`now() + make_interval(secs => ${LEASE_SECONDS})`;
 
-export async function claimSend(
-  db: Database,
-  key: SendKey,
-  details: { template: string; orderId: string | null; recipientHash: string; provider: string },
-): Promise<Claim> {
-  const [inserted] = await db
-    .insert(notificationLog)
-    .values({ id: newId('ntf'), ...key, ...details, status: 'queued', attempt: 1, leasedUntil: lease })
-    .onConflictDoNothing()
-    .returning();
+export type ClaimDetails = { template: string; orderId: string | null; recipientHash: string; provider: string };
+
+/**
+ * `fresh`: what a caller's own insert of the row already answered (claimAll):
+ * the row it inserted (claimed), or null when the row existed (take the
+ * retake path without inserting again).
+ */
+export async function claimSend(db: Database, key: SendKey, details: ClaimDetails, fresh?: NotificationLogEntry | null): Promise<Claim> {
+  const [inserted] =
+    fresh !== undefined
+      ? [fresh ?? undefined]
+      : await db
+          .insert(notificationLog)
+          .values({ id: newId('ntf'), ...key, ...details, status: 'queued', attempt: 1, leasedUntil: lease })
+          .onConflictDoNothing()
+          .returning();
   if (inserted) return { kind: 'claimed', row: inserted };
   const [retaken] = await db
     .update(notificationLog)
@@ -109,6 +115,29 @@ export async function recordAttempt(db: Database, row: NotificationLogEntry, out
     })
     .onConflictDoNothing();
   await db.execute(sql`with settled as (${settle.getSQL()}) ${attempt.getSQL()}`);
+}
+
+/**
+ * One statement for a job that uses several channels at once (policy `all`):
+ * the rows of the channels to send are inserted claimed (as claimSend's
+ * insert), those it will not use are recorded skipped (as recordSkipped), on
+ * conflict nothing. Answers, per channel to send, the row inserted now, or
+ * null when it already existed (claimSend then takes its retake path).
+ */
+export async function claimAll(
+  db: Database,
+  base: Omit<SendKey, 'channel'>,
+  template: string,
+  orderId: string | null,
+  sends: readonly { channel: Channel; recipientHash: string; provider: string }[],
+  skips: readonly { channel: Channel; reason: string }[],
+): Promise<Map<Channel, NotificationLogEntry | null>> {
+  const rows = [
+    ...sends.map((c) => ({ id: newId('ntf'), ...base, channel: c.channel, template, orderId, recipientHash: c.recipientHash, provider: c.provider, status: 'queued' as const, attempt: 1, leasedUntil: lease })),
+    ...skips.map((c) => ({ id: newId('ntf'), ...base, channel: c.channel, template, orderId, status: 'skipped' as const, error: c.reason, attempt: 0 })),
+  ];
+  const inserted = rows.length === 0 ? [] : await db.insert(notificationLog).values(rows).onConflictDoNothing().returning();
+  return new Map(sends.map((c) => [c.channel, inserted.find((r) => r.channel === c.channel && r.status === 'queued') ?? null]));
 }
 
 /** Not sent on purpose (opted out, no address, no device, stale); recorded once. */
