@@ -189,6 +189,17 @@ describe('the queue backstop for lost calls into the shard (services/orders/shar
     expect(await json<{ offers: unknown[] }>(await api(`/v1/orders/${first}/dispatch`, { token: merchant.ownerToken }))).toMatchObject({ offers: [expect.anything()] });
   });
 
+  it('decides from the read it is given when the consumer shares one (the notifications’ read of the same message)', async () => {
+    const orderId = await acceptedWithoutShard();
+    const [row] = await db().select().from(orders).where(eq(orders.id, orderId));
+    let reads = 0;
+    // The shared read says the order was cancelled meanwhile: no dispatch, only its status relayed, and Postgres was not asked again.
+    const shared = async (id: string) => (reads++, id === orderId ? { ...row!, status: 'cancelled' as const } : undefined);
+    expect(await shardBackstop(env, db(), event('order.preparing', orderId), shared)).toBe('status');
+    expect(reads).toBe(1);
+    expect(await shardBackstop(env, db(), event('order.preparing', 'ord_unknown'), shared)).toBe('none');
+  });
+
   it('does not revive an order from a late event: what Postgres says now decides', async () => {
     const orderId = await paidOrder();
     expect((await step(orderId, 'cancel', customer.token)).status).toBe(200);

@@ -12,6 +12,8 @@ import { isLocalMode } from '../env';
 import { classifyMessage, orderIdOf, type EventEnvelope, type ShardEventBody } from '../services/events/envelope';
 import { notifyFallback } from '../services/notifications/fallback';
 import { notifyForEvent, type NotifyDeps } from '../services/notifications/index';
+import { loadOrderContext, type OrderContext } from '../services/notifications/recipients';
+import type { Order } from '../../db/schema/index';
 import { notifyAccountEvent } from '../services/notifications/account-notices';
 import { deliverEventToMerchant, handleWebhookRetry, type WebhookEventDeps } from '../services/webhooks/index';
 import { BatchAcknowledgements } from './acknowledgements';
@@ -32,7 +34,7 @@ export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
   /** What follows a committed dispatch fact (feed, relay, shard); absent in tests that do not need it. */
   dispatchEffects?: DispatchFactEffects;
   /** Repeats a route's lost call into the city shard (services/orders/shard-backstop.ts); absent in tests that do not need it. */
-  shardBackstop?: (event: EventEnvelope) => Promise<unknown>;
+  shardBackstop?: (event: EventEnvelope, orderNow?: (orderId: string) => Promise<Order | undefined>) => Promise<unknown>;
   /** Republishes an order event to its merchant's live feed (services/merchant-feed.ts); absent in tests that do not need it. */
   feedBackstop?: (event: EventEnvelope) => Promise<unknown>;
 }
@@ -45,7 +47,7 @@ const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Out
   (event, deps) => deliverEventToMerchant(event, deps),
   async (event, deps) => (event.type === 'notification.fallback' ? notifyFallback(event, deps) : undefined),
   // A shard that cannot be reached throws: the message is retried with backoff.
-  async (event, deps) => void (await deps.shardBackstop?.(event)),
+  async (event, deps) => void (await deps.shardBackstop?.(event, deps.orderContext && (async (id) => (await deps.orderContext!(id))?.order))),
   async (event, deps) => void (await deps.feedBackstop?.(event)),
   // Security notices to an account's owner (failed sign-ins, password changed): email only (ADR 0088).
   (event, deps) => notifyAccountEvent(event, deps),
@@ -133,7 +135,15 @@ export async function handleMessage(body: unknown, messageId: string, deps: Cons
         if (waitSeconds) await scheduleWebhookRetry(queue, endpointId, eventId, waitSeconds);
         return { retry: false };
       }
-      results.push(...(await Promise.all(EVENT_HANDLERS.map((h) => h(message.event, deps)))));
+      // The order as Postgres has it now, read once for the handlers that need it (notifications, the shard's backstop).
+      const contexts = new Map<string, Promise<OrderContext | undefined>>();
+      const orderContext = (orderId: string) => {
+        let ctx = contexts.get(orderId);
+        if (!ctx) contexts.set(orderId, (ctx = loadOrderContext(deps.db, orderId)));
+        return ctx;
+      };
+      const perMessage: ConsumerDeps = { ...deps, orderContext };
+      results.push(...(await Promise.all(EVENT_HANDLERS.map((h) => h(message.event, perMessage)))));
       break;
     }
     case 'shard':
@@ -181,7 +191,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     encryptionKeys: env.DATA_ENCRYPTION_KEYS,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     dispatchEffects: dispatchEffectsFor(env, db),
-    shardBackstop: (event) => shardBackstop(env, db, event),
+    shardBackstop: (event, orderNow) => shardBackstop(env, db, event, orderNow),
     feedBackstop: (event) => republishToMerchantFeed(env, event),
     endpointMemo: new Map(),
   };

@@ -28,6 +28,8 @@ export interface NotifyDeps {
   /** DATA_ENCRYPTION_KEYS: the PIN and tracking token a customer's message carries are sealed at rest (ADR 0083). */
   encryptionKeys: string;
   now?: () => number;
+  /** The order's context, read once per message for every handler that needs it (workers/queue/consumer.ts). */
+  orderContext?: (orderId: string) => Promise<OrderContext | undefined>;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -101,7 +103,7 @@ export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps, onl
   const rules = rulesFor(event.type);
   if (rules.length === 0) return { retry: false };
   const orderId = orderIdOf(event);
-  const ctx = orderId ? await loadOrderContext(deps.db, orderId) : undefined;
+  const ctx = orderId ? await (deps.orderContext ? deps.orderContext(orderId) : loadOrderContext(deps.db, orderId)) : undefined;
   if (!ctx) {
     log.warn('notification skipped: unknown order', { eventId: event.id, type: event.type, orderId });
     return { retry: false };

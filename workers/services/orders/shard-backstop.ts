@@ -14,7 +14,7 @@
  */
 import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { orders } from '../../../db/schema/index';
+import { orders, type Order } from '../../../db/schema/index';
 import { dispatchTermsOf } from '../dispatch-terms';
 import { dispatchOrder, loadCityGeometry, publishOrderStatus, shardOrderOf, type ShardEnv } from '../city-shard-client';
 import { orderIdOf, type EventEnvelope } from '../events/envelope';
@@ -26,22 +26,33 @@ const DISPATCHABLE: ReadonlySet<OrderStatus> = new Set(ASSIGNABLE_STATUSES);
 
 export type BackstopAction = 'dispatch' | 'status' | 'none';
 
+/** What the backstop reads of the order. */
+type BackstopColumns = 'id' | 'cityId' | 'status' | 'dispatchState' | 'seq' | 'updatedAt' | 'pickupLat' | 'pickupLng' | 'dropoffLat' | 'dropoffLng' | 'driverPayoutCents' | 'merchantId';
+
 /**
  * Every order event (except the unpaid creation) is repeated to the shard
  * from the row as it is now: its watchers catch up to the latest seq after a
  * lost relay (the shard ignores a seq it has), and a terminal status frees the
  * driver. `order.preparing` also repeats the dispatch call.
  */
-export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnvelope): Promise<BackstopAction> {
+/**
+ * `orderNow`: the order as Postgres has it now, when the caller reads it anyway (the consumer shares one
+ * read per message with the notifications); absent, it is read here.
+ */
+export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnvelope, orderNow?: (orderId: string) => Promise<Pick<Order, BackstopColumns> | undefined>): Promise<BackstopAction> {
   const [aggregate, eventStatus] = event.type.split('.', 2) as [string, OrderStatus | undefined];
   const wanted = aggregate !== 'order' || !eventStatus || event.type === 'order.created' ? null : eventStatus === 'preparing' ? 'dispatch' : 'status';
   if (!wanted) return 'none';
   const orderId = orderIdOf(event);
   if (!orderId) return 'none';
-  const [o] = await db
-    .select({ id: orders.id, cityId: orders.cityId, status: orders.status, dispatchState: orders.dispatchState, seq: orders.seq, updatedAt: orders.updatedAt, pickupLat: orders.pickupLat, pickupLng: orders.pickupLng, dropoffLat: orders.dropoffLat, dropoffLng: orders.dropoffLng, payout: orders.driverPayoutCents, merchantId: orders.merchantId })
-    .from(orders)
-    .where(eq(orders.id, orderId));
+  const o = orderNow
+    ? await orderNow(orderId)
+    : (
+        await db
+          .select({ id: orders.id, cityId: orders.cityId, status: orders.status, dispatchState: orders.dispatchState, seq: orders.seq, updatedAt: orders.updatedAt, pickupLat: orders.pickupLat, pickupLng: orders.pickupLng, dropoffLat: orders.dropoffLat, dropoffLng: orders.dropoffLng, driverPayoutCents: orders.driverPayoutCents, merchantId: orders.merchantId })
+          .from(orders)
+          .where(eq(orders.id, orderId))
+      )[0];
   if (!o) return 'none';
   const city = await loadCityGeometry(db, o.cityId);
   if (!city) return 'none';
@@ -49,7 +60,7 @@ export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnv
   // From what Postgres says now, not from the event: a late event must not revive an order.
   const redispatch = wanted === 'dispatch' && DISPATCHABLE.has(o.status) && (o.dispatchState === 'unassigned' || o.dispatchState === 'offered');
   const [shop, terms] = redispatch ? await Promise.all([shopOf(db, o.merchantId), dispatchTermsOf(db, o.id)]) : [null, null];
-  if (redispatch) await dispatchOrder(env, city, { ...shardOrder, ...(o.payout ? { payoutCents: o.payout } : {}), ...(shop ? { shop } : {}), ...(terms ?? {}) });
+  if (redispatch) await dispatchOrder(env, city, { ...shardOrder, ...(o.driverPayoutCents ? { payoutCents: o.driverPayoutCents } : {}), ...(shop ? { shop } : {}), ...(terms ?? {}) });
   if (o.status === 'pending_payment') return 'none';
   await publishOrderStatus(env, city, shardOrder, o.status, o.dispatchState, { seq: o.seq, at: o.updatedAt });
   return redispatch ? 'dispatch' : 'status';
