@@ -15,7 +15,7 @@ import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { orders, orderStatusEvents, outbox as outboxTable, type Order } from '../../../db/schema/index';
 import type { ActorType, OrderEventType, OrderStatus } from '../../../domain/order';
-import { outboxEvent, outboxRows, writeOutbox, type OutboxEvent } from '../outbox';
+import { outboxEvent, outboxInsert, outboxRows, type OutboxEvent } from '../outbox';
 
 export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Writer = Pick<Database, 'insert'>;
@@ -128,11 +128,10 @@ export const outboxOf = (e: AppendedEvent): OutboxEvent =>
 /** The event row's insert, for a caller that folds it into one statement (order creation's CTE). */
 export const eventInsert = (db: Writer, e: AppendedEvent) => db.insert(orderStatusEvents).values(eventRow(e));
 
-/** Inside the change's transaction, after its UPDATE: the event and its outbox row. */
-export async function appendOrderEvent(tx: Writer, e: AppendedEvent): Promise<OutboxEvent> {
+/** Inside the change's transaction, after its UPDATE: the event and its outbox row, in one statement. */
+export async function appendOrderEvent(tx: Writer & Pick<Database, 'execute'>, e: AppendedEvent): Promise<OutboxEvent> {
   const event = outboxOf(e);
-  await tx.insert(orderStatusEvents).values(eventRow(e));
-  await writeOutbox(tx, [event]);
+  await tx.execute(sql`with appended as (${eventInsert(tx, e).getSQL()}) ${outboxInsert(tx, [event]).getSQL()}`);
   return event;
 }
 
