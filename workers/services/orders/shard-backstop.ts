@@ -33,11 +33,9 @@ type BackstopColumns = 'id' | 'cityId' | 'status' | 'dispatchState' | 'seq' | 'u
  * Every order event (except the unpaid creation) is repeated to the shard
  * from the row as it is now: its watchers catch up to the latest seq after a
  * lost relay (the shard ignores a seq it has), and a terminal status frees the
- * driver. `order.preparing` also repeats the dispatch call.
- */
-/**
- * `orderNow`: the order as Postgres has it now, when the caller reads it anyway (the consumer shares one
- * read per message with the notifications); absent, it is read here.
+ * driver. `order.preparing` also repeats the dispatch call. `orderNow`: the
+ * order as Postgres has it now, when the caller reads it anyway (the consumer
+ * shares one read per message with the notifications); absent, it is read here.
  */
 export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnvelope, orderNow?: (orderId: string) => Promise<Pick<Order, BackstopColumns> | undefined>): Promise<BackstopAction> {
   const [aggregate, eventStatus] = event.type.split('.', 2) as [string, OrderStatus | undefined];

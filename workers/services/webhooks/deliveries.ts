@@ -186,12 +186,11 @@ async function releaseBehind(deps: DeliveryDeps, endpointId: string, payload: We
   if (next) await retryDelivery(deps, endpointId, next);
 }
 
-/** Endpoints of the merchant subscribed to this event type (or to `*`). */
 /** A batch's memo of merchants' active endpoints (workers/queue/consumer.ts: one per message batch). */
 export type EndpointMemo = Map<string, Promise<WebhookEndpoint[]>>;
 
 /**
- * The merchant's active endpoints subscribed to `eventType`. With a memo (one
+ * The merchant's active endpoints subscribed to `eventType` (or to `*`). With a memo (one
  * queue batch), Postgres is asked once per merchant per batch rather than once
  * per event: a batch lives seconds, and an endpoint registered or switched
  * off meanwhile is seen by the next batch (a retry always reads its endpoint
