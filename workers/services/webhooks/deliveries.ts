@@ -10,7 +10,7 @@
  * (ordering.ts) is recorded as a held attempt-1 row (`pending`, with
  * `next_retry_at`) and made later through the same retry path, on that row.
  */
-import { and, desc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, lte } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { webhookDeliveries, webhookEndpoints, type WebhookDelivery, type WebhookEndpoint } from '../../../db/schema/index';
