@@ -14,7 +14,15 @@ const workerd = () =>
     main: './test/support/worker-entry.ts',
     miniflare: {
       hyperdrives: { HYPERDRIVE: inject('databaseUrl') },
-      bindings: { APP_ENV: 'test', PUBLIC_BASE_URL: 'http://127.0.0.1:8787', STRIPE_API_BASE: inject('stripeFakeUrl'), ...TEST_SECRETS, ...inject('notificationBindings') },
+      bindings: {
+        APP_ENV: 'test',
+        PUBLIC_BASE_URL: 'http://127.0.0.1:8787',
+        STRIPE_API_BASE: inject('stripeFakeUrl'),
+        // Webhook targets outside local mode are resolved by the receiver fake's DNS over HTTPS, never on the internet.
+        DNS_RESOLVER_URL: `${inject('webhookReceiverUrl')}/dns-query`,
+        ...TEST_SECRETS,
+        ...inject('notificationBindings'),
+      },
     },
   }));
 

@@ -6,6 +6,11 @@
  * A delivery whose signature does not verify is answered 401 and recorded.
  *
  * Control: POST /_fake/secrets { name, secret }, GET /_fake/received?name=…
+ *
+ * It also answers DNS over HTTPS (`GET /dns-query?name=…&type=A|AAAA`, the
+ * JSON flavour) for the names set with POST /_fake/dns { name, a, aaaa }, so
+ * the webhook URL policy outside local mode resolves here and never on the
+ * internet (tests set DNS_RESOLVER_URL to it); GET /_fake/dns-queries?name=….
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { startFake, type RunningFake } from '../shared/server';
@@ -46,6 +51,8 @@ export function verifyStandardWebhook(secret: string, id: string, timestamp: str
 export async function startWebhookReceiverFake(options: { port?: number; stateFile?: string } = {}): Promise<WebhookReceiverFake> {
   const secrets = new Map<string, string>();
   const received: ReceivedWebhook[] = [];
+  const dns = new Map<string, { a: string[]; aaaa: string[] }>();
+  const dnsQueries: { name: string; type: string; accept: string | null }[] = [];
   const fake = await startFake({
     name: 'webhook-receiver',
     ...(options.port !== undefined ? { port: options.port } : {}),
@@ -62,6 +69,17 @@ export async function startWebhookReceiverFake(options: { port?: number; stateFi
         }
       : {}),
     handle: ({ method, url, body, headers }) => {
+      // DNS over HTTPS in the JSON flavour the platform's resolver speaks (url-policy.ts dohResolver): the names a
+      // test set with /_fake/dns, NXDOMAIN (Status 3) for any other; every question is kept for /_fake/dns-queries.
+      if (url.pathname === '/dns-query' && method === 'GET') {
+        const name = (url.searchParams.get('name') ?? '').toLowerCase();
+        const type = url.searchParams.get('type') ?? 'A';
+        dnsQueries.push({ name, type, accept: headers['accept'] ?? null });
+        const record = dns.get(name);
+        if (!record) return { status: 200, body: { Status: 3, Answer: [] } };
+        const data = type === 'AAAA' ? record.aaaa : record.a;
+        return { status: 200, body: { Status: 0, Answer: data.map((d) => ({ name, type: type === 'AAAA' ? 28 : 1, TTL: 60, data: d })) } };
+      }
       const m = /^\/hooks\/([^/]+)$/.exec(url.pathname);
       if (!m || method !== 'POST') return { status: 404, body: { error: 'not found' } };
       const name = decodeURIComponent(m[1]!);
@@ -85,6 +103,15 @@ export async function startWebhookReceiverFake(options: { port?: number; stateFi
         const { name, secret } = JSON.parse(body) as { name: string; secret: string };
         secrets.set(name, secret);
         return { status: 200, body: {} };
+      }
+      if (url.pathname === '/_fake/dns' && method === 'POST') {
+        const { name, a = [], aaaa = [] } = JSON.parse(body) as { name: string; a?: string[]; aaaa?: string[] };
+        dns.set(name.toLowerCase(), { a, aaaa });
+        return { status: 200, body: {} };
+      }
+      if (url.pathname === '/_fake/dns-queries') {
+        const name = url.searchParams.get('name');
+        return { status: 200, body: { items: dnsQueries.filter((q) => !name || q.name === name) } };
       }
       if (url.pathname === '/_fake/received') {
         const name = url.searchParams.get('name');

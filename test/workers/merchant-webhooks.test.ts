@@ -224,7 +224,25 @@ describe('where webhooks may point', () => {
       expect(problem.errors[0]!.path).toBe('json.url');
     }
     expect(await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.merchantId, m.merchantId))).toHaveLength(0);
+    // Names resolve through DNS_RESOLVER_URL: here the receiver fake's DNS over HTTPS, never the internet.
+    await fakePost(RECEIVER, '/_fake/dns', { name: 'hooks.example.com', a: ['93.184.216.34'] });
     expect((await registerAs('production', m, 'https://hooks.example.com/delivery')).status).toBe(201);
+    const asked = (await fakeGet<{ items: { type: string; accept: string | null }[] }>(RECEIVER, '/_fake/dns-queries?name=hooks.example.com')).items;
+    expect(asked.map((q) => q.type).sort()).toEqual(['A', 'AAAA']);
+    expect(asked.every((q) => q.accept === 'application/dns-json')).toBe(true);
+  });
+
+  it('outside local mode refuses a name that resolves to a private address, or to nothing', async () => {
+    const m = await createMerchant();
+    const rebinding = `rebind-${crypto.randomUUID().slice(0, 8)}.example.net`;
+    await fakePost(RECEIVER, '/_fake/dns', { name: rebinding, a: ['93.184.216.34'], aaaa: ['fd00::7'] });
+    const refused = await registerAs('production', m, `https://${rebinding}/hook`);
+    expect(refused.status).toBe(422);
+    expect((await refused.json<{ errors: { message: string }[] }>()).errors[0]!.message).toMatch(/must not resolve to/);
+    const nowhere = await registerAs('production', m, `https://nowhere-${crypto.randomUUID().slice(0, 8)}.example.org/hook`);
+    expect(nowhere.status).toBe(422);
+    expect((await nowhere.json<{ errors: { message: string }[] }>()).errors[0]!.message).toMatch(/resolves/);
+    expect(await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.merchantId, m.merchantId))).toHaveLength(0);
   });
 
   it('in local mode accepts a loopback http receiver', async () => {

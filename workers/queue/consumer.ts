@@ -16,6 +16,7 @@ import { loadOrderContext, type OrderContext } from '../services/notifications/r
 import type { Order } from '../../db/schema/index';
 import { notifyAccountEvent } from '../services/notifications/account-notices';
 import { deliverEventToMerchant, handleWebhookRetry, type WebhookEventDeps } from '../services/webhooks/index';
+import { dohResolver } from '../services/webhooks/url-policy';
 import { BatchAcknowledgements } from './acknowledgements';
 import { parkMessage } from './dead-letters';
 import { scheduleWebhookRetry } from './retry-message';
@@ -187,6 +188,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     senders: buildSenders(env),
     capture: localMode,
     localMode,
+    resolve: localMode ? null : dohResolver(env.DNS_RESOLVER_URL),
     publicBaseUrl: env.PUBLIC_BASE_URL,
     encryptionKeys: env.DATA_ENCRYPTION_KEYS,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),

@@ -18,6 +18,7 @@ import { sweepDueRetries } from '../services/webhooks/deliveries';
 import { redeliverUnconsumedNow } from './redelivery';
 import { scheduleWebhookRetry } from './retry-message';
 import { log } from '../../domain/log';
+import { dohResolver } from '../services/webhooks/url-policy';
 
 export async function runEventSweeps(env: Env): Promise<void> {
   const results = await Promise.allSettled([
@@ -26,6 +27,7 @@ export async function runEventSweeps(env: Env): Promise<void> {
     sweepDueRetries({
       db: openDatabase(env.HYPERDRIVE.connectionString, { max: 2 }),
       localMode: isLocalMode(env),
+      resolve: isLocalMode(env) ? null : dohResolver(env.DNS_RESOLVER_URL),
       encryptionKeys: env.DATA_ENCRYPTION_KEYS,
       scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     }),
