@@ -16,7 +16,7 @@
  * what to replay. About 1,400 requests in about 20 s on two cores.
  */
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { seededRandom, type Random } from '../../scripts/lib/seeded-random';
 import { createApp } from '../../workers/app';
 import { randomIp } from '../workers/auth-helpers';
@@ -24,9 +24,11 @@ import { checkedFetch } from '../support/openapi-contract';
 import { MATRIX, PARAMS, ROLES, type ResolveContext, type Role, type Row } from '../workers/authz-matrix.table';
 import { buildWorld, type World } from '../workers/authz-matrix.world';
 import { createCustomer } from '../workers/helpers/commerce';
-import { everyString, mutate, pick, valueFor, type Components, type JsonSchema } from './helpers/schema-values';
+import { everyString, mutate, pick, urls, valueFor, type Components, type JsonSchema } from './helpers/schema-values';
 
 const FUZZ_SEED = 20_260_611;
+// URLs in generated bodies (webhook targets) point at the local receiver fake: nothing the platform sends leaves the machine.
+urls.base = inject('webhookReceiverUrl');
 /** Body mutations per operation that takes a body (plus the fixed raw-body cases). */
 const BODY_MUTATIONS = 10;
 const CONCURRENCY = 4;

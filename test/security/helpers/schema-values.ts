@@ -90,15 +90,28 @@ export function resolve(schema: JsonSchema, components: Components, depth = 0): 
   return s;
 }
 
+/**
+ * Where generated URLs point (a webhook target, say): the fuzz test sets its
+ * local receiver fake, so what the platform later sends to them (a merchant
+ * webhook delivery) stays on the machine.
+ */
+export const urls = { base: 'http://127.0.0.1:9' };
+
+/** An example or generated URL, on `urls.base` with the example's path. */
+const local = (example: string) => `${urls.base}${new URL(example).pathname}`;
+
+/** A schema's string example as a value: a URL moved onto `urls.base`. */
+const exampleString = (example: string) => (/^https?:\/\//.test(example) ? local(example) : example);
+
 function stringFor(random: Random, s: JsonSchema): string {
-  if (typeof s.example === 'string') return s.example;
+  if (typeof s.example === 'string') return exampleString(s.example);
   switch (s.format) {
     case 'email':
       return `fuzz${int(random, 0, 99_999)}@example.test`;
     case 'date-time':
       return new Date(Date.now() - int(random, 0, 86_400_000)).toISOString();
     case 'uri':
-      return 'https://hooks.example.com/fuzz';
+      return local('https://hooks.example.com/fuzz');
     default:
       break; // no format, or one without a generator: a plain string below
   }
@@ -116,7 +129,7 @@ export function valueFor(random: Random, schema: JsonSchema, components: Compone
   if (depth > 6) return null;
   if (s.const !== undefined) return s.const;
   if (s.enum) return pick(random, s.enum);
-  if (s.example !== undefined && random() < 0.5) return s.example;
+  if (s.example !== undefined && random() < 0.5) return typeof s.example === 'string' ? exampleString(s.example) : s.example;
   const options = s.oneOf ?? s.anyOf;
   if (options) return valueFor(random, pick(random, options), components, depth + 1);
   const type = Array.isArray(s.type) ? pick(random, s.type.filter((t) => t !== 'null').length ? s.type.filter((t) => t !== 'null') : s.type) : s.type;
