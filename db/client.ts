@@ -43,3 +43,15 @@ export function openDatabase(connectionString: string, options: OpenOptions = {}
 export function jsonColumn<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
+
+/** SQLSTATE of a Postgres error, through drizzle's DrizzleQueryError wrapper. */
+export function pgErrorCode(error: unknown): { code?: string; constraint?: string } {
+  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
+    const { code, constraint_name: constraint } = e as { code?: unknown; constraint_name?: unknown };
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+      return { code, ...(typeof constraint === 'string' ? { constraint } : {}) };
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return {};
+}

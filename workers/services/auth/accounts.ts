@@ -5,7 +5,7 @@
  * (scripts/create-operator.ts) call it with a drizzle client or transaction.
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { Database } from '../../../db/client';
+import { pgErrorCode, type Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import {
   drivers,
@@ -28,18 +28,6 @@ export class EmailTakenError extends Error {
   constructor() {
     super('email already registered');
   }
-}
-
-/** SQLSTATE of a Postgres error, through drizzle's DrizzleQueryError wrapper. */
-export function pgErrorCode(error: unknown): { code?: string; constraint?: string } {
-  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
-    const { code, constraint_name: constraint } = e as { code?: unknown; constraint_name?: unknown };
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
-      return { code, ...(typeof constraint === 'string' ? { constraint } : {}) };
-    }
-    e = (e as { cause?: unknown }).cause;
-  }
-  return {};
 }
 
 export interface NewAccount {

@@ -5,7 +5,7 @@
  * Refusals are 422 problems with field paths and write nothing.
  */
 import { eq, sql, type SQL } from 'drizzle-orm';
-import { jsonColumn, type Database } from '../../../db/client';
+import { jsonColumn, pgErrorCode, type Database } from '../../../db/client';
 import { newId } from '../../../db/ids';
 import { cities, merchants, orderContacts, orderItems, orders, payments, products, userProfiles, type Order, type Payment } from '../../../db/schema/index';
 import { problems, type FieldError } from '../../problem';
@@ -233,7 +233,7 @@ export async function createOrder(
 }
 
 const isNumberCollision = (error: unknown): boolean => {
-  const e = (error as { cause?: unknown })?.cause ?? error;
-  return (e as { code?: string })?.code === '23505' && (e as { constraint_name?: string })?.constraint_name === 'orders_number_unique';
+  const { code, constraint } = pgErrorCode(error);
+  return code === '23505' && constraint === 'orders_number_unique';
 };
 

@@ -13,7 +13,7 @@
  * - `dispatch.unassigned` puts the order back to `unassigned` for operators.
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Database } from '../../../db/client';
+import { pgErrorCode, type Database } from '../../../db/client';
 import { dispatchOffers, orders, orderStatusEvents, type Order } from '../../../db/schema/index';
 import type { AssignmentRequest } from '../../../durable-objects/city-shard/assignment-commits';
 import type { DispatchFact } from '../../../durable-objects/city-shard/events';
@@ -102,8 +102,7 @@ async function unlessUnknownOrder<T>(write: Promise<T>): Promise<T | null> {
   try {
     return await write;
   } catch (error) {
-    const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
-    if (code === '23503') return null;
+    if (pgErrorCode(error).code === '23503') return null;
     throw error;
   }
 }

@@ -7,7 +7,7 @@
  * from the monotonic payment rules (lifecycle.ts) and the order state machine.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Database } from '../../../db/client';
+import { pgErrorCode, type Database } from '../../../db/client';
 import { orders, outbox, payments, processedWebhookEvents } from '../../../db/schema/index';
 import { outboxRows } from '../outbox';
 import { decideStep } from '../orders/state-machine';
@@ -141,7 +141,7 @@ async function placeByPayment(db: Database, event: ProviderEvent): Promise<Strip
       select 1 / ((select count(*) from pay) = 1 and (select count(*) from ${sql.raw(t.guard)}) = 1)::int as applied`);
   } catch (error) {
     // 22012: the payment or the order changed since the read (nothing was written); 23505: the event was recorded meanwhile.
-    const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+    const { code } = pgErrorCode(error);
     if (code === '22012' || code === '23505') return null;
     throw error;
   }
