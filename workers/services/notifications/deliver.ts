@@ -135,15 +135,14 @@ export async function runJob(deps: DeliverDeps, job: Job): Promise<{ retry: bool
     // Every allowed channel is used, so a channel that fails for good has its
     // fallback already: the others carry the same message. Their rows are
     // claimed, and the unusable ones recorded skipped, in one statement.
-    const skips = rule.channels.flatMap((channel) => {
+    const skips: { channel: Channel; reason: string }[] = [];
+    const usable: Channel[] = [];
+    for (const channel of rule.channels) {
       const reason = unusableBecause(recipient, channel);
-      return reason ? [{ channel, reason }] : [];
-    });
-    const sends = await Promise.all(
-      rule.channels
-        .filter((channel) => !skips.some((s) => s.channel === channel))
-        .map(async (channel) => ({ channel, recipientHash: await sha256Hex(addressOf(recipient, channel)), provider: deps.senders[channel].provider })),
-    );
+      if (reason) skips.push({ channel, reason });
+      else usable.push(channel);
+    }
+    const sends = await Promise.all(usable.map(async (channel) => ({ channel, recipientHash: await sha256Hex(addressOf(recipient, channel)), provider: deps.senders[channel].provider })));
     const claimed = await claimAll(deps.db, { eventId: job.eventId, userId: recipient.userId }, rule.template, job.orderId, sends, skips);
     let retry = false;
     for (const send of sends) {

@@ -42,6 +42,13 @@ const lease = sql`now() + make_interval(secs => ${LEASE_SECONDS})`;
 
 export type ClaimDetails = { template: string; orderId: string | null; recipientHash: string; provider: string };
 
+/** A send's row as its claim inserts it: queued, leased to this sender, first attempt. */
+const claimedRow = (key: SendKey, details: ClaimDetails) => ({ id: newId('ntf'), ...key, ...details, status: 'queued' as const, attempt: 1, leasedUntil: lease });
+
+/** A channel not used on purpose, with why. */
+const skippedRow = (key: SendKey, details: { template: string; orderId: string | null; reason: string }) =>
+  ({ id: newId('ntf'), ...key, template: details.template, orderId: details.orderId, status: 'skipped' as const, error: details.reason, attempt: 0 });
+
 /**
  * `fresh`: what a caller's own insert of the row already answered (claimAll):
  * the row it inserted (claimed), or null when the row existed (take the
@@ -51,11 +58,7 @@ export async function claimSend(db: Database, key: SendKey, details: ClaimDetail
   const [inserted] =
     fresh !== undefined
       ? [fresh ?? undefined]
-      : await db
-          .insert(notificationLog)
-          .values({ id: newId('ntf'), ...key, ...details, status: 'queued', attempt: 1, leasedUntil: lease })
-          .onConflictDoNothing()
-          .returning();
+      : await db.insert(notificationLog).values(claimedRow(key, details)).onConflictDoNothing().returning();
   if (inserted) return { kind: 'claimed', row: inserted };
   const [retaken] = await db
     .update(notificationLog)
@@ -133,8 +136,8 @@ export async function claimAll(
   skips: readonly { channel: Channel; reason: string }[],
 ): Promise<Map<Channel, NotificationLogEntry | null>> {
   const rows = [
-    ...sends.map((c) => ({ id: newId('ntf'), ...base, channel: c.channel, template, orderId, recipientHash: c.recipientHash, provider: c.provider, status: 'queued' as const, attempt: 1, leasedUntil: lease })),
-    ...skips.map((c) => ({ id: newId('ntf'), ...base, channel: c.channel, template, orderId, status: 'skipped' as const, error: c.reason, attempt: 0 })),
+    ...sends.map((c) => claimedRow({ ...base, channel: c.channel }, { template, orderId, recipientHash: c.recipientHash, provider: c.provider })),
+    ...skips.map((c) => skippedRow({ ...base, channel: c.channel }, { template, orderId, reason: c.reason })),
   ];
   const inserted = rows.length === 0 ? [] : await db.insert(notificationLog).values(rows).onConflictDoNothing().returning();
   return new Map(sends.map((c) => [c.channel, inserted.find((r) => r.channel === c.channel && r.status === 'queued') ?? null]));
@@ -156,10 +159,7 @@ export async function recordFailedAttempt(db: Database, row: NotificationLogEntr
 }
 
 export async function recordSkipped(db: Database, key: SendKey, details: { template: string; orderId: string | null; reason: string }): Promise<void> {
-  await db
-    .insert(notificationLog)
-    .values({ id: newId('ntf'), ...key, template: details.template, orderId: details.orderId, status: 'skipped', error: details.reason, attempt: 0 })
-    .onConflictDoNothing();
+  await db.insert(notificationLog).values(skippedRow(key, details)).onConflictDoNothing();
 }
 
 export interface ProviderStatusChange {
