@@ -188,7 +188,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     senders: buildSenders(env),
     capture: localMode,
     localMode,
-    resolve: localMode ? null : dohResolver(env.DNS_RESOLVER_URL),
+    resolve: dohResolver(env.DNS_RESOLVER_URL),
     publicBaseUrl: env.PUBLIC_BASE_URL,
     encryptionKeys: env.DATA_ENCRYPTION_KEYS,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),

@@ -27,7 +27,7 @@ export async function runEventSweeps(env: Env): Promise<void> {
     sweepDueRetries({
       db: openDatabase(env.HYPERDRIVE.connectionString, { max: 2 }),
       localMode: isLocalMode(env),
-      resolve: isLocalMode(env) ? null : dohResolver(env.DNS_RESOLVER_URL),
+      resolve: dohResolver(env.DNS_RESOLVER_URL),
       encryptionKeys: env.DATA_ENCRYPTION_KEYS,
       scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     }),

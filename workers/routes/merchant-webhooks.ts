@@ -126,8 +126,7 @@ export const merchantWebhookRoutes = createRouter()
     const input = c.req.valid('json');
     // Names are resolved and every address must be public (url-policy.ts, ADR 0085). A name
     // that cannot be resolved now is accepted: every delivery resolves it again and sends nothing unless it can.
-    const local = isLocalMode(c.env);
-    const target = await checkWebhookTarget(input.url, { localMode: local, resolve: local ? null : dohResolver(c.env.DNS_RESOLVER_URL) });
+    const target = await checkWebhookTarget(input.url, { localMode: isLocalMode(c.env), resolve: dohResolver(c.env.DNS_RESOLVER_URL) });
     if (!target.ok && 'refused' in target) throw problems.validation([{ path: 'json.url', message: target.refused }]);
     if (!target.ok) log.warn('webhook registration: name not resolved now; deliveries will check it', { merchantId: id, reason: target.unresolved });
     const keys = await dataKeys(c.env.DATA_ENCRYPTION_KEYS);
@@ -170,7 +169,7 @@ export const merchantWebhookRoutes = createRouter()
         {
           db: c.var.db(),
           localMode: isLocalMode(c.env),
-          resolve: isLocalMode(c.env) ? null : dohResolver(c.env.DNS_RESOLVER_URL),
+          resolve: dohResolver(c.env.DNS_RESOLVER_URL),
           encryptionKeys: c.env.DATA_ENCRYPTION_KEYS,
           scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(c.env.EVENTS, endpointId, eventId, delaySeconds),
         },

@@ -44,7 +44,7 @@ export interface DeliveryDeps {
   /** Ask for `retryDelivery(endpointId, eventId)` to run in `delaySeconds`. */
   scheduleRetry(endpointId: string, eventId: string, delaySeconds: number): Promise<void>;
   fetch?: typeof fetch;
-  /** How a target's name is resolved before each attempt (production: `dohResolver(env.DNS_RESOLVER_URL)`); absent, the default DNS over HTTPS outside local mode; null to skip. */
+  /** How a target's name is resolved before each attempt outside local mode (production: `dohResolver(env.DNS_RESOLVER_URL)`); absent, the default DNS over HTTPS; null to skip. */
   resolve?: Resolver | null;
   now?: () => number;
   timeoutMs?: number;
