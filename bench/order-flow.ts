@@ -37,7 +37,10 @@
  * (orders per CPU phase, 150), BENCH_FLOW_RATE (12), BENCH_FLOW_SECONDS (30),
  * BENCH_FLOW_CARRIED_SECONDS (30), BENCH_FLOW_CARRIED_SHARE (0.5),
  * BENCH_FLOW_RTT_MS (40), BENCH_FLOW_TRIPS
- * (orders in the round-trip pass, 12).
+ * (orders in the round-trip pass, 12). Diagnostics: BENCH_STATEMENTS=1 (each
+ * phase's statements with their planning and execution time), BENCH_PG_DETAIL=1
+ * (each phase's Postgres CPU by process role), BENCH_PROFILE=1 (the Worker
+ * isolate's CPU profile per phase).
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -58,7 +61,7 @@ import { startNotificationFakes, type NotificationFakes } from '../fakes/notific
 import { bundleWorker, SECRETS, startFake, startPgbouncer } from './orders-create';
 import { at, CENTER } from './shard-e2e';
 import { startPgProxy, sequentialTrips, type PgProxy } from './lib/pg-proxy';
-import { cpuDelta, descendantCpu } from './lib/proc-cpu';
+import { cpuDelta, descendantCpu, postgresCpuByRole } from './lib/proc-cpu';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
 import { benchSession, openBenchSessions, type BenchSession } from './lib/sessions';
 import { ensureDebianTools } from './lib/system-tools';
@@ -158,6 +161,8 @@ async function enableStatements(pg: Awaited<ReturnType<typeof startPostgres>>): 
   const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`alter system set shared_preload_libraries = 'pg_stat_statements'`);
   await admin.unsafe(`alter system set pg_stat_statements.track = 'all'`);
+  // Planning time is Postgres CPU too, and total_exec_time leaves it out.
+  await admin.unsafe(`alter system set pg_stat_statements.track_planning = on`);
   await admin.end();
   await pg.server.stop();
   await pg.server.start();
@@ -388,19 +393,21 @@ interface StatementTotals {
   writes: number;
   rowsWritten: number;
   execMs: number;
+  planMs: number;
 }
 
 async function statementTotals(sql: postgres.Sql): Promise<StatementTotals> {
   // Statements of the platform's database only (not pg_stat_statements' own, not this benchmark's reads of the outbox).
-  const [row] = await sql<{ calls: number; writes: number; rows_written: number; exec_ms: number }[]>`
+  const [row] = await sql<{ calls: number; writes: number; rows_written: number; exec_ms: number; plan_ms: number }[]>`
     select coalesce(sum(calls), 0)::float8 as calls,
            coalesce(sum(calls) filter (where query ~* '^\\s*(insert|update|delete|with)'), 0)::float8 as writes,
            coalesce(sum(rows) filter (where query ~* '^\\s*(insert|update|delete)'), 0)::float8 as rows_written,
-           coalesce(sum(total_exec_time), 0)::float8 as exec_ms
+           coalesce(sum(total_exec_time), 0)::float8 as exec_ms,
+           coalesce(sum(total_plan_time), 0)::float8 as plan_ms
       from pg_stat_statements s join pg_database d on d.oid = s.dbid
      where d.datname = current_database()
        and query not ilike '%pg_stat_statements%' and query not ilike '%from outbox where published_at is null or consumed_at is null%'`;
-  return { calls: row!.calls, writes: row!.writes, rowsWritten: row!.rows_written, execMs: row!.exec_ms };
+  return { calls: row!.calls, writes: row!.writes, rowsWritten: row!.rows_written, execMs: row!.exec_ms, planMs: row!.plan_ms };
 }
 
 /** Rows written per statement kind come from pg_stat_statements' `rows`; a data-modifying CTE reports its final select's rows, so count its inserts from the tables too. */
@@ -502,6 +509,8 @@ export async function run(): Promise<BenchRow[]> {
     await platform.driversOnline();
     progress(`${f.drivers.length} drivers online`);
     const db = sql();
+    // BENCH_PG_DETAIL=1: each phase's Postgres CPU by process role (client backends, WAL writer, autovacuum …).
+    const postmaster = process.env.BENCH_PG_DETAIL === '1' ? (pg.server?.pid() ?? null) : null;
     // BENCH_PROFILE=1: a CPU profile of the Worker's isolate per phase, printed (bench/lib/profile.ts).
     let profiler: Profiler | null = null;
     if (process.env.BENCH_PROFILE === '1') profiler = await connectProfiler((await runtimeEntry(url)).pid, 'delivery-platform');
@@ -531,23 +540,28 @@ export async function run(): Promise<BenchRow[]> {
       const s0 = statementsOff ? null : await statementTotals(db);
       const t0 = await tableWrites(db);
       await profiler?.start();
+      const r0 = postmaster ? postgresCpuByRole(postmaster) : null;
       const c0 = descendantCpu();
       await work();
       await drained(db);
       const c1 = descendantCpu();
+      if (r0) {
+        const roles = cpuDelta(r0, postgresCpuByRole(postmaster!));
+        progress(`Postgres CPU of ${name} by process role (ms): ${Object.entries(roles).filter(([, ms]) => ms > 0).map(([role, ms]) => `${role} ${ms.toFixed(0)}`).join(', ')}`);
+      }
       if (profiler) progress(`profile of ${name}:\n${(await profiler.stop(60, path.join(tmpdir(), `order-flow-${name}.cpuprofile`))).join('\n')}`);
       const t1 = await tableWrites(db);
       const s1 = statementsOff ? null : await statementTotals(db);
       // BENCH_STATEMENTS=1: the phase's statements by calls, to see what an order costs Postgres.
       if (process.env.BENCH_STATEMENTS === '1' && !statementsOff) {
-        const top = await db<{ calls: number; ms: number; query: string }[]>`
-          select calls::float8 as calls, total_exec_time::float8 as ms, regexp_replace(query, '\\s+', ' ', 'g') as query
+        const top = await db<{ calls: number; plan: number; exec: number; query: string }[]>`
+          select calls::float8 as calls, total_plan_time::float8 as plan, total_exec_time::float8 as exec, regexp_replace(query, '\\s+', ' ', 'g') as query
             from pg_stat_statements s join pg_database d on d.oid = s.dbid
            where d.datname = current_database() and query not ilike '%pg_stat_statements%'
-           order by calls desc limit 40`;
-        progress(`statements of ${name}:\n${top.map((t) => `${String(t.calls).padStart(6)} ${t.ms.toFixed(1).padStart(8)} ms  ${t.query.slice(0, 220)}`).join('\n')}`);
+           order by total_plan_time + total_exec_time desc limit 40`;
+        progress(`statements of ${name} (calls, planning ms, execution ms):\n${top.map((t) => `${String(t.calls).padStart(6)} ${t.plan.toFixed(1).padStart(7)} ${t.exec.toFixed(1).padStart(7)}  ${t.query.slice(0, 200)}`).join('\n')}`);
       }
-      return { cpu: cpuDelta(c0, c1), statements: s0 && s1 ? { calls: s1.calls - s0.calls, writes: s1.writes - s0.writes, execMs: s1.execMs - s0.execMs } : null, rowsWritten: t1 - t0, name };
+      return { cpu: cpuDelta(c0, c1), statements: s0 && s1 ? { calls: s1.calls - s0.calls, writes: s1.writes - s0.writes, execMs: s1.execMs - s0.execMs, planMs: s1.planMs - s0.planMs } : null, rowsWritten: t1 - t0, name };
     };
     const orderIds = Array.from({ length: ORDERS }, () => nextOrder++);
     const place = await phase('place', () => pool(orderIds, CONCURRENCY, async (i) => void placed.push(await platform!.place(i))));
@@ -585,6 +599,7 @@ export async function run(): Promise<BenchRow[]> {
     if (place.statements) {
       row({ id: 'orders.pg_statements_per_order', metric: 'statements per order through placed (relay and consumers included)', value: place.statements.calls / n, unit: 'statements', harness: 'pg_stat_statements (calls)' });
       row({ id: 'orders.pg_write_statements_per_order', metric: 'of which writing statements', value: place.statements.writes / n, unit: 'statements', harness: 'pg_stat_statements' });
+      row({ id: 'orders.pg_plan_ms_per_order', metric: 'statement planning time per order through placed', value: place.statements.planMs / n, unit: 'ms', harness: 'pg_stat_statements (total_plan_time)' });
       row({ id: 'orders.pg_exec_ms_per_order', metric: 'statement execution time per order through placed', value: place.statements.execMs / n, unit: 'ms', harness: 'pg_stat_statements (total_exec_time)' });
     } else row({ id: 'orders.pg_statements_per_order', metric: 'statements per order', value: null, unit: '', harness: 'pg_stat_statements', note: statementsOff ?? '' });
     row({ id: 'orders.pg_rows_written_per_order', metric: 'rows written per order through placed (inserted + updated + deleted)', value: place.rowsWritten / n, unit: 'rows', harness: 'pg_stat_user_tables' });

@@ -58,3 +58,34 @@ export function cpuDelta(before: CpuByProgram, after: CpuByProgram): CpuByProgra
   for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) out[k] = (after[k] ?? 0) - (before[k] ?? 0);
   return out;
 }
+
+/**
+ * CPU time (ms) so far of each live process under a postmaster, by its role
+ * as `/proc/<pid>/cmdline` names it ("postgres: walwriter", "postgres: user db
+ * 127.0.0.1(…) idle" → "client backend"), plus "exited" for backends already
+ * reaped (the postmaster's cutime + cstime). For seeing where Postgres's CPU
+ * goes (BENCH_PG_DETAIL=1 in bench/order-flow.ts).
+ */
+export function postgresCpuByRole(postmaster: number): CpuByProgram {
+  const out: CpuByProgram = {};
+  const ticksOf = (pid: number | string) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
+  const own = ticksOf(postmaster);
+  out.postmaster = ((Number(own[11]) + Number(own[12])) * 1000) / CLOCK_TICKS;
+  out.exited = ((Number(own[13]) + Number(own[14])) * 1000) / CLOCK_TICKS;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const f = ticksOf(entry);
+      if (Number(f[1]) !== postmaster) continue;
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      const role = /^postgres: \S+ \S+ \d/.test(cmd) || /\(\d+\)/.test(cmd) ? 'client backend' : cmd.replace(/^postgres:\s*/, '').replace(/\s+.*$/, '') || cmd;
+      out[role] = (out[role] ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return out;
+}
