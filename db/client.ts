@@ -23,16 +23,45 @@ export interface OpenOptions {
  * relational query API (`db.query.*`), and building that config again for
  * every request's client cost about as much as the client itself (measured
  * 0.45 ms against 0.23 ms per client in Node).
+ *
+ * The options are parsed once per isolate (issue 14): `postgres(url, …)`
+ * parses the URL and its defaults every time and, unless told otherwise, also
+ * builds a second, idle client for logical-replication `subscribe()`, which
+ * nothing here uses. Handing it options it already parsed (the object carries
+ * `shared`, as postgres.js's own subscriber does) skips both; each client gets
+ * its own copies of what a client writes to (`parameters`, `shared`, its type
+ * maps). Measured in Node: 176 → 106 µs per client (docs/capacity.md).
  */
 export function openDatabase(connectionString: string, options: OpenOptions = {}): Database {
-  const sql = postgres(connectionString, {
-    max: options.max ?? 5,
-    fetch_types: false,
-    prepare: false,
-    connect_timeout: options.connectTimeoutSeconds ?? 5,
-    onnotice: () => {},
-  });
+  const sql = postgres(clientOptions(connectionString, options));
   return drizzle(sql) as Database;
+}
+
+type ParsedOptions = postgres.ParsedOptions<Record<string, postgres.PostgresType>>;
+
+const parsedOptions = new Map<string, ParsedOptions>();
+
+function clientOptions(connectionString: string, options: OpenOptions): postgres.Options<Record<string, postgres.PostgresType>> {
+  const max = options.max ?? 5;
+  const connectTimeout = options.connectTimeoutSeconds ?? 5;
+  const key = `${max}|${connectTimeout}|${connectionString}`;
+  let parsed = parsedOptions.get(key);
+  if (!parsed) {
+    // Parsed by postgres.js itself, once: this client is never used (it opens no socket until a query).
+    parsed = postgres(connectionString, { max, fetch_types: false, prepare: false, connect_timeout: connectTimeout, onnotice: () => {} }).options;
+    // A handful of connection strings per isolate; a rotated one replaces the rest rather than piling up.
+    if (parsedOptions.size >= 8) parsedOptions.clear();
+    parsedOptions.set(key, parsed);
+  }
+  const own = parsed as ParsedOptions & { parsers: Record<string, unknown>; serializers: Record<string, unknown> };
+  return {
+    ...own,
+    parameters: {},
+    shared: { retries: 0, typeArrayMap: {} },
+    parsers: { ...own.parsers },
+    serializers: { ...own.serializers },
+    no_subscribe: true,
+  } as unknown as postgres.Options<Record<string, postgres.PostgresType>>;
 }
 
 /**
