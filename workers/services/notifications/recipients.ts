@@ -6,6 +6,7 @@
  */
 import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { jsonColumn, type Database } from '../../../db/client';
+import { statement } from '../../../db/statement';
 import {
   cities,
   devices,
@@ -45,8 +46,8 @@ export interface OrderContext {
 }
 
 /** One query: the order, its contact (unless erased), its merchant's name, its city's zone and its driver's name. */
-export async function loadOrderContext(db: Database, orderId: string): Promise<OrderContext | undefined> {
-  const [row] = await db
+const orderContextStatement = statement('order_context', (db) =>
+  db
     .select({ order: orders, contact: orderContacts, merchantName: merchants.name, timezone: cities.timezone, driverName: userProfiles.name })
     .from(orders)
     .innerJoin(merchants, eq(merchants.id, orders.merchantId))
@@ -54,7 +55,11 @@ export async function loadOrderContext(db: Database, orderId: string): Promise<O
     .leftJoin(orderContacts, and(eq(orderContacts.orderId, orders.id), isNull(orderContacts.erasedAt)))
     .leftJoin(drivers, eq(drivers.id, orders.driverId))
     .leftJoin(userProfiles, eq(userProfiles.userId, drivers.userId))
-    .where(eq(orders.id, orderId));
+    .where(eq(orders.id, sql.placeholder('orderId'))),
+);
+
+export async function loadOrderContext(db: Database, orderId: string): Promise<OrderContext | undefined> {
+  const [row] = await orderContextStatement(db, { orderId });
   if (!row) return undefined;
   const driverFirstName = (row.order.driverId && row.driverName?.split(/\s+/)[0]) || undefined;
   return { order: row.order, contact: row.contact, merchantName: row.merchantName, timezone: row.timezone, ...(driverFirstName ? { driverFirstName } : {}) };
@@ -62,21 +67,45 @@ export async function loadOrderContext(db: Database, orderId: string): Promise<O
 
 /**
  * The active accounts `which` selects, with their profile, preferences and
- * push devices, in one query (the devices as a JSON column).
+ * push devices, in one query (the devices as a JSON column). One statement
+ * per kind of recipient, built once (db/statement.ts): `which` has the
+ * placeholder `id`.
  */
-async function accountRecipients(db: Database, which: SQL, audience: Audience): Promise<Recipient[]> {
-  const rows = await db
-    .select({
-      user: users,
-      profile: userProfiles,
-      prefs: notificationPreferences,
-      devices: sql<unknown>`(select coalesce(json_agg(json_build_object('id', d.id, 'token', d.push_token) order by d.created_at), '[]'::json)
-        from ${devices} d where d.user_id = ${users.id})`,
-    })
-    .from(users)
-    .leftJoin(userProfiles, eq(userProfiles.userId, users.id))
-    .leftJoin(notificationPreferences, eq(notificationPreferences.userId, users.id))
-    .where(and(which, eq(users.status, 'active')));
+function accountRecipientsStatement(name: string, which: (db: Database) => SQL | undefined) {
+  return statement(name, (db) =>
+    db
+      .select({
+        user: users,
+        profile: userProfiles,
+        prefs: notificationPreferences,
+        devices: sql<unknown>`(select coalesce(json_agg(json_build_object('id', d.id, 'token', d.push_token) order by d.created_at), '[]'::json)
+          from ${devices} d where d.user_id = ${users.id})`,
+      })
+      .from(users)
+      .leftJoin(userProfiles, eq(userProfiles.userId, users.id))
+      .leftJoin(notificationPreferences, eq(notificationPreferences.userId, users.id))
+      .where(and(which(db), eq(users.status, 'active'))),
+  );
+}
+
+type AccountRows = Awaited<ReturnType<ReturnType<typeof accountRecipientsStatement>>>;
+
+const customerAccount = accountRecipientsStatement('recipient_customer', () => eq(users.id, sql.placeholder('id')));
+// Owners and managers of the merchant `id`.
+const merchantStaffAccounts = accountRecipientsStatement('recipients_merchant_staff', (db) =>
+  inArray(
+    users.id,
+    db
+      .select({ userId: merchantMembers.userId })
+      .from(merchantMembers)
+      .where(and(eq(merchantMembers.merchantId, sql.placeholder('id')), inArray(merchantMembers.role, ['owner', 'manager']))),
+  ),
+);
+const driverAccount = accountRecipientsStatement('recipient_driver', (db) =>
+  inArray(users.id, db.select({ userId: drivers.userId }).from(drivers).where(eq(drivers.id, sql.placeholder('id')))),
+);
+
+function toRecipients(rows: AccountRows, audience: Audience): Recipient[] {
   return rows.map(({ user, profile, prefs, devices: list }) => ({
     userId: user.id,
     audience,
@@ -91,7 +120,7 @@ async function accountRecipients(db: Database, which: SQL, audience: Audience): 
 /** The order's customer; `contact` is the order's contact as loadOrderContext read it (null: none or erased). */
 export async function customerOf(db: Database, order: Order, contact: OrderContact | null): Promise<Recipient[]> {
   if (order.customerId) {
-    const [account] = await accountRecipients(db, eq(users.id, order.customerId), 'customer');
+    const [account] = toRecipients(await customerAccount(db, { id: order.customerId }), 'customer');
     if (!account) return [];
     // An account without a phone can still be texted at the number given for this order.
     return [{ ...account, phone: account.phone ?? contact?.phone ?? null, email: account.email ?? contact?.email ?? null }];
@@ -113,13 +142,9 @@ export async function customerOf(db: Database, order: Order, contact: OrderConta
 
 /** Owners and managers: staff see orders live in the app, they are not paged. */
 export async function merchantStaffOf(db: Database, merchantId: string): Promise<Recipient[]> {
-  const managers = db
-    .select({ userId: merchantMembers.userId })
-    .from(merchantMembers)
-    .where(and(eq(merchantMembers.merchantId, merchantId), inArray(merchantMembers.role, ['owner', 'manager'])));
-  return accountRecipients(db, inArray(users.id, managers), 'merchant');
+  return toRecipients(await merchantStaffAccounts(db, { id: merchantId }), 'merchant');
 }
 
 export async function driverRecipient(db: Database, driverId: string): Promise<Recipient[]> {
-  return accountRecipients(db, inArray(users.id, db.select({ userId: drivers.userId }).from(drivers).where(eq(drivers.id, driverId))), 'driver');
+  return toRecipients(await driverAccount(db, { id: driverId }), 'driver');
 }

@@ -1,6 +1,7 @@
 /** Reading orders: one order with what its view needs, and keyset-paginated lists. */
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { jsonColumn, type Database } from '../../../db/client';
+import { statement } from '../../../db/statement';
 import { deliveryProofs, drivers, orderContacts, orderItems, orders, orderStatusEvents, payments, refunds, userProfiles, type Order, type OrderItem } from '../../../db/schema/index';
 import { isTerminal } from '../../../domain/order';
 import { encodeCursor, type Position } from './cursor';
@@ -9,8 +10,10 @@ import type { OrderDetail, OrderRefundInfo } from './view';
 
 type Reader = Pick<Database, 'select'>;
 
+const orderById = statement('order_by_id', (db) => db.select().from(orders).where(eq(orders.id, sql.placeholder('id'))));
+
 export async function loadOrder(db: Reader, id: string): Promise<Order | null> {
-  const [row] = await db.select().from(orders).where(eq(orders.id, id));
+  const [row] = await orderById(db, { id });
   return row ?? null;
 }
 
@@ -64,8 +67,11 @@ const itemsColumn = sql<OrderItem[] | string>`(select coalesce(json_agg(json_bui
     'quantity', i.quantity, 'lineTotalCents', i.line_total_cents, 'requiresPrescription', i.requires_prescription) order by i.id), '[]'::json)
   from ${orderItems} i where i.order_id = ${orders.id})`;
 
+/** One order's read (built once, db/statement.ts). */
+const orderDetailById = statement('order_detail', (db) => detailQuery(db, { items: itemsColumn }).where(eq(orders.id, sql.placeholder('id'))));
+
 export async function loadOrderDetail(db: Reader, id: string): Promise<OrderDetail | null> {
-  const [row] = await detailQuery(db, { items: itemsColumn }).where(eq(orders.id, id));
+  const [row] = await orderDetailById(db, { id });
   if (!row) return null;
   const items = jsonColumn<OrderItem[]>(row.items);
   return toDetail(row, items);
