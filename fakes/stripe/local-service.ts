@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { LocalService } from '../shared/local-service';
+import { STRIPE_EVENTS_ACTED_ON } from '../../workers/services/payments/stripe-events';
 import { startStripeFake, type StripeFake } from './server';
 
 export const STRIPE_FAKE_DEFAULT_PORT = 12111;
@@ -19,6 +20,8 @@ export const stripeLocalService: LocalService = {
       secretKey: ctx.secrets.STRIPE_SECRET_KEY!,
       webhookSecret: ctx.secrets.STRIPE_WEBHOOK_SECRET!,
       webhookUrl: `${ctx.apiOrigin}/v1/webhooks/stripe`,
+      // Subscribed as the runbook has production's endpoint subscribed: to the events the platform acts on.
+      webhookEvents: STRIPE_EVENTS_ACTED_ON,
       // What it holds survives a restart of npm start (persistence.ts).
       ...(ctx.stateDir ? { stateFile: path.join(ctx.stateDir, 'stripe.json') } : {}),
       log: ctx.log,

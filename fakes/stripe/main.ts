@@ -1,8 +1,9 @@
 /**
  * The Stripe fake as its own process: `tsx fakes/stripe/main.ts`, with
  * STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, optional STRIPE_FAKE_PORT (0 =
- * any), STRIPE_WEBHOOK_URL and STRIPE_WEBHOOK_CONCURRENCY (deliveries in
- * flight at once, default 1). Prints `listening <url>` once ready; stops on
+ * any), STRIPE_WEBHOOK_URL, STRIPE_WEBHOOK_CONCURRENCY (deliveries in
+ * flight at once, default 1) and STRIPE_WEBHOOK_EVENTS (the endpoint's enabled
+ * events, comma-separated; default all). Prints `listening <url>` once ready; stops on
  * SIGTERM/SIGINT. Used by the benchmarks, so the fake does not share an
  * event loop with the load generator.
  */
@@ -20,6 +21,7 @@ const fake = await startStripeFake({
   port: Number(process.env.STRIPE_FAKE_PORT ?? 0),
   ...(process.env.STRIPE_WEBHOOK_URL ? { webhookUrl: process.env.STRIPE_WEBHOOK_URL } : {}),
   ...(process.env.STRIPE_WEBHOOK_CONCURRENCY ? { webhookConcurrency: Number(process.env.STRIPE_WEBHOOK_CONCURRENCY) } : {}),
+  ...(process.env.STRIPE_WEBHOOK_EVENTS ? { webhookEvents: process.env.STRIPE_WEBHOOK_EVENTS.split(',').map((t) => t.trim()).filter(Boolean) } : {}),
 });
 console.log(`listening ${fake.url}`);
 const stop = () => void fake.stop().then(() => process.exit(0));

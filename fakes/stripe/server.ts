@@ -36,6 +36,11 @@ export interface StripeFakeOptions {
   webhookRetry?: { maxAttempts?: number; baseDelayMs?: number };
   /** Webhook deliveries in flight at once (default 1, in order; fakes/stripe/webhooks.ts). */
   webhookConcurrency?: number;
+  /**
+   * The endpoint's `enabled_events`, as configured in Stripe: only these types are
+   * POSTed (every event is still created and listed). Default `['*']`: all of them.
+   */
+  webhookEvents?: readonly string[];
   /** A JSON file that keeps the fake's state across restarts (npm start); omitted = memory only. */
   stateFile?: string;
   log?: (line: string) => void;
@@ -94,8 +99,9 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
   const changed = () => state?.changed();
   const webhooks = new WebhookSender(options.webhookUrl, options.webhookSecret, { ...options.webhookRetry, onAttempt: changed, ...(options.webhookConcurrency ? { concurrency: options.webhookConcurrency } : {}) });
   // Every change of the ledger emits an event: the one place to note that the state file is due.
+  const enabled = new Set(options.webhookEvents ?? ['*']);
   const ledger = new StripeLedger((event: EventObject) => {
-    webhooks.enqueue(event);
+    if (enabled.has('*') || enabled.has(event.type)) webhooks.enqueue(event);
     changed();
   });
   const idempotency = new IdempotencyStore();

@@ -172,6 +172,40 @@ describe('Stripe fake: webhooks', () => {
   });
 });
 
+describe('Stripe fake: an endpoint subscribed to some events (enabled_events)', () => {
+  it('POSTs only the enabled types, and still creates and lists every event', async () => {
+    const bodies: string[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const subscribed = await startStripeFake({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, webhookUrl: url, webhookEvents: ['payment_intent.succeeded', 'payment_intent.payment_failed'] });
+    try {
+      const client = clientFor(SECRET_KEY, subscribed.url);
+      const paid = await client.paymentIntents.create({ amount: 2500, currency: 'eur', metadata: { order_id: 'ord_enabled' } });
+      await client.paymentIntents.confirm(paid.id, { payment_method: 'pm_card_visa' });
+      const declined = await client.paymentIntents.create({ amount: 2600, currency: 'eur', metadata: { order_id: 'ord_enabled_2' } });
+      await client.paymentIntents.confirm(declined.id, { payment_method: 'pm_card_chargeDeclined' }).catch(() => undefined);
+      await expect.poll(() => bodies.length, { timeout: 5_000 }).toBe(2);
+      // Nothing else trails in.
+      await new Promise((r) => setTimeout(r, 200));
+      const types = bodies.map((b) => (JSON.parse(b) as { type: string }).type);
+      expect(types.sort()).toEqual(['payment_intent.payment_failed', 'payment_intent.succeeded']);
+      // The events the endpoint is not subscribed to exist all the same (the events API lists them).
+      expect(subscribed.ledger.events.map((e) => e.type)).toEqual(expect.arrayContaining(['payment_intent.created', 'charge.succeeded', 'charge.failed']));
+    } finally {
+      await subscribed.stop();
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
+  });
+});
+
 describe('Stripe fake: webhook senders', () => {
   /** A receiver that holds every request until told, and counts how many it holds at once. */
   async function holdingReceiver() {

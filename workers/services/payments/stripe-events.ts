@@ -8,6 +8,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { pgErrorCode, type Database } from '../../../db/client';
+import { statement } from '../../../db/statement';
 import { orders, outbox, payments, processedWebhookEvents } from '../../../db/schema/index';
 import { outboxRows } from '../outbox';
 import { decideStep } from '../orders/state-machine';
@@ -40,21 +41,27 @@ interface IntentLike {
   amount_refunded?: unknown;
 }
 
+/**
+ * The Stripe events the platform acts on, and what each one means for a
+ * payment. Every other type is acknowledged and ignored, so the webhook
+ * endpoint in Stripe is subscribed to these only (`enabled_events`,
+ * docs/runbook.md): each one more is a request to the Worker for nothing.
+ */
+const SIGNALS: Readonly<Record<string, (event: ProviderEvent) => PaymentSignal | null>> = {
+  'payment_intent.succeeded': () => ({ kind: 'succeeded' }),
+  'payment_intent.payment_failed': () => ({ kind: 'failed' }),
+  'payment_intent.canceled': () => ({ kind: 'canceled' }),
+  'charge.refunded': (event) => {
+    const amount = (event.object as IntentLike).amount_refunded;
+    return typeof amount === 'number' && Number.isSafeInteger(amount) ? { kind: 'refunded', totalRefundedCents: amount } : null;
+  },
+};
+
+/** What to subscribe the Stripe webhook endpoint to. */
+export const STRIPE_EVENTS_ACTED_ON: readonly string[] = Object.keys(SIGNALS);
+
 function signalOf(event: ProviderEvent): PaymentSignal | null {
-  switch (event.type) {
-    case 'payment_intent.succeeded':
-      return { kind: 'succeeded' };
-    case 'payment_intent.payment_failed':
-      return { kind: 'failed' };
-    case 'payment_intent.canceled':
-      return { kind: 'canceled' };
-    case 'charge.refunded': {
-      const amount = (event.object as IntentLike).amount_refunded;
-      return typeof amount === 'number' && Number.isSafeInteger(amount) ? { kind: 'refunded', totalRefundedCents: amount } : null;
-    }
-    default:
-      return null;
-  }
+  return Object.hasOwn(SIGNALS, event.type) ? SIGNALS[event.type]!(event) : null;
 }
 
 /** The intent id the event is about (a PaymentIntent's own id, or a Charge's payment_intent). */
@@ -93,6 +100,19 @@ export async function applyStripeEvent(db: Database, event: ProviderEvent): Prom
   return (await placeByPayment(db, event)) ?? applyInTransaction(db, event);
 }
 
+/** The payment of an intent, its order, and whether the event was seen (built once, db/statement.ts). */
+const paymentWithOrder = statement('payment_with_order', (db) =>
+  db
+    .select({
+      payment: payments,
+      order: orders,
+      seen: sql<boolean>`exists (select 1 from ${processedWebhookEvents} e where e.provider = 'stripe' and e.event_id = ${sql.placeholder('eventId')})`,
+    })
+    .from(payments)
+    .innerJoin(orders, eq(orders.id, payments.orderId))
+    .where(eq(payments.providerPaymentId, sql.placeholder('intentId'))),
+);
+
 /**
  * The common case in two round trips (issue 14): `payment_intent.succeeded`
  * for a known, open payment of the right amount whose order can be placed.
@@ -109,15 +129,7 @@ async function placeByPayment(db: Database, event: ProviderEvent): Promise<Strip
   const signal = signalOf(event);
   const intentId = intentIdOf(event);
   if (signal?.kind !== 'succeeded' || !intentId) return null;
-  const [row] = await db
-    .select({
-      payment: payments,
-      order: orders,
-      seen: sql<boolean>`exists (select 1 from ${processedWebhookEvents} e where e.provider = 'stripe' and e.event_id = ${event.id})`,
-    })
-    .from(payments)
-    .innerJoin(orders, eq(orders.id, payments.orderId))
-    .where(eq(payments.providerPaymentId, intentId));
+  const [row] = await paymentWithOrder(db, { intentId, eventId: event.id });
   if (!row || row.seen || amountMismatch(event.object, row.payment)) return null;
   const next = applyPaymentSignal(row.payment, signal);
   const { order } = row;
