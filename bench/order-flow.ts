@@ -57,7 +57,7 @@ import { newId } from '../db/ids';
 import * as schema from '../db/schema/index';
 import { migrateDatabase } from '../scripts/lib/migrate';
 import { startPostgres } from '../scripts/lib/postgres';
-import { STRIPE_EVENTS_ACTED_ON } from '../workers/services/payments/stripe-events';
+import { STRIPE_EVENTS_ACTED_ON } from '../domain/stripe-events';
 import { startNotificationFakes, type NotificationFakes } from '../fakes/notifications';
 import { bundleWorker, SECRETS, startFake, startPgbouncer } from './orders-create';
 import { at, CENTER } from './shard-e2e';

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { LocalService } from '../shared/local-service';
-import { STRIPE_EVENTS_ACTED_ON } from '../../workers/services/payments/stripe-events';
+import { STRIPE_EVENTS_ACTED_ON } from '../../domain/stripe-events';
 import { startStripeFake, type StripeFake } from './server';
 
 export const STRIPE_FAKE_DEFAULT_PORT = 12111;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { STRIPE_EVENTS_ACTED_ON } from '../../workers/services/payments/stripe-events';
+import { STRIPE_EVENTS_ACTED_ON } from '../../domain/stripe-events';
 
 describe('STRIPE_EVENTS_ACTED_ON', () => {
   it('is what the runbook subscribes the endpoint to', () => {

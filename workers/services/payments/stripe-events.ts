@@ -8,6 +8,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { pgErrorCode, type Database } from '../../../db/client';
+import type { StripeEventActedOn } from '../../../domain/stripe-events';
 import { statement } from '../../../db/statement';
 import { orders, outbox, payments, processedWebhookEvents } from '../../../db/schema/index';
 import { outboxRows } from '../outbox';
@@ -41,13 +42,8 @@ interface IntentLike {
   amount_refunded?: unknown;
 }
 
-/**
- * The Stripe events the platform acts on, and what each one means for a
- * payment. Every other type is acknowledged and ignored, so the webhook
- * endpoint in Stripe is subscribed to these only (`enabled_events`,
- * docs/runbook.md): each one more is a request to the Worker for nothing.
- */
-const SIGNALS: Readonly<Record<string, (event: ProviderEvent) => PaymentSignal | null>> = {
+/** What each event the platform acts on means for a payment (the list: domain/stripe-events.ts). */
+const SIGNALS: Readonly<Record<StripeEventActedOn, (event: ProviderEvent) => PaymentSignal | null>> = {
   'payment_intent.succeeded': () => ({ kind: 'succeeded' }),
   'payment_intent.payment_failed': () => ({ kind: 'failed' }),
   'payment_intent.canceled': () => ({ kind: 'canceled' }),
@@ -57,11 +53,8 @@ const SIGNALS: Readonly<Record<string, (event: ProviderEvent) => PaymentSignal |
   },
 };
 
-/** What to subscribe the Stripe webhook endpoint to. */
-export const STRIPE_EVENTS_ACTED_ON: readonly string[] = Object.keys(SIGNALS);
-
 function signalOf(event: ProviderEvent): PaymentSignal | null {
-  return Object.hasOwn(SIGNALS, event.type) ? SIGNALS[event.type]!(event) : null;
+  return Object.hasOwn(SIGNALS, event.type) ? SIGNALS[event.type as StripeEventActedOn](event) : null;
 }
 
 /** The intent id the event is about (a PaymentIntent's own id, or a Charge's payment_intent). */
