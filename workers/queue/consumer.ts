@@ -27,7 +27,7 @@ import { applyDispatchFact, type DispatchFactEffects } from '../services/orders/
 import { afterOrderCommit } from '../services/order-commit';
 import { cancelOrderDispatch, loadCityGeometry, shardOrderOf } from '../services/city-shard-client';
 import { shardBackstop } from '../services/orders/shard-backstop';
-import { republishToMerchantFeed } from '../services/merchant-feed';
+import { feedBackstopOf, republishToMerchantFeeds } from '../services/merchant-feed';
 import { log } from '../../domain/log';
 
 export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
@@ -36,8 +36,6 @@ export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
   dispatchEffects?: DispatchFactEffects;
   /** Repeats a route's lost call into the city shard (services/orders/shard-backstop.ts); absent in tests that do not need it. */
   shardBackstop?: (event: EventEnvelope, orderNow?: (orderId: string) => Promise<Order | undefined>) => Promise<unknown>;
-  /** Republishes an order event to its merchant's live feed (services/merchant-feed.ts); absent in tests that do not need it. */
-  feedBackstop?: (event: EventEnvelope) => Promise<unknown>;
 }
 
 type Outcome = { retry: boolean };
@@ -49,7 +47,7 @@ const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Out
   async (event, deps) => (event.type === 'notification.fallback' ? notifyFallback(event, deps) : undefined),
   // A shard that cannot be reached throws: the message is retried with backoff.
   async (event, deps) => void (await deps.shardBackstop?.(event, deps.orderContext && (async (id) => (await deps.orderContext!(id))?.order))),
-  async (event, deps) => void (await deps.feedBackstop?.(event)),
+  // The merchant feed's backstop runs once for the whole batch (consumeEvents).
   // Security notices to an account's owner (failed sign-ins, password changed): email only (ADR 0088).
   (event, deps) => notifyAccountEvent(event, deps),
 ];
@@ -194,7 +192,6 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     dispatchEffects: dispatchEffectsFor(env, db),
     shardBackstop: (event, orderNow) => shardBackstop(env, db, event, orderNow),
-    feedBackstop: (event) => republishToMerchantFeed(env, event),
     endpointMemo: new Map(),
   };
   // What was consumed and what goes round again, written once for the batch (ADR 0078).
@@ -204,6 +201,12 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     message.retry({ delaySeconds });
     acks.retriedMessage(message.body, delaySeconds);
   };
+  const consumed = (message: Message<unknown>) => {
+    message.ack();
+    acks.consumedMessage(message.body);
+  };
+  // Handled messages whose order event still goes to its merchant's feed (the backstop below), in handling order.
+  const toFeed: { message: Message<unknown>; event: EventEnvelope; merchantId: string }[] = [];
   // Four orders at a time (a Worker invocation has six sockets and the database
   // client takes up to five); one order's messages in the order they happened.
   await forEachLimited(byOrder(batch.messages), 4, async (messages) => {
@@ -212,8 +215,10 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
         const outcome = await handleMessage(message.body, message.id, deps, env.EVENTS);
         if (outcome.retry) retry(message);
         else {
-          message.ack();
-          acks.consumedMessage(message.body);
+          const c = classifyMessage(message.body);
+          const feed = c.kind === 'event' ? feedBackstopOf(c.event) : null;
+          if (feed && c.kind === 'event') toFeed.push({ message, event: c.event, merchantId: feed.merchantId });
+          else consumed(message);
         }
       } catch (error) {
         log.error('event handling failed; retrying', { messageId: message.id, attempts: message.attempts, error });
@@ -221,5 +226,10 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
       }
     }
   });
+  // The feed's backstop once per merchant for the batch, not once per event: a message is
+  // consumed when its merchant's feed took the events, retried (all its handlers again,
+  // each idempotent by event id) when it could not be reached.
+  const unreachable = await republishToMerchantFeeds(env, toFeed.map((f) => f.event));
+  for (const f of toFeed) (unreachable.has(f.merchantId) ? retry : consumed)(f.message);
   await acks.flush(db);
 }
