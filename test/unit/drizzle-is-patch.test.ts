@@ -36,7 +36,7 @@ describe('drizzle is() (patched)', () => {
 
   it('still knows a class from another copy of drizzle by its entity kind alone', () => {
     class ForeignBase {
-      static readonly [entityKind] = 'ForeignBase';
+      static readonly [entityKind]: string = 'ForeignBase';
     }
     class ForeignSql extends ForeignBase {
       static override readonly [entityKind]: string = (SQL as unknown as Record<symbol, string>)[entityKind]!;
