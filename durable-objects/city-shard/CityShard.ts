@@ -50,6 +50,9 @@ const SNAPSHOT_DRIVER_LIMIT = 5_000;
  * Its seams (clock, event sink, peers, frame guard) are protected: tests
  * reach them through a subclass (test/workers/helpers/test-city-shard.ts).
  */
+/** At most this many status updates per `orderStatusesChanged` call (a queue batch holds 100 messages). */
+export const MAX_STATUS_UPDATES = 500;
+
 export class CityShard extends ShardCore {
   /** Driver handover between the shards of a split city (ADR 0122, handover-link.ts). */
   protected readonly handover = new DriverHandover({
@@ -150,6 +153,23 @@ export class CityShard extends ShardCore {
   orderStatusChanged(update: unknown): void {
     const u = OrderStatusUpdateSchema.parse(update);
     this.step({ type: 'order.status', orderId: u.orderId, status: u.status, dispatch: u.dispatch, seq: u.seq, at: u.at, driverId: u.driverId });
+  }
+
+  /**
+   * Several status changes in one call (the queue's backstop for a batch, ADR 0048): each applied
+   * on its own, as `orderStatusChanged` would; the answer says, in order, which were (false: this
+   * one was refused, the others stand).
+   */
+  orderStatusesChanged(updates: unknown): boolean[] {
+    if (!Array.isArray(updates) || updates.length > MAX_STATUS_UPDATES) throw new TypeError(`orderStatusesChanged: a list of at most ${MAX_STATUS_UPDATES} updates`);
+    return updates.map((update) => {
+      try {
+        this.orderStatusChanged(update);
+        return true;
+      } catch {
+        return false;
+      }
+    });
   }
 
   // ---- RPC: what other shards call (cross-shard matching, ADR 0060; cross-shard.ts) -------

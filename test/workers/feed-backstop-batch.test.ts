@@ -1,8 +1,10 @@
 /**
- * The EVENTS consumer republishes a batch's order events to the merchant
- * feeds once per merchant, not once per event (issue 14), and a merchant whose
- * feed cannot be reached has its messages retried while the others are
- * consumed (workers/queue/consumer.ts, services/merchant-feed.ts).
+ * The EVENTS consumer's backstops once per batch (issue 14): a batch's order
+ * events republished to the merchant feeds once per merchant, and their
+ * status calls to the city shards once per shard, not once per event; a
+ * message whose feed or shard did not take its event is retried while the
+ * others are consumed (workers/queue/consumer.ts, services/merchant-feed.ts,
+ * services/city-shard-client.ts publishOrderStatuses).
  */
 import { env } from 'cloudflare:workers';
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
@@ -12,7 +14,12 @@ import type { FeedEventInput } from '../../domain/protocol/merchant-feed';
 import { consumeEvents } from '../../workers/queue/consumer';
 import { merchantFeedStub } from '../../workers/services/merchant-feed';
 import type { EventEnvelope } from '../../workers/services/events/envelope';
-import { createCity, createMerchant } from './helpers/commerce';
+import { and, eq, inArray } from 'drizzle-orm';
+import { outbox } from '../../db/schema/index';
+import { toEnvelope } from '../../workers/services/outbox-relay';
+import { loadCityGeometry } from '../../workers/services/city-shard-client';
+import { shardFor } from '../../domain/shard-keys';
+import { createCity, createCustomer, createMerchant, createProduct, db, orderBody, payOrder, placeOrder } from './helpers/commerce';
 
 let cityId: string;
 beforeAll(async () => {
@@ -99,5 +106,85 @@ describe('the merchant feed backstop, per batch', () => {
     const result = await getQueueResult(batch, ctx);
     expect(feeds.calls).toEqual([]);
     expect(result.explicitAcks).toHaveLength(1);
+  });
+});
+
+/** The shard namespace as the consumer sees it, recording each batch call; `answer` may refuse some updates or throw. */
+function recordingShards(answer?: (updates: { orderId: string }[]) => boolean[] | 'unreachable') {
+  const calls: { shard: string; updates: { orderId: string; status: string; seq?: number }[] }[] = [];
+  const ns = {
+    getByName(name: string) {
+      const real = env.CITY_SHARD.getByName(name);
+      return new Proxy(real, {
+        get(target, prop) {
+          if (prop !== 'orderStatusesChanged') return Reflect.get(target, prop);
+          return async (updates: { orderId: string; status: string; seq?: number }[]) => {
+            calls.push({ shard: name, updates });
+            const forced = answer?.(updates);
+            if (forced === 'unreachable') throw new Error('shard unreachable (test)');
+            const applied = await real.orderStatusesChanged(updates);
+            return forced ?? applied;
+          };
+        },
+      });
+    },
+  };
+  return { calls, env: { ...env, CITY_SHARD: ns as unknown as Env['CITY_SHARD'] } };
+}
+
+describe('the city shard backstop, per batch', () => {
+  it('sends one call per shard with every status of the batch; a refused or unreachable update retries its message only', async () => {
+    const m = await createMerchant(cityId);
+    const dish = await createProduct(m.merchantId, 1200);
+    const customer = await createCustomer();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const created = await placeOrder(customer.token, orderBody(m.merchantId, [{ productId: dish, quantity: 1 }]));
+      await payOrder(created);
+      ids.push(created.order.id);
+    }
+    // The orders' `placed` events as the relay sends them (their commit's own calls already happened).
+    let rows: (typeof outbox.$inferSelect)[] = [];
+    for (let tries = 0; tries < 100 && rows.length < 3; tries++) {
+      rows = await db().select().from(outbox).where(and(inArray(outbox.aggregateId, ids), eq(outbox.topic, 'order.placed')));
+      if (rows.length < 3) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(rows).toHaveLength(3);
+    const messages = ids.map((id, i) => {
+      const body = toEnvelope(rows.find((r) => r.aggregateId === id)!);
+      return { id: `shard-batch-${i}-${body.id}`, timestamp: new Date(), attempts: 1, body };
+    });
+    const refused = ids[1]!;
+
+    // The shard refuses the second order's update: that message goes round again, the others are consumed.
+    const shards = recordingShards((updates) => updates.map((u) => u.orderId !== refused));
+    const batch = createMessageBatch('delivery-events', messages);
+    await consumeEvents(batch, shards.env as Env);
+    const result = await getQueueResult(batch, createExecutionContext());
+    expect(shards.calls).toHaveLength(1);
+    expect(shards.calls[0]!.updates.map((u) => u.orderId).sort()).toEqual([...ids].sort());
+    expect(shards.calls[0]!.updates.every((u) => u.status === 'placed' && (u.seq ?? 0) >= 2)).toBe(true);
+    expect(result.retryMessages.map((r) => r.msgId)).toEqual([messages[1]!.id]);
+    expect([...result.explicitAcks].sort()).toEqual([messages[0]!.id, messages[2]!.id].sort());
+
+    // A shard that cannot be reached: every message of the batch is retried.
+    const down = recordingShards(() => 'unreachable');
+    const again = createMessageBatch('delivery-events', messages.map((msg) => ({ ...msg, attempts: 2 })));
+    await consumeEvents(again, down.env as Env);
+    const second = await getQueueResult(again, createExecutionContext());
+    expect(down.calls).toHaveLength(1);
+    expect(second.explicitAcks).toEqual([]);
+    expect(second.retryMessages.map((r) => r.msgId).sort()).toEqual(messages.map((msg) => msg.id).sort());
+  });
+
+  it('the shard applies each update of a batch on its own and says which it refused', async () => {
+    const city = await loadCityGeometry(db(), await createCity());
+    const stub = env.CITY_SHARD.getByName(shardFor(city!, null).key);
+    const answers = await stub.orderStatusesChanged([
+      { orderId: 'ord_batch_probe_1', status: 'placed', dispatch: null, seq: 2, at: new Date().toISOString() },
+      { orderId: 'ord_batch_probe_2', status: 'not-a-status', dispatch: null },
+      { orderId: 'ord_batch_probe_3', status: 'cancelled', dispatch: null, seq: 3, at: new Date().toISOString() },
+    ]);
+    expect(answers).toEqual([true, false, true]);
   });
 });

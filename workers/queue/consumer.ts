@@ -25,7 +25,7 @@ import { buildSenders } from './senders';
 import type { DispatchFact } from '../../durable-objects/city-shard/events';
 import { applyDispatchFact, type DispatchFactEffects } from '../services/orders/dispatch-facts';
 import { afterOrderCommit } from '../services/order-commit';
-import { cancelOrderDispatch, loadCityGeometry, shardOrderOf } from '../services/city-shard-client';
+import { cancelOrderDispatch, loadCityGeometry, publishOrderStatuses, shardOrderOf, type OrderStatusUpdate } from '../services/city-shard-client';
 import { shardBackstop } from '../services/orders/shard-backstop';
 import { feedBackstopOf, republishToMerchantFeeds } from '../services/merchant-feed';
 import { log } from '../../domain/log';
@@ -191,7 +191,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     encryptionKeys: env.DATA_ENCRYPTION_KEYS,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),
     dispatchEffects: dispatchEffectsFor(env, db),
-    shardBackstop: (event, orderNow) => shardBackstop(env, db, event, orderNow),
+    // The shard's status call is sent with the batch's others (below), one call per shard.
+    shardBackstop: (event, orderNow) => shardBackstop(env, db, event, orderNow, (shardKey, update) => toShards.push({ eventId: event.id, shardKey, update })),
     endpointMemo: new Map(),
   };
   // What was consumed and what goes round again, written once for the batch (ADR 0078).
@@ -205,31 +206,52 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     message.ack();
     acks.consumedMessage(message.body);
   };
-  // Handled messages whose order event still goes to its merchant's feed (the backstop below), in handling order.
+  // Before the shard backstop hands its call to toShards, drop what an earlier attempt of the same
+  // message may have left (a handler that threw after it): a retried message starts clean.
+  const dropShardCalls = (eventId: string) => {
+    for (let i = toShards.length - 1; i >= 0; i--) if (toShards[i]!.eventId === eventId) toShards.splice(i, 1);
+  };
+  // The backstops' calls of the batch, sent after its messages are handled (below), in handling order.
+  const toShards: { eventId: string; shardKey: string; update: OrderStatusUpdate }[] = [];
   const toFeed: { message: Message<unknown>; event: EventEnvelope; merchantId: string }[] = [];
+  const handled: { message: Message<unknown>; event: EventEnvelope | null }[] = [];
   // Four orders at a time (a Worker invocation has six sockets and the database
   // client takes up to five); one order's messages in the order they happened.
   await forEachLimited(byOrder(batch.messages), 4, async (messages) => {
     for (const message of messages) {
       try {
         const outcome = await handleMessage(message.body, message.id, deps, env.EVENTS);
-        if (outcome.retry) retry(message);
-        else {
-          const c = classifyMessage(message.body);
-          const feed = c.kind === 'event' ? feedBackstopOf(c.event) : null;
-          if (feed && c.kind === 'event') toFeed.push({ message, event: c.event, merchantId: feed.merchantId });
-          else consumed(message);
+        const c = classifyMessage(message.body);
+        const event = c.kind === 'event' ? c.event : null;
+        if (outcome.retry) {
+          if (event) dropShardCalls(event.id);
+          retry(message);
+        } else {
+          handled.push({ message, event });
+          const feed = event ? feedBackstopOf(event) : null;
+          if (event && feed) toFeed.push({ message, event, merchantId: feed.merchantId });
         }
       } catch (error) {
         log.error('event handling failed; retrying', { messageId: message.id, attempts: message.attempts, error });
+        const c = classifyMessage(message.body);
+        if (c.kind === 'event') dropShardCalls(c.event.id);
         retry(message);
       }
     }
   });
-  // The feed's backstop once per merchant for the batch, not once per event: a message is
-  // consumed when its merchant's feed took the events, retried (all its handlers again,
-  // each idempotent by event id) when it could not be reached.
-  const unreachable = await republishToMerchantFeeds(env, toFeed.map((f) => f.event));
-  for (const f of toFeed) (unreachable.has(f.merchantId) ? retry : consumed)(f.message);
+  // The backstops once per shard and once per merchant for the batch, not once per event: a
+  // handled message is consumed when its shard and its merchant's feed took its event, retried
+  // (all its handlers again, each idempotent by event id) when either could not.
+  const [unreachable, applied] = await Promise.all([
+    republishToMerchantFeeds(env, toFeed.map((f) => f.event)),
+    publishOrderStatuses(env, toShards),
+  ]);
+  const missed = new Set(toShards.filter((_, i) => !applied[i]).map((s) => s.eventId));
+  const feedOf = new Map(toFeed.map((f) => [f.message, f.merchantId]));
+  for (const { message, event } of handled) {
+    const merchantId = feedOf.get(message);
+    const failed = (event !== null && missed.has(event.id)) || (merchantId !== undefined && unreachable.has(merchantId));
+    (failed ? retry : consumed)(message);
+  }
   await acks.flush(db);
 }

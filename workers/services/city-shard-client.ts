@@ -157,15 +157,52 @@ export function dispatchOrder(env: ShardEnv, city: CityGeometry, order: ShardOrd
   });
 }
 
-/** A committed order event for the shard's watchers: `seq` orders them (ADR 0075). */
-export function publishOrderStatus(env: ShardEnv, city: CityGeometry, order: ShardOrder, status: OrderStatus, dispatch: DispatchState | null, event?: { seq: number; at: Date; driverId?: string }) {
-  return shardAt(env, city, order.pickup).orderStatusChanged({
+/** A committed order event as the shard takes it (its `OrderStatusUpdateSchema`). */
+export function orderStatusUpdate(order: ShardOrder, status: OrderStatus, dispatch: DispatchState | null, event?: { seq: number; at: Date; driverId?: string }) {
+  return {
     orderId: order.id,
     status,
     dispatch,
     ...(event && event.seq >= 1 ? { seq: event.seq, at: event.at.toISOString() } : {}),
     ...(event?.driverId ? { driverId: event.driverId } : {}),
-  });
+  };
+}
+
+export type OrderStatusUpdate = ReturnType<typeof orderStatusUpdate>;
+
+/** A committed order event for the shard's watchers: `seq` orders them (ADR 0075). */
+export function publishOrderStatus(env: ShardEnv, city: CityGeometry, order: ShardOrder, status: OrderStatus, dispatch: DispatchState | null, event?: { seq: number; at: Date; driverId?: string }) {
+  return shardAt(env, city, order.pickup).orderStatusChanged(orderStatusUpdate(order, status, dispatch, event));
+}
+
+/** The key of the shard that dispatches the order (the one `publishOrderStatus` calls). */
+export const shardKeyOf = (city: CityGeometry, order: ShardOrder): string => shardFor(city, order.pickup).key;
+
+/**
+ * Status updates for several shards at once, one call per shard (the queue's
+ * backstop for a batch). Answers, per update in the order given, whether its
+ * shard applied it: false when the shard refused that one or could not be
+ * reached at all.
+ */
+export async function publishOrderStatuses(env: ShardEnv, updates: readonly { shardKey: string; update: OrderStatusUpdate }[]): Promise<boolean[]> {
+  const applied = updates.map(() => false);
+  const byShard = new Map<string, number[]>();
+  updates.forEach((u, i) => byShard.set(u.shardKey, [...(byShard.get(u.shardKey) ?? []), i]));
+  const shards = [...byShard.entries()];
+  // A few at a time: a Worker invocation keeps at most six subrequests open.
+  for (let k = 0; k < shards.length; k += 4) {
+    await Promise.all(
+      shards.slice(k, k + 4).map(async ([key, indexes]) => {
+        try {
+          const answers = await shardStub(env, key).orderStatusesChanged(indexes.map((i) => updates[i]!.update));
+          indexes.forEach((i, j) => (applied[i] = answers[j] === true));
+        } catch {
+          // Unreachable: every update of this shard stays unapplied (their messages are retried).
+        }
+      }),
+    );
+  }
+  return applied;
 }
 
 export function cancelOrderDispatch(env: ShardEnv, city: CityGeometry, order: ShardOrder, reason: string) {

@@ -16,7 +16,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { orders, type Order } from '../../../db/schema/index';
 import { dispatchTermsOf } from '../dispatch-terms';
-import { dispatchOrder, loadCityGeometry, publishOrderStatus, shardOrderOf, type ShardEnv } from '../city-shard-client';
+import { dispatchOrder, loadCityGeometry, orderStatusUpdate, publishOrderStatus, shardKeyOf, shardOrderOf, type OrderStatusUpdate, type ShardEnv } from '../city-shard-client';
 import { orderIdOf, type EventEnvelope } from '../events/envelope';
 import { shopOf } from '../dispatch-client';
 import { ASSIGNABLE_STATUSES, type OrderStatus } from '../../../domain/order';
@@ -25,6 +25,13 @@ import { ASSIGNABLE_STATUSES, type OrderStatus } from '../../../domain/order';
 const DISPATCHABLE: ReadonlySet<OrderStatus> = new Set(ASSIGNABLE_STATUSES);
 
 export type BackstopAction = 'dispatch' | 'status' | 'none';
+
+/**
+ * Where the status call goes when the caller sends a batch's at once (the
+ * consumer: one call per shard per queue batch, `publishOrderStatuses`);
+ * absent, it is made here and now.
+ */
+export type StatusSink = (shardKey: string, update: OrderStatusUpdate) => void;
 
 /** What the backstop reads of the order. */
 type BackstopColumns = 'id' | 'cityId' | 'status' | 'dispatchState' | 'seq' | 'updatedAt' | 'pickupLat' | 'pickupLng' | 'dropoffLat' | 'dropoffLng' | 'driverPayoutCents' | 'merchantId';
@@ -36,8 +43,15 @@ type BackstopColumns = 'id' | 'cityId' | 'status' | 'dispatchState' | 'seq' | 'u
  * driver. `order.preparing` also repeats the dispatch call. `orderNow`: the
  * order as Postgres has it now, when the caller reads it anyway (the consumer
  * shares one read per message with the notifications); absent, it is read here.
+ * `statuses`: where the status call goes instead of being made now (above).
  */
-export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnvelope, orderNow?: (orderId: string) => Promise<Pick<Order, BackstopColumns> | undefined>): Promise<BackstopAction> {
+export async function shardBackstop(
+  env: ShardEnv,
+  db: Database,
+  event: EventEnvelope,
+  orderNow?: (orderId: string) => Promise<Pick<Order, BackstopColumns> | undefined>,
+  statuses?: StatusSink,
+): Promise<BackstopAction> {
   const [aggregate, eventStatus] = event.type.split('.', 2) as [string, OrderStatus | undefined];
   const wanted = aggregate !== 'order' || !eventStatus || event.type === 'order.created' ? null : eventStatus === 'preparing' ? 'dispatch' : 'status';
   if (!wanted) return 'none';
@@ -60,6 +74,7 @@ export async function shardBackstop(env: ShardEnv, db: Database, event: EventEnv
   const [shop, terms] = redispatch ? await Promise.all([shopOf(db, o.merchantId), dispatchTermsOf(db, o.id)]) : [null, null];
   if (redispatch) await dispatchOrder(env, city, { ...shardOrder, ...(o.driverPayoutCents ? { payoutCents: o.driverPayoutCents } : {}), ...(shop ? { shop } : {}), ...(terms ?? {}) });
   if (o.status === 'pending_payment') return 'none';
-  await publishOrderStatus(env, city, shardOrder, o.status, o.dispatchState, { seq: o.seq, at: o.updatedAt });
+  if (statuses) statuses(shardKeyOf(city, shardOrder), orderStatusUpdate(shardOrder, o.status, o.dispatchState, { seq: o.seq, at: o.updatedAt }));
+  else await publishOrderStatus(env, city, shardOrder, o.status, o.dispatchState, { seq: o.seq, at: o.updatedAt });
   return redispatch ? 'dispatch' : 'status';
 }
