@@ -45,7 +45,8 @@ const EVENT_HANDLERS: ((event: EventEnvelope, deps: ConsumerDeps) => Promise<Out
   (event, deps) => notifyForEvent(event, deps),
   (event, deps) => deliverEventToMerchant(event, deps),
   async (event, deps) => (event.type === 'notification.fallback' ? notifyFallback(event, deps) : undefined),
-  // A shard that cannot be reached throws: the message is retried with backoff.
+  // A re-dispatch a shard cannot take throws (the message is retried with backoff); the status call
+  // is sent with the batch's others, once per shard (consumeEvents).
   async (event, deps) => void (await deps.shardBackstop?.(event, deps.orderContext && (async (id) => (await deps.orderContext!(id))?.order))),
   // The merchant feed's backstop runs once for the whole batch (consumeEvents).
   // Security notices to an account's owner (failed sign-ins, password changed): email only (ADR 0088).
@@ -181,6 +182,10 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, fn: 
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = openDatabase(env.HYPERDRIVE.connectionString);
   const localMode = isLocalMode(env);
+  // The backstops' calls of the batch, sent after its messages are handled (below), in handling order.
+  const toShards: { eventId: string; shardKey: string; update: OrderStatusUpdate }[] = [];
+  const toFeed: { message: Message<unknown>; event: EventEnvelope; merchantId: string }[] = [];
+  const handled: { message: Message<unknown>; event: EventEnvelope | null }[] = [];
   const deps: ConsumerDeps = {
     db,
     senders: buildSenders(env),
@@ -206,25 +211,21 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     message.ack();
     acks.consumedMessage(message.body);
   };
-  // Before the shard backstop hands its call to toShards, drop what an earlier attempt of the same
-  // message may have left (a handler that threw after it): a retried message starts clean.
-  const dropShardCalls = (eventId: string) => {
-    for (let i = toShards.length - 1; i >= 0; i--) if (toShards[i]!.eventId === eventId) toShards.splice(i, 1);
+  // A message that goes round again (another handler failed after the shard's backstop ran) takes
+  // back the status call it left: its retry makes it again.
+  const dropShardCalls = (event: EventEnvelope | null) => {
+    for (let i = toShards.length - 1; event && i >= 0; i--) if (toShards[i]!.eventId === event.id) toShards.splice(i, 1);
   };
-  // The backstops' calls of the batch, sent after its messages are handled (below), in handling order.
-  const toShards: { eventId: string; shardKey: string; update: OrderStatusUpdate }[] = [];
-  const toFeed: { message: Message<unknown>; event: EventEnvelope; merchantId: string }[] = [];
-  const handled: { message: Message<unknown>; event: EventEnvelope | null }[] = [];
   // Four orders at a time (a Worker invocation has six sockets and the database
   // client takes up to five); one order's messages in the order they happened.
   await forEachLimited(byOrder(batch.messages), 4, async (messages) => {
     for (const message of messages) {
+      const c = classifyMessage(message.body);
+      const event = c.kind === 'event' ? c.event : null;
       try {
         const outcome = await handleMessage(message.body, message.id, deps, env.EVENTS);
-        const c = classifyMessage(message.body);
-        const event = c.kind === 'event' ? c.event : null;
         if (outcome.retry) {
-          if (event) dropShardCalls(event.id);
+          dropShardCalls(event);
           retry(message);
         } else {
           handled.push({ message, event });
@@ -233,8 +234,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
         }
       } catch (error) {
         log.error('event handling failed; retrying', { messageId: message.id, attempts: message.attempts, error });
-        const c = classifyMessage(message.body);
-        if (c.kind === 'event') dropShardCalls(c.event.id);
+        dropShardCalls(event);
         retry(message);
       }
     }
