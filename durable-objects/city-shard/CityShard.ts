@@ -41,6 +41,9 @@ export interface ShardStats {
 
 const SNAPSHOT_DRIVER_LIMIT = 5_000;
 
+/** At most this many status updates per `orderStatusesChanged` call (a queue batch is at most 100 messages). */
+export const MAX_STATUS_UPDATES = 500;
+
 /**
  * One Durable Object per city shard: the system of record for live state.
  * This adapter only translates runtime events (RPC, WebSocket, alarm) into
@@ -50,9 +53,6 @@ const SNAPSHOT_DRIVER_LIMIT = 5_000;
  * Its seams (clock, event sink, peers, frame guard) are protected: tests
  * reach them through a subclass (test/workers/helpers/test-city-shard.ts).
  */
-/** At most this many status updates per `orderStatusesChanged` call (a queue batch holds 100 messages). */
-export const MAX_STATUS_UPDATES = 500;
-
 export class CityShard extends ShardCore {
   /** Driver handover between the shards of a split city (ADR 0122, handover-link.ts). */
   protected readonly handover = new DriverHandover({

@@ -23,6 +23,7 @@ import { DEFAULT_POLICY, type Vehicle } from '../../durable-objects/city-shard/m
 import type { DispatchState, OrderStatus } from '../../domain/protocol/city-shard';
 import { MAX_NEIGHBOURS, SHARD_HEADERS } from '../../durable-objects/city-shard/rpc';
 import { SESSION_HEADERS } from '../../domain/live-sessions';
+import { log } from '../../domain/log';
 import { cityGeometry, neighbourShards, shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../../domain/shard-keys';
 
 const CITY_CACHE_MS = 5 * 60_000;
@@ -196,8 +197,9 @@ export async function publishOrderStatuses(env: ShardEnv, updates: readonly { sh
         try {
           const answers = await shardStub(env, key).orderStatusesChanged(indexes.map((i) => updates[i]!.update));
           indexes.forEach((i, j) => (applied[i] = answers[j] === true));
-        } catch {
+        } catch (error) {
           // Unreachable: every update of this shard stays unapplied (their messages are retried).
+          log.warn('city shard: backstop status calls failed (their messages are retried)', { shard: key, updates: indexes.length, error });
         }
       }),
     );
