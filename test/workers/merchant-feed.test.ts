@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { MerchantFeed } from '../../durable-objects/merchant-feed/MerchantFeed';
 import { and, eq } from 'drizzle-orm';
 import { orderStatusEvents, outbox } from '../../db/schema/index';
-import { merchantFeedStub, republishToMerchantFeed } from '../../workers/services/merchant-feed';
+import { feedBackstopOf, merchantFeedStub, republishToMerchantFeeds } from '../../workers/services/merchant-feed';
 import { toEnvelope } from '../../workers/services/outbox-relay';
 import { api, createCity, createCustomer, createMerchant, createProduct, db, orderBody, payOrder, placeOrder, type Customer, type TestMerchant } from './helpers/commerce';
 
@@ -196,13 +196,17 @@ describe('one order’s events, in the order of its log (ADR 0075)', () => {
     const [row] = await db().select().from(outbox).where(and(eq(outbox.aggregateId, created.order.id), eq(outbox.topic, 'order.created')));
     const stub = merchantFeedStub(env, m.merchantId);
     const before = (await stub.stats()).latestSeq;
-    // The commit's own publish happened; the backstop's is a no-op…
-    expect(await republishToMerchantFeed(env, toEnvelope(row!))).toBe(true);
+    // The commit's own publish happened; the backstop's (it goes to this feed, which is reached) is a no-op…
+    const own = feedBackstopOf(toEnvelope(row!));
+    expect(own?.merchantId).toBe(m.merchantId);
+    expect((await republishToMerchantFeeds(env, [own!])).size).toBe(0);
     expect((await stub.stats()).latestSeq).toBe(before);
     // …and for a merchant whose feed never got it (lost), it is sent.
     const lostTo = await createMerchant(cityId);
     const envelope = toEnvelope(row!);
-    expect(await republishToMerchantFeed(env, { ...envelope, data: { ...envelope.data, merchantId: lostTo.merchantId } })).toBe(true);
+    const lost = feedBackstopOf({ ...envelope, data: { ...envelope.data, merchantId: lostTo.merchantId } });
+    expect(lost?.merchantId).toBe(lostTo.merchantId);
+    expect((await republishToMerchantFeeds(env, [lost!])).size).toBe(0);
     expect((await merchantFeedStub(env, lostTo.merchantId).stats()).latestSeq).toBe(1);
   });
 });

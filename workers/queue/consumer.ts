@@ -27,8 +27,9 @@ import { applyDispatchFact, type DispatchFactEffects } from '../services/orders/
 import { afterOrderCommit } from '../services/order-commit';
 import { cancelOrderDispatch, loadCityGeometry, publishOrderStatuses, shardOrderOf, type OrderStatusUpdate } from '../services/city-shard-client';
 import { shardBackstop } from '../services/orders/shard-backstop';
-import { feedBackstopOf, republishToMerchantFeeds } from '../services/merchant-feed';
+import { feedBackstopOf, republishToMerchantFeeds, type FeedBackstop } from '../services/merchant-feed';
 import { log } from '../../domain/log';
+import { forEachLimited, groupedBy } from '../services/concurrency';
 
 export interface ConsumerDeps extends NotifyDeps, WebhookEventDeps {
   db: Database;
@@ -158,12 +159,10 @@ export async function handleMessage(body: unknown, messageId: string, deps: Cons
 
 /** Messages about one order, oldest first: handled in sequence so its messages go out in order. */
 export function byOrder(messages: readonly Message<unknown>[]): Message<unknown>[][] {
-  const groups = new Map<string, Message<unknown>[]>();
-  for (const m of messages) {
+  const groups = groupedBy(messages, (m) => {
     const c = classifyMessage(m.body);
-    const key = c.kind === 'event' ? (orderIdOf(c.event) ?? m.id) : c.kind === 'shard' ? c.body.event.orderId : m.id;
-    groups.set(key, [...(groups.get(key) ?? []), m]);
-  }
+    return c.kind === 'event' ? (orderIdOf(c.event) ?? m.id) : c.kind === 'shard' ? c.body.event.orderId : m.id;
+  });
   const at = (m: Message<unknown>) => {
     const c = classifyMessage(m.body);
     return c.kind === 'event' ? Date.parse(c.event.createdAt) : c.kind === 'shard' ? Date.parse(c.body.event.at) : 0;
@@ -171,21 +170,12 @@ export function byOrder(messages: readonly Message<unknown>[]): Message<unknown>
   return [...groups.values()].map((g) => g.sort((a, b) => at(a) - at(b)));
 }
 
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
-
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = openDatabase(env.HYPERDRIVE.connectionString);
   const localMode = isLocalMode(env);
   // The backstops' calls of the batch, sent after its messages are handled (below), in handling order.
   const toShards: { eventId: string; shardKey: string; update: OrderStatusUpdate }[] = [];
-  const toFeed: { message: Message<unknown>; event: EventEnvelope; merchantId: string }[] = [];
-  const handled: { message: Message<unknown>; event: EventEnvelope | null }[] = [];
+  const handled: { message: Message<unknown>; event: EventEnvelope | null; feed: FeedBackstop | null }[] = [];
   const deps: ConsumerDeps = {
     db,
     senders: buildSenders(env),
@@ -228,9 +218,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
           dropShardCalls(event);
           retry(message);
         } else {
-          handled.push({ message, event });
-          const feed = event ? feedBackstopOf(event) : null;
-          if (event && feed) toFeed.push({ message, event, merchantId: feed.merchantId });
+          handled.push({ message, event, feed: event ? feedBackstopOf(event) : null });
         }
       } catch (error) {
         log.error('event handling failed; retrying', { messageId: message.id, attempts: message.attempts, error });
@@ -243,14 +231,12 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   // handled message is consumed when its shard and its merchant's feed took its event, retried
   // (all its handlers again, each idempotent by event id) when either could not.
   const [unreachable, applied] = await Promise.all([
-    republishToMerchantFeeds(env, toFeed.map((f) => f.event)),
+    republishToMerchantFeeds(env, handled.flatMap((h) => (h.feed ? [h.feed] : []))),
     publishOrderStatuses(env, toShards),
   ]);
   const missed = new Set(toShards.filter((_, i) => !applied[i]).map((s) => s.eventId));
-  const feedOf = new Map(toFeed.map((f) => [f.message, f.merchantId]));
-  for (const { message, event } of handled) {
-    const merchantId = feedOf.get(message);
-    const failed = (event !== null && missed.has(event.id)) || (merchantId !== undefined && unreachable.has(merchantId));
+  for (const { message, event, feed } of handled) {
+    const failed = (event !== null && missed.has(event.id)) || (feed !== null && unreachable.has(feed.merchantId));
     (failed ? retry : consumed)(message);
   }
   await acks.flush(db);

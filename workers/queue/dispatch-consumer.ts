@@ -10,7 +10,8 @@
 import { openDatabase } from '../../db/client';
 import { classifyMessage } from '../services/events/envelope';
 import { parkMessage } from './dead-letters';
-import { applyShardFact, byOrder, dispatchEffectsFor, forEachLimited, notificationOf } from './consumer';
+import { applyShardFact, byOrder, dispatchEffectsFor, notificationOf } from './consumer';
+import { forEachLimited } from '../services/concurrency';
 import { retryDelaySeconds } from './retry-policy';
 import { log } from '../../domain/log';
 

@@ -24,6 +24,7 @@ import type { DispatchState, OrderStatus } from '../../domain/protocol/city-shar
 import { MAX_NEIGHBOURS, SHARD_HEADERS } from '../../durable-objects/city-shard/rpc';
 import { SESSION_HEADERS } from '../../domain/live-sessions';
 import { log } from '../../domain/log';
+import { forEachLimited, groupedBy } from './concurrency';
 import { cityGeometry, neighbourShards, shardFor, shardStub, shardsOfCity, type CityGeometry, type LatLng } from '../../domain/shard-keys';
 
 const CITY_CACHE_MS = 5 * 60_000;
@@ -187,23 +188,16 @@ export const shardKeyOf = (city: CityGeometry, order: ShardOrder): string => sha
  */
 export async function publishOrderStatuses(env: ShardEnv, updates: readonly { shardKey: string; update: OrderStatusUpdate }[]): Promise<boolean[]> {
   const applied = updates.map(() => false);
-  const byShard = new Map<string, number[]>();
-  updates.forEach((u, i) => byShard.set(u.shardKey, [...(byShard.get(u.shardKey) ?? []), i]));
-  const shards = [...byShard.entries()];
-  // A few at a time: a Worker invocation keeps at most six subrequests open.
-  for (let k = 0; k < shards.length; k += 4) {
-    await Promise.all(
-      shards.slice(k, k + 4).map(async ([key, indexes]) => {
-        try {
-          const answers = await shardStub(env, key).orderStatusesChanged(indexes.map((i) => updates[i]!.update));
-          indexes.forEach((i, j) => (applied[i] = answers[j] === true));
-        } catch (error) {
-          // Unreachable: every update of this shard stays unapplied (their messages are retried).
-          log.warn('city shard: backstop status calls failed (their messages are retried)', { shard: key, updates: indexes.length, error });
-        }
-      }),
-    );
-  }
+  const indexes = updates.map((_, i) => i);
+  await forEachLimited([...groupedBy(indexes, (i) => updates[i]!.shardKey)], 4, async ([key, group]) => {
+    try {
+      const answers = await shardStub(env, key).orderStatusesChanged(group.map((i) => updates[i]!.update));
+      group.forEach((i, j) => (applied[i] = answers[j] === true));
+    } catch (error) {
+      // Unreachable: every update of this shard stays unapplied (their messages are retried).
+      log.warn('city shard: backstop status calls failed (their messages are retried)', { shard: key, updates: group.length, error });
+    }
+  });
   return applied;
 }
 

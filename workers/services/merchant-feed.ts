@@ -3,7 +3,7 @@
  * Object, one per merchant). Called right after a commit, never inside the
  * transaction: the feed must not announce what might still roll back. A
  * publish that is lost (the isolate dies between commit and publish) is
- * recovered by the queue's backstop below (`republishToMerchantFeed`): the
+ * recovered by the queue's backstop below (`republishToMerchantFeeds`): the
  * same events reach the EVENTS queue from the outbox with the same ids, and
  * the feed ignores an id (or an order seq) it has already sent.
  */
@@ -11,6 +11,7 @@ import type { FeedEventInput } from '../../domain/protocol/merchant-feed';
 import type { EventEnvelope } from './events/envelope';
 import type { OutboxEvent } from './outbox';
 import { log } from '../../domain/log';
+import { forEachLimited, groupedBy } from './concurrency';
 
 /** The only place the feed object's name is built. */
 export const merchantFeedName = (merchantId: string): string => `merchant:${merchantId}`;
@@ -54,10 +55,15 @@ export async function publishToMerchantFeed(env: Pick<Env, 'MERCHANT_FEED'>, mer
  * before its waitUntil ran): every order event that reaches the EVENTS queue
  * is published again from its envelope. The feed drops what it already sent
  * (same event id, or an order seq not newer), so the normal path and this one
- * may both land. This is what of an event goes to which feed (null: none —
- * not an order event, or not one the feed carries).
+ * may both land.
  */
-export function feedBackstopOf(event: EventEnvelope): { merchantId: string; input: FeedEventInput } | null {
+export interface FeedBackstop {
+  merchantId: string;
+  input: FeedEventInput;
+}
+
+/** What of an event goes to which feed (null: none — not an order event, or not one the feed carries). */
+export function feedBackstopOf(event: EventEnvelope): FeedBackstop | null {
   const d = event.data;
   if (!event.type.startsWith('order.') || typeof d.merchantId !== 'string' || typeof d.orderId !== 'string' || typeof d.status !== 'string' || typeof d.seq !== 'number') return null;
   return { merchantId: d.merchantId, input: feedInputOf(event.id, event.type, d.orderId, event.createdAt, d) };
@@ -69,35 +75,15 @@ export function feedBackstopOf(event: EventEnvelope): { merchantId: string; inpu
  * tenth of the Worker's CPU per order, with the shard's backstop). Answers the
  * merchants whose feed could not be reached: their messages are retried.
  */
-export async function republishToMerchantFeeds(env: Pick<Env, 'MERCHANT_FEED'>, events: readonly EventEnvelope[]): Promise<Set<string>> {
-  const byMerchant = new Map<string, FeedEventInput[]>();
-  for (const event of events) {
-    const to = feedBackstopOf(event);
-    if (to) byMerchant.set(to.merchantId, [...(byMerchant.get(to.merchantId) ?? []), to.input]);
-  }
+export async function republishToMerchantFeeds(env: Pick<Env, 'MERCHANT_FEED'>, feeds: readonly FeedBackstop[]): Promise<Set<string>> {
   const failed = new Set<string>();
-  const merchants = [...byMerchant.keys()];
-  // A few at a time: a Worker invocation keeps at most six subrequests open.
-  for (let i = 0; i < merchants.length; i += 4) {
-    await Promise.all(
-      merchants.slice(i, i + 4).map(async (merchantId) => {
-        try {
-          await merchantFeedStub(env, merchantId).publish(byMerchant.get(merchantId)!);
-        } catch (error) {
-          log.warn('merchant feed: backstop publish failed (its messages are retried)', { merchantId, error });
-          failed.add(merchantId);
-        }
-      }),
-    );
-  }
+  await forEachLimited([...groupedBy(feeds, (f) => f.merchantId)], 4, async ([merchantId, events]) => {
+    try {
+      await merchantFeedStub(env, merchantId).publish(events.map((e) => e.input));
+    } catch (error) {
+      log.warn('merchant feed: backstop publish failed (its messages are retried)', { merchantId, error });
+      failed.add(merchantId);
+    }
+  });
   return failed;
-}
-
-/** One event's backstop (true: it went to a feed). Throws when the feed cannot be reached. */
-export async function republishToMerchantFeed(env: Pick<Env, 'MERCHANT_FEED'>, event: EventEnvelope): Promise<boolean> {
-  const to = feedBackstopOf(event);
-  if (!to) return false;
-  const failed = await republishToMerchantFeeds(env, [event]);
-  if (failed.size > 0) throw new Error(`merchant feed ${to.merchantId} could not be reached`);
-  return true;
 }
