@@ -72,7 +72,7 @@ describe('V6.1.1 V6.4.1 API3:2023 webhook signing secrets: sealed at rest, shown
     };
     const payload = { id: `evt_${crypto.randomUUID()}`, type: 'order.placed', createdAt: new Date().toISOString(), data: { order: { id: 'ord_x' } } };
     const made = await attemptDelivery(
-      { db: db(), localMode: true, encryptionKeys: env.DATA_ENCRYPTION_KEYS, fetch: fetcher as typeof fetch, scheduleRetry: async () => undefined },
+      { db: db(), localMode: true, resolve: null, encryptionKeys: env.DATA_ENCRYPTION_KEYS, fetch: fetcher as typeof fetch, scheduleRetry: async () => undefined },
       endpoint!,
       payload,
       1,

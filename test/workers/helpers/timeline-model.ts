@@ -356,6 +356,7 @@ function consumerDeps(hold: (label: string, send: () => Promise<unknown>) => voi
     senders: buildSenders(env),
     capture: true,
     localMode: true,
+    resolve: null,
     publicBaseUrl: env.PUBLIC_BASE_URL,
     encryptionKeys: env.DATA_ENCRYPTION_KEYS,
     scheduleRetry: (endpointId, eventId, delaySeconds) => scheduleWebhookRetry(env.EVENTS, endpointId, eventId, delaySeconds),

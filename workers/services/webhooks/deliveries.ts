@@ -21,7 +21,7 @@ import { webhookSecretOf } from './endpoints';
 import { signWebhook } from './signature';
 import { METRICS } from '../../../domain/metrics';
 import { metrics } from '../../../durable-objects/metrics-aggregator/port';
-import { checkWebhookTarget, dohResolver, type Resolver } from './url-policy';
+import { checkWebhookTarget, type Resolver } from './url-policy';
 
 /**
  * The body: `{ id, type, createdAt, seq, data: { order } }`, `seq` the order
@@ -44,8 +44,8 @@ export interface DeliveryDeps {
   /** Ask for `retryDelivery(endpointId, eventId)` to run in `delaySeconds`. */
   scheduleRetry(endpointId: string, eventId: string, delaySeconds: number): Promise<void>;
   fetch?: typeof fetch;
-  /** How a target's name is resolved before each attempt outside local mode (production: `dohResolver(env.DNS_RESOLVER_URL)`); absent, the default DNS over HTTPS; null to skip. */
-  resolve?: Resolver | null;
+  /** How a target's name is resolved before each attempt outside local mode (`dohResolver(env.DNS_RESOLVER_URL)`); null to skip. */
+  resolve: Resolver | null;
   now?: () => number;
   timeoutMs?: number;
 }
@@ -134,7 +134,7 @@ async function send(deps: DeliveryDeps, endpoint: WebhookEndpoint, row: WebhookD
   let statusCode: number | null = null;
   let error: string | null;
   // Checked again before every attempt, names resolved (url-policy.ts): a name may point elsewhere since registration.
-  const target = await checkWebhookTarget(endpoint.url, { localMode: deps.localMode, resolve: deps.resolve === undefined ? (deps.localMode ? null : dohResolver()) : deps.resolve });
+  const target = await checkWebhookTarget(endpoint.url, { localMode: deps.localMode, resolve: deps.resolve });
   const refused = !target.ok && 'refused' in target ? target.refused : undefined;
   if (refused) {
     error = `target refused: the URL ${refused}`;

@@ -132,8 +132,8 @@ export async function checkWebhookTarget(raw: string, options: { localMode: bool
   return { ok: true };
 }
 
-/** DNS over HTTPS (RFC 8484's JSON flavour), as the Worker can resolve: A and AAAA, CNAMEs followed by the resolver. */
-export function dohResolver(endpoint = 'https://cloudflare-dns.com/dns-query', fetcher: typeof fetch = fetch): Resolver {
+/** DNS over HTTPS (RFC 8484's JSON flavour) at `endpoint` (the `DNS_RESOLVER_URL` var), as the Worker can resolve: A and AAAA, CNAMEs followed by the resolver. */
+export function dohResolver(endpoint: string, fetcher: typeof fetch = fetch): Resolver {
   return async (hostname) => {
     const lookups = ['A', 'AAAA'].map(async (type) => {
       const res = await fetcher(`${endpoint}?name=${encodeURIComponent(hostname)}&type=${type}`, { headers: { accept: 'application/dns-json' }, signal: AbortSignal.timeout(3_000) });
