@@ -12,6 +12,13 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' 
 
 export type CpuByProgram = Record<string, number>;
 
+/** A process's command name and the fields after it in /proc/<pid>/stat: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14). */
+function procStat(pid: number | string): { comm: string; fields: string[] } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const close = stat.lastIndexOf(')');
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+}
+
 function kindOf(comm: string): string {
   if (comm.startsWith('workerd')) return 'workerd';
   if (comm.startsWith('postgres')) return 'postgres';
@@ -26,11 +33,7 @@ export function descendantCpu(root = process.pid): CpuByProgram {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const fields = stat.slice(close + 2).split(' ');
-      // After the command: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
+      const { comm, fields } = procStat(entry);
       procs.push({ pid: Number(entry), ppid: Number(fields[1]), comm, ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
     } catch {
       // The process exited while we looked.
@@ -68,17 +71,13 @@ export function cpuDelta(before: CpuByProgram, after: CpuByProgram): CpuByProgra
  */
 export function postgresCpuByRole(postmaster: number): CpuByProgram {
   const out: CpuByProgram = {};
-  const ticksOf = (pid: number | string) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  };
-  const own = ticksOf(postmaster);
+  const own = procStat(postmaster).fields;
   out.postmaster = ((Number(own[11]) + Number(own[12])) * 1000) / CLOCK_TICKS;
   out.exited = ((Number(own[13]) + Number(own[14])) * 1000) / CLOCK_TICKS;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const f = ticksOf(entry);
+      const f = procStat(entry).fields;
       if (Number(f[1]) !== postmaster) continue;
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
       const role = /^postgres: \S+ \S+ \d/.test(cmd) || /\(\d+\)/.test(cmd) ? 'client backend' : cmd.replace(/^postgres:\s*/, '').replace(/\s+.*$/, '') || cmd;
