@@ -11,16 +11,19 @@ import { describe, expect, it } from 'vitest';
 import { devMessages, outbox } from '../../db/schema/index';
 import worker from '../../workers/index';
 import type { EventEnvelope } from '../../workers/services/events/envelope';
-import { kickOutboxRelay, relayOutboxOnce, type EventPublisher } from '../../workers/services/outbox-relay';
+import { outboxEvent, writeOutbox, type OutboxEvent } from '../../workers/services/outbox';
+import { kickOutboxRelay, markAndSend, publishCommitted, relayOutboxOnce, type EventPublisher } from '../../workers/services/outbox-relay';
+import { ACK_DEADLINE_MS, redeliverOnce } from '../../workers/queue/redelivery';
 import { createMerchant, createOrder, createUser, db, fakeGet, writeOutboxRow } from './helpers/notification-world';
 
 const rowsOf = (ids: string[]) => db().select().from(outbox).where(inArray(outbox.id, ids));
 
 class RecordingQueue implements EventPublisher {
   sent: EventEnvelope[] = [];
-  constructor(private readonly behaviour: 'ok' | 'fail' | 'fail-after-send' = 'ok', private readonly delayMs = 0) {}
+  constructor(private readonly behaviour: 'ok' | 'fail' | 'fail-after-send' | 'hang' = 'ok', private readonly delayMs = 0) {}
   async sendBatch(messages: Iterable<{ body: EventEnvelope }>): Promise<void> {
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.behaviour === 'hang') return new Promise(() => {});
     if (this.behaviour === 'fail') throw new Error('Queue send failed: 503 Service Unavailable');
     for (const m of messages) this.sent.push(m.body);
     if (this.behaviour === 'fail-after-send') throw new Error('network connection lost');
@@ -34,6 +37,95 @@ async function someRows(n = 2) {
   for (let i = 0; i < n; i++) ids.push(await writeOutboxRow('order.preparing', order.orderId, { status: 'preparing' }));
   return { ids, orderId: order.orderId };
 }
+
+/** Events committed as a writer commits them (the row written from the event it then publishes). */
+async function committedEvents(n = 2): Promise<{ events: OutboxEvent[]; orderId: string }> {
+  const m = await createMerchant();
+  const order = await createOrder(m, null, { contact: { phone: '+33600000002' } });
+  const events = Array.from({ length: n }, (_, i) => outboxEvent('order.preparing', { type: 'order', id: order.orderId }, { status: 'preparing', step: i }, new Date(Date.now() + i)));
+  await writeOutbox(db(), events);
+  return { events, orderId: order.orderId };
+}
+
+describe("the writer's own publish", () => {
+  it('sends what it committed, marked once, with no claim: the consumer handles it', async () => {
+    const m = await createMerchant();
+    const customer = await createUser('customer', { prefs: { sms: true, email: false, push: false } });
+    const order = await createOrder(m, customer, { status: 'in_delivery' });
+    const events = [outboxEvent('order.in_delivery', { type: 'order', id: order.orderId }, { status: 'in_delivery' })];
+    await writeOutbox(db(), events);
+
+    const ctx = createExecutionContext();
+    expect(publishCommitted(env, ctx, db(), events)).toBe(true);
+    await waitOnExecutionContext(ctx);
+    const [row] = await rowsOf([events[0]!.id]);
+    expect(row!.publishedAt).not.toBeNull();
+    expect(row!.attempts).toBe(1);
+    expect(row!.publishedAt!.getTime() - row!.createdAt.getTime()).toBeLessThan(1000);
+    await expect
+      .poll(async () => (await db().select().from(devMessages).where(eq(devMessages.orderId, order.orderId))).length, { timeout: 10_000, interval: 200 })
+      .toBe(1);
+  });
+
+  it('the envelope is the relay’s, in the order committed, and a second writer in the same tick joins the first', async () => {
+    const a = await committedEvents(2);
+    const b = await committedEvents(1);
+    const ctxA = createExecutionContext();
+    const ctxB = createExecutionContext();
+    expect(publishCommitted(env, ctxA, db(), a.events)).toBe(true);
+    expect(publishCommitted(env, ctxB, db(), b.events)).toBe(false);
+    await waitOnExecutionContext(ctxA);
+    const ids = [...a.events, ...b.events].map((e) => e.id);
+    for (const row of await rowsOf(ids)) {
+      expect(row.publishedAt).not.toBeNull();
+      expect(row.attempts).toBe(1);
+    }
+    // The envelope as the relay builds it from the row, in commit order.
+    const queue = new RecordingQueue();
+    const more = await committedEvents(3);
+    expect(await markAndSend(env, db(), more.events, queue)).toMatchObject({ claimed: 3, published: 3, failed: 0 });
+    const rows = new Map((await rowsOf(more.events.map((e) => e.id))).map((r) => [r.id, r]));
+    expect(queue.sent).toEqual(more.events.map((e) => ({ id: e.id, type: 'order.preparing', createdAt: rows.get(e.id)!.createdAt.toISOString(), data: { orderId: more.orderId, ...e.payload } })));
+  });
+
+  it('a row a relay already took is not sent again by the writer', async () => {
+    const { events } = await committedEvents(2);
+    const relayQueue = new RecordingQueue();
+    await relayOutboxOnce(db(), relayQueue, { ids: [events[0]!.id] });
+    const writerQueue = new RecordingQueue();
+    expect(await markAndSend(env, db(), events, writerQueue)).toMatchObject({ claimed: 1, published: 1 });
+    expect(relayQueue.sent.map((e) => e.id)).toEqual([events[0]!.id]);
+    expect(writerQueue.sent.map((e) => e.id)).toEqual([events[1]!.id]);
+    for (const row of await rowsOf(events.map((e) => e.id))) expect(row.attempts).toBe(1);
+  });
+
+  it('a refused send puts the rows back with the error, and the relay sends them', async () => {
+    const { events } = await committedEvents(2);
+    const run = await markAndSend(env, db(), events, new RecordingQueue('fail'));
+    expect(run).toMatchObject({ claimed: 2, published: 0, failed: 2 });
+    expect(run.lastError).toContain('503');
+    // The relay (the real queue) took them right after: published by its claim, a second attempt each.
+    for (const row of await rowsOf(events.map((e) => e.id))) {
+      expect(row.publishedAt).not.toBeNull();
+      expect(row.attempts).toBe(2);
+      expect(row.lastError).toBeNull();
+    }
+  });
+
+  it('a writer gone between the mark and the send: the acknowledgement sweep sends the row after the deadline', async () => {
+    const { events } = await committedEvents(1);
+    const id = events[0]!.id;
+    // The send never returns (the isolate is gone): the row is marked and nobody sent it.
+    void markAndSend(env, db(), events, new RecordingQueue('hang'));
+    await expect.poll(async () => (await rowsOf([id]))[0]!.publishedAt, { timeout: 5_000, interval: 50 }).not.toBeNull();
+    const [row] = await rowsOf([id]);
+    expect(row!.consumedAt).toBeNull();
+    const sweepQueue = new RecordingQueue();
+    expect((await redeliverOnce(db(), sweepQueue, { ids: [id], now: new Date(row!.publishedAt!.getTime() + ACK_DEADLINE_MS - 1_000) })).claimed).toBe(0);
+    expect((await redeliverOnce(db(), sweepQueue, { ids: [id], now: new Date(row!.publishedAt!.getTime() + ACK_DEADLINE_MS + 1_000) })).claimed).toBe(1);
+    expect(sweepQueue.sent.map((e) => e.id)).toEqual([id]);
+  });
+});
 
 describe('outbox relay', () => {
   it('a kick after the commit puts the event on the queue within a second, and the consumer sends it', async () => {

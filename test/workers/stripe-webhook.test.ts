@@ -96,6 +96,21 @@ describe('effects', () => {
     expect(await paymentRow(created.order.id)).toMatchObject({ status: 'succeeded', failureReason: null });
   });
 
+  it('the payment’s own events reach the queue right after the webhook, with the order’s, not a minute later by the cron', async () => {
+    const created = await newOrder();
+    const published = async (topic: string, aggregateId: string) =>
+      (await db().select({ at: outbox.publishedAt }).from(outbox).where(and(eq(outbox.topic, topic), eq(outbox.aggregateId, aggregateId))))[0]?.at ?? null;
+    expect((await payWithCard(created.payment!.clientSecret, '4000 0000 0000 0002')).status).toBe(402);
+    await deliverAll(intentOf(created));
+    const payment = (await paymentRow(created.order.id))!;
+    // A failure moves no order: the payment's event is all the webhook wrote, and its writer publishes it.
+    await expect.poll(() => published('payment.failed', payment.id), { timeout: 5_000, interval: 100 }).not.toBeNull();
+    expect((await payWithCard(created.payment!.clientSecret)).status).toBe(200);
+    await deliverAll(intentOf(created), 'payment_intent.succeeded');
+    await expect.poll(() => published('payment.succeeded', payment.id), { timeout: 5_000, interval: 100 }).not.toBeNull();
+    await expect.poll(() => published('order.placed', created.order.id), { timeout: 5_000, interval: 100 }).not.toBeNull();
+  });
+
   it('3-D Secure: requires_action changes nothing until the customer authenticates', async () => {
     const created = await newOrder();
     const action = await payWithCard(created.payment!.clientSecret, '4000 0025 0000 3155');

@@ -114,7 +114,7 @@ export function dispatchEffectsFor(env: Env, db: Database): DispatchFactEffects 
   return {
     async afterCommit(merchantId, events, order) {
       const pending: Promise<unknown>[] = [];
-      afterOrderCommit(env, { waitUntil: (p) => pending.push(p) }, merchantId, events, order);
+      afterOrderCommit(env, { waitUntil: (p) => pending.push(p) }, db, merchantId, events, order);
       await Promise.allSettled(pending);
     },
     async cancelDispatch(order, reason) {

@@ -49,7 +49,7 @@ export const stripeWebhookRoutes = createRouter().openapi(receive, async (c) => 
   }
   const db = c.var.db();
   const outcome = await applyStripeEvent(db, event);
-  for (const { merchantId, events } of outcome.orderEvents) afterOrderCommit(c.env, c.executionCtx, merchantId, events);
+  for (const { merchantId, events } of outcome.orderEvents) afterOrderCommit(c.env, c.executionCtx, db, merchantId, events);
   if (outcome.settlement.kind !== 'none') {
     try {
       await settle(db, provider, outcome.settlement);

@@ -18,6 +18,7 @@ import { and, asc, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../db/client';
 import { outbox, type OutboxMessage } from '../../db/schema/index';
 import type { EventEnvelope } from './events/envelope';
+import type { OutboxEvent } from './outbox';
 import { log } from '../../domain/log';
 
 /** The part of a Queue producer the relay uses (the EVENTS binding in production). */
@@ -209,6 +210,92 @@ export function kickOutboxRelay(env: RelayEnv, ctx: { waitUntil(promise: Promise
     }),
   );
   return true;
+}
+
+/**
+ * The writer's own publish: right after a commit, the events it wrote go to
+ * the queue from the writer's hands, with no claiming transaction. Under the
+ * order benchmark at a steady 5–7 orders/s (commits too far apart to share a
+ * relay round) each commit paid a relay of its own — a new connection,
+ * `begin`, the claim, the mark, `commit` — about 6 a life and a fifth of a
+ * life's Worker CPU (docs/capacity.md). Here a commit costs one statement on
+ * the writer's own client and the `sendBatch`:
+ *
+ * - **Mark, then send.** `update … set published_at where id in (…) and
+ *   published_at is null returning id` takes the rows (a relay, the cron, or
+ *   an operator's replay that already took one answers it elsewhere, so no
+ *   row is sent twice by the race), then the marked ones are sent. A send
+ *   that fails puts its rows back — unpublished, due now, the error recorded —
+ *   and the claiming relay (`relayPromptly`, with its retries) takes them. A
+ *   writer that dies between the mark and the send leaves a row published and
+ *   never consumed: the acknowledgement sweep sends it again after the
+ *   consume deadline (ADR 0078), as for a message the queue lost.
+ * - **One publisher per isolate**, as the relay: events committed while one
+ *   runs (or within its linger) join its next round — one statement and one
+ *   `sendBatch` for all of them, on the first writer's client. Nothing waits
+ *   for it: the rows are committed already and the cron is the backstop.
+ *
+ * Returns whether this call started the publisher (false: it joined it).
+ */
+const publisher: { startedAt: number; waiting: OutboxEvent[] } = { startedAt: 0, waiting: [] };
+
+export function publishCommitted(env: RelayEnv, ctx: { waitUntil(promise: Promise<unknown>): void }, db: Database, events: readonly OutboxEvent[]): boolean {
+  if (events.length === 0) return false;
+  publisher.waiting.push(...events);
+  const now = Date.now();
+  if (publisher.startedAt !== 0 && now - publisher.startedAt < STALE_AFTER_MS) return false;
+  publisher.startedAt = now;
+  ctx.waitUntil(
+    publishWaiting(env, db).catch((error: unknown) => {
+      log.warn('outbox publish failed; the relay backstops will send its events', { error });
+    }),
+  );
+  return true;
+}
+
+async function publishWaiting(env: RelayEnv, db: Database): Promise<void> {
+  try {
+    await sleep(RELAY_LINGER_MS);
+    // No await between the last check and the finally: a writer that finds the publisher running is always taken.
+    while (publisher.waiting.length > 0) await markAndSend(env, db, publisher.waiting.splice(0));
+  } finally {
+    publisher.startedAt = 0;
+  }
+}
+
+/** One round of the writer's publish: mark the rows nobody has taken, send them, put back what the queue refused. */
+export async function markAndSend(env: RelayEnv, db: Database, events: readonly OutboxEvent[], queue: EventPublisher = env.EVENTS as unknown as EventPublisher): Promise<RelayRun> {
+  const marked = new Set(
+    (
+      await db
+        .update(outbox)
+        .set({ publishedAt: new Date(), attempts: sql`${outbox.attempts} + 1`, lastError: null })
+        .where(and(inArray(outbox.id, events.map((e) => e.id)), isNull(outbox.publishedAt)))
+        .returning({ id: outbox.id })
+    ).map((r) => r.id),
+  );
+  // In the order they were committed (the returned rows come in any order).
+  const envelopes = events.filter((e) => marked.has(e.id)).map(toEnvelope);
+  const run: RelayRun = { claimed: envelopes.length, published: 0, failed: 0 };
+  const failed: string[] = [];
+  for (const batch of chunks(envelopes)) {
+    try {
+      await queue.sendBatch(batch.map((body) => ({ body, contentType: 'json' as const })));
+      run.published += batch.length;
+    } catch (error) {
+      failed.push(...batch.map((e) => e.id));
+      run.lastError = errorText(error);
+    }
+  }
+  if (failed.length > 0) {
+    run.failed = failed.length;
+    await db
+      .update(outbox)
+      .set({ publishedAt: null, lastError: run.lastError ?? 'send failed', nextAttemptAt: new Date() })
+      .where(inArray(outbox.id, failed));
+    await relayPromptly(env);
+  }
+  return run;
 }
 
 /** The cron backstop: everything due, in larger rounds. */

@@ -364,7 +364,7 @@ function consumerDeps(hold: (label: string, send: () => Promise<unknown>) => voi
       async afterCommit(merchantId, events, order) {
         hold(`after ${events.map((e) => e.topic).join('+')} ${order.id.slice(-6)}@${order.seq}`, async () => {
           const pending: Promise<unknown>[] = [];
-          afterOrderCommit(env, { waitUntil: (p) => pending.push(p) }, merchantId, events, order);
+          afterOrderCommit(env, { waitUntil: (p) => pending.push(p) }, database, merchantId, events, order);
           await Promise.allSettled(pending);
         });
       },

@@ -22,7 +22,7 @@ export interface ReconcileRun {
   placed: number;
   cancelled: number;
   failed: number;
-  /** Order events committed by the run (the caller announces them: feed, relay, shard). */
+  /** Events committed by the run (the caller announces them: feed, queue, shard). */
   outcomes: StripeEventOutcome[];
 }
 
@@ -50,7 +50,8 @@ export async function reconcilePendingPayments(db: Database, provider: PaymentPr
       if (!type) continue; // still waiting for the customer: nothing to settle yet
       const outcome = await applyStripeEvent(db, { id: `reconcile:${intent.id}:${intent.status}`, type, object: { id: intent.id, status: intent.status, amount: intent.amountCents, currency: intent.currency, metadata: { order_id: orderId } } });
       run.outcomes.push(outcome);
-      if (outcome.orderEvents.length > 0) {
+      // Placed or cancelled: the outcome moved the order (its payment's own event alone moves nothing).
+      if (outcome.orderEvents.some((g) => g.events.some((e) => e.aggregateType === 'order'))) {
         if (type === 'payment_intent.succeeded') run.placed++;
         else run.cancelled++;
       }

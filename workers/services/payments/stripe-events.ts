@@ -26,7 +26,11 @@ type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 export interface StripeEventOutcome {
   duplicate: boolean;
-  /** Order events for the merchant feed, published after the commit. */
+  /**
+   * Every outbox event the Stripe event committed (the payment's and the
+   * order's), by merchant: `afterOrderCommit` publishes them to the queue and
+   * gives the order events to the merchant feed.
+   */
   orderEvents: { merchantId: string; events: OutboxEvent[] }[];
   /** A refund to ask for after the commit (payment captured for an order that already ended). */
   settlement: Settlement;
@@ -150,7 +154,7 @@ async function placeByPayment(db: Database, event: ProviderEvent): Promise<Strip
     if (code === '22012' || code === '23505') return null;
     throw error;
   }
-  return { duplicate: false, orderEvents: [{ merchantId: order.merchantId, events: t.events }], settlement: { kind: 'none' }, effect: 'payment succeeded, order placed' };
+  return { duplicate: false, orderEvents: [{ merchantId: order.merchantId, events: [...paymentEvents, ...t.events] }], settlement: { kind: 'none' }, effect: 'payment succeeded, order placed' };
 }
 
 async function applyInTransaction(db: Database, event: ProviderEvent): Promise<StripeEventOutcome> {
@@ -182,12 +186,14 @@ async function applyInTransaction(db: Database, event: ProviderEvent): Promise<S
     const effects = [recorded ? `payment ${recorded.payment.status}` : 'payment unchanged'];
 
     const paymentNow = recorded?.payment ?? payment;
+    // The payment's own event (succeeded, failed, refunded) is published like the order's.
+    const written = [...(recorded?.events ?? [])];
     if (signal.kind === 'succeeded' && paymentNow.status === 'succeeded') {
       // Only money actually held places the order: a `succeeded` that arrives
       // after the payment was refunded (or another late event) places nothing.
       const moved = await applyPaymentStep(tx, { order, step: 'paid', eventId: event.id, reason: null });
       if (moved) {
-        outcome.orderEvents.push({ merchantId: order.merchantId, events: moved.events });
+        written.push(...moved.events);
         effects.push('order placed');
       } else if (order.status === 'cancelled' || order.status === 'rejected') {
         // Paid after the order ended (the customer cancelled while paying): give the money back.
@@ -197,10 +203,11 @@ async function applyInTransaction(db: Database, event: ProviderEvent): Promise<S
     } else if (signal.kind === 'canceled') {
       const moved = await applyPaymentStep(tx, { order, step: 'payment_canceled', eventId: event.id, reason: 'payment cancelled' });
       if (moved) {
-        outcome.orderEvents.push({ merchantId: order.merchantId, events: moved.events });
+        written.push(...moved.events);
         effects.push('order cancelled');
       }
     }
+    if (written.length > 0) outcome.orderEvents.push({ merchantId: order.merchantId, events: written });
     return { ...outcome, effect: effects.join(', ') };
   });
 }

@@ -31,7 +31,7 @@ export async function reconcilePaymentsNow(env: Env, ctx: { waitUntil(p: Promise
   const provider = paymentProvider(env);
   const run = await reconcilePendingPayments(db, provider, { olderThanMs });
   for (const outcome of run.outcomes) {
-    for (const { merchantId, events } of outcome.orderEvents) afterOrderCommit(env, ctx, merchantId, events);
+    for (const { merchantId, events } of outcome.orderEvents) afterOrderCommit(env, ctx, db, merchantId, events);
     if (outcome.settlement.kind !== 'none') await settle(db, provider, outcome.settlement).catch((error: unknown) => log.warn('refund after reconciled payment deferred', { error }));
   }
   if (run.checked > 0) log.info('payment reconciliation', { checked: run.checked, placed: run.placed, cancelled: run.cancelled, failed: run.failed });

@@ -66,7 +66,7 @@ export interface StepOutcome {
 
 /** Runs `afterOrderCommit` for a committed change (merchant feed, outbox relay kick, the shard's watchers). */
 export function announce(cx: CommandContext, order: Order, events: readonly OutboxEvent[]): void {
-  afterOrderCommit(cx.env, cx.ctx, order.merchantId, events, order);
+  afterOrderCommit(cx.env, cx.ctx, cx.db, order.merchantId, events, order);
 }
 
 /**
