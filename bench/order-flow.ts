@@ -38,7 +38,8 @@
  * BENCH_FLOW_CARRIED_SECONDS (30), BENCH_FLOW_CARRIED_SHARE (0.5),
  * BENCH_FLOW_RTT_MS (40), BENCH_FLOW_TRIPS
  * (orders in the round-trip pass, 12). Diagnostics: BENCH_STATEMENTS=1 (each
- * phase's statements with their planning and execution time), BENCH_PG_DETAIL=1
+ * phase's statements with their planning and execution time, each open
+ * loop's by calls per life), BENCH_PG_DETAIL=1
  * (each phase's Postgres CPU by process role), BENCH_PROFILE=1 (the Worker
  * isolate's CPU profile per phase).
  */
@@ -656,6 +657,8 @@ export async function run(): Promise<BenchRow[]> {
       platform!.samples.length = 0;
       const lives: Promise<void>[] = [];
       let failures = 0;
+      if (!statementsOff) await db`select pg_stat_statements_reset()`;
+      await profiler?.start();
       const c0 = descendantCpu();
       const t0 = performance.now();
       for (let k = 0; k < Math.round(rate * seconds); k++) {
@@ -672,7 +675,22 @@ export async function run(): Promise<BenchRow[]> {
       const cpu = cpuDelta(c0, descendantCpu());
       proxy!.setDelay(0);
       await drained(db, 180_000);
-      return { samples: [...platform!.samples], failures, offered: Math.round(rate * seconds), workerdCores: (cpu.workerd ?? 0) / wallMs };
+      // What a life cost the runtime and Postgres in this loop, its background work drained: at a steady rate
+      // lower than the CPU phases' closed loop, less of it is shared (a queue batch, an isolate's publish round).
+      const offered = Math.round(rate * seconds);
+      const drainedCpu = cpuDelta(c0, descendantCpu());
+      if (profiler) progress(`profile of the open loop at ${rate.toFixed(1)}/s:\n${(await profiler.stop(60, path.join(tmpdir(), `order-flow-open-${rate.toFixed(1)}.cpuprofile`))).join('\n')}`);
+      const statements = statementsOff ? null : (await statementTotals(db)).calls / offered;
+      if (process.env.BENCH_STATEMENTS === '1' && !statementsOff) {
+        const top = await db<{ calls: number; query: string }[]>`
+          select calls::float8 as calls, regexp_replace(query, '\\s+', ' ', 'g') as query
+            from pg_stat_statements s join pg_database d on d.oid = s.dbid
+           where d.datname = current_database() and query not ilike '%pg_stat_statements%'
+           order by calls desc limit 40`;
+        progress(`statements of the open loop at ${rate.toFixed(1)}/s, per life:\n${top.map((t) => `${(t.calls / offered).toFixed(2).padStart(6)}  ${t.query.slice(0, 160)}`).join('\n')}`);
+      }
+      const life = { workerdMs: (drainedCpu.workerd ?? 0) / offered, postgresMs: (drainedCpu.postgres ?? 0) / offered, statements };
+      return { samples: [...platform!.samples], failures, offered, workerdCores: (cpu.workerd ?? 0) / wallMs, life };
     };
     const load0 = loadavg()[0]!;
     const rttHarness = `${HARNESS}; proxy adds ${RTT_MS} ms round-trip time after start-up`;
@@ -685,6 +703,9 @@ export async function run(): Promise<BenchRow[]> {
         row({ id: `orders.rtt${RTT_MS}.${idPart}${op}_p99_ms`, metric: `+${RTT_MS} ms RTT, ${label}: ${op.replace('_', ' ')} p99 (n=${ms.length})`, value: p99, unit: 'ms', goal: `≤ ${goal}`, pass: p99 <= goal, harness: rttHarness });
       }
       row({ id: `orders.rtt${RTT_MS}.${idPart}lives_failed`, metric: `+${RTT_MS} ms RTT, ${label}: orders that did not complete their life`, value: run.failures, unit: 'orders', goal: '0', pass: run.failures === 0, harness: rttHarness, note: `${run.offered} offered at ${rate.toFixed(2)}/s over ${seconds} s` });
+      row({ id: `orders.rtt${RTT_MS}.${idPart}life_workerd_cpu_ms`, metric: `+${RTT_MS} ms RTT, ${label}: workerd CPU per life in this loop, its background work drained (the CPU phases' closed loop shares more of it)`, value: run.life.workerdMs, unit: 'ms', harness: '/proc/<pid>/stat' });
+      row({ id: `orders.rtt${RTT_MS}.${idPart}life_pg_cpu_ms`, metric: `+${RTT_MS} ms RTT, ${label}: Postgres CPU per life in this loop, drained`, value: run.life.postgresMs, unit: 'ms', harness: '/proc/<pid>/stat' });
+      if (run.life.statements !== null) row({ id: `orders.rtt${RTT_MS}.${idPart}life_statements`, metric: `+${RTT_MS} ms RTT, ${label}: statements per life in this loop`, value: run.life.statements, unit: 'statements', harness: 'pg_stat_statements (calls)' });
       row({ id: `orders.rtt${RTT_MS}.${idPart}workerd_cores`, metric: `+${RTT_MS} ms RTT, ${label}: workerd CPU ÷ wall time while the lives ran (its JavaScript runs on one thread)`, value: run.workerdCores, unit: 'cores', harness: '/proc/<pid>/stat' });
     };
     latencyRows(await openLoop(RATE, OPEN_SECONDS), RATE, OPEN_SECONDS, '', `${RATE} orders/s`);
