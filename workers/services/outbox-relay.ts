@@ -14,7 +14,7 @@
  *   the queue within milliseconds; it retries a failed send a few times
  *   within the invocation. Backstop: the cron (`scheduled`, every minute).
  */
-import { and, asc, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { openDatabase, type Database } from '../../db/client';
 import { outbox, type OutboxMessage } from '../../db/schema/index';
 import type { EventEnvelope } from './events/envelope';
@@ -263,14 +263,25 @@ async function publishWaiting(env: RelayEnv, db: Database): Promise<void> {
   }
 }
 
+/**
+ * The events' rows by id and by the span of their `created_at`, the outbox's
+ * partition key (ADR 0119): the planner then looks only at the day's
+ * partition instead of planning and probing every partition's primary key.
+ */
+function theseRows(events: readonly OutboxEvent[]) {
+  const times = events.map((e) => e.createdAt.getTime());
+  return and(inArray(outbox.id, events.map((e) => e.id)), gte(outbox.createdAt, new Date(Math.min(...times))), lte(outbox.createdAt, new Date(Math.max(...times))));
+}
+
 /** One round of the writer's publish: mark the rows nobody has taken, send them, put back what the queue refused. */
 export async function markAndSend(env: RelayEnv, db: Database, events: readonly OutboxEvent[], queue: EventPublisher = env.EVENTS as unknown as EventPublisher): Promise<RelayRun> {
+  const rows = theseRows(events);
   const marked = new Set(
     (
       await db
         .update(outbox)
         .set({ publishedAt: new Date(), attempts: sql`${outbox.attempts} + 1`, lastError: null })
-        .where(and(inArray(outbox.id, events.map((e) => e.id)), isNull(outbox.publishedAt)))
+        .where(and(rows, isNull(outbox.publishedAt)))
         .returning({ id: outbox.id })
     ).map((r) => r.id),
   );
@@ -292,7 +303,7 @@ export async function markAndSend(env: RelayEnv, db: Database, events: readonly 
     await db
       .update(outbox)
       .set({ publishedAt: null, lastError: run.lastError ?? 'send failed', nextAttemptAt: new Date() })
-      .where(inArray(outbox.id, failed));
+      .where(theseRows(events.filter((e) => failed.includes(e.id))));
     await relayPromptly(env);
   }
   return run;
