@@ -1,13 +1,17 @@
 /**
- * The order context every notification is written from (one statement,
- * workers/services/notifications/recipients.ts): the order, its contact
- * unless erased, its merchant's name, its city's zone and its driver's first
- * name — the merchant, city and driver read as subqueries (issue 14).
+ * The two one-statement order reads the hot paths run (issue 14: their
+ * related rows come as scalar subqueries, not joins). The context every
+ * notification is written from (workers/services/notifications/recipients.ts):
+ * the order, its contact unless erased, its merchant's name, its city's zone
+ * and its driver's first name. The detail every order answer is made from
+ * (workers/services/orders/repository.ts): the order with its contact, items,
+ * driver and delivery proof.
  */
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { cities, merchants, orderContacts } from '../../db/schema/index';
+import { cities, deliveryProofs, merchants, orderContacts, orderItems } from '../../db/schema/index';
 import { loadOrderContext } from '../../workers/services/notifications/recipients';
+import { loadOrderDetail } from '../../workers/services/orders/repository';
 import { createDriver, createMerchant, createOrder, db } from './helpers/notification-world';
 
 describe('order context', () => {
@@ -37,5 +41,32 @@ describe('order context', () => {
     expect(ctx).not.toHaveProperty('driverFirstName');
     expect(ctx!.timezone).toBe('Europe/Paris');
     expect(await loadOrderContext(db(), 'ord_unknown00000000000000')).toBeUndefined();
+  });
+});
+
+describe('order detail', () => {
+  it('reads the order with its contact, items, driver and delivery proof', async () => {
+    const m = await createMerchant();
+    const driver = await createDriver(m.cityId, { name: 'Amélie Durand-Roy' });
+    const order = await createOrder(m, null, { status: 'delivered', driverId: driver.driverId, contact: { name: 'Zoé', phone: '+33600000044' } });
+    const [item] = await db().select().from(orderItems).where(eq(orderItems.orderId, order.orderId));
+    const [proof] = await db().insert(deliveryProofs).values({ orderId: order.orderId, driverId: driver.driverId, method: 'photo', photoUrl: 'https://photos.example/p1.jpg' }).returning();
+
+    const detail = await loadOrderDetail(db(), order.orderId);
+    expect(detail!.order).toMatchObject({ id: order.orderId, status: 'delivered' });
+    expect(detail!.contact).toMatchObject({ name: 'Zoé', phone: '+33600000044' });
+    expect(detail!.items).toEqual([expect.objectContaining({ id: item!.id, orderId: order.orderId, name: 'Pizza Margherita', quantity: 2, lineTotalCents: 2000 })]);
+    expect(detail!.driver).toEqual({ id: driver.driverId, name: 'Amélie Durand-Roy', vehicle: 'bike' });
+    expect(detail!.proof).toEqual({ method: 'photo', photoUrl: 'https://photos.example/p1.jpg', at: proof!.createdAt });
+    expect(detail!.proof!.at).toBeInstanceOf(Date);
+  });
+
+  it('has no driver, no proof and no contact when the order has none, and nothing for an unknown order', async () => {
+    const m = await createMerchant();
+    const order = await createOrder(m, null);
+    await db().delete(orderContacts).where(eq(orderContacts.orderId, order.orderId));
+    const detail = await loadOrderDetail(db(), order.orderId);
+    expect(detail).toMatchObject({ driver: null, proof: null, contact: null });
+    expect(await loadOrderDetail(db(), 'ord_unknown00000000000000')).toBeNull();
   });
 });

@@ -29,35 +29,51 @@ async function itemsOf(db: Reader, orderIds: string[]): Promise<Map<string, Orde
   return byOrder;
 }
 
+/**
+ * An order with its contact, and its driver and delivery proof as one JSON
+ * column each: scalar subqueries rather than joins, because Postgres plans
+ * every statement afresh (ADR 0104) and a five-table join costs more to plan
+ * than to run (issue 14, docs/capacity.md). Each subquery finds at most one
+ * row (a driver by id, a proof by its order: both primary keys).
+ */
 function detailQuery<Extra extends Record<string, SQL.Aliased | SQL>>(db: Reader, extra: Extra = {} as Extra) {
   return db
     .select({
       ...extra,
       order: orders,
       contact: orderContacts,
-      driverId: drivers.id,
-      driverVehicle: drivers.vehicle,
-      driverName: userProfiles.name,
-      proofMethod: deliveryProofs.method,
-      proofPhotoUrl: deliveryProofs.photoUrl,
-      proofAt: deliveryProofs.createdAt,
+      driver: sql<DriverJson | string | null>`(select json_build_object('id', d.id, 'vehicle', d.vehicle, 'name', p.name)
+        from ${drivers} d left join ${userProfiles} p on p.user_id = d.user_id where d.id = ${orders.driverId})`,
+      proof: sql<ProofJson | string | null>`(select json_build_object('method', x.method, 'photoUrl', x.photo_url, 'at', x.created_at)
+        from ${deliveryProofs} x where x.order_id = ${orders.id})`,
     })
     .from(orders)
-    .leftJoin(orderContacts, eq(orderContacts.orderId, orders.id))
-    .leftJoin(deliveryProofs, eq(deliveryProofs.orderId, orders.id))
-    .leftJoin(drivers, eq(drivers.id, orders.driverId))
-    .leftJoin(userProfiles, eq(userProfiles.userId, drivers.userId));
+    .leftJoin(orderContacts, eq(orderContacts.orderId, orders.id));
+}
+
+interface DriverJson {
+  id: string;
+  vehicle: NonNullable<OrderDetail['driver']>['vehicle'] | null;
+  name: string | null;
+}
+
+interface ProofJson {
+  method: NonNullable<OrderDetail['proof']>['method'] | null;
+  photoUrl: string | null;
+  at: string | null;
 }
 
 type DetailRow = Awaited<ReturnType<ReturnType<typeof detailQuery>['where']>>[number];
 
 function toDetail(row: DetailRow, items: OrderItem[]): OrderDetail {
+  const driver = row.driver === null ? null : jsonColumn<DriverJson>(row.driver);
+  const proof = row.proof === null ? null : jsonColumn<ProofJson>(row.proof);
   return {
     order: row.order,
     contact: row.contact,
     items,
-    driver: row.driverId ? { id: row.driverId, name: row.driverName ?? null, vehicle: row.driverVehicle ?? 'bike' } : null,
-    proof: row.proofMethod && row.proofAt ? { method: row.proofMethod, photoUrl: row.proofPhotoUrl, at: row.proofAt } : null,
+    driver: driver ? { id: driver.id, name: driver.name ?? null, vehicle: driver.vehicle ?? 'bike' } : null,
+    proof: proof?.method && proof.at ? { method: proof.method, photoUrl: proof.photoUrl, at: new Date(proof.at) } : null,
   };
 }
 
