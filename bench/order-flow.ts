@@ -622,7 +622,10 @@ export async function run(): Promise<BenchRow[]> {
     };
     // With the database far away: the same pass also gives each operation's own latency, with nothing queued before it.
     proxy.setDelay(RTT_MS / 2);
+    // Each round trip's SQL, to tell the writer's publish (after the answer) from the request's own statements.
+    proxy.setCapture(true);
     for (let k = 0; k < TRIP_ORDERS; k++) await platform.life(nextOrder++, quiet);
+    proxy.setCapture(false);
     proxy.setDelay(0);
     const tripSamples = [...platform.samples];
     if (process.env.BENCH_PROXY_CAPTURE === '1') {
@@ -640,7 +643,12 @@ export async function run(): Promise<BenchRow[]> {
       const own = windows.map((s) => {
         const inside = proxy!.trips.filter((t) => t.sent >= s.start && t.sent <= s.end).sort((a, b) => a.sent - b.sent);
         const conn = inside.find((t) => (firstTrip.get(t.conn) ?? 0) >= s.start)?.conn;
-        return sequentialTrips(inside.filter((t) => t.conn === conn), s.start, s.end);
+        // The writer's publish runs on the request's client after the answer (waitUntil, 10 ms after the commit:
+        // ADR 0040); when the answer reaches the bench later than that, its mark lands inside the window.
+        // It is not a round trip the answer waits for: the count stops there.
+        const mine = inside.filter((t) => t.conn === conn);
+        const publish = mine.findIndex((t) => t.messages.some((m) => m.startsWith('P:update "outbox" set "published_at"')));
+        return sequentialTrips(publish < 0 ? mine : mine.slice(0, publish), s.start, s.end);
       });
       const all = windows.map((s) => sequentialTrips(proxy!.trips, s.start, s.end));
       const worst = Math.max(...own);
@@ -648,7 +656,7 @@ export async function run(): Promise<BenchRow[]> {
       const alone = windows.filter((w) => w.status < 300).map((w) => w.ms);
       const goalMs = latencyGoal(op);
       row({ id: `orders.rtt${RTT_MS}.alone.${op}_max_ms`, metric: `+${RTT_MS} ms RTT, each operation alone (background work drained between): ${op.replace('_', ' ')}, slowest of ${alone.length} (p50 ${percentile(alone, 50).toFixed(0)} ms)`, value: Math.max(...alone), unit: 'ms', goal: `≤ ${goalMs} (the p99 goal)`, pass: Math.max(...alone) <= goalMs, harness: `${HARNESS}; proxy adds ${RTT_MS} ms round-trip time after start-up` });
-      row({ id: `orders.roundtrips.${op}`, metric: `sequential round trips to Postgres: ${op.replace('_', ' ')} (most of ${own.length}; with everything else on the wire meanwhile, merged: up to ${Math.max(...all)})`, value: worst, unit: 'round trips', goal: `≤ ${goal}`, pass: worst <= goal, harness: 'TCP proxy between Hyperdrive and the pool (bench/lib/pg-proxy.ts), start-up excluded, the request’s own connection' });
+      row({ id: `orders.roundtrips.${op}`, metric: `sequential round trips to Postgres: ${op.replace('_', ' ')} (most of ${own.length}; with everything else on the wire meanwhile, merged: up to ${Math.max(...all)})`, value: worst, unit: 'round trips', goal: `≤ ${goal}`, pass: worst <= goal, harness: 'TCP proxy between Hyperdrive and the pool (bench/lib/pg-proxy.ts), start-up excluded, the request’s own connection up to the writer’s publish after the answer' });
     }
 
     // 4: the database 40 ms away, orders arriving open-loop at 12/s, each living its whole life.

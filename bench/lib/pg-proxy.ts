@@ -51,6 +51,8 @@ export interface PgProxy {
   /** Round trips completed so far (performance.now() times). */
   trips: RoundTrip[];
   setDelay(oneWayMs: number): void;
+  /** Record each round trip's messages (the SQL of its Parse/Query) from now on, or stop. */
+  setCapture(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -79,7 +81,7 @@ export async function startPgProxy(target: string): Promise<PgProxy> {
   const targetHost = t.hostname;
   let delay = 0;
   let connections = 0;
-  const capture = process.env.BENCH_PROXY_CAPTURE === '1';
+  let capture = process.env.BENCH_PROXY_CAPTURE === '1';
   const trips: RoundTrip[] = [];
   const sockets = new Set<net.Socket>();
 
@@ -161,6 +163,9 @@ export async function startPgProxy(target: string): Promise<PgProxy> {
     trips,
     setDelay(oneWayMs: number) {
       delay = oneWayMs;
+    },
+    setCapture(on: boolean) {
+      capture = on || process.env.BENCH_PROXY_CAPTURE === '1';
     },
     close: () =>
       new Promise<void>((resolve) => {
