@@ -9,10 +9,10 @@
  */
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { cities, deliveryProofs, merchants, orderContacts, orderItems } from '../../db/schema/index';
-import { loadOrderContext } from '../../workers/services/notifications/recipients';
+import { cities, deliveryProofs, merchantMembers, merchants, notificationPreferences, orderContacts, orderItems, users } from '../../db/schema/index';
+import { customerOf, loadOrderContext, merchantStaffOf } from '../../workers/services/notifications/recipients';
 import { loadOrderDetail } from '../../workers/services/orders/repository';
-import { createDriver, createMerchant, createOrder, db } from './helpers/notification-world';
+import { createDriver, createMerchant, createOrder, createUser, db, uniqueToken } from './helpers/notification-world';
 
 describe('order context', () => {
   it('reads the order with its contact, merchant name, city zone and driver first name', async () => {
@@ -41,6 +41,45 @@ describe('order context', () => {
     expect(ctx).not.toHaveProperty('driverFirstName');
     expect(ctx!.timezone).toBe('Europe/Paris');
     expect(await loadOrderContext(db(), 'ord_unknown00000000000000')).toBeUndefined();
+  });
+});
+
+describe('order context with the accounts an event is for', () => {
+  it('carries the customer account and the merchant staff, as their own reads find them', async () => {
+    const m = await createMerchant(undefined, { pushTokens: [uniqueToken('owner')] });
+    const manager = await createUser('merchant', { locale: 'fr', pushTokens: [uniqueToken('mgr-a'), uniqueToken('mgr-b')] });
+    const staff = await createUser('merchant');
+    const erased = await createUser('merchant');
+    await db().insert(merchantMembers).values([
+      { merchantId: m.merchantId, userId: manager.userId, role: 'manager' },
+      { merchantId: m.merchantId, userId: staff.userId, role: 'staff' },
+      { merchantId: m.merchantId, userId: erased.userId, role: 'manager' },
+    ]);
+    await db().update(users).set({ status: 'erased' }).where(eq(users.id, erased.userId));
+    const customer = await createUser('customer', { locale: 'fr-FR', prefs: { sms: false, email: true, push: true }, pushTokens: [uniqueToken('cust')] });
+    await db().update(notificationPreferences).set({ phone: '+33611111111' }).where(eq(notificationPreferences.userId, customer.userId));
+    const order = await createOrder(m, customer, { contact: { phone: '+33600000045' } });
+
+    const ctx = await loadOrderContext(db(), order.orderId, { customer: true, merchant: true });
+    const plain = await loadOrderContext(db(), order.orderId);
+    expect(plain).not.toHaveProperty('accounts');
+    const alone = { customer: await customerOf(db(), plain!.order, plain!.contact), merchant: await merchantStaffOf(db(), m.merchantId) };
+    expect(await customerOf(db(), ctx!.order, ctx!.contact, ctx!.accounts!.customer)).toEqual(alone.customer);
+    expect(alone.customer).toEqual([expect.objectContaining({ userId: customer.userId, locale: 'fr', allows: { sms: false, email: true, push: true }, phone: '+33611111111', email: customer.email })]);
+    expect(alone.customer[0]!.devices).toHaveLength(1);
+    const byId = (list: { userId: string | null }[]) => [...list].sort((a, b) => String(a.userId).localeCompare(String(b.userId)));
+    expect(byId(ctx!.accounts!.merchant!)).toEqual(byId(alone.merchant));
+    expect(byId(alone.merchant).map((r) => r.userId)).toEqual([m.owner.userId, manager.userId].sort());
+    expect(ctx!.accounts!.merchant!.find((r) => r.userId === manager.userId)!.devices).toHaveLength(2);
+  });
+
+  it('reads only what was asked for, and an order without a customer account has none', async () => {
+    const m = await createMerchant();
+    const order = await createOrder(m, null, { contact: { phone: '+33600000046' } });
+    const ctx = await loadOrderContext(db(), order.orderId, { customer: true });
+    expect(ctx!.accounts).toEqual({ customer: [] });
+    // A merchant-created order's customer is the contact they gave.
+    expect(await customerOf(db(), ctx!.order, ctx!.contact, ctx!.accounts!.customer)).toEqual([expect.objectContaining({ userId: null, phone: '+33600000046', allows: { sms: true, email: true, push: false } })]);
   });
 });
 

@@ -12,7 +12,8 @@ import { isLocalMode } from '../env';
 import { classifyMessage, orderIdOf, type EventEnvelope, type ShardEventBody } from '../services/events/envelope';
 import { notifyFallback } from '../services/notifications/fallback';
 import { notifyForEvent, type NotifyDeps } from '../services/notifications/index';
-import { loadOrderContext, type OrderContext } from '../services/notifications/recipients';
+import { accountsWantedBy, loadOrderContext, type OrderContext } from '../services/notifications/recipients';
+import { rulesFor } from '../services/notifications/rules';
 import type { Order } from '../../db/schema/index';
 import { notifyAccountEvent } from '../services/notifications/account-notices';
 import { deliverEventToMerchant, handleWebhookRetry, type WebhookEventDeps } from '../services/webhooks/index';
@@ -136,11 +137,13 @@ export async function handleMessage(body: unknown, messageId: string, deps: Cons
         if (waitSeconds) await scheduleWebhookRetry(queue, endpointId, eventId, waitSeconds);
         return { retry: false };
       }
-      // The order as Postgres has it now, read once for the handlers that need it (notifications, the shard's backstop).
+      // The order as Postgres has it now, read once for the handlers that need it (notifications, the shard's
+      // backstop), with the accounts the event's notifications will write to.
       const contexts = new Map<string, Promise<OrderContext | undefined>>();
+      const wanted = accountsWantedBy(rulesFor(message.event.type));
       const orderContext = (orderId: string) => {
         let ctx = contexts.get(orderId);
-        if (!ctx) contexts.set(orderId, (ctx = loadOrderContext(deps.db, orderId)));
+        if (!ctx) contexts.set(orderId, (ctx = loadOrderContext(deps.db, orderId, wanted)));
         return ctx;
       };
       const perMessage: ConsumerDeps = { ...deps, orderContext };

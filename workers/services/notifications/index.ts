@@ -9,7 +9,7 @@ import type { Senders } from '../../providers/messaging/types';
 import { orderIdOf, type EventEnvelope } from '../events/envelope';
 import { runJob, type Job } from './deliver';
 import { recordSkipped } from './log';
-import { customerOf, driverRecipient, loadOrderContext, merchantStaffOf, type OrderContext, type Recipient } from './recipients';
+import { accountsWantedBy, customerOf, driverRecipient, loadOrderContext, merchantStaffOf, type OrderContext, type Recipient } from './recipients';
 import { orderNumberOf } from './order-number';
 import { rulesFor, type Rule } from './rules';
 import { formatMoney, orderRef, reasonText, type Locale, type TemplateVars } from './templates/index';
@@ -79,12 +79,12 @@ async function customerCodes(deps: NotifyDeps, ctx: OrderContext): Promise<Custo
 async function recipientsFor(db: Database, rule: Rule, event: EventEnvelope, ctx: OrderContext): Promise<Recipient[]> {
   switch (rule.audience) {
     case 'customer':
-      return customerOf(db, ctx.order, ctx.contact);
+      return customerOf(db, ctx.order, ctx.contact, ctx.accounts?.customer);
     case 'merchant': {
       // A merchant is not told about a cancellation it made itself.
       const actor = event.data.actor as { type?: unknown } | undefined;
       if (event.type === 'order.cancelled' && actor?.type === 'merchant') return [];
-      return merchantStaffOf(db, ctx.order.merchantId);
+      return merchantStaffOf(db, ctx.order.merchantId, ctx.accounts?.merchant);
     }
     case 'driver': {
       const driverId = str(event.data.driverId) ?? ctx.order.driverId;
@@ -103,7 +103,7 @@ export async function notifyForEvent(event: EventEnvelope, deps: NotifyDeps, onl
   const rules = rulesFor(event.type);
   if (rules.length === 0) return { retry: false };
   const orderId = orderIdOf(event);
-  const ctx = orderId ? await (deps.orderContext ? deps.orderContext(orderId) : loadOrderContext(deps.db, orderId)) : undefined;
+  const ctx = orderId ? await (deps.orderContext ? deps.orderContext(orderId) : loadOrderContext(deps.db, orderId, accountsWantedBy(rules))) : undefined;
   if (!ctx) {
     log.warn('notification skipped: unknown order', { eventId: event.id, type: event.type, orderId });
     return { retry: false };
