@@ -38,6 +38,17 @@ async function someRows(n = 2) {
   return { ids, orderId: order.orderId };
 }
 
+/** Published once, within a second of its commit; the real queue delivers it to the Worker's consumer, which texts the customer once. */
+async function expectPublishedPromptlyAndTexted(id: string, orderId: string) {
+  const [row] = await rowsOf([id]);
+  expect(row!.publishedAt).not.toBeNull();
+  expect(row!.attempts).toBe(1);
+  expect(row!.publishedAt!.getTime() - row!.createdAt.getTime()).toBeLessThan(1000);
+  await expect
+    .poll(async () => (await db().select().from(devMessages).where(eq(devMessages.orderId, orderId))).length, { timeout: 10_000, interval: 200 })
+    .toBe(1);
+}
+
 /** Events committed as a writer commits them (the row written from the event it then publishes). */
 async function committedEvents(n = 2): Promise<{ events: OutboxEvent[]; orderId: string }> {
   const m = await createMerchant();
@@ -58,13 +69,7 @@ describe("the writer's own publish", () => {
     const ctx = createExecutionContext();
     expect(publishCommitted(env, ctx, db(), events)).toBe(true);
     await waitOnExecutionContext(ctx);
-    const [row] = await rowsOf([events[0]!.id]);
-    expect(row!.publishedAt).not.toBeNull();
-    expect(row!.attempts).toBe(1);
-    expect(row!.publishedAt!.getTime() - row!.createdAt.getTime()).toBeLessThan(1000);
-    await expect
-      .poll(async () => (await db().select().from(devMessages).where(eq(devMessages.orderId, order.orderId))).length, { timeout: 10_000, interval: 200 })
-      .toBe(1);
+    await expectPublishedPromptlyAndTexted(events[0]!.id, order.orderId);
   });
 
   it('the envelope is the relay’s, in the order committed, and a second writer in the same tick joins the first', async () => {
@@ -137,15 +142,7 @@ describe('outbox relay', () => {
     const ctx = createExecutionContext();
     kickOutboxRelay(env, ctx);
     await waitOnExecutionContext(ctx);
-    const [row] = await rowsOf([id]);
-    expect(row!.publishedAt).not.toBeNull();
-    expect(row!.attempts).toBe(1);
-    expect(row!.publishedAt!.getTime() - row!.createdAt.getTime()).toBeLessThan(1000);
-
-    // The real queue delivers it to the Worker's consumer, which texts the customer once.
-    await expect
-      .poll(async () => (await db().select().from(devMessages).where(eq(devMessages.orderId, order.orderId))).length, { timeout: 10_000, interval: 200 })
-      .toBe(1);
+    await expectPublishedPromptlyAndTexted(id, order.orderId);
     const sms = await fakeGet<{ items: { body: string }[] }>(env.TWILIO_API_BASE, `/_fake/messages?to=${encodeURIComponent(customer.phone!)}`);
     expect(sms.items).toHaveLength(1);
   });

@@ -1,10 +1,11 @@
 /**
  * What follows every committed order change, in one place so no route forgets
- * a part: the merchant's live feed, the events sent to the queue by the writer
- * itself (outbox-relay.ts `publishCommitted`; the relays are the backstop), and the city shard that dispatches the order (its watchers see the
- * status; a terminal status frees the driver). All of it after the response
- * (waitUntil); each part is best effort because the outbox row, committed with
- * the change, is the durable record.
+ * a part: the merchant's live feed, the events sent to the queue by the
+ * writer itself (outbox-relay.ts `publishCommitted`; the relays are the
+ * backstop), and the city shard that dispatches the order (its watchers see
+ * the status; a terminal status frees the driver). All of it after the
+ * response (waitUntil); each part is best effort because the outbox row,
+ * committed with the change, is the durable record.
  */
 import type { Order } from '../../db/schema/index';
 import type { Database } from '../../db/client';

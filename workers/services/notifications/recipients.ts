@@ -4,7 +4,7 @@
  * between the event and its delivery is honoured: an erased user has no
  * profile, preferences or devices left, and is simply not reachable.
  */
-import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { jsonColumn, type Database } from '../../../db/client';
 import { statement } from '../../../db/statement';
 import {
@@ -64,17 +64,27 @@ export const accountsWantedBy = (rules: readonly Pick<Rule, 'audience'>[]): Acco
 
 /**
  * The active accounts `which` selects as one JSON column — each with its
- * profile's and preferences' contact fields and its push devices — for the
- * order context to carry the recipients an event needs in the same statement
- * (a recipient read less per notifying event, issue 14).
+ * profile's and preferences' contact fields and its push devices. Every
+ * recipient read is this one fragment: the order context carries the
+ * accounts an event needs in its own statement (a recipient read less per
+ * notifying event, issue 14), and the reads of their own below anchor it on
+ * a user, a merchant or a driver.
  */
-const accountsJson = (which: SQL) => sql`(select coalesce(json_agg(json_build_object(
+const accountsJson = (which: SQL) => sql<AccountJson[] | string>`(select coalesce(json_agg(json_build_object(
     'id', u.id, 'locale', u.locale, 'profilePhone', p.phone, 'profileEmail', p.email,
     'sms', n.sms, 'email', n.email, 'push', n.push, 'phone', n.phone, 'emailAddress', n.email_address,
     'devices', (select coalesce(json_agg(json_build_object('id', d.id, 'token', d.push_token) order by d.created_at), '[]'::json)
       from ${devices} d where d.user_id = u.id)) order by u.id), '[]'::json)
   from ${users} u left join ${userProfiles} p on p.user_id = u.id left join ${notificationPreferences} n on n.user_id = u.id
   where ${which} and u.status = 'active')`;
+
+/** The account of the user `userId`. */
+const customerAccountsOf = (userId: SQL | AnyColumn) => accountsJson(sql`u.id = ${userId}`);
+/** Owners and managers of the merchant `merchantId`. */
+const staffAccountsOf = (merchantId: SQL | AnyColumn) =>
+  accountsJson(sql`u.id in (select m.user_id from ${merchantMembers} m where m.merchant_id = ${merchantId} and m.role in ('owner', 'manager'))`);
+/** The account of the driver `driverId`. */
+const driverAccountsOf = (driverId: SQL | AnyColumn) => accountsJson(sql`u.id = (select d.user_id from ${drivers} d where d.id = ${driverId})`);
 
 interface AccountJson {
   id: string;
@@ -108,10 +118,8 @@ const buildContextStatement = (name: string, wanted: AccountsWanted) =>
         merchantName: sql<string>`(select ${merchants.name} from ${merchants} where ${merchants.id} = ${orders.merchantId})`,
         timezone: sql<string>`(select ${cities.timezone} from ${cities} where ${cities.id} = ${orders.cityId})`,
         driverName: sql<string | null>`(select ${userProfiles.name} from ${drivers} join ${userProfiles} on ${userProfiles.userId} = ${drivers.userId} where ${drivers.id} = ${orders.driverId})`,
-        customerAccounts: sql<AccountJson[] | string | null>`${wanted.customer ? accountsJson(sql`u.id = ${orders.customerId}`) : sql`null`}`,
-        staffAccounts: sql<AccountJson[] | string | null>`${
-          wanted.merchant ? accountsJson(sql`u.id in (select m.user_id from ${merchantMembers} m where m.merchant_id = ${orders.merchantId} and m.role in ('owner', 'manager'))`) : sql`null`
-        }`,
+        customerAccounts: sql<AccountJson[] | string | null>`${wanted.customer ? customerAccountsOf(orders.customerId) : sql`null`}`,
+        staffAccounts: sql<AccountJson[] | string | null>`${wanted.merchant ? staffAccountsOf(orders.merchantId) : sql`null`}`,
       })
       .from(orders)
       .leftJoin(orderContacts, and(eq(orderContacts.orderId, orders.id), isNull(orderContacts.erasedAt)))
@@ -156,56 +164,18 @@ function fromAccountsJson(value: AccountJson[] | string | null, audience: Audien
   }));
 }
 
-/**
- * The active accounts `which` selects, with their profile, preferences and
- * push devices, in one query (the devices as a JSON column). One statement
- * per kind of recipient, built once (db/statement.ts): `which` has the
- * placeholder `id`.
- */
-function accountRecipientsStatement(name: string, which: (db: Database) => SQL | undefined) {
-  return statement(name, (db) =>
-    db
-      .select({
-        user: users,
-        profile: userProfiles,
-        prefs: notificationPreferences,
-        devices: sql<unknown>`(select coalesce(json_agg(json_build_object('id', d.id, 'token', d.push_token) order by d.created_at), '[]'::json)
-          from ${devices} d where d.user_id = ${users.id})`,
-      })
-      .from(users)
-      .leftJoin(userProfiles, eq(userProfiles.userId, users.id))
-      .leftJoin(notificationPreferences, eq(notificationPreferences.userId, users.id))
-      .where(and(which(db), eq(users.status, 'active'))),
-  );
+/** A recipient read of its own (built once): the accounts `of` the anchor row whose id is the placeholder `id`. */
+function accountsStatement(name: string, anchor: typeof users | typeof merchants | typeof drivers, of: (id: AnyColumn) => SQL<AccountJson[] | string>) {
+  return statement(name, (db) => db.select({ accounts: of(anchor.id) }).from(anchor).where(eq(anchor.id, sql.placeholder('id'))));
 }
 
-type AccountRows = Awaited<ReturnType<ReturnType<typeof accountRecipientsStatement>>>;
+const customerAccount = accountsStatement('recipient_customer', users, customerAccountsOf);
+const merchantStaffAccounts = accountsStatement('recipients_merchant_staff', merchants, staffAccountsOf);
+const driverAccount = accountsStatement('recipient_driver', drivers, driverAccountsOf);
 
-const customerAccount = accountRecipientsStatement('recipient_customer', () => eq(users.id, sql.placeholder('id')));
-// Owners and managers of the merchant `id`.
-const merchantStaffAccounts = accountRecipientsStatement('recipients_merchant_staff', (db) =>
-  inArray(
-    users.id,
-    db
-      .select({ userId: merchantMembers.userId })
-      .from(merchantMembers)
-      .where(and(eq(merchantMembers.merchantId, sql.placeholder('id')), inArray(merchantMembers.role, ['owner', 'manager']))),
-  ),
-);
-const driverAccount = accountRecipientsStatement('recipient_driver', (db) =>
-  inArray(users.id, db.select({ userId: drivers.userId }).from(drivers).where(eq(drivers.id, sql.placeholder('id')))),
-);
-
-function toRecipients(rows: AccountRows, audience: Audience): Recipient[] {
-  return rows.map(({ user, profile, prefs, devices: list }) => ({
-    userId: user.id,
-    audience,
-    locale: pickLocale(user.locale),
-    allows: { sms: prefs?.sms ?? true, email: prefs?.email ?? true, push: prefs?.push ?? true },
-    phone: prefs?.phone ?? profile?.phone ?? null,
-    email: prefs?.emailAddress ?? profile?.email ?? null,
-    devices: jsonColumn<{ id: string; token: string }[]>(list),
-  }));
+async function readAccounts(db: Database, read: ReturnType<typeof accountsStatement>, id: string, audience: Audience): Promise<Recipient[]> {
+  const [row] = await read(db, { id });
+  return fromAccountsJson(row?.accounts ?? null, audience);
 }
 
 /**
@@ -215,7 +185,7 @@ function toRecipients(rows: AccountRows, audience: Audience): Recipient[] {
  */
 export async function customerOf(db: Database, order: Order, contact: OrderContact | null, read?: Recipient[]): Promise<Recipient[]> {
   if (order.customerId) {
-    const [account] = read ?? toRecipients(await customerAccount(db, { id: order.customerId }), 'customer');
+    const [account] = read ?? (await readAccounts(db, customerAccount, order.customerId, 'customer'));
     if (!account) return [];
     // An account without a phone can still be texted at the number given for this order.
     return [{ ...account, phone: account.phone ?? contact?.phone ?? null, email: account.email ?? contact?.email ?? null }];
@@ -237,9 +207,9 @@ export async function customerOf(db: Database, order: Order, contact: OrderConta
 
 /** Owners and managers: staff see orders live in the app, they are not paged. `read`: as the context carried them. */
 export async function merchantStaffOf(db: Database, merchantId: string, read?: Recipient[]): Promise<Recipient[]> {
-  return read ?? toRecipients(await merchantStaffAccounts(db, { id: merchantId }), 'merchant');
+  return read ?? readAccounts(db, merchantStaffAccounts, merchantId, 'merchant');
 }
 
 export async function driverRecipient(db: Database, driverId: string): Promise<Recipient[]> {
-  return toRecipients(await driverAccount(db, { id: driverId }), 'driver');
+  return readAccounts(db, driverAccount, driverId, 'driver');
 }

@@ -64,7 +64,7 @@ export interface StepOutcome {
   detail: OrderDetail;
 }
 
-/** Runs `afterOrderCommit` for a committed change (merchant feed, outbox relay kick, the shard's watchers). */
+/** Runs `afterOrderCommit` for a committed change (merchant feed, the events' publish, the shard's watchers). */
 export function announce(cx: CommandContext, order: Order, events: readonly OutboxEvent[]): void {
   afterOrderCommit(cx.env, cx.ctx, cx.db, order.merchantId, events, order);
 }
