@@ -178,19 +178,42 @@ const STALE_AFTER_MS = 10_000;
  * feed's backstop); measured in bench/order-flow.ts (docs/capacity.md).
  */
 export const RELAY_LINGER_MS = 10;
-const inflight: { startedAt: number; again: boolean } = { startedAt: 0, again: false };
 
-async function relayWhileKicked(env: RelayEnv): Promise<void> {
-  try {
-    await sleep(RELAY_LINGER_MS);
-    do {
-      inflight.again = false;
-      await relayPromptly(env);
-    } while (inflight.again);
-  } finally {
-    inflight.startedAt = 0;
-  }
+/**
+ * One run at a time per isolate, for the relay and the writer's publish: the
+ * caller that starts it gives the round (bound to its own env and client) and
+ * the run goes on in its `waitUntil`, after the linger; later callers leave
+ * their work for it and return false. The run goes round while `pending()`
+ * says there is more; the last check and the reset are one synchronous step,
+ * so a caller that finds the run still going is always taken by it. A run
+ * older than `STALE_AFTER_MS` no longer counts.
+ */
+function oneRunPerIsolate(pending: () => boolean, failed: string) {
+  let startedAt = 0;
+  return (ctx: { waitUntil(promise: Promise<unknown>): void }, round: () => Promise<unknown>): boolean => {
+    const now = Date.now();
+    if (startedAt !== 0 && now - startedAt < STALE_AFTER_MS) return false;
+    startedAt = now;
+    const run = async () => {
+      try {
+        await sleep(RELAY_LINGER_MS);
+        while (pending()) await round();
+      } finally {
+        startedAt = 0;
+      }
+    };
+    ctx.waitUntil(run().catch((error: unknown) => log.warn(failed, { error })));
+    return true;
+  };
 }
+
+/** Set by every kick; the relay goes round once more for it (it then picks up the rows just committed). */
+let relayAgain = false;
+const startRelay = oneRunPerIsolate(() => {
+  const again = relayAgain;
+  relayAgain = false;
+  return again;
+}, 'outbox relay failed; the cron backstop will retry');
 
 /**
  * Call right after committing a transaction that wrote outbox rows: the relay
@@ -198,18 +221,8 @@ async function relayWhileKicked(env: RelayEnv): Promise<void> {
  * Returns whether this call started a relay (false: it joined the running one).
  */
 export function kickOutboxRelay(env: RelayEnv, ctx: { waitUntil(promise: Promise<unknown>): void }): boolean {
-  const now = Date.now();
-  if (inflight.startedAt !== 0 && now - inflight.startedAt < STALE_AFTER_MS) {
-    inflight.again = true;
-    return false;
-  }
-  inflight.startedAt = now;
-  ctx.waitUntil(
-    relayWhileKicked(env).catch((error: unknown) => {
-      log.warn('outbox relay failed; the cron backstop will retry', { error });
-    }),
-  );
-  return true;
+  relayAgain = true;
+  return startRelay(ctx, () => relayPromptly(env));
 }
 
 /**
@@ -237,31 +250,16 @@ export function kickOutboxRelay(env: RelayEnv, ctx: { waitUntil(promise: Promise
  *
  * Returns whether this call started the publisher (false: it joined it).
  */
-const publisher: { startedAt: number; waiting: OutboxEvent[] } = { startedAt: 0, waiting: [] };
-
 export function publishCommitted(env: RelayEnv, ctx: { waitUntil(promise: Promise<unknown>): void }, db: Database, events: readonly OutboxEvent[]): boolean {
   if (events.length === 0) return false;
-  publisher.waiting.push(...events);
-  const now = Date.now();
-  if (publisher.startedAt !== 0 && now - publisher.startedAt < STALE_AFTER_MS) return false;
-  publisher.startedAt = now;
-  ctx.waitUntil(
-    publishWaiting(env, db).catch((error: unknown) => {
-      log.warn('outbox publish failed; the relay backstops will send its events', { error });
-    }),
-  );
-  return true;
+  waiting.push(...events);
+  // A run started here marks with this writer's client.
+  return startPublisher(ctx, () => markAndSend(env, db, waiting.splice(0)));
 }
 
-async function publishWaiting(env: RelayEnv, db: Database): Promise<void> {
-  try {
-    await sleep(RELAY_LINGER_MS);
-    // No await between the last check and the finally: a writer that finds the publisher running is always taken.
-    while (publisher.waiting.length > 0) await markAndSend(env, db, publisher.waiting.splice(0));
-  } finally {
-    publisher.startedAt = 0;
-  }
-}
+/** Events committed and not yet taken by the publisher's round. */
+const waiting: OutboxEvent[] = [];
+const startPublisher = oneRunPerIsolate(() => waiting.length > 0, 'outbox publish failed; the relay backstops will send its events');
 
 /**
  * The events' rows by id and by the span of their `created_at`, the outbox's
