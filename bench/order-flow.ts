@@ -9,11 +9,17 @@
  * Rows (each with a stable id, its goal and pass/fail):
  * 1. Worker CPU per order through `placed` (create, PaymentIntent, webhook,
  *    relay, consumers, feed), and per accept/ready/pickup/deliver, as a ratio
- *    to the CPU of one `GET /healthz` in the same runtime (the floor).
+ *    to the CPU of one `GET /healthz` in the same runtime (the floor). Beside
+ *    it, the least the runtime charges for what each phase asks of it —
+ *    its requests, Postgres connections and round trips, subrequests, object
+ *    calls and queue messages, counted here, each priced by
+ *    bench/lib/shape-probe.ts with none of the platform's code — and the
+ *    platform's CPU as a ratio to that.
  * 2. Postgres CPU per order through `placed` as a ratio to one pgbench TPC-B
  *    transaction's Postgres CPU on the same server (the floor), and the
- *    statements, rows written and execution time per order from
- *    pg_stat_statements.
+ *    statements, rows written (per table) and execution time per order from
+ *    pg_stat_statements; and the order's rows at a TPC-B transaction's price
+ *    per row (4 rows), the least goal 2 could be with them.
  * 3. Sequential round trips to Postgres per critical operation, counted by a
  *    proxy between the runtime and the pool (bench/lib/pg-proxy.ts), one
  *    operation at a time, with the database 40 ms away (so the same pass
@@ -46,7 +52,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,6 +70,7 @@ import { bundleWorker, SECRETS, startFake, startPgbouncer } from './orders-creat
 import { at, CENTER } from './shard-e2e';
 import { startPgProxy, sequentialTrips, type PgProxy } from './lib/pg-proxy';
 import { cpuDelta, descendantCpu, postgresCpuByRole } from './lib/proc-cpu';
+import { measureUnitCosts, type UnitCosts } from './lib/shape-probe';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
 import { benchSession, openBenchSessions, type BenchSession } from './lib/sessions';
 import { ensureDebianTools } from './lib/system-tools';
@@ -82,6 +89,7 @@ const CARRIED_SHARE = Number(process.env.BENCH_FLOW_CARRIED_SHARE ?? 0.5);
 const RTT_MS = Number(process.env.BENCH_FLOW_RTT_MS ?? 40);
 const TRIP_ORDERS = Number(process.env.BENCH_FLOW_TRIPS ?? 12);
 const CONCURRENCY = 8;
+const COMPATIBILITY_DATE = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8'))![1]!;
 const CUSTOMERS = 200;
 /** Enough drivers for every order of a CPU phase to hold one at once. */
 const DRIVERS = ORDERS + 30;
@@ -174,6 +182,28 @@ async function enableStatements(pg: Awaited<ReturnType<typeof startPostgres>>): 
   return null;
 }
 
+/** What a phase asked of the runtime (bench/lib/shape-probe.ts prices each). */
+interface Shape {
+  requests: number;
+  connections: number;
+  trips: number;
+  subrequests: number;
+  events: number;
+}
+
+/**
+ * Durable Object calls per order in each phase, from the code (not counted by the harness): the
+ * session check of each authenticated request (workers/middleware/auth.ts), and after each commit
+ * the merchant feed's publish and, once paid, the shard's status (workers/services/order-commit.ts).
+ * The queue consumer's backstops (one call per merchant and per shard per batch) are left out, so
+ * the floor below is a lower bound. Placing: create and the read (2 checks), create's and the
+ * webhook's commits (2 feed publishes), the webhook's (1 shard call); each step: 1 + 1 + 1, and a
+ * delivery by PIN takes and gives back its try in the order's RATE_LIMITER object (2 more).
+ */
+const OBJECT_CALLS: Record<string, number> = { place: 5, ready: 3, pickup: 3, deliver: 5 };
+/** Stripe API calls per order in each phase (the PaymentIntent on create; the Stripe fake is another process). */
+const STRIPE_CALLS: Record<string, number> = { place: 1 };
+
 interface Sample {
   op: Op;
   ms: number;
@@ -200,6 +230,8 @@ class Platform {
   private readonly sockets: WebSocketLike[] = [];
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   recording = true;
+  /** Requests sent into the Worker (the shape of a phase, issue 14 goal 1). */
+  requests = 0;
 
   constructor(
     private readonly worker: WorkerHandle,
@@ -210,6 +242,7 @@ class Platform {
 
   private async call(op: Op | null, method: string, p: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
     const start = performance.now();
+    this.requests++;
     const res = (await this.worker.fetch(`${this.base}${p}`, {
       method,
       headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
@@ -230,6 +263,7 @@ class Platform {
   /** The Stripe fake's webhooks, relayed into the runtime (as Stripe reaches the Worker's route). */
   async relayWebhook(body: Buffer, signature: string): Promise<number> {
     const start = performance.now();
+    this.requests++;
     const res = (await this.worker.fetch(`${this.base}/v1/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body })) as Response;
     await res.arrayBuffer();
     const end = performance.now();
@@ -413,10 +447,15 @@ async function statementTotals(sql: postgres.Sql): Promise<StatementTotals> {
 }
 
 /** Rows written per statement kind come from pg_stat_statements' `rows`; a data-modifying CTE reports its final select's rows, so count its inserts from the tables too. */
-async function tableWrites(sql: postgres.Sql): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::float8 as n from pg_stat_user_tables`;
-  return row!.n;
+async function tableWrites(sql: postgres.Sql): Promise<Map<string, number>> {
+  // Per table, a partitioned table's partitions (outbox_p20261205 …) under its own name.
+  const rows = await sql<{ t: string; n: number }[]>`
+    select regexp_replace(relname, '_p?[0-9]{6,8}$', '') as t, sum(n_tup_ins + n_tup_upd + n_tup_del)::float8 as n
+      from pg_stat_user_tables group by 1`;
+  return new Map(rows.map((r) => [r.t, r.n]));
 }
+
+const sumOf = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 async function pgbenchFloor(pgUrl: string): Promise<{ msPerTx: number | null; tps: number | null; note: string }> {
   const u = new URL(pgUrl);
@@ -535,6 +574,15 @@ export async function run(): Promise<BenchRow[]> {
     const healthzBefore = await healthzFloor();
     progress(`floor: ${healthzBefore.toFixed(3)} ms of workerd CPU per GET /healthz`);
 
+    // What a phase asks of the runtime, counted (goal 1's shape floor): requests into the Worker, Postgres
+    // connections and round trips (the proxy), subrequests to the providers' fakes and queue messages (outbox rows).
+    const shapeCounts = async (): Promise<Shape> => {
+      const [counted] = await db<{ events: number }[]>`select count(*)::int as events from outbox`;
+      const events = counted!.events;
+      const fakes = [notifications!.twilio, notifications!.fcm, notifications!.email, notifications!.webhooks].reduce((sum, fake) => sum + fake.requests.length, 0);
+      return { requests: platform!.requests, connections: proxy!.connections(), trips: proxy!.trips.length, subrequests: fakes, events };
+    };
+
     // 1 and 2: CPU per order through placed, then per step, each phase drained before the next.
     const placed: { orderId: string; customer: string; pin: string; driver?: number }[] = [];
     const phase = async (name: string, work: () => Promise<void>) => {
@@ -543,11 +591,13 @@ export async function run(): Promise<BenchRow[]> {
       const s0 = statementsOff ? null : await statementTotals(db);
       const t0 = await tableWrites(db);
       await profiler?.start();
+      const u0 = await shapeCounts();
       const r0 = postmaster ? postgresCpuByRole(postmaster) : null;
       const c0 = descendantCpu();
       await work();
       await drained(db);
       const c1 = descendantCpu();
+      const u1 = await shapeCounts();
       if (r0) {
         const roles = cpuDelta(r0, postgresCpuByRole(postmaster!));
         progress(`Postgres CPU of ${name} by process role (ms): ${Object.entries(roles).filter(([, ms]) => ms > 0).map(([role, ms]) => `${role} ${ms.toFixed(0)}`).join(', ')}`);
@@ -564,7 +614,8 @@ export async function run(): Promise<BenchRow[]> {
            order by total_plan_time + total_exec_time desc limit 40`;
         progress(`statements of ${name} (calls, planning ms, execution ms):\n${top.map((t) => `${String(t.calls).padStart(6)} ${t.plan.toFixed(1).padStart(7)} ${t.exec.toFixed(1).padStart(7)}  ${t.query.slice(0, 200)}`).join('\n')}`);
       }
-      return { cpu: cpuDelta(c0, c1), statements: s0 && s1 ? { calls: s1.calls - s0.calls, writes: s1.writes - s0.writes, execMs: s1.execMs - s0.execMs, planMs: s1.planMs - s0.planMs } : null, rowsWritten: t1 - t0, name };
+      const shape = Object.fromEntries(Object.entries(u1).map(([k, v]) => [k, v - u0[k as keyof Shape]])) as unknown as Shape;
+      return { cpu: cpuDelta(c0, c1), shape, statements: s0 && s1 ? { calls: s1.calls - s0.calls, writes: s1.writes - s0.writes, execMs: s1.execMs - s0.execMs, planMs: s1.planMs - s0.planMs } : null, rowsWritten: sumOf(t1) - sumOf(t0), rowsByTable: new Map([...t1].map(([t, v]) => [t, v - (t0.get(t) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1])), name };
     };
     const orderIds = Array.from({ length: ORDERS }, () => nextOrder++);
     const place = await phase('place', () => pool(orderIds, CONCURRENCY, async (i) => void placed.push(await platform!.place(i))));
@@ -588,6 +639,31 @@ export async function run(): Promise<BenchRow[]> {
       const what = p.name === 'place' ? 'order through placed (create, PaymentIntent, webhook, relay, consumers, feed)' : p.name === 'accept' ? 'accept (with dispatch, offer, driver accept, committed assignment)' : p.name;
       row({ id: p.name === 'place' ? 'orders.worker_cpu_vs_healthz' : `orders.worker_cpu_vs_healthz.${p.name}`, metric: `Worker CPU per ${what} ÷ GET /healthz (${ms.toFixed(2)} ms ÷ ${healthzMs.toFixed(3)} ms)`, value: round(ratio), unit: '×', goal: `≤ ${GOALS.workerRatio}×`, pass: ratio <= GOALS.workerRatio, harness: cpuHarness, note: `n=${n}` });
     }
+    // Goal 1's reachable floor: the runtime's price of what each phase asked of it, with none of the
+    // platform's code (bench/lib/shape-probe.ts, its own workerd beside the platform's, the same pool).
+    const units = await measureUnitCosts(proxy.url, COMPATIBILITY_DATE, CONCURRENCY);
+    progress(`shape probe, workerd CPU per request (ms): ${Object.entries(units.routes).map(([r, ms]) => `${r} ${ms.toFixed(3)}`).join(', ')}}`);
+    const unitRows: [Exclude<keyof UnitCosts, 'routes'>, string, string][] = [
+      ['requestMs', 'request', 'an empty request (no framework)'],
+      ['connectionMs', 'pg_connection', 'a request’s Postgres client and its connection through Hyperdrive (the platform’s client, db/client.ts)'],
+      ['roundTripMs', 'pg_round_trip', 'a Postgres round trip on an open client (select 1)'],
+      ['subrequestMs', 'subrequest', 'a subrequest to a local server'],
+      ['objectCallMs', 'object_call', 'a Durable Object RPC call'],
+      ['queueMessageMs', 'queue_message', 'a queue message sent and consumed'],
+    ];
+    for (const [key, id, what] of unitRows) row({ id: `orders.unit.${id}_ms`, metric: `unit: workerd CPU for ${what}, none of the platform's code`, value: round(units[key] * 1000) / 1000, unit: 'ms', harness: 'bench/lib/shape-probe.ts: the route repeating the unit 8 times less an empty request, over 8; 300 requests each, its own workerd from /proc' });
+    for (const p of [place, ready, pickup, deliver]) {
+      const c = Object.fromEntries(Object.entries(p.shape).map(([k, v]) => [k, v / n])) as unknown as Shape;
+      const subrequests = c.subrequests + (STRIPE_CALLS[p.name] ?? 0);
+      const objects = OBJECT_CALLS[p.name] ?? 0;
+      const floorMs = c.requests * healthzMs + c.connections * units.connectionMs + c.trips * units.roundTripMs + subrequests * units.subrequestMs + objects * units.objectCallMs + c.events * units.queueMessageMs;
+      const ms = (p.cpu.workerd ?? 0) / n;
+      const what = `${c.requests.toFixed(1)} requests × GET /healthz, ${c.connections.toFixed(1)} Postgres connections, ${c.trips.toFixed(1)} round trips, ${subrequests.toFixed(1)} subrequests, ${objects} object calls, ${c.events.toFixed(1)} queue messages`;
+      const suffix = p.name === 'place' ? '' : `.${p.name}`;
+      const label = p.name === 'place' ? 'an order through placed' : p.name;
+      row({ id: `orders.worker_shape_floor_vs_healthz${suffix}`, metric: `the least the runtime charges for what ${label} asks of it (${what}), none of the platform's code, ÷ GET /healthz (${floorMs.toFixed(2)} ms ÷ ${healthzMs.toFixed(3)} ms)`, value: round(floorMs / healthzMs), unit: '×', goal: `goal 1 reachable only if ≤ ${GOALS.workerRatio}×`, pass: floorMs / healthzMs <= GOALS.workerRatio, harness: 'counts from this run (object calls from the code, queue backstops left out: a lower bound) × the units above', note: `n=${n}` });
+      row({ id: `orders.worker_cpu_vs_shape_floor${suffix}`, metric: `Worker CPU per ${label} ÷ that floor: what the platform's own code adds (${ms.toFixed(2)} ms ÷ ${floorMs.toFixed(2)} ms)`, value: round(ms / floorMs), unit: '×', harness: cpuHarness, note: `n=${n}` });
+    }
     row({ id: 'orders.worker_cpu_healthz_ms', metric: `floor: workerd CPU per GET /healthz, mean of 3,000 before (${healthzBefore.toFixed(3)} ms) and 3,000 after (${healthzAfter.toFixed(3)} ms) the phases`, value: healthzMs, unit: 'ms', harness: cpuHarness });
 
     // pgbench on the same server, nothing else running against it.
@@ -605,7 +681,14 @@ export async function run(): Promise<BenchRow[]> {
       row({ id: 'orders.pg_plan_ms_per_order', metric: 'statement planning time per order through placed', value: place.statements.planMs / n, unit: 'ms', harness: 'pg_stat_statements (total_plan_time)' });
       row({ id: 'orders.pg_exec_ms_per_order', metric: 'statement execution time per order through placed', value: place.statements.execMs / n, unit: 'ms', harness: 'pg_stat_statements (total_exec_time)' });
     } else row({ id: 'orders.pg_statements_per_order', metric: 'statements per order', value: null, unit: '', harness: 'pg_stat_statements', note: statementsOff ?? '' });
-    row({ id: 'orders.pg_rows_written_per_order', metric: 'rows written per order through placed (inserted + updated + deleted)', value: place.rowsWritten / n, unit: 'rows', harness: 'pg_stat_user_tables' });
+    const byTable = [...place.rowsByTable].map(([t, v]) => `${t} ${(v / n).toFixed(1)}`).join(', ');
+    row({ id: 'orders.pg_rows_written_per_order', metric: `rows written per order through placed (inserted + updated + deleted): ${byTable}`, value: place.rowsWritten / n, unit: 'rows', harness: 'pg_stat_user_tables' });
+    if (floor.msPerTx !== null) {
+      // A TPC-B transaction writes 4 rows (3 updates, 1 history insert): what the order's rows would cost at its price per row.
+      const rowsFloor = place.rowsWritten / n / 4;
+      row({ id: 'orders.pg_rows_floor_vs_pgbench_tx', metric: `the order's rows written at a TPC-B transaction's price per row (4 rows), ÷ one transaction: the least goal 2 could be with these rows (${(place.rowsWritten / n).toFixed(1)} rows ÷ 4)`, value: round(rowsFloor), unit: '×', goal: `goal 2 reachable only if ≤ ${GOALS.pgRatio}×`, pass: rowsFloor <= GOALS.pgRatio, harness: 'pg_stat_user_tables' });
+      row({ id: 'orders.pg_cpu_vs_rows_floor', metric: `Postgres CPU per order through placed ÷ that floor (${pgPlace.toFixed(2)} ms ÷ ${(rowsFloor * floor.msPerTx).toFixed(2)} ms)`, value: round(pgPlace / (rowsFloor * floor.msPerTx)), unit: '×', harness: cpuHarness });
+    }
     for (const p of [accept, ready, pickup, deliver]) {
       if (p.statements) row({ id: `orders.pg_statements.${p.name}`, metric: `statements per ${p.name} (background work included)`, value: p.statements.calls / n, unit: 'statements', harness: 'pg_stat_statements (calls)' });
     }

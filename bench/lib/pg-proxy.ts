@@ -53,6 +53,8 @@ export interface PgProxy {
   setDelay(oneWayMs: number): void;
   /** Record each round trip's messages (the SQL of its Parse/Query) from now on, or stop. */
   setCapture(on: boolean): void;
+  /** Connections accepted so far (each Worker client opens its own). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -167,6 +169,7 @@ export async function startPgProxy(target: string): Promise<PgProxy> {
     setCapture(on: boolean) {
       capture = on || process.env.BENCH_PROXY_CAPTURE === '1';
     },
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
