@@ -16,7 +16,6 @@
  *
  * `npm run bench` runs it through bench/run.ts; alone: `npx tsx bench/auth-login.ts`.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +28,8 @@ import { migrateDatabase } from '../scripts/lib/migrate';
 import { startPostgres } from '../scripts/lib/postgres';
 import { CURRENT_PARAMS, hashPassword } from '../workers/services/auth/password';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
+// The deploy bundle, building the web assets first when a clean clone has none (wrangler.toml's assets directory must exist).
+import { bundleWorker } from './orders-create';
 
 const BENCH = 'auth-login';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -55,15 +56,6 @@ function latencyRows(name: string, sample: number[], harness: string, note?: str
     { bench: BENCH, metric: `${name} p50`, value: percentile(sample, 50), unit: 'ms', harness, note: `n=${sample.length}${note ? `, ${note}` : ''}` },
     { bench: BENCH, metric: `${name} p99`, value: percentile(sample, 99), unit: 'ms', harness },
   ];
-}
-
-function bundleWorker(outdir: string): void {
-  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', outdir], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, ...OFFLINE, WRANGLER_LOG: 'error' },
-  });
-  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed: ${r.stderr || r.stdout}`);
 }
 
 async function measureLogins(dbUrl: string): Promise<BenchRow[]> {
