@@ -9,7 +9,9 @@
  * Requests go from this Node process straight to the Worker over loopback
  * (`getWorker().fetch`), one at a time unless said otherwise; each carries its
  * own `CF-Connecting-IP`, as distinct users would, so the per-IP limit
- * (20 attempts a minute) does not throttle the run.
+ * (20 attempts a minute) does not throttle the run, and the failed sign-ins
+ * are spread over accounts so none passes the per-account failures that
+ * are free before the throttle's delays.
  *
  * Hash cost: `hashPassword` (scrypt, today's parameters) timed in Node, and in
  * workerd through a tiny Worker that wrangler bundles from the same module.
@@ -27,6 +29,7 @@ import { createTestHarness, unstable_readConfig } from 'wrangler';
 import { migrateDatabase } from '../scripts/lib/migrate';
 import { startPostgres } from '../scripts/lib/postgres';
 import { CURRENT_PARAMS, hashPassword } from '../workers/services/auth/password';
+import { RULES } from '../workers/services/auth/throttle';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
 // The deploy bundle, building the web assets first when a clean clone has none (wrangler.toml's assets directory must exist).
 import { bundleWorker } from './orders-create';
@@ -94,12 +97,24 @@ async function measureLogins(dbUrl: string): Promise<BenchRow[]> {
       const r = await post('/v1/auth/login', { email: e, password: p });
       if (r.status !== expect) throw new Error(`login: expected ${expect}, got ${r.status} ${r.text}`);
     };
+    // Failed sign-ins against one account are free only up to RULES.loginFailuresPerAccount's `after`
+    // (then delayed with 429, workers/services/auth/throttle.ts), wherever they come from: the wrong
+    // passwords go to accounts of their own, each kept under it, and each unknown email is a new one.
+    const freeFailures = RULES.loginFailuresPerAccount.delay.after;
+    const victims: string[] = [];
+    for (let i = 0; i < Math.ceil((SAMPLES.wrongPassword + 1) / (freeFailures - 1)); i++) {
+      const victim = `bench-wrong-${i}-${randomBytes(4).toString('hex')}@example.test`;
+      const made = await post('/v1/auth/register', { role: 'customer', email: victim, password, name: 'Bench' });
+      if (made.status !== 201) throw new Error(`register: ${made.status} ${made.text}`);
+      victims.push(victim);
+    }
+    const victimOf = (i: number) => victims[Math.floor(i / (freeFailures - 1))]!;
+    const ghostOf = () => `ghost-${randomBytes(6).toString('hex')}@example.test`;
 
     // Warm-up: isolate, Postgres connections through Hyperdrive, both limiter objects.
-    const ghost = `ghost-${randomBytes(4).toString('hex')}@example.test`;
     for (let i = 0; i < 5; i++) await login(email, password, 200);
-    await login(email, 'wrong password 123', 401);
-    await login(ghost, 'wrong password 123', 401);
+    await login(victimOf(0), 'wrong password 123', 401);
+    await login(ghostOf(), 'wrong password 123', 401);
 
     const ok: number[] = [];
     for (let i = 0; i < SAMPLES.success; i++) ok.push(await timed(() => login(email, password, 200)));
@@ -107,8 +122,8 @@ async function measureLogins(dbUrl: string): Promise<BenchRow[]> {
     const wrong: number[] = [];
     const unknown: number[] = [];
     for (let i = 0; i < Math.max(SAMPLES.wrongPassword, SAMPLES.unknownEmail); i++) {
-      if (i < SAMPLES.wrongPassword) wrong.push(await timed(() => login(email, 'wrong password 123', 401)));
-      if (i < SAMPLES.unknownEmail) unknown.push(await timed(() => login(ghost, 'wrong password 123', 401)));
+      if (i < SAMPLES.wrongPassword) wrong.push(await timed(() => login(victimOf(i + 1), 'wrong password 123', 401)));
+      if (i < SAMPLES.unknownEmail) unknown.push(await timed(() => login(ghostOf(), 'wrong password 123', 401)));
     }
     // Four sign-ins in flight: workerd runs scrypt on the isolate's thread, so they queue.
     const concurrent: number[] = [];
