@@ -145,8 +145,8 @@ type Connect = (path: string) => Promise<WebSocketLike>;
  */
 function connectVia(worker: { fetch(url: string, init?: RequestInit): Promise<unknown> }, base: string): Connect {
   return async (p) => {
-    const res = (await worker.fetch(`${base}${p}`, { headers: { Upgrade: 'websocket' } })) as { status: number; webSocket: (WebSocketLike & { accept(): void }) | null };
-    if (res.status !== 101 || !res.webSocket) throw new Error(`socket refused on ${p.replace(/access_token=[^&]+/, 'access_token=…')}: ${res.status}`);
+    const res = (await worker.fetch(`${base}${p}`, { headers: { Upgrade: 'websocket' } })) as { status: number; webSocket: (WebSocketLike & { accept(): void }) | null; text(): Promise<string> };
+    if (res.status !== 101 || !res.webSocket) throw new Error(`socket refused on ${p.replace(/access_token=[^&]+/, 'access_token=…')}: ${res.status} ${(await res.text().catch(() => '')).slice(0, 300)}`);
     res.webSocket.accept();
     return res.webSocket;
   };
@@ -222,7 +222,9 @@ export async function run(): Promise<BenchRow[]> {
     const drivers: Socket[] = new Array(DRIVERS);
     const position = f.start.map((p) => ({ ...p }));
     const lastAt = new Float64Array(DRIVERS);
-    await inBatches(f.driverTokens, 100, async (d, i) => {
+    // 25 at a time: each upgrade's request holds its own Postgres connection while it opens, straight to the
+    // embedded server here (max_connections 100; Hyperdrive pools them in production): 100 at once ran out (503).
+    await inBatches(f.driverTokens, 25, async (d, i) => {
       const s = await open(connect, `/v1/drivers/me/live?access_token=${d.token}`, (m) => {
         if (m.type === 'offer') s.ws.send(JSON.stringify({ type: 'offer.accept', offerId: m.offerId }));
       });
