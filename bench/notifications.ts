@@ -115,7 +115,7 @@ export async function run(): Promise<BenchRow[]> {
     const builds = Object.fromEntries(VARIANTS.map((v) => [v, bundle(v, work, false)])) as Record<Variant, ReturnType<typeof bundle>>;
     const minified = Object.fromEntries(VARIANTS.map((v) => [v, bundle(v, work, true).bytes])) as Record<Variant, number>;
     for (const v of VARIANTS) {
-      rows.push({ bench: BENCH, metric: `bundle size, ${v}`, value: builds[v].bytes / 1e6, unit: 'MB', harness: 'wrangler deploy --dry-run (esbuild)', note: `minified ${(minified[v] / 1e6).toFixed(2)} MB` });
+      rows.push({ bench: BENCH, id: `notifications.bundle_mb.${v}`, metric: `bundle size, ${v}`, value: builds[v].bytes / 1e6, unit: 'MB', harness: 'wrangler deploy --dry-run (esbuild)', note: `minified ${(minified[v] / 1e6).toFixed(2)} MB` });
     }
     // Interleaved so that drifting machine load hits every variant alike.
     const samples: Record<Variant, ColdSample[]> = { none: [], lazy: [], static: [] };
@@ -124,15 +124,16 @@ export async function run(): Promise<BenchRow[]> {
     }
     const med = (v: Variant, k: keyof ColdSample) => percentile(samples[v].map((s) => s[k]!).filter((x) => x !== undefined), 50);
     for (const v of VARIANTS) {
-      rows.push({ bench: BENCH, metric: `isolate start (listen), ${v}, median`, value: med(v, 'start'), unit: 'ms', harness: HARNESS, note: `n=${SAMPLES}, fresh harness each` });
-      rows.push({ bench: BENCH, metric: `first request (/noop), ${v}, median`, value: med(v, 'firstNoop'), unit: 'ms', harness: HARNESS, note: 'what an API request pays on a fresh isolate' });
+      rows.push({ bench: BENCH, id: `notifications.isolate_start_ms.${v}`, metric: `isolate start (listen), ${v}, median`, value: med(v, 'start'), unit: 'ms', harness: HARNESS, note: `n=${SAMPLES}, fresh harness each` });
+      rows.push({ bench: BENCH, id: `notifications.first_request_ms.${v}`, metric: `first request (/noop), ${v}, median`, value: med(v, 'firstNoop'), unit: 'ms', harness: HARNESS, note: 'what an API request pays on a fresh isolate' });
     }
     for (const v of ['lazy', 'static'] as const) {
-      rows.push({ bench: BENCH, metric: `first SMS of an isolate, ${v}, median`, value: med(v, 'firstSms'), unit: 'ms', harness: HARNESS, note: 'SDK evaluated on first use (lazy) + client + send to the fake' });
-      rows.push({ bench: BENCH, metric: `warm SMS, ${v}, median`, value: med(v, 'warmSms'), unit: 'ms', harness: HARNESS, note: 'median of 5 after the first' });
+      rows.push({ bench: BENCH, id: `notifications.first_sms_ms.${v}`, metric: `first SMS of an isolate, ${v}, median`, value: med(v, 'firstSms'), unit: 'ms', harness: HARNESS, note: 'SDK evaluated on first use (lazy) + client + send to the fake' });
+      rows.push({ bench: BENCH, id: `notifications.warm_sms_ms.${v}`, metric: `warm SMS, ${v}, median`, value: med(v, 'warmSms'), unit: 'ms', harness: HARNESS, note: 'median of 5 after the first' });
     }
     rows.push({
       bench: BENCH,
+      id: 'notifications.twilio_cold_start_ms',
       metric: 'twilio cold start on first SMS (lazy: first − warm)',
       value: med('lazy', 'firstSms') - med('lazy', 'warmSms'),
       unit: 'ms',
@@ -142,6 +143,7 @@ export async function run(): Promise<BenchRow[]> {
     const startPlusFirst = (v: Variant) => med(v, 'start') + med(v, 'firstNoop');
     rows.push({
       bench: BENCH,
+      id: 'notifications.start_cost_ms.sdk_in_bundle',
       metric: 'isolate start + first request: carrying the SDK in the bundle (lazy − none)',
       value: startPlusFirst('lazy') - startPlusFirst('none'),
       unit: 'ms',
@@ -150,6 +152,7 @@ export async function run(): Promise<BenchRow[]> {
     });
     rows.push({
       bench: BENCH,
+      id: 'notifications.start_cost_ms.sdk_evaluated_at_start',
       metric: 'isolate start + first request: evaluating the SDK at start (static − lazy)',
       value: startPlusFirst('static') - startPlusFirst('lazy'),
       unit: 'ms',
@@ -158,6 +161,7 @@ export async function run(): Promise<BenchRow[]> {
     });
     rows.push({
       bench: BENCH,
+      id: 'notifications.load_average',
       metric: 'machine load average (1 min), after',
       value: loadavg()[0]!,
       unit: 'runnable tasks',

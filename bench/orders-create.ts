@@ -367,25 +367,27 @@ async function measurePhase(phase: Phase, fixture: Fixture, fakeUrl: string, out
     const serverCpu = perOrder('workerd') + perOrder('postgres') + perOrder('pgbouncer') + perOrder('node');
     const cpuHarness = '/proc/<pid>/stat over the measured window';
     const label = (m: string) => `${phase.name}: ${m}`;
+    /** The row's stable id within the phase: `orders.create.<phase>.<name>`. */
+    const id = (name: string) => `orders.create.${phase.name}.${name}`;
     const rows: BenchRow[] = [
-      { bench: BENCH, metric: label(`orders/s sustained ${DURATION_S} s, ${CONCURRENCY} clients`), value: c.throughput, unit: 'orders/s', goal: `≥ ${GOAL.throughput}`, pass: c.throughput >= GOAL.throughput, harness: phase.harness, note: `n=${c.count}, errors ${c.errors}${c.statuses.length ? ` (${c.statuses.join(',')})` : ''}` },
-      { bench: BENCH, metric: label('slowest 1-s window'), value: c.worstSecond, unit: 'orders/s', harness: phase.harness },
-      { bench: BENCH, metric: label('latency p50'), value: c.p50, unit: 'ms', harness: phase.harness },
-      { bench: BENCH, metric: label('latency p99'), value: c.p99, unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: c.p99 <= GOAL.p99, harness: phase.harness },
-      { bench: BENCH, metric: label('CPU per order, workerd (Worker, MerchantFeed, outbox relay kick, queue consumer)'), value: perOrder('workerd'), unit: 'ms', harness: cpuHarness },
-      { bench: BENCH, metric: label('CPU per order, Postgres'), value: perOrder('postgres'), unit: 'ms', harness: cpuHarness },
-      ...(perOrder('pgbouncer') > 0 ? [{ bench: BENCH, metric: label('CPU per order, pgbouncer'), value: perOrder('pgbouncer'), unit: 'ms', harness: cpuHarness }] : []),
-      { bench: BENCH, metric: label('CPU per order, Stripe fake (Node)'), value: perOrder('node'), unit: 'ms', harness: cpuHarness },
-      { bench: BENCH, metric: label('CPU per order, load generator (Node)'), value: (self1.user + self1.system) / 1000 / Math.max(1, c.count), unit: 'ms', harness: 'process.cpuUsage()' },
+      { bench: BENCH, id: id('throughput_per_s'), metric: label(`orders/s sustained ${DURATION_S} s, ${CONCURRENCY} clients`), value: c.throughput, unit: 'orders/s', goal: `≥ ${GOAL.throughput}`, pass: c.throughput >= GOAL.throughput, harness: phase.harness, note: `n=${c.count}, errors ${c.errors}${c.statuses.length ? ` (${c.statuses.join(',')})` : ''}` },
+      { bench: BENCH, id: id('slowest_second_per_s'), metric: label('slowest 1-s window'), value: c.worstSecond, unit: 'orders/s', harness: phase.harness },
+      { bench: BENCH, id: id('latency_p50_ms'), metric: label('latency p50'), value: c.p50, unit: 'ms', harness: phase.harness },
+      { bench: BENCH, id: id('latency_p99_ms'), metric: label('latency p99'), value: c.p99, unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: c.p99 <= GOAL.p99, harness: phase.harness },
+      { bench: BENCH, id: id('cpu_ms.workerd'), metric: label('CPU per order, workerd (Worker, MerchantFeed, outbox relay kick, queue consumer)'), value: perOrder('workerd'), unit: 'ms', harness: cpuHarness },
+      { bench: BENCH, id: id('cpu_ms.postgres'), metric: label('CPU per order, Postgres'), value: perOrder('postgres'), unit: 'ms', harness: cpuHarness },
+      ...(perOrder('pgbouncer') > 0 ? [{ bench: BENCH, id: id('cpu_ms.pgbouncer'), metric: label('CPU per order, pgbouncer'), value: perOrder('pgbouncer'), unit: 'ms', harness: cpuHarness }] : []),
+      { bench: BENCH, id: id('cpu_ms.stripe_fake'), metric: label('CPU per order, Stripe fake (Node)'), value: perOrder('node'), unit: 'ms', harness: cpuHarness },
+      { bench: BENCH, id: id('cpu_ms.load_generator'), metric: label('CPU per order, load generator (Node)'), value: (self1.user + self1.system) / 1000 / Math.max(1, c.count), unit: 'ms', harness: 'process.cpuUsage()' },
       {
         bench: BENCH,
-        metric: label('orders/s if 2 cores ran only the server side'),
+        id: id('server_only_capacity_per_s'), metric: label('orders/s if 2 cores ran only the server side'),
         value: 2000 / serverCpu,
         unit: 'orders/s',
         harness: 'derived: 2000 ms / server-side CPU per order',
         note: 'an estimate, not a measurement: ignores queueing, and workerd runs an isolate on one thread',
       },
-      { bench: BENCH, metric: label('load average (1 min) at start'), value: load0, unit: '', harness: 'os.loadavg()', note: 'the machine is shared' },
+      { bench: BENCH, id: id('load_average'), metric: label('load average (1 min) at start'), value: load0, unit: '', harness: 'os.loadavg()', note: 'the machine is shared' },
     ];
     let next = closed.next;
     if (phase.reference) {
@@ -400,8 +402,8 @@ async function measurePhase(phase: Phase, fixture: Fixture, fakeUrl: string, out
       const h1 = descendantCpu();
       const r = summarize(ref.samples, REFERENCE_S);
       rows.push(
-        { bench: BENCH, metric: label(`reference: GET /healthz (no database), ${REFERENCE_S} s`), value: r.throughput, unit: 'req/s', harness: phase.harness, note: `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms` },
-        { bench: BENCH, metric: label('reference: CPU per GET /healthz, workerd'), value: ((h1.workerd ?? 0) - (h0.workerd ?? 0)) / Math.max(1, r.count), unit: 'ms', harness: cpuHarness },
+        { bench: BENCH, id: id('reference.healthz_per_s'), metric: label(`reference: GET /healthz (no database), ${REFERENCE_S} s`), value: r.throughput, unit: 'req/s', harness: phase.harness, note: `p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms` },
+        { bench: BENCH, id: id('reference.healthz_workerd_cpu_ms'), metric: label('reference: CPU per GET /healthz, workerd'), value: ((h1.workerd ?? 0) - (h0.workerd ?? 0)) / Math.max(1, r.count), unit: 'ms', harness: cpuHarness },
       );
     }
     let openAnswered = 0;
@@ -413,9 +415,9 @@ async function measurePhase(phase: Phase, fixture: Fixture, fakeUrl: string, out
       const o = summarize(open, OPEN_LOOP_S);
       const why = rate === 12 ? '1M orders/day on average' : rate === 120 ? 'the design peak' : 'offered rate';
       rows.push(
-        { bench: BENCH, metric: label(`offered ${rate}/s (${why}) for ${OPEN_LOOP_S} s: completed`), value: o.throughput, unit: 'orders/s', harness: phase.harness, note: `open loop, errors ${o.errors}${o.statuses.length ? ` (${o.statuses.join(',')})` : ''}` },
-        { bench: BENCH, metric: label(`offered ${rate}/s: latency p50`), value: o.p50, unit: 'ms', harness: phase.harness },
-        { bench: BENCH, metric: label(`offered ${rate}/s: latency p99`), value: o.p99, unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: o.p99 <= GOAL.p99, harness: phase.harness },
+        { bench: BENCH, id: id(`open${rate}.completed_per_s`), metric: label(`offered ${rate}/s (${why}) for ${OPEN_LOOP_S} s: completed`), value: o.throughput, unit: 'orders/s', harness: phase.harness, note: `open loop, errors ${o.errors}${o.statuses.length ? ` (${o.statuses.join(',')})` : ''}` },
+        { bench: BENCH, id: id(`open${rate}.latency_p50_ms`), metric: label(`offered ${rate}/s: latency p50`), value: o.p50, unit: 'ms', harness: phase.harness },
+        { bench: BENCH, id: id(`open${rate}.latency_p99_ms`), metric: label(`offered ${rate}/s: latency p99`), value: o.p99, unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: o.p99 <= GOAL.p99, harness: phase.harness },
       );
     }
     const answered = [...warm.samples, ...closed.samples].filter((s) => s.status === 201).length + openAnswered;
@@ -451,7 +453,7 @@ export async function run(): Promise<BenchRow[]> {
     }
     if ('skipped' in bouncer) {
       console.warn(`bench ${BENCH}: ${bouncer.skipped}`);
-      rows.push({ bench: BENCH, metric: 'pooled phase', value: null, unit: '', harness: 'pgbouncer', note: bouncer.skipped });
+      rows.push({ bench: BENCH, id: 'orders.create.pooled.skipped', metric: 'pooled phase', value: null, unit: '', harness: 'pgbouncer', note: bouncer.skipped });
     }
 
     // Every 201 is a real order with its PaymentIntent id stored.
@@ -459,7 +461,7 @@ export async function run(): Promise<BenchRow[]> {
     const [{ orders, paid }] = (await check`select count(*)::int as orders, count(p.provider_payment_id)::int as paid from orders o join payments p on p.order_id = o.id`) as unknown as [{ orders: number; paid: number }];
     await check.end();
     {
-      rows.push({ bench: BENCH, metric: 'orders in Postgres with a PaymentIntent / 201 answers', value: paid / Math.max(1, answered), unit: 'ratio', harness: 'SQL count after the run', note: `${orders} orders, ${paid} with an intent, ${answered} answers 201` });
+      rows.push({ bench: BENCH, id: 'orders.create.payment_intents_per_201', metric: 'orders in Postgres with a PaymentIntent / 201 answers', value: paid / Math.max(1, answered), unit: 'ratio', harness: 'SQL count after the run', note: `${orders} orders, ${paid} with an intent, ${answered} answers 201` });
     }
 
     if (bouncer && 'child' in bouncer) bouncer.child.kill('SIGTERM');
@@ -470,7 +472,7 @@ export async function run(): Promise<BenchRow[]> {
     await admin.end();
     const pgb = pgbenchTps(pg.url, 'bench_pgbench');
     if (pgb.tps === null) console.warn(`bench ${BENCH}: ${pgb.note}`);
-    rows.push({ bench: BENCH, metric: 'pgbench TPS (ceiling)', value: pgb.tps, unit: 'tx/s', harness: 'pgbench against the same embedded Postgres', note: pgb.note });
+    rows.push({ bench: BENCH, id: 'orders.create.pgbench_tps', metric: 'pgbench TPS (ceiling)', value: pgb.tps, unit: 'tx/s', harness: 'pgbench against the same embedded Postgres', note: pgb.note });
     return rows;
   } finally {
     if (bouncer && 'child' in bouncer) {

@@ -2,8 +2,10 @@
  * `npm run bench [-- <name> ...]`: runs every benchmark module in bench/
  * (`bench/*.ts` exporting `run(): Promise<BenchRow[]>`), or only those named,
  * one after the other (they measure the same two cores), prints one table per
- * module and writes bench/results/<module>.json and .md. A module that throws
- * is reported and the run exits 1 after the others have run.
+ * module and writes bench/results/<module>.json and .md. A module that throws,
+ * or returns a row without a stable `id` or two rows with the same one (its
+ * results are then not written), is reported and the run exits 1 after the
+ * others have run.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +29,23 @@ if (wanted.size > 0) {
   }
 }
 
+/** What is wrong with the rows' ids: every row needs a non-empty `id`, unique within its module (bench/lib/results.ts). */
+function idProblems(rows: readonly BenchRow[]): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const r of rows) {
+    const id = (r as { id?: unknown }).id;
+    if (typeof id !== 'string' || id.trim() === '') {
+      problems.push(`row "${r.metric}" has no id`);
+      continue;
+    }
+    const first = seen.get(id);
+    if (first !== undefined) problems.push(`row "${r.metric}" has id "${id}", already used by row "${first}"`);
+    else seen.set(id, r.metric);
+  }
+  return problems;
+}
+
 console.log(`bench: ${modules.join(', ') || '(none)'} on ${machine()}\n`);
 let failed = 0;
 for (const name of modules) {
@@ -40,6 +59,12 @@ for (const name of modules) {
     console.log(`## ${name}\n`);
     const rows = await mod.run();
     console.log(`${table(rows)}\n`);
+    const problems = idProblems(rows);
+    if (problems.length > 0) {
+      failed++;
+      console.error(`bench: ${name} failed: rows refused, results not written (every row needs a stable id, unique within the module):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+      continue;
+    }
     console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s; written to ${path.relative(process.cwd(), writeResults(name, rows))})\n`);
   } catch (error) {
     failed++;

@@ -335,15 +335,17 @@ export async function run(): Promise<BenchRow[]> {
         progress(`${rate}/s × ${batch}: ${handled} fixes in ${doneSeconds.toFixed(1)} s, ${latencies.length} watcher positions`);
         if (warmup) continue;
         const label = `${rate.toLocaleString('en-US')}/s offered, ${batch} fix${batch > 1 ? 'es' : ''} per frame`;
+        // The phase's fixed key in the rows' ids (from BENCH_SHARD_PHASES, never a measured figure): e.g. 2500fps_1fix.
+        const key = `${rate}fps_${batch}fix`;
         rows.push(
-          { bench: BENCH, metric: `fixes/s handled by one shard (${label})`, value: sustained, unit: 'updates/s', ...(rate >= GOAL.rate ? { goal: `≥ ${GOAL.rate.toLocaleString('en-US')}`, pass: keptUp && sustained >= GOAL.rate * 0.99 } : {}), harness: HARNESS, note: `${keptUp ? 'kept up' : 'fell behind'}: ${handled} of ${frames * batch} handled ${(doneSeconds - sentSeconds).toFixed(1)} s after the last frame sent, ${DRIVERS} driver sockets` },
-          { bench: BENCH, metric: `driver → watcher p50 (${label})`, value: percentile(lat, 50), unit: 'ms', harness: HARNESS, note: `${lat.length} positions to ${TRIPS} watchers` },
-          { bench: BENCH, metric: `driver → watcher p99 (${label})`, value: percentile(lat, 99), unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: percentile(lat, 99) <= GOAL.p99, harness: HARNESS },
+          { bench: BENCH, id: `shard.e2e.handled_per_s.${key}`, metric: `fixes/s handled by one shard (${label})`, value: sustained, unit: 'updates/s', ...(rate >= GOAL.rate ? { goal: `≥ ${GOAL.rate.toLocaleString('en-US')}`, pass: keptUp && sustained >= GOAL.rate * 0.99 } : {}), harness: HARNESS, note: `${keptUp ? 'kept up' : 'fell behind'}: ${handled} of ${frames * batch} handled ${(doneSeconds - sentSeconds).toFixed(1)} s after the last frame sent, ${DRIVERS} driver sockets` },
+          { bench: BENCH, id: `shard.e2e.watcher_p50_ms.${key}`, metric: `driver → watcher p50 (${label})`, value: percentile(lat, 50), unit: 'ms', harness: HARNESS, note: `${lat.length} positions to ${TRIPS} watchers` },
+          { bench: BENCH, id: `shard.e2e.watcher_p99_ms.${key}`, metric: `driver → watcher p99 (${label})`, value: percentile(lat, 99), unit: 'ms', goal: `≤ ${GOAL.p99}`, pass: percentile(lat, 99) <= GOAL.p99, harness: HARNESS },
         );
         await new Promise((r) => setTimeout(r, 2_000));
       }
     }
-    rows.push({ bench: BENCH, metric: 'load average (1 min) at start of load', value: load0, unit: '', harness: 'os.loadavg()', note: 'two cores, shared with other work' });
+    rows.push({ bench: BENCH, id: 'shard.e2e.load_average', metric: 'load average (1 min) at start of load', value: load0, unit: '', harness: 'os.loadavg()', note: 'two cores, shared with other work' });
     return rows;
   } finally {
     clearInterval(keepAlive);

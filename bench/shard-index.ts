@@ -38,7 +38,7 @@ async function redisRows(ourQps: number): Promise<BenchRow[]> {
   const harness = 'redis-benchmark -c 50, loopback';
   if (!tools.ok) {
     console.warn(`Redis comparison skipped: ${tools.reason}`);
-    return [{ bench: BENCH, metric: 'Redis GEOSEARCH BYRADIUS 3 km ASC COUNT 10', value: null, unit: 'queries/s', harness, note: tools.reason }];
+    return [{ bench: BENCH, id: 'shard.redis_geosearch_per_s', metric: 'Redis GEOSEARCH BYRADIUS 3 km ASC COUNT 10', value: null, unit: 'queries/s', harness, note: tools.reason }];
   }
   const server = await startRedis();
   try {
@@ -93,14 +93,14 @@ async function redisRows(ourQps: number): Promise<BenchRow[]> {
     const redisBest = Math.max(...runs.map((r) => r.requestsPerSecond));
     const ratio = ourQps / redisBest;
     return [
-      { bench: BENCH, metric: 'Redis GEOSEARCH avail (2,000) BYRADIUS 3 km ASC COUNT 10', value: redisQps, unit: 'queries/s', harness, note: `Redis ${tools.version}, ${nAll} + ${nAvail} members, 8 points × 20,000; best run ${Math.round(redisBest).toLocaleString('en-US')}` },
-      { bench: BENCH, metric: 'Redis GEOSEARCH p50 (client-side, incl. loopback and queueing)', value: median(runs.map((r) => r.p50Ms)) * 1000, unit: 'µs', harness },
-      { bench: BENCH, metric: 'Redis GEOSEARCH p99 (client-side, incl. loopback and queueing)', value: median(runs.map((r) => r.p99Ms)) * 1000, unit: 'µs', harness },
-      { bench: BENCH, metric: 'Redis GEOSEARCH over all 10,000 drivers (centre)', value: all.requestsPerSecond, unit: 'queries/s', harness },
-      { bench: BENCH, metric: 'Redis GEOADD (random member of 10,000)', value: geoadd.requestsPerSecond, unit: 'updates/s', harness },
+      { bench: BENCH, id: 'shard.redis_geosearch_per_s', metric: 'Redis GEOSEARCH avail (2,000) BYRADIUS 3 km ASC COUNT 10', value: redisQps, unit: 'queries/s', harness, note: `Redis ${tools.version}, ${nAll} + ${nAvail} members, 8 points × 20,000; best run ${Math.round(redisBest).toLocaleString('en-US')}` },
+      { bench: BENCH, id: 'shard.redis_geosearch_client_p50_us', metric: 'Redis GEOSEARCH p50 (client-side, incl. loopback and queueing)', value: median(runs.map((r) => r.p50Ms)) * 1000, unit: 'µs', harness },
+      { bench: BENCH, id: 'shard.redis_geosearch_client_p99_us', metric: 'Redis GEOSEARCH p99 (client-side, incl. loopback and queueing)', value: median(runs.map((r) => r.p99Ms)) * 1000, unit: 'µs', harness },
+      { bench: BENCH, id: 'shard.redis_geosearch_all_drivers_per_s', metric: 'Redis GEOSEARCH over all 10,000 drivers (centre)', value: all.requestsPerSecond, unit: 'queries/s', harness },
+      { bench: BENCH, id: 'shard.redis_geoadd_per_s', metric: 'Redis GEOADD (random member of 10,000)', value: geoadd.requestsPerSecond, unit: 'updates/s', harness },
       { bench: BENCH, id: 'shard.index_vs_redis_loopback', metric: 'nearest-10: in-process index ÷ Redis over loopback with 50 clients (throughput; measures the network and client as much as Redis)', value: ratio, unit: '×', harness: 'best runs of each', note: `${Math.round(ourQps).toLocaleString('en-US')} ÷ ${Math.round(redisBest).toLocaleString('en-US')}` },
       ...serverRows,
-      { bench: BENCH, metric: 'same nearest-10 (ids and order) as Redis', value: same / 2, unit: '% of 200 queries', harness: 'pipelined RESP client', note: 'ties and geohash rounding can differ' },
+      { bench: BENCH, id: 'shard.index_same_as_redis_pct', metric: 'same nearest-10 (ids and order) as Redis', value: same / 2, unit: '% of 200 queries', harness: 'pipelined RESP client', note: 'ties and geohash rounding can differ' },
     ];
   } finally {
     await server.stop();
@@ -115,15 +115,15 @@ export async function run(): Promise<BenchRow[]> {
   const query = measureQueries();
   const spread = (r: Rate) => `best of ${r.runs.length} runs; median ${Math.round(r.median).toLocaleString('en-US')}`;
   const rows: BenchRow[] = [
-    { bench: BENCH, metric: 'ingest: parse + validate + move in index', value: ingest.best, unit: 'updates/s', goal: '≥ 500,000', pass: ingest.best >= 500_000, harness: NODE, note: `zod JIT on (Node); ${spread(ingest)}` },
-    { bench: BENCH, metric: 'ingest: parse + validate + move in index', value: jitless?.best ?? null, unit: 'updates/s', goal: '≥ 500,000', pass: jitless !== null && jitless.best >= 500_000, harness: NODE, note: `zod JIT off, as in workerd; ${jitless ? spread(jitless) : 'failed'}` },
-    { bench: BENCH, metric: 'ingest: full shard transition (reduce)', value: full.best, unit: 'updates/s', harness: NODE, note: `plus order/jump checks and effects, no I/O; ${spread(full)}` },
-    { bench: BENCH, metric: 'nearest-10 available within 3 km', value: query.queriesPerSecond.best, unit: 'queries/s', harness: NODE, note: `${query.meanFound.toFixed(1)} found on average; ${spread(query.queriesPerSecond)}` },
-    { bench: BENCH, metric: 'nearest-10 p50', value: query.p50Us, unit: 'µs', harness: NODE, note: '100,000 queries each timed' },
-    { bench: BENCH, metric: 'nearest-10 p99', value: query.p99Us, unit: 'µs', goal: '≤ 25 µs', pass: query.p99Us <= 25, harness: NODE, note: `timer overhead ≈ ${query.timerOverheadUs.toFixed(2)} µs included` },
+    { bench: BENCH, id: 'shard.index_ingest_per_s.zod_jit', metric: 'ingest: parse + validate + move in index', value: ingest.best, unit: 'updates/s', goal: '≥ 500,000', pass: ingest.best >= 500_000, harness: NODE, note: `zod JIT on (Node); ${spread(ingest)}` },
+    { bench: BENCH, id: 'shard.index_ingest_per_s.zod_jitless', metric: 'ingest: parse + validate + move in index', value: jitless?.best ?? null, unit: 'updates/s', goal: '≥ 500,000', pass: jitless !== null && jitless.best >= 500_000, harness: NODE, note: `zod JIT off, as in workerd; ${jitless ? spread(jitless) : 'failed'}` },
+    { bench: BENCH, id: 'shard.index_reduce_ingest_per_s', metric: 'ingest: full shard transition (reduce)', value: full.best, unit: 'updates/s', harness: NODE, note: `plus order/jump checks and effects, no I/O; ${spread(full)}` },
+    { bench: BENCH, id: 'shard.index_nearest_per_s', metric: 'nearest-10 available within 3 km', value: query.queriesPerSecond.best, unit: 'queries/s', harness: NODE, note: `${query.meanFound.toFixed(1)} found on average; ${spread(query.queriesPerSecond)}` },
+    { bench: BENCH, id: 'shard.index_nearest_p50_us', metric: 'nearest-10 p50', value: query.p50Us, unit: 'µs', harness: NODE, note: '100,000 queries each timed' },
+    { bench: BENCH, id: 'shard.index_nearest_p99_us', metric: 'nearest-10 p99', value: query.p99Us, unit: 'µs', goal: '≤ 25 µs', pass: query.p99Us <= 25, harness: NODE, note: `timer overhead ≈ ${query.timerOverheadUs.toFixed(2)} µs included` },
   ];
   rows.push(...(await redisRows(query.queriesPerSecond.best)));
-  rows.push({ bench: BENCH, metric: 'load average (1 min) at start', value: load0, unit: '', harness: 'os.loadavg()', note: 'two cores, shared with other work' });
+  rows.push({ bench: BENCH, id: 'shard.index_load_average', metric: 'load average (1 min) at start', value: load0, unit: '', harness: 'os.loadavg()', note: 'two cores, shared with other work' });
   return rows;
 }
 
@@ -131,7 +131,7 @@ export async function run(): Promise<BenchRow[]> {
 function exploreCells(): BenchRow[] {
   return [100, 150, 250, 500, 1_000].map((cellM) => {
     const f = measureQueries(cellM, 50_000);
-    return { bench: BENCH, metric: `nearest-10, ${cellM} m cells`, value: f.queriesPerSecond.best, unit: 'queries/s', harness: NODE, note: `p50 ${f.p50Us.toFixed(2)} µs, p99 ${f.p99Us.toFixed(2)} µs` };
+    return { bench: BENCH, id: `shard.index_nearest_per_s.cell_${cellM}m`, metric: `nearest-10, ${cellM} m cells`, value: f.queriesPerSecond.best, unit: 'queries/s', harness: NODE, note: `p50 ${f.p50Us.toFixed(2)} µs, p99 ${f.p99Us.toFixed(2)} µs` };
   });
 }
 

@@ -8,8 +8,15 @@ import { fileURLToPath } from 'node:url';
 
 export interface BenchRow {
   bench: string;
-  /** A stable name for the row (e.g. `orders.worker_cpu_vs_healthz`), kept across runs so results can be compared. */
-  id?: string;
+  /**
+   * The row's stable name, required: lowercase, dot-separated, the module's prefix then snake_case
+   * words naming the figure (e.g. `orders.worker_cpu_vs_healthz`, `shard.index_vs_redis_server`).
+   * Built from constants only, never from a measured figure, so the same row has the same id in every
+   * run and results can be compared across runs; a row made in a loop carries the loop's fixed key
+   * (`shard.e2e.watcher_p99_ms.2500fps_1fix`). Unique within its module: bench/run.ts refuses a
+   * module's rows when one has no id or two share one.
+   */
+  id: string;
   metric: string;
   value: number | null;
   unit: string;
@@ -29,7 +36,7 @@ export function table(rows: readonly BenchRow[]): string {
   const lines = ['| id | metric | value | unit | goal | pass | harness |', '|---|---|---:|---|---|---|---|'];
   for (const r of rows) {
     const pass = r.pass === undefined ? '' : r.pass ? 'yes' : 'NO';
-    lines.push(`| ${r.id ?? ''} | ${r.metric}${r.note ? ` (${r.note})` : ''} | ${fmt(r.value)} | ${r.unit} | ${r.goal ?? ''} | ${pass} | ${r.harness} |`);
+    lines.push(`| ${r.id} | ${r.metric}${r.note ? ` (${r.note})` : ''} | ${fmt(r.value)} | ${r.unit} | ${r.goal ?? ''} | ${pass} | ${r.harness} |`);
   }
   return lines.join('\n');
 }
