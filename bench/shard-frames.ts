@@ -49,6 +49,7 @@ import { startPostgres } from '../scripts/lib/postgres';
 import { shardFor } from '../domain/shard-keys';
 import { PING_FRAME } from '../domain/protocol/city-shard';
 import { bundleWorker } from './orders-create';
+import { processCpuMs } from './lib/proc-cpu';
 import { runtimeEntry } from './lib/runtime-entry';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
 import { openBenchSessions } from './lib/sessions';
@@ -76,13 +77,6 @@ const fromWrangler = createRequire(createRequire(import.meta.url).resolve('wrang
 const HARNESS = `workerd ${(fromWrangler('workerd/package.json') as { version: string }).version} via createTestHarness (deploy bundle), WebSockets from ${THREADS} worker threads to the runtime's entry socket`;
 const progress = (line: string) => process.stderr.write(`shard-frames: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const TICKS = 100;
-
-function ownCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
-}
 
 type Message = { type: string; [k: string]: unknown };
 
@@ -151,7 +145,7 @@ interface PhaseResult {
 async function loadPhase(threads: LoadThread[], pid: number, count: () => Promise<number>, fps: number, seconds: number, frame = 'location'): Promise<PhaseResult> {
   const before = await count();
   progress(`phase ${frame} ${fps}/s × ${seconds} s: ${before} counted so far`);
-  const cpu0 = ownCpuMs(pid);
+  const cpu0 = processCpuMs(pid);
   const t0 = performance.now();
   const sent = threads.map((t) => t.next('sent'));
   for (const t of threads) t.worker.postMessage({ cmd: 'load', fps: fps / THREADS, seconds, frame });
@@ -164,7 +158,7 @@ async function loadPhase(threads: LoadThread[], pid: number, count: () => Promis
     await sleep(50);
     handled = (await count()) - before;
   }
-  return { offered, handled, cpuMs: ownCpuMs(pid) - cpu0, sentSeconds, doneSeconds: (performance.now() - t0) / 1000 };
+  return { offered, handled, cpuMs: processCpuMs(pid) - cpu0, sentSeconds, doneSeconds: (performance.now() - t0) / 1000 };
 }
 
 /** Workerd CPU per frame counted in a phase. */

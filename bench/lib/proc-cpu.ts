@@ -28,6 +28,12 @@ function kindOf(comm: string): string {
   return 'other';
 }
 
+/** CPU time (ms) one process has used so far, all its threads (utime + stime; not its children's). */
+export function processCpuMs(pid: number): number {
+  const { fields } = procStat(pid);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
 export function descendantCpu(root = process.pid): CpuByProgram {
   const procs: { pid: number; ppid: number; comm: string; ticks: number }[] = [];
   for (const entry of readdirSync('/proc')) {

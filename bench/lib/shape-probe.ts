@@ -12,14 +12,14 @@
  * the least a Worker could spend on that order in this runtime.
  */
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestHarness } from 'wrangler';
+import { processCpuMs } from './proc-cpu';
 import { workerdDescendants } from './runtime-entry';
 
-const TICKS = 100;
 const REPEAT = 8;
 
 export interface UnitCosts {
@@ -37,12 +37,6 @@ export interface UnitCosts {
   queueMessageMs: number;
   /** Each route's workerd CPU per request, as measured (ms). */
   routes: Record<string, number>;
-}
-
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
 }
 
 async function pool(count: number, concurrency: number, fn: () => Promise<void>): Promise<void> {
