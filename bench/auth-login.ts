@@ -142,12 +142,12 @@ async function measureLogins(dbUrl: string): Promise<BenchRow[]> {
 
     const diff = Math.abs(percentile(unknown, 50) - percentile(wrong, 50));
     return [
-      ...latencyRows('auth.login_success', 'login, success', ok, harness, 'sequential'),
-      ...latencyRows('auth.login_wrong_password', 'login, wrong password (401)', wrong, harness, 'sequential'),
-      ...latencyRows('auth.login_unknown_email', 'login, unknown email (401)', unknown, harness, 'sequential'),
+      ...latencyRows('signin.login_success', 'login, success', ok, harness, 'sequential'),
+      ...latencyRows('signin.login_wrong_password', 'login, wrong password (401)', wrong, harness, 'sequential'),
+      ...latencyRows('signin.login_unknown_email', 'login, unknown email (401)', unknown, harness, 'sequential'),
       {
         bench: BENCH,
-        id: 'auth.login_unknown_vs_wrong_p50_diff_ms',
+        id: 'signin.login_unknown_vs_wrong_p50_diff_ms',
         metric: '|p50 unknown email − p50 wrong password|',
         value: diff,
         unit: 'ms',
@@ -155,8 +155,8 @@ async function measureLogins(dbUrl: string): Promise<BenchRow[]> {
         pass: diff <= 0.1 * percentile(wrong, 50),
         harness,
       },
-      ...latencyRows('auth.login_success_concurrent', 'login, success, 4 in flight', concurrent, harness, 'one isolate'),
-      { bench: BENCH, id: 'auth.login_concurrent_per_s', metric: 'login throughput, 4 in flight', value: throughput, unit: 'logins/s', harness, note: 'one isolate, 2 shared cores' },
+      ...latencyRows('signin.login_success_concurrent', 'login, success, 4 in flight', concurrent, harness, 'one isolate'),
+      { bench: BENCH, id: 'signin.login_concurrent_per_s', metric: 'login throughput, 4 in flight', value: throughput, unit: 'logins/s', harness, note: 'one isolate, 2 shared cores' },
     ];
   } finally {
     await server.close();
@@ -222,7 +222,7 @@ export async function run(): Promise<BenchRow[]> {
     return [
       {
         bench: BENCH,
-        id: 'auth.hash_median_ms.node',
+        id: 'signin.hash_median_ms.node',
         metric: `one password hash (${PARAMS}), median`,
         value: percentile(nodeHash, 50),
         unit: 'ms',
@@ -231,7 +231,7 @@ export async function run(): Promise<BenchRow[]> {
       },
       {
         bench: BENCH,
-        id: 'auth.hash_median_ms.workerd',
+        id: 'signin.hash_median_ms.workerd',
         metric: `one password hash (${PARAMS}), median`,
         value: percentile(workerdHash, 50),
         unit: 'ms',
@@ -239,17 +239,17 @@ export async function run(): Promise<BenchRow[]> {
         note: `n=${workerdHash.length}, p99 ${percentile(workerdHash, 99).toFixed(0)} ms`,
       },
       ...logins,
-      { bench: BENCH, id: 'auth.login_audit_rows', metric: 'auth.login audit rows written', value: row?.n ?? null, unit: 'rows', harness: 'Postgres count after the run', note: 'one per successful sign-in' },
+      { bench: BENCH, id: 'signin.login_audit_rows', metric: 'auth.login audit rows written', value: row?.n ?? null, unit: 'rows', harness: 'Postgres count after the run', note: 'one per successful sign-in' },
       {
         bench: BENCH,
-        id: 'auth.load_average',
+        id: 'signin.load_average',
         metric: 'machine load average (1 min), before / after',
         value: loadavg()[0]!,
         unit: 'runnable tasks',
         harness: 'os.loadavg()',
         note: `before ${loadBefore.toFixed(2)}; 2 cores shared with other work: figures above include that contention`,
       },
-      { bench: BENCH, id: 'auth.harness', metric: 'harness', value: null, unit: '', harness: HARNESS_NOTE, note: 'embedded Postgres 18 on loopback; each request its own CF-Connecting-IP' },
+      { bench: BENCH, id: 'signin.harness', metric: 'harness', value: null, unit: '', harness: HARNESS_NOTE, note: 'embedded Postgres 18 on loopback; each request its own CF-Connecting-IP' },
     ];
   } finally {
     await pg.stop();
