@@ -25,12 +25,13 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { createTestHarness, unstable_readConfig } from 'wrangler';
+import { createTestHarness } from 'wrangler';
 import { migrateDatabase } from '../scripts/lib/migrate';
 import { startPostgres } from '../scripts/lib/postgres';
 import { CURRENT_PARAMS, hashPassword } from '../workers/services/auth/password';
 import { RULES } from '../workers/services/auth/throttle';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
+import { platformCompatibility } from './lib/runtime-entry';
 // The deploy bundle, building the web assets first when a clean clone has none (wrangler.toml's assets directory must exist).
 import { bundleWorker } from './orders-create';
 
@@ -174,14 +175,14 @@ async function hashInNode(): Promise<number[]> {
 async function hashInWorkerd(): Promise<number[]> {
   // A Worker with only the hashing module, bundled by wrangler from the same source.
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-hash-'));
-  const platform = unstable_readConfig({ config: path.join(ROOT, 'wrangler.toml') });
+  const platform = platformCompatibility();
   writeFileSync(
     path.join(dir, 'wrangler.json'),
     JSON.stringify({
       name: 'bench-hash',
       main: fileURLToPath(new URL('./lib/hash-worker.ts', import.meta.url)),
-      compatibility_date: platform.compatibility_date,
-      compatibility_flags: platform.compatibility_flags,
+      compatibility_date: platform.date,
+      compatibility_flags: platform.flags,
     }),
   );
   Object.assign(process.env, OFFLINE);

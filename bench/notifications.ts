@@ -22,9 +22,10 @@ import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestHarness, unstable_readConfig } from 'wrangler';
+import { createTestHarness } from 'wrangler';
 import { startTwilioFake } from '../fakes/twilio/server';
 import { percentile, table, writeResults, type BenchRow } from './lib/results';
+import { platformCompatibility } from './lib/runtime-entry';
 
 const BENCH = 'notifications';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -51,15 +52,15 @@ function dirBytes(dir: string): number {
 }
 
 function bundle(variant: Variant, work: string, minify: boolean): { config: string; outdir: string; bytes: number } {
-  const platform = unstable_readConfig({ config: path.join(ROOT, 'wrangler.toml') });
+  const platform = platformCompatibility();
   const config = path.join(work, `wrangler-${variant}.json`);
   writeFileSync(
     config,
     JSON.stringify({
       name: `bench-twilio-${variant}`,
       main: fileURLToPath(new URL(`./lib/twilio-${variant}-worker.ts`, import.meta.url)),
-      compatibility_date: platform.compatibility_date,
-      compatibility_flags: platform.compatibility_flags,
+      compatibility_date: platform.date,
+      compatibility_flags: platform.flags,
     }),
   );
   const outdir = path.join(work, `out-${variant}${minify ? '-min' : ''}`);

@@ -52,7 +52,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -89,7 +89,6 @@ const CARRIED_SHARE = Number(process.env.BENCH_FLOW_CARRIED_SHARE ?? 0.5);
 const RTT_MS = Number(process.env.BENCH_FLOW_RTT_MS ?? 40);
 const TRIP_ORDERS = Number(process.env.BENCH_FLOW_TRIPS ?? 12);
 const CONCURRENCY = 8;
-const COMPATIBILITY_DATE = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8'))![1]!;
 const CUSTOMERS = 200;
 /** Enough drivers for every order of a CPU phase to hold one at once. */
 const DRIVERS = ORDERS + 30;
@@ -641,8 +640,8 @@ export async function run(): Promise<BenchRow[]> {
     }
     // Goal 1's reachable floor: the runtime's price of what each phase asked of it, with none of the
     // platform's code (bench/lib/shape-probe.ts, its own workerd beside the platform's, the same pool).
-    const units = await measureUnitCosts(proxy.url, COMPATIBILITY_DATE, CONCURRENCY);
-    progress(`shape probe, workerd CPU per request (ms): ${Object.entries(units.routes).map(([r, ms]) => `${r} ${ms.toFixed(3)}`).join(', ')}}`);
+    const units = await measureUnitCosts(proxy.url, CONCURRENCY);
+    progress(`shape probe, workerd CPU per request (ms): ${Object.entries(units.routes).map(([r, ms]) => `${r} ${ms.toFixed(3)}`).join(', ')}`);
     const unitRows: [Exclude<keyof UnitCosts, 'routes'>, string, string][] = [
       ['requestMs', 'request', 'an empty request (no framework)'],
       ['connectionMs', 'pg_connection', 'a request’s Postgres client and its connection through Hyperdrive (the platform’s client, db/client.ts)'],

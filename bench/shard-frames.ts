@@ -37,7 +37,7 @@
  * carry it at the measured cost, else 75% of what it can), BENCH_FRAMES_LATENCY_SECONDS (15),
  * BENCH_FRAMES_THREADS (generator threads, 2).
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -166,8 +166,7 @@ const cpuUsPerFrame = (p: PhaseResult) => (p.cpuMs * 1000) / Math.max(1, p.handl
 
 /** Workerd CPU per location frame into an empty Durable Object (its own harness and runtime; nothing else running in it). */
 async function emptyObjectFloor(): Promise<{ us: number; handled: number; offered: number }> {
-  const compatibilityDate = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8'))![1]!;
-  const empty = await startEmptyObject(compatibilityDate);
+  const empty = await startEmptyObject();
   const threads: LoadThread[] = [];
   try {
     const entry = empty.entry;

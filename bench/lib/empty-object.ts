@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestHarness } from 'wrangler';
-import { runtimeEntry } from './runtime-entry';
+import { platformCompatibility, runtimeEntry } from './runtime-entry';
 
 /** Answers `/healthz` (so bench/lib/runtime-entry.ts finds it), `/count`, and upgrades anything else into the one object. */
 const SCRIPT = `
@@ -50,7 +50,8 @@ export interface EmptyObject {
 }
 
 /** Served the way the platform is in the benchmarks: wrangler's createTestHarness, its runtime's entry socket. */
-export async function startEmptyObject(compatibilityDate: string): Promise<EmptyObject> {
+export async function startEmptyObject(): Promise<EmptyObject> {
+  const compatibility = platformCompatibility();
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-empty-object-'));
   writeFileSync(path.join(dir, 'index.js'), SCRIPT);
   writeFileSync(
@@ -58,8 +59,8 @@ export async function startEmptyObject(compatibilityDate: string): Promise<Empty
     [
       'name = "empty-object"',
       'main = "index.js"',
-      `compatibility_date = "${compatibilityDate}"`,
-      'compatibility_flags = ["nodejs_compat"]',
+      `compatibility_date = "${compatibility.date}"`,
+      `compatibility_flags = ${JSON.stringify(compatibility.flags)}`,
       '[[durable_objects.bindings]]',
       'name = "EMPTY"',
       'class_name = "Empty"',

@@ -9,6 +9,8 @@
  * that answers GET /healthz with 200 and is not the proxy's.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { unstable_readConfig } from 'wrangler';
 import { descendants } from '../../scripts/lib/chaos/procfs';
 
 /** workerd processes below `root`. */
@@ -58,4 +60,15 @@ export async function runtimeEntry(proxyUrl: URL): Promise<{ pid: number; origin
     }
   }
   throw new Error('no workerd entry socket answering /healthz was found');
+}
+
+/**
+ * The platform's compatibility date and flags (its wrangler.toml), for the
+ * small Workers a benchmark runs beside it as a floor: the same runtime
+ * behaviour as the platform's.
+ */
+export function platformCompatibility(): { date: string; flags: string[] } {
+  const config = unstable_readConfig({ config: fileURLToPath(new URL('../../wrangler.toml', import.meta.url)) });
+  if (!config.compatibility_date) throw new Error('wrangler.toml has no compatibility_date');
+  return { date: config.compatibility_date, flags: config.compatibility_flags };
 }

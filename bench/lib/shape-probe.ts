@@ -18,7 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestHarness } from 'wrangler';
 import { processCpuMs } from './proc-cpu';
-import { workerdDescendants } from './runtime-entry';
+import { platformCompatibility, workerdDescendants } from './runtime-entry';
 
 const REPEAT = 8;
 
@@ -55,7 +55,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * requests, `concurrency` at a time, and stops it. Give it the concurrency the platform was measured at:
  * the runtime's cost per unit grows when less work arrives per wake-up (docs/capacity.md).
  */
-export async function measureUnitCosts(postgresUrl: string, compatibilityDate: string, concurrency: number, requests = 300): Promise<UnitCosts> {
+export async function measureUnitCosts(postgresUrl: string, concurrency: number, requests = 300): Promise<UnitCosts> {
+  const compatibility = platformCompatibility();
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-shape-probe-'));
   const target = createServer((req, res) => {
     req.resume();
@@ -68,8 +69,8 @@ export async function measureUnitCosts(postgresUrl: string, compatibilityDate: s
     [
       'name = "shape-probe"',
       `main = ${JSON.stringify(fileURLToPath(new URL('./shape-probe-worker.ts', import.meta.url)))}`,
-      `compatibility_date = "${compatibilityDate}"`,
-      'compatibility_flags = ["nodejs_compat"]',
+      `compatibility_date = "${compatibility.date}"`,
+      `compatibility_flags = ${JSON.stringify(compatibility.flags)}`,
       '[vars]',
       `FETCH_TARGET = "${targetUrl}"`,
       '[[hyperdrive]]',
